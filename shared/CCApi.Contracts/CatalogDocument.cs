@@ -1,0 +1,101 @@
+namespace CCApi.Contracts;
+
+/// <summary>
+/// The catalog as the Catalog service serves it to the other services (<c>GET /catalog</c>, snake_case JSON) and as
+/// <c>deploy/catalog.json</c> defines it. Not a bus message: an HTTP contract shared by the owner and its readers.
+/// </summary>
+public sealed record CatalogDocument
+{
+    public required string Version { get; init; }
+    public required IReadOnlyList<ProviderEntry> Providers { get; init; }
+    public required IReadOnlyList<ModelEntry> Models { get; init; }
+}
+
+public sealed record ProviderEntry
+{
+    /// <summary>Provider key used in model ids and routing, e.g. "openai".</summary>
+    public required string Name { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    /// <summary>True when the provider is the model's original vendor rather than a reseller or aggregator.</summary>
+    public bool IsFundamental { get; init; }
+
+    public string? Description { get; init; }
+    public string? Website { get; init; }
+
+    /// <summary>True for the embedded test/demo provider.</summary>
+    public bool Demo { get; init; }
+
+    /// <summary>Live: "available", "degraded" or "unavailable" (filled by the Catalog service from adapter heartbeats).</summary>
+    public string Status { get; init; } = "unavailable";
+
+    public string? StatusDetail { get; init; }
+    public DateTimeOffset? LastSeen { get; init; }
+}
+
+public sealed record ModelEntry
+{
+    /// <summary>Public id, "provider/model".</summary>
+    public required string Id { get; init; }
+
+    public required string Provider { get; init; }
+
+    /// <summary>The provider's own id for the model.</summary>
+    public required string ProviderModel { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    /// <summary>"chat", "image" or "audio".</summary>
+    public required string Type { get; init; }
+
+    public IReadOnlyList<string> InputModalities { get; init; } = ["text"];
+    public IReadOnlyList<string> OutputModalities { get; init; } = ["text"];
+
+    /// <summary>"sync" or "async".</summary>
+    public string Mode { get; init; } = "sync";
+
+    /// <summary>Typical seconds to a result; reported as <c>estimated_time</c> on async jobs.</summary>
+    public double? EstimatedSeconds { get; init; }
+
+    public long Created { get; init; }
+    public string? OwnedBy { get; init; }
+    public string? Description { get; init; }
+
+    /// <summary>True for test/demo models (the local provider's): deterministic, not a real AI model.</summary>
+    public bool Demo { get; init; }
+
+    public ModelCapabilities Capabilities { get; init; } = new();
+    public ModelPricing Pricing { get; init; } = new();
+
+    /// <summary>Image operations the model supports ("text-to-image", "image-to-image", …); empty for non-image models.</summary>
+    public IReadOnlyList<string>? Operations { get; init; }
+
+    /// <summary>Voices for speech models.</summary>
+    public IReadOnlyList<string>? Voices { get; init; }
+
+    /// <summary>Output formats for speech models ("mp3", "wav", …).</summary>
+    public IReadOnlyList<string>? Formats { get; init; }
+
+    /// <summary>Largest width/height in pixels for image models.</summary>
+    public int? MaxImageSize { get; init; }
+}
+
+public sealed record ModelCapabilities
+{
+    public int? ContextLength { get; init; }
+    public int? MaxOutputTokens { get; init; }
+    public bool Streaming { get; init; }
+    public bool FunctionCalling { get; init; }
+    public int? MaxImages { get; init; }
+    public int? MaxInputCharacters { get; init; }
+}
+
+public sealed record ModelPricing
+{
+    public string Currency { get; init; } = "USD";
+    public decimal? InputPerMillion { get; init; }
+    public decimal? OutputPerMillion { get; init; }
+    public decimal? PerImage { get; init; }
+    public decimal? PerCharacter { get; init; }
+}

@@ -1,0 +1,63 @@
+namespace CCApi.Contracts;
+
+/// <summary>Command: generate images. Sent to the "{provider}-image" queue.</summary>
+/// <remarks>
+/// Synchronous: sent as a request; the adapter responds with <see cref="ImageGenerated"/> or <see cref="JobFailed"/>.
+/// Asynchronous: sent after the job is registered; progress and the result are published as events.
+/// </remarks>
+public sealed record GenerateImage : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required JobRoute Route { get; init; }
+
+    /// <summary>"text-to-image", "image-to-image", "inpainting" or "multi-image-remix".</summary>
+    public required string Operation { get; init; }
+
+    public required string Prompt { get; init; }
+    public IReadOnlyList<ImageInput>? Inputs { get; init; }
+    public int NumImages { get; init; } = 1;
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public string? AspectRatio { get; init; }
+    public string? Quality { get; init; }
+    public string? Style { get; init; }
+    public long? Seed { get; init; }
+    public int? Steps { get; init; }
+    public double? GuidanceScale { get; init; }
+    public string? NegativePrompt { get; init; }
+    public double? Strength { get; init; }
+
+    /// <summary>True when the client was answered 202 and follows the job by polling or webhook.</summary>
+    public bool Async { get; init; }
+
+    public DateTimeOffset? Deadline { get; init; }
+}
+
+/// <summary>An input image (or mask): either a URL for the adapter to fetch, or bytes already in the blob store.</summary>
+public sealed record ImageInput
+{
+    public string? Url { get; init; }
+    public BlobRef? Blob { get; init; }
+    public string? MimeType { get; init; }
+    public bool IsMask { get; init; }
+}
+
+public sealed record GeneratedImage
+{
+    public required BlobRef Blob { get; init; }
+    public long? Seed { get; init; }
+    public string? RevisedPrompt { get; init; }
+}
+
+/// <summary>Event: images were generated. Also the response to a synchronous request.</summary>
+public sealed record ImageGenerated : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required JobRoute Route { get; init; }
+    public required string Operation { get; init; }
+    public required IReadOnlyList<GeneratedImage> Images { get; init; }
+    public string? RevisedPrompt { get; init; }
+    public required Usage Usage { get; init; }
+}

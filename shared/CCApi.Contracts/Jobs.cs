@@ -1,0 +1,66 @@
+namespace CCApi.Contracts;
+
+/// <summary>
+/// Request to JobStatus: record a new asynchronous job as pending before the client is answered 202,
+/// so the first poll always finds it. Responded to with <see cref="JobRegistered"/>.
+/// </summary>
+public sealed record RegisterJob : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required JobRoute Route { get; init; }
+    public required JobKind Kind { get; init; }
+
+    /// <summary>"sync" or "async".</summary>
+    public required string Mode { get; init; }
+
+    public string? Operation { get; init; }
+    public string? WebhookUrl { get; init; }
+
+    /// <summary>"url" or "b64_json": how results are rendered when polled or delivered.</summary>
+    public string ResponseFormat { get; init; } = "url";
+
+    public double? EstimatedSeconds { get; init; }
+}
+
+public sealed record JobRegistered : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>Event: an adapter picked the job up.</summary>
+public sealed record JobStarted : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required JobRoute Route { get; init; }
+    public required JobKind Kind { get; init; }
+}
+
+/// <summary>Event: progress of a running job, 0–100.</summary>
+public sealed record JobProgressed : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required int Percent { get; init; }
+    public string? Message { get; init; }
+}
+
+/// <summary>Event: a job ended in failure. Also the failure response to a synchronous request.</summary>
+public sealed record JobFailed : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public JobRoute? Route { get; init; }
+    public JobKind? Kind { get; init; }
+    public required ErrorInfo Error { get; init; }
+}
+
+/// <summary>Event: the client went away or asked to stop; the job ends as canceled unless already final.</summary>
+public sealed record JobCanceled : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public string? Reason { get; init; }
+}

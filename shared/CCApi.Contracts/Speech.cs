@@ -1,0 +1,30 @@
+namespace CCApi.Contracts;
+
+/// <summary>Command: synthesize speech. Sent as a request to the "{provider}-speech" queue.</summary>
+public sealed record Speech : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required JobRoute Route { get; init; }
+    public required string Input { get; init; }
+    public required string Voice { get; init; }
+
+    /// <summary>"mp3", "wav", "ogg", "opus", "flac", "aac" or "pcm".</summary>
+    public required string Format { get; init; }
+
+    public double? Speed { get; init; }
+    public string? Instructions { get; init; }
+    public DateTimeOffset? Deadline { get; init; }
+}
+
+/// <summary>Event: speech was synthesized. Also the response to the request.</summary>
+public sealed record SpeechSynthesized : IJobMessage
+{
+    public required Guid JobId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required JobRoute Route { get; init; }
+    public required BlobRef Audio { get; init; }
+    public required string Format { get; init; }
+    public double DurationSeconds { get; init; }
+    public required Usage Usage { get; init; }
+}

@@ -1,0 +1,79 @@
+using CCApi.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// The one way every host (and every test) joins the bus: kebab-case endpoint names, explicit consumer registration
+    /// through <paramref name="configure"/>, RabbitMQ (or the in-memory transport when Messaging:Transport says so),
+    /// endpoints configured from the registered definitions, and a bus that is up before the host serves requests.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        builder.Services.AddOptions<MessagingOptions>()
+            .BindConfiguration(MessagingOptions.SectionName)
+            .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("RabbitMq"))
+            .ValidateDataAnnotations()
+            .Validate(o => o.Transport != "rabbitmq" || TryParse(o.ConnectionString), "ConnectionStrings:RabbitMq must be an amqp:// URI.")
+            .ValidateOnStart();
+
+        var transport = builder.Configuration[$"{MessagingOptions.SectionName}:Transport"] ?? "rabbitmq";
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            configure?.Invoke(x);
+
+            if (transport == "inmemory")
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                return;
+            }
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                var address = AmqpAddress.Parse(options.ConnectionString);
+                cfg.Host(address.Host, address.Port, address.VirtualHost, h =>
+                {
+                    h.Username(address.Username);
+                    h.Password(address.Password);
+                    h.PublisherConfirmation = true;
+                });
+                cfg.PrefetchCount = options.PrefetchCount;
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<MessagingOptions>>((o, m) =>
+        {
+            o.WaitUntilStarted = true; // the first request must not race the bus
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = m.Value.StopTimeout;
+        });
+
+        return builder;
+    }
+
+    /// <summary>The queue an adapter consumes for a provider and capability, as a send address.</summary>
+    public static Uri QueueAddress(string provider, JobKind kind) => new($"queue:{Queues.For(provider, kind)}");
+
+    private static bool TryParse(string? connectionString)
+    {
+        try
+        {
+            AmqpAddress.Parse(connectionString);
+            return true;
+        }
+        catch (Exception ex) when (ex is UriFormatException or FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+using CCApi.Contracts;
+
+namespace CCApi.ServiceDefaults;
+
+/// <summary>The CCAPI error object: <c>{"error":{"message","type","code","details"}}</c>.</summary>
+public sealed record ErrorObject(
+    string Message,
+    string Type,
+    string? Code = null,
+    IReadOnlyDictionary<string, string>? Details = null);
+
+public sealed record ErrorResponse(ErrorObject Error);
+
+/// <summary>The error types and codes used across the platform (spec §4).</summary>
+public static class ErrorTypes
+{
+    public const string InvalidRequest = "invalid_request_error";
+    public const string Billing = "billing_error";
+    public const string RateLimit = "rate_limit_error";
+    public const string Api = "api_error";
+}
+
+public static class ErrorCodes
+{
+    public const string Unauthorized = "unauthorized";
+    public const string InvalidRequest = "invalid_request";
+    public const string MissingField = "missing_field";
+    public const string InvalidJson = "invalid_json";
+    public const string ModelNotFound = "model_not_found";
+    public const string UnsupportedParameter = "unsupported_parameter";
+    public const string NotFound = "not_found";
+    public const string RateLimitExceeded = "rate_limit_exceeded";
+    public const string InternalError = "internal_error";
+    public const string ProviderError = "provider_error";
+    public const string ProviderTimeout = "provider_timeout";
+    public const string ProviderUnavailable = "provider_unavailable";
+    public const string ProviderAuthFailed = "provider_auth_failed";
+    public const string Timeout = "timeout";
+    public const string Canceled = "canceled";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string PayloadTooLarge = "payload_too_large";
+}
+
+/// <summary>Thrown anywhere in request handling to answer with a CCAPI error; the handler renders it.</summary>
+public sealed class ApiException : Exception
+{
+    public ApiException(int status, string type, string? code, string message, IReadOnlyDictionary<string, string>? details = null)
+        : base(message)
+    {
+        Status = status;
+        Type = type;
+        Code = code;
+        Details = details;
+    }
+
+    public int Status { get; }
+    public string Type { get; }
+    public string? Code { get; }
+    public IReadOnlyDictionary<string, string>? Details { get; }
+
+    public ErrorResponse ToResponse() => new(new ErrorObject(Message, Type, Code, Details));
+
+    public ErrorInfo ToErrorInfo() => new() { Message = Message, Type = Type, Code = Code, Status = Status, Details = Details };
+
+    public static ApiException FromErrorInfo(ErrorInfo e) => new(e.Status, e.Type, e.Code, e.Message, e.Details);
+
+    /// <summary>400 naming the offending field in the message and in <c>details.param</c>.</summary>
+    public static ApiException BadField(string field, string message, string code = ErrorCodes.InvalidRequest) =>
+        new(400, ErrorTypes.InvalidRequest, code, message, new Dictionary<string, string> { ["param"] = field });
+
+    public static ApiException Missing(string field) =>
+        BadField(field, $"'{field}' is required.", ErrorCodes.MissingField);
+
+    public static ApiException NotFound(string what) =>
+        new(404, ErrorTypes.InvalidRequest, ErrorCodes.NotFound, what);
+
+    public static ApiException Unauthorized() =>
+        new(401, ErrorTypes.InvalidRequest, ErrorCodes.Unauthorized, "Missing or invalid Authorization header");
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ErrorResponse))]
+public sealed partial class ErrorJsonContext : JsonSerializerContext;

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CCApi.ServiceDefaults;
+
+/// <summary>
+/// The one exception-to-error-response handler of every service: known failures become their CCAPI error,
+/// malformed input a 400, anything unexpected a 500 <c>api_error</c> whose message leaks nothing internal.
+/// </summary>
+public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var error = exception switch
+        {
+            ApiException api => api,
+            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+                new ApiException(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, "The request body is too large."),
+            BadHttpRequestException bad => new ApiException(400, ErrorTypes.InvalidRequest, ErrorCodes.InvalidRequest, bad.Message),
+            JsonException json => ApiException.BadField(JsonPathToField(json.Path), $"Invalid JSON: {json.Message}", ErrorCodes.InvalidJson),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+
+        if (error is null)
+        {
+            if (httpContext.RequestAborted.IsCancellationRequested)
+            {
+                return true; // the client is gone; nobody to answer
+            }
+
+            LogUnhandled(logger, exception, httpContext.Request.Path);
+            error = new ApiException(500, ErrorTypes.Api, ErrorCodes.InternalError, "The server failed to process the request.");
+        }
+
+        await WriteAsync(httpContext, error, cancellationToken);
+        return true;
+    }
+
+    public static async Task WriteAsync(HttpContext context, ApiException error, CancellationToken cancellationToken = default)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = error.Status;
+        if (error.Status == 429 && error.Details?.TryGetValue("retry_after", out var retry) == true)
+        {
+            context.Response.Headers.RetryAfter = retry;
+        }
+
+        await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Default.ErrorResponse, contentType: "application/json", cancellationToken);
+    }
+
+    /// <summary>"$.messages[0].content" → "messages[0].content".</summary>
+    public static string JsonPathToField(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string path);
+}
+
+public static class ErrorHandlingExtensions
+{
+    /// <summary>Exception handler plus CCAPI bodies for bare status codes (404 for unknown routes, 405, …).</summary>
+    public static WebApplication UseCcapiErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var status = http.Response.StatusCode;
+            var error = status switch
+            {
+                404 => ApiException.NotFound($"No route for {http.Request.Method} {http.Request.Path}."),
+                405 => new ApiException(405, ErrorTypes.InvalidRequest, ErrorCodes.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}."),
+                415 => new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.InvalidRequest, "Content-Type must be application/json."),
+                401 => ApiException.Unauthorized(),
+                _ => new ApiException(status, status >= 500 ? ErrorTypes.Api : ErrorTypes.InvalidRequest, null, $"HTTP {status}."),
+            };
+            await http.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Default.ErrorResponse, contentType: "application/json");
+        });
+        return app;
+    }
+}

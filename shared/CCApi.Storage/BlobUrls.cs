@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Storage;
+
+public sealed class BlobUrlOptions
+{
+    public const string SectionName = "BlobUrls";
+
+    /// <summary>HMAC key shared by every process that signs or verifies blob URLs (gateway, JobStatus).</summary>
+    [Required(ErrorMessage = "BlobUrls:SigningKey is required (at least 32 characters).")]
+    [MinLength(32, ErrorMessage = "BlobUrls:SigningKey must be at least 32 characters.")]
+    public string? SigningKey { get; set; }
+
+    /// <summary>Public origin of the gateway, e.g. https://api.example.com. When unset the gateway uses the request's own origin.</summary>
+    [Url]
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>How long a signed URL stays valid.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>
+/// Signed, expiring URLs for blobs, served by the gateway at <c>/v1/files/{id}?expires=&amp;signature=</c>. The URL is its
+/// own credential (so an &lt;img src&gt; works without a bearer header); it cannot be forged or extended.
+/// </summary>
+public sealed class BlobUrlSigner(IOptions<BlobUrlOptions> options, TimeProvider time)
+{
+    public const string PathPrefix = "/v1/files/";
+
+    private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.SigningKey ?? "");
+
+    public string? PublicBaseUrl => options.Value.PublicBaseUrl?.TrimEnd('/');
+
+    public string Sign(string baseUrl, string blobId, string? extension = null)
+    {
+        var expires = time.GetUtcNow().Add(options.Value.Ttl).ToUnixTimeSeconds();
+        var name = extension is null ? blobId : $"{blobId}.{extension}";
+        return $"{baseUrl.TrimEnd('/')}{PathPrefix}{name}?expires={expires}&signature={Signature(blobId, expires)}";
+    }
+
+    public bool Verify(string blobId, string? expires, string? signature)
+    {
+        if (!long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var exp) || signature is null)
+        {
+            return false;
+        }
+
+        if (DateTimeOffset.FromUnixTimeSeconds(exp) < time.GetUtcNow())
+        {
+            return false;
+        }
+
+        var expected = Encoding.ASCII.GetBytes(Signature(blobId, exp));
+        var actual = Encoding.ASCII.GetBytes(signature);
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
+    }
+
+    private string Signature(string blobId, long expires) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{blobId}:{expires}")))[..32];
+}

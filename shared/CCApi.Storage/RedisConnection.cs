@@ -1,0 +1,50 @@
+using CCApi.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CCApi.Storage;
+
+public static class RedisRegistration
+{
+    /// <summary>One multiplexer per process (never per request), its readiness check, and the stores built on it.</summary>
+    public static IHostApplicationBuilder AddRedisStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RedisOptions>()
+            .BindConfiguration(RedisOptions.SectionName)
+            .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Redis"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            var config = ConfigurationOptions.Parse(options.ConnectionString!);
+            config.AbortOnConnectFail = false; // keep retrying in the background; readiness reports the outage
+            config.ConnectTimeout = 5000;
+            return ConnectionMultiplexer.Connect(config);
+        });
+        builder.Services.AddSingleton<IBlobStore, RedisBlobStore>();
+        builder.Services.AddSingleton<ChatStreams>();
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);
+        return builder;
+    }
+}
+
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var latency = await redis.GetDatabase().PingAsync();
+            return HealthCheckResult.Healthy($"PING {latency.TotalMilliseconds:0.0} ms");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("Redis is unreachable.", ex);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CCApi.Storage;
+
+public sealed class RedisOptions
+{
+    public const string SectionName = "Redis";
+
+    /// <summary>StackExchange.Redis configuration string; also read from ConnectionStrings:Redis.</summary>
+    [Required(ErrorMessage = "ConnectionStrings:Redis is required.")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>How long generated images and audio stay fetchable.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan BlobTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a streaming chat's chunks stay readable (for resumption with Last-Event-ID).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan StreamTtl { get; set; } = TimeSpan.FromMinutes(10);
+}
