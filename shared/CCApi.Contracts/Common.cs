@@ -68,4 +68,7 @@ public sealed record JobRoute
 
     /// <summary>The provider's own model id, e.g. "pixel-1".</summary>
     public required string ProviderModel { get; init; }
+
+    /// <summary>The catalog's price for the model when the job was accepted; adapters price usage with it.</summary>
+    public ModelPricing? Pricing { get; init; }
 }
