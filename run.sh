@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs the whole platform on this machine: RabbitMQ + Redis (reused when already listening, otherwise started,
+# installing Debian's packages if needed), a build, and every service as its own process. Ctrl-C / SIGTERM stops
+# what this script started, and only that.
+#
+#   CCAPI_PORT               gateway port (default 8080); the other services use the next ports
+#   CCAPI_BOOTSTRAP_API_KEY  the API key to accept (default: a new random key, printed)
+#   CCAPI_AMQP_PORT / CCAPI_REDIS_PORT   where RabbitMQ / Redis are or will be started (default 5672 / 6379)
+set -euo pipefail
+CCAPI_ROOT=$(cd "$(dirname "$0")" && pwd)
+cd "$CCAPI_ROOT"
+export CCAPI_ROOT CCAPI_DATA_DIR="$CCAPI_ROOT/.data/run"
+mkdir -p "$CCAPI_DATA_DIR"
+# shellcheck source=scripts/infra.sh
+source scripts/infra.sh
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+
+PORT=${CCAPI_PORT:-8080}
+AMQP_PORT=${CCAPI_AMQP_PORT:-5672}
+REDIS_PORT=${CCAPI_REDIS_PORT:-6379}
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+API_KEY=${CCAPI_BOOTSTRAP_API_KEY:-sk-ccapi-$(random_hex 24)}
+SIGNING_KEY=${CCAPI_SIGNING_KEY:-$(random_hex 32)}
+WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec-$(random_hex 24)}
+PUBLIC_URL=${CCAPI_PUBLIC_URL:-http://127.0.0.1:$PORT}
+
+cleanup() {
+  trap - INT TERM EXIT
+  echo "Stopping..." >&2
+  stop_services
+  infra_stop
+}
+trap cleanup INT TERM EXIT
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 1; }
+command -v curl >/dev/null || apt_install curl
+ensure_rabbitmq "$AMQP_PORT"
+ensure_redis "$REDIS_PORT"
+ensure_media_tools
+
+echo "Building..." >&2
+dotnet build CCApi.Services.slnf -c "$CCAPI_CONFIGURATION" -nologo -clp:ErrorsOnly -v:q
+
+RABBIT="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
+REDIS="127.0.0.1:$REDIS_PORT"
+COMMON=("ConnectionStrings__RabbitMq=$RABBIT" "ConnectionStrings__Redis=$REDIS")
+[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && COMMON+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
+
+start_service CCApi.Catalog $((PORT + 1)) "${COMMON[@]}" "Catalog__DefinitionPath=$CCAPI_ROOT/deploy/catalog.json"
+start_service CCApi.JobStatus $((PORT + 2)) "${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" \
+  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Webhooks__SigningSecret=$WEBHOOK_SECRET"
+start_service CCApi.Adapters.Local $((PORT + 10)) "${COMMON[@]}"
+wait_ready CCApi.Catalog $((PORT + 1)) 60
+start_service CCApi.Gateway "$PORT" "${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))" \
+  "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY" \
+  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY"
+wait_ready CCApi.JobStatus $((PORT + 2)) 60
+wait_ready CCApi.Adapters.Local $((PORT + 10)) 60
+wait_ready CCApi.Gateway "$PORT" 60
+
+cat <<INFO
+
+CCAPI is running.
+  Base URL:        $PUBLIC_URL/v1
+  API key:         $API_KEY
+  Webhook secret:  $WEBHOOK_SECRET
+  Logs:            $CCAPI_DATA_DIR/logs/
+Try:
+  curl -s $PUBLIC_URL/v1/models -H "Authorization: Bearer $API_KEY"
+Press Ctrl-C to stop.
+INFO
+
+wait -n "${SERVICE_PIDS[@]}" || true
+echo "A service exited unexpectedly; see $CCAPI_DATA_DIR/logs/." >&2
+exit 1

@@ -1,0 +1,319 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CCApi.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CCApi.EndToEnd.Tests;
+
+/// <summary>The CCAPI-only routes over plain HTTP, against the real processes.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class CcapiRoutesTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Sync_multimodal_generation_answers_200_completed_with_data()
+    {
+        using var client = platform.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-1",
+            contents = new[] { new { text = "A watercolor of CCAPI routing packets through a forest" } },
+            parameters = new { aspect_ratio = "16:9", quality = "hd", num_images = 1, seed = 7, response_format = "b64_json" },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["status"]!.GetValue<string>().ShouldBe("completed");
+        body["execution"]!["mode"]!.GetValue<string>().ShouldBe("sync");
+        body["execution"]!["operation"]!.GetValue<string>().ShouldBe("text-to-image");
+        body["execution"]!["provider"]!.GetValue<string>().ShouldBe("local");
+        var png = Convert.FromBase64String(body["data"]![0]!["b64_json"]!.GetValue<string>());
+        var (width, height) = Png.Dimensions(png);
+        ((double)width / height).ShouldBe(16.0 / 9.0, 0.01);
+        body["data"]![0]!["seed"]!.GetValue<long>().ShouldBe(7);
+        body["poll_url"].ShouldBeNull();
+        body["error"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Image_to_image_operation_is_derived_from_the_contents()
+    {
+        using var client = platform.CreateClient();
+        var input = Convert.ToBase64String(await MakePngAsync(client));
+
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-1",
+            contents = new object[] { new { text = "make it autumn", image = new { data = input, mime_type = "image/png" } } },
+            parameters = new { width = 128, height = 96 },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["execution"]!["operation"]!.GetValue<string>().ShouldBe("image-to-image");
+        var url = body["data"]![0]!["url"]!.GetValue<string>();
+        using var anonymous = new HttpClient();
+        Png.Dimensions(await anonymous.GetByteArrayAsync(url)).ShouldBe((128, 96));
+    }
+
+    [Fact]
+    public async Task Async_generation_answers_202_and_the_job_moves_from_pending_through_processing_to_completed()
+    {
+        using var client = platform.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-async-1",
+            contents = new[] { new { text = "A lighthouse at dusk" } },
+            parameters = new { num_images = 2, width = 64, height = 64 },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var accepted = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        accepted["status"]!.GetValue<string>().ShouldBe("pending");
+        accepted["execution"]!["mode"]!.GetValue<string>().ShouldBe("async");
+        accepted["estimated_time"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        var pollUrl = accepted["poll_url"]!.GetValue<string>();
+        pollUrl.ShouldBe($"{platform.BaseUrl}/images/jobs/{accepted["id"]!.GetValue<string>()}");
+        response.Headers.Location!.ToString().ShouldBe(pollUrl);
+
+        var seen = new List<string>();
+        JsonNode? job = null;
+        var finished = await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            job = JsonNode.Parse(await client.GetStringAsync(pollUrl))!;
+            var status = job["status"]!.GetValue<string>();
+            if (seen.Count == 0 || seen[^1] != status)
+            {
+                seen.Add(status);
+            }
+
+            return status is "completed" or "failed";
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(40));
+
+        finished.ShouldBeTrue(string.Join(",", seen));
+        seen.ShouldContain("processing");
+        seen[^1].ShouldBe("completed");
+        seen.IndexOf("processing").ShouldBeLessThan(seen.IndexOf("completed"));
+        job!["data"]!.AsArray().Count.ShouldBe(2);
+        using var anonymous = new HttpClient();
+        foreach (var item in job["data"]!.AsArray())
+        {
+            Png.Dimensions(await anonymous.GetByteArrayAsync(item!["url"]!.GetValue<string>())).ShouldBe((64, 64));
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_async_job_ends_as_failed_with_an_error_object()
+    {
+        using var client = platform.CreateClient();
+
+        // The adapter fetches image URLs itself; one that answers 404 fails the job (not the request).
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-async-1",
+            contents = new object[] { new { text = "remix", image = new { url = $"{platform.Origin}/v1/files/{new string('0', 32)}?expires=1&signature=x" } } },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var pollUrl = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["poll_url"]!.GetValue<string>();
+        JsonNode? job = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            job = JsonNode.Parse(await client.GetStringAsync(pollUrl))!;
+            return job["status"]!.GetValue<string>() is "failed" or "completed";
+        }, TimeSpan.FromSeconds(30))).ShouldBeTrue();
+
+        job!["status"]!.GetValue<string>().ShouldBe("failed");
+        job["error"]!["message"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        job["error"]!["type"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        job["data"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Webhook_receives_the_final_payload_signed_with_the_webhook_secret()
+    {
+        var port = TestInfrastructure.FreePort();
+        var received = new TaskCompletionSource<(string Body, string? Signature, string? Event)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var receiver = builder.Build();
+        receiver.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            received.TrySetResult((await reader.ReadToEndAsync(), request.Headers["X-CCAPI-Signature"], request.Headers["X-CCAPI-Event"]));
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+        using var client = platform.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-async-1",
+            contents = new[] { new { text = "webhook please" } },
+            parameters = new { width = 64, height = 64 },
+            webhook_url = $"http://127.0.0.1:{port}/hook",
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+
+        var (body, signature, evt) = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var payload = JsonNode.Parse(body)!;
+        payload["id"]!.GetValue<string>().ShouldBe(id);
+        payload["status"]!.GetValue<string>().ShouldBe("completed");
+        payload["data"]!.AsArray().Count.ShouldBe(1);
+        evt.ShouldBe("job.completed");
+        signature.ShouldNotBeNull();
+        var parts = signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}")));
+        parts["v1"].ShouldBe(expected);
+    }
+
+    [Fact]
+    public async Task A_key_sees_only_its_own_jobs()
+    {
+        using var client = platform.CreateClient();
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-async-1",
+            contents = new[] { new { text = "mine" } },
+            parameters = new { width = 64, height = 64 },
+        });
+        var pollUrl = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["poll_url"]!.GetValue<string>();
+
+        using var stranger = platform.CreateClient("sk-not-a-key");
+        (await stranger.GetAsync(pollUrl)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.GetAsync($"{platform.BaseUrl}/images/jobs/img_{Guid.NewGuid():N}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.GetAsync($"{platform.BaseUrl}/images/jobs/not-a-job")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Speech_in_ccapi_mode_returns_json_with_a_fetchable_url()
+    {
+        using var client = platform.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/audio/speech", new
+        {
+            model = "local/espeak-1",
+            input = "Welcome to CCAPI, your unified AI gateway.",
+            voice = "aria",
+            output_format = "ogg",
+            response_format = "url",
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["format"]!.GetValue<string>().ShouldBe("ogg");
+        using var anonymous = new HttpClient();
+        var audio = await anonymous.GetByteArrayAsync(body["url"]!.GetValue<string>());
+        Encoding.ASCII.GetString(audio, 0, 4).ShouldBe("OggS");
+    }
+
+    [Fact]
+    public async Task Providers_are_listed_with_live_status_and_details()
+    {
+        using var client = platform.CreateClient();
+
+        var list = JsonNode.Parse(await client.GetStringAsync("/v1/providers"))!;
+        list["object"]!.GetValue<string>().ShouldBe("list");
+        var names = list["data"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).ToList();
+        names.ShouldContain("local");
+        names.ShouldContain("openai");
+
+        var local = JsonNode.Parse(await client.GetStringAsync("/v1/providers/local"))!;
+        local["status"]!.GetValue<string>().ShouldBe("available");
+        local["models"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ShouldContain("local/echo-1");
+
+        (await client.GetAsync("/v1/providers/nope")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Models_can_be_filtered_sorted_and_paged()
+    {
+        using var client = platform.CreateClient();
+
+        var images = JsonNode.Parse(await client.GetStringAsync("/v1/models?provider=local&type=image&sort=id&order=desc"))!;
+        var ids = images["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToList();
+        ids.ShouldBe(["local/pixel-async-1", "local/pixel-1"]);
+
+        var page = JsonNode.Parse(await client.GetStringAsync("/v1/models?sort=id&limit=1&offset=1"))!;
+        page["data"]!.AsArray().Count.ShouldBe(1);
+
+        var bad = await client.GetAsync("/v1/models?limit=zero");
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("limit");
+    }
+
+    [Fact]
+    public async Task Unprefixed_paths_serve_the_same_api()
+    {
+        using var client = platform.CreateClient();
+
+        var response = await client.GetAsync("/models");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("local/echo-1");
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "{\"model\":\"local/echo-1\",\"messages\":\"hello\"}", "messages")]
+    [InlineData("/v1/chat/completions", "{\"model\":\"local/echo-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":7}", "temperature")]
+    [InlineData("/v1/chat/completions", "{\"model\":\"local/echo-1\"", "body")]
+    [InlineData("/v1/audio/speech", "{\"model\":\"local/espeak-1\",\"voice\":\"alloy\"}", "input")]
+    [InlineData("/v1/images/generations", "{\"model\":\"local/pixel-1\",\"prompt\":\"x\",\"n\":100}", "n")]
+    [InlineData("/v1/images/generate", "{\"model\":\"local/pixel-1\",\"contents\":[]}", "contents")]
+    [InlineData("/v1/images/generate", "{\"model\":\"local/pixel-1\",\"contents\":[{\"text\":\"x\"}],\"webhook_url\":\"ftp://x\"}", "webhook_url")]
+    public async Task Bad_input_is_a_400_naming_the_field(string path, string json, string field)
+    {
+        using var client = platform.CreateClient();
+
+        var response = await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+        error["message"]!.GetValue<string>().ShouldContain(field);
+    }
+
+    [Fact]
+    public async Task Missing_key_is_401_with_the_documented_error()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(platform.Origin) };
+
+        var response = await client.GetAsync("/v1/models");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        error["message"]!.GetValue<string>().ShouldBe("Missing or invalid Authorization header");
+        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+        error["code"]!.GetValue<string>().ShouldBe("unauthorized");
+    }
+
+    [Fact]
+    public async Task Unknown_model_is_model_not_found()
+    {
+        using var client = platform.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/images/generations", new { model = "acme/imaginary", prompt = "x" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>().ShouldBe("model_not_found");
+    }
+
+    private static async Task<byte[]> MakePngAsync(HttpClient client)
+    {
+        var response = await client.PostAsJsonAsync("/v1/images/generations", new { model = "local/pixel-1", prompt = "seed image", size = "64x64", response_format = "b64_json" });
+        response.EnsureSuccessStatusCode();
+        return Convert.FromBase64String(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]![0]!["b64_json"]!.GetValue<string>());
+    }
+}

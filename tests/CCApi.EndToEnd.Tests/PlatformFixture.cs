@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Security.Cryptography;
+using CCApi.Testing;
+
+namespace CCApi.EndToEnd.Tests;
+
+/// <summary>
+/// Starts the real platform — Catalog, JobStatus, the local adapter and the Gateway, each as its own `dotnet` process built
+/// by test.sh — against test.sh's RabbitMQ (virtual host ccapi-test-e2e) and Redis, on free ports, and stops them after
+/// the tests. Every process writes its spans to a JSON-lines file so tests can follow one trace across processes.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    private readonly List<ServiceProcess> _processes = [];
+
+    public string RepoRoot { get; } = FindRepoRoot();
+    public string WorkDir { get; } = Directory.CreateTempSubdirectory("ccapi-e2e-").FullName;
+    public string ApiKey { get; } = "sk-ccapi-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public int GatewayPort { get; } = TestInfrastructure.FreePort();
+    public string Origin => $"http://127.0.0.1:{GatewayPort}";
+    public string BaseUrl => $"{Origin}/v1";
+
+    public IReadOnlyList<ServiceProcess> Processes => _processes;
+
+    public async Task InitializeAsync()
+    {
+        var catalogPort = TestInfrastructure.FreePort();
+        var jobStatusPort = TestInfrastructure.FreePort();
+        var adapterPort = TestInfrastructure.FreePort();
+        var signingKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+        Dictionary<string, string> Common(string service) => new()
+        {
+            ["ConnectionStrings__RabbitMq"] = TestInfrastructure.RabbitMq("e2e"),
+            ["ConnectionStrings__Redis"] = TestInfrastructure.Redis,
+            ["Telemetry__SpanFile"] = SpanFile(service),
+            ["OutboundUrls__AllowPrivateNetworks"] = "true", // webhook receivers in these tests listen on loopback
+        };
+
+        Start("CCApi.Catalog", catalogPort, new(Common("CCApi.Catalog"))
+        {
+            ["Catalog__DefinitionPath"] = Path.Combine(RepoRoot, "deploy", "catalog.json"),
+        });
+        Start("CCApi.JobStatus", jobStatusPort, new(Common("CCApi.JobStatus"))
+        {
+            ["BlobUrls__SigningKey"] = signingKey,
+            ["BlobUrls__PublicBaseUrl"] = Origin,
+            ["Webhooks__SigningSecret"] = WebhookSecret,
+        });
+        Start("CCApi.Adapters.Local", adapterPort, new(Common("CCApi.Adapters.Local"))
+        {
+            ["LocalAdapter__AsyncStepDelay"] = "00:00:00.300",
+        });
+        await WaitReadyAsync(_processes[0]);
+        Start("CCApi.Gateway", GatewayPort, new(Common("CCApi.Gateway"))
+        {
+            ["Services__CatalogUrl"] = $"http://127.0.0.1:{catalogPort}",
+            ["Services__JobStatusUrl"] = $"http://127.0.0.1:{jobStatusPort}",
+            ["BlobUrls__SigningKey"] = signingKey,
+            ["Auth__BootstrapApiKey"] = ApiKey,
+        });
+
+        foreach (var process in _processes)
+        {
+            await WaitReadyAsync(process);
+        }
+
+        // Ready means the gateway has a catalog snapshot; wait until it also sees the local adapter's heartbeat.
+        using var client = CreateClient();
+        var ok = await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            var body = await client.GetStringAsync("/v1/providers/local");
+            return body.Contains("\"available\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        if (!ok)
+        {
+            throw new InvalidOperationException("The local provider never became available.\n" + Logs());
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            process.Stop();
+        }
+
+        await Task.WhenAll(_processes.Select(p => p.WaitForExitAsync(TimeSpan.FromSeconds(30))));
+        foreach (var process in _processes)
+        {
+            process.Dispose();
+        }
+    }
+
+    /// <summary>An HttpClient on the gateway origin with the API key set.</summary>
+    public HttpClient CreateClient(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Origin), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey ?? ApiKey);
+        return client;
+    }
+
+    public string SpanFile(string service) => Path.Combine(WorkDir, $"spans-{service}.jsonl");
+
+    public string Logs() => string.Join("\n", _processes.Select(p => $"==== {p.Name}\n{p.Output}"));
+
+    private void Start(string name, int port, Dictionary<string, string> environment)
+    {
+        environment["Urls"] = $"http://127.0.0.1:{port}";
+        environment["DOTNET_ENVIRONMENT"] = "Production";
+        var dll = Path.Combine(RepoRoot, "services", name, "bin", Configuration, "net10.0", name + ".dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} does not exist: build the solution in {Configuration} first (test.sh does).");
+        }
+
+        _processes.Add(ServiceProcess.Start(name, port, dll, Path.Combine(RepoRoot, "services", name), environment));
+    }
+
+    private async Task WaitReadyAsync(ServiceProcess process)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var ready = await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}.\n{process.Output}");
+            }
+
+            try
+            {
+                return (await http.GetAsync($"http://127.0.0.1:{process.Port}/health/ready")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+            catch (TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        if (!ready)
+        {
+            throw new InvalidOperationException($"{process.Name} was not ready within 60 s.\n{Logs()}");
+        }
+    }
+
+    private static string Configuration =>
+        Environment.GetEnvironmentVariable("CCAPI_CONFIGURATION")
+        ?? typeof(PlatformFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
+        ?? "Debug";
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CCApi.Platform.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("CCApi.Platform.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}
+
+/// <summary>One service process with its captured output.</summary>
+public sealed class ServiceProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private ServiceProcess(string name, int port, Process process)
+    {
+        Name = name;
+        Port = port;
+        _process = process;
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static ServiceProcess Start(string name, int port, string dll, string workingDirectory, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var service = new ServiceProcess(name, port, process);
+        process.OutputDataReceived += (_, e) => service.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    public void Stop()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM: the host stops gracefully (bus stop, span flush).
+            Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+        }
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public void Dispose() => _process.Dispose();
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Length < 200_000)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
