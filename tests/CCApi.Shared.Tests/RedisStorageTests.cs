@@ -1,0 +1,137 @@
+using CCApi.Contracts;
+using CCApi.Storage;
+using CCApi.Testing;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CCApi.Shared.Tests;
+
+public sealed class RedisStorageTests : IAsyncLifetime
+{
+    private ConnectionMultiplexer _redis = null!;
+    private readonly IOptions<RedisOptions> _options = Options.Create(new RedisOptions
+    {
+        ConnectionString = TestInfrastructure.Redis,
+        BlobTtl = TimeSpan.FromMinutes(5),
+        StreamTtl = TimeSpan.FromMinutes(1),
+    });
+
+    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
+
+    public Task DisposeAsync()
+    {
+        _redis.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_blob_round_trips_with_its_content_type_and_expires()
+    {
+        var store = new RedisBlobStore(_redis, _options);
+        var bytes = new byte[] { 1, 2, 3, 0, 255 };
+
+        var blob = await store.PutAsync(bytes, "image/png");
+        var read = await store.GetAsync(blob.Id);
+
+        blob.Length.ShouldBe(5);
+        RedisBlobStore.IsValidId(blob.Id).ShouldBeTrue();
+        read!.Bytes.ShouldBe(bytes);
+        read.ContentType.ShouldBe("image/png");
+        var ttl = await _redis.GetDatabase().KeyTimeToLiveAsync(RedisKeys.Blob(blob.Id));
+        ttl!.Value.ShouldBeInRange(TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("ABCDEF")]
+    [InlineData("0123456789abcdef0123456789abcdeg")]
+    public async Task Ids_that_are_not_blob_ids_find_nothing(string id) =>
+        (await new RedisBlobStore(_redis, _options).GetAsync(id)).ShouldBeNull();
+
+    [Fact]
+    public async Task Missing_blobs_are_null() =>
+        (await new RedisBlobStore(_redis, _options).GetAsync(RedisBlobStore.NewId())).ShouldBeNull();
+
+    [Fact]
+    public async Task A_chat_stream_is_read_in_order_while_it_is_written_and_ends_at_done()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var reader = Task.Run(async () =>
+        {
+            var seen = new List<ChatStreamDelta>();
+            await foreach (var (_, delta) in streams.ReadAsync(jobId, null, TimeSpan.FromSeconds(20)))
+            {
+                seen.Add(delta);
+            }
+
+            return seen;
+        });
+
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
+        for (var i = 0; i < 50; i++)
+        {
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Content = $"w{i} " });
+        }
+
+        await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = "stop" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+        var seen = await reader.WaitAsync(TimeSpan.FromSeconds(20));
+
+        seen.Count.ShouldBe(53);
+        seen[0].Role.ShouldBe("assistant");
+        string.Concat(seen.Select(d => d.Content)).ShouldBe(string.Concat(Enumerable.Range(0, 50).Select(i => $"w{i} ")));
+        seen[^2].FinishReason.ShouldBe("stop");
+        seen[^1].Done.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_reader_can_resume_after_the_last_id_it_saw()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var first = await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "a" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "b" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+
+        var rest = new List<string?>();
+        await foreach (var (_, delta) in streams.ReadAsync(jobId, first, TimeSpan.FromSeconds(5)))
+        {
+            rest.Add(delta.Content);
+        }
+
+        rest.ShouldBe(["b", null]);
+    }
+
+    [Fact]
+    public async Task An_error_entry_ends_the_stream()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "partial" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Error = new ErrorInfo { Message = "upstream died", Type = "api_error", Code = "provider_error", Status = 502 } });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "never read" });
+
+        var seen = new List<ChatStreamDelta>();
+        await foreach (var (_, delta) in streams.ReadAsync(jobId, null, TimeSpan.FromSeconds(5)))
+        {
+            seen.Add(delta);
+        }
+
+        seen.Count.ShouldBe(2);
+        seen[1].Error!.Code.ShouldBe("provider_error");
+    }
+
+    [Fact]
+    public async Task A_silent_stream_times_out()
+    {
+        var streams = new ChatStreams(_redis, _options);
+
+        await Should.ThrowAsync<TimeoutException>(async () =>
+        {
+            await foreach (var _ in streams.ReadAsync(Guid.NewGuid(), null, TimeSpan.FromMilliseconds(300)))
+            {
+            }
+        });
+    }
+}
