@@ -1,15 +1,24 @@
+using CCApi.Adapters.Local;
+using CCApi.Adapters.Local.Consumers;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
+using MassTransit;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddRedisStorage();
-builder.AddMessaging();
+builder.AddServiceDefaults();       // OTel, health, JSON, error handling, OutboundUrlGuard
+builder.AddRedisStorage();          // IBlobStore, ChatStreams, Redis readiness
+builder.AddMessaging(x =>
+{
+    x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat: echo-1
+    x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image: pixel-1, pixel-async-1
+    x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech: espeak-1
+});
+builder.AddLocalAdapterServices();  // options, engines, heartbeat, espeak-ng readiness
 
 var app = builder.Build();
 app.UseServiceDefaults();
-app.MapDefaultEndpoints();
+app.MapDefaultEndpoints();          // /health/live, /health/ready
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>

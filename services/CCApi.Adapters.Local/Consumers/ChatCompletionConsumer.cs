@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using CCApi.Adapters.Local.Chat;
+using CCApi.Adapters.Local.Hosting;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using MassTransit;
+using StackExchange.Redis;
+
+namespace CCApi.Adapters.Local.Consumers;
+
+/// <summary>
+/// echo-1. Non-streaming: responds (and publishes) <see cref="ChatCompleted"/> or <see cref="JobFailed"/>. Streaming:
+/// appends role, content or tool-call deltas, finish reason, usage and done to the job's Redis stream, then publishes
+/// the outcome.
+/// </summary>
+public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnectionMultiplexer redis, ILogger<ChatCompletionConsumer> logger)
+    : IConsumer<ChatCompletion>
+{
+    public async Task Consume(ConsumeContext<ChatCompletion> context)
+    {
+        var command = context.Message;
+        using var activity = LocalTelemetry.Start("local.chat", command, command.Route);
+        activity?.SetTag("ccapi.stream", command.Stream);
+        var started = Stopwatch.GetTimestamp();
+
+        if (command.Stream)
+        {
+            await StreamAsync(context, activity, started);
+            return;
+        }
+
+        EchoReply reply;
+        try
+        {
+            if (JobOutcomes.IsPastDeadline(command.Deadline))
+            {
+                await FailAsync(context, activity, JobOutcomes.DeadlinePassed());
+                return;
+            }
+
+            reply = EchoModel.Complete(command);
+        }
+        catch (ApiException ex)
+        {
+            await FailAsync(context, activity, ex.ToErrorInfo());
+            return;
+        }
+
+        var completed = Completed(command, reply);
+        await JobOutcomes.FinishAsync(context, completed);
+        LocalTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
+    {
+        var command = context.Message;
+        if (await RedeliveredAsync(context, activity))
+        {
+            return;
+        }
+
+        try
+        {
+            if (JobOutcomes.IsPastDeadline(command.Deadline))
+            {
+                throw new ApiException(504, ErrorTypes.Api, ErrorCodes.ProviderTimeout, JobOutcomes.DeadlinePassed().Message);
+            }
+
+            var reply = EchoModel.Complete(command);
+            var completed = Completed(command, reply);
+            var jobId = command.JobId;
+
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
+            if (reply.ToolCalls is { } calls)
+            {
+                for (var i = 0; i < calls.Count; i++)
+                {
+                    await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = i, Id = calls[i].Id, Name = calls[i].Name, ArgumentsFragment = "" }] });
+                    foreach (var fragment in EchoModel.ArgumentFragments(calls[i].Arguments))
+                    {
+                        await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = i, ArgumentsFragment = fragment }] });
+                    }
+                }
+            }
+            else
+            {
+                foreach (var chunk in EchoModel.ContentChunks(reply.Content ?? ""))
+                {
+                    await streams.AppendAsync(jobId, new ChatStreamDelta { Content = chunk });
+                }
+            }
+
+            await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = reply.FinishReason });
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+
+            await context.Publish(completed, context.CancellationToken);
+            LocalTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+        }
+        catch (ApiException ex)
+        {
+            await FailStreamAsync(context, activity, ex.ToErrorInfo());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not RedisException)
+        {
+            // A stream that has started cannot be retried without duplicating chunks: end it with an explicit error.
+            LogStreamFailed(logger, ex, command.JobId);
+            await FailStreamAsync(context, activity, JobOutcomes.ProviderError("The local provider failed while streaming."));
+        }
+    }
+
+    /// <summary>
+    /// At-least-once delivery: if this job's stream already has entries, a previous delivery produced them. A finished
+    /// stream is left alone and its outcome republished (echo-1 is deterministic, so it is the same outcome); a stream
+    /// cut off mid-way is ended with an error rather than continued with duplicated chunks.
+    /// </summary>
+    private async Task<bool> RedeliveredAsync(ConsumeContext<ChatCompletion> context, Activity? activity)
+    {
+        var command = context.Message;
+        var length = (long)await redis.GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(command.JobId));
+        if (length == 0)
+        {
+            return false;
+        }
+
+        LogRedelivered(logger, command.JobId, length);
+        ChatStreamDelta? terminal = null;
+        try
+        {
+            await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.Zero, context.CancellationToken))
+            {
+                if (delta.Done || delta.Error is not null)
+                {
+                    terminal = delta;
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            // no terminal entry: the earlier delivery died mid-stream
+        }
+
+        switch (terminal)
+        {
+            case { Error: { } error }:
+                await context.Publish(JobOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
+                break;
+            case { Done: true }:
+                await context.Publish(Completed(command, EchoModel.Complete(command)), context.CancellationToken);
+                break;
+            default:
+                await FailStreamAsync(context, activity, JobOutcomes.ProviderError("The stream was interrupted by an adapter restart."));
+                break;
+        }
+
+        return true;
+    }
+
+    private async Task FailStreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
+    {
+        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
+        LocalTelemetry.Failed(activity, error);
+        await context.Publish(JobOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
+    }
+
+    private static async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
+    {
+        LocalTelemetry.Failed(activity, error);
+        await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error));
+    }
+
+    private static ChatCompleted Completed(ChatCompletion command, EchoReply reply) => new()
+    {
+        JobId = command.JobId,
+        Timestamp = DateTimeOffset.UtcNow,
+        Route = command.Route,
+        Choices =
+        [
+            new ChatChoice
+            {
+                Index = 0,
+                Message = new ChatMessage { Role = "assistant", Content = reply.Content, ToolCalls = reply.ToolCalls },
+                FinishReason = reply.FinishReason,
+            },
+        ],
+        Usage = JobOutcomes.Price(command.Route, reply.PromptTokens, reply.CompletionTokens),
+        SystemFingerprint = EchoModel.SystemFingerprint,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat job {JobId} redelivered; its stream already has {Entries} entries")]
+    private static partial void LogRedelivered(ILogger logger, Guid jobId, long entries);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Streaming chat job {JobId} failed")]
+    private static partial void LogStreamFailed(ILogger logger, Exception exception, Guid jobId);
+}
