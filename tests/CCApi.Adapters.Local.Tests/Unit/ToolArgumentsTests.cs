@@ -1,0 +1,77 @@
+using System.Text.Json;
+using CCApi.Adapters.Local.Chat;
+using CCApi.Adapters.Local.Tests.Support;
+
+namespace CCApi.Adapters.Local.Tests.Unit;
+
+public class ToolArgumentsTests
+{
+    [Fact]
+    public void Fills_every_required_property_with_a_value_of_its_type()
+    {
+        const string schema = """
+            {
+              "type": "object",
+              "properties": {
+                "name": { "type": "string" },
+                "count": { "type": "integer", "minimum": 5 },
+                "ratio": { "type": "number", "maximum": 0.5 },
+                "enabled": { "type": "boolean" },
+                "tags": { "type": "array", "items": { "type": "string" }, "minItems": 2 },
+                "when": { "type": "string", "format": "date" },
+                "owner": {
+                  "type": "object",
+                  "properties": { "email": { "type": "string", "format": "email" } },
+                  "required": ["email"]
+                },
+                "level": { "type": ["string", "null"], "enum": ["low", "high"] },
+                "optional": { "type": "string" }
+              },
+              "required": ["name", "count", "ratio", "enabled", "tags", "when", "owner", "level"]
+            }
+            """;
+
+        var arguments = ToolArguments.Build(schema, "nothing useful here");
+
+        SchemaCheck.Problems(schema, arguments).ShouldBeEmpty();
+        using var doc = JsonDocument.Parse(arguments);
+        doc.RootElement.TryGetProperty("optional", out _).ShouldBeFalse();
+        doc.RootElement.GetProperty("count").GetInt32().ShouldBe(5);
+        doc.RootElement.GetProperty("tags").GetArrayLength().ShouldBe(2);
+    }
+
+    [Fact]
+    public void Takes_values_from_the_message_near_the_property_name()
+    {
+        const string schema = """
+            {"type":"object","properties":{"title":{"type":"string"},"priority":{"type":"integer"},"assignee":{"type":"string"}},"required":["title","priority"]}
+            """;
+
+        var arguments = ToolArguments.Build(schema, "Create a ticket with title \"Fix login\" and priority 2, assignee is Alice");
+
+        using var doc = JsonDocument.Parse(arguments);
+        doc.RootElement.GetProperty("title").GetString().ShouldBe("Fix login");
+        doc.RootElement.GetProperty("priority").GetInt32().ShouldBe(2);
+        doc.RootElement.GetProperty("assignee").GetString().ShouldBe("Alice"); // optional, but named with a value
+    }
+
+    [Fact]
+    public void Uses_defaults_and_resolves_references()
+    {
+        const string schema = """
+            {"type":"object","$defs":{"unit":{"type":"string","enum":["c","f"]}},
+             "properties":{"unit":{"$ref":"#/$defs/unit"},"limit":{"type":"integer","default":10}},"required":["unit","limit"]}
+            """;
+
+        using var doc = JsonDocument.Parse(ToolArguments.Build(schema, "hello"));
+
+        doc.RootElement.GetProperty("unit").GetString().ShouldBe("c");
+        doc.RootElement.GetProperty("limit").GetInt32().ShouldBe(10);
+    }
+
+    [Fact]
+    public void No_schema_gives_an_empty_object()
+    {
+        ToolArguments.Build(null, "anything").ShouldBe("{}");
+    }
+}
