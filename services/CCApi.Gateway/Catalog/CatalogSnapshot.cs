@@ -1,0 +1,101 @@
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Gateway.Catalog;
+
+/// <summary>One immutable, indexed version of the catalog; replaced as a whole on refresh.</summary>
+public sealed class CatalogView
+{
+    private readonly Dictionary<string, ModelEntry> _models = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ProviderEntry> _providers = new(StringComparer.OrdinalIgnoreCase);
+
+    public CatalogView(CatalogDocument document)
+    {
+        Document = document;
+        foreach (var model in document.Models)
+        {
+            _models.TryAdd(model.Id, model);
+        }
+
+        foreach (var provider in document.Providers)
+        {
+            _providers.TryAdd(provider.Name, provider);
+        }
+    }
+
+    public CatalogDocument Document { get; }
+
+    public string Version => Document.Version;
+
+    public ModelEntry? FindModel(string id) => _models.GetValueOrDefault(id);
+
+    public ProviderEntry? FindProvider(string name) => _providers.GetValueOrDefault(name);
+
+    /// <summary>False when the provider is reported "unavailable" (or unknown: nothing could serve the command).</summary>
+    public bool IsAvailable(ModelEntry model) =>
+        FindProvider(model.Provider) is { } provider && !string.Equals(provider.Status, "unavailable", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The gateway's in-memory catalog: read on every request, written by <see cref="CatalogRefresher"/>.</summary>
+public sealed class CatalogSnapshot
+{
+    private volatile CatalogView? _current;
+
+    public CatalogView? Current => _current;
+
+    public void Update(CatalogDocument document) => _current = new CatalogView(document);
+}
+
+/// <summary>Model lookups with the public API's errors.</summary>
+public static class ModelResolution
+{
+    /// <summary>
+    /// The model named by <paramref name="id"/> (read from <paramref name="field"/>), of catalog type
+    /// <paramref name="type"/> ("chat", "image", "audio"). Unknown → 400 model_not_found; wrong type → 400.
+    /// </summary>
+    public static ModelEntry Resolve(CatalogView catalog, string? id, string field, string type, string route)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw ApiException.Missing(field);
+        }
+
+        var model = catalog.FindModel(id)
+            ?? throw ApiException.BadField(field,
+                $"The model '{Truncate(id)}' does not exist. '{field}' must be a model id from GET /v1/models, e.g. 'local/echo-1'.",
+                ErrorCodes.ModelNotFound);
+        if (!string.Equals(model.Type, type, StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadField(field,
+                $"The model '{model.Id}' in '{field}' is a {model.Type} model; {route} needs a {type} model.",
+                ErrorCodes.InvalidRequest);
+        }
+
+        return model;
+    }
+
+    /// <summary>503 provider_unavailable, answered at once, when the model's provider is down.</summary>
+    public static ApiException Unavailable(ModelEntry model) =>
+        new(503, ErrorTypes.Api, ErrorCodes.ProviderUnavailable,
+            $"The provider '{model.Provider}' serving '{model.Id}' is unavailable right now; retry later or choose another model.",
+            new Dictionary<string, string> { ["provider"] = model.Provider, ["model"] = model.Id });
+
+    public static void EnsureAvailable(CatalogView catalog, ModelEntry model)
+    {
+        if (!catalog.IsAvailable(model))
+        {
+            throw Unavailable(model);
+        }
+    }
+
+    public static JobRoute Route(ModelEntry model, string ownerId) => new()
+    {
+        OwnerId = ownerId,
+        Provider = model.Provider,
+        Model = model.Id,
+        ProviderModel = model.ProviderModel,
+        Pricing = model.Pricing,
+    };
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+}
