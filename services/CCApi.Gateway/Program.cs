@@ -1,15 +1,32 @@
+using CCApi.Contracts;
+using CCApi.Gateway;
+using CCApi.Gateway.Consumers;
+using CCApi.Gateway.Endpoints;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
+using MassTransit;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddRedisStorage();
-builder.AddMessaging();
+builder.AddServiceDefaults();                 // OTel, health, JSON, CCAPI error handler
+builder.AddRedisStorage();                    // multiplexer, blob store, chat streams
+builder.AddMessaging(x =>
+{
+    x.AddConsumer<CatalogChangedConsumer, CatalogChangedConsumerDefinition>(); // per-instance: refresh the snapshot
+    x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
+});
+builder.AddGatewayServices();                 // options, API keys, catalog snapshot, internal clients, dispatch
 
 var app = builder.Build();
 app.UseServiceDefaults();
-app.MapDefaultEndpoints();
+app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)
+app.MapOpenApi();                             // /openapi/v1.json
+app.MapChatEndpoints();                       // POST /v1/chat/completions
+app.MapSpeechEndpoints();                     // POST /v1/audio/speech
+app.MapImageEndpoints();                      // POST /v1/images/generations, /v1/images/generate
+app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
+app.MapCatalogEndpoints();                    // GET  /v1/models, /v1/providers[/{name}]
+app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed URL, no bearer)
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>

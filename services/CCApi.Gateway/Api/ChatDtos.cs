@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CCApi.Gateway.Api;
+
+// Request bodies are tolerant readers: every field nullable (the validator names what is missing), string-or-object
+// unions as JsonElement, and unknown OpenAI fields kept in ExtensionData so they can be passed through.
+
+/// <summary>POST /v1/chat/completions (spec 3.6, OpenAI-compatible).</summary>
+public sealed class ChatCompletionRequestBody
+{
+    public string? Model { get; set; }
+    public List<string?>? Models { get; set; }
+    public List<ChatMessageBody?>? Messages { get; set; }
+    public bool? Stream { get; set; }
+    public StreamOptionsBody? StreamOptions { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+    public int? MaxTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public int? N { get; set; }
+    public JsonElement? Stop { get; set; }
+    public long? Seed { get; set; }
+    public string? User { get; set; }
+    public JsonElement? Metadata { get; set; }
+    public List<ChatToolBody?>? Tools { get; set; }
+    public JsonElement? ToolChoice { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
+}
+
+public sealed class StreamOptionsBody
+{
+    public bool? IncludeUsage { get; set; }
+}
+
+public sealed class ChatMessageBody
+{
+    public string? Role { get; set; }
+
+    /// <summary>A string, an OpenAI content-part array, or null (assistant tool-call messages).</summary>
+    public JsonElement? Content { get; set; }
+
+    public string? Name { get; set; }
+    public string? ToolCallId { get; set; }
+    public List<ToolCallBody?>? ToolCalls { get; set; }
+}
+
+public sealed class ToolCallBody
+{
+    public string? Id { get; set; }
+    public string? Type { get; set; }
+    public FunctionCallBody? Function { get; set; }
+}
+
+public sealed class FunctionCallBody
+{
+    public string? Name { get; set; }
+    public string? Arguments { get; set; }
+}
+
+public sealed class ChatToolBody
+{
+    public string? Type { get; set; }
+    public FunctionDefinitionBody? Function { get; set; }
+}
+
+public sealed class FunctionDefinitionBody
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public JsonElement? Parameters { get; set; }
+    public bool? Strict { get; set; }
+}
+
+/// <summary>OpenAI <c>chat.completion</c> plus our <c>provider</c> (spec 3.7).</summary>
+public sealed record ChatCompletionResponse(
+    string Id,
+    long Created,
+    string Model,
+    string Provider,
+    IReadOnlyList<ChatChoiceResponse> Choices,
+    UsageResponse Usage,
+    string? SystemFingerprint)
+{
+    public string Object => "chat.completion";
+}
+
+public sealed record ChatChoiceResponse(int Index, ChatMessageResponse Message, string FinishReason)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public object? Logprobs => null;
+}
+
+public sealed record ChatMessageResponse(
+    string Role,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Content,
+    IReadOnlyList<ToolCallResponse>? ToolCalls);
+
+public sealed record ToolCallResponse(string Id, FunctionCallResponse Function)
+{
+    public string Type => "function";
+}
+
+public sealed record FunctionCallResponse(string Name, string Arguments);
+
+public sealed record UsageResponse(int PromptTokens, int CompletionTokens, int TotalTokens);
+
+/// <summary>OpenAI <c>chat.completion.chunk</c> (one SSE event).</summary>
+public sealed record ChatCompletionChunk(
+    string Id,
+    long Created,
+    string Model,
+    string Provider,
+    IReadOnlyList<ChunkChoice> Choices,
+    UsageResponse? Usage)
+{
+    public string Object => "chat.completion.chunk";
+}
+
+public sealed record ChunkChoice(
+    int Index,
+    ChunkDelta Delta,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public object? Logprobs => null;
+}
+
+public sealed record ChunkDelta(string? Role, string? Content, IReadOnlyList<ToolCallChunk>? ToolCalls);
+
+public sealed record ToolCallChunk(int Index, string? Id, string? Type, FunctionCallChunk? Function);
+
+public sealed record FunctionCallChunk(string? Name, string? Arguments);

@@ -1,0 +1,450 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using static CCApi.Gateway.Api.Validation;
+
+namespace CCApi.Gateway.Api;
+
+/// <summary>A validated chat request: everything but the model resolution, which needs the catalog.</summary>
+public sealed record ChatPlan
+{
+    /// <summary>Failover candidates in order, each with the field it came from ("model", "models[1]").</summary>
+    public required IReadOnlyList<(string Field, string Id)> Candidates { get; init; }
+
+    public required IReadOnlyList<ChatMessage> Messages { get; init; }
+    public double? Temperature { get; init; }
+    public double? TopP { get; init; }
+    public int? MaxTokens { get; init; }
+    public IReadOnlyList<ChatTool>? Tools { get; init; }
+    public string? ToolChoice { get; init; }
+    public string? ToolChoiceFunction { get; init; }
+    public IReadOnlyList<string>? Stop { get; init; }
+    public long? Seed { get; init; }
+    public string? User { get; init; }
+    public bool Stream { get; init; }
+    public bool IncludeUsage { get; init; }
+    public string? ExtraParametersJson { get; init; }
+
+    public ChatCompletion ToCommand(Guid jobId, DateTimeOffset now, JobRoute route, DateTimeOffset? deadline) => new()
+    {
+        JobId = jobId,
+        Timestamp = now,
+        Route = route,
+        Messages = Messages,
+        Temperature = Temperature,
+        TopP = TopP,
+        MaxTokens = MaxTokens,
+        Tools = Tools,
+        ToolChoice = ToolChoice,
+        ToolChoiceFunction = ToolChoiceFunction,
+        Stop = Stop,
+        Seed = Seed,
+        User = User,
+        Stream = Stream,
+        IncludeUsage = IncludeUsage,
+        ExtraParametersJson = ExtraParametersJson,
+        Deadline = deadline,
+    };
+}
+
+/// <summary>
+/// Validates POST /v1/chat/completions against OpenAI's rules (spec 2.1 / 3.6): every problem is a 400 naming the field
+/// by its JSON path. Unknown OpenAI parameters are kept, as raw JSON, for OpenAI-compatible upstreams.
+/// </summary>
+public static partial class ChatRequestValidator
+{
+    public const int MaxCandidates = 10;
+    public const int MaxTools = 128;
+    public const int MaxStop = 4;
+
+    private static readonly string[] Roles = ["system", "user", "assistant", "tool", "developer"];
+    private static readonly string[] ToolChoices = ["none", "auto", "required"];
+
+    public static ChatPlan Validate(ChatCompletionRequestBody body)
+    {
+        var candidates = Candidates(body);
+        var messages = Messages(body.Messages);
+
+        Range(body.Temperature, 0, 2, "temperature");
+        Range(body.TopP, 0, 1, "top_p");
+        if (body.MaxTokens is < 1)
+        {
+            throw ApiException.BadField("max_tokens", "'max_tokens' must be at least 1.");
+        }
+
+        if (body.MaxCompletionTokens is < 1)
+        {
+            throw ApiException.BadField("max_completion_tokens", "'max_completion_tokens' must be at least 1.");
+        }
+
+        if (body.N is { } n && n != 1)
+        {
+            throw ApiException.BadField("n", "'n' must be 1: one choice per request is supported.", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (body.Metadata is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
+        {
+            throw WrongType("metadata", "an object");
+        }
+
+        var tools = Tools(body.Tools);
+        var (toolChoice, toolChoiceFunction) = ToolChoice(body.ToolChoice, tools);
+
+        return new ChatPlan
+        {
+            Candidates = candidates,
+            Messages = messages,
+            Temperature = body.Temperature,
+            TopP = body.TopP,
+            MaxTokens = body.MaxCompletionTokens ?? body.MaxTokens,
+            Tools = tools,
+            ToolChoice = toolChoice,
+            ToolChoiceFunction = toolChoiceFunction,
+            Stop = Stop(body.Stop),
+            Seed = body.Seed,
+            User = body.User,
+            Stream = body.Stream == true,
+            IncludeUsage = body.Stream == true && body.StreamOptions?.IncludeUsage == true,
+            ExtraParametersJson = Extra(body.ExtensionData),
+        };
+    }
+
+    /// <summary><c>model</c> first, then <c>models</c> in order, without repeats.</summary>
+    private static List<(string Field, string Id)> Candidates(ChatCompletionRequestBody body)
+    {
+        var candidates = new List<(string Field, string Id)>();
+        if (body.Model is not null)
+        {
+            candidates.Add(("model", Required(body.Model, "model")));
+        }
+
+        if (body.Models is { } models)
+        {
+            if (models.Count == 0 && candidates.Count == 0)
+            {
+                throw ApiException.BadField("models", "'models' must list at least one model id.");
+            }
+
+            if (models.Count > MaxCandidates)
+            {
+                throw ApiException.BadField("models", $"'models' lists at most {MaxCandidates} model ids.");
+            }
+
+            for (var i = 0; i < models.Count; i++)
+            {
+                var id = Required(models[i], $"models[{i}]");
+                if (!candidates.Exists(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase)))
+                {
+                    candidates.Add(($"models[{i}]", id));
+                }
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            throw ApiException.BadField("model", "'model' is required (or 'models', a list of failover candidates).", ErrorCodes.MissingField);
+        }
+
+        return candidates;
+    }
+
+    private static List<ChatMessage> Messages(List<ChatMessageBody?>? messages)
+    {
+        if (messages is null)
+        {
+            throw ApiException.Missing("messages");
+        }
+
+        if (messages.Count == 0)
+        {
+            throw ApiException.BadField("messages", "'messages' must contain at least one message.");
+        }
+
+        var result = new List<ChatMessage>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var field = $"messages[{i}]";
+            var message = messages[i] ?? throw WrongType(field, "a message object");
+            var role = message.Role ?? throw ApiException.Missing($"{field}.role");
+            OneOf(role, $"{field}.role", Roles);
+
+            var toolCalls = ToolCalls(message.ToolCalls, role, field);
+            string? content = null;
+            string? parts = null;
+            switch (message.Content)
+            {
+                case { ValueKind: JsonValueKind.String } text:
+                    content = text.GetString();
+                    break;
+                case { ValueKind: JsonValueKind.Array } array:
+                    ValidateParts(array, $"{field}.content");
+                    parts = array.GetRawText();
+                    break;
+                case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
+                    if (role != "assistant" || toolCalls is null)
+                    {
+                        throw ApiException.Missing($"{field}.content");
+                    }
+
+                    break;
+                default:
+                    throw WrongType($"{field}.content", "a string or an array of content parts");
+            }
+
+            if (role == "tool" && string.IsNullOrEmpty(message.ToolCallId))
+            {
+                throw ApiException.BadField($"{field}.tool_call_id", $"'{field}.tool_call_id' is required for tool messages.", ErrorCodes.MissingField);
+            }
+
+            result.Add(new ChatMessage
+            {
+                Role = role,
+                Content = content,
+                ContentPartsJson = parts,
+                Name = message.Name,
+                ToolCallId = message.ToolCallId,
+                ToolCalls = toolCalls,
+            });
+        }
+
+        return result;
+    }
+
+    private static void ValidateParts(JsonElement array, string field)
+    {
+        var count = array.GetArrayLength();
+        if (count == 0)
+        {
+            throw ApiException.BadField(field, $"'{field}' must contain at least one content part.");
+        }
+
+        var j = 0;
+        foreach (var part in array.EnumerateArray())
+        {
+            var partField = $"{field}[{j++}]";
+            if (part.ValueKind != JsonValueKind.Object)
+            {
+                throw WrongType(partField, "a content part object");
+            }
+
+            var type = StringProperty(part, "type", partField) ?? throw ApiException.Missing($"{partField}.type");
+            switch (type)
+            {
+                case "text":
+                    _ = StringProperty(part, "text", partField) ?? throw ApiException.Missing($"{partField}.text");
+                    break;
+                case "image_url":
+                    if (!part.TryGetProperty("image_url", out var image) || image.ValueKind == JsonValueKind.Null)
+                    {
+                        throw ApiException.Missing($"{partField}.image_url");
+                    }
+
+                    if (image.ValueKind != JsonValueKind.Object)
+                    {
+                        throw WrongType($"{partField}.image_url", "an object");
+                    }
+
+                    _ = StringProperty(image, "url", $"{partField}.image_url") ?? throw ApiException.Missing($"{partField}.image_url.url");
+                    break;
+                default:
+                    break; // input_audio, file, refusal…: passed through for the provider to judge
+            }
+        }
+    }
+
+    private static List<ToolCall>? ToolCalls(List<ToolCallBody?>? calls, string role, string field)
+    {
+        if (calls is null)
+        {
+            return null;
+        }
+
+        if (role != "assistant")
+        {
+            throw ApiException.BadField($"{field}.tool_calls", $"'{field}.tool_calls' is only allowed on assistant messages.");
+        }
+
+        if (calls.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new List<ToolCall>(calls.Count);
+        for (var j = 0; j < calls.Count; j++)
+        {
+            var callField = $"{field}.tool_calls[{j}]";
+            var call = calls[j] ?? throw WrongType(callField, "a tool call object");
+            var id = Required(call.Id, $"{callField}.id");
+            OneOf(call.Type, $"{callField}.type", "function");
+            var function = call.Function ?? throw ApiException.Missing($"{callField}.function");
+            var name = Required(function.Name, $"{callField}.function.name");
+            result.Add(new ToolCall { Id = id, Name = name, Arguments = function.Arguments ?? "{}" });
+        }
+
+        return result;
+    }
+
+    private static List<ChatTool>? Tools(List<ChatToolBody?>? tools)
+    {
+        if (tools is null || tools.Count == 0)
+        {
+            return null;
+        }
+
+        if (tools.Count > MaxTools)
+        {
+            throw ApiException.BadField("tools", $"'tools' lists at most {MaxTools} tools.");
+        }
+
+        var result = new List<ChatTool>(tools.Count);
+        for (var i = 0; i < tools.Count; i++)
+        {
+            var field = $"tools[{i}]";
+            var tool = tools[i] ?? throw WrongType(field, "a tool object");
+            var type = tool.Type ?? throw ApiException.Missing($"{field}.type");
+            OneOf(type, $"{field}.type", "function");
+            var function = tool.Function ?? throw ApiException.Missing($"{field}.function");
+            var name = Required(function.Name, $"{field}.function.name");
+            if (!FunctionName().IsMatch(name))
+            {
+                throw ApiException.BadField($"{field}.function.name",
+                    $"'{field}.function.name' must be 1-64 letters, digits, underscores or dashes; got '{Truncate(name)}'.");
+            }
+
+            if (result.Exists(t => t.Name == name))
+            {
+                throw ApiException.BadField($"{field}.function.name", $"'{field}.function.name' repeats the tool name '{name}'.");
+            }
+
+            string? parameters = null;
+            if (function.Parameters is { } schema && schema.ValueKind != JsonValueKind.Null)
+            {
+                if (schema.ValueKind != JsonValueKind.Object)
+                {
+                    throw WrongType($"{field}.function.parameters", "an object (a JSON Schema)");
+                }
+
+                parameters = schema.GetRawText();
+            }
+
+            result.Add(new ChatTool { Name = name, Description = function.Description, ParametersJson = parameters });
+        }
+
+        return result;
+    }
+
+    private static (string? Choice, string? Function) ToolChoice(JsonElement? choice, List<ChatTool>? tools)
+    {
+        switch (choice)
+        {
+            case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
+                return (null, null);
+            case { ValueKind: JsonValueKind.String } text:
+                var value = text.GetString()!;
+                OneOf(value, "tool_choice", ToolChoices);
+                if (value == "required" && tools is null)
+                {
+                    throw ApiException.BadField("tool_choice", "'tool_choice' \"required\" needs at least one tool in 'tools'.");
+                }
+
+                return (value, null);
+            case { ValueKind: JsonValueKind.Object } obj:
+                var type = StringProperty(obj, "type", "tool_choice") ?? throw ApiException.Missing("tool_choice.type");
+                OneOf(type, "tool_choice.type", "function");
+                if (!obj.TryGetProperty("function", out var function) || function.ValueKind == JsonValueKind.Null)
+                {
+                    throw ApiException.Missing("tool_choice.function");
+                }
+
+                if (function.ValueKind != JsonValueKind.Object)
+                {
+                    throw WrongType("tool_choice.function", "an object");
+                }
+
+                var name = StringProperty(function, "name", "tool_choice.function") ?? throw ApiException.Missing("tool_choice.function.name");
+                if (tools is null || !tools.Exists(t => t.Name == name))
+                {
+                    throw ApiException.BadField("tool_choice.function.name",
+                        $"'tool_choice.function.name' names '{Truncate(name)}', which is not a function in 'tools'.");
+                }
+
+                // Forcing one function: ToolChoice stays null and ToolChoiceFunction names it (contract: Chat.cs).
+                return (null, name);
+            default:
+                throw WrongType("tool_choice", "\"none\", \"auto\", \"required\" or {\"type\":\"function\",\"function\":{\"name\":…}}");
+        }
+    }
+
+    private static List<string>? Stop(JsonElement? stop)
+    {
+        switch (stop)
+        {
+            case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
+                return null;
+            case { ValueKind: JsonValueKind.String } text:
+                return [text.GetString()!];
+            case { ValueKind: JsonValueKind.Array } array:
+                if (array.GetArrayLength() > MaxStop)
+                {
+                    throw ApiException.BadField("stop", $"'stop' lists at most {MaxStop} sequences.");
+                }
+
+                var result = new List<string>();
+                var i = 0;
+                foreach (var item in array.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String)
+                    {
+                        throw WrongType($"stop[{i}]", "a string");
+                    }
+
+                    result.Add(item.GetString()!);
+                    i++;
+                }
+
+                return result.Count == 0 ? null : result;
+            default:
+                throw WrongType("stop", "a string or an array of strings");
+        }
+    }
+
+    /// <summary>Unknown OpenAI parameters as one raw JSON object, or null.</summary>
+    private static string? Extra(Dictionary<string, JsonElement>? extension)
+    {
+        if (extension is null || extension.Count == 0)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in extension)
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>A string property, null when absent or JSON null; 400 when of another type.</summary>
+    private static string? StringProperty(JsonElement obj, string name, string parentField)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw WrongType($"{parentField}.{name}", "a string");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex FunctionName();
+}

@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Gateway.Api;
+
+/// <summary>
+/// Source-generated JSON for every body the gateway reads or writes on the request path: snake_case, nulls omitted,
+/// strict about types (so a wrong type is a JsonException with the field's path, answered as 400 invalid_json).
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChatCompletionRequestBody))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(SpeechRequestBody))]
+[JsonSerializable(typeof(SpeechResponse))]
+[JsonSerializable(typeof(ImageGenerationsRequestBody))]
+[JsonSerializable(typeof(ImageGenerationsResponse))]
+[JsonSerializable(typeof(ImageGenerateRequestBody))]
+[JsonSerializable(typeof(MultimodalImageResponse))]
+[JsonSerializable(typeof(JobViewBody))]
+[JsonSerializable(typeof(CatalogDocument))]
+[JsonSerializable(typeof(ErrorResponse))]
+public sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CCApi.Gateway.Api;
+
+/// <summary>POST /v1/images/generations (spec 2.3 / 3.10, OpenAI-compatible).</summary>
+public sealed class ImageGenerationsRequestBody
+{
+    public string? Model { get; set; }
+    public string? Prompt { get; set; }
+    public int? N { get; set; }
+    public string? Size { get; set; }
+    public string? ResponseFormat { get; set; }
+    public string? Quality { get; set; }
+    public string? Style { get; set; }
+    public string? User { get; set; }
+}
+
+/// <summary>LegacyImageGenerationResponse (spec 3.11).</summary>
+public sealed record ImageGenerationsResponse(
+    string Id,
+    long Created,
+    string Model,
+    string Provider,
+    IReadOnlyList<ImageDatum> Data,
+    string? RevisedPrompt);
+
+/// <summary>ImageDatum (spec 3.15): url or b64_json, never both.</summary>
+public sealed record ImageDatum(
+    string? Url,
+    [property: JsonPropertyName("b64_json")] string? B64Json,
+    string? RevisedPrompt,
+    long? Seed);
+
+/// <summary>POST /v1/images/generate (spec 2.4 / 3.14).</summary>
+public sealed class ImageGenerateRequestBody
+{
+    public string? Model { get; set; }
+    public List<ContentItemBody?>? Contents { get; set; }
+    public ImageParametersBody? Parameters { get; set; }
+    public string? WebhookUrl { get; set; }
+}
+
+/// <summary>MultimodalInputContent (spec 3.12).</summary>
+public sealed class ContentItemBody
+{
+    public string? Text { get; set; }
+    public ImageSourceBody? Image { get; set; }
+    public ImageSourceBody? Mask { get; set; }
+}
+
+public sealed class ImageSourceBody
+{
+    public string? Url { get; set; }
+    public string? Data { get; set; }
+    public string? MimeType { get; set; }
+}
+
+/// <summary>MultimodalImageParameters (spec 3.13).</summary>
+public sealed class ImageParametersBody
+{
+    public int? NumImages { get; set; }
+    public int? Width { get; set; }
+    public int? Height { get; set; }
+    public string? AspectRatio { get; set; }
+    public string? Quality { get; set; }
+    public long? Seed { get; set; }
+    public int? Steps { get; set; }
+    public double? GuidanceScale { get; set; }
+    public string? NegativePrompt { get; set; }
+    public double? Strength { get; set; }
+    public string? ResponseFormat { get; set; }
+}
+
+/// <summary>MultimodalImageGenerationResponse (spec 3.16) plus <c>progress</c> (ours, 0–100, while polling).</summary>
+public sealed record MultimodalImageResponse(
+    string Id,
+    long Created,
+    string Model,
+    string Status,
+    ExecutionInfo Execution,
+    IReadOnlyList<ImageDatum>? Data = null,
+    string? PollUrl = null,
+    double? EstimatedTime = null,
+    int? Progress = null,
+    JobErrorResponse? Error = null);
+
+public sealed record ExecutionInfo(string Mode, string Operation, string Provider);
+
+/// <summary>ErrorObject inside a job response (in-band failure, spec 4.1).</summary>
+public sealed record JobErrorResponse(string Message, string Type, string? Code, JsonElement? Details);

@@ -1,0 +1,299 @@
+using System.Globalization;
+using System.Text;
+using CCApi.Contracts;
+using CCApi.Gateway.Http;
+using CCApi.ServiceDefaults;
+using static CCApi.Gateway.Api.Validation;
+
+namespace CCApi.Gateway.Api;
+
+/// <summary>An input image after validation: a URL for the adapter to fetch, or decoded bytes to store.</summary>
+public sealed record PendingImage(string? Url, byte[]? Bytes, string? MimeType, bool IsMask);
+
+/// <summary>A validated POST /v1/images/generate request (the model is resolved separately).</summary>
+public sealed record ImagePlan
+{
+    public required string Operation { get; init; }
+    public required string Prompt { get; init; }
+    public required IReadOnlyList<PendingImage> Inputs { get; init; }
+    public required int NumImages { get; init; }
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public string? AspectRatio { get; init; }
+    public string? Quality { get; init; }
+    public long? Seed { get; init; }
+    public int? Steps { get; init; }
+    public double? GuidanceScale { get; init; }
+    public string? NegativePrompt { get; init; }
+    public double? Strength { get; init; }
+    public required string ResponseFormat { get; init; }
+    public string? WebhookUrl { get; init; }
+}
+
+/// <summary>Validation and derivations of the two image endpoints (spec 2.3, 2.4, 3.12–3.14).</summary>
+public static class ImageRequestValidator
+{
+    public const int DefaultSize = 1024;
+    public const int MinSize = 64;
+    public const int MaxImagesDefault = 10;
+
+    public static readonly string[] AspectRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+    public static readonly string[] ResponseFormats = ["url", "b64_json"];
+
+    /// <summary>text only → text-to-image; any mask → inpainting; two or more images → multi-image-remix; else image-to-image.</summary>
+    public static string DeriveOperation(int images, bool anyMask) =>
+        anyMask ? "inpainting" : images >= 2 ? "multi-image-remix" : images == 1 ? "image-to-image" : "text-to-image";
+
+    /// <summary>"WxH" (or OpenAI's "auto" = 1024x1024), each side 64..<paramref name="maxSize"/>.</summary>
+    public static (int Width, int Height) ParseSize(string? size, int maxSize, string field)
+    {
+        if (size is null || size == "auto")
+        {
+            return (Math.Min(DefaultSize, maxSize), Math.Min(DefaultSize, maxSize));
+        }
+
+        var x = size.IndexOf('x', StringComparison.Ordinal);
+        if (x <= 0
+            || !int.TryParse(size.AsSpan(0, x), NumberStyles.None, CultureInfo.InvariantCulture, out var width)
+            || !int.TryParse(size.AsSpan(x + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var height))
+        {
+            throw ApiException.BadField(field, $"'{field}' must be WIDTHxHEIGHT (e.g. 1024x1024) or auto; got '{Truncate(size)}'.");
+        }
+
+        if (width < MinSize || width > maxSize || height < MinSize || height > maxSize)
+        {
+            throw ApiException.BadField(field, $"'{field}' sides must be between {MinSize} and {maxSize} pixels; got {width}x{height}.");
+        }
+
+        return (width, height);
+    }
+
+    /// <summary>Dimensions for an aspect ratio with the long side 1024, rounded to multiples of 8.</summary>
+    public static (int Width, int Height) FromAspectRatio(string ratio)
+    {
+        var colon = ratio.IndexOf(':', StringComparison.Ordinal);
+        var w = double.Parse(ratio.AsSpan(0, colon), CultureInfo.InvariantCulture);
+        var h = double.Parse(ratio.AsSpan(colon + 1), CultureInfo.InvariantCulture);
+        return w >= h
+            ? (DefaultSize, RoundTo8(DefaultSize * h / w))
+            : (RoundTo8(DefaultSize * w / h), DefaultSize);
+    }
+
+    public static ImagePlan Validate(ImageGenerateRequestBody body, ModelEntry model, GatewayOptions limits)
+    {
+        var (prompt, inputs) = Contents(body.Contents, limits);
+        var operation = DeriveOperation(inputs.Count(i => !i.IsMask), inputs.Any(i => i.IsMask));
+        if (model.Operations is { Count: > 0 } operations && !operations.Contains(operation))
+        {
+            throw ApiException.BadField("contents",
+                $"The contents ask for {operation}, which '{model.Id}' does not support (it supports {string.Join(", ", operations)}).");
+        }
+
+        var p = body.Parameters ?? new ImageParametersBody();
+        var maxImages = Math.Min(MaxImagesDefault, model.Capabilities.MaxImages ?? MaxImagesDefault);
+        Range(p.NumImages, 1, maxImages, "parameters.num_images");
+        var maxSize = model.MaxImageSize ?? 2048;
+        Range(p.Width, MinSize, maxSize, "parameters.width");
+        Range(p.Height, MinSize, maxSize, "parameters.height");
+        OneOf(p.AspectRatio, "parameters.aspect_ratio", AspectRatios);
+        OneOf(p.Quality, "parameters.quality", "standard", "hd");
+        Range(p.Steps, 1, 150, "parameters.steps");
+        Range(p.GuidanceScale, 0, 50, "parameters.guidance_scale");
+        Range(p.Strength, 0, 1, "parameters.strength");
+        MaxLength(p.NegativePrompt, limits.MaxPromptCharacters, "parameters.negative_prompt");
+        OneOf(p.ResponseFormat, "parameters.response_format", ResponseFormats);
+        if (body.WebhookUrl is not null)
+        {
+            Url(body.WebhookUrl, "webhook_url");
+        }
+
+        var (width, height) = Dimensions(p, maxSize);
+        return new ImagePlan
+        {
+            Operation = operation,
+            Prompt = prompt,
+            Inputs = inputs,
+            NumImages = p.NumImages ?? 1,
+            Width = width,
+            Height = height,
+            AspectRatio = p.AspectRatio,
+            Quality = p.Quality,
+            Seed = p.Seed,
+            Steps = p.Steps,
+            GuidanceScale = p.GuidanceScale,
+            NegativePrompt = p.NegativePrompt,
+            Strength = p.Strength,
+            ResponseFormat = p.ResponseFormat ?? "url",
+            WebhookUrl = body.WebhookUrl,
+        };
+    }
+
+    /// <summary>Explicit width/height win; a missing side follows the aspect ratio (or the given side); default 1024².</summary>
+    private static (int Width, int Height) Dimensions(ImageParametersBody p, int maxSize)
+    {
+        var (ratioW, ratioH) = p.AspectRatio is { } ratio ? FromAspectRatio(ratio) : (DefaultSize, DefaultSize);
+        int width, height;
+        if (p.Width is { } w && p.Height is { } h)
+        {
+            (width, height) = (w, h);
+        }
+        else if (p.Width is { } onlyW)
+        {
+            (width, height) = (onlyW, RoundTo8((double)onlyW * ratioH / ratioW));
+        }
+        else if (p.Height is { } onlyH)
+        {
+            (width, height) = (RoundTo8((double)onlyH * ratioW / ratioH), onlyH);
+        }
+        else
+        {
+            (width, height) = (ratioW, ratioH);
+        }
+
+        var field = p.Width is null ? "parameters.width" : "parameters.height";
+        if (width < MinSize || width > maxSize || height < MinSize || height > maxSize)
+        {
+            throw ApiException.BadField(p.AspectRatio is not null ? "parameters.aspect_ratio" : field,
+                $"The requested size {width}x{height} is outside {MinSize}..{maxSize} pixels per side.");
+        }
+
+        return (width, height);
+    }
+
+    private static (string Prompt, List<PendingImage> Inputs) Contents(List<ContentItemBody?>? contents, GatewayOptions limits)
+    {
+        if (contents is null)
+        {
+            throw ApiException.Missing("contents");
+        }
+
+        if (contents.Count == 0)
+        {
+            throw ApiException.BadField("contents", "'contents' must contain at least one item with 'text' or 'image'.");
+        }
+
+        if (contents.Count > limits.MaxContents)
+        {
+            throw ApiException.BadField("contents", $"'contents' holds at most {limits.MaxContents} items.");
+        }
+
+        var prompt = new StringBuilder();
+        var inputs = new List<PendingImage>();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var field = $"contents[{i}]";
+            var item = contents[i] ?? throw WrongType(field, "an object with 'text' or 'image'");
+            if (item.Text is null && item.Image is null)
+            {
+                throw ApiException.BadField(field, $"'{field}' needs 'text' or 'image'.", ErrorCodes.MissingField);
+            }
+
+            if (item.Text is { } text)
+            {
+                if (prompt.Length > 0)
+                {
+                    prompt.Append('\n');
+                }
+
+                prompt.Append(text);
+            }
+
+            if (item.Image is { } image)
+            {
+                inputs.Add(Source(image, $"{field}.image", isMask: false, limits));
+            }
+
+            if (item.Mask is { } mask)
+            {
+                if (item.Image is null)
+                {
+                    throw ApiException.BadField($"{field}.mask", $"'{field}.mask' needs an image in the same item ('{field}.image').");
+                }
+
+                inputs.Add(Source(mask, $"{field}.mask", isMask: true, limits));
+            }
+        }
+
+        if (prompt.Length > limits.MaxPromptCharacters)
+        {
+            throw ApiException.BadField("contents", $"The prompt text in 'contents' is longer than {limits.MaxPromptCharacters} characters.");
+        }
+
+        return (prompt.ToString(), inputs);
+    }
+
+    private static PendingImage Source(ImageSourceBody source, string field, bool isMask, GatewayOptions limits)
+    {
+        if (source.Url is not null && source.Data is not null)
+        {
+            throw ApiException.BadField(field, $"'{field}' takes either 'url' or 'data', not both.");
+        }
+
+        if (source.Url is null && source.Data is null)
+        {
+            throw ApiException.BadField(field, $"'{field}' needs 'url' or 'data'.", ErrorCodes.MissingField);
+        }
+
+        var mime = source.MimeType;
+        if (mime is not null)
+        {
+            mime = mime.ToLowerInvariant();
+            OneOf(mime, $"{field}.mime_type", MediaTypes.InputImageTypes);
+        }
+
+        if (source.Url is { } url)
+        {
+            Url(url, $"{field}.url");
+            return new PendingImage(url, null, mime, isMask);
+        }
+
+        var data = source.Data!.AsSpan().Trim();
+        if (data.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        {
+            var comma = data.IndexOf(',');
+            var header = comma < 0 ? ReadOnlySpan<char>.Empty : data[5..comma];
+            if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
+            {
+                throw ApiException.BadField($"{field}.data", $"'{field}.data' must be base64, optionally as a data:<type>;base64, URI.");
+            }
+
+            if (mime is null && header.Length > ";base64".Length)
+            {
+                var declared = header[..^";base64".Length].ToString().ToLowerInvariant();
+                OneOf(declared, $"{field}.data", MediaTypes.InputImageTypes);
+                mime = declared;
+            }
+
+            data = data[(comma + 1)..];
+        }
+
+        if (data.IsEmpty)
+        {
+            throw ApiException.BadField($"{field}.data", $"'{field}.data' must not be empty.");
+        }
+
+        var maxEncoded = (limits.MaxInputImageBytes + 2) / 3 * 4;
+        if (data.Length > maxEncoded + 4)
+        {
+            throw ApiException.BadField($"{field}.data", $"'{field}.data' decodes to more than {limits.MaxInputImageBytes} bytes.");
+        }
+
+        var bytes = new byte[data.Length * 3 / 4 + 3];
+        if (!Convert.TryFromBase64Chars(data, bytes, out var length))
+        {
+            throw ApiException.BadField($"{field}.data", $"'{field}.data' is not valid base64.");
+        }
+
+        if (length > limits.MaxInputImageBytes)
+        {
+            throw ApiException.BadField($"{field}.data", $"'{field}.data' decodes to more than {limits.MaxInputImageBytes} bytes.");
+        }
+
+        var decoded = bytes.AsSpan(0, length).ToArray();
+        var sniffed = MediaTypes.SniffImage(decoded)
+            ?? throw ApiException.BadField($"{field}.data", $"'{field}.data' is not a PNG, JPEG, WebP or GIF image.");
+        return new PendingImage(null, decoded, mime ?? sniffed, isMask);
+    }
+
+    private static int RoundTo8(double value) => Math.Max(8, (int)Math.Round(value / 8, MidpointRounding.AwayFromZero) * 8);
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace CCApi.Gateway.Api;
+
+/// <summary>POST /v1/audio/speech (spec 2.2 / 3.8): CCAPI fields plus OpenAI's.</summary>
+public sealed class SpeechRequestBody
+{
+    public string? Model { get; set; }
+    public string? Input { get; set; }
+    public string? Voice { get; set; }
+    public string? OutputFormat { get; set; }
+    public string? ResponseFormat { get; set; }
+    public double? Speed { get; set; }
+    public string? Instructions { get; set; }
+}
+
+/// <summary>
+/// CCAPI-mode speech response (our design; the documented AudioSpeechResponse schema is not stored, spec 3.9):
+/// the audio as a signed URL or inline base64.
+/// </summary>
+public sealed record SpeechResponse(
+    string Id,
+    long Created,
+    string Model,
+    string Provider,
+    string Format,
+    string? Url,
+    [property: JsonPropertyName("b64_json")] string? B64Json,
+    double? DurationSeconds,
+    SpeechUsageResponse? Usage)
+{
+    public string Object => "audio.speech";
+}
+
+public sealed record SpeechUsageResponse(int Characters);

@@ -1,0 +1,31 @@
+using System.Net;
+using System.Text.Json;
+using CCApi.Gateway.Api;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Gateway.Dispatch;
+
+/// <summary>The JobStatus service's internal HTTP API (GET /jobs/{id}) over a pooled, factory-managed HttpClient.</summary>
+public sealed class JobStatusClient(HttpClient http)
+{
+    /// <summary>The job, or null when JobStatus does not know it.</summary>
+    public async Task<JobViewBody?> GetAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"jobs/{jobId:D}", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return await JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Default.JobViewBody, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "Job status is unavailable right now; retry shortly.");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using CCApi.Contracts;
+using CCApi.Messaging;
+using CCApi.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Gateway.Dispatch;
+
+/// <summary>
+/// Puts commands on a provider's queue ("{provider}-{capability}") and turns what comes back into either the success
+/// event or a CCAPI error: a JobFailed response keeps its status; a fault (poison message) is a 502 and a timeout a
+/// 504 — both also published as JobFailed, since no adapter did; a client that went away publishes JobCanceled.
+/// </summary>
+public sealed partial class ProviderDispatcher(
+    IClientFactory clientFactory,
+    IBus bus,
+    IOptions<MessagingOptions> messaging,
+    TimeProvider time,
+    ILogger<ProviderDispatcher> logger)
+{
+    private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
+
+    public TimeSpan RequestTimeout => messaging.Value.RequestTimeout;
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>When the edge stops waiting for a synchronous job.</summary>
+    public DateTimeOffset Deadline => time.GetUtcNow() + messaging.Value.RequestTimeout;
+
+    /// <summary>Failures worth trying the next failover candidate for: provider errors, overload, timeouts, outages.</summary>
+    public static bool IsRetriable(ApiException error) => error.Status >= 500 || error.Status == 429;
+
+    public async Task<TSuccess> RequestAsync<TCommand, TSuccess>(TCommand command, JobRoute route, JobKind kind, CancellationToken cancellationToken)
+        where TCommand : class, IJobMessage
+        where TSuccess : class
+    {
+        var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
+            static (key, factory) => factory.CreateRequestClient<TCommand>(MessagingExtensions.QueueAddress(key.Provider, key.Kind)),
+            clientFactory);
+        try
+        {
+            var response = await client.GetResponse<TSuccess, JobFailed>(command, cancellationToken, messaging.Value.RequestTimeout);
+            if (response.Is(out Response<TSuccess>? success))
+            {
+                return success.Message;
+            }
+
+            if (response.Is(out Response<JobFailed>? failed))
+            {
+                throw ToApiException(failed.Message.Error);
+            }
+
+            throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider answered with an unexpected message.");
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RequestException)
+        {
+            await PublishCanceledAsync(command.JobId, "The client disconnected.");
+            throw new OperationCanceledException("The client disconnected.", ex, cancellationToken);
+        }
+        catch (RequestTimeoutException)
+        {
+            LogTimeout(logger, command.JobId, route.Provider);
+            var error = TimeoutError(route.Provider);
+            await PublishFailedAsync(command.JobId, route, kind, error);
+            throw ApiException.FromErrorInfo(error);
+        }
+        catch (RequestFaultException ex)
+        {
+            LogFault(logger, command.JobId, route.Provider, ex);
+            var error = new ErrorInfo
+            {
+                Status = 502,
+                Type = ErrorTypes.Api,
+                Code = ErrorCodes.ProviderError,
+                Message = $"The provider '{route.Provider}' failed to process the request.",
+            };
+            await PublishFailedAsync(command.JobId, route, kind, error);
+            throw ApiException.FromErrorInfo(error);
+        }
+        catch (MassTransitException ex)
+        {
+            LogBusFailure(logger, ex);
+            throw BusUnavailable();
+        }
+    }
+
+    /// <summary>Fire a command at a provider's queue (streaming chat, async images).</summary>
+    public async Task SendAsync<TCommand>(TCommand command, string provider, JobKind kind, CancellationToken cancellationToken)
+        where TCommand : class
+    {
+        try
+        {
+            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(provider, kind));
+            await endpoint.Send(command, cancellationToken);
+        }
+        catch (Exception ex) when (ex is MassTransitException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            LogBusFailure(logger, ex);
+            throw BusUnavailable();
+        }
+    }
+
+    public ErrorInfo TimeoutError(string provider) => new()
+    {
+        Status = 504,
+        Type = ErrorTypes.Api,
+        Code = ErrorCodes.ProviderTimeout,
+        Message = $"The provider '{provider}' did not answer within {messaging.Value.RequestTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s.",
+    };
+
+    public async Task PublishFailedAsync(Guid jobId, JobRoute? route, JobKind kind, ErrorInfo error)
+    {
+        try
+        {
+            await bus.Publish(new JobFailed { JobId = jobId, Timestamp = time.GetUtcNow(), Route = route, Kind = kind, Error = error }, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(logger, nameof(JobFailed), jobId, ex);
+        }
+    }
+
+    public async Task PublishCanceledAsync(Guid jobId, string reason)
+    {
+        try
+        {
+            await bus.Publish(new JobCanceled { JobId = jobId, Timestamp = time.GetUtcNow(), Reason = reason }, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(logger, nameof(JobCanceled), jobId, ex);
+        }
+    }
+
+    /// <summary>An adapter's error as the client's error; a status outside 4xx/5xx becomes 502.</summary>
+    public static ApiException ToApiException(ErrorInfo error) =>
+        error.Status is >= 400 and <= 599
+            ? ApiException.FromErrorInfo(error)
+            : new ApiException(502, error.Type, error.Code ?? ErrorCodes.ProviderError, error.Message, error.Details);
+
+    public static ApiException BusUnavailable() =>
+        new(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "The platform cannot reach its providers right now; retry shortly.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: provider {Provider} did not answer in time")]
+    private static partial void LogTimeout(ILogger logger, Guid jobId, string provider);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: provider {Provider} faulted")]
+    private static partial void LogFault(ILogger logger, Guid jobId, string provider, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The message bus is unavailable")]
+    private static partial void LogBusFailure(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {MessageType} for job {JobId}")]
+    private static partial void LogPublishFailed(ILogger logger, string messageType, Guid jobId, Exception exception);
+}

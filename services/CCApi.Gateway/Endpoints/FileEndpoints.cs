@@ -1,0 +1,48 @@
+using System.Globalization;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CCApi.Gateway.Endpoints;
+
+/// <summary>
+/// GET /v1/files/{blobId}[.ext]?expires=&amp;signature= : generated images and audio behind signed, expiring URLs. The
+/// signature is the credential (no bearer key), so the URLs work in &lt;img&gt;/&lt;audio&gt; tags and for whoever the
+/// client hands them to until they expire.
+/// </summary>
+public static class FileEndpoints
+{
+    public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder app)
+    {
+        foreach (var group in app.MapApiGroups("Files", authenticated: false))
+        {
+            group.MapGet("/files/{name}", GetFile)
+                .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+                .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+        }
+
+        return app;
+    }
+
+    public static async Task<FileContentHttpResult> GetFile(
+        string name, HttpContext http, BlobUrlSigner signer, IBlobStore blobs, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        var blobId = dot < 0 ? name : name[..dot];
+        var query = http.Request.Query;
+        var expires = query["expires"];
+        var signature = query["signature"];
+        if (expires.Count != 1 || signature.Count != 1 || !signer.Verify(blobId, expires[0], signature[0]))
+        {
+            throw new ApiException(403, ErrorTypes.InvalidRequest, GatewayErrorCodes.InvalidSignature,
+                "The file URL's signature is invalid or has expired; request the result again for a fresh URL.");
+        }
+
+        var blob = await blobs.GetAsync(blobId, cancellationToken) ?? throw ApiException.NotFound("The file does not exist or has expired.");
+        var remaining = long.Parse(expires[0]!, CultureInfo.InvariantCulture) - time.GetUtcNow().ToUnixTimeSeconds();
+        http.Response.Headers.CacheControl = $"private, max-age={Math.Max(0, remaining)}";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.File(blob.Bytes, blob.ContentType);
+    }
+}

@@ -1,0 +1,265 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Api;
+using CCApi.Gateway.Auth;
+using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Http;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using static CCApi.Gateway.Api.Validation;
+
+namespace CCApi.Gateway.Endpoints;
+
+/// <summary>
+/// Image generation: POST /v1/images/generations (OpenAI-compatible, synchronous only, spec 2.3) and
+/// POST /v1/images/generate (multimodal contents; 200 for sync models, 202 + polling for async ones, spec 2.4).
+/// </summary>
+public static class ImageEndpoints
+{
+    private const string GenerationsRoute = "POST /v1/images/generations";
+    private const string GenerateRoute = "POST /v1/images/generate";
+    private static readonly string[] LegacyQualities = ["standard", "hd", "low", "medium", "high", "auto"];
+
+    public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app)
+    {
+        foreach (var group in app.MapApiGroups("Images"))
+        {
+            group.MapPost("/images/generations", CreateImageGenerations)
+                .Accepts<ImageGenerationsRequestBody>("application/json")
+                .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+            group.MapPost("/images/generate", GenerateImages)
+                .Accepts<ImageGenerateRequestBody>("application/json")
+                .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
+                .Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted)
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+        }
+
+        return app;
+    }
+
+    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageGenerations(
+        HttpContext http,
+        JsonBody json,
+        CatalogAccess catalogs,
+        ProviderDispatcher dispatcher,
+        IBlobStore blobs,
+        PublicUrls urls,
+        IOptions<GatewayOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Default.ImageGenerationsRequestBody, cancellationToken);
+        var catalog = await catalogs.GetAsync(cancellationToken);
+        var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerationsRoute);
+        if (string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase))
+        {
+            // Behaviour choice (spec 2.3 leaves it open): this endpoint is synchronous only.
+            throw ApiException.BadField("model",
+                $"The model '{model.Id}' runs asynchronously; use POST /v1/images/generate, which answers 202 and a poll_url, for it.");
+        }
+
+        if (model.Operations is { Count: > 0 } operations && !operations.Contains("text-to-image"))
+        {
+            throw ApiException.BadField("model", $"The model '{model.Id}' does not generate images from text.");
+        }
+
+        var prompt = Required(body.Prompt, "prompt");
+        MaxLength(prompt, options.Value.MaxPromptCharacters, "prompt");
+        Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
+        var (width, height) = ImageRequestValidator.ParseSize(body.Size, model.MaxImageSize ?? 2048, "size");
+        OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
+        OneOf(body.Quality, "quality", LegacyQualities);
+        OneOf(body.Style, "style", "vivid", "natural");
+
+        ModelResolution.EnsureAvailable(catalog, model);
+        var route = ModelResolution.Route(model, caller.KeyId);
+        var command = new GenerateImage
+        {
+            JobId = Guid.NewGuid(),
+            Timestamp = dispatcher.Now,
+            Route = route,
+            Operation = "text-to-image",
+            Prompt = prompt,
+            NumImages = body.N ?? 1,
+            Width = width,
+            Height = height,
+            Quality = body.Quality,
+            Style = body.Style,
+            Deadline = dispatcher.Deadline,
+        };
+        var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+        var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt)),
+            body.ResponseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
+        return TypedResults.Json(
+            new ImageGenerationsResponse(
+                Id: "img_" + command.JobId.ToString("N"),
+                Created: command.Timestamp.ToUnixTimeSeconds(),
+                Model: route.Model,
+                Provider: route.Provider,
+                Data: data,
+                RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
+            GatewayJsonContext.Default.ImageGenerationsResponse);
+    }
+
+    public static async Task<JsonHttpResult<MultimodalImageResponse>> GenerateImages(
+        HttpContext http,
+        JsonBody json,
+        CatalogAccess catalogs,
+        ProviderDispatcher dispatcher,
+        IRequestClient<RegisterJob> registry,
+        IBlobStore blobs,
+        PublicUrls urls,
+        IOptions<GatewayOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Default.ImageGenerateRequestBody, cancellationToken);
+        var catalog = await catalogs.GetAsync(cancellationToken);
+        var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerateRoute);
+        var plan = ImageRequestValidator.Validate(body, model, options.Value);
+        ModelResolution.EnsureAvailable(catalog, model);
+
+        var route = ModelResolution.Route(model, caller.KeyId);
+        var isAsync = string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
+        var inputs = await StoreInputsAsync(plan.Inputs, blobs, cancellationToken);
+        var command = new GenerateImage
+        {
+            JobId = Guid.NewGuid(),
+            Timestamp = dispatcher.Now,
+            Route = route,
+            Operation = plan.Operation,
+            Prompt = plan.Prompt,
+            Inputs = inputs,
+            NumImages = plan.NumImages,
+            Width = plan.Width,
+            Height = plan.Height,
+            AspectRatio = plan.AspectRatio,
+            Quality = plan.Quality,
+            Seed = plan.Seed,
+            Steps = plan.Steps,
+            GuidanceScale = plan.GuidanceScale,
+            NegativePrompt = plan.NegativePrompt,
+            Strength = plan.Strength,
+            Async = isAsync,
+            Deadline = isAsync ? null : dispatcher.Deadline,
+        };
+        var publicId = "img_" + command.JobId.ToString("N");
+        var execution = new ExecutionInfo(isAsync ? "async" : "sync", plan.Operation, route.Provider);
+
+        if (!isAsync)
+        {
+            // webhook_url is accepted but unused here: a synchronous answer already carries the result.
+            var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+            var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
+                plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
+            return TypedResults.Json(
+                new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data),
+                GatewayJsonContext.Default.MultimodalImageResponse);
+        }
+
+        await RegisterAsync(registry, command, plan, model, options.Value.RegisterJobTimeout, cancellationToken);
+        try
+        {
+            await dispatcher.SendAsync(command, route.Provider, JobKind.Image, CancellationToken.None);
+        }
+        catch (ApiException ex)
+        {
+            // The job is registered as pending: end it, so it cannot stay pending forever.
+            await dispatcher.PublishFailedAsync(command.JobId, route, JobKind.Image, ex.ToErrorInfo());
+            throw;
+        }
+
+        var pollUrl = urls.ImageJob(http.Request, publicId);
+        http.Response.Headers.Location = pollUrl;
+        return TypedResults.Json(
+            new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "pending", execution,
+                PollUrl: pollUrl, EstimatedTime: model.EstimatedSeconds ?? 0),
+            GatewayJsonContext.Default.MultimodalImageResponse,
+            statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>JobStatus records the job as pending before the client hears 202, so the first poll finds it.</summary>
+    private static async Task RegisterAsync(
+        IRequestClient<RegisterJob> registry, GenerateImage command, ImagePlan plan, ModelEntry model, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await registry.GetResponse<JobRegistered>(new RegisterJob
+            {
+                JobId = command.JobId,
+                Timestamp = command.Timestamp,
+                Route = command.Route,
+                Kind = JobKind.Image,
+                Mode = "async",
+                Operation = plan.Operation,
+                WebhookUrl = plan.WebhookUrl,
+                ResponseFormat = plan.ResponseFormat,
+                EstimatedSeconds = model.EstimatedSeconds,
+            }, cancellationToken, timeout);
+        }
+        catch (Exception ex) when (ex is RequestException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
+                "The job could not be registered right now; nothing was started. Retry shortly.");
+        }
+        catch (MassTransitException)
+        {
+            throw ProviderDispatcher.BusUnavailable();
+        }
+    }
+
+    private static async Task<List<ImageInput>?> StoreInputsAsync(IReadOnlyList<PendingImage> inputs, IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        if (inputs.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new List<ImageInput>(inputs.Count);
+        foreach (var input in inputs)
+        {
+            if (input.Bytes is { } bytes)
+            {
+                var blob = await blobs.PutAsync(bytes, input.MimeType ?? "application/octet-stream", cancellationToken);
+                result.Add(new ImageInput { Blob = blob, MimeType = input.MimeType, IsMask = input.IsMask });
+            }
+            else
+            {
+                result.Add(new ImageInput { Url = input.Url, MimeType = input.MimeType, IsMask = input.IsMask });
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Image data as signed URLs or inline base64 (bytes read from the blob store, all at once).</summary>
+    internal static async Task<List<ImageDatum>> RenderImagesAsync(
+        HttpRequest request,
+        IEnumerable<(string BlobId, string? ContentType, long? Seed, string? RevisedPrompt)> images,
+        string responseFormat,
+        IBlobStore blobs,
+        PublicUrls urls,
+        bool seeds,
+        CancellationToken cancellationToken)
+    {
+        var list = images.ToList();
+        if (responseFormat != "b64_json")
+        {
+            return list.Select(i => new ImageDatum(urls.File(request, i.BlobId, i.ContentType), null, i.RevisedPrompt, seeds ? i.Seed : null)).ToList();
+        }
+
+        var fetched = await Task.WhenAll(list.Select(i => blobs.GetAsync(i.BlobId, cancellationToken)));
+        var data = new List<ImageDatum>(list.Count);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var blob = fetched[i] ?? throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider's result is no longer available.");
+            data.Add(new ImageDatum(null, Convert.ToBase64String(blob.Bytes), list[i].RevisedPrompt, seeds ? list[i].Seed : null));
+        }
+
+        return data;
+    }
+}

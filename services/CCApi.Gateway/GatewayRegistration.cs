@@ -1,0 +1,53 @@
+using CCApi.Gateway.Auth;
+using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Http;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Gateway;
+
+public static class GatewayRegistration
+{
+    /// <summary>The gateway's own services: options (validated at start), API keys, catalog snapshot, internal HTTP clients, dispatch.</summary>
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BlobUrlOptions>().BindConfiguration(BlobUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
+            kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<BlobUrlSigner>();
+        services.AddSingleton<PublicUrls>();
+        services.AddSingleton<JsonBody>();
+
+        services.AddSingleton<ApiKeyStore>();
+        services.AddHostedService<BootstrapApiKeyService>();
+
+        services.AddSingleton<CatalogSnapshot>();
+        services.AddSingleton<CatalogRefresher>();
+        services.AddHostedService(sp => sp.GetRequiredService<CatalogRefresher>());
+        services.AddSingleton<CatalogAccess>();
+        services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthTags.Ready]);
+
+        services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
+        services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
+
+        services.AddSingleton<ProviderDispatcher>();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    private static void Configure(HttpClient http, IServiceProvider services, Func<ServicesOptions, string?> baseUrl)
+    {
+        var options = services.GetRequiredService<IOptions<ServicesOptions>>().Value;
+        http.BaseAddress = new Uri(baseUrl(options)!.TrimEnd('/') + "/");
+        http.Timeout = options.Timeout;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using CCApi.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Gateway.Http;
+
+/// <summary>
+/// Reads a request body as JSON ourselves (not through minimal-API binding) so every way a body can be wrong becomes a
+/// CCAPI 4xx naming the field: non-JSON content type → 415, too large → 413, malformed JSON or a wrong type → 400
+/// invalid_json with the field path (<c>messages[0].content</c>) in the message and in <c>details.param</c>.
+/// </summary>
+public sealed class JsonBody(IOptions<GatewayOptions> options)
+{
+    public async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!string.IsNullOrEmpty(request.ContentType) && !request.HasJsonContentType())
+        {
+            throw new ApiException(415, ErrorTypes.InvalidRequest, GatewayErrorCodes.UnsupportedMediaType,
+                $"Content-Type must be application/json, not '{Truncate(request.ContentType, 100)}'.");
+        }
+
+        var limit = options.Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (buffer.Length > limit)
+            {
+                reader.AdvanceTo(buffer.End);
+                throw TooLarge(limit);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                try
+                {
+                    return Parse(buffer, typeInfo);
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.End);
+                }
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    public static T Parse<T>(ReadOnlySequence<byte> body, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        if (body.IsEmpty)
+        {
+            throw ApiException.BadField("body", "The request body is empty; send a JSON object.", ErrorCodes.InvalidJson);
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw ApiException.BadField("body", "The request body must be a JSON object.", ErrorCodes.InvalidJson);
+            }
+
+            reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            var value = JsonSerializer.Deserialize(ref reader, typeInfo)
+                ?? throw ApiException.BadField("body", "The request body must be a JSON object.", ErrorCodes.InvalidJson);
+
+            // Trailing content after the object ("{}{}", "{} x") is malformed too.
+            if (reader.Read())
+            {
+                throw ApiException.BadField("body", "Invalid JSON: unexpected content after the end of the object.", ErrorCodes.InvalidJson);
+            }
+
+            return value;
+        }
+        catch (JsonException ex)
+        {
+            throw Describe(ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException or FormatException or OverflowException)
+        {
+            throw ApiException.BadField("body", "Invalid JSON: the body could not be read as the expected object.", ErrorCodes.InvalidJson);
+        }
+    }
+
+    /// <summary>A JsonException as 400 invalid_json naming the field, without .NET type names.</summary>
+    public static ApiException Describe(JsonException ex)
+    {
+        var field = CcapiExceptionHandler.JsonPathToField(ex.Path);
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            message = message[..cut];
+        }
+
+        const string Conversion = "The JSON value could not be converted to ";
+        if (message.StartsWith(Conversion, StringComparison.Ordinal))
+        {
+            message = $"expected {Expected(message[Conversion.Length..])}";
+        }
+        else
+        {
+            message = message.TrimEnd('.');
+            if (ex.LineNumber is { } line && ex.BytePositionInLine is { } position)
+            {
+                message += $" (line {line + 1}, position {position + 1})";
+            }
+        }
+
+        var text = field == "body" ? $"Invalid JSON: {message}." : $"Invalid JSON at '{field}': {message}.";
+        return ApiException.BadField(field, text, ErrorCodes.InvalidJson);
+    }
+
+    private static string Expected(string typeName) =>
+        typeName.Contains("System.String", StringComparison.Ordinal) ? "a string"
+        : typeName.Contains("System.Int", StringComparison.Ordinal) ? "an integer"
+        : typeName.Contains("System.Double", StringComparison.Ordinal) ? "a number"
+        : typeName.Contains("System.Boolean", StringComparison.Ordinal) ? "a boolean (true or false)"
+        : typeName.Contains("List`1", StringComparison.Ordinal) || typeName.Contains("[]", StringComparison.Ordinal) ? "an array"
+        : "an object";
+
+    private static ApiException TooLarge(long limit) =>
+        new(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, $"The request body is larger than {limit} bytes.");
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+}

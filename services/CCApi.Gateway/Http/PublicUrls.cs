@@ -1,0 +1,85 @@
+using CCApi.Contracts;
+using CCApi.Storage;
+
+namespace CCApi.Gateway.Http;
+
+/// <summary>
+/// Absolute URLs the API hands out (signed file URLs, poll URLs): BlobUrls:PublicBaseUrl when configured, otherwise
+/// the origin the client used.
+/// </summary>
+public sealed class PublicUrls(BlobUrlSigner signer)
+{
+    public string BaseUrl(HttpRequest request) =>
+        signer.PublicBaseUrl ?? $"{request.Scheme}://{request.Host.Value}{request.PathBase.Value}";
+
+    public string File(HttpRequest request, BlobRef blob, string? extension = null) =>
+        signer.Sign(BaseUrl(request), blob.Id, extension ?? MediaTypes.ExtensionFor(blob.ContentType));
+
+    public string File(HttpRequest request, string blobId, string? contentType) =>
+        signer.Sign(BaseUrl(request), blobId, MediaTypes.ExtensionFor(contentType));
+
+    public string ImageJob(HttpRequest request, string publicId) => $"{BaseUrl(request)}/v1/images/jobs/{publicId}";
+}
+
+public static class MediaTypes
+{
+    /// <summary>Content type per audio format, as OpenAI answers them (so its SDKs accept the bytes).</summary>
+    public static string Audio(string format) => format switch
+    {
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "ogg" => "audio/ogg",
+        "opus" => "audio/opus",
+        "aac" => "audio/aac",
+        "flac" => "audio/flac",
+        "pcm" => "audio/pcm",
+        _ => "application/octet-stream",
+    };
+
+    /// <summary>A file extension for signed URLs (cosmetic: the blob id is what is verified).</summary>
+    public static string? ExtensionFor(string? contentType) => contentType?.ToLowerInvariant() switch
+    {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        "audio/mpeg" => "mp3",
+        "audio/wav" or "audio/x-wav" or "audio/wave" => "wav",
+        "audio/ogg" => "ogg",
+        "audio/opus" => "opus",
+        "audio/aac" => "aac",
+        "audio/flac" => "flac",
+        "audio/pcm" => "pcm",
+        _ => null,
+    };
+
+    /// <summary>The image type from magic bytes, or null.</summary>
+    public static string? SniffImage(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length >= 8 && bytes[..8].SequenceEqual(PngSignature))
+        {
+            return "image/png";
+        }
+
+        if (bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+        {
+            return "image/jpeg";
+        }
+
+        if (bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
+        {
+            return "image/webp";
+        }
+
+        if (bytes.Length >= 6 && (bytes[..6].SequenceEqual("GIF87a"u8) || bytes[..6].SequenceEqual("GIF89a"u8)))
+        {
+            return "image/gif";
+        }
+
+        return null;
+    }
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    public static readonly string[] InputImageTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+}
