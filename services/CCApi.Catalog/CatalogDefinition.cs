@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CCApi.Contracts;
+
+namespace CCApi.Catalog;
+
+/// <summary>Reads and checks the catalog definition file (<c>deploy/catalog.json</c>, snake_case).</summary>
+public static partial class CatalogDefinition
+{
+    public static readonly IReadOnlySet<string> ModelTypes = new HashSet<string>(StringComparer.Ordinal) { "chat", "image", "audio" };
+    public static readonly IReadOnlySet<string> Modes = new HashSet<string>(StringComparer.Ordinal) { "sync", "async" };
+
+    /// <summary>An absolute path as is; a relative one against the content root, then the current directory.</summary>
+    public static string ResolvePath(string configured, string contentRoot, string currentDirectory)
+    {
+        if (Path.IsPathRooted(configured))
+        {
+            return configured;
+        }
+
+        var candidates = new[] { Path.GetFullPath(configured, contentRoot), Path.GetFullPath(configured, currentDirectory) };
+        return candidates.FirstOrDefault(File.Exists) ?? throw new CatalogDefinitionException(
+            $"Catalog definition '{configured}' (Catalog:DefinitionPath) was not found; looked in {string.Join(" and ", candidates.Distinct())}.");
+    }
+
+    public static CatalogDocument Load(string path)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CatalogDefinitionException($"Catalog definition '{path}' cannot be read: {ex.Message}", ex);
+        }
+
+        return Parse(json, path);
+    }
+
+    /// <summary>Deserializes and validates; every problem found is listed in one exception.</summary>
+    public static CatalogDocument Parse(string json, string source)
+    {
+        CatalogDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(json, CatalogJsonContext.Default.CatalogDocument);
+        }
+        catch (JsonException ex)
+        {
+            throw new CatalogDefinitionException($"Catalog definition '{source}' is not valid JSON for the catalog schema: {ex.Message}", ex);
+        }
+
+        if (document is null)
+        {
+            throw new CatalogDefinitionException($"Catalog definition '{source}' is empty.");
+        }
+
+        var problems = Validate(document);
+        if (problems.Count > 0)
+        {
+            throw new CatalogDefinitionException(
+                $"Catalog definition '{source}' is invalid:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}");
+        }
+
+        return document;
+    }
+
+    public static IReadOnlyList<string> Validate(CatalogDocument document)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(document.Version))
+        {
+            problems.Add("version must not be empty.");
+        }
+
+        var providers = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < document.Providers.Count; i++)
+        {
+            var provider = document.Providers[i];
+            if (provider.Name is null || !ProviderName().IsMatch(provider.Name))
+            {
+                problems.Add($"providers[{i}].name '{provider.Name}' must be lowercase letters, digits, '.', '_' or '-'.");
+            }
+            else if (!providers.Add(provider.Name))
+            {
+                problems.Add($"providers[{i}].name '{provider.Name}' is defined more than once.");
+            }
+
+            if (string.IsNullOrWhiteSpace(provider.DisplayName))
+            {
+                problems.Add($"providers[{i}].display_name must not be empty.");
+            }
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < document.Models.Count; i++)
+        {
+            var model = document.Models[i];
+            var where = $"models[{i}] ('{model.Id}')";
+            if (!ids.Add(model.Id))
+            {
+                problems.Add($"{where}: id is defined more than once.");
+            }
+
+            if (model.Id != $"{model.Provider}/{model.ProviderModel}")
+            {
+                problems.Add($"{where}: id must be provider + \"/\" + provider_model ('{model.Provider}/{model.ProviderModel}').");
+            }
+
+            if (!providers.Contains(model.Provider))
+            {
+                problems.Add($"{where}: provider '{model.Provider}' is not defined in providers.");
+            }
+
+            if (!ModelTypes.Contains(model.Type))
+            {
+                problems.Add($"{where}: type '{model.Type}' must be one of {string.Join(", ", ModelTypes)}.");
+            }
+
+            if (!Modes.Contains(model.Mode))
+            {
+                problems.Add($"{where}: mode '{model.Mode}' must be one of {string.Join(", ", Modes)}.");
+            }
+
+            if (string.IsNullOrWhiteSpace(model.DisplayName))
+            {
+                problems.Add($"{where}: display_name must not be empty.");
+            }
+        }
+
+        return problems;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
+    private static partial Regex ProviderName();
+}
+
+/// <summary>The definition file is missing, unreadable or inconsistent; the message says exactly what and where.</summary>
+public sealed class CatalogDefinitionException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,86 @@
+using CCApi.Contracts;
+
+namespace CCApi.Catalog;
+
+// The public shapes of GET /models and GET /providers[/{name}] (spec 3.17–3.21), relayed by the gateway as they are.
+// Serialized snake_case with nulls omitted.
+
+public sealed record ModelListResponse(IReadOnlyList<ModelSummary> Data)
+{
+    public string Object { get; } = "list";
+}
+
+/// <summary>OpenAI's model object (id, object, created, owned_by) plus CCAPI's provider and ccapi members.</summary>
+public sealed record ModelSummary
+{
+    public required string Id { get; init; }
+    public string Object { get; } = "model";
+    public required long Created { get; init; }
+    public required string OwnedBy { get; init; }
+    public required ModelProvider Provider { get; init; }
+    public required ModelDetails Ccapi { get; init; }
+}
+
+public sealed record ModelProvider(string Name, string DisplayName, bool IsFundamental);
+
+public sealed record ModelDetails
+{
+    public required string DisplayName { get; init; }
+
+    /// <summary>"chat", "image" or "audio" — what the <c>type</c> filter matches.</summary>
+    public required string Type { get; init; }
+
+    public required IReadOnlyList<string> InputModalities { get; init; }
+    public required IReadOnlyList<string> OutputModalities { get; init; }
+    public required ModelCapabilities Capabilities { get; init; }
+    public required ModelPricing Pricing { get; init; }
+
+    /// <summary>"sync" or "async".</summary>
+    public required string Mode { get; init; }
+
+    public double? EstimatedSeconds { get; init; }
+    public bool Demo { get; init; }
+    public string? Description { get; init; }
+
+    /// <summary>The provider's live status: "available", "degraded" or "unavailable".</summary>
+    public required string Status { get; init; }
+
+    public IReadOnlyList<string>? Operations { get; init; }
+    public IReadOnlyList<string>? Voices { get; init; }
+    public IReadOnlyList<string>? Formats { get; init; }
+    public int? MaxImageSize { get; init; }
+}
+
+public sealed record ProviderListResponse(IReadOnlyList<ProviderSummary> Data)
+{
+    public string Object { get; } = "list";
+}
+
+public record ProviderSummary
+{
+    public required string Name { get; init; }
+    public required string DisplayName { get; init; }
+    public bool IsFundamental { get; init; }
+    public string? Description { get; init; }
+    public string? Website { get; init; }
+    public bool Demo { get; init; }
+
+    /// <summary>Live: "available", "degraded" or "unavailable".</summary>
+    public required string Status { get; init; }
+
+    public string? StatusDetail { get; init; }
+
+    /// <summary>Unix seconds of the last heartbeat; absent when none was ever received.</summary>
+    public long? LastSeen { get; init; }
+
+    public int ModelCount { get; init; }
+
+    /// <summary>The distinct model types the provider serves, sorted.</summary>
+    public required IReadOnlyList<string> Types { get; init; }
+}
+
+/// <summary>GET /providers/{name}: the summary plus the provider's models.</summary>
+public sealed record ProviderDetail : ProviderSummary
+{
+    public required IReadOnlyList<ModelSummary> Models { get; init; }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CCApi.Catalog.Tests;
+
+[Collection(CatalogBusCollection.Name)]
+public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    [Fact]
+    public async Task Get_catalog_serves_the_definition_in_snake_case_with_a_live_status_per_provider()
+    {
+        var response = await _client.GetAsync("/catalog");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        json["models"]!.AsArray().Count.ShouldBe(TestCatalog.Document.Models.Count);
+        json["providers"]!.AsArray().Count.ShouldBe(TestCatalog.Document.Providers.Count);
+        json["models"]![0]!["provider_model"].ShouldNotBeNull();
+        json["providers"]!.AsArray().ShouldAllBe(p => new[] { "available", "degraded", "unavailable" }.Contains((string)p!["status"]!));
+        ((string)json["version"]!).ShouldStartWith(TestCatalog.Document.Version + "+");
+    }
+
+    [Fact]
+    public async Task Get_models_returns_the_public_model_list()
+    {
+        var json = await GetJsonAsync("/models");
+
+        ((string)json["object"]!).ShouldBe("list");
+        var data = json["data"]!.AsArray();
+        data.Select(m => (string)m!["id"]!).ShouldBe(TestCatalog.Document.Models.Select(m => m.Id).Order(StringComparer.Ordinal));
+
+        var echo = data.Single(m => (string)m!["id"]! == "local/echo-1")!;
+        ((string)echo["object"]!).ShouldBe("model");
+        ((long)echo["created"]!).ShouldBe(1763683200);
+        ((string)echo["owned_by"]!).ShouldBe("ccapi");
+        ((string)echo["provider"]!["name"]!).ShouldBe("local");
+        ((bool)echo["provider"]!["is_fundamental"]!).ShouldBeTrue();
+        var ccapi = echo["ccapi"]!;
+        ((string)ccapi["type"]!).ShouldBe("chat");
+        ((string)ccapi["mode"]!).ShouldBe("sync");
+        ((int)ccapi["capabilities"]!["context_length"]!).ShouldBe(32768);
+        ((bool)ccapi["capabilities"]!["function_calling"]!).ShouldBeTrue();
+        ((string)ccapi["pricing"]!["currency"]!).ShouldBe("USD");
+        ((decimal)ccapi["pricing"]!["input_per_million"]!).ShouldBe(0m);
+        ccapi["status"].ShouldNotBeNull();
+        ccapi.AsObject().ContainsKey("voices").ShouldBeFalse(); // nulls are omitted
+        ccapi["pricing"]!.AsObject().ContainsKey("per_image").ShouldBeFalse();
+
+        var espeak = data.Single(m => (string)m!["id"]! == "local/espeak-1")!;
+        espeak["ccapi"]!["voices"]!.AsArray().Select(v => (string)v!).ShouldContain("alloy");
+        espeak["ccapi"]!["formats"]!.AsArray().Select(v => (string)v!).ShouldContain("wav");
+    }
+
+    [Fact]
+    public async Task Get_models_filters_sorts_and_pages()
+    {
+        var local = await GetJsonAsync("/models?provider=local&type=image&sort=display_name&order=desc");
+        local["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/pixel-async-1", "local/pixel-1"]);
+
+        var all = (await GetJsonAsync("/models"))["data"]!.AsArray().Select(m => (string)m!["id"]!).ToList();
+        var page = await GetJsonAsync("/models?limit=3&offset=2");
+        page["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(all.Skip(2).Take(3));
+    }
+
+    [Theory]
+    [InlineData("limit=abc", "limit")]
+    [InlineData("limit=0", "limit")]
+    [InlineData("offset=-1", "offset")]
+    [InlineData("order=sideways", "order")]
+    [InlineData("sort=unknown", "sort")]
+    [InlineData("type=video", "type")]
+    public async Task Get_models_answers_400_naming_the_bad_parameter(string query, string parameter)
+    {
+        var response = await _client.GetAsync("/models?" + query);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((string)error["type"]!).ShouldBe("invalid_request_error");
+        ((string)error["message"]!).ShouldContain(parameter);
+        ((string)error["details"]!["param"]!).ShouldBe(parameter);
+    }
+
+    [Fact]
+    public async Task Get_providers_lists_every_provider_with_status_and_model_counts()
+    {
+        var json = await GetJsonAsync("/providers");
+
+        ((string)json["object"]!).ShouldBe("list");
+        var data = json["data"]!.AsArray();
+        data.Select(p => (string)p!["name"]!).ShouldBe(TestCatalog.Document.Providers.Select(p => p.Name));
+        var local = data.Single(p => (string)p!["name"]! == "local")!;
+        ((string)local["display_name"]!).ShouldNotBeNullOrWhiteSpace();
+        ((bool)local["demo"]!).ShouldBeTrue();
+        ((int)local["model_count"]!).ShouldBe(4);
+        local["types"]!.AsArray().Select(t => (string)t!).ShouldBe(["audio", "chat", "image"]);
+        local["status"].ShouldNotBeNull();
+        local["models"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Get_provider_returns_its_summary_and_models()
+    {
+        var json = await GetJsonAsync("/providers/openai");
+
+        ((string)json["name"]!).ShouldBe("openai");
+        ((string)json["website"]!).ShouldBe("https://platform.openai.com");
+        var models = json["models"]!.AsArray();
+        ((int)json["model_count"]!).ShouldBe(models.Count);
+        models.ShouldAllBe(m => (string)m!["provider"]!["name"]! == "openai");
+        models.ShouldAllBe(m => (string)m!["object"]! == "model");
+    }
+
+    [Fact]
+    public async Task Get_provider_answers_404_not_found_for_an_unknown_name()
+    {
+        var response = await _client.GetAsync("/providers/nobody");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((string)error["code"]!).ShouldBe("not_found");
+        ((string)error["message"]!).ShouldContain("nobody");
+    }
+
+    private async Task<JsonNode> GetJsonAsync(string path)
+    {
+        var response = await _client.GetAsync(path);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+}

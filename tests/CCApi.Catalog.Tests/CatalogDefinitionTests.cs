@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using CCApi.Catalog;
+
+namespace CCApi.Catalog.Tests;
+
+public class CatalogDefinitionTests
+{
+    [Fact]
+    public void The_repository_definition_loads_with_every_provider_and_model()
+    {
+        var document = CatalogDefinition.Load(TestCatalog.DefinitionPath);
+
+        document.Version.ShouldNotBeNullOrWhiteSpace();
+        document.Providers.Select(p => p.Name).ShouldContain("local");
+        document.Models.Select(m => m.Id).ShouldContain("local/pixel-async-1");
+        var pixelAsync = document.Models.Single(m => m.Id == "local/pixel-async-1");
+        pixelAsync.Mode.ShouldBe("async");
+        pixelAsync.ProviderModel.ShouldBe("pixel-async-1");
+        pixelAsync.Capabilities.MaxImages.ShouldBe(10);
+        document.Models.Single(m => m.Id == "openai/gpt-4o-mini").Pricing.InputPerMillion.ShouldBe(0.15m);
+    }
+
+    [Fact]
+    public void Rejects_a_duplicate_model_id()
+    {
+        var root = TestCatalog.Node();
+        root["models"]!.AsArray().Add(root.Model("local/echo-1").DeepClone());
+
+        Problem(root).ShouldContain("'local/echo-1'): id is defined more than once");
+    }
+
+    [Fact]
+    public void Rejects_an_id_that_is_not_provider_slash_provider_model()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1")["provider_model"] = "echo-2";
+
+        Problem(root).ShouldContain("id must be provider + \"/\" + provider_model ('local/echo-2')");
+    }
+
+    [Fact]
+    public void Rejects_a_model_whose_provider_is_not_defined()
+    {
+        var root = TestCatalog.Node();
+        var model = root.Model("local/echo-1");
+        model["id"] = "ghost/echo-1";
+        model["provider"] = "ghost";
+
+        Problem(root).ShouldContain("provider 'ghost' is not defined in providers");
+    }
+
+    [Fact]
+    public void Rejects_an_unknown_model_type()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1")["type"] = "video";
+
+        Problem(root).ShouldContain("type 'video' must be one of chat, image, audio");
+    }
+
+    [Fact]
+    public void Rejects_an_unknown_mode()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/pixel-1")["mode"] = "batch";
+
+        Problem(root).ShouldContain("mode 'batch' must be one of sync, async");
+    }
+
+    [Fact]
+    public void Rejects_a_provider_defined_twice()
+    {
+        var root = TestCatalog.Node();
+        root["providers"]!.AsArray().Add(root["providers"]![0]!.DeepClone());
+
+        Problem(root).ShouldContain("providers[5].name 'local' is defined more than once");
+    }
+
+    [Fact]
+    public void Lists_every_problem_at_once_and_names_the_file()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1")["type"] = "video";
+        root.Model("local/pixel-1")["mode"] = "batch";
+
+        var message = Problem(root);
+
+        message.ShouldStartWith("Catalog definition 'test.json' is invalid:");
+        message.ShouldContain("type 'video'");
+        message.ShouldContain("mode 'batch'");
+    }
+
+    [Fact]
+    public void Rejects_a_model_missing_a_required_field_naming_it()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1").Remove("display_name");
+
+        Problem(root).ShouldContain("display_name");
+    }
+
+    [Fact]
+    public void Rejects_text_that_is_not_json()
+    {
+        Should.Throw<CatalogDefinitionException>(() => CatalogDefinition.Parse("{ not json", "test.json"))
+            .Message.ShouldContain("is not valid JSON");
+    }
+
+    [Fact]
+    public void Tolerates_comments_and_trailing_commas_in_the_hand_edited_file()
+    {
+        var json = TestCatalog.Json.Replace("\"providers\": [", "// providers first\n  \"providers\": [", StringComparison.Ordinal);
+        json = json.TrimEnd().TrimEnd('}') + ",}";
+
+        CatalogDefinition.Parse(json, "test.json").Models.ShouldNotBeEmpty();
+    }
+
+    [Fact]
+    public void Resolves_a_relative_path_against_the_content_root_first_then_the_current_directory()
+    {
+        using var root = new TempDir();
+        using var cwd = new TempDir();
+        File.WriteAllText(Path.Combine(cwd.Path, "catalog.json"), "{}");
+
+        CatalogDefinition.ResolvePath("catalog.json", root.Path, cwd.Path).ShouldBe(Path.Combine(cwd.Path, "catalog.json"));
+
+        File.WriteAllText(Path.Combine(root.Path, "catalog.json"), "{}");
+        CatalogDefinition.ResolvePath("catalog.json", root.Path, cwd.Path).ShouldBe(Path.Combine(root.Path, "catalog.json"));
+    }
+
+    [Fact]
+    public void A_missing_file_names_the_setting_and_every_place_looked()
+    {
+        using var root = new TempDir();
+        using var cwd = new TempDir();
+
+        var message = Should.Throw<CatalogDefinitionException>(() => CatalogDefinition.ResolvePath("nope.json", root.Path, cwd.Path)).Message;
+
+        message.ShouldContain("Catalog:DefinitionPath");
+        message.ShouldContain(Path.Combine(root.Path, "nope.json"));
+        message.ShouldContain(Path.Combine(cwd.Path, "nope.json"));
+    }
+
+    private static string Problem(JsonObject root) =>
+        Should.Throw<CatalogDefinitionException>(() => CatalogDefinition.Parse(root.ToJsonString(), "test.json")).Message;
+
+    private sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("ccapi-catalog-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
