@@ -12,4 +12,7 @@ public static class RedisKeys
     public static string Blob(string blobId) => $"ccapi:{{blob:{blobId}}}";
     public static string ApiKey(string keyHash) => $"ccapi:{{key:{keyHash}}}";
     public static string JobIdempotency(Guid jobId, string step) => $"ccapi:{{job:{jobId:N}}}:done:{step}";
+
+    /// <summary>JobStatus' index of jobs not yet terminal: a sorted set of job ids (N format) scored by deadline (unix ms).</summary>
+    public static string ActiveJobsByDeadline => "ccapi:{jobs}:active";
 }
