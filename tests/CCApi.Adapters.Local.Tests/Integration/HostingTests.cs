@@ -27,6 +27,7 @@ public class HostingTests(LocalAdapterHost host)
         ((int)response.StatusCode).ShouldBe(200, body);
         body.ShouldContain("\"espeak-ng\":\"Healthy\"");
         body.ShouldContain("\"redis\":\"Healthy\"");
+        body.ShouldContain("\"masstransit-bus\":\"Healthy\"");
     }
 
     [Fact]
