@@ -241,6 +241,10 @@ public sealed class KubernetesTests
             {
                 (K8s.SecretKeys(tree, host.Str("name")!) ?? new HashSet<string>()).ShouldContain(host.Str("key")!, $"Secret {host.Str("name")} in {overlay}");
             }
+
+            // KEDA's operator runs in its own namespace: a bare Service name would resolve there, not in ours.
+            var uri = new Uri(K8s.Dev.SecretGenerators.Where(g => g.Name == host.Str("name")).SelectMany(g => g.Literals).Single(kv => kv.Key == host.Str("key")).Value);
+            uri.Host.ShouldContain('.', customMessage: $"{uri.Host} would not resolve from the KEDA operator's namespace");
         }
     }
 
