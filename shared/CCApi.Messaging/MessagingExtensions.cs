@@ -45,6 +45,14 @@ public static class MessagingExtensions
                     h.Username(address.Username);
                     h.Password(address.Password);
                     h.PublisherConfirmation = true;
+                    if (address.UseTls)
+                    {
+                        h.UseSsl(ssl =>
+                        {
+                            ssl.ServerName = address.Host;
+                            ssl.Protocol = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                        });
+                    }
                 });
                 cfg.PrefetchCount = options.PrefetchCount;
                 cfg.ConfigureEndpoints(context);

@@ -28,7 +28,7 @@ public sealed class MessagingOptions
 }
 
 /// <summary>The parts of an amqp:// URI MassTransit's host configurator wants.</summary>
-public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)
+public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseTls = false)
 {
     public static AmqpAddress Parse(string? connectionString)
     {
@@ -48,7 +48,8 @@ public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, s
         }
 
         var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        return new AmqpAddress(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port),
-            string.IsNullOrEmpty(vhost) ? "/" : vhost, user, password);
+        var tls = uri.Scheme == "amqps";
+        return new AmqpAddress(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? (tls ? 5671 : 5672) : uri.Port),
+            string.IsNullOrEmpty(vhost) ? "/" : vhost, user, password, tls);
     }
 }

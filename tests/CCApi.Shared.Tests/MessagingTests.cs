@@ -17,6 +17,13 @@ public sealed class MessagingTests
         AmqpAddress.Parse(uri).ShouldBe(new AmqpAddress(host, (ushort)port, vhost, user, password));
 
     [Fact]
+    public void Amqps_uris_turn_tls_on_with_the_tls_port_by_default()
+    {
+        AmqpAddress.Parse("amqps://u:p@rabbit.example.com/prod").ShouldBe(new AmqpAddress("rabbit.example.com", 5671, "prod", "u", "p", UseTls: true));
+        AmqpAddress.Parse("amqps://u:p@rabbit.example.com:5999/").Port.ShouldBe((ushort)5999);
+    }
+
+    [Fact]
     public void Non_amqp_connection_strings_are_rejected() =>
         Should.Throw<FormatException>(() => AmqpAddress.Parse("http://127.0.0.1:5672/"));
 
