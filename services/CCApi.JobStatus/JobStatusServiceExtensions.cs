@@ -1,0 +1,70 @@
+using CCApi.JobStatus.Jobs;
+using CCApi.JobStatus.Webhooks;
+using CCApi.Storage;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.JobStatus;
+
+public static class JobStatusServiceExtensions
+{
+    /// <summary>Job records and their script, the stuck-job sweeper, webhook rendering/signing/sending, and their options.</summary>
+    public static IHostApplicationBuilder AddJobStatusServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JobsOptions>()
+            .BindConfiguration(JobsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.StuckAfter < o.Ttl, "Jobs:StuckAfter must be shorter than Jobs:Ttl, or stuck jobs expire before they are failed.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => !o.IsSigned || o.SigningSecret!.Length >= 16, "Webhooks:SigningSecret must be at least 16 characters (or empty to send unsigned webhooks).")
+            .ValidateOnStart();
+        builder.Services.AddOptions<BlobUrlOptions>()
+            .BindConfiguration(BlobUrlOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<BlobUrlSigner>();
+        builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<JobUpdater>();
+        builder.Services.AddSingleton<WebhookRenderer>();
+        builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddHostedService<StuckJobSweeper>();
+        builder.Services.AddHostedService<JobStatusStartup>();
+
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, JobStatusJsonContext.Default));
+        return builder;
+    }
+}
+
+/// <summary>Says at start what a configuration leaves out, where it is allowed but worth knowing.</summary>
+internal sealed partial class JobStatusStartup(IOptions<WebhookOptions> webhooks, BlobUrlSigner signer, ILogger<JobStatusStartup> logger)
+    : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!webhooks.Value.IsSigned)
+        {
+            LogUnsigned(logger);
+        }
+
+        if (signer.PublicBaseUrl is null)
+        {
+            LogNoPublicBaseUrl(logger);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhooks:SigningSecret is not set: webhooks are sent without an X-CCAPI-Signature header")]
+    private static partial void LogUnsigned(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "BlobUrls:PublicBaseUrl is not set: image URLs in webhooks are paths without an origin")]
+    private static partial void LogNoPublicBaseUrl(ILogger logger);
+}

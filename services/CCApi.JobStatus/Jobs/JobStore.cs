@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text.Json;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CCApi.JobStatus.Jobs;
+
+public enum JobWriteOutcome
+{
+    /// <summary>Nothing changed (a redelivery, a late or lower-ranked event, a job already final).</summary>
+    Ignored,
+
+    Applied,
+
+    /// <summary>The record does not exist and the change may not create it.</summary>
+    Missing,
+}
+
+/// <summary>What a write left behind: the record's state and webhook status after the script ran.</summary>
+public readonly record struct JobWriteResult(JobWriteOutcome Outcome, string? State, string? WebhookStatus)
+{
+    public bool IsTerminal => JobStates.IsTerminal(State);
+
+    /// <summary>The job is final and its webhook has not been picked up for delivery yet.</summary>
+    public bool WebhookDue => IsTerminal && WebhookStatus == WebhookStates.Pending;
+}
+
+/// <summary>
+/// Job records in Redis: one hash per job (<see cref="RedisKeys.Job"/>), written ONLY through <see cref="Script"/>, which
+/// enforces the state machine atomically on the server. Also the index of non-terminal jobs by deadline, for the sweeper
+/// (a separate key on another Redis Cluster slot, so it is kept beside the script rather than inside it).
+/// </summary>
+public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions> options, TimeProvider time)
+{
+    /// <summary>
+    /// The one writer of job records. Ranks: pending 0 &lt; processing 1 &lt; completed = failed = canceled 2.
+    /// <list type="bullet">
+    /// <item>op "apply": create the record if absent (when allowed); overwrite/fill identity fields; move to the target
+    /// state only when it raises the rank and the job is not terminal — the result fields are written only with that
+    /// transition, so the first terminal event wins and nothing changes a final job's state or result; raise progress
+    /// (never lower, never after the end); mark a due webhook "pending" when an async job with a webhook_url ends;
+    /// stamp <c>updated</c> and refresh the TTL only when something changed (a redelivery changes nothing).</item>
+    /// <item>op "webhook": record delivery status and attempts, never leaving a final delivery status.</item>
+    /// </list>
+    /// Returns { 1 applied | 0 ignored | -1 missing, state, webhook_status }.
+    /// </summary>
+    internal const string Script = """
+        local key = KEYS[1]
+        local rank = { pending = 0, processing = 1, completed = 2, failed = 2, canceled = 2 }
+        local function outcome(applied)
+          local f = redis.call('HMGET', key, 'state', 'webhook_status')
+          return { applied, f[1] or '', f[2] or '' }
+        end
+
+        if redis.call('EXISTS', key) == 0 and (ARGV[1] ~= 'apply' or ARGV[6] ~= '1') then
+          return { -1, '', '' }
+        end
+
+        if ARGV[1] == 'webhook' then
+          local current = redis.call('HGET', key, 'webhook_status')
+          if (not current) or current == 'delivered' or current == 'failed' then
+            return outcome(0)
+          end
+          redis.call('HSET', key, 'webhook_status', ARGV[4])
+          if ARGV[5] ~= '' then
+            redis.call('HSET', key, 'webhook_attempts', ARGV[5])
+          end
+          return outcome(1)
+        end
+
+        local changed = false
+        local state = redis.call('HGET', key, 'state')
+        if not state then
+          state = 'pending'
+          redis.call('HSET', key, 'state', state, 'created', ARGV[7], 'progress', '0')
+          changed = true
+        end
+
+        local i = 8
+        local n = tonumber(ARGV[i]); i = i + 1
+        for _ = 1, n do
+          if redis.call('HGET', key, ARGV[i]) ~= ARGV[i + 1] then
+            redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+            changed = true
+          end
+          i = i + 2
+        end
+        n = tonumber(ARGV[i]); i = i + 1
+        for _ = 1, n do
+          if redis.call('HSETNX', key, ARGV[i], ARGV[i + 1]) == 1 then
+            changed = true
+          end
+          i = i + 2
+        end
+
+        local target = ARGV[4]
+        local current = rank[state] or 0
+        if target ~= '' and current < 2 and rank[target] > current then
+          state = target
+          redis.call('HSET', key, 'state', state)
+          changed = true
+          if rank[state] == 2 then
+            n = tonumber(ARGV[i]); i = i + 1
+            for _ = 1, n do
+              redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+              i = i + 2
+            end
+            if state == 'completed' then
+              redis.call('HSET', key, 'progress', '100')
+            end
+            local hook = redis.call('HMGET', key, 'webhook_url', 'mode')
+            if hook[1] and hook[1] ~= '' and hook[2] == 'async' then
+              redis.call('HSET', key, 'webhook_status', 'pending')
+            end
+          end
+        end
+
+        local progress = tonumber(ARGV[5])
+        if progress and (rank[state] or 0) < 2 and progress > (tonumber(redis.call('HGET', key, 'progress')) or 0) then
+          redis.call('HSET', key, 'progress', progress)
+          changed = true
+        end
+
+        if changed then
+          redis.call('HSET', key, 'updated', ARGV[2])
+          redis.call('EXPIRE', key, ARGV[3])
+          return outcome(1)
+        end
+        return outcome(0)
+        """;
+
+    private readonly JobsOptions _options = options.Value;
+
+    public async Task<JobWriteResult> ApplyAsync(JobChange change)
+    {
+        var args = new List<RedisValue>
+        {
+            "apply", Now(), Ttl(),
+            change.Target is { } target ? JobStates.Name(target) : "",
+            change.Progress?.ToString(CultureInfo.InvariantCulture) ?? "",
+            change.MayCreate ? "1" : "0",
+            change.Timestamp.ToUnixTimeSeconds(),
+        };
+        AddPairs(args, change.Overwrite);
+        AddPairs(args, change.Fill);
+        AddPairs(args, change.Result);
+        return await EvaluateAsync(change.JobId, args);
+    }
+
+    /// <summary>Records webhook delivery progress; ignored once delivery is final or when the job has no webhook.</summary>
+    public Task<JobWriteResult> SetWebhookStatusAsync(Guid jobId, string status, int? attempts) =>
+        EvaluateAsync(jobId, ["webhook", Now(), Ttl(), status, attempts?.ToString(CultureInfo.InvariantCulture) ?? ""]);
+
+    public async Task<JobView?> GetAsync(Guid jobId)
+    {
+        var entries = await redis.GetDatabase().HashGetAllAsync(RedisKeys.Job(jobId));
+        return entries.Length == 0 ? null : Read(jobId, entries.ToDictionary(e => (string)e.Name!, e => (string?)e.Value));
+    }
+
+    /// <summary>Puts a job on the sweeper's watch list (keeps the earliest deadline if already there).</summary>
+    public Task TrackAsync(Guid jobId) =>
+        redis.GetDatabase().SortedSetAddAsync(RedisKeys.ActiveJobsByDeadline, jobId.ToString("N"),
+            (time.GetUtcNow() + _options.StuckAfter).ToUnixTimeMilliseconds(), When.NotExists);
+
+    public Task UntrackAsync(Guid jobId) =>
+        redis.GetDatabase().SortedSetRemoveAsync(RedisKeys.ActiveJobsByDeadline, jobId.ToString("N"));
+
+    /// <summary>Jobs on the watch list whose deadline has passed, oldest first (malformed members are dropped).</summary>
+    public async Task<IReadOnlyList<Guid>> OverdueAsync(int max)
+    {
+        var db = redis.GetDatabase();
+        var members = await db.SortedSetRangeByScoreAsync(RedisKeys.ActiveJobsByDeadline,
+            double.NegativeInfinity, time.GetUtcNow().ToUnixTimeMilliseconds(), Exclude.None, Order.Ascending, 0, max);
+        var ids = new List<Guid>(members.Length);
+        foreach (var member in members)
+        {
+            if (Guid.TryParseExact((string?)member, "N", out var id))
+            {
+                ids.Add(id);
+            }
+            else
+            {
+                await db.SortedSetRemoveAsync(RedisKeys.ActiveJobsByDeadline, member);
+            }
+        }
+
+        return ids;
+    }
+
+    private async Task<JobWriteResult> EvaluateAsync(Guid jobId, IEnumerable<RedisValue> args)
+    {
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script, [RedisKeys.Job(jobId)], args.ToArray()))!;
+        var outcome = (long)result[0] switch
+        {
+            1 => JobWriteOutcome.Applied,
+            0 => JobWriteOutcome.Ignored,
+            _ => JobWriteOutcome.Missing,
+        };
+        return new JobWriteResult(outcome, NullIfEmpty((string?)result[1]), NullIfEmpty((string?)result[2]));
+    }
+
+    private static void AddPairs(List<RedisValue> args, IReadOnlyList<KeyValuePair<string, string>> pairs)
+    {
+        args.Add(pairs.Count);
+        foreach (var (field, value) in pairs)
+        {
+            args.Add(field);
+            args.Add(value);
+        }
+    }
+
+    private long Now() => time.GetUtcNow().ToUnixTimeSeconds();
+
+    private long Ttl() => (long)_options.Ttl.TotalSeconds;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static JobView Read(Guid jobId, Dictionary<string, string?> f)
+    {
+        string? Get(string field) => f.GetValueOrDefault(field);
+        long Long(string field) => long.TryParse(Get(field), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        T? Json<T>(string field, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class =>
+            Get(field) is { Length: > 0 } json ? JsonSerializer.Deserialize(json, type) : null;
+
+        return new JobView
+        {
+            Id = jobId.ToString("N"),
+            OwnerId = Get(JobFields.OwnerId),
+            Kind = Get(JobFields.Kind),
+            State = Get(JobFields.State) ?? JobStates.Pending,
+            Mode = Get(JobFields.Mode),
+            Model = Get(JobFields.Model),
+            Provider = Get(JobFields.Provider),
+            Operation = Get(JobFields.Operation),
+            Created = Long(JobFields.Created),
+            Updated = Long(JobFields.Updated),
+            Progress = (int)Long(JobFields.Progress),
+            EstimatedSeconds = double.TryParse(Get(JobFields.EstimatedSeconds), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : null,
+            ResponseFormat = Get(JobFields.ResponseFormat),
+            Images = Json(JobFields.Images, JobStatusJsonContext.Default.IReadOnlyListGeneratedImage),
+            RevisedPrompt = Get(JobFields.RevisedPrompt),
+            Error = Json(JobFields.Error, JobStatusJsonContext.Default.ErrorInfo),
+            Usage = Json(JobFields.Usage, JobStatusJsonContext.Default.Usage),
+            WebhookStatus = Get(JobFields.WebhookStatus),
+            WebhookAttempts = f.ContainsKey(JobFields.WebhookAttempts) ? (int)Long(JobFields.WebhookAttempts) : null,
+            WebhookUrl = Get(JobFields.WebhookUrl),
+        };
+    }
+}

@@ -1,0 +1,44 @@
+using CCApi.JobStatus.Webhooks;
+using MassTransit;
+
+namespace CCApi.JobStatus.Jobs;
+
+/// <summary>
+/// Applies a change to a job and does what follows from the outcome: keeps the sweeper's watch list in step and, when an
+/// async job with a webhook has ended, hands delivery to the webhook queue (off this consumer's critical path, durable).
+/// </summary>
+public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logger)
+{
+    public async Task<JobWriteResult> ApplyAsync(JobChange change, ISendEndpointProvider sender, CancellationToken cancellationToken)
+    {
+        var tracked = !change.IsTerminal && change.MayCreate;
+        if (tracked)
+        {
+            // Before the write: a crash between the two leaves an entry the sweeper drops, never a job nobody watches.
+            await store.TrackAsync(change.JobId);
+        }
+
+        var result = await store.ApplyAsync(change);
+        if (result.Outcome == JobWriteOutcome.Applied)
+        {
+            LogApplied(logger, change.JobId, result.State);
+        }
+
+        if (result.IsTerminal && (result.Outcome == JobWriteOutcome.Applied || tracked))
+        {
+            await store.UntrackAsync(change.JobId);
+        }
+
+        // Also when this event was ignored: if an earlier attempt wrote the final state but failed to enqueue the
+        // delivery, its redelivery must still enqueue it. The delivery consumer skips a webhook already delivered.
+        if (result.WebhookDue)
+        {
+            await DeliverWebhookConsumer.EnqueueAsync(sender, change.JobId, cancellationToken);
+        }
+
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} is now {State}")]
+    private static partial void LogApplied(ILogger logger, Guid jobId, string? state);
+}

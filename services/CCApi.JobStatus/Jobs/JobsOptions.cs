@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CCApi.JobStatus.Jobs;
+
+public sealed class JobsOptions
+{
+    public const string SectionName = "Jobs";
+
+    /// <summary>How long a job record stays readable after its last change.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Jobs:Ttl must be between 1 minute and 30 days.")]
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A job still pending or processing this long after it was first seen is failed with a 504 timeout.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Jobs:StuckAfter must be between 1 second and 1 day.")]
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the sweeper looks for stuck jobs.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Jobs:SweepInterval must be between 100 ms and 1 hour.")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
