@@ -98,10 +98,13 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
     {
         var field = CcapiExceptionHandler.JsonPathToField(ex.Path);
         var message = ex.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut > 0)
+        foreach (var marker in (ReadOnlySpan<string>)[" Path:", " LineNumber:"])
         {
-            message = message[..cut];
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
         }
 
         const string Conversion = "The JSON value could not be converted to ";

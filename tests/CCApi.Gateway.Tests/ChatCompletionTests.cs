@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CCApi.Gateway.Tests.Fixtures;
+using CCApi.Testing;
+
+namespace CCApi.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ChatCompletionTests(GatewayFixture gateway)
+{
+    private static JsonObject Request(string content, string model = "local/echo-1") => new()
+    {
+        ["model"] = model,
+        ["messages"] = new JsonArray(
+            new JsonObject { ["role"] = "system", ["content"] = "Be brief." },
+            new JsonObject { ["role"] = "user", ["content"] = content }),
+    };
+
+    [Fact]
+    public async Task Returns_an_OpenAI_chat_completion_from_the_provider_queue()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request("hello " + marker));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["id"]!.GetValue<string>().ShouldMatch("^chatcmpl-[0-9a-f]{32}$");
+        body["object"]!.GetValue<string>().ShouldBe("chat.completion");
+        body["created"]!.GetValue<long>().ShouldBeGreaterThan(1_700_000_000);
+        body["model"]!.GetValue<string>().ShouldBe("local/echo-1");
+        body["provider"]!.GetValue<string>().ShouldBe("local");
+        body["system_fingerprint"]!.GetValue<string>().ShouldBe("fp_fake");
+        var choice = body["choices"]!.AsArray().ShouldHaveSingleItem()!;
+        choice["index"]!.GetValue<int>().ShouldBe(0);
+        choice["finish_reason"]!.GetValue<string>().ShouldBe("stop");
+        choice.AsObject().ContainsKey("logprobs").ShouldBeTrue();
+        choice["message"]!["role"]!.GetValue<string>().ShouldBe("assistant");
+        choice["message"]!["content"]!.GetValue<string>().ShouldBe("local says: hello " + marker);
+        body["usage"]!["prompt_tokens"]!.GetValue<int>().ShouldBe(7);
+        body["usage"]!["completion_tokens"]!.GetValue<int>().ShouldBe(5);
+        body["usage"]!["total_tokens"]!.GetValue<int>().ShouldBe(12);
+
+        var command = gateway.Providers.FindChat(marker).ShouldNotBeNull();
+        command.Route.OwnerId.ShouldBe(gateway.KeyId);
+        command.Route.Provider.ShouldBe("local");
+        command.Route.ProviderModel.ShouldBe("echo-1");
+        command.Route.Pricing.ShouldNotBeNull();
+        command.Stream.ShouldBeFalse();
+        command.Deadline.ShouldNotBeNull();
+    }
+}
+
+[Collection(GatewayCollection.Name)]
+public sealed class ChatFailoverAndErrorTests(GatewayFixture gateway)
+{
+    private static JsonObject Request(string content, params string[] models) => new()
+    {
+        ["models"] = new JsonArray(models.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
+        ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = content }),
+    };
+
+    [Fact]
+    public async Task Fails_over_to_the_next_model_when_the_first_provider_answers_502()
+    {
+        var marker = "[openai-fails] " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker, "openai/gpt-4o-mini", "local/echo-1"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["model"]!.GetValue<string>().ShouldBe("local/echo-1");
+        body["provider"]!.GetValue<string>().ShouldBe("local");
+        var tried = gateway.Providers.ChatCommands.Values.Where(c => c.Messages[0].Content == marker).Select(c => c.Route.Provider).ToList();
+        tried.ShouldBe(["openai", "local"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Tries_model_before_models_and_serves_from_model_when_it_works()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var request = Request(marker, "openai/gpt-4o-mini");
+        request["model"] = "local/echo-1";
+
+        var body = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/chat/completions", request));
+
+        body["model"]!.GetValue<string>().ShouldBe("local/echo-1");
+        gateway.Providers.ChatCommands.Values.Count(c => c.Messages[0].Content == marker).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Does_not_fail_over_on_a_client_error_and_relays_it()
+    {
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request("[fail:400] " + Guid.NewGuid(), "local/echo-1", "openai/gpt-4o-mini"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["message"]!.GetValue<string>().ShouldBe("fake provider failed with 400");
+        error["details"]!["param"]!.GetValue<string>().ShouldBe("voice");
+    }
+
+    [Fact]
+    public async Task Answers_the_last_providers_error_when_every_candidate_fails()
+    {
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request("[fail:503] " + Guid.NewGuid(), "openai/gpt-4o-mini", "local/echo-1"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe("api_error");
+        error["code"]!.GetValue<string>().ShouldBe("provider_error");
+    }
+
+    [Fact]
+    public async Task Answers_504_and_publishes_JobFailed_when_the_provider_never_answers()
+    {
+        var marker = "[hang] " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker, "local/echo-1"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.GatewayTimeout);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["code"]!.GetValue<string>().ShouldBe("provider_timeout");
+        var job = gateway.Providers.FindChat(marker).ShouldNotBeNull();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FailedEvents.ContainsKey(job.JobId)), TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue();
+        gateway.Providers.FailedEvents[job.JobId].Error.Status.ShouldBe(504);
+    }
+
+    [Fact]
+    public async Task Answers_502_and_publishes_JobFailed_when_the_adapter_faults()
+    {
+        var marker = "[fault] " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker, "local/echo-1"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        (await GatewayFixture.ReadJsonAsync(response))["error"]!["code"]!.GetValue<string>().ShouldBe("provider_error");
+        var job = gateway.Providers.FindChat(marker).ShouldNotBeNull();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FailedEvents.ContainsKey(job.JobId)), TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Answers_503_provider_unavailable_at_once_for_a_model_whose_provider_is_down()
+    {
+        gateway.Internal.Status("elevenlabs").ShouldBe("unavailable");
+        var response = await gateway.PostJsonAsync("/v1/audio/speech",
+            """{"model":"elevenlabs/eleven_turbo_v2","input":"hi","voice":"aria","output_format":"mp3"}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe("api_error");
+        error["code"]!.GetValue<string>().ShouldBe("provider_unavailable");
+    }
+}
+
+[Collection(GatewayCollection.Name)]
+public sealed class ChatToolTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Passes_tools_tool_choice_and_unknown_OpenAI_fields_through_and_renders_tool_calls()
+    {
+        var marker = "[tools] " + Guid.NewGuid().ToString("N");
+        var request = JsonNode.Parse($$$$$$"""
+        {
+          "model": "local/echo-1",
+          "messages": [
+            {"role": "developer", "content": "Use tools."},
+            {"role": "user", "content": [{"type": "text", "text": "{{{{{{marker}}}}}}"}]},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "call_0", "content": "sunny"},
+            {"role": "user", "content": "{{{{{{marker}}}}}}"}
+          ],
+          "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}],
+          "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+          "temperature": 0.5, "top_p": 0.9, "max_completion_tokens": 64, "n": 1, "stop": ["END"], "seed": 7, "user": "u1",
+          "metadata": {"a": "b"}, "presence_penalty": 0.25, "response_format": {"type": "text"}
+        }
+        """)!;
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        var choice = body["choices"]![0]!;
+        choice["finish_reason"]!.GetValue<string>().ShouldBe("tool_calls");
+        choice["message"]!.AsObject().ContainsKey("content").ShouldBeTrue();
+        choice["message"]!["content"].ShouldBeNull();
+        var call = choice["message"]!["tool_calls"]![0]!;
+        call["id"]!.GetValue<string>().ShouldBe("call_1");
+        call["type"]!.GetValue<string>().ShouldBe("function");
+        call["function"]!["name"]!.GetValue<string>().ShouldBe("get_weather");
+        call["function"]!["arguments"]!.GetValue<string>().ShouldBe("""{"city":"Paris"}""");
+
+        var command = gateway.Providers.FindChat(marker).ShouldNotBeNull();
+        command.Tools.ShouldNotBeNull().ShouldHaveSingleItem().Name.ShouldBe("get_weather");
+        JsonNode.Parse(command.Tools[0].ParametersJson!)!["properties"]!["city"]!["type"]!.GetValue<string>().ShouldBe("string");
+        command.ToolChoiceFunction.ShouldBe("get_weather");
+        command.Messages.Count.ShouldBe(5);
+        command.Messages[1].Content.ShouldBeNull();
+        JsonNode.Parse(command.Messages[1].ContentPartsJson!)![0]!["text"]!.GetValue<string>().ShouldBe(marker);
+        command.Messages[2].ToolCalls.ShouldNotBeNull().ShouldHaveSingleItem().Id.ShouldBe("call_0");
+        command.Messages[3].ToolCallId.ShouldBe("call_0");
+        command.Temperature.ShouldBe(0.5);
+        command.TopP.ShouldBe(0.9);
+        command.MaxTokens.ShouldBe(64);
+        command.Stop.ShouldBe(["END"]);
+        command.Seed.ShouldBe(7);
+        command.User.ShouldBe("u1");
+        var extra = JsonNode.Parse(command.ExtraParametersJson!)!;
+        extra["presence_penalty"]!.GetValue<double>().ShouldBe(0.25);
+        extra["response_format"]!["type"]!.GetValue<string>().ShouldBe("text");
+        extra.AsObject().ContainsKey("metadata").ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("/chat/completions")]
+    [InlineData("/v1/chat/completions")]
+    public async Task Serves_the_route_with_and_without_the_v1_prefix(string path)
+    {
+        var response = await gateway.PostJsonAsync(path, """{"model":"local/echo-1","messages":[{"role":"user","content":"hi"}]}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await GatewayFixture.ReadJsonAsync(response))["object"]!.GetValue<string>().ShouldBe("chat.completion");
+    }
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using CCApi.Gateway.Tests.Fixtures;
+using CCApi.Testing;
+
+namespace CCApi.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ChatStreamingTests(GatewayFixture gateway)
+{
+    private sealed record SseEvent(string? Id, string Data)
+    {
+        public JsonNode Json => JsonNode.Parse(Data)!;
+    }
+
+    private static string Request(string content, bool includeUsage = true, string models = "\"model\":\"local/echo-1\"") =>
+        "{" + models + $$""","stream":true,"stream_options":{"include_usage":{{(includeUsage ? "true" : "false")}}},"messages":[{"role":"user","content":"{{content}}"}]}""";
+
+    private static List<SseEvent> Parse(string body)
+    {
+        var events = new List<SseEvent>();
+        foreach (var block in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            string? id = null;
+            var data = new StringBuilder();
+            foreach (var line in block.Split('\n'))
+            {
+                if (line.StartsWith("id: ", StringComparison.Ordinal))
+                {
+                    id = line[4..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data.Append(line[6..]);
+                }
+            }
+
+            events.Add(new SseEvent(id, data.ToString()));
+        }
+
+        return events;
+    }
+
+    private async Task<(HttpResponseMessage Response, List<SseEvent> Events, string Raw)> StreamAsync(string json)
+    {
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", json);
+        var raw = await response.Content.ReadAsStringAsync();
+        return (response, Parse(raw), raw);
+    }
+
+    [Fact]
+    public async Task Streams_role_content_finish_and_usage_chunks_then_DONE_with_stream_ids()
+    {
+        var (response, events, raw) = await StreamAsync(Request("stream " + Guid.NewGuid().ToString("N")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        response.Headers.CacheControl!.NoCache.ShouldBeTrue();
+        raw.ShouldEndWith("data: [DONE]\n\n");
+        events.Count.ShouldBe(6);
+        events.ShouldAllBe(e => e.Id != null && e.Id.Contains('-'));
+        events.Select(e => e.Id).Distinct().Count().ShouldBe(6);
+
+        var chunks = events.Take(5).Select(e => e.Json).ToList();
+        chunks.ShouldAllBe(c => c["object"]!.GetValue<string>() == "chat.completion.chunk");
+        chunks.Select(c => c["id"]!.GetValue<string>()).Distinct().ShouldHaveSingleItem().ShouldStartWith("chatcmpl-");
+        chunks.ShouldAllBe(c => c["model"]!.GetValue<string>() == "local/echo-1" && c["provider"]!.GetValue<string>() == "local");
+        chunks[0]["choices"]![0]!["delta"]!["role"]!.GetValue<string>().ShouldBe("assistant");
+        chunks[0]["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("");
+        chunks[1]["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("Hello");
+        chunks[2]["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe(" world");
+        chunks[2]["choices"]![0]!.AsObject().ContainsKey("finish_reason").ShouldBeTrue();
+        chunks[2]["choices"]![0]!["finish_reason"].ShouldBeNull();
+        chunks[3]["choices"]![0]!["finish_reason"]!.GetValue<string>().ShouldBe("stop");
+        chunks[3]["choices"]![0]!["delta"]!.AsObject().Count.ShouldBe(0);
+        chunks[4]["choices"]!.AsArray().Count.ShouldBe(0);
+        chunks[4]["usage"]!["total_tokens"]!.GetValue<int>().ShouldBe(5);
+        chunks.Take(4).ShouldAllBe(c => !c.AsObject().ContainsKey("usage"));
+        events[5].Data.ShouldBe("[DONE]");
+    }
+
+    [Fact]
+    public async Task Leaves_out_the_usage_chunk_unless_include_usage_is_set()
+    {
+        var (_, events, raw) = await StreamAsync(Request("no usage " + Guid.NewGuid().ToString("N"), includeUsage: false));
+        events.Count.ShouldBe(5, raw);
+
+        events.Count.ShouldBe(5);
+        events[^1].Data.ShouldBe("[DONE]");
+        events.Take(4).ShouldAllBe(e => !e.Json.AsObject().ContainsKey("usage"));
+    }
+
+    [Fact]
+    public async Task Streams_tool_call_deltas_in_OpenAI_form()
+    {
+        var (_, events, _) = await StreamAsync(Request("[stream-tools] " + Guid.NewGuid().ToString("N")));
+
+        var calls = events.Where(e => e.Data != "[DONE]")
+            .Select(e => e.Json["choices"]!.AsArray().FirstOrDefault()?["delta"]?["tool_calls"])
+            .Where(t => t is not null).Select(t => t![0]!).ToList();
+        calls.Count.ShouldBe(3);
+        calls[0]["index"]!.GetValue<int>().ShouldBe(0);
+        calls[0]["id"]!.GetValue<string>().ShouldBe("call_9");
+        calls[0]["type"]!.GetValue<string>().ShouldBe("function");
+        calls[0]["function"]!["name"]!.GetValue<string>().ShouldBe("get_weather");
+        calls[0]["function"]!["arguments"]!.GetValue<string>().ShouldBe("");
+        string.Concat(calls.Skip(1).Select(c => c["function"]!["arguments"]!.GetValue<string>())).ShouldBe("""{"city":"Paris"}""");
+        calls[1].AsObject().ContainsKey("id").ShouldBeFalse();
+        events.Single(e => e.Data != "[DONE]" && e.Json["choices"]!.AsArray().FirstOrDefault()?["finish_reason"] is not null)
+            .Json["choices"]![0]!["finish_reason"]!.GetValue<string>().ShouldBe("tool_calls");
+    }
+
+    [Fact]
+    public async Task Ends_with_an_error_event_and_no_DONE_when_the_provider_fails_after_content()
+    {
+        var (response, events, raw) = await StreamAsync(Request("[stream-error-after-content] " + Guid.NewGuid().ToString("N")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        raw.ShouldNotContain("[DONE]");
+        events.Count.ShouldBe(3);
+        events[1].Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("partial");
+        var error = events[2].Json["error"]!;
+        error["message"]!.GetValue<string>().ShouldBe("upstream broke");
+        error["type"]!.GetValue<string>().ShouldBe("api_error");
+        error["code"]!.GetValue<string>().ShouldBe("provider_error");
+    }
+
+    [Fact]
+    public async Task Fails_over_to_the_next_model_when_the_stream_fails_before_any_content()
+    {
+        var (response, events, raw) = await StreamAsync(Request("[openai-fails] " + Guid.NewGuid().ToString("N"),
+            models: "\"models\":[\"openai/gpt-4o-mini\",\"local/echo-1\"]"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        raw.ShouldEndWith("data: [DONE]\n\n");
+        events.Where(e => e.Data != "[DONE]").ShouldAllBe(e => e.Json["model"]!.GetValue<string>() == "local/echo-1");
+    }
+
+    [Fact]
+    public async Task Answers_a_plain_JSON_error_when_the_only_model_fails_before_any_content()
+    {
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request("[fail:429] " + Guid.NewGuid().ToString("N")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        (await GatewayFixture.ReadJsonAsync(response))["error"]!["message"]!.GetValue<string>().ShouldBe("fake provider failed with 429");
+    }
+
+    [Fact]
+    public async Task Publishes_JobCanceled_when_the_client_disconnects_mid_stream()
+    {
+        var marker = "[stream-stall] " + Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent(Request(marker), Encoding.UTF8, "application/json"),
+        };
+        using var cancel = new CancellationTokenSource();
+        var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var stream = await response.Content.ReadAsStreamAsync(cancel.Token);
+        var buffer = new byte[1024];
+        var read = await stream.ReadAsync(buffer, cancel.Token);
+        Encoding.UTF8.GetString(buffer, 0, read).ShouldContain("\"role\":\"assistant\"");
+
+        await cancel.CancelAsync();
+        response.Dispose();
+
+        var job = gateway.Providers.FindChat(marker).ShouldNotBeNull();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.CanceledEvents.ContainsKey(job.JobId)), TimeSpan.FromSeconds(15)))
+            .ShouldBeTrue();
+    }
+}

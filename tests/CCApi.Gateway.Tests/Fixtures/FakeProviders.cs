@@ -1,0 +1,358 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using CCApi.Contracts;
+using CCApi.Messaging;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using CCApi.Testing;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CCApi.Gateway.Tests.Fixtures;
+
+/// <summary>
+/// Plays the adapters and JobStatus on a bus of its own, on the real queue names ("local-chat", "openai-chat",
+/// "local-image", "local-speech", …) and the real RegisterJob request. Behaviour is scripted by markers in the prompt:
+/// <list type="bullet">
+/// <item>[fail:NNN] → JobFailed with that status; [openai-fails] → the openai provider answers 502</item>
+/// <item>[fault] → the consumer throws (a MassTransit fault); [hang] → no answer at all</item>
+/// <item>[tools] → a tool call; streaming: [stream-error-after-content], [stream-tools], [stream-stall]</item>
+/// </list>
+/// Every command received is recorded by job id.
+/// </summary>
+public sealed class FakeProviders : IAsyncDisposable
+{
+    public static readonly byte[] Png = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    private readonly IBusControl _bus;
+    private readonly IBlobStore _blobs;
+    private readonly ChatStreams _streams;
+    private readonly StubInternalServices _internal;
+
+    private FakeProviders(IConnectionMultiplexer redis, StubInternalServices internalServices)
+    {
+        var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis });
+        _blobs = new RedisBlobStore(redis, options);
+        _streams = new ChatStreams(redis, options);
+        _internal = internalServices;
+        var address = AmqpAddress.Parse(TestInfrastructure.RabbitMq("gateway"));
+        _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(address.Host, address.Port, address.VirtualHost, h =>
+            {
+                h.Username(address.Username);
+                h.Password(address.Password);
+            });
+            foreach (var provider in new[] { "local", "openai" })
+            {
+                cfg.ReceiveEndpoint(Queues.For(provider, JobKind.Chat), e => e.Handler<ChatCompletion>(ctx => ChatAsync(ctx, provider)));
+            }
+
+            foreach (var provider in new[] { "local", "stabilityai", "imaginepro" })
+            {
+                cfg.ReceiveEndpoint(Queues.For(provider, JobKind.Image), e => e.Handler<GenerateImage>(ImageAsync));
+            }
+
+            cfg.ReceiveEndpoint(Queues.For("local", JobKind.Speech), e => e.Handler<Speech>(SpeechAsync));
+            cfg.ReceiveEndpoint("gateway-tests-jobstatus", e =>
+            {
+                e.Handler<RegisterJob>(RegisterAsync);
+                e.Handler<JobFailed>(ctx =>
+                {
+                    FailedEvents[ctx.Message.JobId] = ctx.Message;
+                    return Task.CompletedTask;
+                });
+                e.Handler<JobCanceled>(ctx =>
+                {
+                    CanceledEvents[ctx.Message.JobId] = ctx.Message;
+                    return Task.CompletedTask;
+                });
+            });
+        });
+    }
+
+    public ConcurrentDictionary<Guid, ChatCompletion> ChatCommands { get; } = new();
+    public ConcurrentDictionary<Guid, GenerateImage> ImageCommands { get; } = new();
+    public ConcurrentDictionary<Guid, Speech> SpeechCommands { get; } = new();
+    public ConcurrentDictionary<Guid, RegisterJob> Registrations { get; } = new();
+    public ConcurrentDictionary<Guid, JobFailed> FailedEvents { get; } = new();
+    public ConcurrentDictionary<Guid, JobCanceled> CanceledEvents { get; } = new();
+
+    /// <summary>Lets a test hold an async job in "processing" until it releases it.</summary>
+    public TaskCompletionSource ReleaseAsyncJobs { get; set; } = NewRelease();
+
+    public IBus Bus => _bus;
+
+    public static TaskCompletionSource NewRelease() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<FakeProviders> StartAsync(IConnectionMultiplexer redis, StubInternalServices internalServices)
+    {
+        var fake = new FakeProviders(redis, internalServices);
+        await fake._bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        return fake;
+    }
+
+    public ChatCompletion? FindChat(string marker) =>
+        ChatCommands.Values.FirstOrDefault(c => c.Messages.Any(m => m.Content?.Contains(marker, StringComparison.Ordinal) == true
+            || m.ContentPartsJson?.Contains(marker, StringComparison.Ordinal) == true));
+
+    private async Task ChatAsync(ConsumeContext<ChatCompletion> context, string provider)
+    {
+        var command = context.Message;
+        ChatCommands[command.JobId] = command;
+        var text = string.Join("\n", command.Messages.Select(m => m.Content ?? m.ContentPartsJson ?? ""));
+        var failure = Failure(text, provider);
+        if (command.Stream)
+        {
+            await StreamAsync(command, text, failure);
+            return;
+        }
+
+        if (text.Contains("[hang]", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (text.Contains("[fault]", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("fake adapter crashed");
+        }
+
+        if (failure is not null)
+        {
+            await context.RespondAsync(new JobFailed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Chat, Error = failure });
+            return;
+        }
+
+        var message = text.Contains("[tools]", StringComparison.Ordinal) && command.Tools is { Count: > 0 } tools
+            ? new ChatMessage
+            {
+                Role = "assistant",
+                ToolCalls = [new ToolCall { Id = "call_1", Name = tools[0].Name, Arguments = """{"city":"Paris"}""" }],
+            }
+            : new ChatMessage { Role = "assistant", Content = $"{provider} says: {command.Messages[^1].Content}" };
+        await context.RespondAsync(new ChatCompleted
+        {
+            JobId = command.JobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = command.Route,
+            Choices = [new ChatChoice { Index = 0, Message = message, FinishReason = message.ToolCalls is null ? "stop" : "tool_calls" }],
+            Usage = new Usage { PromptTokens = 7, CompletionTokens = 5, TotalTokens = 12 },
+            SystemFingerprint = "fp_fake",
+        });
+    }
+
+    private async Task StreamAsync(ChatCompletion command, string text, ErrorInfo? failure)
+    {
+        var id = command.JobId;
+        if (failure is not null)
+        {
+            await _streams.AppendAsync(id, new ChatStreamDelta { Error = failure });
+            return;
+        }
+
+        await _streams.AppendAsync(id, new ChatStreamDelta { Role = "assistant" });
+        if (text.Contains("[stream-error-after-content]", StringComparison.Ordinal))
+        {
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "partial" });
+            await _streams.AppendAsync(id, new ChatStreamDelta
+            {
+                Error = new ErrorInfo { Status = 502, Type = ErrorTypes.Api, Code = ErrorCodes.ProviderError, Message = "upstream broke" },
+            });
+            return;
+        }
+
+        if (text.Contains("[stream-stall]", StringComparison.Ordinal))
+        {
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "first" });
+            return;
+        }
+
+        string finish;
+        if (text.Contains("[stream-tools]", StringComparison.Ordinal))
+        {
+            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, Id = "call_9", Name = "get_weather" }] });
+            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, ArgumentsFragment = "{\"city\":" }] });
+            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, ArgumentsFragment = "\"Paris\"}" }] });
+            finish = "tool_calls";
+        }
+        else
+        {
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "Hello" });
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = " world" });
+            finish = "stop";
+        }
+
+        await _streams.AppendAsync(id, new ChatStreamDelta { FinishReason = finish });
+        await _streams.AppendAsync(id, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 2, TotalTokens = 5 } });
+        await _streams.AppendAsync(id, new ChatStreamDelta { Done = true });
+    }
+
+    private async Task ImageAsync(ConsumeContext<GenerateImage> context)
+    {
+        var command = context.Message;
+        ImageCommands[command.JobId] = command;
+        var failure = Failure(command.Prompt, command.Route.Provider);
+        if (command.Async)
+        {
+            _ = Task.Run(() => RunAsyncJobAsync(command, failure));
+            return;
+        }
+
+        if (failure is not null)
+        {
+            await context.RespondAsync(new JobFailed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Image, Error = failure });
+            return;
+        }
+
+        var images = await GenerateAsync(command);
+        await context.RespondAsync(new ImageGenerated
+        {
+            JobId = command.JobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = command.Route,
+            Operation = command.Operation,
+            Images = images,
+            RevisedPrompt = "revised: " + command.Prompt,
+            Usage = new Usage { Images = images.Count },
+        });
+    }
+
+    private async Task<List<GeneratedImage>> GenerateAsync(GenerateImage command)
+    {
+        var images = new List<GeneratedImage>();
+        for (var i = 0; i < command.NumImages; i++)
+        {
+            images.Add(new GeneratedImage { Blob = await _blobs.PutAsync(Png, "image/png"), Seed = (command.Seed ?? 42) + i });
+        }
+
+        return images;
+    }
+
+    /// <summary>The async flow as the adapter + JobStatus would drive it: processing (50%), then completed or failed.</summary>
+    private async Task RunAsyncJobAsync(GenerateImage command, ErrorInfo? failure)
+    {
+        if (!_internal.Jobs.ContainsKey(command.JobId))
+        {
+            return;
+        }
+
+        UpdateJob(command.JobId, job =>
+        {
+            job["state"] = "processing";
+            job["progress"] = 50;
+        });
+        await ReleaseAsyncJobs.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (failure is not null)
+        {
+            UpdateJob(command.JobId, job =>
+            {
+                job["state"] = "failed";
+                job["error"] = new JsonObject
+                {
+                    ["message"] = failure.Message,
+                    ["type"] = failure.Type,
+                    ["code"] = failure.Code,
+                    ["status"] = failure.Status,
+                    ["details"] = new JsonObject { ["param"] = "contents" },
+                };
+            });
+            return;
+        }
+
+        var images = await GenerateAsync(command);
+        UpdateJob(command.JobId, job =>
+        {
+            job["images"] = new JsonArray(images.Select(i => (JsonNode)new JsonObject
+            {
+                ["blob"] = new JsonObject { ["id"] = i.Blob.Id, ["content_type"] = i.Blob.ContentType, ["length"] = i.Blob.Length },
+                ["seed"] = i.Seed,
+                ["revised_prompt"] = "revised: " + command.Prompt,
+            }).ToArray());
+            job["progress"] = 100;
+            job["state"] = "completed";
+        });
+    }
+
+    /// <summary>Copy, change, replace: the stub serves the job concurrently, so a served object is never mutated.</summary>
+    private void UpdateJob(Guid id, Action<JsonObject> change)
+    {
+        var copy = _internal.Jobs[id].DeepClone().AsObject();
+        change(copy);
+        _internal.Jobs[id] = copy;
+    }
+
+    private async Task SpeechAsync(ConsumeContext<Speech> context)
+    {
+        var command = context.Message;
+        SpeechCommands[command.JobId] = command;
+        if (Failure(command.Input, "local") is { } failure)
+        {
+            await context.RespondAsync(new JobFailed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Speech, Error = failure });
+            return;
+        }
+
+        var audio = await _blobs.PutAsync(System.Text.Encoding.ASCII.GetBytes("FAKE-AUDIO-" + command.Format), "audio/" + command.Format);
+        await context.RespondAsync(new SpeechSynthesized
+        {
+            JobId = command.JobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = command.Route,
+            Audio = audio,
+            Format = command.Format,
+            DurationSeconds = 1.5,
+            Usage = new Usage { Characters = command.Input.Length },
+        });
+    }
+
+    private async Task RegisterAsync(ConsumeContext<RegisterJob> context)
+    {
+        var job = context.Message;
+        Registrations[job.JobId] = job;
+        _internal.Jobs[job.JobId] = StubInternalServices.JobView(new
+        {
+            Id = job.JobId.ToString("N"),
+            OwnerId = job.Route.OwnerId,
+            Kind = "image",
+            State = "pending",
+            Mode = job.Mode,
+            Model = job.Route.Model,
+            Provider = job.Route.Provider,
+            Operation = job.Operation,
+            Created = job.Timestamp.ToUnixTimeSeconds(),
+            Updated = job.Timestamp.ToUnixTimeSeconds(),
+            Progress = 0,
+            EstimatedSeconds = job.EstimatedSeconds,
+            ResponseFormat = job.ResponseFormat,
+        });
+        await context.RespondAsync(new JobRegistered { JobId = job.JobId, Timestamp = DateTimeOffset.UtcNow });
+    }
+
+    private static ErrorInfo? Failure(string text, string provider)
+    {
+        if (provider == "openai" && text.Contains("[openai-fails]", StringComparison.Ordinal))
+        {
+            return new ErrorInfo { Status = 502, Type = ErrorTypes.Api, Code = ErrorCodes.ProviderError, Message = "openai is down" };
+        }
+
+        var start = text.IndexOf("[fail:", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var status = int.Parse(text.AsSpan(start + 6, 3), System.Globalization.CultureInfo.InvariantCulture);
+        return new ErrorInfo
+        {
+            Status = status,
+            Type = status < 500 ? ErrorTypes.InvalidRequest : ErrorTypes.Api,
+            Code = status < 500 ? ErrorCodes.InvalidRequest : ErrorCodes.ProviderError,
+            Message = $"fake provider failed with {status}",
+            Details = status < 500 ? new Dictionary<string, string> { ["param"] = "voice" } : null,
+        };
+    }
+
+    public async ValueTask DisposeAsync() => await _bus.StopAsync();
+}

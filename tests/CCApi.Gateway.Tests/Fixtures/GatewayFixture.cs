@@ -1,0 +1,112 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CCApi.Gateway.Auth;
+using CCApi.Storage;
+using CCApi.Testing;
+using StackExchange.Redis;
+
+namespace CCApi.Gateway.Tests.Fixtures;
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    /// <summary>One gateway, one set of fakes: tests run one after another and share the queues of the "gateway" vhost.</summary>
+    public const string Name = "gateway";
+}
+
+/// <summary>
+/// The gateway hosted in-process (ServiceFactory, real RabbitMQ vhost "gateway" and Redis) against a stub Catalog/JobStatus
+/// and fake adapters. Two API keys: the bootstrap key (configured) and a second one stored directly in Redis.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public string ApiKey { get; } = "sk-gw-test-" + Guid.NewGuid().ToString("N");
+    public string OtherApiKey { get; } = "sk-gw-other-" + Guid.NewGuid().ToString("N");
+
+    public string KeyId => ApiKeyStore.KeyIdFor(ApiKeyStore.Hash(ApiKey));
+    public string OtherKeyId => ApiKeyStore.KeyIdFor(ApiKeyStore.Hash(OtherApiKey));
+
+    public StubInternalServices Internal { get; private set; } = null!;
+    public FakeProviders Providers { get; private set; } = null!;
+    public ServiceFactory<Program> Factory { get; private set; } = null!;
+    public ConnectionMultiplexer Redis { get; private set; } = null!;
+
+    /// <summary>Carries the bootstrap key.</summary>
+    public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>Carries the second key.</summary>
+    public HttpClient OtherClient { get; private set; } = null!;
+
+    /// <summary>No Authorization header.</summary>
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
+        var other = ApiKeyStore.Hash(OtherApiKey);
+        await Redis.GetDatabase().HashSetAsync(RedisKeys.ApiKey(other),
+            [new HashEntry("id", ApiKeyStore.KeyIdFor(other)), new HashEntry("name", "other"), new HashEntry("created", 0)]);
+        await Redis.GetDatabase().KeyExpireAsync(RedisKeys.ApiKey(other), TimeSpan.FromHours(1));
+
+        Internal = await StubInternalServices.StartAsync();
+        Internal.SetStatus("elevenlabs", "unavailable");
+        Providers = await FakeProviders.StartAsync(Redis, Internal);
+        Factory = new ServiceFactory<Program>("gateway", new Dictionary<string, string?>
+        {
+            ["Services:CatalogUrl"] = Internal.BaseUrl,
+            ["Services:JobStatusUrl"] = Internal.BaseUrl,
+            ["Auth:BootstrapApiKey"] = ApiKey,
+            ["Messaging:RequestTimeout"] = "00:00:08",
+            ["Gateway:CatalogRefreshInterval"] = "00:10:00", // only CatalogChanged refreshes during the tests
+            ["Gateway:MaxRequestBodyBytes"] = "1048576",
+            ["Gateway:MaxInputImageBytes"] = "65536",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+
+        Client = Factory.CreateClient();
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        OtherClient = Factory.CreateClient();
+        OtherClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OtherApiKey);
+        Anonymous = Factory.CreateClient();
+
+        var ready = await TestInfrastructure.EventuallyAsync(async () =>
+            (await Anonymous.GetAsync("/health/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        if (!ready)
+        {
+            throw new InvalidOperationException("The gateway did not become ready: " + await Anonymous.GetStringAsync("/health/ready"));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        OtherClient.Dispose();
+        Anonymous.Dispose();
+        await Factory.DisposeAsync();
+        await Providers.DisposeAsync();
+        await Internal.DisposeAsync();
+        await Redis.CloseAsync();
+        Redis.Dispose();
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json, HttpClient? client = null) =>
+        (client ?? Client).PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, JsonNode body, HttpClient? client = null) =>
+        PostJsonAsync(path, body.ToJsonString(), client);
+
+    public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        try
+        {
+            return JsonNode.Parse(text) ?? throw new InvalidOperationException("null body");
+        }
+        catch (JsonException)
+        {
+            throw new InvalidOperationException($"Not JSON (HTTP {(int)response.StatusCode}): {text}");
+        }
+    }
+}

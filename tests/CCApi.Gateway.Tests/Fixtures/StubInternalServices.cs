@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CCApi.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CCApi.Gateway.Tests.Fixtures;
+
+/// <summary>
+/// Stands in for the Catalog and JobStatus services' internal HTTP APIs on a free port: GET /catalog (deploy/catalog.json
+/// with live statuses the tests control), GET /models, /providers[/{name}] (canned bodies, recording the query), and
+/// GET /jobs/{id} (a job store the fake JobStatus consumer and fake async adapter write into).
+/// </summary>
+public sealed class StubInternalServices : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Snake = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, string> _statuses = new(StringComparer.Ordinal);
+    private int _version;
+
+    private StubInternalServices(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public ConcurrentDictionary<Guid, JsonObject> Jobs { get; } = new();
+
+    public string? LastModelsQuery { get; private set; }
+
+    public bool CatalogDown { get; set; }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CCApi.Platform.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+    }
+
+    public static async Task<StubInternalServices> StartAsync()
+    {
+        var port = TestInfrastructure.FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(baseUrl);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var stub = new StubInternalServices(app, baseUrl);
+        stub.Map(app);
+        await app.StartAsync();
+        return stub;
+    }
+
+    /// <summary>Sets a provider's live status; the catalog version changes with it.</summary>
+    public void SetStatus(string provider, string status)
+    {
+        _statuses[provider] = status;
+        Interlocked.Increment(ref _version);
+    }
+
+    public string Status(string provider) => _statuses.GetValueOrDefault(provider, "available");
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/catalog", () => CatalogDown ? Results.StatusCode(503) : Results.Text(CatalogJson(), "application/json"));
+        app.MapGet("/models", (HttpRequest request) =>
+        {
+            LastModelsQuery = request.QueryString.Value;
+            if (request.Query.ContainsKey("limit") && !int.TryParse(request.Query["limit"], out _))
+            {
+                return Results.Text("""{"error":{"message":"'limit' must be an integer.","type":"invalid_request_error","code":"invalid_request","details":{"param":"limit"}}}""",
+                    "application/json", statusCode: 400);
+            }
+
+            return Results.Text("""{"object":"list","data":[{"id":"local/echo-1","object":"model","created":1763683200,"owned_by":"ccapi"}]}""", "application/json");
+        });
+        app.MapGet("/providers", () => Results.Text("""{"object":"list","data":[{"name":"local","display_name":"Local","is_fundamental":true}]}""", "application/json"));
+        app.MapGet("/providers/{name}", (string name) => name == "local"
+            ? Results.Text("""{"name":"local","display_name":"Local","is_fundamental":true,"models":[]}""", "application/json")
+            : Results.Text("""{"error":{"message":"No provider.","type":"invalid_request_error","code":"not_found"}}""", "application/json", statusCode: 404));
+        app.MapGet("/jobs/{id:guid}", (Guid id) => Jobs.TryGetValue(id, out var job)
+            ? Results.Text(job.ToJsonString(), "application/json")
+            : Results.NotFound());
+    }
+
+    private string CatalogJson()
+    {
+        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "catalog.json")))!;
+        root["version"] = $"test-{Volatile.Read(ref _version)}";
+        foreach (var provider in root["providers"]!.AsArray())
+        {
+            var name = provider!["name"]!.GetValue<string>();
+            provider["status"] = Status(name);
+        }
+
+        return root.ToJsonString();
+    }
+
+    /// <summary>A JobView as JobStatus would serve it (snake_case).</summary>
+    public static JsonObject JobView(object view) => JsonSerializer.SerializeToNode(view, Snake)!.AsObject();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
