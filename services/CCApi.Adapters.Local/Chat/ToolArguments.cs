@@ -15,6 +15,11 @@ public static partial class ToolArguments
 {
     private const int MaxDepth = 8;
 
+    /// <summary>Most values one call may build, so a hostile schema (deeply nested arrays with large minItems) stays cheap.</summary>
+    private const int MaxValues = 256;
+
+    private const int MaxArrayItems = 3;
+
     private static readonly string[] LocationNames = ["city", "location", "place", "town", "country", "region", "address", "destination", "origin", "area"];
     private static readonly string[] TextNames = ["query", "q", "text", "prompt", "message", "question", "input", "search", "content", "body", "topic"];
     private static readonly HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase)
@@ -32,20 +37,40 @@ public static partial class ToolArguments
 
         using var doc = JsonDocument.Parse(parametersJson);
         var root = doc.RootElement;
-        var value = ValueFor(root, root, name: "", userMessage, required: true, depth: 0);
+        JsonNode? value;
+        try
+        {
+            value = ValueFor(root, root, name: "", userMessage, required: true, depth: 0, new Budget());
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // a pathological message: build from the schema alone
+            value = ValueFor(root, root, name: "", message: "", required: true, depth: 0, new Budget());
+        }
+
         return (value as JsonObject ?? []).ToJsonString();
     }
 
-    private static JsonNode? ValueFor(JsonElement schema, JsonElement root, string name, string message, bool required, int depth)
+    private sealed class Budget
     {
-        if (schema.ValueKind != JsonValueKind.Object || depth > MaxDepth)
+        public int Remaining = MaxValues;
+    }
+
+    private static JsonNode? ValueFor(JsonElement schema, JsonElement root, string name, string message, bool required, int depth, Budget budget)
+    {
+        if (schema.ValueKind != JsonValueKind.Object)
         {
             return required ? JsonValue.Create("example") : null;
         }
 
-        if (schema.TryGetProperty("$ref", out var reference) && Resolve(root, reference.GetString()) is { } target)
+        if (depth > MaxDepth || --budget.Remaining < 0)
         {
-            return ValueFor(target, root, name, message, required, depth + 1);
+            return required ? Minimal(schema) : null;
+        }
+
+        if (Str(schema, "$ref") is { } reference && Resolve(root, reference) is { } target)
+        {
+            return ValueFor(target, root, name, message, required, depth + 1, budget);
         }
 
         foreach (var combinator in (string[])["anyOf", "oneOf", "allOf"])
@@ -55,7 +80,7 @@ public static partial class ToolArguments
                 var first = options.EnumerateArray().FirstOrDefault(o => TypeOf(o) != "null");
                 if (first.ValueKind == JsonValueKind.Object)
                 {
-                    return ValueFor(first, root, name, message, required, depth + 1);
+                    return ValueFor(first, root, name, message, required, depth + 1, budget);
                 }
             }
         }
@@ -80,8 +105,8 @@ public static partial class ToolArguments
 
         return TypeOf(schema) switch
         {
-            "object" => ObjectFor(schema, root, message, depth),
-            "array" => ArrayFor(schema, root, name, message, required, depth),
+            "object" => ObjectFor(schema, root, message, depth, budget),
+            "array" => ArrayFor(schema, root, name, message, required, depth, budget),
             "integer" => NumberFor(schema, name, message, integer: true, required),
             "number" => NumberFor(schema, name, message, integer: false, required),
             "boolean" => required ? JsonValue.Create(false) : null,
@@ -90,7 +115,7 @@ public static partial class ToolArguments
         };
     }
 
-    private static JsonObject ObjectFor(JsonElement schema, JsonElement root, string message, int depth)
+    private static JsonObject ObjectFor(JsonElement schema, JsonElement root, string message, int depth, Budget budget)
     {
         var result = new JsonObject();
         if (!schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
@@ -109,7 +134,7 @@ public static partial class ToolArguments
                 continue;
             }
 
-            var value = ValueFor(property.Value, root, property.Name, message, isRequired, depth + 1);
+            var value = ValueFor(property.Value, root, property.Name, message, isRequired, depth + 1, budget);
             if (value is not null || isRequired)
             {
                 result[property.Name] = value;
@@ -119,14 +144,14 @@ public static partial class ToolArguments
         return result;
     }
 
-    private static JsonArray? ArrayFor(JsonElement schema, JsonElement root, string name, string message, bool required, int depth)
+    private static JsonArray? ArrayFor(JsonElement schema, JsonElement root, string name, string message, bool required, int depth, Budget budget)
     {
         var items = schema.TryGetProperty("items", out var itemSchema) ? itemSchema : default;
-        var minItems = schema.TryGetProperty("minItems", out var min) && min.TryGetInt32(out var m) ? m : (required ? 1 : 0);
+        var minItems = Num(schema, "minItems") is { } m ? (int)Math.Clamp(m, 0, MaxArrayItems) : (required ? 1 : 0);
         var array = new JsonArray();
-        for (var i = 0; i < Math.Clamp(minItems, 0, 16); i++)
+        for (var i = 0; i < minItems; i++)
         {
-            array.Add(items.ValueKind == JsonValueKind.Object ? ValueFor(items, root, name, message, required: true, depth + 1) : JsonValue.Create("example"));
+            array.Add(items.ValueKind == JsonValueKind.Object ? ValueFor(items, root, name, message, required: true, depth + 1, budget) : JsonValue.Create("example"));
         }
 
         return required || array.Count > 0 ? array : null;
@@ -134,8 +159,8 @@ public static partial class ToolArguments
 
     private static JsonValue? NumberFor(JsonElement schema, string name, string message, bool integer, bool required)
     {
-        double? minimum = schema.TryGetProperty("minimum", out var mn) && mn.TryGetDouble(out var a) ? a : null;
-        double? maximum = schema.TryGetProperty("maximum", out var mx) && mx.TryGetDouble(out var b) ? b : null;
+        var minimum = Num(schema, "minimum");
+        var maximum = Num(schema, "maximum");
         var found = NumberNear(message, name);
         if (found is null && !required)
         {
@@ -158,7 +183,7 @@ public static partial class ToolArguments
 
     private static JsonValue? StringFor(JsonElement schema, string name, string message, bool required)
     {
-        var format = schema.TryGetProperty("format", out var f) ? f.GetString() : null;
+        var format = Str(schema, "format");
         var fromFormat = format switch
         {
             "date" => DateRegex().Match(message) is { Success: true } d ? d.Value : "2025-01-01",
@@ -181,9 +206,9 @@ public static partial class ToolArguments
             value = QuotedRegex().Match(message) is { Success: true } q ? q.Groups[1].Value : "example";
         }
 
-        if (value is not null && schema.TryGetProperty("maxLength", out var max) && max.TryGetInt32(out var maxLength) && value.Length > maxLength)
+        if (value is not null && Num(schema, "maxLength") is { } maxLength && value.Length > maxLength)
         {
-            value = value[..Math.Max(0, maxLength)];
+            value = value[..(int)Math.Max(0, maxLength)];
         }
 
         return value is null ? null : JsonValue.Create(value);
@@ -251,12 +276,30 @@ public static partial class ToolArguments
 
             if (type.ValueKind == JsonValueKind.Array)
             {
-                return type.EnumerateArray().Select(t => t.GetString()).FirstOrDefault(t => t is not null and not "null") ?? "null";
+                return type.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()).FirstOrDefault(t => t is not "null") ?? "null";
             }
         }
 
         return schema.TryGetProperty("properties", out _) ? "object" : schema.TryGetProperty("items", out _) ? "array" : "string";
     }
+
+    /// <summary>The smallest value of the schema's type, without looking deeper (for when the depth or size budget is spent).</summary>
+    private static JsonNode Minimal(JsonElement schema) => TypeOf(schema) switch
+    {
+        "object" => new JsonObject(),
+        "array" => new JsonArray(),
+        "integer" => JsonValue.Create((long)Math.Ceiling(Num(schema, "minimum") ?? 0)),
+        "number" => JsonValue.Create(Num(schema, "minimum") ?? 0),
+        "boolean" => JsonValue.Create(false),
+        _ => JsonValue.Create("example"),
+    };
+
+    /// <summary>A schema keyword's number, or null when absent or not a number (schemas come from clients: never trust their shape).</summary>
+    private static double? Num(JsonElement schema, string keyword) =>
+        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
+
+    private static string? Str(JsonElement schema, string keyword) =>
+        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static JsonElement? Resolve(JsonElement root, string? reference)
     {

@@ -70,6 +70,25 @@ public class ToolArgumentsTests
     }
 
     [Fact]
+    public void A_hostile_schema_stays_small_and_never_throws()
+    {
+        var nested = """{"type":"string"}""";
+        for (var i = 0; i < 30; i++)
+        {
+            nested = """{"type":"array","minItems":1000,"items":""" + nested + "}";
+        }
+
+        var schema = """{"type":"object","required":["deep","odd"],"properties":{"deep":""" + nested
+            + ""","odd":{"type":[1,"integer"],"minimum":"abc","maximum":{},"format":5,"$ref":7}}}""";
+
+        var arguments = ToolArguments.Build(schema, "anything");
+
+        arguments.Length.ShouldBeLessThan(10_000);
+        using var doc = JsonDocument.Parse(arguments);
+        doc.RootElement.GetProperty("odd").TryGetInt64(out _).ShouldBeTrue(); // still an integer, whatever the budget left
+    }
+
+    [Fact]
     public void No_schema_gives_an_empty_object()
     {
         ToolArguments.Build(null, "anything").ShouldBe("{}");
