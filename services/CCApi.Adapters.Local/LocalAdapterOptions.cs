@@ -48,9 +48,12 @@ public sealed class LocalAdapterOptions
     [Range(1, 1024)]
     public int ChatConcurrencyLimit { get; set; } = 64;
 
-    /// <summary>Image jobs processed at once (CPU-bound rendering; async jobs mostly wait between steps).</summary>
+    /// <summary>
+    /// Image jobs processed at once. Rendering is CPU-bound and a 2048² frame needs ~12 MB while it is drawn, so keep this
+    /// near the core count; async jobs spend most of their time in <see cref="AsyncStepDelay"/> pauses.
+    /// </summary>
     [Range(1, 256)]
-    public int ImageConcurrencyLimit { get; set; } = 8;
+    public int ImageConcurrencyLimit { get; set; } = 4;
 
     /// <summary>Speech jobs processed at once (each runs espeak-ng and maybe an encoder).</summary>
     [Range(1, 256)]

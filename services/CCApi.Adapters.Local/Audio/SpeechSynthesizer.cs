@@ -55,6 +55,7 @@ public sealed class SpeechSynthesizer(IOptions<LocalAdapterOptions> options)
 
     public async Task<SynthesizedAudio> SynthesizeAsync(string input, string voice, string format, double? speed, CancellationToken cancellationToken)
     {
+        format = (format ?? "").Trim().ToLowerInvariant();
         var (espeakVoice, wpm, contentType) = Validate(input, voice, format, speed);
 
         // Text on stdin (--stdin reads it all at once): never an argument, so text starting with '-' is just text.

@@ -8,6 +8,10 @@ public static class AdapterEndpoints
 {
     public static void Configure(IReceiveEndpointConfigurator endpoint, int concurrencyLimit)
     {
+        // Commands are SENT to this provider's queue; never bind it to the command's publish exchange, or a published
+        // command would reach every provider's adapter.
+        endpoint.ConfigureConsumeTopology = false;
+
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             rabbit.PrefetchCount = concurrencyLimit; // no more messages held than can run: the rest stay queued for other replicas

@@ -42,6 +42,7 @@ public class VoiceMappingTests
     [Theory]
     [InlineData("", "mp3", null, "input")]
     [InlineData("hi", "aac", null, "output_format")]
+    [InlineData("hi", "", null, "output_format")]
     [InlineData("hi", "mp3", 0.1, "speed")]
     [InlineData("hi", "mp3", 4.5, "speed")]
     public void Returns_400_naming_the_field_for_bad_speech_requests(string input, string format, double? speed, string field)
