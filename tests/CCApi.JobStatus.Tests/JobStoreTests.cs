@@ -223,6 +223,19 @@ public class JobStoreTests : IClassFixture<RedisFixture>
     }
 
     [Fact]
+    public async Task The_sweeper_leaves_a_finished_job_as_it_is()
+    {
+        await _store.ApplyAsync(JobChanges.ImageGenerated(Generated()));
+
+        var swept = await _store.ApplyAsync(JobChanges.TimedOut(_jobId, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(10)));
+
+        swept.Outcome.ShouldBe(JobWriteOutcome.Ignored);
+        var job = (await _store.GetAsync(_jobId))!;
+        job.State.ShouldBe("completed");
+        job.Error.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Tracked_jobs_become_overdue_after_stuck_after()
     {
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CCApi.Contracts;
+using MassTransit;
+
+namespace CCApi.JobStatus.Tests;
+
+[Collection(JobStatusBusCollection.Name)]
+public class JobLifecycleTests(JobStatusFactory factory) : IClassFixture<JobStatusFactory>
+{
+    [Fact]
+    public async Task A_registered_job_exists_as_pending_as_soon_as_the_registration_is_answered()
+    {
+        var jobId = Guid.NewGuid();
+
+        await factory.RegisterAsync(TestJobs.Register(jobId));
+
+        var job = await factory.GetJobAsync(jobId); // no polling: the answer comes after the write
+        job.ShouldNotBeNull();
+        job.State.ShouldBe("pending");
+        job.OwnerId.ShouldBe("key-it");
+        job.Mode.ShouldBe("async");
+        job.EstimatedSeconds.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task An_async_job_goes_pending_processing_completed_with_progress_and_result()
+    {
+        var jobId = Guid.NewGuid();
+        await factory.RegisterAsync(TestJobs.Register(jobId));
+
+        await factory.Bus.Publish(TestJobs.Started(jobId));
+        await factory.WaitForStateAsync(jobId, "processing");
+        await factory.Bus.Publish(new JobProgressed { JobId = jobId, Timestamp = DateTimeOffset.UtcNow, Percent = 40 });
+        (await factory.WaitForJobAsync(jobId, j => j.Progress == 40)).State.ShouldBe("processing");
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var job = await factory.WaitForStateAsync(jobId, "completed");
+        job.Progress.ShouldBe(100);
+        job.Images!.Single().Seed.ShouldBe(7);
+        job.Images!.Single().Blob.ContentType.ShouldBe("image/png");
+        job.Usage!.Cost.ShouldBe(0.04m);
+    }
+
+    [Fact]
+    public async Task A_late_job_started_after_completion_does_not_regress_the_state()
+    {
+        var jobId = Guid.NewGuid();
+        using var consumed = factory.WatchConsumed();
+        await factory.RegisterAsync(TestJobs.Register(jobId));
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+        await factory.WaitForStateAsync(jobId, "completed");
+
+        await factory.Bus.Publish(TestJobs.Started(jobId));
+        await consumed.WaitAsync<JobStarted>(jobId);
+
+        (await factory.GetJobAsync(jobId))!.State.ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task A_command_that_faults_in_its_adapter_ends_the_job_as_failed_without_leaking_the_exception()
+    {
+        var jobId = Guid.NewGuid();
+        await factory.RegisterAsync(TestJobs.Register(jobId));
+
+        // A stand-in adapter queue whose consumer always throws: MassTransit publishes Fault<GenerateImage>.
+        var adapter = factory.Bus.ConnectReceiveEndpoint("jobstatus-tests-faulty-image", e =>
+        {
+            e.DiscardFaultedMessages(); // the fault is still published; the test leaves no error queue behind
+            e.Handler<GenerateImage>(_ => throw new InvalidOperationException("boom: secret internals at /srv/adapter.cs:42"));
+        });
+        try
+        {
+            await adapter.Ready;
+            var queue = await factory.Bus.GetSendEndpoint(new Uri("queue:jobstatus-tests-faulty-image"));
+            await queue.Send(TestJobs.Command(jobId));
+
+            var job = await factory.WaitForStateAsync(jobId, "failed");
+
+            job.Error!.Status.ShouldBe(502);
+            job.Error.Type.ShouldBe("api_error");
+            job.Error.Code.ShouldBe("provider_error");
+            job.Error.Message.ShouldNotContain("boom");
+            job.Error.Message.ShouldNotContain("adapter.cs");
+        }
+        finally
+        {
+            await adapter.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_sync_job_is_recorded_from_its_completion_event_alone()
+    {
+        var jobId = Guid.NewGuid();
+
+        await factory.Bus.Publish(new SpeechSynthesized
+        {
+            JobId = jobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = TestJobs.Route with { Model = "local/espeak-1", ProviderModel = "espeak-1" },
+            Audio = new BlobRef { Id = new string('b', 32), ContentType = "audio/wav", Length = 10 },
+            Format = "wav",
+            Usage = new Usage { Characters = 11 },
+        });
+
+        var job = await factory.WaitForStateAsync(jobId, "completed");
+        job.Kind.ShouldBe("speech");
+        job.Mode.ShouldBe("sync");
+        job.Model.ShouldBe("local/espeak-1");
+        job.Usage!.Characters.ShouldBe(11);
+    }
+
+    [Fact]
+    public async Task Job_failed_and_canceled_end_a_job_with_their_error()
+    {
+        var failedId = Guid.NewGuid();
+        var canceledId = Guid.NewGuid();
+
+        await factory.Bus.Publish(new JobFailed
+        {
+            JobId = failedId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = TestJobs.Route,
+            Kind = JobKind.Chat,
+            Error = new ErrorInfo { Status = 504, Type = "api_error", Code = "provider_timeout", Message = "The provider did not answer in time." },
+        });
+        await factory.Bus.Publish(new JobCanceled { JobId = canceledId, Timestamp = DateTimeOffset.UtcNow, Reason = "client disconnected" });
+
+        (await factory.WaitForStateAsync(failedId, "failed")).Error!.Code.ShouldBe("provider_timeout");
+        var canceled = await factory.WaitForStateAsync(canceledId, "canceled");
+        canceled.Error!.Code.ShouldBe("canceled");
+        canceled.Error.Message.ShouldBe("client disconnected");
+    }
+
+    [Fact]
+    public async Task Get_job_serves_snake_case_with_nulls_omitted()
+    {
+        var jobId = Guid.NewGuid();
+        await factory.RegisterAsync(TestJobs.Register(jobId));
+
+        var json = JsonNode.Parse(await factory.CreateClient().GetStringAsync($"/jobs/{jobId}"))!.AsObject();
+
+        ((string)json["id"]!).ShouldBe(jobId.ToString("N"));
+        ((string)json["owner_id"]!).ShouldBe("key-it");
+        ((string)json["kind"]!).ShouldBe("image");
+        ((string)json["response_format"]!).ShouldBe("url");
+        ((long)json["created"]!).ShouldBeGreaterThan(0);
+        json.ContainsKey("error").ShouldBeFalse();
+        json.ContainsKey("images").ShouldBeFalse();
+        json.ContainsKey("webhook_url").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Get_job_answers_404_for_an_unknown_job()
+    {
+        var response = await factory.CreateClient().GetAsync($"/jobs/{Guid.NewGuid():N}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((string)error["code"]!).ShouldBe("not_found");
+        ((string)error["type"]!).ShouldBe("invalid_request_error");
+    }
+}
