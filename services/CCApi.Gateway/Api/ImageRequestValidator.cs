@@ -150,11 +150,11 @@ public static class ImageRequestValidator
             (width, height) = (ratioW, ratioH);
         }
 
-        var field = p.Width is null ? "parameters.width" : "parameters.height";
         if (width < MinSize || width > maxSize || height < MinSize || height > maxSize)
         {
-            throw ApiException.BadField(p.AspectRatio is not null ? "parameters.aspect_ratio" : field,
-                $"The requested size {width}x{height} is outside {MinSize}..{maxSize} pixels per side.");
+            // Only reachable when one side was derived: blame the parameter that derived it.
+            var field = p.AspectRatio is not null ? "parameters.aspect_ratio" : p.Width is null ? "parameters.width" : "parameters.height";
+            throw ApiException.BadField(field, $"'{field}' gives the size {width}x{height}, outside {MinSize}..{maxSize} pixels per side.");
         }
 
         return (width, height);

@@ -47,7 +47,11 @@ public sealed class FakeProviders : IAsyncDisposable
             });
             foreach (var provider in new[] { "local", "openai" })
             {
-                cfg.ReceiveEndpoint(Queues.For(provider, JobKind.Chat), e => e.Handler<ChatCompletion>(ctx => ChatAsync(ctx, provider)));
+                cfg.ReceiveEndpoint(Queues.For(provider, JobKind.Chat), e =>
+                {
+                    e.DiscardFaultedMessages(); // [fault] is on purpose; keep no _error queue growing
+                    e.Handler<ChatCompletion>(ctx => ChatAsync(ctx, provider));
+                });
             }
 
             foreach (var provider in new[] { "local", "stabilityai", "imaginepro" })

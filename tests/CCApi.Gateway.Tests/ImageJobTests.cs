@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CCApi.Gateway.Tests.Fixtures;
+using CCApi.Testing;
+
+namespace CCApi.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ImageJobTests(GatewayFixture gateway)
+{
+    private async Task<JsonNode> PollAsync(string id, HttpClient? client = null)
+    {
+        var response = await (client ?? gateway.Client).GetAsync($"/v1/images/jobs/{id}");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return await GatewayFixture.ReadJsonAsync(response);
+    }
+
+    [Fact]
+    public async Task Registers_an_async_job_answers_202_and_is_polled_from_processing_to_completed()
+    {
+        gateway.Providers.ReleaseAsyncJobs = FakeProviders.NewRelease();
+        var prompt = "async " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate", $$"""
+            {"model":"local/pixel-async-1","contents":[{"text":"{{prompt}}"}],"parameters":{"num_images":2},"webhook_url":"https://hooks.example.com/ccapi"}
+            """);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var accepted = await GatewayFixture.ReadJsonAsync(response);
+        var id = accepted["id"]!.GetValue<string>();
+        id.ShouldMatch("^img_[0-9a-f]{32}$");
+        accepted["status"]!.GetValue<string>().ShouldBe("pending");
+        accepted["model"]!.GetValue<string>().ShouldBe("local/pixel-async-1");
+        accepted["execution"]!["mode"]!.GetValue<string>().ShouldBe("async");
+        accepted["execution"]!["operation"]!.GetValue<string>().ShouldBe("text-to-image");
+        accepted["estimated_time"]!.GetValue<double>().ShouldBe(2);
+        var pollUrl = new Uri(accepted["poll_url"]!.GetValue<string>());
+        pollUrl.IsAbsoluteUri.ShouldBeTrue();
+        pollUrl.AbsolutePath.ShouldBe($"/v1/images/jobs/{id}");
+        response.Headers.Location.ShouldBe(pollUrl);
+        accepted.AsObject().ContainsKey("data").ShouldBeFalse();
+
+        var jobId = Guid.ParseExact(id[4..], "N");
+        var registration = gateway.Providers.Registrations[jobId];
+        registration.Route.OwnerId.ShouldBe(gateway.KeyId);
+        registration.Mode.ShouldBe("async");
+        registration.WebhookUrl.ShouldBe("https://hooks.example.com/ccapi");
+        registration.EstimatedSeconds.ShouldBe(2);
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.ImageCommands.ContainsKey(jobId)), TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue();
+        gateway.Providers.ImageCommands[jobId].Async.ShouldBeTrue();
+
+        JsonNode? processing = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (processing = await PollAsync(id))["status"]!.GetValue<string>() == "processing", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        processing!["progress"]!.GetValue<int>().ShouldBe(50);
+        processing["poll_url"]!.GetValue<string>().ShouldBe(pollUrl.ToString());
+        processing.AsObject().ContainsKey("data").ShouldBeFalse();
+
+        gateway.Providers.ReleaseAsyncJobs.SetResult();
+        JsonNode? completed = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (completed = await PollAsync(id))["status"]!.GetValue<string>() == "completed", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        completed!["progress"]!.GetValue<int>().ShouldBe(100);
+        completed["execution"]!["mode"]!.GetValue<string>().ShouldBe("async");
+        completed.AsObject().ContainsKey("poll_url").ShouldBeFalse();
+        var data = completed["data"]!.AsArray();
+        data.Count.ShouldBe(2);
+        var file = await gateway.Anonymous.GetAsync(new Uri(data[0]!["url"]!.GetValue<string>()).PathAndQuery);
+        file.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await file.Content.ReadAsByteArrayAsync()).ShouldBe(FakeProviders.Png);
+    }
+
+    [Fact]
+    public async Task Reports_a_failed_async_job_with_its_error_object()
+    {
+        gateway.Providers.ReleaseAsyncJobs = FakeProviders.NewRelease();
+        gateway.Providers.ReleaseAsyncJobs.SetResult();
+        var accepted = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generate",
+            """{"model":"local/pixel-async-1","contents":[{"text":"[fail:502] broken"}]}"""));
+        var id = accepted["id"]!.GetValue<string>();
+
+        JsonNode? failed = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (failed = await PollAsync(id))["status"]!.GetValue<string>() == "failed", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        failed!["error"]!["message"]!.GetValue<string>().ShouldBe("fake provider failed with 502");
+        failed["error"]!["type"]!.GetValue<string>().ShouldBe("api_error");
+        failed["error"]!["code"]!.GetValue<string>().ShouldBe("provider_error");
+        failed["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("contents");
+        failed.AsObject().ContainsKey("data").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Answers_404_for_another_keys_job_and_for_unknown_or_malformed_ids()
+    {
+        var jobId = Guid.NewGuid();
+        gateway.Internal.Jobs[jobId] = StubInternalServices.JobView(new
+        {
+            Id = jobId.ToString("N"), OwnerId = gateway.KeyId, Kind = "image", State = "pending", Mode = "async",
+            Model = "local/pixel-async-1", Provider = "local", Operation = "text-to-image", Created = 1_800_000_000L, Updated = 1_800_000_000L,
+            Progress = 0, EstimatedSeconds = 2.0, ResponseFormat = "url",
+        });
+        var id = "img_" + jobId.ToString("N");
+
+        (await PollAsync(id))["status"]!.GetValue<string>().ShouldBe("pending");
+
+        var other = await gateway.OtherClient.GetAsync($"/v1/images/jobs/{id}");
+        other.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var error = (await GatewayFixture.ReadJsonAsync(other))["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+        error["code"]!.GetValue<string>().ShouldBe("not_found");
+
+        foreach (var unknown in new[] { "img_" + Guid.NewGuid().ToString("N"), jobId.ToString("N"), "img_xyz", "img_" + jobId.ToString("D"), "img_%20", "IMG_" + jobId.ToString("N") })
+        {
+            (await gateway.Client.GetAsync($"/v1/images/jobs/{unknown}")).StatusCode.ShouldBe(HttpStatusCode.NotFound, unknown);
+        }
+    }
+
+    [Theory]
+    [InlineData("pending", 0)]
+    [InlineData("processing", 40)]
+    [InlineData("canceled", 40)]
+    public async Task Renders_each_job_state_from_JobStatus(string state, int progress)
+    {
+        var jobId = Guid.NewGuid();
+        gateway.Internal.Jobs[jobId] = StubInternalServices.JobView(new
+        {
+            Id = jobId.ToString("N"), OwnerId = gateway.KeyId, Kind = "image", State = state, Mode = "async",
+            Model = "imaginepro/nano-banana", Provider = "imaginepro", Operation = "image-to-image", Created = 1_800_000_000L, Updated = 1_800_000_001L,
+            Progress = progress, EstimatedSeconds = 30.0, ResponseFormat = "url",
+            Error = state == "canceled" ? new { Message = "The client canceled the job.", Type = "invalid_request_error", Code = "canceled", Status = 499 } : null,
+        });
+
+        var body = await PollAsync("img_" + jobId.ToString("N"));
+
+        body["status"]!.GetValue<string>().ShouldBe(state);
+        body["progress"]!.GetValue<int>().ShouldBe(progress);
+        body["created"]!.GetValue<long>().ShouldBe(1_800_000_000L);
+        body["model"]!.GetValue<string>().ShouldBe("imaginepro/nano-banana");
+        body["execution"]!["operation"]!.GetValue<string>().ShouldBe("image-to-image");
+        body["execution"]!["provider"]!.GetValue<string>().ShouldBe("imaginepro");
+        body.AsObject().ContainsKey("poll_url").ShouldBe(state != "canceled");
+        body.AsObject().ContainsKey("estimated_time").ShouldBe(state != "canceled");
+        body.AsObject().ContainsKey("error").ShouldBe(state == "canceled");
+    }
+
+    [Fact]
+    public async Task Inlines_completed_images_as_base64_when_the_job_asked_for_b64_json()
+    {
+        var blob = await gateway.Factory.Services.GetService(typeof(CCApi.Storage.IBlobStore)).ShouldBeAssignableTo<CCApi.Storage.IBlobStore>()!
+            .PutAsync(FakeProviders.Png, "image/png");
+        var jobId = Guid.NewGuid();
+        gateway.Internal.Jobs[jobId] = StubInternalServices.JobView(new
+        {
+            Id = jobId.ToString("N"), OwnerId = gateway.KeyId, Kind = "image", State = "completed", Mode = "async",
+            Model = "local/pixel-async-1", Provider = "local", Operation = "text-to-image", Created = 1L, Updated = 2L,
+            Progress = 100, ResponseFormat = "b64_json",
+            Images = new[] { new { Blob = new { blob.Id, blob.ContentType, blob.Length }, Seed = 9L, RevisedPrompt = "rp" } },
+        });
+
+        var body = await PollAsync("img_" + jobId.ToString("N"));
+
+        var item = body["data"]!.AsArray().ShouldHaveSingleItem()!;
+        Convert.FromBase64String(item["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+        item["seed"]!.GetValue<long>().ShouldBe(9);
+        item["revised_prompt"]!.GetValue<string>().ShouldBe("rp");
+    }
+}

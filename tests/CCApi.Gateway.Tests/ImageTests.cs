@@ -1,0 +1,180 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CCApi.Gateway.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CCApi.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ImageGenerationsTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Answers_signed_urls_that_serve_the_images()
+    {
+        var prompt = "solar farm " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","n":2,"size":"512x256","quality":"hd","style":"vivid","user":"u"}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["id"]!.GetValue<string>().ShouldMatch("^img_[0-9a-f]{32}$");
+        body["created"]!.GetValue<long>().ShouldBeGreaterThan(0);
+        body["model"]!.GetValue<string>().ShouldBe("local/pixel-1");
+        body["provider"]!.GetValue<string>().ShouldBe("local");
+        body["revised_prompt"]!.GetValue<string>().ShouldBe("revised: " + prompt);
+        var data = body["data"]!.AsArray();
+        data.Count.ShouldBe(2);
+        foreach (var item in data)
+        {
+            item!.AsObject().ContainsKey("b64_json").ShouldBeFalse();
+            var url = new Uri(item["url"]!.GetValue<string>());
+            url.AbsolutePath.ShouldEndWith(".png");
+            var file = await gateway.Anonymous.GetAsync(url.PathAndQuery);
+            file.StatusCode.ShouldBe(HttpStatusCode.OK);
+            file.Content.Headers.ContentType!.MediaType.ShouldBe("image/png");
+            (await file.Content.ReadAsByteArrayAsync()).ShouldBe(FakeProviders.Png);
+        }
+
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        command.Operation.ShouldBe("text-to-image");
+        command.NumImages.ShouldBe(2);
+        (command.Width, command.Height).ShouldBe((512, 256));
+        command.Quality.ShouldBe("hd");
+        command.Style.ShouldBe("vivid");
+        command.Async.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Answers_inline_base64_images_for_b64_json_and_defaults_to_1024_square()
+    {
+        var prompt = "b64 " + Guid.NewGuid().ToString("N");
+
+        var body = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","response_format":"b64_json","size":"auto"}"""));
+
+        var item = body["data"]!.AsArray().ShouldHaveSingleItem()!;
+        item.AsObject().ContainsKey("url").ShouldBeFalse();
+        Convert.FromBase64String(item["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        (command.Width, command.Height).ShouldBe((1024, 1024));
+    }
+
+    [Fact]
+    public async Task Rejects_an_asynchronous_model_naming_model_and_pointing_to_images_generate()
+    {
+        var response = await gateway.PostJsonAsync("/v1/images/generations", """{"model":"local/pixel-async-1","prompt":"x"}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["details"]!["param"]!.GetValue<string>().ShouldBe("model");
+        error["message"]!.GetValue<string>().ShouldContain("/v1/images/generate");
+    }
+}
+
+[Collection(GatewayCollection.Name)]
+public sealed class ImageGenerateTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Answers_200_completed_with_sync_execution_for_a_sync_model()
+    {
+        var prompt = "watercolor " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate", $$$"""
+            {"model":"local/pixel-1","contents":[{"text":"{{{prompt}}}"}],
+             "parameters":{"aspect_ratio":"16:9","quality":"hd","num_images":1,"seed":5,"steps":30,"guidance_scale":7.5,"negative_prompt":"blur"}}
+            """);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["id"]!.GetValue<string>().ShouldMatch("^img_[0-9a-f]{32}$");
+        body["model"]!.GetValue<string>().ShouldBe("local/pixel-1");
+        body["status"]!.GetValue<string>().ShouldBe("completed");
+        body["execution"]!["mode"]!.GetValue<string>().ShouldBe("sync");
+        body["execution"]!["operation"]!.GetValue<string>().ShouldBe("text-to-image");
+        body["execution"]!["provider"]!.GetValue<string>().ShouldBe("local");
+        var item = body["data"]!.AsArray().ShouldHaveSingleItem()!;
+        item["url"]!.GetValue<string>().ShouldContain("/v1/files/");
+        item["seed"]!.GetValue<long>().ShouldBe(5);
+        item["revised_prompt"]!.GetValue<string>().ShouldBe("revised: " + prompt);
+        body.AsObject().ContainsKey("poll_url").ShouldBeFalse();
+        body.AsObject().ContainsKey("error").ShouldBeFalse();
+
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        (command.Width, command.Height).ShouldBe((1024, 576));
+        command.AspectRatio.ShouldBe("16:9");
+        command.Steps.ShouldBe(30);
+        command.GuidanceScale.ShouldBe(7.5);
+        command.NegativePrompt.ShouldBe("blur");
+        command.Inputs.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Stores_inline_images_as_blobs_and_derives_inpainting_from_a_mask()
+    {
+        var prompt = "inpaint " + Guid.NewGuid().ToString("N");
+        var png = Convert.ToBase64String(FakeProviders.Png);
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate", $$$"""
+            {"model":"local/pixel-1","contents":[
+              {"text":"{{{prompt}}}","image":{"data":"data:image/png;base64,{{{png}}}"},"mask":{"data":"{{{png}}}","mime_type":"image/png"}}],
+             "parameters":{"width":320,"height":200,"aspect_ratio":"1:1","strength":0.4,"response_format":"b64_json"}}
+            """);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["execution"]!["operation"]!.GetValue<string>().ShouldBe("inpainting");
+        Convert.FromBase64String(body["data"]![0]!["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        (command.Width, command.Height).ShouldBe((320, 200));
+        command.Strength.ShouldBe(0.4);
+        var inputs = command.Inputs.ShouldNotBeNull();
+        inputs.Count.ShouldBe(2);
+        inputs[0].IsMask.ShouldBeFalse();
+        inputs[1].IsMask.ShouldBeTrue();
+        foreach (var input in inputs)
+        {
+            input.Url.ShouldBeNull();
+            input.MimeType.ShouldBe("image/png");
+            var blob = await gateway.Factory.Services.GetRequiredService<CCApi.Storage.IBlobStore>().GetAsync(input.Blob!.Id);
+            blob.ShouldNotBeNull().Bytes.ShouldBe(FakeProviders.Png);
+        }
+    }
+
+    [Theory]
+    [InlineData("""[{"text":"a"},{"image":{"url":"https://example.com/a.png"}}]""", "image-to-image")]
+    [InlineData("""[{"image":{"url":"https://example.com/a.png"}},{"image":{"url":"http://example.com/b.png"}}]""", "multi-image-remix")]
+    public async Task Derives_the_operation_from_the_contents_and_passes_urls_for_the_adapter_to_fetch(string contents, string operation)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var request = new JsonObject
+        {
+            ["model"] = "local/pixel-1",
+            ["contents"] = JsonNode.Parse(contents),
+            ["parameters"] = new JsonObject { ["negative_prompt"] = marker },
+        };
+
+        var body = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generate", request));
+
+        body["execution"]!["operation"]!.GetValue<string>().ShouldBe(operation);
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.NegativePrompt == marker);
+        command.Operation.ShouldBe(operation);
+        command.Inputs.ShouldNotBeNull().ShouldAllBe(i => i.Url != null && i.Blob == null);
+    }
+
+    [Fact]
+    public async Task Rejects_an_operation_the_model_does_not_support_naming_contents()
+    {
+        var png = Convert.ToBase64String(FakeProviders.Png);
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate", $$$"""
+            {"model":"stabilityai/stable-diffusion-xl-1024-v1-0","contents":[{"text":"x","image":{"data":"{{{png}}}"},"mask":{"data":"{{{png}}}"}}]}
+            """);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["details"]!["param"]!.GetValue<string>().ShouldBe("contents");
+        error["message"]!.GetValue<string>().ShouldContain("inpainting");
+    }
+}
