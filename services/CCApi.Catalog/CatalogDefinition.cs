@@ -7,8 +7,8 @@ namespace CCApi.Catalog;
 /// <summary>Reads and checks the catalog definition file (<c>deploy/catalog.json</c>, snake_case).</summary>
 public static partial class CatalogDefinition
 {
-    public static readonly IReadOnlySet<string> ModelTypes = new HashSet<string>(StringComparer.Ordinal) { "chat", "image", "audio" };
-    public static readonly IReadOnlySet<string> Modes = new HashSet<string>(StringComparer.Ordinal) { "sync", "async" };
+    public static readonly IReadOnlyList<string> ModelTypes = ["chat", "image", "audio"];
+    public static readonly IReadOnlyList<string> Modes = ["sync", "async"];
 
     /// <summary>An absolute path as is; a relative one against the content root, then the current directory.</summary>
     public static string ResolvePath(string configured, string contentRoot, string currentDirectory)

@@ -52,6 +52,7 @@ public sealed class DefinitionReloadTests : IDisposable
         {
             ["Catalog:DefinitionPath"] = _path,
             ["Catalog:WatchInterval"] = "00:00:00.200",
+            ["Catalog:HeartbeatTimeout"] = "01:00:00", // no status change may move the version during this test
         });
     }
 
