@@ -186,7 +186,8 @@ public class JobStoreTests : IClassFixture<RedisFixture>
         var ended = await _store.ApplyAsync(JobChanges.ImageGenerated(Generated()));
 
         ended.WebhookDue.ShouldBeTrue();
-        (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Delivering, null)).Outcome.ShouldBe(JobWriteOutcome.Applied);
+        (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Delivering, null, expected: WebhookStates.Pending)).Outcome.ShouldBe(JobWriteOutcome.Applied);
+        (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Delivering, null, expected: WebhookStates.Pending)).Outcome.ShouldBe(JobWriteOutcome.Ignored); // claimed once only
         (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Delivered, 2)).Outcome.ShouldBe(JobWriteOutcome.Applied);
         (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Failed, 5)).Outcome.ShouldBe(JobWriteOutcome.Ignored); // final
         var job = (await _store.GetAsync(_jobId))!;

@@ -43,7 +43,8 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
     /// transition, so the first terminal event wins and nothing changes a final job's state or result; raise progress
     /// (never lower, never after the end); mark a due webhook "pending" when an async job with a webhook_url ends;
     /// stamp <c>updated</c> and refresh the TTL only when something changed (a redelivery changes nothing).</item>
-    /// <item>op "webhook": record delivery status and attempts, never leaving a final delivery status.</item>
+    /// <item>op "webhook": record delivery status and attempts, never leaving a final delivery status; with an expected
+    /// current status, only from that one (how a delivery claims a webhook).</item>
     /// </list>
     /// Returns { 1 applied | 0 ignored | -1 missing, state, webhook_status }.
     /// </summary>
@@ -61,7 +62,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
 
         if ARGV[1] == 'webhook' then
           local current = redis.call('HGET', key, 'webhook_status')
-          if (not current) or current == 'delivered' or current == 'failed' then
+          if (not current) or current == 'delivered' or current == 'failed' or (ARGV[6] ~= '' and current ~= ARGV[6]) then
             return outcome(0)
           end
           redis.call('HSET', key, 'webhook_status', ARGV[4])
@@ -150,9 +151,12 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         return await EvaluateAsync(change.JobId, args);
     }
 
-    /// <summary>Records webhook delivery progress; ignored once delivery is final or when the job has no webhook.</summary>
-    public Task<JobWriteResult> SetWebhookStatusAsync(Guid jobId, string status, int? attempts) =>
-        EvaluateAsync(jobId, ["webhook", Now(), Ttl(), status, attempts?.ToString(CultureInfo.InvariantCulture) ?? ""]);
+    /// <summary>
+    /// Records webhook delivery progress; ignored once delivery is final, when the job has no webhook, or when
+    /// <paramref name="expected"/> is given and is not the current status.
+    /// </summary>
+    public Task<JobWriteResult> SetWebhookStatusAsync(Guid jobId, string status, int? attempts, string? expected = null) =>
+        EvaluateAsync(jobId, ["webhook", Now(), Ttl(), status, attempts?.ToString(CultureInfo.InvariantCulture) ?? "", expected ?? ""]);
 
     public async Task<JobView?> GetAsync(Guid jobId)
     {

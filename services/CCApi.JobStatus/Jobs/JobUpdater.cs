@@ -30,7 +30,8 @@ public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logge
         }
 
         // Also when this event was ignored: if an earlier attempt wrote the final state but failed to enqueue the
-        // delivery, its redelivery must still enqueue it. The delivery consumer skips a webhook already delivered.
+        // delivery, its redelivery must still enqueue it. The delivery consumer claims the webhook, so a second
+        // request for one already taken or done is dropped.
         if (result.WebhookDue)
         {
             await DeliverWebhookConsumer.EnqueueAsync(sender, change.JobId, cancellationToken);

@@ -40,11 +40,19 @@ public sealed partial class DeliverWebhookConsumer(
             return; // expired, not final, no webhook, or already done (a duplicate request)
         }
 
+        // Claim it: a duplicate request (the same final event seen twice) finds it taken and stops here. A delivery
+        // interrupted by a crash or a Redis retry finds it taken too, but is the same message coming back: it goes on.
+        var claim = await store.SetWebhookStatusAsync(jobId, WebhookStates.Delivering, null, expected: WebhookStates.Pending);
+        var resumed = job.WebhookStatus == WebhookStates.Delivering && (context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0);
+        if (claim.Outcome != JobWriteOutcome.Applied && !resumed)
+        {
+            return;
+        }
+
         using var activity = CcapiTelemetry.Source.StartActivity("webhook deliver");
         activity?.SetTag("ccapi.job_id", job.Id);
         activity?.SetTag("ccapi.webhook.event", "job." + job.State);
 
-        await store.SetWebhookStatusAsync(jobId, WebhookStates.Delivering, null);
         var payload = await renderer.RenderAsync(job, context.CancellationToken);
         var body = JsonSerializer.Serialize(payload, JobStatusJsonContext.Default.WebhookPayload);
         var delivery = await sender.SendAsync(url, "job." + job.State, body, context.CancellationToken);
