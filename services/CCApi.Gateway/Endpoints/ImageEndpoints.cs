@@ -92,7 +92,9 @@ public static class ImageEndpoints
             Deadline = dispatcher.Deadline,
         };
         var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-        var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt)),
+        // data[].revised_prompt as OpenAI has it (its SDKs read it there), plus the documented top-level copy.
+        var data = await RenderImagesAsync(http.Request,
+            result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
             body.ResponseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
         return TypedResults.Json(
             new ImageGenerationsResponse(

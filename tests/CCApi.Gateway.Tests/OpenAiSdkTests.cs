@@ -1,0 +1,114 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text;
+using CCApi.Gateway.Tests.Fixtures;
+using OpenAI;
+using OpenAI.Audio;
+using OpenAI.Chat;
+using OpenAI.Images;
+
+namespace CCApi.Gateway.Tests;
+
+/// <summary>The OpenAI-compatible routes driven by the official OpenAI .NET SDK, pointed at the gateway's /v1.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class OpenAiSdkTests(GatewayFixture gateway)
+{
+    private OpenAIClient Client() => new(new ApiKeyCredential(gateway.ApiKey), new OpenAIClientOptions
+    {
+        Endpoint = new Uri("http://localhost/v1"),
+        Transport = new HttpClientPipelineTransport(gateway.Factory.CreateClient()),
+        RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+    });
+
+    [Fact]
+    public async Task CompleteChat_reads_the_completion()
+    {
+        ChatCompletion completion = await Client().GetChatClient("local/echo-1").CompleteChatAsync(
+            [new SystemChatMessage("Be brief."), new UserChatMessage("sdk hello")]);
+
+        completion.Content.ShouldHaveSingleItem().Text.ShouldBe("local says: sdk hello");
+        completion.Role.ShouldBe(ChatMessageRole.Assistant);
+        completion.FinishReason.ShouldBe(ChatFinishReason.Stop);
+        completion.Model.ShouldBe("local/echo-1");
+        completion.Id.ShouldStartWith("chatcmpl-");
+        completion.Usage.TotalTokenCount.ShouldBe(12);
+        completion.CreatedAt.ShouldBeGreaterThan(DateTimeOffset.UnixEpoch);
+    }
+
+    [Fact]
+    public async Task CompleteChat_reads_tool_calls()
+    {
+        var options = new ChatCompletionOptions
+        {
+            Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather for a city", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}}}""")) },
+            ToolChoice = ChatToolChoice.CreateAutoChoice(),
+        };
+
+        ChatCompletion completion = await Client().GetChatClient("local/echo-1").CompleteChatAsync([new UserChatMessage("[tools] weather?")], options);
+
+        completion.FinishReason.ShouldBe(ChatFinishReason.ToolCalls);
+        var call = completion.ToolCalls.ShouldHaveSingleItem();
+        call.FunctionName.ShouldBe("get_weather");
+        call.FunctionArguments.ToString().ShouldBe("""{"city":"Paris"}""");
+    }
+
+    [Fact]
+    public async Task CompleteChatStreaming_reads_every_chunk_and_the_usage()
+    {
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
+        var options = new ChatCompletionOptions();
+
+        await foreach (var update in Client().GetChatClient("local/echo-1").CompleteChatStreamingAsync([new UserChatMessage("sdk stream")], options))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            finish ??= update.FinishReason;
+            usage ??= update.Usage;
+        }
+
+        text.ToString().ShouldBe("Hello world");
+        finish.ShouldBe(ChatFinishReason.Stop);
+        usage.ShouldNotBeNull().TotalTokenCount.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Errors_surface_as_ClientResultException_with_the_status()
+    {
+        var error = await Should.ThrowAsync<ClientResultException>(() =>
+            Client().GetChatClient("nope/model").CompleteChatAsync([new UserChatMessage("x")]));
+
+        error.Status.ShouldBe(400);
+        error.Message.ShouldContain("model_not_found");
+    }
+
+    [Fact]
+    public async Task GenerateImage_reads_bytes_and_uris()
+    {
+        var images = Client().GetImageClient("local/pixel-1");
+
+        GeneratedImage bytes = await images.GenerateImageAsync("sdk fox", new ImageGenerationOptions
+        {
+            Size = GeneratedImageSize.W1024xH1024,
+            ResponseFormat = GeneratedImageFormat.Bytes,
+        });
+        GeneratedImage uri = await images.GenerateImageAsync("sdk fox", new ImageGenerationOptions { ResponseFormat = GeneratedImageFormat.Uri });
+
+        bytes.ImageBytes.ToArray().ShouldBe(FakeProviders.Png);
+        bytes.RevisedPrompt.ShouldBe("revised: sdk fox");
+        uri.ImageUri.ShouldNotBeNull().AbsolutePath.ShouldStartWith("/v1/files/");
+    }
+
+    [Fact]
+    public async Task GenerateSpeech_reads_the_audio_bytes()
+    {
+        BinaryData audio = await Client().GetAudioClient("local/espeak-1").GenerateSpeechAsync("sdk speech", GeneratedSpeechVoice.Alloy,
+            new SpeechGenerationOptions { ResponseFormat = GeneratedSpeechFormat.Wav, SpeedRatio = 1.2f });
+
+        Encoding.ASCII.GetString(audio.ToArray()).ShouldBe("FAKE-AUDIO-wav");
+    }
+}

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json.Nodes;
+using CCApi.Contracts;
+using CCApi.Gateway.Api;
+using CCApi.Gateway.Auth;
+using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Endpoints;
+using CCApi.Gateway.Http;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Gateway.Tests;
+
+public sealed class ImageRequestValidatorTests
+{
+    private static readonly ModelEntry Pixel = new()
+    {
+        Id = "local/pixel-1", Provider = "local", ProviderModel = "pixel-1", DisplayName = "Pixel", Type = "image",
+        Operations = ["text-to-image", "image-to-image", "inpainting", "multi-image-remix"], MaxImageSize = 2048,
+        Capabilities = new ModelCapabilities { MaxImages = 10 },
+    };
+
+    [Theory]
+    [InlineData(0, false, "text-to-image")]
+    [InlineData(1, false, "image-to-image")]
+    [InlineData(2, false, "multi-image-remix")]
+    [InlineData(3, false, "multi-image-remix")]
+    [InlineData(1, true, "inpainting")]
+    [InlineData(2, true, "inpainting")]
+    public void Derives_the_operation_from_image_count_and_masks(int images, bool mask, string operation) =>
+        ImageRequestValidator.DeriveOperation(images, mask).ShouldBe(operation);
+
+    [Theory]
+    [InlineData("1:1", 1024, 1024)]
+    [InlineData("16:9", 1024, 576)]
+    [InlineData("9:16", 576, 1024)]
+    [InlineData("4:3", 1024, 768)]
+    [InlineData("3:2", 1024, 680)]
+    [InlineData("21:9", 1024, 440)]
+    [InlineData("4:5", 816, 1024)]
+    public void Aspect_ratios_map_to_a_1024_long_side_in_multiples_of_8(string ratio, int width, int height) =>
+        ImageRequestValidator.FromAspectRatio(ratio).ShouldBe((width, height));
+
+    [Theory]
+    [InlineData(null, 1024, 1024)]
+    [InlineData("auto", 1024, 1024)]
+    [InlineData("1792x1024", 1792, 1024)]
+    [InlineData("64x2048", 64, 2048)]
+    public void Parses_sizes(string? size, int width, int height) =>
+        ImageRequestValidator.ParseSize(size, 2048, "size").ShouldBe((width, height));
+
+    [Theory]
+    [InlineData("1024")]
+    [InlineData("x1024")]
+    [InlineData("1024x")]
+    [InlineData("1024X1024")]
+    [InlineData("+64x64")]
+    [InlineData("63x64")]
+    [InlineData("2049x64")]
+    [InlineData("99999999999x1")]
+    public void Rejects_bad_sizes_naming_the_field(string size) =>
+        Should.Throw<ApiException>(() => ImageRequestValidator.ParseSize(size, 2048, "size")).Details!["param"].ShouldBe("size");
+
+    [Fact]
+    public void Explicit_width_and_height_win_over_the_aspect_ratio()
+    {
+        var plan = Plan("""{"parameters":{"width":300,"height":200,"aspect_ratio":"9:16"}}""");
+
+        (plan.Width, plan.Height).ShouldBe((300, 200));
+        plan.AspectRatio.ShouldBe("9:16");
+    }
+
+    [Fact]
+    public void A_single_side_follows_the_aspect_ratio()
+    {
+        var plan = Plan("""{"parameters":{"width":512,"aspect_ratio":"16:9"}}""");
+
+        (plan.Width, plan.Height).ShouldBe((512, 288));
+    }
+
+    [Fact]
+    public void Defaults_to_one_1024_square_url_image()
+    {
+        var plan = Plan("{}");
+
+        (plan.Width, plan.Height, plan.NumImages, plan.ResponseFormat, plan.Operation).ShouldBe((1024, 1024, 1, "url", "text-to-image"));
+        plan.Prompt.ShouldBe("a fox");
+    }
+
+    [Fact]
+    public void Joins_text_items_into_one_prompt_and_keeps_images_in_order()
+    {
+        var png = Convert.ToBase64String(Fixtures.FakeProviders.Png);
+        var plan = Plan($$$$"""{"contents":[{"text":"one"},{"image":{"url":"https://example.com/a.png"}},{"text":"two","image":{"data":"{{{{png}}}}"}}]}""");
+
+        plan.Prompt.ShouldBe("one\ntwo");
+        plan.Operation.ShouldBe("multi-image-remix");
+        plan.Inputs.Count.ShouldBe(2);
+        plan.Inputs[0].Url.ShouldBe("https://example.com/a.png");
+        plan.Inputs[1].Bytes.ShouldBe(Fixtures.FakeProviders.Png);
+        plan.Inputs[1].MimeType.ShouldBe("image/png");
+    }
+
+    private static ImagePlan Plan(string patch)
+    {
+        var body = JsonNode.Parse("""{"model":"local/pixel-1","contents":[{"text":"a fox"}]}""")!.AsObject();
+        foreach (var (key, value) in JsonNode.Parse(patch)!.AsObject())
+        {
+            body[key] = value!.DeepClone();
+        }
+
+        var request = JsonBody.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(body.ToJsonString())), GatewayJsonContext.Default.ImageGenerateRequestBody);
+        return ImageRequestValidator.Validate(request, Pixel, new GatewayOptions());
+    }
+}
+
+public sealed class ChatRequestValidatorTests
+{
+    private static ChatPlan Validate(string json) => ChatRequestValidator.Validate(
+        JsonBody.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), GatewayJsonContext.Default.ChatCompletionRequestBody));
+
+    [Fact]
+    public void Puts_model_first_then_models_in_order_without_repeats()
+    {
+        var plan = Validate("""{"model":"a/x","models":["b/y","A/X","c/z"],"messages":[{"role":"user","content":"hi"}]}""");
+
+        plan.Candidates.ShouldBe([("model", "a/x"), ("models[0]", "b/y"), ("models[2]", "c/z")]);
+    }
+
+    [Theory]
+    [InlineData("\"none\"", "none", null)]
+    [InlineData("\"auto\"", "auto", null)]
+    [InlineData("\"required\"", "required", null)]
+    [InlineData("{\"type\":\"function\",\"function\":{\"name\":\"f\"}}", null, "f")]
+    [InlineData("null", null, null)]
+    public void Maps_tool_choice_onto_the_contract(string choice, string? toolChoice, string? function)
+    {
+        var plan = Validate($$$$"""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{{{{choice}}}}}""");
+
+        plan.ToolChoice.ShouldBe(toolChoice);
+        plan.ToolChoiceFunction.ShouldBe(function);
+    }
+
+    [Fact]
+    public void Keeps_unknown_OpenAI_parameters_as_raw_JSON_and_drops_nothing_known()
+    {
+        var plan = Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"logit_bias":{"50256":-100},"parallel_tool_calls":false,"max_tokens":9}""");
+
+        var extra = JsonNode.Parse(plan.ExtraParametersJson!)!.AsObject();
+        extra.Select(p => p.Key).ShouldBe(["logit_bias", "parallel_tool_calls"], ignoreOrder: true);
+        extra["logit_bias"]!["50256"]!.GetValue<int>().ShouldBe(-100);
+        plan.MaxTokens.ShouldBe(9);
+    }
+
+    [Fact]
+    public void Has_no_extra_parameters_when_every_field_is_known() =>
+        Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}]}""").ExtraParametersJson.ShouldBeNull();
+
+    [Fact]
+    public void Includes_usage_only_when_streaming()
+    {
+        Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}""").IncludeUsage.ShouldBeFalse();
+        Validate("""{"model":"a/x","stream":true,"messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}""").IncludeUsage.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Accepts_an_assistant_message_with_tool_calls_and_no_content()
+    {
+        var plan = Validate("""{"model":"a/x","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}""");
+
+        plan.Messages[0].Content.ShouldBeNull();
+        plan.Messages[0].ToolCalls.ShouldNotBeNull().ShouldHaveSingleItem().Name.ShouldBe("f");
+        plan.Messages[1].ToolCallId.ShouldBe("c1");
+    }
+}
+
+public sealed class JsonBodyTests
+{
+    [Theory]
+    [InlineData("""{"temperature":"hot"}""", "temperature", "expected a number")]
+    [InlineData("""{"max_tokens":1.5}""", "max_tokens", "expected an integer")]
+    [InlineData("""{"model":[1]}""", "model", "expected a string")]
+    [InlineData("""{"stream":"yes"}""", "stream", "expected a boolean (true or false)")]
+    [InlineData("""{"messages":[{"role":"user","tool_calls":{}}]}""", "messages[0].tool_calls", "expected an array")]
+    [InlineData("""{"stream_options":[]}""", "stream_options", "expected an object")]
+    public void Names_the_field_and_the_expected_type_without_dotnet_type_names(string json, string field, string expected)
+    {
+        var error = Should.Throw<ApiException>(() =>
+            JsonBody.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), GatewayJsonContext.Default.ChatCompletionRequestBody));
+
+        error.Status.ShouldBe(400);
+        error.Code.ShouldBe(ErrorCodes.InvalidJson);
+        error.Details!["param"].ShouldBe(field);
+        error.Message.ShouldBe($"Invalid JSON at '{field}': {expected}.");
+        error.Message.ShouldNotContain("System.");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[]")]
+    [InlineData("null")]
+    [InlineData("{\"a\":1} {}")]
+    [InlineData("{\"a\":")]
+    public void Blames_the_body_for_malformed_documents(string json) =>
+        Should.Throw<ApiException>(() =>
+            JsonBody.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), GatewayJsonContext.Default.SpeechRequestBody))
+        .Details!["param"].ShouldBe("body");
+}
+
+public sealed class SpeechModeTests
+{
+    [Theory]
+    [InlineData(null, null, "mp3", false, true)]
+    [InlineData(null, "wav", "wav", false, true)]
+    [InlineData(null, "aac", "aac", false, true)]
+    [InlineData(null, "url", "mp3", true, false)]
+    [InlineData(null, "b64_json", "mp3", true, true)]
+    [InlineData("ogg", null, "ogg", true, false)]
+    [InlineData("ogg", "url", "ogg", true, false)]
+    [InlineData("flac", "b64_json", "flac", true, true)]
+    public void Chooses_OpenAI_bytes_or_CCAPI_json(string? outputFormat, string? responseFormat, string format, bool json, bool inline)
+    {
+        var mode = SpeechEndpoints.ParseMode(new SpeechRequestBody { OutputFormat = outputFormat, ResponseFormat = responseFormat });
+
+        (mode.Format, mode.Json, mode.Inline).ShouldBe((format, json, inline));
+    }
+
+    [Theory]
+    [InlineData("mp3", "audio/mpeg")]
+    [InlineData("wav", "audio/wav")]
+    [InlineData("ogg", "audio/ogg")]
+    [InlineData("opus", "audio/opus")]
+    [InlineData("aac", "audio/aac")]
+    [InlineData("flac", "audio/flac")]
+    [InlineData("pcm", "audio/pcm")]
+    public void Maps_audio_formats_to_OpenAIs_content_types(string format, string contentType) =>
+        MediaTypes.Audio(format).ShouldBe(contentType);
+}
+
+public sealed class SmallRulesTests
+{
+    [Theory]
+    [InlineData(400, false)]
+    [InlineData(404, false)]
+    [InlineData(429, true)]
+    [InlineData(500, true)]
+    [InlineData(502, true)]
+    [InlineData(503, true)]
+    [InlineData(504, true)]
+    public void Fails_over_on_provider_errors_overload_and_timeouts_only(int status, bool retriable) =>
+        ProviderDispatcher.IsRetriable(new ApiException(status, ErrorTypes.Api, null, "x")).ShouldBe(retriable);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(200)]
+    [InlineData(302)]
+    [InlineData(600)]
+    public void Turns_an_adapter_error_with_a_non_error_status_into_502(int status) =>
+        ProviderDispatcher.ToApiException(new ErrorInfo { Message = "m", Type = ErrorTypes.Api, Status = status }).Status.ShouldBe(502);
+
+    [Fact]
+    public void Derives_the_key_id_from_the_hash()
+    {
+        var hash = ApiKeyStore.Hash("sk-example");
+
+        hash.ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("sk-example"u8)));
+        ApiKeyStore.KeyIdFor(hash).ShouldBe("key_" + hash[..16]);
+    }
+
+    [Theory]
+    [InlineData("img_0123456789abcdef0123456789abcdef", true)]
+    [InlineData("img_0123456789ABCDEF0123456789ABCDEF", true)]
+    [InlineData("0123456789abcdef0123456789abcdef", false)]
+    [InlineData("img_01234567-89ab-cdef-0123-456789abcdef", false)]
+    [InlineData("job_0123456789abcdef0123456789abcdef", false)]
+    [InlineData("img_", false)]
+    public void Parses_only_img_prefixed_32_hex_ids(string id, bool valid) =>
+        ImageJobEndpoints.TryParseId(id, out _).ShouldBe(valid);
+
+    [Theory]
+    [InlineData(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, "image/png")]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0 }, "image/jpeg")]
+    [InlineData(new byte[] { 0x47, 0x49, 0x46, 0x38, 0x39, 0x61 }, "image/gif")]
+    [InlineData(new byte[] { 0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50 }, "image/webp")]
+    [InlineData(new byte[] { 0x3C, 0x68, 0x74, 0x6D, 0x6C }, null)]
+    public void Sniffs_input_image_types(byte[] bytes, string? type) =>
+        MediaTypes.SniffImage(bytes).ShouldBe(type);
+}
