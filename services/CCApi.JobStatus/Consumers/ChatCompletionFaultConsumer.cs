@@ -13,7 +13,7 @@ public sealed class ChatCompletionFaultConsumer(JobUpdater jobs) : IConsumer<Fau
     public Task Consume(ConsumeContext<Fault<ChatCompletion>> context)
     {
         var command = context.Message.Message;
-        var change = JobChanges.Faulted(command.JobId, FaultTime.Of(context.Message), command.Route, JobKind.Chat);
+        var change = JobChanges.Faulted(nameof(ChatCompletion), command.JobId, FaultTime.Of(context.Message), command.Route, JobKind.Chat);
         return jobs.ApplyAsync(change, context, context.CancellationToken);
     }
 }

@@ -13,7 +13,7 @@ public sealed class GenerateImageFaultConsumer(JobUpdater jobs) : IConsumer<Faul
     public Task Consume(ConsumeContext<Fault<GenerateImage>> context)
     {
         var command = context.Message.Message;
-        var change = JobChanges.Faulted(command.JobId, FaultTime.Of(context.Message), command.Route, JobKind.Image, command.Async, command.Operation);
+        var change = JobChanges.Faulted(nameof(GenerateImage), command.JobId, FaultTime.Of(context.Message), command.Route, JobKind.Image, command.Async, command.Operation);
         return jobs.ApplyAsync(change, context, context.CancellationToken);
     }
 }

@@ -13,7 +13,7 @@ public sealed class SpeechFaultConsumer(JobUpdater jobs) : IConsumer<Fault<Speec
     public Task Consume(ConsumeContext<Fault<Speech>> context)
     {
         var command = context.Message.Message;
-        var change = JobChanges.Faulted(command.JobId, FaultTime.Of(context.Message), command.Route, JobKind.Speech);
+        var change = JobChanges.Faulted(nameof(Speech), command.JobId, FaultTime.Of(context.Message), command.Route, JobKind.Speech);
         return jobs.ApplyAsync(change, context, context.CancellationToken);
     }
 }

@@ -15,6 +15,9 @@ public sealed record JobChange
 {
     public required Guid JobId { get; init; }
 
+    /// <summary>What caused the change ("ImageGenerated", "Fault&lt;Speech&gt;", "Sweeper"), for traces and logs.</summary>
+    public required string Cause { get; init; }
+
     /// <summary>When the event happened; becomes <c>created</c> when this change creates the record.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
@@ -71,12 +74,13 @@ public static class JobChanges
             .Add(JobFields.WebhookUrl, m.WebhookUrl)
             .Add(JobFields.ResponseFormat, m.ResponseFormat)
             .Add(JobFields.EstimatedSeconds, m.EstimatedSeconds?.ToString("R", CultureInfo.InvariantCulture));
-        return new JobChange { JobId = m.JobId, Timestamp = m.Timestamp, Target = JobState.Pending, Overwrite = fields };
+        return new JobChange { JobId = m.JobId, Cause = nameof(RegisterJob), Timestamp = m.Timestamp, Target = JobState.Pending, Overwrite = fields };
     }
 
     public static JobChange Started(JobStarted m) => new()
     {
         JobId = m.JobId,
+        Cause = nameof(JobStarted),
         Timestamp = m.Timestamp,
         Target = JobState.Processing,
         Fill = Identity(m.Route, m.Kind),
@@ -86,6 +90,7 @@ public static class JobChanges
     public static JobChange Progressed(JobProgressed m) => new()
     {
         JobId = m.JobId,
+        Cause = nameof(JobProgressed),
         Timestamp = m.Timestamp,
         Target = JobState.Processing,
         Progress = Math.Clamp(m.Percent, 0, 100),
@@ -95,6 +100,7 @@ public static class JobChanges
     public static JobChange ImageGenerated(ImageGenerated m) => new()
     {
         JobId = m.JobId,
+        Cause = nameof(Contracts.ImageGenerated),
         Timestamp = m.Timestamp,
         Target = JobState.Completed,
         Fill = Identity(m.Route, JobKind.Image).Add(JobFields.Operation, m.Operation),
@@ -104,15 +110,16 @@ public static class JobChanges
             .Add(JobFields.Usage, Json(m.Usage)),
     };
 
-    public static JobChange ChatCompleted(ChatCompleted m) => Completed(m.JobId, m.Timestamp, m.Route, JobKind.Chat, m.Usage);
+    public static JobChange ChatCompleted(ChatCompleted m) => Completed(nameof(Contracts.ChatCompleted), m.JobId, m.Timestamp, m.Route, JobKind.Chat, m.Usage);
 
-    public static JobChange SpeechSynthesized(SpeechSynthesized m) => Completed(m.JobId, m.Timestamp, m.Route, JobKind.Speech, m.Usage);
+    public static JobChange SpeechSynthesized(SpeechSynthesized m) => Completed(nameof(Contracts.SpeechSynthesized), m.JobId, m.Timestamp, m.Route, JobKind.Speech, m.Usage);
 
-    public static JobChange Failed(JobFailed m) => Failed(m.JobId, m.Timestamp, m.Route, m.Kind, m.Error);
+    public static JobChange Failed(JobFailed m) => Failed(nameof(JobFailed), m.JobId, m.Timestamp, m.Route, m.Kind, m.Error);
 
     public static JobChange Canceled(JobCanceled m) => new()
     {
         JobId = m.JobId,
+        Cause = nameof(JobCanceled),
         Timestamp = m.Timestamp,
         Target = JobState.Canceled,
         Fill = new Fields().Add(JobFields.Mode, "sync"),
@@ -129,9 +136,9 @@ public static class JobChanges
     /// A command that MassTransit gave up on (the adapter threw past its retries): the job failed upstream. The
     /// exception is not echoed — its message and stack trace are internal.
     /// </summary>
-    public static JobChange Faulted(Guid jobId, DateTimeOffset timestamp, JobRoute route, JobKind kind, bool? async = null, string? operation = null)
+    public static JobChange Faulted(string command, Guid jobId, DateTimeOffset timestamp, JobRoute route, JobKind kind, bool? async = null, string? operation = null)
     {
-        var change = Failed(jobId, timestamp, route, kind, new ErrorInfo
+        var change = Failed($"Fault<{command}>", jobId, timestamp, route, kind, new ErrorInfo
         {
             Status = 502,
             Type = ErrorTypes.Api,
@@ -151,6 +158,7 @@ public static class JobChanges
     public static JobChange TimedOut(Guid jobId, DateTimeOffset now, TimeSpan stuckAfter) => new()
     {
         JobId = jobId,
+        Cause = "Sweeper",
         Timestamp = now,
         Target = JobState.Failed,
         MayCreate = false,
@@ -163,18 +171,20 @@ public static class JobChanges
         })),
     };
 
-    private static JobChange Completed(Guid jobId, DateTimeOffset timestamp, JobRoute route, JobKind kind, Usage usage) => new()
+    private static JobChange Completed(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute route, JobKind kind, Usage usage) => new()
     {
         JobId = jobId,
+        Cause = cause,
         Timestamp = timestamp,
         Target = JobState.Completed,
         Fill = Identity(route, kind),
         Result = new Fields().Add(JobFields.Usage, Json(usage)),
     };
 
-    private static JobChange Failed(Guid jobId, DateTimeOffset timestamp, JobRoute? route, JobKind? kind, ErrorInfo error) => new()
+    private static JobChange Failed(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute? route, JobKind? kind, ErrorInfo error) => new()
     {
         JobId = jobId,
+        Cause = cause,
         Timestamp = timestamp,
         Target = JobState.Failed,
         Fill = Identity(route, kind),

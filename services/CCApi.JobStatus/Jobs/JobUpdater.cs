@@ -1,4 +1,5 @@
 using CCApi.JobStatus.Webhooks;
+using CCApi.ServiceDefaults;
 using MassTransit;
 
 namespace CCApi.JobStatus.Jobs;
@@ -11,6 +12,9 @@ public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logge
 {
     public async Task<JobWriteResult> ApplyAsync(JobChange change, ISendEndpointProvider sender, CancellationToken cancellationToken)
     {
+        // Named after the cause: the bus's own spans are named after the shared queue ("jobstatus process").
+        using var activity = CcapiTelemetry.Source.StartActivity($"jobstatus {change.Cause}");
+        activity?.SetTag("ccapi.job_id", change.JobId.ToString("N"));
         var tracked = !change.IsTerminal && change.MayCreate;
         if (tracked)
         {
@@ -19,6 +23,8 @@ public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logge
         }
 
         var result = await store.ApplyAsync(change);
+        activity?.SetTag("ccapi.job.outcome", result.Outcome.ToString());
+        activity?.SetTag("ccapi.job.state", result.State);
         if (result.Outcome == JobWriteOutcome.Applied)
         {
             LogApplied(logger, change.JobId, result.State);
