@@ -99,3 +99,38 @@ public sealed class CatalogSnapshotTests(GatewayFixture gateway)
         (await check.CheckHealthAsync(new())).Status.ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
     }
 }
+
+[Collection(GatewayCollection.Name)]
+public sealed class UnavailableProviderFailoverTests(GatewayFixture gateway)
+{
+    private const string OpenAiOnly = """{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""";
+
+    [Fact]
+    public async Task Skips_a_candidate_whose_provider_is_unavailable_without_sending_it_anything()
+    {
+        try
+        {
+            gateway.Internal.SetStatus("openai", "unavailable");
+            await gateway.Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
+            (await TestInfrastructure.EventuallyAsync(async () =>
+                (await gateway.PostJsonAsync("/v1/chat/completions", OpenAiOnly)).StatusCode == HttpStatusCode.ServiceUnavailable,
+                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+            var marker = Guid.NewGuid().ToString("N");
+
+            var response = await gateway.PostJsonAsync("/v1/chat/completions",
+                $$"""{"models":["openai/gpt-4o-mini","local/echo-1"],"messages":[{"role":"user","content":"{{marker}}"}]}""");
+
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await GatewayFixture.ReadJsonAsync(response))["model"]!.GetValue<string>().ShouldBe("local/echo-1");
+            gateway.Providers.ChatCommands.Values.Where(c => c.Messages[0].Content == marker).ShouldHaveSingleItem().Route.Provider.ShouldBe("local");
+        }
+        finally
+        {
+            gateway.Internal.SetStatus("openai", "available");
+            await gateway.Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
+            (await TestInfrastructure.EventuallyAsync(async () =>
+                (await gateway.PostJsonAsync("/v1/chat/completions", OpenAiOnly)).StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+        }
+    }
+}

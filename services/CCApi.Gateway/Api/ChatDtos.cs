@@ -76,7 +76,7 @@ public sealed class FunctionDefinitionBody
 
 /// <summary>OpenAI <c>chat.completion</c> plus our <c>provider</c> (spec 3.7).</summary>
 public sealed record ChatCompletionResponse(
-    string Id,
+    [property: JsonPropertyOrder(-2)] string Id,
     long Created,
     string Model,
     string Provider,
@@ -84,6 +84,7 @@ public sealed record ChatCompletionResponse(
     UsageResponse Usage,
     string? SystemFingerprint)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "chat.completion";
 }
 
@@ -109,13 +110,14 @@ public sealed record UsageResponse(int PromptTokens, int CompletionTokens, int T
 
 /// <summary>OpenAI <c>chat.completion.chunk</c> (one SSE event).</summary>
 public sealed record ChatCompletionChunk(
-    string Id,
+    [property: JsonPropertyOrder(-2)] string Id,
     long Created,
     string Model,
     string Provider,
     IReadOnlyList<ChunkChoice> Choices,
     UsageResponse? Usage)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "chat.completion.chunk";
 }
 

@@ -19,7 +19,7 @@ public sealed class SpeechRequestBody
 /// the audio as a signed URL or inline base64.
 /// </summary>
 public sealed record SpeechResponse(
-    string Id,
+    [property: JsonPropertyOrder(-2)] string Id,
     long Created,
     string Model,
     string Provider,
@@ -29,6 +29,7 @@ public sealed record SpeechResponse(
     double? DurationSeconds,
     SpeechUsageResponse? Usage)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "audio.speech";
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using CCApi.Contracts;
 using CCApi.Messaging;
@@ -36,6 +37,7 @@ public sealed partial class ProviderDispatcher(
         where TCommand : class, IJobMessage
         where TSuccess : class
     {
+        Tag(route, command.JobId);
         var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
             static (key, factory) => factory.CreateRequestClient<TCommand>(MessagingExtensions.QueueAddress(key.Provider, key.Kind)),
             clientFactory);
@@ -87,18 +89,30 @@ public sealed partial class ProviderDispatcher(
     }
 
     /// <summary>Fire a command at a provider's queue (streaming chat, async images).</summary>
-    public async Task SendAsync<TCommand>(TCommand command, string provider, JobKind kind, CancellationToken cancellationToken)
-        where TCommand : class
+    public async Task SendAsync<TCommand>(TCommand command, JobRoute route, JobKind kind, CancellationToken cancellationToken)
+        where TCommand : class, IJobMessage
     {
+        Tag(route, command.JobId);
         try
         {
-            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(provider, kind));
+            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
             await endpoint.Send(command, cancellationToken);
         }
         catch (Exception ex) when (ex is MassTransitException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             LogBusFailure(logger, ex);
             throw BusUnavailable();
+        }
+    }
+
+    /// <summary>The HTTP span says which job, model and provider a request became (the last candidate wins on failover).</summary>
+    private static void Tag(JobRoute route, Guid jobId)
+    {
+        if (Activity.Current is { } activity)
+        {
+            activity.SetTag("ccapi.job_id", jobId.ToString("N"));
+            activity.SetTag("ccapi.model", route.Model);
+            activity.SetTag("ccapi.provider", route.Provider);
         }
     }
 

@@ -166,7 +166,7 @@ public static class ImageEndpoints
         await RegisterAsync(registry, command, plan, model, options.Value.RegisterJobTimeout, cancellationToken);
         try
         {
-            await dispatcher.SendAsync(command, route.Provider, JobKind.Image, CancellationToken.None);
+            await dispatcher.SendAsync(command, route, JobKind.Image, CancellationToken.None);
         }
         catch (ApiException ex)
         {

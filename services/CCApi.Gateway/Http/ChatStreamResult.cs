@@ -57,7 +57,7 @@ public sealed partial class ChatStreamResult : IResult
         var pending = new List<(string Id, ChatStreamDelta Delta)>();
         try
         {
-            await dispatcher.SendAsync(command, command.Route.Provider, JobKind.Chat, cancellationToken);
+            await dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
             while (true)
             {
                 if (!await NextAsync(move, command, dispatcher))
