@@ -27,23 +27,7 @@ public sealed class CatalogSnapshot
     public IReadOnlyList<ProviderSummary> Providers { get; }
 
     public ProviderDetail? FindProvider(string name) =>
-        _providersByName.TryGetValue(name, out var summary)
-            ? new ProviderDetail
-            {
-                Name = summary.Name,
-                DisplayName = summary.DisplayName,
-                IsFundamental = summary.IsFundamental,
-                Description = summary.Description,
-                Website = summary.Website,
-                Demo = summary.Demo,
-                Status = summary.Status,
-                StatusDetail = summary.StatusDetail,
-                LastSeen = summary.LastSeen,
-                ModelCount = summary.ModelCount,
-                Types = summary.Types,
-                Models = _modelsByProvider[name].ToList(),
-            }
-            : null;
+        _providersByName.TryGetValue(name, out var summary) ? new ProviderDetail(summary, _modelsByProvider[name].ToList()) : null;
 
     public static CatalogSnapshot Build(CatalogDocument document)
     {

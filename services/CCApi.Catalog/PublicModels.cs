@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using CCApi.Contracts;
 
 namespace CCApi.Catalog;
@@ -82,5 +83,12 @@ public record ProviderSummary
 /// <summary>GET /providers/{name}: the summary plus the provider's models.</summary>
 public sealed record ProviderDetail : ProviderSummary
 {
-    public required IReadOnlyList<ModelSummary> Models { get; init; }
+    [SetsRequiredMembers]
+    public ProviderDetail(ProviderSummary summary, IReadOnlyList<ModelSummary> models)
+        : base(summary)
+    {
+        Models = models;
+    }
+
+    public IReadOnlyList<ModelSummary> Models { get; init; }
 }
