@@ -247,6 +247,8 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
     [InlineData("/v1/files/..%2F..%2Fsecret")]
     [InlineData("/v1/files/x.png?expires=99999999999999999999999&signature=zz")]
     [InlineData("/v1/files/abc?expires=-1&signature=")]
+    [InlineData("/v1/files/0123456789abcdef0123456789abcdef?expires=9999999999999&signature=x")]
+    [InlineData("/v1/files/0123456789abcdef0123456789abcdef?expires=%2B5&signature=x")]
     [InlineData("/v1/providers/%E2%9C%93%20%2F")]
     [InlineData("/v1/models?limit=%FF%FE&provider[]=x")]
     [InlineData("/v1/nothing-here")]

@@ -286,3 +286,36 @@ public sealed class SmallRulesTests
     public void Sniffs_input_image_types(byte[] bytes, string? type) =>
         MediaTypes.SniffImage(bytes).ShouldBe(type);
 }
+
+public sealed class PublicUrlTests
+{
+    private static PublicUrls Urls(string? publicBase) => new(new CCApi.Storage.BlobUrlSigner(
+        Microsoft.Extensions.Options.Options.Create(new CCApi.Storage.BlobUrlOptions { SigningKey = CCApi.Testing.TestInfrastructure.SigningKey, PublicBaseUrl = publicBase }),
+        TimeProvider.System));
+
+    private static Microsoft.AspNetCore.Http.HttpRequest Request()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Scheme = "http";
+        context.Request.Host = new Microsoft.AspNetCore.Http.HostString("gateway.internal", 8080);
+        return context.Request;
+    }
+
+    [Fact]
+    public void Uses_the_configured_public_base_url_when_set()
+    {
+        var urls = Urls("https://api.example.com/");
+
+        urls.ImageJob(Request(), "img_1").ShouldBe("https://api.example.com/v1/images/jobs/img_1");
+        urls.File(Request(), new BlobRef { Id = "ab", ContentType = "image/png" }).ShouldStartWith("https://api.example.com/v1/files/ab.png?expires=");
+    }
+
+    [Fact]
+    public void Falls_back_to_the_requests_own_origin()
+    {
+        var urls = Urls(null);
+
+        urls.ImageJob(Request(), "img_1").ShouldBe("http://gateway.internal:8080/v1/images/jobs/img_1");
+        urls.File(Request(), "cd", "audio/mpeg").ShouldStartWith("http://gateway.internal:8080/v1/files/cd.mp3?expires=");
+    }
+}

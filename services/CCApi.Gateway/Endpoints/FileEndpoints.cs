@@ -12,6 +12,8 @@ namespace CCApi.Gateway.Endpoints;
 /// </summary>
 public static class FileEndpoints
 {
+    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
     public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder app)
     {
         foreach (var group in app.MapApiGroups("Files", authenticated: false))
@@ -33,14 +35,18 @@ public static class FileEndpoints
         var query = http.Request.Query;
         var expires = query["expires"];
         var signature = query["signature"];
-        if (expires.Count != 1 || signature.Count != 1 || !signer.Verify(blobId, expires[0], signature[0]))
+        // The range check comes first: BlobUrlSigner.Verify throws for an expiry beyond DateTimeOffset's range.
+        if (expires.Count != 1 || signature.Count != 1
+            || !long.TryParse(expires[0], NumberStyles.None, CultureInfo.InvariantCulture, out var expiry)
+            || expiry > MaxUnixSeconds
+            || !signer.Verify(blobId, expires[0], signature[0]))
         {
             throw new ApiException(403, ErrorTypes.InvalidRequest, GatewayErrorCodes.InvalidSignature,
                 "The file URL's signature is invalid or has expired; request the result again for a fresh URL.");
         }
 
         var blob = await blobs.GetAsync(blobId, cancellationToken) ?? throw ApiException.NotFound("The file does not exist or has expired.");
-        var remaining = long.Parse(expires[0]!, CultureInfo.InvariantCulture) - time.GetUtcNow().ToUnixTimeSeconds();
+        var remaining = expiry - time.GetUtcNow().ToUnixTimeSeconds();
         http.Response.Headers.CacheControl = $"private, max-age={Math.Max(0, remaining)}";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.File(blob.Bytes, blob.ContentType);

@@ -10,7 +10,7 @@ namespace CCApi.Gateway.Http;
 public sealed class PublicUrls(BlobUrlSigner signer)
 {
     public string BaseUrl(HttpRequest request) =>
-        signer.PublicBaseUrl ?? $"{request.Scheme}://{request.Host.Value}{request.PathBase.Value}";
+        signer.PublicBaseUrl ?? $"{request.Scheme}://{(request.Host.HasValue ? request.Host.Value : "localhost")}{request.PathBase.Value}";
 
     public string File(HttpRequest request, BlobRef blob, string? extension = null) =>
         signer.Sign(BaseUrl(request), blob.Id, extension ?? MediaTypes.ExtensionFor(blob.ContentType));
