@@ -20,7 +20,7 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
             BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
                 new ApiException(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, "The request body is too large."),
             BadHttpRequestException bad => new ApiException(400, ErrorTypes.InvalidRequest, ErrorCodes.InvalidRequest, bad.Message),
-            JsonException json => ApiException.BadField(JsonPathToField(json.Path), $"Invalid JSON: {json.Message}", ErrorCodes.InvalidJson),
+            JsonException json => InvalidJson(json),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -55,6 +55,13 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
         }
 
         await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Default.ErrorResponse, contentType: "application/json", cancellationToken);
+    }
+
+    /// <summary>400 for unreadable JSON, naming where it broke ("body" when it is not valid JSON at all).</summary>
+    public static ApiException InvalidJson(JsonException json)
+    {
+        var field = JsonPathToField(json.Path);
+        return ApiException.BadField(field, $"Invalid JSON in '{field}': {json.Message}", ErrorCodes.InvalidJson);
     }
 
     /// <summary>"$.messages[0].content" → "messages[0].content".</summary>

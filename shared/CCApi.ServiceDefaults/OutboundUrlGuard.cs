@@ -113,6 +113,7 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
 
     internal SocketsHttpHandler CreateHandler() => new()
     {
+        UseProxy = false, // a proxy would be the address checked, not the target
         AllowAutoRedirect = false, // a redirect could point anywhere; the connect check would still hold, but keep it simple
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectCallback = async (context, cancellationToken) =>
