@@ -54,7 +54,7 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
             context.Response.Headers.RetryAfter = retry;
         }
 
-        await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Default.ErrorResponse, contentType: "application/json", cancellationToken);
+        await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Relaxed.ErrorResponse, contentType: "application/json", cancellationToken);
     }
 
     /// <summary>400 for unreadable JSON, naming where it broke ("body" when it is not valid JSON at all).</summary>
@@ -90,7 +90,7 @@ public static class ErrorHandlingExtensions
                 401 => ApiException.Unauthorized(),
                 _ => new ApiException(status, status >= 500 ? ErrorTypes.Api : ErrorTypes.InvalidRequest, null, $"HTTP {status}."),
             };
-            await http.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Default.ErrorResponse, contentType: "application/json");
+            await http.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Relaxed.ErrorResponse, contentType: "application/json");
         });
         return app;
     }

@@ -50,7 +50,7 @@ public sealed class BlobUrlSigner(IOptions<BlobUrlOptions> options, TimeProvider
             return false;
         }
 
-        if (DateTimeOffset.FromUnixTimeSeconds(exp) < time.GetUtcNow())
+        if (exp < time.GetUtcNow().ToUnixTimeSeconds() || exp > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
             return false;
         }

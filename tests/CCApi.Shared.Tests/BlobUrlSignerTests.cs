@@ -34,6 +34,7 @@ public sealed class BlobUrlSignerTests
         signer.Verify("abc123", null, signature).ShouldBeFalse();
         signer.Verify("abc123", "soon", signature).ShouldBeFalse();
         signer.Verify("abc123", expires, null).ShouldBeFalse();
+        signer.Verify("abc123", long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), signature).ShouldBeFalse();
     }
 
     private static (string Id, string? Expires, string? Signature) Parse(string url)

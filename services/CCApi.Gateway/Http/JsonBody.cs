@@ -78,7 +78,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
             // Trailing content after the object ("{}{}", "{} x") is malformed too.
             if (reader.Read())
             {
-                throw ApiException.BadField("body", "Invalid JSON: unexpected content after the end of the object.", ErrorCodes.InvalidJson);
+                throw ApiException.BadField("body", "Invalid JSON in the request body: unexpected content after the end of the object.", ErrorCodes.InvalidJson);
             }
 
             return value;
@@ -89,7 +89,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException or FormatException or OverflowException)
         {
-            throw ApiException.BadField("body", "Invalid JSON: the body could not be read as the expected object.", ErrorCodes.InvalidJson);
+            throw ApiException.BadField("body", "Invalid JSON in the request body: it could not be read as the expected object.", ErrorCodes.InvalidJson);
         }
     }
 
@@ -121,7 +121,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
             }
         }
 
-        var text = field == "body" ? $"Invalid JSON: {message}." : $"Invalid JSON at '{field}': {message}.";
+        var text = field == "body" ? $"Invalid JSON in the request body: {message}." : $"Invalid JSON at '{field}': {message}.";
         return ApiException.BadField(field, text, ErrorCodes.InvalidJson);
     }
 
