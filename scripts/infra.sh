@@ -95,7 +95,8 @@ infra_stop() { # stops only what ensure_* started
     case "$what" in
       redis) kill "$pid" 2>/dev/null ;;
       rabbitmq)
-        "${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}/rabbitmqctl" -n "$node" stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null ;;
+        # </dev/null: rabbitmqctl would otherwise swallow the rest of the pid file from this loop's stdin.
+        "${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}/rabbitmqctl" -n "$node" stop </dev/null >/dev/null 2>&1 || kill "$pid" 2>/dev/null ;;
     esac
   done <"$f"
   rm -f "$f"
