@@ -25,13 +25,21 @@ SIGNING_KEY=${CCAPI_SIGNING_KEY:-$(random_hex 32)}
 WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec-$(random_hex 24)}
 PUBLIC_URL=${CCAPI_PUBLIC_URL:-http://127.0.0.1:$PORT}
 
+if [ ${#API_KEY} -lt 16 ]; then
+  echo "CCAPI_BOOTSTRAP_API_KEY must be at least 16 characters." >&2
+  exit 2
+fi
+
 cleanup() {
   trap - INT TERM EXIT
+  set +e # stop everything even when some of it is already gone
   echo "Stopping..." >&2
   stop_services
   infra_stop
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 1; }
 command -v curl >/dev/null || apt_install curl

@@ -52,7 +52,7 @@ rm -rf "$RESULTS"
 args=(test CCApi.Platform.sln -c "$CONFIGURATION" --no-build -nologo --results-directory "$RESULTS" --logger "trx")
 args+=(--logger "console;verbosity=normal")
 [ -n "${CCAPI_TEST_FILTER:-}" ] && args+=(--filter "$CCAPI_TEST_FILTER")
-dotnet "${args[@]}" 2>&1 | tee "$CCAPI_DATA_DIR/test-output.log" | grep -E --line-buffered '^\s*Failed |^\s*Skipped |Passed!|Failed!| error ' || true
+dotnet "${args[@]}" 2>&1 | tee "$CCAPI_DATA_DIR/test-output.log" | grep -E --line-buffered '^\s*Failed |^\s*Skipped |Passed!|Failed!' || true
 status=${PIPESTATUS[0]}
 
 passed=0; failed=0; skipped=0; files=0

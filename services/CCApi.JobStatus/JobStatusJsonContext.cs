@@ -14,4 +14,16 @@ namespace CCApi.JobStatus;
 [JsonSerializable(typeof(Usage))]
 [JsonSerializable(typeof(ErrorInfo))]
 [JsonSerializable(typeof(WebhookPayload))]
-public sealed partial class JobStatusJsonContext : JsonSerializerContext;
+public sealed partial class JobStatusJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context for bodies people read: the generated options plus a relaxed encoder, so quotes, '&amp;' in URLs and
+    /// non-ASCII text are written as OpenAI's API writes them (\" rather than \u0022).
+    /// </summary>
+    public static JobStatusJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -55,8 +55,10 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
             parameters = new { width = 128, height = 96 },
         });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var raw = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, raw);
+        raw.ShouldNotContain("\\u0026"); // URLs read as written: '&', not an escape
+        var body = JsonNode.Parse(raw)!;
         body["execution"]!["operation"]!.GetValue<string>().ShouldBe("image-to-image");
         var url = body["data"]![0]!["url"]!.GetValue<string>();
         using var anonymous = new HttpClient();

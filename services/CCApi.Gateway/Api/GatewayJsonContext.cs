@@ -23,4 +23,16 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(JobViewBody))]
 [JsonSerializable(typeof(CatalogDocument))]
 [JsonSerializable(typeof(ErrorResponse))]
-public sealed partial class GatewayJsonContext : JsonSerializerContext;
+public sealed partial class GatewayJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context for bodies people read: the generated options plus a relaxed encoder, so quotes, '&amp;' in URLs and
+    /// non-ASCII text are written as OpenAI's API writes them (\" rather than \u0022).
+    /// </summary>
+    public static GatewayJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -13,7 +13,7 @@ public sealed class CatalogClient(HttpClient http)
         using var response = await http.GetAsync("catalog", cancellationToken);
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return await System.Text.Json.JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Default.CatalogDocument, cancellationToken)
+        return await System.Text.Json.JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Web.CatalogDocument, cancellationToken)
             ?? throw new InvalidDataException("The catalog was empty.");
     }
 

@@ -21,7 +21,7 @@ public sealed class JobStatusClient(HttpClient http)
 
             response.EnsureSuccessStatusCode();
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return await JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Default.JobViewBody, cancellationToken);
+            return await JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Web.JobViewBody, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -39,7 +39,7 @@ public static partial class ChatEndpoints
         CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Default.ChatCompletionRequestBody, cancellationToken);
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ChatCompletionRequestBody, cancellationToken);
         var plan = ChatRequestValidator.Validate(body);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var models = plan.Candidates.Select(c => ModelResolution.Resolve(catalog, c.Id, c.Field, "chat", Route)).ToList();
@@ -70,7 +70,7 @@ public static partial class ChatEndpoints
                 }
 
                 var completed = await dispatcher.RequestAsync<ChatCompletion, ChatCompleted>(command, route, JobKind.Chat, cancellationToken);
-                return TypedResults.Json(Render(completed, command), GatewayJsonContext.Default.ChatCompletionResponse);
+                return TypedResults.Json(Render(completed, command), GatewayJsonContext.Web.ChatCompletionResponse);
             }
             catch (ApiException ex) when (hasNext && ProviderDispatcher.IsRetriable(ex))
             {

@@ -52,7 +52,7 @@ public static class ImageEndpoints
         CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Default.ImageGenerationsRequestBody, cancellationToken);
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerationsRoute);
         if (string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase))
@@ -104,7 +104,7 @@ public static class ImageEndpoints
                 Provider: route.Provider,
                 Data: data,
                 RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
-            GatewayJsonContext.Default.ImageGenerationsResponse);
+            GatewayJsonContext.Web.ImageGenerationsResponse);
     }
 
     public static async Task<JsonHttpResult<MultimodalImageResponse>> GenerateImages(
@@ -119,7 +119,7 @@ public static class ImageEndpoints
         CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Default.ImageGenerateRequestBody, cancellationToken);
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerateRoute);
         var plan = ImageRequestValidator.Validate(body, model, options.Value);
@@ -160,7 +160,7 @@ public static class ImageEndpoints
                 plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
             return TypedResults.Json(
                 new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data),
-                GatewayJsonContext.Default.MultimodalImageResponse);
+                GatewayJsonContext.Web.MultimodalImageResponse);
         }
 
         await RegisterAsync(registry, command, plan, model, options.Value.RegisterJobTimeout, cancellationToken);
@@ -180,7 +180,7 @@ public static class ImageEndpoints
         return TypedResults.Json(
             new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "pending", execution,
                 PollUrl: pollUrl, EstimatedTime: model.EstimatedSeconds ?? 0),
-            GatewayJsonContext.Default.MultimodalImageResponse,
+            GatewayJsonContext.Web.MultimodalImageResponse,
             statusCode: StatusCodes.Status202Accepted);
     }
 

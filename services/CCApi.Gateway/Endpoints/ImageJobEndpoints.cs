@@ -85,7 +85,7 @@ public static class ImageJobEndpoints
                 EstimatedTime: terminal ? null : job.EstimatedSeconds,
                 Progress: state == "completed" ? 100 : job.Progress ?? 0,
                 Error: error),
-            GatewayJsonContext.Default.MultimodalImageResponse);
+            GatewayJsonContext.Web.MultimodalImageResponse);
     }
 
     private static JsonElement? Details(JsonElement? details) =>

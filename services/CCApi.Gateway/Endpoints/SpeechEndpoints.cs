@@ -75,7 +75,7 @@ public static class SpeechEndpoints
         CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Default.SpeechRequestBody, cancellationToken);
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.SpeechRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "audio", Route);
 
@@ -148,7 +148,7 @@ public static class SpeechEndpoints
                 B64Json: b64,
                 DurationSeconds: result.DurationSeconds > 0 ? result.DurationSeconds : null,
                 Usage: new SpeechUsageResponse(result.Usage.Characters > 0 ? result.Usage.Characters : input.Length)),
-            GatewayJsonContext.Default.SpeechResponse);
+            GatewayJsonContext.Web.SpeechResponse);
     }
 
     internal static async Task<Blob> FetchAsync(IBlobStore blobs, BlobRef blob, CancellationToken cancellationToken) =>

@@ -216,7 +216,7 @@ public sealed partial class ChatStreamResult : IResult
         WriteId(writer, id);
         WriteAscii(writer, "data: ");
         json.Reset(writer);
-        JsonSerializer.Serialize(json, chunk, GatewayJsonContext.Default.ChatCompletionChunk);
+        JsonSerializer.Serialize(json, chunk, GatewayJsonContext.Web.ChatCompletionChunk);
         json.Flush();
         WriteAscii(writer, "\n\n");
         await writer.FlushAsync(cancellationToken);
@@ -231,7 +231,7 @@ public sealed partial class ChatStreamResult : IResult
 
         WriteAscii(writer, "data: ");
         json.Reset(writer);
-        JsonSerializer.Serialize(json, ProviderDispatcher.ToApiException(error).ToResponse(), GatewayJsonContext.Default.ErrorResponse);
+        JsonSerializer.Serialize(json, ProviderDispatcher.ToApiException(error).ToResponse(), GatewayJsonContext.Web.ErrorResponse);
         json.Flush();
         WriteAscii(writer, "\n\n");
         await writer.FlushAsync(cancellationToken);

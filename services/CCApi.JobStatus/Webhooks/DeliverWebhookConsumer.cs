@@ -54,7 +54,7 @@ public sealed partial class DeliverWebhookConsumer(
         activity?.SetTag("ccapi.webhook.event", "job." + job.State);
 
         var payload = await renderer.RenderAsync(job, context.CancellationToken);
-        var body = JsonSerializer.Serialize(payload, JobStatusJsonContext.Default.WebhookPayload);
+        var body = JsonSerializer.Serialize(payload, JobStatusJsonContext.Web.WebhookPayload);
         var delivery = await sender.SendAsync(url, "job." + job.State, body, context.CancellationToken);
         await store.SetWebhookStatusAsync(jobId, delivery.Delivered ? WebhookStates.Delivered : WebhookStates.Failed, delivery.Attempts);
 
