@@ -1,0 +1,52 @@
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>
+/// Publishes <see cref="CCApi.Contracts.ProviderHeartbeat"/> at start, every <see cref="ProviderAdapterOptions.HeartbeatInterval"/>,
+/// and at once when the circuit opens or closes, so the catalog shows "degraded" while calls fail fast.
+/// </summary>
+public sealed partial class ProviderHeartbeatService(IBus bus, ProviderHealth health, ProviderAdapterOptions options, ILogger<ProviderHeartbeatService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var last = "";
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var heartbeat = health.Heartbeat();
+                await bus.Publish(heartbeat, stoppingToken);
+                if (heartbeat.Status != last)
+                {
+                    LogStatus(logger, heartbeat.Provider, heartbeat.Status, heartbeat.Detail);
+                    last = heartbeat.Status;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogHeartbeatFailed(logger, ex);
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(options.HeartbeatInterval);
+            try
+            {
+                await health.WaitForChangeAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // interval elapsed
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider} is {Status}: {Detail}")]
+    private static partial void LogStatus(ILogger logger, string provider, string status, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the provider heartbeat failed")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+}
