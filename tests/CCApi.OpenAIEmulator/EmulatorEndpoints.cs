@@ -1,0 +1,475 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+
+namespace CCApi.OpenAIEmulator;
+
+/// <summary>The emulator's request handling: auth, validation, failure modes, then a deterministic answer.</summary>
+internal sealed partial class EmulatorEndpoints(OpenAIEmulator emulator)
+{
+    /// <summary>A real 1×1 PNG.</summary>
+    public static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+
+    private static readonly ConcurrentDictionary<string, byte[]> Files = new();
+
+    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
+    private static readonly HashSet<string> Voices = ["alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar"];
+    private static readonly Dictionary<string, string> SpeechTypes = new()
+    {
+        ["mp3"] = "audio/mpeg", ["opus"] = "audio/opus", ["aac"] = "audio/aac", ["flac"] = "audio/flac", ["wav"] = "audio/wav", ["pcm"] = "audio/pcm",
+    };
+
+    private static readonly HashSet<string> Sizes = ["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792", "1536x1024", "1024x1536"];
+
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    public async Task ChatAsync(HttpContext http)
+    {
+        var (body, failure) = await BeginAsync(http);
+        if (body is null)
+        {
+            return;
+        }
+
+        var problem = ValidateChat(body);
+        if (problem is not null)
+        {
+            await problem(http);
+            return;
+        }
+
+        var stream = body["stream"]?.GetValue<bool>() == true;
+        var model = body["model"]!.GetValue<string>();
+        if (model == "no-such-model")
+        {
+            await ErrorAsync(http, 404, $"The model `{model}` does not exist or you do not have access to it.", "invalid_request_error", null, "model_not_found");
+            return;
+        }
+
+        if (await ApplyFailureAsync(http, failure, stream))
+        {
+            return;
+        }
+
+        var reply = Reply(body);
+        if (!stream)
+        {
+            var message = new JsonObject { ["role"] = "assistant", ["content"] = reply.Content };
+            if (reply.ToolName is not null)
+            {
+                message["tool_calls"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = "call_emulated_1", ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = reply.ToolName, ["arguments"] = reply.Arguments },
+                });
+            }
+
+            await JsonAsync(http, 200, new JsonObject
+            {
+                ["id"] = "chatcmpl-emulated", ["object"] = "chat.completion", ["created"] = 1700000000, ["model"] = model,
+                ["system_fingerprint"] = "fp_emulator",
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["logprobs"] = null, ["finish_reason"] = reply.FinishReason }),
+                ["usage"] = Usage(reply),
+            });
+            return;
+        }
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        await ChunkAsync(http, model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
+        if (reply.ToolName is not null)
+        {
+            await ChunkAsync(http, model, new JsonObject
+            {
+                ["tool_calls"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0, ["id"] = "call_emulated_1", ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = reply.ToolName, ["arguments"] = "" },
+                }),
+            }, null);
+            foreach (var fragment in Fragments(reply.Arguments!, 5))
+            {
+                await ChunkAsync(http, model, new JsonObject
+                {
+                    ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = fragment } }),
+                }, null);
+            }
+        }
+        else
+        {
+            foreach (var word in Words(reply.Content!))
+            {
+                await ChunkAsync(http, model, new JsonObject { ["content"] = word }, null);
+            }
+        }
+
+        await ChunkAsync(http, model, new JsonObject(), reply.FinishReason);
+        if (body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
+        {
+            await WriteEventAsync(http, new JsonObject
+            {
+                ["id"] = "chatcmpl-emulated", ["object"] = "chat.completion.chunk", ["created"] = 1700000000, ["model"] = model,
+                ["choices"] = new JsonArray(), ["usage"] = Usage(reply),
+            }.ToJsonString(Compact));
+        }
+
+        await WriteEventAsync(http, "[DONE]");
+    }
+
+    public async Task ImagesAsync(HttpContext http)
+    {
+        var (body, failure) = await BeginAsync(http);
+        if (body is null)
+        {
+            return;
+        }
+
+        var model = body["model"]?.GetValueKind() == JsonValueKind.String ? body["model"]!.GetValue<string>() : "dall-e-2";
+        var prompt = body["prompt"];
+        if (prompt?.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(prompt.GetValue<string>()))
+        {
+            await InvalidAsync(http, "prompt", "'prompt' is a required property and must be a non-empty string.");
+            return;
+        }
+
+        var n = body["n"]?.GetValueKind() == JsonValueKind.Number ? body["n"]!.GetValue<int>() : 1;
+        if (n is < 1 or > 10)
+        {
+            await InvalidAsync(http, "n", $"{n} is not valid for 'n': it must be between 1 and 10.");
+            return;
+        }
+
+        var size = body["size"]?.GetValueKind() == JsonValueKind.String ? body["size"]!.GetValue<string>() : "1024x1024";
+        if (!Sizes.Contains(size))
+        {
+            await InvalidAsync(http, "size", $"'{size}' is not one of ['256x256', '512x512', '1024x1024', '1792x1024', '1024x1792', '1536x1024', '1024x1536'] - 'size'");
+            return;
+        }
+
+        var format = body["response_format"]?.GetValue<string>();
+        if (format is not null && model.StartsWith("gpt-image", StringComparison.Ordinal))
+        {
+            await InvalidAsync(http, "response_format", "Unknown parameter: 'response_format'.", "unknown_parameter");
+            return;
+        }
+
+        if (format is not (null or "url" or "b64_json"))
+        {
+            await InvalidAsync(http, "response_format", $"'{format}' is not one of ['url', 'b64_json'] - 'response_format'");
+            return;
+        }
+
+        if (await ApplyFailureAsync(http, failure, stream: false))
+        {
+            return;
+        }
+
+        var asUrl = emulator.AnswerImagesWithUrls || format == "url" || (format is null && model.StartsWith("dall-e", StringComparison.Ordinal));
+        var data = new JsonArray();
+        for (var i = 0; i < n; i++)
+        {
+            if (asUrl)
+            {
+                var name = Guid.NewGuid().ToString("N") + ".png";
+                Files[name] = Png;
+                data.Add(new JsonObject { ["url"] = $"{emulator.Origin}/files/{name}", ["revised_prompt"] = "emulated: " + prompt.GetValue<string>() });
+            }
+            else
+            {
+                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(Png), ["revised_prompt"] = "emulated: " + prompt.GetValue<string>() });
+            }
+        }
+
+        await JsonAsync(http, 200, new JsonObject { ["created"] = 1700000000, ["data"] = data });
+    }
+
+    public async Task SpeechAsync(HttpContext http)
+    {
+        var (body, failure) = await BeginAsync(http);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (body["model"]?.GetValueKind() != JsonValueKind.String)
+        {
+            await InvalidAsync(http, "model", "'model' is a required property.");
+            return;
+        }
+
+        var input = body["input"];
+        if (input?.GetValueKind() != JsonValueKind.String || input.GetValue<string>().Length is 0 or > 4096)
+        {
+            await InvalidAsync(http, "input", "'input' is required and must be 1 to 4096 characters.");
+            return;
+        }
+
+        var voice = body["voice"]?.GetValueKind() == JsonValueKind.String ? body["voice"]!.GetValue<string>() : null;
+        if (voice is null || !Voices.Contains(voice))
+        {
+            await InvalidAsync(http, "voice", $"Invalid value for 'voice': '{voice}'.");
+            return;
+        }
+
+        var format = body["response_format"]?.GetValueKind() == JsonValueKind.String ? body["response_format"]!.GetValue<string>() : "mp3";
+        if (!SpeechTypes.TryGetValue(format, out var contentType))
+        {
+            await InvalidAsync(http, "response_format", $"Invalid value for 'response_format': '{format}'.");
+            return;
+        }
+
+        if (body["speed"] is { } speed && (speed.GetValueKind() != JsonValueKind.Number || speed.GetValue<double>() is < 0.25 or > 4.0))
+        {
+            await InvalidAsync(http, "speed", "'speed' must be between 0.25 and 4.0.");
+            return;
+        }
+
+        if (await ApplyFailureAsync(http, failure, stream: false))
+        {
+            return;
+        }
+
+        var audio = Encoding.ASCII.GetBytes($"EMULATED-{format}-AUDIO:{input.GetValue<string>()}");
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = contentType;
+        await http.Response.Body.WriteAsync(audio);
+    }
+
+    public static IResult File(string name) =>
+        Files.TryGetValue(name, out var bytes) ? Results.Bytes(bytes, "image/png") : Results.NotFound();
+
+    /// <summary>Records the request, checks the bearer key and reads the JSON body; null body = already answered.</summary>
+    private async Task<(JsonObject? Body, EmulatorFailure? Failure)> BeginAsync(HttpContext http)
+    {
+        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync();
+        var authorization = http.Request.Headers.Authorization.ToString();
+        var failure = emulator.TakeFailure();
+        emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, authorization, text, failure?.Mode));
+
+        if (string.IsNullOrEmpty(authorization) || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            await ErrorAsync(http, 401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                "invalid_request_error", null, null);
+            return (null, null);
+        }
+
+        var key = authorization["Bearer ".Length..];
+        if (key != emulator.ApiKey)
+        {
+            await ErrorAsync(http, 401, $"Incorrect API key provided: {Redact(key)}. You can find your API key at https://platform.openai.com/account/api-keys.",
+                "invalid_request_error", null, "invalid_api_key");
+            return (null, null);
+        }
+
+        if (!(http.Request.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
+        {
+            await InvalidAsync(http, null, "Invalid Content-Type header, expected application/json.");
+            return (null, null);
+        }
+
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject body)
+            {
+                return (body, failure);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        await InvalidAsync(http, null, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)");
+        return (null, null);
+    }
+
+    /// <summary>True when the failure answered the request (or cut it).</summary>
+    private static async Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool stream)
+    {
+        switch (failure?.Mode)
+        {
+            case FailureMode.Slow:
+                await Task.Delay(failure.Delay, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return http.RequestAborted.IsCancellationRequested;
+            case FailureMode.RateLimited:
+                http.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await ErrorAsync(http, 429, "Rate limit reached for requests. Please try again in 1s.", "requests", null, "rate_limit_exceeded");
+                return true;
+            case FailureMode.ServerError:
+                await ErrorAsync(http, 500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null);
+                return true;
+            case FailureMode.Malformed when stream:
+                http.Response.StatusCode = 200;
+                http.Response.ContentType = "text/event-stream; charset=utf-8";
+                await WriteEventAsync(http, "{\"id\":\"chatcmpl-broken\",\"choices\":[{\"delta\":");
+                await WriteEventAsync(http, "[DONE]");
+                return true;
+            case FailureMode.Malformed:
+                http.Response.StatusCode = 200;
+                http.Response.ContentType = "application/json";
+                await http.Response.WriteAsync("{\"id\": \"broken\", \"choices\": [ {\"message\": ");
+                return true;
+            case FailureMode.DropMidStream when stream:
+                http.Response.StatusCode = 200;
+                http.Response.ContentType = "text/event-stream; charset=utf-8";
+                await WriteEventAsync(http, "{\"id\":\"chatcmpl-emulated\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Partial \"},\"finish_reason\":null}]}");
+                await Task.Delay(50);
+                http.Abort();
+                return true;
+            case FailureMode.DropMidStream:
+                http.Abort();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static Func<HttpContext, Task>? ValidateChat(JsonObject body)
+    {
+        if (body["model"]?.GetValueKind() != JsonValueKind.String)
+        {
+            return h => InvalidAsync(h, "model", "you must provide a model parameter");
+        }
+
+        if (body["messages"] is not JsonArray messages || messages.Count == 0)
+        {
+            return h => InvalidAsync(h, "messages", "'messages' must be a non-empty array.");
+        }
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var index = i;
+            if (messages[i] is not JsonObject m || m["role"]?.GetValueKind() != JsonValueKind.String || !Roles.Contains(m["role"]!.GetValue<string>()))
+            {
+                return h => InvalidAsync(h, $"messages[{index}].role", $"Invalid value for 'messages[{index}].role'.");
+            }
+
+            var content = m["content"];
+            var kind = content?.GetValueKind() ?? JsonValueKind.Null;
+            if (kind is not (JsonValueKind.String or JsonValueKind.Array or JsonValueKind.Null))
+            {
+                return h => InvalidAsync(h, $"messages[{index}].content", $"Invalid type for 'messages[{index}].content'.");
+            }
+
+            if (kind == JsonValueKind.Null && !(m["role"]!.GetValue<string>() == "assistant" && m["tool_calls"] is JsonArray))
+            {
+                return h => InvalidAsync(h, $"messages[{index}].content", $"Invalid value for 'messages[{index}].content': expected a string, got null.");
+            }
+
+            if (m["role"]!.GetValue<string>() == "tool" && m["tool_call_id"]?.GetValueKind() != JsonValueKind.String)
+            {
+                return h => InvalidAsync(h, $"messages[{index}].tool_call_id", $"Missing required parameter: 'messages[{index}].tool_call_id'.", "missing_required_parameter");
+            }
+        }
+
+        if (body["stream"] is { } stream && stream.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return h => InvalidAsync(h, "stream", "Invalid type for 'stream': expected a boolean.");
+        }
+
+        if (body["stream_options"] is not null && body["stream"]?.GetValueKind() != JsonValueKind.True)
+        {
+            return h => InvalidAsync(h, "stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+        }
+
+        if (body["temperature"] is { } t && (t.GetValueKind() != JsonValueKind.Number || t.GetValue<double>() is < 0 or > 2))
+        {
+            return h => InvalidAsync(h, "temperature", "Invalid 'temperature': must be between 0 and 2.", "decimal_above_max_value");
+        }
+
+        if (body["tools"] is { } tools)
+        {
+            if (tools is not JsonArray list)
+            {
+                return h => InvalidAsync(h, "tools", "Invalid type for 'tools': expected an array.");
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                var index = i;
+                if (list[i] is not JsonObject tool || tool["type"]?.GetValue<string>() != "function" || tool["function"]?["name"]?.GetValueKind() != JsonValueKind.String)
+                {
+                    return h => InvalidAsync(h, $"tools[{index}].function.name", $"Missing required parameter: 'tools[{index}].function.name'.", "missing_required_parameter");
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private sealed record EmulatedReply(string? Content, string? ToolName, string? Arguments, string FinishReason, int PromptTokens, int CompletionTokens);
+
+    private static EmulatedReply Reply(JsonObject body)
+    {
+        var messages = (JsonArray)body["messages"]!;
+        var prompt = Math.Max(1, messages.ToJsonString().Length / 4);
+        var toolChoice = body["tool_choice"];
+        var none = toolChoice?.GetValueKind() == JsonValueKind.String && toolChoice.GetValue<string>() == "none";
+        if (body["tools"] is JsonArray { Count: > 0 } tools && !none && messages[^1]?["role"]?.GetValue<string>() != "tool")
+        {
+            var name = (toolChoice as JsonObject)?["function"]?["name"]?.GetValue<string>() ?? tools[0]!["function"]!["name"]!.GetValue<string>();
+            return new EmulatedReply(null, name, "{\"city\":\"Paris\",\"unit\":\"celsius\"}", "tool_calls", prompt, 12);
+        }
+
+        var last = messages.LastOrDefault(m => m?["role"]?.GetValue<string>() == "user")?["content"];
+        var text = last?.GetValueKind() == JsonValueKind.String ? last.GetValue<string>() : "(content parts)";
+        var content = "Emulated reply to: " + text;
+        return new EmulatedReply(content, null, null, "stop", prompt, Words(content).Count());
+    }
+
+    private static JsonObject Usage(EmulatedReply reply) => new()
+    {
+        ["prompt_tokens"] = reply.PromptTokens,
+        ["completion_tokens"] = reply.CompletionTokens,
+        ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
+    };
+
+    private static IEnumerable<string> Words(string text) => WordPattern().Matches(text).Select(m => m.Value);
+
+    private static IEnumerable<string> Fragments(string text, int size)
+    {
+        for (var i = 0; i < text.Length; i += size)
+        {
+            yield return text.Substring(i, Math.Min(size, text.Length - i));
+        }
+    }
+
+    private static Task ChunkAsync(HttpContext http, string model, JsonObject delta, string? finishReason) =>
+        WriteEventAsync(http, new JsonObject
+        {
+            ["id"] = "chatcmpl-emulated", ["object"] = "chat.completion.chunk", ["created"] = 1700000000, ["model"] = model,
+            ["system_fingerprint"] = "fp_emulator",
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason }),
+        }.ToJsonString(Compact));
+
+    private static async Task WriteEventAsync(HttpContext http, string data)
+    {
+        await http.Response.WriteAsync($"data: {data}\n\n");
+        await http.Response.Body.FlushAsync();
+    }
+
+    private static Task InvalidAsync(HttpContext http, string? param, string message, string? code = null) =>
+        ErrorAsync(http, 400, message, "invalid_request_error", param, code);
+
+    private static Task ErrorAsync(HttpContext http, int status, string message, string type, string? param, string? code) =>
+        JsonAsync(http, status, new JsonObject
+        {
+            ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = param, ["code"] = code },
+        });
+
+    private static async Task JsonAsync(HttpContext http, int status, JsonObject body)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(body.ToJsonString(Compact));
+    }
+
+    private static string Redact(string key) => key.Length <= 8 ? "****" : key[..3] + "*****" + key[^4..];
+
+    [GeneratedRegex(@"\S+\s*")]
+    private static partial Regex WordPattern();
+}
