@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Text;
+using CCApi.Adapters.Hosting;
+using CCApi.Adapters.OpenAI.Upstream;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using MassTransit;
+using StackExchange.Redis;
+
+namespace CCApi.Adapters.OpenAI.Consumers;
+
+/// <summary>
+/// Chat through POST /chat/completions. Non-streaming: responds (and publishes) <see cref="ChatCompleted"/> or
+/// <see cref="JobFailed"/>. Streaming: relays the upstream SSE chunks to the job's Redis stream (role, content and
+/// tool-call deltas, finish reason, usage, done — or an error entry), then publishes the outcome.
+/// </summary>
+public sealed partial class ChatCompletionConsumer(
+    OpenAIClient client,
+    ChatStreams streams,
+    JobResultCache results,
+    IConnectionMultiplexer redis,
+    ProviderAdapterOptions options,
+    ILogger<ChatCompletionConsumer> logger) : IConsumer<ChatCompletion>
+{
+    private const string Step = "openai-chat";
+
+    public async Task Consume(ConsumeContext<ChatCompletion> context)
+    {
+        var command = context.Message;
+        using var activity = AdapterTelemetry.Start("openai.chat", command, command.Route);
+        activity?.SetTag("ccapi.stream", command.Stream);
+        var started = Stopwatch.GetTimestamp();
+
+        if (command.Stream)
+        {
+            await StreamAsync(context, activity, started);
+            return;
+        }
+
+        if (await results.GetAsync<ChatCompleted>(command.JobId, Step) is { } earlier)
+        {
+            LogRedelivered(logger, command.JobId);
+            await AdapterOutcomes.FinishAsync(context, earlier);
+            return;
+        }
+
+        ErrorInfo error;
+        using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
+        try
+        {
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
+            {
+                throw new UpstreamException(UpstreamErrors.DeadlinePassed(options.Provider));
+            }
+
+            var reply = await client.ChatAsync(command, deadline.Token);
+            var completed = Completed(command, reply.Choices, reply.PromptTokens, reply.CompletionTokens, reply.SystemFingerprint);
+            await results.SetAsync(command.JobId, Step, completed);
+            await AdapterOutcomes.FinishAsync(context, completed);
+            AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+            return;
+        }
+        catch (UpstreamException ex)
+        {
+            error = ex.Error;
+        }
+        catch (ApiException ex)
+        {
+            error = ex.ToErrorInfo();
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            error = UpstreamErrors.DeadlinePassed(options.Provider);
+        }
+
+        AdapterTelemetry.Failed(activity, error);
+        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error));
+    }
+
+    private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
+    {
+        var command = context.Message;
+        var jobId = command.JobId;
+        if (await RedeliveredAsync(context, activity))
+        {
+            return;
+        }
+
+        var content = new StringBuilder();
+        var calls = new SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
+        string? finishReason = null;
+        int prompt = 0, completion = 0;
+        var roleSent = false;
+        using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
+        try
+        {
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
+            {
+                throw new UpstreamException(UpstreamErrors.DeadlinePassed(options.Provider));
+            }
+
+            await foreach (var chunk in client.StreamChatAsync(command, deadline.Token))
+            {
+                if (!roleSent)
+                {
+                    await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
+                    roleSent = true;
+                }
+
+                if (!string.IsNullOrEmpty(chunk.Content))
+                {
+                    content.Append(chunk.Content);
+                    await streams.AppendAsync(jobId, new ChatStreamDelta { Content = chunk.Content });
+                }
+
+                if (chunk.ToolCalls is { } deltas)
+                {
+                    foreach (var d in deltas)
+                    {
+                        var call = calls.TryGetValue(d.Index, out var c) ? c : (null, null, new StringBuilder());
+                        calls[d.Index] = (call.Id ?? d.Id, call.Name ?? d.Name, call.Arguments.Append(d.ArgumentsFragment));
+                    }
+
+                    await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = deltas });
+                }
+
+                if (chunk.FinishReason is { } reason && finishReason is null)
+                {
+                    finishReason = reason;
+                    await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = reason });
+                }
+
+                if (chunk.PromptTokens is { } p)
+                {
+                    (prompt, completion) = (p, chunk.CompletionTokens ?? 0);
+                }
+            }
+
+            if (!roleSent)
+            {
+                await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
+            }
+
+            if (finishReason is null)
+            {
+                finishReason = calls.Count > 0 ? "tool_calls" : "stop";
+                await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = finishReason });
+            }
+
+            var toolCalls = calls.Count == 0 ? null
+                : calls.Values.Select(c => new ToolCall { Id = c.Id ?? "", Name = c.Name ?? "", Arguments = c.Arguments.ToString() }).ToList();
+            var choice = new ChatChoice
+            {
+                Index = 0,
+                Message = new ChatMessage { Role = "assistant", Content = content.Length == 0 && toolCalls is not null ? null : content.ToString(), ToolCalls = toolCalls },
+                FinishReason = finishReason,
+            };
+            var completed = Completed(command, [choice], prompt, completion, null);
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+            await results.SetAsync(jobId, Step, completed);
+            await context.Publish(completed, context.CancellationToken);
+            AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+        }
+        catch (UpstreamException ex)
+        {
+            await FailStreamAsync(context, activity, ex.Error);
+        }
+        catch (ApiException ex)
+        {
+            await FailStreamAsync(context, activity, ex.ToErrorInfo());
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            await FailStreamAsync(context, activity, UpstreamErrors.DeadlinePassed(options.Provider));
+        }
+    }
+
+    /// <summary>
+    /// At-least-once delivery: if this job's stream already has entries, a previous delivery produced them. A finished
+    /// stream is left alone and its outcome republished; a stream cut off mid-way is ended with an error rather than
+    /// continued with duplicated chunks (and the provider is not called — or paid — twice).
+    /// </summary>
+    private async Task<bool> RedeliveredAsync(ConsumeContext<ChatCompletion> context, Activity? activity)
+    {
+        var command = context.Message;
+        var length = (long)await redis.GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(command.JobId));
+        if (length == 0)
+        {
+            return false;
+        }
+
+        LogStreamRedelivered(logger, command.JobId, length);
+        ChatStreamDelta? terminal = null;
+        try
+        {
+            await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.Zero, context.CancellationToken))
+            {
+                if (delta.Done || delta.Error is not null)
+                {
+                    terminal = delta;
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            // no terminal entry: the earlier delivery died mid-stream
+        }
+
+        switch (terminal)
+        {
+            case { Error: { } error }:
+                await context.Publish(AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
+                break;
+            case { Done: true } when await results.GetAsync<ChatCompleted>(command.JobId, Step) is { } completed:
+                await context.Publish(completed, context.CancellationToken);
+                break;
+            case { Done: true }:
+                break;
+            default:
+                await FailStreamAsync(context, activity, UpstreamErrors.DroppedMidStream(options.Provider));
+                break;
+        }
+
+        return true;
+    }
+
+    private async Task FailStreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
+    {
+        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
+        AdapterTelemetry.Failed(activity, error);
+        await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
+    }
+
+    private static ChatCompleted Completed(ChatCompletion command, IReadOnlyList<ChatChoice> choices, int promptTokens, int completionTokens, string? fingerprint) => new()
+    {
+        JobId = command.JobId,
+        Timestamp = DateTimeOffset.UtcNow,
+        Route = command.Route,
+        Choices = choices,
+        Usage = UsagePricing.Price(command.Route, promptTokens, completionTokens),
+        SystemFingerprint = fingerprint,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat job {JobId} redelivered after it completed; answering with the stored result")]
+    private static partial void LogRedelivered(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Streaming chat job {JobId} redelivered; its stream already has {Entries} entries")]
+    private static partial void LogStreamRedelivered(ILogger logger, Guid jobId, long entries);
+}

@@ -1,0 +1,23 @@
+using CCApi.Adapters.Hosting;
+
+namespace CCApi.Adapters.OpenAI;
+
+/// <summary>
+/// Configuration of the OpenAI adapter (section "OpenAI"), validated at start. The API key also comes from
+/// OPENAI_API_KEY and the base URL from OPENAI_BASE_URL. Any OpenAI-compatible server works; several upstreams run
+/// side by side as several processes with different <see cref="ProviderAdapterOptions.Provider"/> names, each a
+/// provider in the catalog.
+/// </summary>
+public sealed class OpenAIAdapterOptions : ProviderAdapterOptions
+{
+    public const string SectionName = "OpenAI";
+    public const string ApiKeyVariable = "OPENAI_API_KEY";
+    public const string BaseUrlVariable = "OPENAI_BASE_URL";
+    public const string PublicBaseUrl = "https://api.openai.com/v1";
+
+    public OpenAIAdapterOptions()
+    {
+        Provider = "openai";
+        BaseUrl = PublicBaseUrl;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Text.Json;
+using CCApi.Adapters.Hosting;
+using CCApi.Contracts;
+
+namespace CCApi.Adapters.OpenAI.Upstream;
+
+/// <summary>A chat completion as OpenAI returned it, before pricing.</summary>
+public sealed record ChatReply(IReadOnlyList<ChatChoice> Choices, int PromptTokens, int CompletionTokens, string? SystemFingerprint);
+
+/// <summary>One parsed <c>chat.completion.chunk</c> of a stream (choice 0 only; other choices are ignored).</summary>
+public sealed record ChatChunk(string? Content, IReadOnlyList<ToolCallDelta>? ToolCalls, string? FinishReason, int? PromptTokens, int? CompletionTokens);
+
+/// <summary>Reads OpenAI chat responses and stream chunks; anything that does not have their shape is a malformed response (502).</summary>
+public static class ChatResponseReader
+{
+    public static ChatReply ReadCompletion(ReadOnlySpan<byte> body, string provider)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(provider, "no 'choices' array"));
+            }
+
+            var list = new List<ChatChoice>();
+            foreach (var choice in choices.EnumerateArray())
+            {
+                if (!choice.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object)
+                {
+                    throw new UpstreamException(UpstreamErrors.Malformed(provider, "a choice without 'message'"));
+                }
+
+                list.Add(new ChatChoice
+                {
+                    Index = Int(choice, "index") ?? list.Count,
+                    Message = new ChatMessage
+                    {
+                        Role = Text(message, "role") ?? "assistant",
+                        Content = Text(message, "content"),
+                        ToolCalls = ToolCalls(message),
+                    },
+                    FinishReason = Text(choice, "finish_reason") ?? "stop",
+                });
+            }
+
+            var usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object ? u : default;
+            return new ChatReply(list,
+                usage.ValueKind == JsonValueKind.Object ? Int(usage, "prompt_tokens") ?? 0 : 0,
+                usage.ValueKind == JsonValueKind.Object ? Int(usage, "completion_tokens") ?? 0 : 0,
+                Text(root, "system_fingerprint"));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(provider, "the chat completion is not valid JSON of the documented shape"), ex);
+        }
+    }
+
+    /// <summary>One SSE data payload. An <c>{"error":…}</c> payload is the provider failing mid-stream.</summary>
+    public static ChatChunk ReadChunk(string data, string provider)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(data);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk that is not an object"));
+            }
+
+            if (root.TryGetProperty("error", out _))
+            {
+                throw new UpstreamException(UpstreamErrors.StreamError(provider, UpstreamErrorBody.Parse(data)));
+            }
+
+            int? prompt = null, completion = null;
+            if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                prompt = Int(usage, "prompt_tokens") ?? 0;
+                completion = Int(usage, "completion_tokens") ?? 0;
+            }
+
+            if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
+            {
+                return prompt is null
+                    ? throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk without 'choices'"))
+                    : new ChatChunk(null, null, null, prompt, completion);
+            }
+
+            foreach (var choice in choices.EnumerateArray())
+            {
+                if ((Int(choice, "index") ?? 0) != 0)
+                {
+                    continue;
+                }
+
+                var delta = choice.TryGetProperty("delta", out var d) && d.ValueKind == JsonValueKind.Object ? d : default;
+                return new ChatChunk(
+                    delta.ValueKind == JsonValueKind.Object ? Text(delta, "content") : null,
+                    delta.ValueKind == JsonValueKind.Object ? ToolCallDeltas(delta) : null,
+                    Text(choice, "finish_reason"),
+                    prompt,
+                    completion);
+            }
+
+            return new ChatChunk(null, null, null, prompt, completion);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk is not valid JSON of the documented shape"), ex);
+        }
+    }
+
+    private static List<ToolCall>? ToolCalls(JsonElement message)
+    {
+        if (!message.TryGetProperty("tool_calls", out var calls) || calls.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var list = new List<ToolCall>();
+        foreach (var call in calls.EnumerateArray())
+        {
+            var function = call.GetProperty("function");
+            list.Add(new ToolCall
+            {
+                Id = Text(call, "id") ?? throw new FormatException("tool call without id"),
+                Type = Text(call, "type") ?? "function",
+                Name = Text(function, "name") ?? throw new FormatException("tool call without name"),
+                Arguments = Text(function, "arguments") ?? "{}",
+            });
+        }
+
+        return list.Count == 0 ? null : list;
+    }
+
+    private static List<ToolCallDelta>? ToolCallDeltas(JsonElement delta)
+    {
+        if (!delta.TryGetProperty("tool_calls", out var calls) || calls.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var list = new List<ToolCallDelta>();
+        foreach (var call in calls.EnumerateArray())
+        {
+            var function = call.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object ? f : default;
+            list.Add(new ToolCallDelta
+            {
+                Index = Int(call, "index") ?? list.Count,
+                Id = Text(call, "id"),
+                Name = function.ValueKind == JsonValueKind.Object ? Text(function, "name") : null,
+                ArgumentsFragment = function.ValueKind == JsonValueKind.Object ? Text(function, "arguments") : null,
+            });
+        }
+
+        return list.Count == 0 ? null : list;
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static int? Int(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null;
+}

@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using CCApi.Adapters.Hosting;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Adapters.OpenAI.Upstream;
+
+/// <summary>An image as the provider returned it: bytes (decoded or fetched) and its sniffed content type.</summary>
+public sealed record UpstreamImage(byte[] Bytes, string ContentType, string? RevisedPrompt);
+
+/// <summary>
+/// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
+/// POST /images/generations, POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
+/// </summary>
+public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, ProviderAdapterOptions options, OutboundUrlGuard urlGuard)
+{
+    public const string HttpClientName = "openai-upstream";
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+    private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
+    private static readonly MediaTypeWithQualityHeaderValue AcceptEvents = new("text/event-stream");
+
+    /// <summary>Formats /audio/speech accepts (response_format), and the content type each is stored under.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SpeechFormats = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["mp3"] = "audio/mpeg",
+        ["opus"] = "audio/opus",
+        ["aac"] = "audio/aac",
+        ["flac"] = "audio/flac",
+        ["wav"] = "audio/wav",
+        ["pcm"] = "audio/pcm",
+    };
+
+    private string Provider => options.Provider;
+
+    private HttpClient Http => httpClientFactory.CreateClient(HttpClientName);
+
+    public async Task<ChatReply> ChatAsync(ChatCompletion command, CancellationToken cancellationToken)
+    {
+        var body = ChatRequestWriter.Write(command, stream: false);
+        using var response = await pipeline.SendAsync(Http, () => Post("chat/completions", body, AcceptJson), streaming: false, cancellationToken);
+        var bytes = await ReadBytesAsync(response, cancellationToken);
+        return ChatResponseReader.ReadCompletion(bytes, Provider);
+    }
+
+    /// <summary>
+    /// The stream's chunks in order; ends normally only at <c>data: [DONE]</c>. A connection that drops, stalls past the
+    /// idle timeout, or ends without [DONE] throws <see cref="UpstreamException"/> (502/504).
+    /// </summary>
+    public async IAsyncEnumerable<ChatChunk> StreamChatAsync(ChatCompletion command, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var body = ChatRequestWriter.Write(command, stream: true);
+        using var response = await pipeline.SendAsync(Http, () => Post("chat/completions", body, AcceptEvents), streaming: true, cancellationToken);
+        await using var stream = await OpenStreamAsync(response, cancellationToken);
+        using var events = new ServerSentEventReader(stream, options.StreamIdleTimeout);
+        while (true)
+        {
+            var data = await NextEventAsync(events, cancellationToken) ?? throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider));
+            if (data == "[DONE]")
+            {
+                yield break;
+            }
+
+            yield return ChatResponseReader.ReadChunk(data, Provider);
+        }
+    }
+
+    public async Task<IReadOnlyList<UpstreamImage>> GenerateImagesAsync(GenerateImage command, CancellationToken cancellationToken)
+    {
+        var body = ImageRequest(command);
+        using var response = await pipeline.SendAsync(Http, () => Post("images/generations", body, AcceptJson), streaming: false, cancellationToken);
+        var bytes = await ReadBytesAsync(response, cancellationToken);
+
+        List<(string? B64, string? Url, string? Revised)> items;
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes);
+            if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array || data.GetArrayLength() == 0)
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(Provider, "no images in 'data'"));
+            }
+
+            items = [.. data.EnumerateArray().Select(e => (Text(e, "b64_json"), Text(e, "url"), Text(e, "revised_prompt")))];
+        }
+        catch (JsonException ex)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image response is not valid JSON"), ex);
+        }
+
+        var images = new List<UpstreamImage>(items.Count);
+        foreach (var (b64, url, revised) in items)
+        {
+            byte[] image;
+            if (b64 is not null)
+            {
+                try
+                {
+                    image = Convert.FromBase64String(b64);
+                }
+                catch (FormatException ex)
+                {
+                    throw new UpstreamException(UpstreamErrors.Malformed(Provider, "b64_json is not base64"), ex);
+                }
+            }
+            else if (url is not null)
+            {
+                try
+                {
+                    (image, _) = await urlGuard.FetchAsync(url, cancellationToken);
+                }
+                catch (Exception ex) when (ex is OutboundUrlException or HttpRequestException or IOException or TimeoutException)
+                {
+                    throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image URL it returned could not be fetched"), ex);
+                }
+            }
+            else
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(Provider, "an image with neither b64_json nor url"));
+            }
+
+            var contentType = SniffImage(image) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
+            images.Add(new UpstreamImage(image, contentType, revised));
+        }
+
+        return images;
+    }
+
+    public async Task<(byte[] Audio, string ContentType)> SpeechAsync(Speech command, CancellationToken cancellationToken)
+    {
+        var format = command.Format.ToLowerInvariant();
+        if (!SpeechFormats.TryGetValue(format, out var contentType))
+        {
+            throw ApiException.BadField("response_format",
+                $"Provider '{Provider}' cannot produce '{command.Format}' audio; use one of {string.Join(", ", SpeechFormats.Keys)}.");
+        }
+
+        var body = JsonBody(json =>
+        {
+            json.WriteString("model", command.Route.ProviderModel);
+            json.WriteString("input", command.Input);
+            json.WriteString("voice", command.Voice);
+            json.WriteString("response_format", format);
+            if (command.Speed is { } speed)
+            {
+                json.WriteNumber("speed", speed);
+            }
+
+            if (command.Instructions is { } instructions)
+            {
+                json.WriteString("instructions", instructions);
+            }
+        });
+        using var response = await pipeline.SendAsync(Http, () => Post("audio/speech", body, null), streaming: false, cancellationToken);
+        var audio = await ReadBytesAsync(response, cancellationToken);
+        if (audio.Length == 0)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "empty audio"));
+        }
+
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is "application/json")
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "JSON where audio was expected"));
+        }
+
+        return (audio, contentType);
+    }
+
+    /// <summary>The body of POST /images/generations: size from width×height; dall-e models are asked for b64_json.</summary>
+    public static byte[] ImageRequest(GenerateImage command)
+    {
+        if (command.Operation != "text-to-image" || command.Inputs is { Count: > 0 })
+        {
+            throw ApiException.BadField("operation", $"Operation '{command.Operation}' is not supported by this provider; use 'text-to-image'.");
+        }
+
+        return JsonBody(json =>
+        {
+            json.WriteString("model", command.Route.ProviderModel);
+            json.WriteString("prompt", command.Prompt);
+            json.WriteNumber("n", command.NumImages);
+            json.WriteString("size", $"{command.Width}x{command.Height}");
+            if (command.Quality is { } quality)
+            {
+                json.WriteString("quality", quality);
+            }
+
+            if (command.Style is { } style)
+            {
+                json.WriteString("style", style);
+            }
+
+            if (command.Route.ProviderModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase))
+            {
+                json.WriteString("response_format", "b64_json"); // gpt-image models always answer b64_json and reject the field
+            }
+        });
+    }
+
+    public static string? SniffImage(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
+        : bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
+        : bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
+        : null;
+
+    private static HttpRequestMessage Post(string path, byte[] body, MediaTypeWithQualityHeaderValue? accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = JsonContentType;
+        if (accept is not null)
+        {
+            request.Headers.Accept.Add(accept);
+        }
+
+        return request;
+    }
+
+    private static byte[] JsonBody(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            write(json);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private async Task<byte[]> ReadBytesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
+        }
+    }
+
+    private async Task<Stream> OpenStreamAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
+        }
+    }
+
+    private async Task<string?> NextEventAsync(ServerSentEventReader events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await events.ReadDataAsync(cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new UpstreamException(UpstreamErrors.Timeout(Provider, options.StreamIdleTimeout), ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
+        }
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

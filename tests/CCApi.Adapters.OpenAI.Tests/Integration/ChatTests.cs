@@ -1,0 +1,108 @@
+using System.Text.Json;
+using CCApi.Adapters.OpenAI.Tests.Support;
+using CCApi.Contracts;
+using MassTransit;
+
+namespace CCApi.Adapters.OpenAI.Tests.Integration;
+
+/// <summary>Non-streaming chat through RabbitMQ against the emulator: the documented request reaches it, the answer comes back priced.</summary>
+public sealed class ChatTests(OpenAIAdapterHost host) : IClassFixture<OpenAIAdapterHost>
+{
+    [Fact]
+    public async Task Responds_ChatCompleted_with_the_providers_answer_and_usage_priced_from_the_route()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<ChatCompletion, ChatCompleted>(host.Chat("Hello, emulator"), JobKind.Chat);
+
+        response.Is(out Response<ChatCompleted>? completed).ShouldBeTrue();
+        var choice = completed!.Message.Choices.ShouldHaveSingleItem();
+        choice.Message.Content.ShouldBe("Emulated reply to: Hello, emulator");
+        choice.FinishReason.ShouldBe("stop");
+        var usage = completed.Message.Usage;
+        usage.PromptTokens.ShouldBeGreaterThan(0);
+        usage.CompletionTokens.ShouldBe(5); // the emulator counts words
+        usage.Cost.ShouldBe((usage.PromptTokens * 1m) + (usage.CompletionTokens * 2m));
+        completed.Message.SystemFingerprint.ShouldBe("fp_emulator");
+    }
+
+    [Fact]
+    public async Task Sends_the_platform_key_as_a_bearer_token_and_the_provider_model_id()
+    {
+        host.Emulator.Reset();
+
+        await host.AskAsync<ChatCompletion, ChatCompleted>(host.Chat("hi"), JobKind.Chat);
+
+        var request = host.Emulator.Requests.ShouldHaveSingleItem();
+        request.Authorization.ShouldBe("Bearer " + host.Emulator.ApiKey);
+        using var body = JsonDocument.Parse(request.Body);
+        body.RootElement.GetProperty("model").GetString().ShouldBe("gpt-4o-mini");
+        body.RootElement.GetProperty("stream").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Passes_unmodeled_OpenAI_parameters_through_to_the_upstream_body_untouched()
+    {
+        host.Emulator.Reset();
+        var command = host.Chat("hi") with
+        {
+            Temperature = 0.3,
+            ExtraParametersJson = """{"response_format":{"type":"json_object"},"logit_bias":{"50256":-100},"frequency_penalty":0.5,"metadata":{"team":"a"}}""",
+        };
+
+        await host.AskAsync<ChatCompletion, ChatCompleted>(command, JobKind.Chat);
+
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        var root = body.RootElement;
+        root.GetProperty("response_format").GetRawText().ShouldBe("""{"type":"json_object"}""");
+        root.GetProperty("logit_bias").GetRawText().ShouldBe("""{"50256":-100}""");
+        root.GetProperty("frequency_penalty").GetDouble().ShouldBe(0.5);
+        root.GetProperty("metadata").GetProperty("team").GetString().ShouldBe("a");
+        root.GetProperty("temperature").GetDouble().ShouldBe(0.3);
+    }
+
+    [Fact]
+    public async Task Returns_tool_calls_when_the_model_calls_a_function()
+    {
+        host.Emulator.Reset();
+        var command = host.Chat("weather in Paris?") with
+        {
+            Tools = [new ChatTool { Name = "get_weather", ParametersJson = """{"type":"object","properties":{"city":{"type":"string"}}}""" }],
+            ToolChoiceFunction = "get_weather",
+        };
+
+        var response = await host.AskAsync<ChatCompletion, ChatCompleted>(command, JobKind.Chat);
+
+        response.Is(out Response<ChatCompleted>? completed).ShouldBeTrue();
+        var choice = completed!.Message.Choices.ShouldHaveSingleItem();
+        choice.FinishReason.ShouldBe("tool_calls");
+        var call = choice.Message.ToolCalls.ShouldNotBeNull().ShouldHaveSingleItem();
+        call.Name.ShouldBe("get_weather");
+        call.Id.ShouldBe("call_emulated_1");
+        JsonDocument.Parse(call.Arguments).RootElement.GetProperty("city").GetString().ShouldBe("Paris");
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("tool_choice").GetProperty("function").GetProperty("name").GetString().ShouldBe("get_weather");
+        body.RootElement.GetProperty("tools")[0].GetProperty("function").GetProperty("parameters").GetProperty("type").GetString().ShouldBe("object");
+    }
+
+    [Fact]
+    public async Task Sends_a_tool_result_conversation_the_emulator_accepts()
+    {
+        host.Emulator.Reset();
+        var command = host.Chat("weather?") with
+        {
+            Messages =
+            [
+                new ChatMessage { Role = "user", Content = "weather?" },
+                new ChatMessage { Role = "assistant", ToolCalls = [new ToolCall { Id = "call_1", Name = "get_weather", Arguments = "{\"city\":\"Paris\"}" }] },
+                new ChatMessage { Role = "tool", ToolCallId = "call_1", Content = "18 C" },
+            ],
+            Tools = [new ChatTool { Name = "get_weather" }],
+        };
+
+        var response = await host.AskAsync<ChatCompletion, ChatCompleted>(command, JobKind.Chat);
+
+        response.Is(out Response<ChatCompleted>? completed).ShouldBeTrue();
+        completed!.Message.Choices[0].FinishReason.ShouldBe("stop");
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using CCApi.Adapters.OpenAI.Tests.Support;
+using CCApi.Contracts;
+using CCApi.OpenAIEmulator;
+using CCApi.Storage;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CCApi.Adapters.OpenAI.Tests.Integration;
+
+/// <summary>Images and speech: bytes stored in the blob store, usage priced, provider errors mapped.</summary>
+public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<OpenAIAdapterHost>
+{
+    private IBlobStore Blobs => host.Services.GetRequiredService<IBlobStore>();
+
+    [Fact]
+    public async Task Stores_b64_json_images_as_PNG_blobs_and_prices_them_per_image()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("gpt-image-1", n: 2), JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        generated!.Message.Images.Count.ShouldBe(2);
+        generated.Message.Usage.Images.ShouldBe(2);
+        generated.Message.Usage.Cost.ShouldBe(0.08m);
+        generated.Message.RevisedPrompt.ShouldBe("emulated: a lighthouse at dusk");
+        foreach (var image in generated.Message.Images)
+        {
+            var blob = (await Blobs.GetAsync(image.Blob.Id)).ShouldNotBeNull();
+            blob.ContentType.ShouldBe("image/png");
+            blob.Bytes[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
+        }
+
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("size").GetString().ShouldBe("1024x1024");
+        body.RootElement.GetProperty("n").GetInt32().ShouldBe(2);
+        body.RootElement.TryGetProperty("response_format", out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Asks_dall_e_models_for_b64_json_and_stores_the_image()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("dall-e-3"), JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("response_format").GetString().ShouldBe("b64_json");
+        (await Blobs.GetAsync(generated!.Message.Images[0].Blob.Id)).ShouldNotBeNull().ContentType.ShouldBe("image/png");
+    }
+
+    [Fact]
+    public async Task Fetches_and_stores_images_the_provider_returns_as_urls()
+    {
+        host.Emulator.Reset();
+        host.Emulator.AnswerImagesWithUrls = true;
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("gpt-image-1"), JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        var blob = (await Blobs.GetAsync(generated!.Message.Images[0].Blob.Id)).ShouldNotBeNull();
+        blob.ContentType.ShouldBe("image/png");
+        blob.Bytes[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
+    }
+
+    [Fact]
+    public async Task Answers_400_naming_size_when_the_provider_rejects_the_dimensions()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image() with { Width = 640, Height = 480 }, JobKind.Image);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(400);
+        failed.Message.Error.Details!["param"].ShouldBe("size");
+        failed.Message.Error.Message.ShouldContain("640x480");
+    }
+
+    [Fact]
+    public async Task Answers_400_for_operations_other_than_text_to_image_without_calling_the_provider()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image() with { Operation = "image-to-image" }, JobKind.Image);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(400);
+        failed.Message.Error.Details!["param"].ShouldBe("operation");
+        host.Emulator.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Answers_502_when_the_image_response_is_malformed()
+    {
+        host.Emulator.Reset();
+        host.Emulator.Fail(FailureMode.Malformed, times: 1);
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image(), JobKind.Image);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(502);
+    }
+
+    [Fact]
+    public async Task Stores_speech_audio_with_its_content_type_and_prices_characters()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<Speech, SpeechSynthesized>(host.Speech("Hello there", "wav", "nova") with { Speed = 1.25 }, JobKind.Speech);
+
+        response.Is(out Response<SpeechSynthesized>? synthesized).ShouldBeTrue();
+        synthesized!.Message.Format.ShouldBe("wav");
+        synthesized.Message.Usage.Characters.ShouldBe(11);
+        synthesized.Message.Usage.Cost.ShouldBe(11 * 0.000015m);
+        var blob = (await Blobs.GetAsync(synthesized.Message.Audio.Id)).ShouldNotBeNull();
+        blob.ContentType.ShouldBe("audio/wav");
+        System.Text.Encoding.ASCII.GetString(blob.Bytes).ShouldBe("EMULATED-wav-AUDIO:Hello there");
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("voice").GetString().ShouldBe("nova");
+        body.RootElement.GetProperty("speed").GetDouble().ShouldBe(1.25);
+        body.RootElement.GetProperty("model").GetString().ShouldBe("tts-1");
+    }
+
+    [Fact]
+    public async Task Answers_400_naming_response_format_for_a_format_OpenAI_cannot_produce()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<Speech, SpeechSynthesized>(host.Speech(format: "ogg"), JobKind.Speech);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(400);
+        failed.Message.Error.Details!["param"].ShouldBe("response_format");
+        host.Emulator.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Answers_400_with_the_providers_message_for_an_unknown_voice()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<Speech, SpeechSynthesized>(host.Speech(voice: "robot"), JobKind.Speech);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(400);
+        failed.Message.Error.Message.ShouldContain("robot");
+        failed.Message.Error.Details!["param"].ShouldBe("voice");
+    }
+}
