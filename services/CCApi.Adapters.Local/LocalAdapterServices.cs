@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local.Audio;
 using CCApi.Adapters.Local.Hosting;
 using CCApi.Adapters.Local.Images;

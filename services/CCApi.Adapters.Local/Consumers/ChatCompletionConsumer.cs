@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using System.Diagnostics;
 using CCApi.Adapters.Local.Chat;
 using CCApi.Adapters.Local.Hosting;
@@ -20,7 +21,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
     public async Task Consume(ConsumeContext<ChatCompletion> context)
     {
         var command = context.Message;
-        using var activity = LocalTelemetry.Start("local.chat", command, command.Route);
+        using var activity = AdapterTelemetry.Start("local.chat", command, command.Route);
         activity?.SetTag("ccapi.stream", command.Stream);
         var started = Stopwatch.GetTimestamp();
 
@@ -49,7 +50,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
 
         var completed = Completed(command, reply);
         await JobOutcomes.FinishAsync(context, completed);
-        LocalTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+        AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
     }
 
     private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
@@ -96,7 +97,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
             await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
 
             await context.Publish(completed, context.CancellationToken);
-            LocalTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+            AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
         }
         catch (ApiException ex)
         {
@@ -160,13 +161,13 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
     private async Task FailStreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
     {
         await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
-        LocalTelemetry.Failed(activity, error);
+        AdapterTelemetry.Failed(activity, error);
         await context.Publish(JobOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
     }
 
     private static async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
     {
-        LocalTelemetry.Failed(activity, error);
+        AdapterTelemetry.Failed(activity, error);
         await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error));
     }
 

@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using System.Diagnostics;
 using CCApi.Adapters.Local.Hosting;
 using CCApi.Adapters.Local.Images;
@@ -26,7 +27,7 @@ public sealed partial class GenerateImageConsumer(
     {
         var command = context.Message;
         var cancellationToken = context.CancellationToken;
-        using var activity = LocalTelemetry.Start("local.image", command, command.Route);
+        using var activity = AdapterTelemetry.Start("local.image", command, command.Route);
         activity?.SetTag("ccapi.operation", command.Operation);
         activity?.SetTag("ccapi.async", command.Async);
         var started = Stopwatch.GetTimestamp();
@@ -84,12 +85,12 @@ public sealed partial class GenerateImageConsumer(
             };
             await results.SetAsync(command.JobId, Step, generated);
             await JobOutcomes.FinishAsync(context, generated);
-            LocalTelemetry.Succeeded(activity, command.Route, generated.Usage, Stopwatch.GetElapsedTime(started));
+            AdapterTelemetry.Succeeded(activity, command.Route, generated.Usage, Stopwatch.GetElapsedTime(started));
         }
         catch (ApiException ex)
         {
             var error = ex.ToErrorInfo();
-            LocalTelemetry.Failed(activity, error);
+            AdapterTelemetry.Failed(activity, error);
             await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(command, command.Route, JobKind.Image, error));
         }
     }

@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using System.Diagnostics;
 using CCApi.Adapters.Local.Hosting;
 using CCApi.Adapters.Local.Audio;
@@ -20,7 +21,7 @@ public sealed partial class SpeechConsumer(
     public async Task Consume(ConsumeContext<Speech> context)
     {
         var command = context.Message;
-        using var activity = LocalTelemetry.Start("local.speech", command, command.Route);
+        using var activity = AdapterTelemetry.Start("local.speech", command, command.Route);
         activity?.SetTag("ccapi.voice", command.Voice);
         activity?.SetTag("ccapi.format", command.Format);
         var started = Stopwatch.GetTimestamp();
@@ -54,7 +55,7 @@ public sealed partial class SpeechConsumer(
             };
             await results.SetAsync(command.JobId, Step, synthesized);
             await JobOutcomes.FinishAsync(context, synthesized);
-            LocalTelemetry.Succeeded(activity, command.Route, synthesized.Usage, Stopwatch.GetElapsedTime(started));
+            AdapterTelemetry.Succeeded(activity, command.Route, synthesized.Usage, Stopwatch.GetElapsedTime(started));
             return;
         }
         catch (ApiException ex)
@@ -69,7 +70,7 @@ public sealed partial class SpeechConsumer(
                 : $"Speech synthesis failed in {ex.Tool}.");
         }
 
-        LocalTelemetry.Failed(activity, error);
+        AdapterTelemetry.Failed(activity, error);
         await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(command, command.Route, JobKind.Speech, error));
     }
 
