@@ -34,7 +34,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
         EchoReply reply;
         try
         {
-            if (JobOutcomes.IsPastDeadline(command.Deadline))
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
             {
                 await FailAsync(context, activity, JobOutcomes.DeadlinePassed());
                 return;
@@ -49,7 +49,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
         }
 
         var completed = Completed(command, reply);
-        await JobOutcomes.FinishAsync(context, completed);
+        await AdapterOutcomes.FinishAsync(context, completed);
         AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
     }
 
@@ -63,7 +63,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
 
         try
         {
-            if (JobOutcomes.IsPastDeadline(command.Deadline))
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
             {
                 throw new ApiException(504, ErrorTypes.Api, ErrorCodes.ProviderTimeout, JobOutcomes.DeadlinePassed().Message);
             }
@@ -145,7 +145,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
         switch (terminal)
         {
             case { Error: { } error }:
-                await context.Publish(JobOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
+                await context.Publish(AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
                 break;
             case { Done: true }:
                 await context.Publish(Completed(command, EchoModel.Complete(command)), context.CancellationToken);
@@ -162,13 +162,13 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
     {
         await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
         AdapterTelemetry.Failed(activity, error);
-        await context.Publish(JobOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
+        await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
     }
 
     private static async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
     {
         AdapterTelemetry.Failed(activity, error);
-        await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error));
+        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error));
     }
 
     private static ChatCompleted Completed(ChatCompletion command, EchoReply reply) => new()
@@ -185,7 +185,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
                 FinishReason = reply.FinishReason,
             },
         ],
-        Usage = JobOutcomes.Price(command.Route, reply.PromptTokens, reply.CompletionTokens),
+        Usage = UsagePricing.Price(command.Route, reply.PromptTokens, reply.CompletionTokens),
         SystemFingerprint = EchoModel.SystemFingerprint,
     };
 

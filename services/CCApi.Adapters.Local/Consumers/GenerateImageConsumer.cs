@@ -35,13 +35,13 @@ public sealed partial class GenerateImageConsumer(
         if (await results.GetAsync<ImageGenerated>(command.JobId, Step) is { } earlier)
         {
             LogRedelivered(logger, command.JobId);
-            await JobOutcomes.FinishAsync(context, earlier);
+            await AdapterOutcomes.FinishAsync(context, earlier);
             return;
         }
 
         try
         {
-            if (JobOutcomes.IsPastDeadline(command.Deadline))
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
             {
                 throw new ApiException(504, ErrorTypes.Api, ErrorCodes.ProviderTimeout, JobOutcomes.DeadlinePassed().Message);
             }
@@ -81,17 +81,17 @@ public sealed partial class GenerateImageConsumer(
                 Route = command.Route,
                 Operation = command.Operation,
                 Images = images,
-                Usage = JobOutcomes.Price(command.Route, images: images.Length),
+                Usage = UsagePricing.Price(command.Route, images: images.Length),
             };
             await results.SetAsync(command.JobId, Step, generated);
-            await JobOutcomes.FinishAsync(context, generated);
+            await AdapterOutcomes.FinishAsync(context, generated);
             AdapterTelemetry.Succeeded(activity, command.Route, generated.Usage, Stopwatch.GetElapsedTime(started));
         }
         catch (ApiException ex)
         {
             var error = ex.ToErrorInfo();
             AdapterTelemetry.Failed(activity, error);
-            await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(command, command.Route, JobKind.Image, error));
+            await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, JobKind.Image, error));
         }
     }
 

@@ -29,14 +29,14 @@ public sealed partial class SpeechConsumer(
         if (await results.GetAsync<SpeechSynthesized>(command.JobId, Step) is { } earlier)
         {
             LogRedelivered(logger, command.JobId);
-            await JobOutcomes.FinishAsync(context, earlier);
+            await AdapterOutcomes.FinishAsync(context, earlier);
             return;
         }
 
         ErrorInfo error;
         try
         {
-            if (JobOutcomes.IsPastDeadline(command.Deadline))
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
             {
                 throw new ApiException(504, ErrorTypes.Api, ErrorCodes.ProviderTimeout, JobOutcomes.DeadlinePassed().Message);
             }
@@ -51,10 +51,10 @@ public sealed partial class SpeechConsumer(
                 Audio = blob,
                 Format = audio.Format,
                 DurationSeconds = audio.DurationSeconds,
-                Usage = JobOutcomes.Price(command.Route, characters: command.Input.Length),
+                Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
             };
             await results.SetAsync(command.JobId, Step, synthesized);
-            await JobOutcomes.FinishAsync(context, synthesized);
+            await AdapterOutcomes.FinishAsync(context, synthesized);
             AdapterTelemetry.Succeeded(activity, command.Route, synthesized.Usage, Stopwatch.GetElapsedTime(started));
             return;
         }
@@ -71,7 +71,7 @@ public sealed partial class SpeechConsumer(
         }
 
         AdapterTelemetry.Failed(activity, error);
-        await JobOutcomes.FinishAsync(context, JobOutcomes.Failed(command, command.Route, JobKind.Speech, error));
+        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, JobKind.Speech, error));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Speech job {JobId} redelivered after it completed; answering with the stored result")]
