@@ -44,6 +44,7 @@ public static class ProviderAdapterRegistration
         builder.Services.AddSingleton<ProviderHealth>();
         builder.Services.AddSingleton<UpstreamPipeline>();
         builder.Services.AddSingleton<JobResultCache>();
+        builder.Services.AddSingleton<AdapterJobRunner>();
         builder.Services.AddHostedService<ProviderHeartbeatService>();
         return builder;
     }

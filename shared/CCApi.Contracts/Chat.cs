@@ -5,7 +5,7 @@ namespace CCApi.Contracts;
 /// Non-streaming: sent as a request; the adapter responds with <see cref="ChatCompleted"/> or <see cref="JobFailed"/>.
 /// Streaming: sent; the adapter appends <see cref="ChatStreamDelta"/> entries to the job's Redis stream.
 /// </remarks>
-public sealed record ChatCompletion : IJobMessage
+public sealed record ChatCompletion : IJobCommand
 {
     public required Guid JobId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
@@ -80,7 +80,7 @@ public sealed record ChatChoice
 }
 
 /// <summary>Event: a chat completion finished. Also the response to a non-streaming request.</summary>
-public sealed record ChatCompleted : IJobMessage
+public sealed record ChatCompleted : IJobResult
 {
     public required Guid JobId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }

@@ -7,6 +7,20 @@ public interface IJobMessage
     DateTimeOffset Timestamp { get; }
 }
 
+/// <summary>A command for a provider adapter: where it is routed and until when its answer is worth anything.</summary>
+public interface IJobCommand : IJobMessage
+{
+    JobRoute Route { get; }
+    DateTimeOffset? Deadline { get; }
+}
+
+/// <summary>A job's successful outcome, with its priced usage.</summary>
+public interface IJobResult : IJobMessage
+{
+    JobRoute Route { get; }
+    Usage Usage { get; }
+}
+
 public enum JobKind
 {
     Chat,

@@ -5,7 +5,7 @@ namespace CCApi.Contracts;
 /// Synchronous: sent as a request; the adapter responds with <see cref="ImageGenerated"/> or <see cref="JobFailed"/>.
 /// Asynchronous: sent after the job is registered; progress and the result are published as events.
 /// </remarks>
-public sealed record GenerateImage : IJobMessage
+public sealed record GenerateImage : IJobCommand
 {
     public required Guid JobId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
@@ -51,7 +51,7 @@ public sealed record GeneratedImage
 }
 
 /// <summary>Event: images were generated. Also the response to a synchronous request.</summary>
-public sealed record ImageGenerated : IJobMessage
+public sealed record ImageGenerated : IJobResult
 {
     public required Guid JobId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }

@@ -1,7 +1,7 @@
 namespace CCApi.Contracts;
 
 /// <summary>Command: synthesize speech. Sent as a request to the "{provider}-speech" queue.</summary>
-public sealed record Speech : IJobMessage
+public sealed record Speech : IJobCommand
 {
     public required Guid JobId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
@@ -18,7 +18,7 @@ public sealed record Speech : IJobMessage
 }
 
 /// <summary>Event: speech was synthesized. Also the response to the request.</summary>
-public sealed record SpeechSynthesized : IJobMessage
+public sealed record SpeechSynthesized : IJobResult
 {
     public required Guid JobId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }

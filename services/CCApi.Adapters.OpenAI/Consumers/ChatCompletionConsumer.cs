@@ -19,6 +19,7 @@ public sealed partial class ChatCompletionConsumer(
     OpenAIClient client,
     ChatStreams streams,
     JobResultCache results,
+    AdapterJobRunner runner,
     IConnectionMultiplexer redis,
     ProviderAdapterOptions options,
     ILogger<ChatCompletionConsumer> logger) : IConsumer<ChatCompletion>
@@ -38,44 +39,11 @@ public sealed partial class ChatCompletionConsumer(
             return;
         }
 
-        if (await results.GetAsync<ChatCompleted>(command.JobId, Step) is { } earlier)
+        await runner.RunAsync(context, JobKind.Chat, Step, activity, async cancellationToken =>
         {
-            LogRedelivered(logger, command.JobId);
-            await AdapterOutcomes.FinishAsync(context, earlier);
-            return;
-        }
-
-        ErrorInfo error;
-        using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
-        try
-        {
-            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
-            {
-                throw new UpstreamException(UpstreamErrors.DeadlinePassed(options.Provider));
-            }
-
-            var reply = await client.ChatAsync(command, deadline.Token);
-            var completed = Completed(command, reply.Choices, reply.PromptTokens, reply.CompletionTokens, reply.SystemFingerprint);
-            await results.SetAsync(command.JobId, Step, completed);
-            await AdapterOutcomes.FinishAsync(context, completed);
-            AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
-            return;
-        }
-        catch (UpstreamException ex)
-        {
-            error = ex.Error;
-        }
-        catch (ApiException ex)
-        {
-            error = ex.ToErrorInfo();
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-        {
-            error = UpstreamErrors.DeadlinePassed(options.Provider);
-        }
-
-        AdapterTelemetry.Failed(activity, error);
-        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error));
+            var reply = await client.ChatAsync(command, cancellationToken);
+            return Completed(command, reply.Choices, reply.PromptTokens, reply.CompletionTokens, reply.SystemFingerprint);
+        });
     }
 
     private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
@@ -163,17 +131,9 @@ public sealed partial class ChatCompletionConsumer(
             await context.Publish(completed, context.CancellationToken);
             AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
         }
-        catch (UpstreamException ex)
+        catch (Exception ex) when (AdapterJobRunner.FailureOf(ex, options.Provider, deadline.Token, context.CancellationToken) is { } error)
         {
-            await FailStreamAsync(context, activity, ex.Error);
-        }
-        catch (ApiException ex)
-        {
-            await FailStreamAsync(context, activity, ex.ToErrorInfo());
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-        {
-            await FailStreamAsync(context, activity, UpstreamErrors.DeadlinePassed(options.Provider));
+            await FailStreamAsync(context, activity, error);
         }
     }
 
@@ -242,9 +202,6 @@ public sealed partial class ChatCompletionConsumer(
         Usage = UsagePricing.Price(command.Route, promptTokens, completionTokens),
         SystemFingerprint = fingerprint,
     };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat job {JobId} redelivered after it completed; answering with the stored result")]
-    private static partial void LogRedelivered(ILogger logger, Guid jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Streaming chat job {JobId} redelivered; its stream already has {Entries} entries")]
     private static partial void LogStreamRedelivered(ILogger logger, Guid jobId, long entries);

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>
+/// The life of one job in any adapter, so each consumer only says how its provider does the work:
+/// a redelivered command answers with the stored result (the provider is not called — or paid — twice); a command past
+/// its deadline fails at once; the work runs under a token that fires at the deadline; the result is stored, answered
+/// (when requested) and published; a known failure (<see cref="UpstreamException"/>, <see cref="ApiException"/>, the
+/// deadline) ends the job as <see cref="JobFailed"/> with the CCAPI error. Anything else is a bug and faults the message.
+/// </summary>
+public sealed partial class AdapterJobRunner(JobResultCache results, ILogger<AdapterJobRunner> logger)
+{
+    /// <param name="step">The result-cache key of this kind of work (e.g. "openai-speech").</param>
+    /// <param name="activity">The consumer's span (see <see cref="AdapterTelemetry.Start"/>); gets the outcome.</param>
+    /// <param name="work">Calls the provider; its token fires when the consumer stops or the deadline passes.</param>
+    public async Task RunAsync<TCommand, TResult>(
+        ConsumeContext<TCommand> context,
+        JobKind kind,
+        string step,
+        Activity? activity,
+        Func<CancellationToken, Task<TResult>> work)
+        where TCommand : class, IJobCommand
+        where TResult : class, IJobResult
+    {
+        var command = context.Message;
+        var started = Stopwatch.GetTimestamp();
+        if (await results.GetAsync<TResult>(command.JobId, step) is { } earlier)
+        {
+            LogRedelivered(logger, kind, command.JobId);
+            await AdapterOutcomes.FinishAsync(context, earlier);
+            return;
+        }
+
+        ErrorInfo error;
+        using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
+        try
+        {
+            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
+            {
+                throw new UpstreamException(UpstreamErrors.DeadlinePassed(command.Route.Provider));
+            }
+
+            var result = await work(deadline.Token);
+            await results.SetAsync(command.JobId, step, result);
+            await AdapterOutcomes.FinishAsync(context, result);
+            AdapterTelemetry.Succeeded(activity, command.Route, result.Usage, Stopwatch.GetElapsedTime(started));
+            return;
+        }
+        catch (Exception ex) when (FailureOf(ex, command.Route.Provider, deadline.Token, context.CancellationToken) is { } known)
+        {
+            error = known;
+        }
+
+        AdapterTelemetry.Failed(activity, error);
+        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error));
+    }
+
+    /// <summary>
+    /// The CCAPI error a known job failure stands for; null for anything else (a bug, or the consumer itself stopping —
+    /// those must fault or be redelivered, not end the job).
+    /// </summary>
+    public static ErrorInfo? FailureOf(Exception exception, string provider, CancellationToken deadline, CancellationToken consumer) => exception switch
+    {
+        UpstreamException upstream => upstream.Error,
+        ApiException api => api.ToErrorInfo(),
+        OperationCanceledException when deadline.IsCancellationRequested && !consumer.IsCancellationRequested => UpstreamErrors.DeadlinePassed(provider),
+        _ => null,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} job {JobId} redelivered after it completed; answering with the stored result")]
+    private static partial void LogRedelivered(ILogger logger, JobKind kind, Guid jobId);
+}
