@@ -1,7 +1,8 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
-using CCApi.OpenAIEmulator;
+using CCApi.Emulators;
+using CCApi.Emulators.OpenAI;
 using CCApi.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;

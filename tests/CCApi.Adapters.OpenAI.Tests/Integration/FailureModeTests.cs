@@ -1,6 +1,7 @@
 using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
-using CCApi.OpenAIEmulator;
+using CCApi.Emulators;
+using CCApi.Emulators.OpenAI;
 using MassTransit;
 
 namespace CCApi.Adapters.OpenAI.Tests.Integration;

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
-using CCApi.OpenAIEmulator;
+using CCApi.Emulators;
+using CCApi.Emulators.OpenAI;
 using CCApi.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
-using CCApi.OpenAIEmulator;
+using CCApi.Emulators;
+using CCApi.Emulators.OpenAI;
 using CCApi.Storage;
 using CCApi.Testing;
 using MassTransit;
@@ -18,7 +19,7 @@ public class OpenAIAdapterHost : IAsyncLifetime
 
     public string Provider { get; } = "openai-test-" + Guid.NewGuid().ToString("N")[..8];
 
-    public OpenAIEmulator.OpenAIEmulator Emulator { get; private set; } = null!;
+    public OpenAIEmulator Emulator { get; private set; } = null!;
 
     public IServiceProvider Services => _factory!.Services;
 
@@ -32,7 +33,7 @@ public class OpenAIAdapterHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Emulator = await CCApi.OpenAIEmulator.OpenAIEmulator.StartAsync();
+        Emulator = await OpenAIEmulator.StartAsync();
         var settings = new Dictionary<string, string?>
         {
             ["OpenAI:Provider"] = Provider,

@@ -6,10 +6,10 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 
-namespace CCApi.OpenAIEmulator;
+namespace CCApi.Emulators.OpenAI;
 
 /// <summary>The emulator's request handling: auth, validation, failure modes, then a deterministic answer.</summary>
-internal sealed partial class EmulatorEndpoints(OpenAIEmulator emulator)
+internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
 {
     /// <summary>A real 1×1 PNG.</summary>
     public static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");

@@ -1,0 +1,43 @@
+using CCApi.Emulators.OpenAI;
+
+namespace CCApi.Emulators;
+
+/// <summary>Runs one provider emulator as a process: <c>dotnet CCApi.Emulators.dll &lt;provider&gt; [port] [api-key]</c>,
+/// e.g. then <c>OPENAI_BASE_URL=http://127.0.0.1:9101/v1 OPENAI_API_KEY=sk-emulator-0123456789 ./run.sh</c>.</summary>
+internal static class EmulatorProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var emulators = new Dictionary<string, Func<string?, Emulator>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["openai"] = key => new OpenAIEmulator(key ?? OpenAIEmulator.DefaultApiKey),
+        };
+
+        if (args.Length == 0 || !emulators.TryGetValue(args[0], out var create))
+        {
+            await Console.Error.WriteLineAsync($"usage: CCApi.Emulators <{string.Join('|', emulators.Keys)}> [port] [api-key]");
+            return 2;
+        }
+
+        var port = args.Length > 1 && int.TryParse(args[1], out var p) ? p : 0;
+        await using var emulator = await Emulator.StartAsync(create(args.Length > 2 ? args[2] : null), port);
+        Console.WriteLine($"{args[0]} emulator at {emulator.BaseUrl} (key {emulator.ApiKey}); Ctrl-C stops it");
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+
+        return 0;
+    }
+}
