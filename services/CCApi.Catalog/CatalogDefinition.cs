@@ -91,6 +91,14 @@ public static partial class CatalogDefinition
             {
                 problems.Add($"providers[{i}].display_name must not be empty.");
             }
+
+            foreach (var type in provider.OpenModelTypes ?? [])
+            {
+                if (!ModelTypes.Contains(type))
+                {
+                    problems.Add($"providers[{i}].open_model_types: '{type}' is not one of {string.Join(", ", ModelTypes)}.");
+                }
+            }
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);

@@ -51,7 +51,8 @@ public sealed class CatalogSnapshot
                 StatusDetail = p.StatusDetail,
                 LastSeen = p.LastSeen?.ToUnixTimeSeconds(),
                 ModelCount = own.Count,
-                Types = own.Select(m => m.Type).Distinct().Order(StringComparer.Ordinal).ToList(),
+                Types = own.Select(m => m.Type).Concat(p.OpenModelTypes ?? []).Distinct().Order(StringComparer.Ordinal).ToList(),
+                OpenModelTypes = p.OpenModelTypes is { Count: > 0 } open ? open : null,
             };
         }).ToList();
         return new CatalogSnapshot(document, models, summaries);

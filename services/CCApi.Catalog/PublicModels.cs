@@ -78,6 +78,9 @@ public record ProviderSummary
 
     /// <summary>The distinct model types the provider serves, sorted.</summary>
     public required IReadOnlyList<string> Types { get; init; }
+
+    /// <summary>Types for which any "{name}/{model}" outside the catalog is passed through to the provider (see <see cref="CCApi.Contracts.ProviderEntry.OpenModelTypes"/>).</summary>
+    public IReadOnlyList<string>? OpenModelTypes { get; init; }
 }
 
 /// <summary>GET /providers/{name}: the summary plus the provider's models.</summary>

@@ -27,6 +27,13 @@ public sealed record ProviderEntry
     /// <summary>True for the embedded test/demo provider.</summary>
     public bool Demo { get; init; }
 
+    /// <summary>
+    /// Model types ("chat", "image", "audio") for which ANY "{name}/{model}" not in the catalog is still routed to this
+    /// provider, with "{model}" passed through as the provider's own id: an OpenAI-compatible server (vLLM, Ollama, …)
+    /// serves whatever models it has loaded. Such models are unpriced (cost 0) and have no catalog capabilities.
+    /// </summary>
+    public IReadOnlyList<string>? OpenModelTypes { get; init; }
+
     /// <summary>Live: "available", "degraded" or "unavailable" (filled by the Catalog service from adapter heartbeats).</summary>
     public string Status { get; init; } = "unavailable";
 

@@ -112,6 +112,7 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
         ((int)json["model_count"]!).ShouldBe(models.Count);
         models.ShouldAllBe(m => (string)m!["provider"]!["name"]! == "openai");
         models.ShouldAllBe(m => (string)m!["object"]! == "model");
+        json["open_model_types"]!.AsArray().Select(t => (string)t!).ShouldBe(["chat", "image", "audio"]);
     }
 
     [Fact]

@@ -50,6 +50,15 @@ public class CatalogDefinitionTests
     }
 
     [Fact]
+    public void Rejects_an_unknown_open_model_type()
+    {
+        var root = TestCatalog.Node();
+        root["providers"]![0]!["open_model_types"] = new JsonArray("chat", "video");
+
+        Problem(root).ShouldContain("providers[0].open_model_types: 'video' is not one of chat, image, audio");
+    }
+
+    [Fact]
     public void Rejects_an_unknown_model_type()
     {
         var root = TestCatalog.Node();

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
+using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Http;
@@ -318,4 +319,45 @@ public sealed class PublicUrlTests
         urls.ImageJob(Request(), "img_1").ShouldBe("http://gateway.internal:8080/v1/images/jobs/img_1");
         urls.File(Request(), "cd", "audio/mpeg").ShouldStartWith("http://gateway.internal:8080/v1/files/cd.mp3?expires=");
     }
+}
+
+public sealed class ModelPassThroughTests
+{
+    private static readonly CatalogView Catalog = new(new CatalogDocument
+    {
+        Version = "t",
+        Providers =
+        [
+            new ProviderEntry { Name = "openai", DisplayName = "OpenAI", Status = "available", OpenModelTypes = ["chat", "audio"] },
+            new ProviderEntry { Name = "local", DisplayName = "Local", Status = "available" },
+        ],
+        Models = [new ModelEntry { Id = "openai/gpt-4o-mini", Provider = "openai", ProviderModel = "gpt-4o-mini", DisplayName = "GPT-4o mini", Type = "chat", Pricing = new ModelPricing { InputPerMillion = 0.15m } }],
+    });
+
+    [Theory]
+    [InlineData("openai/llama3.1:8b", "llama3.1:8b")]
+    [InlineData("openai/meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct")]
+    public void Passes_a_model_outside_the_catalog_through_to_an_open_provider(string id, string providerModel)
+    {
+        var model = ModelResolution.Resolve(Catalog, id, "model", "chat", "/v1/chat/completions");
+
+        model.Provider.ShouldBe("openai");
+        model.ProviderModel.ShouldBe(providerModel);
+        model.Id.ShouldBe(id);
+        model.Pricing.InputPerMillion.ShouldBeNull();
+        ModelResolution.Route(model, "owner").ProviderModel.ShouldBe(providerModel);
+    }
+
+    [Fact]
+    public void Prefers_the_catalog_entry_and_its_price_when_the_model_is_listed() =>
+        ModelResolution.Resolve(Catalog, "openai/gpt-4o-mini", "model", "chat", "/v1/chat/completions").Pricing.InputPerMillion.ShouldBe(0.15m);
+
+    [Theory]
+    [InlineData("local/anything", "chat")]     // provider not open
+    [InlineData("openai/dall-e-9", "image")]   // type not open for this provider
+    [InlineData("nobody/model", "chat")]       // unknown provider
+    [InlineData("openai/", "chat")]            // no model name
+    [InlineData("openai/two words", "chat")]   // whitespace is never a model id
+    public void Answers_model_not_found_for_anything_else(string id, string type) =>
+        Should.Throw<ApiException>(() => ModelResolution.Resolve(Catalog, id, "model", type, "/v1/x")).Code.ShouldBe(ErrorCodes.ModelNotFound);
 }

@@ -61,6 +61,7 @@ public static class ModelResolution
         }
 
         var model = catalog.FindModel(id)
+            ?? PassThrough(catalog, id, type)
             ?? throw ApiException.BadField(field,
                 $"The model '{Truncate(id)}' does not exist. '{field}' must be a model id from GET /v1/models, e.g. 'local/echo-1'.",
                 ErrorCodes.ModelNotFound);
@@ -73,6 +74,39 @@ public static class ModelResolution
 
         return model;
     }
+
+    /// <summary>
+    /// "{provider}/{model}" outside the catalog, for a provider that passes <paramref name="type"/> models through
+    /// (<see cref="ProviderEntry.OpenModelTypes"/>): "{model}" goes to the provider as its own id, unpriced.
+    /// </summary>
+    public static ModelEntry? PassThrough(CatalogView catalog, string id, string type)
+    {
+        var slash = id.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == id.Length - 1 || id.Length > MaxPassThroughId || id.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return null;
+        }
+
+        var provider = catalog.FindProvider(id[..slash]);
+        if (provider?.OpenModelTypes is not { } types || !types.Contains(type, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var providerModel = id[(slash + 1)..];
+        return new ModelEntry
+        {
+            Id = $"{provider.Name}/{providerModel}",
+            Provider = provider.Name,
+            ProviderModel = providerModel,
+            DisplayName = providerModel,
+            Type = type,
+            OwnedBy = provider.Name,
+            Capabilities = new ModelCapabilities { Streaming = type == "chat", FunctionCalling = type == "chat" },
+        };
+    }
+
+    private const int MaxPassThroughId = 256;
 
     /// <summary>503 provider_unavailable, answered at once, when the model's provider is down.</summary>
     public static ApiException Unavailable(ModelEntry model) =>
