@@ -1,3 +1,4 @@
+using CCApi.Emulators.ImaginePro;
 using CCApi.Emulators.OpenAI;
 
 namespace CCApi.Emulators;
@@ -11,6 +12,7 @@ internal static class EmulatorProgram
         var emulators = new Dictionary<string, Func<string?, Emulator>>(StringComparer.OrdinalIgnoreCase)
         {
             ["openai"] = key => new OpenAIEmulator(key ?? OpenAIEmulator.DefaultApiKey),
+            ["imaginepro"] = key => new ImagineProEmulator(key ?? ImagineProEmulator.DefaultApiKey),
         };
 
         if (args.Length == 0 || !emulators.TryGetValue(args[0], out var create))
