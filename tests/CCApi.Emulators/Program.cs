@@ -1,5 +1,6 @@
 using CCApi.Emulators.ImaginePro;
 using CCApi.Emulators.OpenAI;
+using CCApi.Emulators.StabilityAI;
 
 namespace CCApi.Emulators;
 
@@ -13,6 +14,7 @@ internal static class EmulatorProgram
         {
             ["openai"] = key => new OpenAIEmulator(key ?? OpenAIEmulator.DefaultApiKey),
             ["imaginepro"] = key => new ImagineProEmulator(key ?? ImagineProEmulator.DefaultApiKey),
+            ["stabilityai"] = key => new StabilityAIEmulator(key ?? StabilityAIEmulator.DefaultApiKey),
         };
 
         if (args.Length == 0 || !emulators.TryGetValue(args[0], out var create))
