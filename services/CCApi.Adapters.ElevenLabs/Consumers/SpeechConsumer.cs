@@ -1,0 +1,37 @@
+using CCApi.Adapters.ElevenLabs.Upstream;
+using CCApi.Adapters.Hosting;
+using CCApi.Contracts;
+using CCApi.Storage;
+using MassTransit;
+
+namespace CCApi.Adapters.ElevenLabs.Consumers;
+
+/// <summary>
+/// Speech through POST /v1/text-to-speech/{voice_id}: the voice resolved by id or name, the audio stored in the blob
+/// store; responds (when requested) and publishes <see cref="SpeechSynthesized"/> or <see cref="JobFailed"/>.
+/// </summary>
+public sealed class SpeechConsumer(ElevenLabsClient client, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<Speech>
+{
+    public async Task Consume(ConsumeContext<Speech> context)
+    {
+        var command = context.Message;
+        using var activity = AdapterTelemetry.Start("elevenlabs.speech", command, command.Route);
+        activity?.SetTag("ccapi.voice", command.Voice);
+        activity?.SetTag("ccapi.format", command.Format);
+
+        await runner.RunAsync(context, JobKind.Speech, "elevenlabs-speech", activity, async cancellationToken =>
+        {
+            var audio = await client.SpeechAsync(command, cancellationToken);
+            return new SpeechSynthesized
+            {
+                JobId = command.JobId,
+                Timestamp = DateTimeOffset.UtcNow,
+                Route = command.Route,
+                Audio = await blobs.PutAsync(audio.Bytes, audio.Format.ContentType, context.CancellationToken),
+                Format = audio.Format.Format,
+                DurationSeconds = audio.DurationSeconds,
+                Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
+            };
+        });
+    }
+}
