@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Headers;
+using CCApi.Adapters.Hosting;
+using CCApi.Adapters.ImaginePro.Jobs;
+using CCApi.Adapters.ImaginePro.Upstream;
+using CCApi.Storage;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Adapters.ImaginePro;
+
+public static class ImagineProAdapterServices
+{
+    /// <summary>
+    /// The ImaginePro adapter's own registrations: options (with the shared provider machinery), the pooled upstream
+    /// HttpClient and the client on top of it, the task store, and the signer for uploaded input images.
+    /// </summary>
+    public static IHostApplicationBuilder AddImagineProAdapterServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddProviderAdapter<ImagineProAdapterOptions>(ImagineProAdapterOptions.SectionName, ImagineProAdapterOptions.ApiKeyVariable, ImagineProAdapterOptions.BaseUrlVariable);
+        builder.Services.AddOptions<ImagineProAdapterOptions>()
+            .Validate(o => o.PollMaxInterval >= o.PollInitialInterval, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must not be shorter than PollInitialInterval.")
+            .Validate(o => o.PollMaxInterval < o.MaxPollDuration, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must be shorter than MaxPollDuration.");
+
+        // Optional here (only uploaded input images need it), so no [Required] check: set both or neither.
+        builder.Services.AddOptions<BlobUrlOptions>()
+            .BindConfiguration(BlobUrlOptions.SectionName)
+            .Validate(o => string.IsNullOrEmpty(o.SigningKey) || o.SigningKey.Length >= 32, "BlobUrls:SigningKey must be at least 32 characters.")
+            .Validate(o => string.IsNullOrEmpty(o.PublicBaseUrl) || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "BlobUrls:PublicBaseUrl must be an absolute URL.")
+            .ValidateOnStart();
+
+        builder.Services.AddHttpClient(ImagineProClient.HttpClientName, (sp, http) =>
+            {
+                var options = sp.GetRequiredService<IOptions<ImagineProAdapterOptions>>().Value;
+                http.BaseAddress = new Uri(options.BaseUrl + "/");
+                http.Timeout = Timeout.InfiniteTimeSpan; // the UpstreamPipeline owns timeouts (per attempt)
+                if (options.HasApiKey)
+                {
+                    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+                }
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AutomaticDecompression = DecompressionMethods.All,
+                UseProxy = false,
+            });
+        builder.Services.AddSingleton<ImagineProClient>();
+        builder.Services.AddSingleton<ImagineProTaskStore>();
+        builder.Services.AddSingleton<InputImageUrls>();
+        builder.Services.AddSingleton<ImagineProJob>();
+        return builder;
+    }
+}
