@@ -1,3 +1,4 @@
+using CCApi.Emulators.ElevenLabs;
 using CCApi.Emulators.ImaginePro;
 using CCApi.Emulators.OpenAI;
 using CCApi.Emulators.StabilityAI;
@@ -13,6 +14,7 @@ internal static class EmulatorProgram
         var emulators = new Dictionary<string, Func<string?, Emulator>>(StringComparer.OrdinalIgnoreCase)
         {
             ["openai"] = key => new OpenAIEmulator(key ?? OpenAIEmulator.DefaultApiKey),
+            ["elevenlabs"] = key => new ElevenLabsEmulator(key ?? ElevenLabsEmulator.DefaultApiKey),
             ["imaginepro"] = key => new ImagineProEmulator(key ?? ImagineProEmulator.DefaultApiKey),
             ["stabilityai"] = key => new StabilityAIEmulator(key ?? StabilityAIEmulator.DefaultApiKey),
         };
