@@ -1,0 +1,54 @@
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>An input image's bytes and the content type sniffed from them (never the one the client claimed).</summary>
+public sealed record LoadedImage(byte[] Bytes, string ContentType);
+
+/// <summary>
+/// Loads a command's input images (<see cref="ImageInput"/>) for an adapter that must upload them to its provider: bytes
+/// the gateway already put in the blob store, or a client's URL fetched ONLY through <see cref="OutboundUrlGuard"/>
+/// (http(s), public addresses, size and time bounded). Every problem is a 400 naming <c>field</c>, never a 500.
+/// Register it in the adapter with <c>services.TryAddSingleton&lt;ImageInputs&gt;()</c>.
+/// </summary>
+public sealed class ImageInputs(IBlobStore blobs, OutboundUrlGuard urls)
+{
+    public async Task<LoadedImage> LoadAsync(ImageInput input, string field, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        byte[] bytes;
+        if (input.Blob is { } blob)
+        {
+            bytes = (await blobs.GetAsync(blob.Id, cancellationToken))?.Bytes
+                ?? throw ApiException.BadField(field, $"The uploaded image in '{field}' has expired or does not exist; send it again.");
+        }
+        else if (!string.IsNullOrWhiteSpace(input.Url))
+        {
+            try
+            {
+                (bytes, _) = await urls.FetchAsync(input.Url, cancellationToken);
+            }
+            catch (OutboundUrlException ex)
+            {
+                throw ApiException.BadField(field, $"Could not fetch the image URL in '{field}': {ex.Message}");
+            }
+        }
+        else
+        {
+            throw ApiException.BadField(field, $"The image in '{field}' needs a url or data.", ErrorCodes.MissingField);
+        }
+
+        var contentType = Sniff(bytes) ?? throw ApiException.BadField(field, $"The image in '{field}' is not a PNG, JPEG, WebP or GIF image.");
+        return new LoadedImage(bytes, contentType);
+    }
+
+    /// <summary>"image/png", "image/jpeg", "image/webp", "image/gif" by magic bytes; null for anything else.</summary>
+    public static string? Sniff(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
+        : bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
+        : bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
+        : bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8) ? "image/gif"
+        : null;
+}
