@@ -6,6 +6,11 @@
 #   CCAPI_PORT               gateway port (default 8080); the other services use the next ports
 #   CCAPI_BOOTSTRAP_API_KEY  the API key to accept (default: a new random key, printed)
 #   CCAPI_AMQP_PORT / CCAPI_REDIS_PORT   where RabbitMQ / Redis are or will be started (default 5672 / 6379)
+#
+# A provider adapter starts for each provider whose key is set; its base URL defaults to the provider's public API:
+#   OPENAI_API_KEY / OPENAI_BASE_URL (any OpenAI-compatible server: openai/<model> reaches its <model>)
+#   ELEVENLABS_API_KEY / ELEVENLABS_BASE_URL, STABILITY_API_KEY / STABILITY_BASE_URL, IMAGINEPRO_API_KEY / IMAGINEPRO_BASE_URL
+# Providers without a key show as "unavailable" in /v1/providers and their models answer 503 at once.
 set -euo pipefail
 CCAPI_ROOT=$(cd "$(dirname "$0")" && pwd)
 cd "$CCAPI_ROOT"
@@ -59,12 +64,28 @@ start_service CCApi.Catalog $((PORT + 1)) "${COMMON[@]}" "Catalog__DefinitionPat
 start_service CCApi.JobStatus $((PORT + 2)) "${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" \
   "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Webhooks__SigningSecret=$WEBHOOK_SECRET"
 start_service CCApi.Adapters.Local $((PORT + 10)) "${COMMON[@]}"
+ADAPTERS=("CCApi.Adapters.Local $((PORT + 10))")
+start_adapter() { # service port key-variable base-url-variable
+  local name=$1 port=$2 key=$3 base=$4
+  [ -n "${!key:-}" ] || return 0
+  local settings=("${COMMON[@]}" "$key=${!key}")
+  [ -n "${!base:-}" ] && settings+=("$base=${!base}")
+  start_service "$name" "$port" "${settings[@]}"
+  ADAPTERS+=("$name $port")
+}
+start_adapter CCApi.Adapters.OpenAI $((PORT + 11)) OPENAI_API_KEY OPENAI_BASE_URL
+start_adapter CCApi.Adapters.ElevenLabs $((PORT + 12)) ELEVENLABS_API_KEY ELEVENLABS_BASE_URL
+start_adapter CCApi.Adapters.StabilityAI $((PORT + 13)) STABILITY_API_KEY STABILITY_BASE_URL
+start_adapter CCApi.Adapters.ImaginePro $((PORT + 14)) IMAGINEPRO_API_KEY IMAGINEPRO_BASE_URL
 wait_ready CCApi.Catalog $((PORT + 1)) 60
 start_service CCApi.Gateway "$PORT" "${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))" \
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY" \
   "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY"
 wait_ready CCApi.JobStatus $((PORT + 2)) 60
-wait_ready CCApi.Adapters.Local $((PORT + 10)) 60
+for adapter in "${ADAPTERS[@]}"; do
+  # shellcheck disable=SC2086 # "name port"
+  wait_ready $adapter 60
+done
 wait_ready CCApi.Gateway "$PORT" 60
 
 cat <<INFO
@@ -73,6 +94,7 @@ CCAPI is running.
   Base URL:        $PUBLIC_URL/v1
   API key:         $API_KEY
   Webhook secret:  $WEBHOOK_SECRET
+  Adapters:        $(printf '%s ' "${ADAPTERS[@]%% *}" | sed 's/CCApi.Adapters.//g')
   Logs:            $CCAPI_DATA_DIR/logs/
 Try:
   curl -s $PUBLIC_URL/v1/models -H "Authorization: Bearer $API_KEY"

@@ -149,7 +149,7 @@ public abstract class Emulator : IAsyncDisposable
         FailureRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<FailureRequest>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted);
+            request = await JsonSerializer.DeserializeAsync<FailureRequest>(http.Request.Body, SnakeCase, http.RequestAborted);
         }
         catch (JsonException)
         {
@@ -164,6 +164,8 @@ public abstract class Emulator : IAsyncDisposable
         Fail(mode, request.Times ?? int.MaxValue, request.DelayMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, request.RetryAfter ?? 1);
         return Results.NoContent();
     }
+
+    private static readonly JsonSerializerOptions SnakeCase = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private sealed record FailureRequest(string? Mode, int? Times, int? DelayMs, int? RetryAfter);
 

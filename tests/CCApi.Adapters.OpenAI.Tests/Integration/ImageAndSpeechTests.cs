@@ -117,8 +117,9 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
         synthesized.Message.Usage.Cost.ShouldBe(11 * 0.000015m);
         var blob = (await Blobs.GetAsync(synthesized.Message.Audio.Id)).ShouldNotBeNull();
         blob.ContentType.ShouldBe("audio/wav");
-        System.Text.Encoding.ASCII.GetString(blob.Bytes).ShouldBe("EMULATED-wav-AUDIO:Hello there");
+        blob.Bytes.ShouldBe(AudioSamples.For("wav")); // the provider's bytes, stored untouched
         using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("input").GetString().ShouldBe("Hello there");
         body.RootElement.GetProperty("voice").GetString().ShouldBe("nova");
         body.RootElement.GetProperty("speed").GetDouble().ShouldBe(1.25);
         body.RootElement.GetProperty("model").GetString().ShouldBe("tts-1");

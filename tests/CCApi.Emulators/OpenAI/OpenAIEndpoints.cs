@@ -233,7 +233,7 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
-        var audio = Encoding.ASCII.GetBytes($"EMULATED-{format}-AUDIO:{input.GetValue<string>()}");
+        var audio = AudioSamples.For(format);
         http.Response.StatusCode = 200;
         http.Response.ContentType = contentType;
         await http.Response.Body.WriteAsync(audio);
