@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Security.Cryptography;
+using CCApi.Emulators;
+using CCApi.Emulators.OpenAI;
 using CCApi.Testing;
 
 namespace CCApi.EndToEnd.Tests;
 
 /// <summary>
-/// Starts the real platform — Catalog, JobStatus, the local adapter and the Gateway, each as its own `dotnet` process built
-/// by test.sh — against test.sh's RabbitMQ (virtual host ccapi-test-e2e) and Redis, on free ports, and stops them after
-/// the tests. Every process writes its spans to a JSON-lines file so tests can follow one trace across processes.
+/// Starts the real platform — Catalog, JobStatus, the local adapter, every real provider adapter and the Gateway, each as
+/// its own `dotnet` process built by test.sh — against test.sh's RabbitMQ (virtual host ccapi-test-e2e) and Redis, on
+/// free ports, and stops them after the tests. Each provider adapter is configured exactly as ./run.sh does it (its
+/// *_API_KEY / *_BASE_URL variables) and points at its provider's emulator, hosted in this test process. Every process writes its spans to a JSON-lines file so tests can follow one trace across processes.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
@@ -24,6 +27,11 @@ public sealed class PlatformFixture : IAsyncLifetime
     public string BaseUrl => $"{Origin}/v1";
 
     public IReadOnlyList<ServiceProcess> Processes => _processes;
+
+    public OpenAIEmulator OpenAI { get; private set; } = null!;
+
+    /// <summary>The real provider adapters under test, each with its emulator.</summary>
+    public IReadOnlyList<ProviderUnderTest> Providers { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
@@ -54,6 +62,26 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             ["LocalAdapter__AsyncStepDelay"] = "00:00:00.300",
         });
+
+        OpenAI = await OpenAIEmulator.StartAsync();
+        Providers =
+        [
+            new("openai", "CCApi.Adapters.OpenAI", "OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", OpenAI),
+        ];
+        foreach (var provider in Providers)
+        {
+            var environment = new Dictionary<string, string>(Common(provider.Service))
+            {
+                [provider.KeyVariable] = provider.Emulator.ApiKey,
+                [provider.BaseUrlVariable] = provider.Emulator.BaseUrl,
+            };
+            foreach (var (key, value) in AdapterTuning)
+            {
+                environment[$"{provider.Section}__{key}"] = value;
+            }
+
+            Start(provider.Service, TestInfrastructure.FreePort(), environment);
+        }
         await WaitReadyAsync(_processes[0]);
         Start("CCApi.Gateway", GatewayPort, new(Common("CCApi.Gateway"))
         {
@@ -68,17 +96,41 @@ public sealed class PlatformFixture : IAsyncLifetime
             await WaitReadyAsync(process);
         }
 
-        // Ready means the gateway has a catalog snapshot; wait until it also sees the local adapter's heartbeat.
-        using var client = CreateClient();
-        var ok = await TestInfrastructure.EventuallyAsync(async () =>
+        // Ready means the gateway has a catalog snapshot; wait until it also sees every adapter's heartbeat.
+        foreach (var provider in Providers.Select(p => p.Name).Prepend("local"))
         {
-            var body = await client.GetStringAsync("/v1/providers/local");
-            return body.Contains("\"available\"", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
-        if (!ok)
-        {
-            throw new InvalidOperationException("The local provider never became available.\n" + Logs());
+            if (!await ProviderStatusIsAsync(provider, "available", TimeSpan.FromSeconds(30)))
+            {
+                throw new InvalidOperationException($"The {provider} provider never became available.\n" + Logs());
+            }
         }
+    }
+
+    /// <summary>
+    /// Adapter settings that keep failure tests short: fast retries, a short upstream timeout, and a circuit breaker
+    /// that opens after a handful of failed calls and probes again after two seconds.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> AdapterTuning = new Dictionary<string, string>
+    {
+        ["RetryBaseDelay"] = "00:00:00.050",
+        ["MaxRetryAfter"] = "00:00:02",
+        ["RequestTimeout"] = "00:00:03",
+        ["StreamIdleTimeout"] = "00:00:03",
+        ["BreakerMinimumThroughput"] = "6",
+        ["BreakerSamplingDuration"] = "00:00:10",
+        ["BreakerBreakDuration"] = "00:00:02",
+        ["HeartbeatInterval"] = "00:00:01",
+    };
+
+    /// <summary>Polls GET /v1/providers/{name} until its status is <paramref name="status"/>.</summary>
+    public async Task<bool> ProviderStatusIsAsync(string provider, string status, TimeSpan within)
+    {
+        using var client = CreateClient();
+        return await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync($"/v1/providers/{provider}"));
+            return (string?)body?["status"] == status;
+        }, within, TimeSpan.FromMilliseconds(200));
     }
 
     public async Task DisposeAsync()
@@ -92,6 +144,11 @@ public sealed class PlatformFixture : IAsyncLifetime
         foreach (var process in _processes)
         {
             process.Dispose();
+        }
+
+        foreach (var provider in Providers)
+        {
+            await provider.Emulator.DisposeAsync();
         }
     }
 
@@ -167,6 +224,9 @@ public sealed class PlatformFixture : IAsyncLifetime
         throw new InvalidOperationException("CCApi.Platform.sln not found above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>A real provider adapter process and the emulator it calls.</summary>
+public sealed record ProviderUnderTest(string Name, string Service, string Section, string KeyVariable, string BaseUrlVariable, Emulator Emulator);
 
 [CollectionDefinition(Name)]
 public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>

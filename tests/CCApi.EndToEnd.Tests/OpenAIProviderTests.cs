@@ -1,0 +1,245 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CCApi.Emulators;
+using CCApi.Testing;
+using OpenAI;
+using OpenAI.Audio;
+using OpenAI.Chat;
+using OpenAI.Images;
+
+namespace CCApi.EndToEnd.Tests;
+
+/// <summary>
+/// The openai provider end to end: the official OpenAI SDK → gateway → RabbitMQ → the OpenAI adapter process → the
+/// OpenAI emulator (configured through OPENAI_API_KEY / OPENAI_BASE_URL), and back; plus failover, mid-stream failure and
+/// the circuit breaker as a client sees them.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
+{
+    private OpenAIClient Client => new(new ApiKeyCredential(platform.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseUrl) });
+
+    private Emulators.OpenAI.OpenAIEmulator Emulator => platform.OpenAI;
+
+    public void Dispose() => Emulator.Reset();
+
+    [Fact]
+    public async Task Chat_reaches_the_upstream_with_the_providers_model_id_and_the_platforms_key()
+    {
+        Emulator.Reset();
+
+        var result = (await Client.GetChatClient("openai/gpt-4o-mini").CompleteChatAsync([new UserChatMessage("Hello upstream")])).Value;
+
+        result.Content[0].Text.ShouldBe("Emulated reply to: Hello upstream");
+        result.Model.ShouldBe("openai/gpt-4o-mini");
+        result.Usage.TotalTokenCount.ShouldBeGreaterThan(0);
+        var request = Emulator.Requests.ShouldHaveSingleItem();
+        request.Path.ShouldBe("/v1/chat/completions");
+        request.Authorization.ShouldBe("Bearer " + Emulator.ApiKey);
+        JsonNode.Parse(request.Body)!["model"]!.GetValue<string>().ShouldBe("gpt-4o-mini");
+    }
+
+    [Fact]
+    public async Task A_model_outside_the_catalog_is_passed_through_to_the_OpenAI_compatible_server()
+    {
+        Emulator.Reset();
+
+        var result = (await Client.GetChatClient("openai/llama3.1:8b").CompleteChatAsync([new UserChatMessage("Which model are you?")])).Value;
+
+        result.Model.ShouldBe("openai/llama3.1:8b");
+        result.Content[0].Text.ShouldBe("Emulated reply to: Which model are you?");
+        JsonNode.Parse(Emulator.Requests.ShouldHaveSingleItem().Body)!["model"]!.GetValue<string>().ShouldBe("llama3.1:8b");
+    }
+
+    [Fact]
+    public async Task Streaming_relays_the_upstream_chunks_in_order_with_usage()
+    {
+        Emulator.Reset();
+        var text = new System.Text.StringBuilder();
+        ChatTokenUsage? usage = null;
+
+        await foreach (var update in Client.GetChatClient("openai/gpt-4o-mini").CompleteChatStreamingAsync(
+            [new UserChatMessage("Stream this please")]))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            usage ??= update.Usage;
+        }
+
+        text.ToString().ShouldBe("Emulated reply to: Stream this please");
+        usage.ShouldNotBeNull().OutputTokenCount.ShouldBeGreaterThan(0);
+        JsonNode.Parse(Emulator.Requests.ShouldHaveSingleItem().Body)!["stream"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Speech_returns_the_upstream_audio_bytes()
+    {
+        Emulator.Reset();
+
+        var audio = (await Client.GetAudioClient("openai/tts-1").GenerateSpeechAsync("Hello", GeneratedSpeechVoice.Nova,
+            new SpeechGenerationOptions { ResponseFormat = GeneratedSpeechFormat.Mp3 })).Value.ToArray();
+
+        audio.ShouldBe(AudioSamples.For("mp3"));
+        JsonNode.Parse(Emulator.Requests.ShouldHaveSingleItem().Body)!["voice"]!.GetValue<string>().ShouldBe("nova");
+    }
+
+    [Fact]
+    public async Task Images_come_back_as_the_upstreams_PNG()
+    {
+        Emulator.Reset();
+
+        var image = (await Client.GetImageClient("openai/dall-e-3").GenerateImageAsync("a lighthouse at dusk",
+            new ImageGenerationOptions { ResponseFormat = GeneratedImageFormat.Bytes, Size = GeneratedImageSize.W1024xH1024 })).Value;
+
+        image.ImageBytes.ToArray()[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        Emulator.Count("/v1/images/generations").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_upstream_400_reaches_the_client_as_400_with_the_providers_message()
+    {
+        Emulator.Reset();
+        using var http = platform.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            model = "openai/no-such-model",
+            messages = new[] { new { role = "user", content = "hi" } },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await response.Content.ReadFromJsonAsync<JsonNode>())!["error"]!;
+        ((string)error["message"]!).ShouldContain("does not exist or you do not have access to it");
+        ((string)error["details"]!["provider"]!).ShouldBe("openai");
+    }
+
+    [Fact]
+    public async Task An_upstream_429_is_retried_and_then_answered_429_with_Retry_After()
+    {
+        Emulator.Reset();
+        Emulator.Fail(FailureMode.RateLimited, retryAfterSeconds: 30); // longer than the adapter waits (MaxRetryAfter 2 s)
+        using var http = platform.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            model = "openai/gpt-4o-mini",
+            messages = new[] { new { role = "user", content = "hi" } },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter?.Delta.ShouldBe(TimeSpan.FromSeconds(30));
+        ((string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["error"]!["code"]!).ShouldBe("rate_limit_exceeded");
+    }
+
+    [Fact]
+    public async Task Failover_serves_the_next_candidate_when_the_first_providers_upstream_fails()
+    {
+        Emulator.Reset();
+        Emulator.Fail(FailureMode.ServerError, times: 3); // the first attempt and both retries
+        using var http = platform.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            models = new[] { "openai/gpt-4o-mini", "local/echo-1" },
+            messages = new[] { new { role = "user", content = "Who serves this?" } },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        ((string)body["model"]!).ShouldBe("local/echo-1");
+        ((string)body["provider"]!).ShouldBe("local");
+        Emulator.Count("/v1/chat/completions").ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Streaming_failover_happens_before_the_first_byte()
+    {
+        Emulator.Reset();
+        Emulator.Fail(FailureMode.ServerError, times: 3);
+
+        var events = await StreamAsync(new
+        {
+            models = new[] { "openai/gpt-4o-mini", "local/echo-1" },
+            stream = true,
+            messages = new[] { new { role = "user", content = "Stream from whoever is up" } },
+        });
+
+        events[^1].ShouldBe("[DONE]");
+        events.Where(e => e != "[DONE]").Select(e => (string)JsonNode.Parse(e)!["model"]!).Distinct().ShouldBe(["local/echo-1"]);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_after_content_started_ends_with_an_explicit_error_event()
+    {
+        Emulator.Reset();
+        Emulator.Fail(FailureMode.DropMidStream, times: 1);
+
+        var events = await StreamAsync(new
+        {
+            models = new[] { "openai/gpt-4o-mini", "local/echo-1" }, // too late to fail over once content was sent
+            stream = true,
+            messages = new[] { new { role = "user", content = "hi" } },
+        });
+
+        events.ShouldNotContain("[DONE]");
+        var chunks = events.Select(e => JsonNode.Parse(e)!).ToList();
+        chunks.ShouldContain(c => (string?)c["choices"]![0]!["delta"]!["content"] == "Partial ");
+        var error = chunks[^1]["error"].ShouldNotBeNull();
+        ((string)error["code"]!).ShouldBe("provider_error");
+        chunks.Where(c => c["model"] is not null).ShouldAllBe(c => (string)c["model"]! == "openai/gpt-4o-mini");
+    }
+
+    [Fact]
+    public async Task The_circuit_opens_after_repeated_failures_shows_degraded_fails_fast_and_recovers()
+    {
+        Emulator.Reset();
+        Emulator.Fail(FailureMode.ServerError);
+        using var http = platform.CreateClient();
+        var chat = new { model = "openai/gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } };
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var failed = await http.PostAsJsonAsync("/v1/chat/completions", chat);
+            failed.StatusCode.ShouldBeOneOf(HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable);
+        }
+
+        (await platform.ProviderStatusIsAsync("openai", "degraded", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        var calls = Emulator.Requests.Count;
+        using (var fast = await http.PostAsJsonAsync("/v1/chat/completions", chat))
+        {
+            fast.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            ((string)(await fast.Content.ReadFromJsonAsync<JsonNode>())!["error"]!["code"]!).ShouldBe("provider_unavailable");
+        }
+
+        Emulator.Requests.Count.ShouldBe(calls); // failed fast: the upstream was not called
+
+        Emulator.Reset(); // the provider recovers; after the break one probe call closes the circuit
+        var recovered = await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            using var probe = await http.PostAsJsonAsync("/v1/chat/completions", chat);
+            return probe.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
+        recovered.ShouldBeTrue();
+        (await platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+    }
+
+    /// <summary>POSTs a streaming chat and returns every SSE data payload in order.</summary>
+    private async Task<List<string>> StreamAsync(object body)
+    {
+        using var http = platform.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(body) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await Peek(response));
+        var text = await response.Content.ReadAsStringAsync();
+        return [.. text.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l["data: ".Length..])];
+    }
+
+    private static async Task<string> Peek(HttpResponseMessage response) =>
+        response.IsSuccessStatusCode ? "" : await response.Content.ReadAsStringAsync();
+}
