@@ -5,7 +5,7 @@ using System.Text;
 namespace CCApi.Emulators.StabilityAI;
 
 /// <summary>Real PNG files for the emulator's answers: a solid RGB image of the asked size, and reading a PNG's size back.</summary>
-internal static class PngImage
+public static class PngImage
 {
     private static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
     private static readonly uint[] CrcTable = BuildCrcTable();
