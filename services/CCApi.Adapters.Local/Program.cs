@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local;
 using CCApi.Adapters.Local.Consumers;
 using CCApi.Messaging;
@@ -13,6 +14,7 @@ builder.AddMessaging(x =>
     x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat: echo-1
     x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image: pixel-1, pixel-async-1
     x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech: espeak-1
+    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();         // per instance: stop jobs whose client left
 });
 builder.AddLocalAdapterServices();  // options, engines, heartbeat, espeak-ng readiness
 

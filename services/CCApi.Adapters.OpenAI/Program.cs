@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI;
 using CCApi.Adapters.OpenAI.Consumers;
 using CCApi.Messaging;
@@ -13,6 +14,7 @@ builder.AddMessaging(x =>
     x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat
     x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image
     x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech
+    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();         // per instance: stop jobs whose client left
 });
 builder.AddOpenAIAdapterServices(); // options, upstream client + resilience, heartbeat
 

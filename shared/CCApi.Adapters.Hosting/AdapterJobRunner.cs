@@ -9,11 +9,12 @@ namespace CCApi.Adapters.Hosting;
 /// <summary>
 /// The life of one job in any adapter, so each consumer only says how its provider does the work:
 /// a redelivered command answers with the stored result (the provider is not called — or paid — twice); a command past
-/// its deadline fails at once; the work runs under a token that fires at the deadline; the result is stored, answered
+/// its deadline fails at once; the work runs under a token that fires at the deadline or when the client goes away
+/// (<see cref="JobCancellations"/>); the result is stored, answered
 /// (when requested) and published; a known failure (<see cref="UpstreamException"/>, <see cref="ApiException"/>, the
 /// deadline) ends the job as <see cref="JobFailed"/> with the CCAPI error. Anything else is a bug and faults the message.
 /// </summary>
-public sealed partial class AdapterJobRunner(JobResultCache results, ILogger<AdapterJobRunner> logger)
+public sealed partial class AdapterJobRunner(JobResultCache results, JobCancellations cancellations, ILogger<AdapterJobRunner> logger)
 {
     /// <param name="step">The result-cache key of this kind of work (e.g. "openai-speech").</param>
     /// <param name="activity">The consumer's span (see <see cref="AdapterTelemetry.Start"/>); gets the outcome.</param>
@@ -37,7 +38,9 @@ public sealed partial class AdapterJobRunner(JobResultCache results, ILogger<Ada
         }
 
         ErrorInfo error;
+        using var canceled = cancellations.Register(command.JobId);
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, canceled.Token);
         try
         {
             if (AdapterOutcomes.IsPastDeadline(command.Deadline))
@@ -45,13 +48,14 @@ public sealed partial class AdapterJobRunner(JobResultCache results, ILogger<Ada
                 throw new UpstreamException(UpstreamErrors.DeadlinePassed(command.Route.Provider));
             }
 
-            var result = await work(deadline.Token);
+            token.Token.ThrowIfCancellationRequested();
+            var result = await work(token.Token);
             await results.SetAsync(command.JobId, step, result);
             await AdapterOutcomes.FinishAsync(context, result);
             AdapterTelemetry.Succeeded(activity, command.Route, result.Usage, Stopwatch.GetElapsedTime(started));
             return;
         }
-        catch (Exception ex) when (FailureOf(ex, command.Route.Provider, deadline.Token, context.CancellationToken) is { } known)
+        catch (Exception ex) when (FailureOf(ex, command.Route.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } known)
         {
             error = known;
         }
@@ -64,11 +68,13 @@ public sealed partial class AdapterJobRunner(JobResultCache results, ILogger<Ada
     /// The CCAPI error a known job failure stands for; null for anything else (a bug, or the consumer itself stopping —
     /// those must fault or be redelivered, not end the job).
     /// </summary>
-    public static ErrorInfo? FailureOf(Exception exception, string provider, CancellationToken deadline, CancellationToken consumer) => exception switch
+    public static ErrorInfo? FailureOf(Exception exception, string provider, CancellationToken deadline, CancellationToken consumer, CancellationToken canceled = default) => exception switch
     {
         UpstreamException upstream => upstream.Error,
         ApiException api => api.ToErrorInfo(),
-        OperationCanceledException when deadline.IsCancellationRequested && !consumer.IsCancellationRequested => UpstreamErrors.DeadlinePassed(provider),
+        OperationCanceledException when consumer.IsCancellationRequested => null,
+        OperationCanceledException when canceled.IsCancellationRequested => JobCancellations.Error(),
+        OperationCanceledException when deadline.IsCancellationRequested => UpstreamErrors.DeadlinePassed(provider),
         _ => null,
     };
 

@@ -45,6 +45,7 @@ public static class ProviderAdapterRegistration
         builder.Services.AddSingleton<UpstreamPipeline>();
         builder.Services.AddSingleton<JobResultCache>();
         builder.Services.AddSingleton<AdapterJobRunner>();
+        builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddHostedService<ProviderHeartbeatService>();
         return builder;
     }

@@ -20,6 +20,7 @@ public sealed partial class ChatCompletionConsumer(
     ChatStreams streams,
     JobResultCache results,
     AdapterJobRunner runner,
+    JobCancellations cancellations,
     IConnectionMultiplexer redis,
     ProviderAdapterOptions options,
     ILogger<ChatCompletionConsumer> logger) : IConsumer<ChatCompletion>
@@ -60,7 +61,9 @@ public sealed partial class ChatCompletionConsumer(
         string? finishReason = null;
         int prompt = 0, completion = 0;
         var roleSent = false;
+        using var canceled = cancellations.Register(jobId);
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, canceled.Token);
         try
         {
             if (AdapterOutcomes.IsPastDeadline(command.Deadline))
@@ -68,7 +71,7 @@ public sealed partial class ChatCompletionConsumer(
                 throw new UpstreamException(UpstreamErrors.DeadlinePassed(options.Provider));
             }
 
-            await foreach (var chunk in client.StreamChatAsync(command, deadline.Token))
+            await foreach (var chunk in client.StreamChatAsync(command, token.Token))
             {
                 if (!roleSent)
                 {
@@ -131,7 +134,7 @@ public sealed partial class ChatCompletionConsumer(
             await context.Publish(completed, context.CancellationToken);
             AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
         }
-        catch (Exception ex) when (AdapterJobRunner.FailureOf(ex, options.Provider, deadline.Token, context.CancellationToken) is { } error)
+        catch (Exception ex) when (AdapterJobRunner.FailureOf(ex, options.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } error)
         {
             await FailStreamAsync(context, activity, error);
         }

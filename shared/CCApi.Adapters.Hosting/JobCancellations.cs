@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+using MassTransit;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>
+/// Jobs whose client went away (<see cref="JobCanceled"/>, published by the gateway) stop in every adapter replica:
+/// the work in flight is canceled — a provider call or stream that nobody will read is not paid for — and a command
+/// still queued for a job canceled a moment ago is not started at all.
+/// </summary>
+public sealed class JobCancellations(TimeProvider time)
+{
+    /// <summary>How long a cancellation is remembered for commands that have not started yet.</summary>
+    public static readonly TimeSpan Memory = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _canceled = new();
+
+    /// <summary>The error a canceled job ends with (nobody reads it: the job is already "canceled" in JobStatus).</summary>
+    public static ErrorInfo Error() => new()
+    {
+        Status = 499,
+        Type = ErrorTypes.InvalidRequest,
+        Code = ErrorCodes.Canceled,
+        Message = "The request was canceled: the client went away before the provider answered.",
+    };
+
+    /// <summary>A token that fires when the job is canceled (at once if it already was); dispose it when the job ends.</summary>
+    public Registration Register(Guid jobId)
+    {
+        var cts = new CancellationTokenSource();
+        _running[jobId] = cts;
+        if (_canceled.ContainsKey(jobId))
+        {
+            cts.Cancel();
+        }
+
+        return new Registration(this, jobId, cts);
+    }
+
+    /// <summary>True when the job was canceled within the last <see cref="Memory"/>.</summary>
+    public bool WasCanceled(Guid jobId) => _canceled.ContainsKey(jobId);
+
+    public void Cancel(Guid jobId)
+    {
+        var now = time.GetUtcNow();
+        _canceled[jobId] = now;
+        if (_running.TryGetValue(jobId, out var cts))
+        {
+            try
+            {
+                cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the job just ended
+            }
+        }
+
+        foreach (var (id, at) in _canceled)
+        {
+            if (now - at > Memory)
+            {
+                _canceled.TryRemove(id, out _);
+            }
+        }
+    }
+
+    public sealed class Registration(JobCancellations owner, Guid jobId, CancellationTokenSource cts) : IDisposable
+    {
+        public CancellationToken Token => cts.Token;
+
+        public bool IsCanceled => cts.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            owner._running.TryRemove(new KeyValuePair<Guid, CancellationTokenSource>(jobId, cts));
+            cts.Dispose();
+        }
+    }
+}
+
+/// <summary>Feeds <see cref="JobCanceled"/> into <see cref="JobCancellations"/>.</summary>
+public sealed class JobCanceledConsumer(JobCancellations cancellations) : IConsumer<JobCanceled>
+{
+    public Task Consume(ConsumeContext<JobCanceled> context)
+    {
+        cancellations.Cancel(context.Message.JobId);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Every replica must hear every cancellation (the job may run on any of them), so the consumer gets a temporary,
+/// per-instance queue, auto-deleted when the process stops.
+/// </summary>
+public sealed class JobCanceledConsumerDefinition : ConsumerDefinition<JobCanceledConsumer>
+{
+    public JobCanceledConsumerDefinition()
+    {
+        Endpoint(e =>
+        {
+            e.Temporary = true;
+            e.InstanceId = "adapter-" + Guid.NewGuid().ToString("N")[..12];
+        });
+    }
+}
