@@ -18,10 +18,8 @@ public static class LocalAdapterServices
 
         builder.Services.AddSingleton<SpeechSynthesizer>();
         builder.Services.AddSingleton<ImageJob>();
-        builder.Services.AddSingleton<JobResultCache>();
-        builder.Services.AddSingleton<AdapterJobRunner>();
-        builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddHostedService<HeartbeatService>();
+        builder.AddAdapterJobs();
         builder.Services.AddHealthChecks().AddCheck<ToolsHealthCheck>("espeak-ng", tags: [HealthTags.Ready]);
         return builder;
     }

@@ -40,13 +40,22 @@ public static class ProviderAdapterRegistration
             .ValidateOnStart();
 
         builder.Services.AddSingleton<ProviderAdapterOptions>(sp => sp.GetRequiredService<IOptions<TOptions>>().Value);
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProviderHealth>();
         builder.Services.AddSingleton<UpstreamPipeline>();
-        builder.Services.AddSingleton<JobResultCache>();
-        builder.Services.AddSingleton<AdapterJobRunner>();
-        builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddHostedService<ProviderHeartbeatService>();
+        return builder.AddAdapterJobs();
+    }
+
+    /// <summary>
+    /// What every adapter's consumers run on, whatever their provider: the job runner, the result cache that answers
+    /// redeliveries, and the cancellations of jobs whose client left (also register <see cref="JobCanceledConsumer"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddAdapterJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<JobResultCache>();
+        builder.Services.TryAddSingleton<JobCancellations>();
+        builder.Services.TryAddSingleton<AdapterJobRunner>();
         return builder;
     }
 }
