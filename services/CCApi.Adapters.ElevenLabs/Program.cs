@@ -1,5 +1,6 @@
 using CCApi.Adapters.ElevenLabs;
 using CCApi.Adapters.ElevenLabs.Consumers;
+using CCApi.Adapters.Hosting;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
@@ -10,7 +11,8 @@ builder.AddServiceDefaults();           // OTel, health, JSON, error handling
 builder.AddRedisStorage();              // IBlobStore (the audio), Redis readiness
 builder.AddMessaging(x =>
 {
-    x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();   // {provider}-speech, the only capability ElevenLabs has here
+    x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech, the only capability ElevenLabs has here
+    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();         // per instance: stop jobs whose client left
 });
 builder.AddElevenLabsAdapterServices(); // options, upstream client + resilience, voice directory, heartbeat
 
