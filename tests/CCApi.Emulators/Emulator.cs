@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CCApi.Emulators;
@@ -120,6 +121,9 @@ public abstract class Emulator : IAsyncDisposable
         emulator._app = app;
         return emulator;
     }
+
+    /// <summary>Completes when the process is asked to stop (Ctrl-C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => _app?.WaitForShutdownAsync() ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {

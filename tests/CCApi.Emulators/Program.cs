@@ -28,22 +28,7 @@ internal static class EmulatorProgram
         var port = args.Length > 1 && int.TryParse(args[1], out var p) ? p : 0;
         await using var emulator = await Emulator.StartAsync(create(args.Length > 2 ? args[2] : null), port);
         Console.WriteLine($"{args[0]} emulator at {emulator.BaseUrl} (key {emulator.ApiKey}); Ctrl-C stops it");
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
-        }
-
+        await emulator.WaitForShutdownAsync(); // Ctrl-C or SIGTERM (the host's console lifetime)
         return 0;
     }
 }
