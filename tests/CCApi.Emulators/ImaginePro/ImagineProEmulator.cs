@@ -54,6 +54,15 @@ public sealed class ImagineProEmulator(string apiKey = ImagineProEmulator.Defaul
     /// <summary>While true, jobs do not advance: every fetch reports the job's current step again.</summary>
     public bool Paused { get; set; }
 
+    /// <summary>While true, queued failure modes hit only the polls (message fetches), never the submission.</summary>
+    public bool FailPollsOnly { get; set; }
+
+    /// <summary>While true, submissions are answered with a message id the fetch endpoint then does not know (404).</summary>
+    public bool ForgetJobsOnSubmit { get; set; }
+
+    /// <summary>Report progress as a string ("60"), as the API reference's schema types it, instead of a number.</summary>
+    public bool ProgressAsString { get; set; }
+
     internal ConcurrentDictionary<string, EmulatedJob> Jobs { get; } = new();
 
     /// <summary>The message ids handed out, in no particular order.</summary>
@@ -72,6 +81,9 @@ public sealed class ImagineProEmulator(string apiKey = ImagineProEmulator.Defaul
         base.Reset();
         Jobs.Clear();
         Paused = false;
+        FailPollsOnly = false;
+        ProgressAsString = false;
+        ForgetJobsOnSubmit = false;
         _progression = DefaultProgression;
     }
 

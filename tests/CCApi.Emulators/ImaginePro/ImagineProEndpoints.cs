@@ -16,7 +16,7 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
 
     public async Task SubmitAsync(HttpContext http)
     {
-        var (ok, failure, text) = await BeginAsync(http);
+        var (ok, failure, text) = await BeginAsync(http, takeFailure: !emulator.FailPollsOnly);
         if (!ok)
         {
             return;
@@ -62,7 +62,11 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
                 ? [new ImagineProStep("QUEUED", 0), new ImagineProStep("PROCESSING", 30), new ImagineProStep("FAIL", 30, ImagineProEmulator.GenerationError)]
                 : emulator.Progression;
         var job = new ImagineProEmulator.EmulatedJob(id, prompt, body["ref"]?.GetValueKind() == JsonValueKind.String ? body["ref"]!.GetValue<string>() : null, steps);
-        emulator.Jobs[id] = job;
+        if (!emulator.ForgetJobsOnSubmit)
+        {
+            emulator.Jobs[id] = job;
+        }
+
         await JsonAsync(http, 200, new JsonObject
         {
             ["success"] = true,
@@ -73,7 +77,7 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
 
     public async Task FetchAsync(HttpContext http, string messageId)
     {
-        var (ok, failure, _) = await BeginAsync(http);
+        var (ok, failure, _) = await BeginAsync(http, takeFailure: true);
         if (!ok)
         {
             return;
@@ -95,7 +99,7 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
         {
             ["messageId"] = job.Id,
             ["prompt"] = job.Prompt,
-            ["progress"] = step.Progress,
+            ["progress"] = emulator.ProgressAsString ? JsonValue.Create(step.Progress.ToString(CultureInfo.InvariantCulture)) : JsonValue.Create(step.Progress),
             ["status"] = step.Status,
             ["createdAt"] = job.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
             ["updatedAt"] = job.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
@@ -190,12 +194,12 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
     }
 
     /// <summary>Records the request, takes its failure and checks the bearer key; false = already answered.</summary>
-    private async Task<(bool Ok, EmulatorFailure? Failure, string Body)> BeginAsync(HttpContext http)
+    private async Task<(bool Ok, EmulatorFailure? Failure, string Body)> BeginAsync(HttpContext http, bool takeFailure)
     {
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
         var authorization = http.Request.Headers.Authorization.ToString();
-        var failure = emulator.TakeFailure();
+        var failure = takeFailure ? emulator.TakeFailure() : null;
         emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, authorization, text, failure?.Mode));
 
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || authorization["Bearer ".Length..] != emulator.ApiKey)
