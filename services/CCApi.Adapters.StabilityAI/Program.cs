@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using CCApi.Adapters.StabilityAI;
 using CCApi.Adapters.StabilityAI.Consumers;
 using CCApi.Messaging;
@@ -11,6 +12,7 @@ builder.AddRedisStorage();               // IBlobStore (generated images, upload
 builder.AddMessaging(x =>
 {
     x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();   // {provider}-image (only)
+    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();       // per instance: stop jobs whose client left
 });
 builder.AddStabilityAIAdapterServices(); // options, upstream client + resilience, heartbeat
 

@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Reflection;
 using System.Security.Cryptography;
 using CCApi.Emulators;
+using CCApi.Emulators.ElevenLabs;
 using CCApi.Emulators.OpenAI;
+using CCApi.Emulators.StabilityAI;
 using CCApi.Testing;
 
 namespace CCApi.EndToEnd.Tests;
@@ -29,6 +31,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     public IReadOnlyList<ServiceProcess> Processes => _processes;
 
     public OpenAIEmulator OpenAI { get; private set; } = null!;
+
+    public ElevenLabsEmulator ElevenLabs { get; private set; } = null!;
+
+    public StabilityAIEmulator StabilityAI { get; private set; } = null!;
 
     /// <summary>The real provider adapters under test, each with its emulator.</summary>
     public IReadOnlyList<ProviderUnderTest> Providers { get; private set; } = [];
@@ -64,9 +70,13 @@ public sealed class PlatformFixture : IAsyncLifetime
         });
 
         OpenAI = await OpenAIEmulator.StartAsync();
+        ElevenLabs = await ElevenLabsEmulator.StartAsync();
+        StabilityAI = await StabilityAIEmulator.StartAsync();
         Providers =
         [
             new("openai", "CCApi.Adapters.OpenAI", "OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", OpenAI),
+            new("elevenlabs", "CCApi.Adapters.ElevenLabs", "ElevenLabs", "ELEVENLABS_API_KEY", "ELEVENLABS_BASE_URL", ElevenLabs),
+            new("stabilityai", "CCApi.Adapters.StabilityAI", "StabilityAI", "STABILITY_API_KEY", "STABILITY_BASE_URL", StabilityAI),
         ];
         foreach (var provider in Providers)
         {
