@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using CCApi.Adapters.ImaginePro;
 using CCApi.Adapters.ImaginePro.Consumers;
 using CCApi.Messaging;
@@ -11,6 +12,7 @@ builder.AddRedisStorage();              // IBlobStore, Redis readiness (and the 
 builder.AddMessaging(x =>
 {
     x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image
+    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();         // per instance: stop jobs whose client left
 });
 builder.AddImagineProAdapterServices(); // options, upstream client + resilience, polling job, heartbeat
 
