@@ -40,6 +40,8 @@ public sealed class AsyncJobTests(ImagineProAdapterHost host) : IClassFixture<Im
         generated.Operation.ShouldBe("text-to-image");
         host.Emulator.Submits.ShouldBe(1);
         host.Emulator.Fetches(messageId).ShouldBe(5); // QUEUED, 30, 60, 90, DONE
+        host.Emulator.Downloads.ShouldBe(1);
+        host.Emulator.Requests.Last().Authorization.ShouldBeEmpty(); // the platform's key never goes to the CDN URL
     }
 
     [Fact]
@@ -179,7 +181,7 @@ public sealed class AsyncJobTests(ImagineProAdapterHost host) : IClassFixture<Im
         second.Is(out Response<ImageGenerated>? again).ShouldBeTrue();
         first.Is(out Response<ImageGenerated>? original).ShouldBeTrue();
         again!.Message.Images.Select(i => i.Blob.Id).ShouldBe(original!.Message.Images.Select(i => i.Blob.Id));
-        host.Emulator.Requests.Count.ShouldBe(requests);
+        host.Emulator.Requests.Count.ShouldBe(requests); // no submit, poll or download the second time
         host.Emulator.Submits.ShouldBe(1);
     }
 }

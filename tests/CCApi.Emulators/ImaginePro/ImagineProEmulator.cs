@@ -20,6 +20,7 @@ public sealed class ImagineProEmulator(string apiKey = ImagineProEmulator.Defaul
     public const string DefaultApiKey = "imaginepro-emulator-0123456789";
     public const string SubmitPath = "/api/v1/universal/imagine";
     public const string FetchPathPrefix = "/api/v1/message/fetch/";
+    public const string StoragePathPrefix = "/storage/";
 
     /// <summary>A prompt containing this ends in status FAIL with a generation error.</summary>
     public const string FailPrompt = "fail-generation";
@@ -74,6 +75,9 @@ public sealed class ImagineProEmulator(string apiKey = ImagineProEmulator.Defaul
 
     public int AllFetches => Requests.Count(r => r.Path.StartsWith(FetchPathPrefix, StringComparison.Ordinal));
 
+    /// <summary>Result images downloaded from the emulator's "CDN" (/storage/{messageId}.png).</summary>
+    public int Downloads => Requests.Count(r => r.Path.StartsWith(StoragePathPrefix, StringComparison.Ordinal));
+
     public static Task<ImagineProEmulator> StartAsync(string apiKey = DefaultApiKey, int port = 0) => StartAsync(new ImagineProEmulator(apiKey), port);
 
     public override void Reset()
@@ -92,7 +96,7 @@ public sealed class ImagineProEmulator(string apiKey = ImagineProEmulator.Defaul
         var endpoints = new ImagineProEndpoints(this);
         app.MapPost(SubmitPath, endpoints.SubmitAsync);
         app.MapGet(FetchPathPrefix + "{messageId}", endpoints.FetchAsync);
-        app.MapGet("/storage/{name}", endpoints.Image);
+        app.MapGet(StoragePathPrefix + "{name}", endpoints.Image);
     }
 
     /// <summary>A submitted job: what was asked, and where along its steps it is.</summary>

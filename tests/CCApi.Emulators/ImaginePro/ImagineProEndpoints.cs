@@ -121,9 +121,10 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
         await JsonAsync(http, 200, message);
     }
 
-    /// <summary>The "CDN": a finished job's image, a real PNG whose colour depends on the message id.</summary>
-    public IResult Image(string name)
+    /// <summary>The "CDN": a finished job's image, a real PNG whose colour depends on the message id (no key needed).</summary>
+    public IResult Image(HttpContext http, string name)
     {
+        emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, http.Request.Headers.Authorization.ToString(), "", null));
         var id = name.EndsWith(".png", StringComparison.Ordinal) ? name[..^4] : name;
         return emulator.Jobs.ContainsKey(id) ? Results.Bytes(ImagineProPng.Solid(id), "image/png") : Results.NotFound();
     }
