@@ -3,9 +3,7 @@ using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.ImaginePro.Jobs;
 using CCApi.Adapters.ImaginePro.Upstream;
-using CCApi.Messaging;
 using CCApi.Storage;
-using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.ImaginePro;
@@ -22,13 +20,6 @@ public static class ImagineProAdapterServices
         builder.Services.AddOptions<ImagineProAdapterOptions>()
             .Validate(o => o.PollMaxInterval >= o.PollInitialInterval, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must not be shorter than PollInitialInterval.")
             .Validate(o => o.PollMaxInterval < o.MaxPollDuration, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must be shorter than MaxPollDuration.");
-
-        // A job holds its command for as long as it polls (minutes). When the process stops, give running jobs half of the
-        // bus stop window, then cancel them: the consumer hands MassTransit its own cancellation, so the command goes back
-        // to the queue and the next replica resumes the stored provider job — instead of the host disposing services under
-        // a still-polling consumer, which faults the job.
-        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<MessagingOptions>>((o, messaging) =>
-            o.ConsumerStopTimeout ??= messaging.Value.StopTimeout / 2);
 
         // Optional here (only uploaded input images need it), so no [Required] check: set both or neither.
         builder.Services.AddOptions<BlobUrlOptions>()

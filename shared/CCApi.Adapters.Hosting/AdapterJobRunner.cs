@@ -59,6 +59,13 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
         {
             error = known;
         }
+        catch (OperationCanceledException ex) when (context.CancellationToken.IsCancellationRequested && ex.CancellationToken != context.CancellationToken)
+        {
+            // The process is stopping (rolling update, scale-in) mid-job. MassTransit returns the message to the queue only
+            // when the cancellation carries ITS token; any other reads as a consumer failure and would fault the job. The
+            // redelivered command then resumes (result cache, stored provider task ids) rather than paying twice.
+            throw new OperationCanceledException("The adapter stopped while the job was running; the command goes back to the queue.", ex, context.CancellationToken);
+        }
 
         AdapterTelemetry.Failed(activity, error);
         await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error));

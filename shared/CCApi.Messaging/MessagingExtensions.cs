@@ -64,6 +64,10 @@ public static class MessagingExtensions
             o.WaitUntilStarted = true; // the first request must not race the bus
             o.StartTimeout = TimeSpan.FromSeconds(60);
             o.StopTimeout = m.Value.StopTimeout;
+
+            // Consumers still running halfway through the stop window are canceled (with MassTransit's token, so their
+            // messages go back to the queue for another replica) instead of being torn down with the host, which faults them.
+            o.ConsumerStopTimeout = m.Value.StopTimeout / 2;
         });
 
         return builder;

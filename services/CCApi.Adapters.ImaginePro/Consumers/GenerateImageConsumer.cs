@@ -22,16 +22,8 @@ public sealed class GenerateImageConsumer(ImagineProJob job, AdapterJobRunner ru
         activity?.SetTag("ccapi.operation", command.Operation);
         activity?.SetTag("ccapi.async", command.Async);
 
-        try
-        {
-            await runner.RunAsync(context, JobKind.Image, ResultStep, activity, cancellationToken => job.RunAsync(context, cancellationToken));
-        }
-        catch (OperationCanceledException ex) when (context.CancellationToken.IsCancellationRequested && ex.CancellationToken != context.CancellationToken)
-        {
-            // The process is stopping (rolling update, scale-in) while the job polls. MassTransit returns a message to the
-            // queue only when the cancellation is ITS token's; any other token reads as a consumer failure and faults the
-            // job. Redelivered, the command resumes the stored provider job (ImagineProTaskStore): nothing is paid twice.
-            throw new OperationCanceledException("The adapter stopped while the job was running; the command goes back to the queue.", ex, context.CancellationToken);
-        }
+        // A process stop mid-poll hands the command back to the queue (AdapterJobRunner); redelivered, it resumes the
+        // stored provider job (ImagineProTaskStore): nothing is submitted or paid twice.
+        await runner.RunAsync(context, JobKind.Image, ResultStep, activity, cancellationToken => job.RunAsync(context, cancellationToken));
     }
 }
