@@ -65,18 +65,28 @@ start_service CCApi.JobStatus $((PORT + 2)) "${COMMON[@]}" "BlobUrls__SigningKey
   "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Webhooks__SigningSecret=$WEBHOOK_SECRET"
 start_service CCApi.Adapters.Local $((PORT + 10)) "${COMMON[@]}"
 ADAPTERS=("CCApi.Adapters.Local $((PORT + 10))")
-start_adapter() { # service port key-variable base-url-variable
-  local name=$1 port=$2 key=$3 base=$4
+is_private_url() { # a base URL on this machine or a private network (a local server or an emulator)
+  local host=${1#*://}; host=${host%%[/:]*}
+  [[ $host == localhost || $host == 127.* || $host == 10.* || $host == 192.168.* || $host =~ ^172\.(1[6-9]|2[0-9]|3[01])\. || $host == "[::1]" ]]
+}
+start_adapter() { # service port key-variable base-url-variable [VAR=value ...]
+  local name=$1 port=$2 key=$3 base=$4; shift 4
   [ -n "${!key:-}" ] || return 0
-  local settings=("${COMMON[@]}" "$key=${!key}")
-  [ -n "${!base:-}" ] && settings+=("$base=${!base}")
+  local settings=("${COMMON[@]}" "$key=${!key}" "$@")
+  if [ -n "${!base:-}" ]; then
+    settings+=("$base=${!base}")
+    # Result URLs a local upstream hands back (images) point at it too; allow fetching them — never in production.
+    if is_private_url "${!base}"; then settings+=("OutboundUrls__AllowPrivateNetworks=true"); fi
+  fi
   start_service "$name" "$port" "${settings[@]}"
   ADAPTERS+=("$name $port")
 }
 start_adapter CCApi.Adapters.OpenAI $((PORT + 11)) OPENAI_API_KEY OPENAI_BASE_URL
 start_adapter CCApi.Adapters.ElevenLabs $((PORT + 12)) ELEVENLABS_API_KEY ELEVENLABS_BASE_URL
 start_adapter CCApi.Adapters.StabilityAI $((PORT + 13)) STABILITY_API_KEY STABILITY_BASE_URL
-start_adapter CCApi.Adapters.ImaginePro $((PORT + 14)) IMAGINEPRO_API_KEY IMAGINEPRO_BASE_URL
+# ImaginePro fetches input images by URL: uploaded ones are handed over as signed gateway URLs.
+start_adapter CCApi.Adapters.ImaginePro $((PORT + 14)) IMAGINEPRO_API_KEY IMAGINEPRO_BASE_URL \
+  "BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__PublicBaseUrl=$PUBLIC_URL"
 wait_ready CCApi.Catalog $((PORT + 1)) 60
 start_service CCApi.Gateway "$PORT" "${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))" \
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY" \
