@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using CCApi.Emulators;
 using CCApi.Emulators.ElevenLabs;
+using CCApi.Emulators.ImaginePro;
 using CCApi.Emulators.OpenAI;
 using CCApi.Emulators.StabilityAI;
 using CCApi.Testing;
@@ -35,6 +36,8 @@ public sealed class PlatformFixture : IAsyncLifetime
     public ElevenLabsEmulator ElevenLabs { get; private set; } = null!;
 
     public StabilityAIEmulator StabilityAI { get; private set; } = null!;
+
+    public ImagineProEmulator ImaginePro { get; private set; } = null!;
 
     /// <summary>The real provider adapters under test, each with its emulator.</summary>
     public IReadOnlyList<ProviderUnderTest> Providers { get; private set; } = [];
@@ -72,11 +75,22 @@ public sealed class PlatformFixture : IAsyncLifetime
         OpenAI = await OpenAIEmulator.StartAsync();
         ElevenLabs = await ElevenLabsEmulator.StartAsync();
         StabilityAI = await StabilityAIEmulator.StartAsync();
+        ImaginePro = await ImagineProEmulator.StartAsync();
         Providers =
         [
             new("openai", "CCApi.Adapters.OpenAI", "OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", OpenAI),
             new("elevenlabs", "CCApi.Adapters.ElevenLabs", "ElevenLabs", "ELEVENLABS_API_KEY", "ELEVENLABS_BASE_URL", ElevenLabs),
             new("stabilityai", "CCApi.Adapters.StabilityAI", "StabilityAI", "STABILITY_API_KEY", "STABILITY_BASE_URL", StabilityAI),
+            new("imaginepro", "CCApi.Adapters.ImaginePro", "ImaginePro", "IMAGINEPRO_API_KEY", "IMAGINEPRO_BASE_URL", ImaginePro)
+            {
+                Settings = new Dictionary<string, string>
+                {
+                    ["ImaginePro__PollInitialInterval"] = "00:00:00.200",
+                    ["ImaginePro__PollMaxInterval"] = "00:00:00.500",
+                    ["BlobUrls__SigningKey"] = signingKey,
+                    ["BlobUrls__PublicBaseUrl"] = Origin,
+                },
+            },
         ];
         foreach (var provider in Providers)
         {
@@ -88,6 +102,11 @@ public sealed class PlatformFixture : IAsyncLifetime
             foreach (var (key, value) in AdapterTuning)
             {
                 environment[$"{provider.Section}__{key}"] = value;
+            }
+
+            foreach (var (key, value) in provider.Settings)
+            {
+                environment[key] = value;
             }
 
             Start(provider.Service, TestInfrastructure.FreePort(), environment);
@@ -236,7 +255,11 @@ public sealed class PlatformFixture : IAsyncLifetime
 }
 
 /// <summary>A real provider adapter process and the emulator it calls.</summary>
-public sealed record ProviderUnderTest(string Name, string Service, string Section, string KeyVariable, string BaseUrlVariable, Emulator Emulator);
+public sealed record ProviderUnderTest(string Name, string Service, string Section, string KeyVariable, string BaseUrlVariable, Emulator Emulator)
+{
+    /// <summary>Further environment variables of this adapter process.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+}
 
 [CollectionDefinition(Name)]
 public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
