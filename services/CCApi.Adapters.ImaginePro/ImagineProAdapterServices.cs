@@ -1,10 +1,7 @@
-using System.Net;
-using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.ImaginePro.Jobs;
 using CCApi.Adapters.ImaginePro.Upstream;
 using CCApi.Storage;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.ImaginePro;
 
@@ -28,22 +25,7 @@ public static class ImagineProAdapterServices
             .Validate(o => string.IsNullOrEmpty(o.PublicBaseUrl) || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "BlobUrls:PublicBaseUrl must be an absolute URL.")
             .ValidateOnStart();
 
-        builder.Services.AddHttpClient(ImagineProClient.HttpClientName, (sp, http) =>
-            {
-                var options = sp.GetRequiredService<IOptions<ImagineProAdapterOptions>>().Value;
-                http.BaseAddress = new Uri(options.BaseUrl + "/");
-                http.Timeout = Timeout.InfiniteTimeSpan; // the UpstreamPipeline owns timeouts (per attempt)
-                if (options.HasApiKey)
-                {
-                    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-                }
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AutomaticDecompression = DecompressionMethods.All,
-                UseProxy = false,
-            });
+        builder.AddUpstreamHttpClient<ImagineProAdapterOptions>(ImagineProClient.HttpClientName, UpstreamHttpClient.Bearer);
         builder.Services.AddSingleton<ImagineProClient>();
         builder.Services.AddSingleton<ImagineProTaskStore>();
         builder.Services.AddSingleton<InputImageUrls>();

@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Upstream;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.OpenAI;
 
@@ -13,22 +10,7 @@ public static class OpenAIAdapterServices
     {
         builder.AddProviderAdapter<OpenAIAdapterOptions>(OpenAIAdapterOptions.SectionName, OpenAIAdapterOptions.ApiKeyVariable, OpenAIAdapterOptions.BaseUrlVariable);
 
-        builder.Services.AddHttpClient(OpenAIClient.HttpClientName, (sp, http) =>
-            {
-                var options = sp.GetRequiredService<IOptions<OpenAIAdapterOptions>>().Value;
-                http.BaseAddress = new Uri(options.BaseUrl + "/");
-                http.Timeout = Timeout.InfiniteTimeSpan; // the UpstreamPipeline owns timeouts (per attempt, per stream read)
-                if (options.HasApiKey)
-                {
-                    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-                }
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AutomaticDecompression = DecompressionMethods.All,
-                UseProxy = false,
-            });
+        builder.AddUpstreamHttpClient<OpenAIAdapterOptions>(OpenAIClient.HttpClientName, UpstreamHttpClient.Bearer);
         builder.Services.AddSingleton<OpenAIClient>();
         return builder;
     }

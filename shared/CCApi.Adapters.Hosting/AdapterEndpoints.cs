@@ -1,3 +1,4 @@
+using CCApi.Contracts;
 using MassTransit;
 using StackExchange.Redis;
 
@@ -26,4 +27,25 @@ public static class AdapterEndpoints
             r.Handle<RedisTimeoutException>();
         });
     }
+}
+
+/// <summary>
+/// The definition of a provider adapter's consumer: it consumes "{provider}-{kind}" (from the adapter's options) with
+/// the configured concurrency as both message limit and prefetch, and the shared endpoint policy
+/// (<see cref="AdapterEndpoints.Configure"/>). Each adapter derives one sealed definition per consumer.
+/// </summary>
+public abstract class ProviderConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    private readonly int _limit;
+
+    protected ProviderConsumerDefinition(ProviderAdapterOptions options, JobKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        EndpointName = Queues.For(options.Provider, kind);
+        ConcurrentMessageLimit = _limit = options.ConcurrencyLimit;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context) =>
+        AdapterEndpoints.Configure(endpointConfigurator, _limit);
 }
