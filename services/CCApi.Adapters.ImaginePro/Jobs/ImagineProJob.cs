@@ -38,10 +38,7 @@ public sealed partial class ImagineProJob(
         var tasks = await SubmitOnceAsync(command, request, cancellationToken);
         Activity.Current?.SetTag("imaginepro.message_ids", string.Join(",", tasks.MessageIds));
 
-        if (command.Async)
-        {
-            await context.Publish(new JobStarted { JobId = command.JobId, Timestamp = time.GetUtcNow(), Route = command.Route, Kind = JobKind.Image }, context.CancellationToken);
-        }
+        await ImageJobEvents.StartedAsync(context, time);
 
         var finished = await PollAsync(context, tasks, cancellationToken);
         var images = new List<GeneratedImage>(finished.Count);
@@ -52,15 +49,7 @@ public sealed partial class ImagineProJob(
         }
 
         LogCompleted(logger, command.JobId, images.Count);
-        return new ImageGenerated
-        {
-            JobId = command.JobId,
-            Timestamp = time.GetUtcNow(),
-            Route = command.Route,
-            Operation = command.Operation,
-            Images = images,
-            Usage = UsagePricing.Price(command.Route, images: images.Count),
-        };
+        return ImageJobEvents.Generated(command, images, time: time);
     }
 
     /// <summary>
@@ -159,13 +148,7 @@ public sealed partial class ImagineProJob(
             if (command.Async && percent > published)
             {
                 published = percent;
-                await context.Publish(new JobProgressed
-                {
-                    JobId = command.JobId,
-                    Timestamp = time.GetUtcNow(),
-                    Percent = percent,
-                    Message = latest.FirstOrDefault(m => m is { IsDone: false })?.Status.ToLowerInvariant(),
-                }, context.CancellationToken);
+                await ImageJobEvents.ProgressAsync(context, percent, latest.FirstOrDefault(m => m is { IsDone: false })?.Status.ToLowerInvariant(), time);
             }
 
             if (time.GetUtcNow() >= giveUpAt)

@@ -25,10 +25,7 @@ public sealed class GenerateImageConsumer(
         activity?.SetTag("ccapi.async", command.Async);
         await runner.RunAsync(context, JobKind.Image, "local-image", activity, async cancellationToken =>
         {
-            if (command.Async)
-            {
-                await context.Publish(new JobStarted { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Image }, cancellationToken);
-            }
+            await ImageJobEvents.StartedAsync(context);
 
             ImageJob.Validate(command);
             var tint = await job.LoadTintAsync(command.Inputs, cancellationToken);
@@ -52,15 +49,7 @@ public sealed class GenerateImageConsumer(
             }
 
             await ProgressAsync(context, 75, "stored", cancellationToken);
-            return new ImageGenerated
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Operation = command.Operation,
-                Images = images,
-                Usage = UsagePricing.Price(command.Route, images: images.Length),
-            };
+            return ImageJobEvents.Generated(command, images);
         });
     }
 
@@ -78,6 +67,6 @@ public sealed class GenerateImageConsumer(
             await Task.Delay(delay, cancellationToken);
         }
 
-        await context.Publish(new JobProgressed { JobId = context.Message.JobId, Timestamp = DateTimeOffset.UtcNow, Percent = percent, Message = message }, context.CancellationToken);
+        await ImageJobEvents.ProgressAsync(context, percent, message);
     }
 }

@@ -22,16 +22,10 @@ public sealed class GenerateImageConsumer(OpenAIClient client, IBlobStore blobs,
 
         await runner.RunAsync(context, JobKind.Image, "openai-image", activity, async cancellationToken =>
         {
-            if (command.Async)
-            {
-                await context.Publish(new JobStarted { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Image }, context.CancellationToken);
-            }
+            await ImageJobEvents.StartedAsync(context);
 
             var upstream = await client.GenerateImagesAsync(command, cancellationToken);
-            if (command.Async)
-            {
-                await context.Publish(new JobProgressed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Percent = 75, Message = "generated" }, context.CancellationToken);
-            }
+            await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
             var images = new GeneratedImage[upstream.Count];
             for (var i = 0; i < upstream.Count; i++)
@@ -43,16 +37,7 @@ public sealed class GenerateImageConsumer(OpenAIClient client, IBlobStore blobs,
                 };
             }
 
-            return new ImageGenerated
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Operation = command.Operation,
-                Images = images,
-                RevisedPrompt = upstream[0].RevisedPrompt,
-                Usage = UsagePricing.Price(command.Route, images: images.Length),
-            };
+            return ImageJobEvents.Generated(command, images, upstream[0].RevisedPrompt);
         });
     }
 }

@@ -25,10 +25,7 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
         await runner.RunAsync(context, JobKind.Image, "stabilityai-image", activity, async cancellationToken =>
         {
             var plan = GenerationPlan.For(command);
-            if (command.Async)
-            {
-                await context.Publish(new JobStarted { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Image }, context.CancellationToken);
-            }
+            await ImageJobEvents.StartedAsync(context);
 
             LoadedImage? initImage = null;
             if (plan.InitImage is { } input)
@@ -42,10 +39,7 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
             }
 
             var artifacts = await client.GenerateAsync(plan, initImage, cancellationToken);
-            if (command.Async)
-            {
-                await context.Publish(new JobProgressed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Percent = 75, Message = "generated" }, context.CancellationToken);
-            }
+            await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
             var images = new GeneratedImage[artifacts.Count];
             for (var i = 0; i < artifacts.Count; i++)
@@ -57,15 +51,7 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
                 };
             }
 
-            return new ImageGenerated
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Operation = command.Operation,
-                Images = images,
-                Usage = UsagePricing.Price(command.Route, images: images.Length),
-            };
+            return ImageJobEvents.Generated(command, images);
         });
     }
 }

@@ -1,0 +1,48 @@
+using CCApi.Contracts;
+using MassTransit;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>
+/// The events of an image job, the same in every image adapter. JobStarted and JobProgressed go out for asynchronous
+/// commands only (the client polls those); a synchronous caller just gets the answer.
+/// </summary>
+public static class ImageJobEvents
+{
+    public static Task StartedAsync(ConsumeContext<GenerateImage> context, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var command = context.Message;
+        return command.Async
+            ? context.Publish(new JobStarted { JobId = command.JobId, Timestamp = Now(time), Route = command.Route, Kind = JobKind.Image }, context.CancellationToken)
+            : Task.CompletedTask;
+    }
+
+    public static Task ProgressAsync(ConsumeContext<GenerateImage> context, int percent, string? message, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var command = context.Message;
+        return command.Async
+            ? context.Publish(new JobProgressed { JobId = command.JobId, Timestamp = Now(time), Percent = percent, Message = message }, context.CancellationToken)
+            : Task.CompletedTask;
+    }
+
+    /// <summary>The outcome: the stored images, priced per image from the catalog.</summary>
+    public static ImageGenerated Generated(GenerateImage command, IReadOnlyList<GeneratedImage> images, string? revisedPrompt = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(images);
+        return new ImageGenerated
+        {
+            JobId = command.JobId,
+            Timestamp = Now(time),
+            Route = command.Route,
+            Operation = command.Operation,
+            Images = images,
+            RevisedPrompt = revisedPrompt,
+            Usage = UsagePricing.Price(command.Route, images: images.Count),
+        };
+    }
+
+    private static DateTimeOffset Now(TimeProvider? time) => (time ?? TimeProvider.System).GetUtcNow();
+}
