@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CCApi.Emulators;
-using CCApi.Emulators.StabilityAI;
 using OpenAI;
 using OpenAI.Audio;
 using OpenAI.Images;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CCApi.Adapters.ImaginePro.Tests.Support;
 using CCApi.Contracts;
+using CCApi.Emulators;
 using CCApi.Emulators.ImaginePro;
 using MassTransit;
 
@@ -34,7 +35,7 @@ public sealed class AsyncJobTests(ImagineProAdapterHost host) : IClassFixture<Im
         blob.ContentType.ShouldBe("image/png");
         blob.Bytes[..4].ShouldBe(PngMagic);
         var messageId = host.Emulator.MessageIds.ShouldHaveSingleItem();
-        blob.Bytes.ShouldBe(ImagineProPng.Solid(messageId)); // exactly the image the provider's URL served
+        blob.Bytes.ShouldBe(PngImage.Solid(messageId)); // exactly the image the provider's URL served
         generated.Usage.Images.ShouldBe(1);
         generated.Usage.Cost.ShouldBe(0.04m);
         generated.Operation.ShouldBe("text-to-image");

@@ -122,7 +122,7 @@ public sealed class ProviderFailureTests(ImagineProAdapterHost host) : IClassFix
     public async Task Answers_400_for_uploaded_image_data_when_no_public_file_url_is_configured()
     {
         host.Emulator.Reset();
-        var blob = await host.Blobs.PutAsync(CCApi.Emulators.ImaginePro.ImagineProPng.Solid("input"), "image/png");
+        var blob = await host.Blobs.PutAsync(CCApi.Emulators.PngImage.Solid("input"), "image/png");
 
         var error = await host.FailedAsync(host.Image() with { Operation = "image-to-image", Inputs = [new ImageInput { Blob = blob, MimeType = "image/png" }] });
 
@@ -141,7 +141,7 @@ public sealed class SignedInputUrlTests : IAsyncLifetime
     [Fact]
     public async Task Passes_uploaded_image_data_as_a_signed_gateway_file_url()
     {
-        var blob = await _host.Blobs.PutAsync(ImagineProPng.Solid("input"), "image/png");
+        var blob = await _host.Blobs.PutAsync(PngImage.Solid("input"), "image/png");
         var command = _host.Image("remix this") with { Operation = "image-to-image", Inputs = [new ImageInput { Blob = blob, MimeType = "image/png" }] };
 
         var (generated, _) = await _host.RunAsync(command);

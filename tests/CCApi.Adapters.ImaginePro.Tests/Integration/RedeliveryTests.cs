@@ -1,5 +1,6 @@
 using CCApi.Adapters.ImaginePro.Tests.Support;
 using CCApi.Contracts;
+using CCApi.Emulators;
 using CCApi.Emulators.ImaginePro;
 using CCApi.Testing;
 
@@ -62,7 +63,7 @@ public sealed class RedeliveryTests : IAsyncLifetime
         _emulator.MessageIds.ShouldHaveSingleItem().ShouldBe(messageId);
         _emulator.Fetches(messageId).ShouldBeGreaterThan(fetchesBefore); // the second process polled the stored job
         var blob = (await second.Blobs.GetAsync(generated.Images.ShouldHaveSingleItem().Blob.Id)).ShouldNotBeNull();
-        blob.Bytes.ShouldBe(ImagineProPng.Solid(messageId));
+        blob.Bytes.ShouldBe(PngImage.Solid(messageId));
     }
 
     public async Task InitializeAsync() => _emulator = await ImagineProEmulator.StartAsync();

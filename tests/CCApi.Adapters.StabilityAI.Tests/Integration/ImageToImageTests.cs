@@ -1,6 +1,7 @@
 using System.Text;
 using CCApi.Adapters.StabilityAI.Tests.Support;
 using CCApi.Contracts;
+using CCApi.Emulators;
 using CCApi.Emulators.StabilityAI;
 
 namespace CCApi.Adapters.StabilityAI.Tests.Integration;

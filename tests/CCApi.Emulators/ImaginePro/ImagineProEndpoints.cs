@@ -126,7 +126,7 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
     {
         emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, http.Request.Headers.Authorization.ToString(), "", null));
         var id = name.EndsWith(".png", StringComparison.Ordinal) ? name[..^4] : name;
-        return emulator.Jobs.ContainsKey(id) ? Results.Bytes(ImagineProPng.Solid(id), "image/png") : Results.NotFound();
+        return emulator.Jobs.ContainsKey(id) ? Results.Bytes(PngImage.Solid(id), "image/png") : Results.NotFound();
     }
 
     /// <summary>The request body rules of POST /api/v1/universal/imagine; null when valid.</summary>

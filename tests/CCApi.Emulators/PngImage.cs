@@ -2,13 +2,20 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace CCApi.Emulators.StabilityAI;
+namespace CCApi.Emulators;
 
-/// <summary>Real PNG files for the emulator's answers: a solid RGB image of the asked size, and reading a PNG's size back.</summary>
+/// <summary>Real PNG files for the emulators' answers: a solid RGB image of the asked size (or of a colour derived from a seed), and reading a PNG's size back.</summary>
 public static class PngImage
 {
     private static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
     private static readonly uint[] CrcTable = BuildCrcTable();
+
+    /// <summary>A solid image whose colour is derived from <paramref name="seed"/> (the same seed, the same image).</summary>
+    public static byte[] Solid(string seed, int width = 64, int height = 64)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(seed));
+        return Solid(width, height, hash[0], hash[1], hash[2]);
+    }
 
     public static byte[] Solid(int width, int height, byte r, byte g, byte b)
     {
