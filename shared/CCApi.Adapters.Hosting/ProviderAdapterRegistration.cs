@@ -56,6 +56,7 @@ public static class ProviderAdapterRegistration
         builder.Services.TryAddSingleton<JobResultCache>();
         builder.Services.TryAddSingleton<JobCancellations>();
         builder.Services.TryAddSingleton<AdapterJobRunner>();
+        builder.Services.TryAddSingleton<StreamingChatJobs>();
         return builder;
     }
 }

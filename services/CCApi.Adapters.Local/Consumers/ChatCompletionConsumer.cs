@@ -15,7 +15,7 @@ namespace CCApi.Adapters.Local.Consumers;
 /// appends role, content or tool-call deltas, finish reason, usage and done to the job's Redis stream, then publishes
 /// the outcome.
 /// </summary>
-public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnectionMultiplexer redis, ILogger<ChatCompletionConsumer> logger)
+public sealed partial class ChatCompletionConsumer(ChatStreams streams, StreamingChatJobs streaming, ILogger<ChatCompletionConsumer> logger)
     : IConsumer<ChatCompletion>
 {
     public async Task Consume(ConsumeContext<ChatCompletion> context)
@@ -56,7 +56,9 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
     private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
     {
         var command = context.Message;
-        if (await RedeliveredAsync(context, activity))
+        if (await streaming.HandleRedeliveryAsync(context, activity,
+            () => Task.FromResult<ChatCompleted?>(Completed(context.Message, EchoModel.Complete(context.Message))), // echo-1 is deterministic
+            JobOutcomes.ProviderError("The stream was interrupted by an adapter restart.")))
         {
             return;
         }
@@ -101,68 +103,14 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
         }
         catch (ApiException ex)
         {
-            await FailStreamAsync(context, activity, ex.ToErrorInfo());
+            await streaming.FailAsync(context, activity, ex.ToErrorInfo());
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not RedisException)
         {
             // A stream that has started cannot be retried without duplicating chunks: end it with an explicit error.
             LogStreamFailed(logger, ex, command.JobId);
-            await FailStreamAsync(context, activity, JobOutcomes.ProviderError("The local provider failed while streaming."));
+            await streaming.FailAsync(context, activity, JobOutcomes.ProviderError("The local provider failed while streaming."));
         }
-    }
-
-    /// <summary>
-    /// At-least-once delivery: if this job's stream already has entries, a previous delivery produced them. A finished
-    /// stream is left alone and its outcome republished (echo-1 is deterministic, so it is the same outcome); a stream
-    /// cut off mid-way is ended with an error rather than continued with duplicated chunks.
-    /// </summary>
-    private async Task<bool> RedeliveredAsync(ConsumeContext<ChatCompletion> context, Activity? activity)
-    {
-        var command = context.Message;
-        var length = (long)await redis.GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(command.JobId));
-        if (length == 0)
-        {
-            return false;
-        }
-
-        LogRedelivered(logger, command.JobId, length);
-        ChatStreamDelta? terminal = null;
-        try
-        {
-            await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.Zero, context.CancellationToken))
-            {
-                if (delta.Done || delta.Error is not null)
-                {
-                    terminal = delta;
-                }
-            }
-        }
-        catch (TimeoutException)
-        {
-            // no terminal entry: the earlier delivery died mid-stream
-        }
-
-        switch (terminal)
-        {
-            case { Error: { } error }:
-                await context.Publish(AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
-                break;
-            case { Done: true }:
-                await context.Publish(Completed(command, EchoModel.Complete(command)), context.CancellationToken);
-                break;
-            default:
-                await FailStreamAsync(context, activity, JobOutcomes.ProviderError("The stream was interrupted by an adapter restart."));
-                break;
-        }
-
-        return true;
-    }
-
-    private async Task FailStreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
-    {
-        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
-        AdapterTelemetry.Failed(activity, error);
-        await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
     }
 
     private static async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
@@ -188,9 +136,6 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, IConnect
         Usage = UsagePricing.Price(command.Route, reply.PromptTokens, reply.CompletionTokens),
         SystemFingerprint = EchoModel.SystemFingerprint,
     };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat job {JobId} redelivered; its stream already has {Entries} entries")]
-    private static partial void LogRedelivered(ILogger logger, Guid jobId, long entries);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Streaming chat job {JobId} failed")]
     private static partial void LogStreamFailed(ILogger logger, Exception exception, Guid jobId);

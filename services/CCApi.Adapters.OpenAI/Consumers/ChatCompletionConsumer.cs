@@ -3,7 +3,6 @@ using System.Text;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Upstream;
 using CCApi.Contracts;
-using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using MassTransit;
 using StackExchange.Redis;
@@ -15,15 +14,14 @@ namespace CCApi.Adapters.OpenAI.Consumers;
 /// <see cref="JobFailed"/>. Streaming: relays the upstream SSE chunks to the job's Redis stream (role, content and
 /// tool-call deltas, finish reason, usage, done — or an error entry), then publishes the outcome.
 /// </summary>
-public sealed partial class ChatCompletionConsumer(
+public sealed class ChatCompletionConsumer(
     OpenAIClient client,
     ChatStreams streams,
     JobResultCache results,
     AdapterJobRunner runner,
     JobCancellations cancellations,
-    IConnectionMultiplexer redis,
-    ProviderAdapterOptions options,
-    ILogger<ChatCompletionConsumer> logger) : IConsumer<ChatCompletion>
+    StreamingChatJobs streaming,
+    ProviderAdapterOptions options) : IConsumer<ChatCompletion>
 {
     private const string Step = "openai-chat";
 
@@ -51,7 +49,8 @@ public sealed partial class ChatCompletionConsumer(
     {
         var command = context.Message;
         var jobId = command.JobId;
-        if (await RedeliveredAsync(context, activity))
+        if (await streaming.HandleRedeliveryAsync(context, activity,
+            () => results.GetAsync<ChatCompleted>(jobId, Step), UpstreamErrors.DroppedMidStream(options.Provider)))
         {
             return;
         }
@@ -136,64 +135,8 @@ public sealed partial class ChatCompletionConsumer(
         }
         catch (Exception ex) when (AdapterJobRunner.FailureOf(ex, options.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } error)
         {
-            await FailStreamAsync(context, activity, error);
+            await streaming.FailAsync(context, activity, error);
         }
-    }
-
-    /// <summary>
-    /// At-least-once delivery: if this job's stream already has entries, a previous delivery produced them. A finished
-    /// stream is left alone and its outcome republished; a stream cut off mid-way is ended with an error rather than
-    /// continued with duplicated chunks (and the provider is not called — or paid — twice).
-    /// </summary>
-    private async Task<bool> RedeliveredAsync(ConsumeContext<ChatCompletion> context, Activity? activity)
-    {
-        var command = context.Message;
-        var length = (long)await redis.GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(command.JobId));
-        if (length == 0)
-        {
-            return false;
-        }
-
-        LogStreamRedelivered(logger, command.JobId, length);
-        ChatStreamDelta? terminal = null;
-        try
-        {
-            await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.Zero, context.CancellationToken))
-            {
-                if (delta.Done || delta.Error is not null)
-                {
-                    terminal = delta;
-                }
-            }
-        }
-        catch (TimeoutException)
-        {
-            // no terminal entry: the earlier delivery died mid-stream
-        }
-
-        switch (terminal)
-        {
-            case { Error: { } error }:
-                await context.Publish(AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
-                break;
-            case { Done: true } when await results.GetAsync<ChatCompleted>(command.JobId, Step) is { } completed:
-                await context.Publish(completed, context.CancellationToken);
-                break;
-            case { Done: true }:
-                break;
-            default:
-                await FailStreamAsync(context, activity, UpstreamErrors.DroppedMidStream(options.Provider));
-                break;
-        }
-
-        return true;
-    }
-
-    private async Task FailStreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
-    {
-        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
-        AdapterTelemetry.Failed(activity, error);
-        await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
     }
 
     private static ChatCompleted Completed(ChatCompletion command, IReadOnlyList<ChatChoice> choices, int promptTokens, int completionTokens, string? fingerprint) => new()
@@ -205,7 +148,4 @@ public sealed partial class ChatCompletionConsumer(
         Usage = UsagePricing.Price(command.Route, promptTokens, completionTokens),
         SystemFingerprint = fingerprint,
     };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Streaming chat job {JobId} redelivered; its stream already has {Entries} entries")]
-    private static partial void LogStreamRedelivered(ILogger logger, Guid jobId, long entries);
 }

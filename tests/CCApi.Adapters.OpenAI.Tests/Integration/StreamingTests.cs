@@ -2,6 +2,8 @@ using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
 using CCApi.Emulators;
 using CCApi.Emulators.OpenAI;
+using CCApi.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 
 namespace CCApi.Adapters.OpenAI.Tests.Integration;
@@ -87,5 +89,24 @@ public sealed class StreamingTests(OpenAIAdapterHost host) : IClassFixture<OpenA
         var error = deltas.ShouldHaveSingleItem().Error.ShouldNotBeNull();
         error.Status.ShouldBe(429);
         host.Emulator.Count("/v1/chat/completions").ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task A_redelivered_stream_that_was_cut_off_ends_with_an_error_without_calling_the_provider_again()
+    {
+        host.Emulator.Reset();
+        var command = host.Chat("half-streamed before a crash", stream: true);
+        var streams = host.Services.GetRequiredService<ChatStreams>();
+        await streams.AppendAsync(command.JobId, new ChatStreamDelta { Role = "assistant" }); // what the dead delivery wrote
+        await streams.AppendAsync(command.JobId, new ChatStreamDelta { Content = "Half" });
+
+        var deltas = await host.StreamAsync(command);
+
+        deltas.Select(d => d.Content).ShouldContain("Half");
+        deltas.Count(d => d.Content is not null).ShouldBe(1); // nothing duplicated, nothing continued
+        var error = deltas[^1].Error.ShouldNotBeNull();
+        error.Code.ShouldBe("provider_error");
+        error.Message.ShouldContain("dropped");
+        host.Emulator.Requests.ShouldBeEmpty();
     }
 }

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using CCApi.Contracts;
+using CCApi.Storage;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>
+/// What every streaming chat consumer shares around the job's Redis stream (<see cref="ChatStreams"/>): handling a
+/// redelivered command whose stream an earlier delivery already wrote, and ending a stream with an error.
+/// </summary>
+public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMultiplexer redis, ILogger<StreamingChatJobs> logger)
+{
+    /// <summary>
+    /// At-least-once delivery: if this job's stream already has entries, a previous delivery produced them. A finished
+    /// stream is left alone and its outcome republished (<paramref name="completed"/>; nothing when it returns null); a
+    /// failed one republishes its error; a stream cut off mid-way is ended with <paramref name="interrupted"/> rather than
+    /// continued with duplicated chunks (and the provider is not called — or paid — twice). True when it was a redelivery.
+    /// </summary>
+    public async Task<bool> HandleRedeliveryAsync(ConsumeContext<ChatCompletion> context, Activity? activity, Func<Task<ChatCompleted?>> completed, ErrorInfo interrupted)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(completed);
+        var command = context.Message;
+        var length = (long)await redis.GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(command.JobId));
+        if (length == 0)
+        {
+            return false;
+        }
+
+        LogRedelivered(logger, command.JobId, length);
+        ChatStreamDelta? terminal = null;
+        try
+        {
+            await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.Zero, context.CancellationToken))
+            {
+                if (delta.Done || delta.Error is not null)
+                {
+                    terminal = delta;
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            // no terminal entry: the earlier delivery died mid-stream
+        }
+
+        switch (terminal)
+        {
+            case { Error: { } error }:
+                await context.Publish(AdapterOutcomes.Failed(command, command.Route, JobKind.Chat, error), context.CancellationToken);
+                break;
+            case { Done: true }:
+                if (await completed() is { } outcome)
+                {
+                    await context.Publish(outcome, context.CancellationToken);
+                }
+
+                break;
+            default:
+                await FailAsync(context, activity, interrupted);
+                break;
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends the job's stream with an error entry (terminal for the reader) and publishes the job as failed.</summary>
+    public async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
+        AdapterTelemetry.Failed(activity, error);
+        await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Streaming chat job {JobId} redelivered; its stream already has {Entries} entries")]
+    private static partial void LogRedelivered(ILogger logger, Guid jobId, long entries);
+}
