@@ -24,7 +24,7 @@ public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMu
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(completed);
         var command = context.Message;
-        var length = (long)await redis.GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(command.JobId));
+        var length = await redis.GetDatabase().StreamLengthAsync(RedisKeys.JobStream(command.JobId));
         if (length == 0)
         {
             return false;

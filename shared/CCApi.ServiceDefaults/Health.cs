@@ -13,11 +13,13 @@ public static class HealthTags
 
 public static class HealthEndpoints
 {
+    /// <summary>/health/live, /health/ready and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // Liveness: the process answers. Never depends on RabbitMQ or Redis, so an outage does not restart pods.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteAsync });
+        app.MapMetricsEndpoint(); // /metrics for Prometheus, unless Telemetry__PrometheusEnabled=false
         return app;
     }
 

@@ -33,12 +33,11 @@ public static class ServiceDefaultsExtensions
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
 
-    /// <summary>Error handling first, then route tagging for traces; call before mapping endpoints.</summary>
+    /// <summary>Error handling first, then routing; call before mapping endpoints.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseCcapiErrors();
         app.UseRouting();
-        app.UseRouteTagging();
         return app;
     }
 }

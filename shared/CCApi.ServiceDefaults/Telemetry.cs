@@ -1,17 +1,14 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -19,134 +16,137 @@ using OpenTelemetry.Trace;
 
 namespace CCApi.ServiceDefaults;
 
-/// <summary>The platform's own ActivitySource and Meter; every CCAPI span and metric comes from these.</summary>
-public static class CcapiTelemetry
-{
-    public const string SourceName = "CCApi";
-    public static readonly ActivitySource Source = new(SourceName);
-    public static readonly Meter Meter = new(SourceName);
-
-    public static readonly Counter<long> Tokens = Meter.CreateCounter<long>("ccapi.tokens", "{token}", "Tokens processed");
-    public static readonly Counter<long> Images = Meter.CreateCounter<long>("ccapi.images", "{image}", "Images generated");
-    public static readonly Counter<long> Characters = Meter.CreateCounter<long>("ccapi.characters", "{character}", "Characters synthesized");
-    public static readonly Counter<double> Cost = Meter.CreateCounter<double>("ccapi.cost", "USD", "Cost at catalog prices");
-    public static readonly Histogram<double> ProviderDuration = Meter.CreateHistogram<double>("ccapi.provider.duration", "s", "Time spent in the provider");
-    public static readonly Histogram<double> QueueWait = Meter.CreateHistogram<double>("ccapi.queue.wait", "s", "Time a command waited in its queue");
-}
-
 public sealed class TelemetryOptions
 {
     public const string SectionName = "Telemetry";
 
-    /// <summary>service.name; defaults to the application name.</summary>
+    /// <summary>service.name when OTEL_SERVICE_NAME is not set; defaults to the application name.</summary>
     public string? ServiceName { get; set; }
 
-    /// <summary>OTLP endpoint; also read from OTEL_EXPORTER_OTLP_ENDPOINT. Empty = no OTLP export.</summary>
-    public string? OtlpEndpoint { get; set; }
-
-    /// <summary>When set, every finished span is appended to this file as one JSON line (for local debugging and tests).</summary>
+    /// <summary>When set, every finished span is appended to this file as one JSON line (for local debugging, tests and the bench).</summary>
     public string? SpanFile { get; set; }
+
+    /// <summary>Serve the Prometheus scrape endpoint (<see cref="MetricsPath"/>). On by default; off removes the exporter entirely.</summary>
+    public bool PrometheusEnabled { get; set; } = true;
+
+    /// <summary>Path of the Prometheus scrape endpoint.</summary>
+    public string MetricsPath { get; set; } = "/metrics";
 }
 
+/// <summary>
+/// OpenTelemetry through OpenTelemetry.Extensions.Hosting: the official ASP.NET Core, HttpClient and runtime
+/// instrumentation, MassTransit's and the platform's own sources and meters, OTLP export driven by the standard
+/// <c>OTEL_*</c> variables, and a Prometheus scrape endpoint. Export is asynchronous and bounded (batching span and log
+/// processors, a periodic metric reader), so an unreachable collector never slows a request; a malformed
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> turns OTLP export off with a warning instead of stopping the service.
+/// </summary>
 internal static class TelemetryRegistration
 {
+    /// <summary>MassTransit's ActivitySource and Meter (<c>DiagnosticHeaders.DefaultListenerName</c>).</summary>
+    private const string MassTransitSource = "MassTransit";
+
     public static void AddCcapiTelemetry(this IHostApplicationBuilder builder)
     {
-        // ASP.NET Core 10 leaves its server span without OTel tags unless this switch is off.
-        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
-
         var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        var serviceName = options.ServiceName ?? builder.Environment.ApplicationName;
-        var otlp = options.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId);
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : options.ServiceName ?? builder.Environment.ApplicationName;
+        var otlp = OtlpEndpoint(builder.Configuration, out var otlpProblem);
 
+        // Console logs carry the trace and span ids, whatever the exporters.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        if (!string.IsNullOrWhiteSpace(otlp))
-        {
-            builder.Logging.AddOpenTelemetry(o =>
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            // CreateDefault (applied first by the hosting package) already reads OTEL_RESOURCE_ATTRIBUTES.
+            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
+            .WithTracing(tracing =>
             {
-                o.SetResourceBuilder(resource);
+                // The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based always-on by default).
+                tracing
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructurePath(context.Request.Path, options))
+                    .AddHttpClientInstrumentation()
+                    .AddSource(CcapiTelemetry.SourceName, MassTransitSource);
+                if (!string.IsNullOrWhiteSpace(options.SpanFile))
+                {
+                    tracing.AddProcessor(new SimpleActivityExportProcessor(new JsonLinesSpanExporter(options.SpanFile, serviceName)));
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter(CcapiTelemetry.SourceName, MassTransitSource);
+                if (options.PrometheusEnabled)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+            })
+            .WithLogging(configureBuilder: null, configureOptions: o =>
+            {
                 o.IncludeScopes = true;
-                o.AddOtlpExporter(e => e.Endpoint = OtlpUri(otlp, "logs"));
+                o.IncludeFormattedMessage = true;
             });
+
+        if (otlp is not null)
+        {
+            // Endpoint, protocol, headers, timeouts and batch sizes all come from the OTEL_EXPORTER_OTLP_* variables.
+            telemetry.UseOtlpExporter();
         }
 
-        builder.Services.AddSingleton(_ =>
+        if (otlpProblem is not null)
         {
-            var tracing = Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddSource(CcapiTelemetry.SourceName, "Microsoft.AspNetCore", "System.Net.Http", "MassTransit");
-            if (!string.IsNullOrWhiteSpace(otlp))
-            {
-                tracing.AddOtlpExporter(e => e.Endpoint = OtlpUri(otlp, "traces"));
-            }
-
-            if (!string.IsNullOrWhiteSpace(options.SpanFile))
-            {
-                tracing.AddProcessor(new SimpleActivityExportProcessor(new JsonLinesSpanExporter(options.SpanFile, serviceName)));
-            }
-
-            return tracing.Build()!;
-        });
-        builder.Services.AddSingleton(_ =>
-        {
-            var metrics = Sdk.CreateMeterProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddMeter(CcapiTelemetry.SourceName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
-                    "System.Net.Http", "System.Runtime", "MassTransit");
-            if (!string.IsNullOrWhiteSpace(otlp))
-            {
-                metrics.AddOtlpExporter((e, r) =>
-                {
-                    e.Endpoint = OtlpUri(otlp, "metrics");
-                    r.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 15_000;
-                });
-            }
-
-            return metrics.Build()!;
-        });
-
-        // Creates the providers before anything else starts (the bus included); the container disposes, and so
-        // flushes, them on shutdown.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TelemetryStarter>());
+            builder.Services.AddHostedService(sp => new StartupWarning(sp.GetRequiredService<ILoggerFactory>(), otlpProblem));
+        }
     }
 
-    private static Uri OtlpUri(string endpoint, string signal)
+    /// <summary>The OTLP endpoint if one is configured and usable; a malformed one is reported, never thrown.</summary>
+    private static Uri? OtlpEndpoint(IConfiguration configuration, out string? problem)
     {
-        // The gRPC default (4317) takes the bare endpoint; http/protobuf takes /v1/{signal}.
-        var protocol = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL");
-        var baseUri = endpoint.TrimEnd('/');
-        return protocol == "http/protobuf" ? new Uri($"{baseUri}/v1/{signal}") : new Uri(baseUri);
-    }
-
-    /// <summary>Tags the ASP.NET Core server span with the matched route once routing has run.</summary>
-    public static IApplicationBuilder UseRouteTagging(this IApplicationBuilder app) =>
-        app.Use(static (context, next) =>
+        problem = null;
+        var value = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        if (string.IsNullOrWhiteSpace(value))
         {
-            if (Activity.Current is { } activity && context.GetEndpoint() is RouteEndpoint route)
-            {
-                activity.SetTag("http.route", route.RoutePattern.RawText);
-                activity.DisplayName = $"{context.Request.Method} {route.RoutePattern.RawText}";
-            }
+            return null;
+        }
 
-            return next(context);
-        });
-}
+        if (Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host))
+        {
+            return uri;
+        }
 
-internal sealed class TelemetryStarter(TracerProvider tracerProvider, MeterProvider meterProvider) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        GC.KeepAlive(tracerProvider);
-        GC.KeepAlive(meterProvider);
-        return Task.CompletedTask;
+        problem = $"OTEL_EXPORTER_OTLP_ENDPOINT is not an absolute http(s) URL ('{value}'); OTLP export is off.";
+        return null;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    private static bool IsInfrastructurePath(PathString path, TelemetryOptions options) =>
+        path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments(options.MetricsPath, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The Prometheus scrape endpoint, when enabled.</summary>
+    public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
-        tracerProvider.ForceFlush(2000);
-        meterProvider.ForceFlush(2000);
-        return Task.CompletedTask;
+        var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (options.PrometheusEnabled)
+        {
+            app.MapPrometheusScrapingEndpoint(options.MetricsPath);
+        }
+
+        return app;
+    }
+
+    private sealed class StartupWarning(ILoggerFactory loggers, string message) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+#pragma warning disable CA2254 // a fixed message built from configuration, logged once at start
+            loggers.CreateLogger("CCApi.Telemetry").LogWarning(message);
+#pragma warning restore CA2254
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 

@@ -29,6 +29,9 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
         return id
         """;
 
+    /// <summary>The one field of each stream entry: the JSON of a <see cref="ChatStreamDelta"/>.</summary>
+    private const string DataField = "d";
+
     /// <summary>How long the reader waits without news before it checks the stream anyway (a missed notification).</summary>
     public static readonly TimeSpan PollFallback = TimeSpan.FromMilliseconds(500);
 
@@ -64,15 +67,12 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var start = last is null ? "-" : "(" + last;
-                var result = await db.ExecuteAsync("XRANGE", key, start, "+", "COUNT", "256");
-                var entries = (RedisResult[])result!;
+                // XRANGE from just after the last id seen ("(" makes the start exclusive, Redis 6.2+), a page at a time.
+                var entries = await db.StreamRangeAsync(key, last is null ? "-" : "(" + last, "+", count: 256);
                 foreach (var entry in entries)
                 {
-                    var parts = (RedisResult[])entry!;
-                    var id = (string)parts[0]!;
-                    var fields = (RedisResult[])parts[1]!;
-                    var delta = JsonSerializer.Deserialize<ChatStreamDelta>((string)fields[1]!, Json)!;
+                    var id = (string)entry.Id!;
+                    var delta = JsonSerializer.Deserialize<ChatStreamDelta>((string)entry[DataField]!, Json)!;
                     last = id;
                     yield return (id, delta);
                     if (delta.Done || delta.Error is not null)

@@ -125,5 +125,5 @@ public class ChatTests(LocalAdapterHost host)
     }
 
     private async Task<long> StreamLengthAsync(Guid jobId) =>
-        (long)await host.Get<IConnectionMultiplexer>().GetDatabase().ExecuteAsync("XLEN", RedisKeys.JobStream(jobId));
+        await host.Get<IConnectionMultiplexer>().GetDatabase().StreamLengthAsync(RedisKeys.JobStream(jobId));
 }
