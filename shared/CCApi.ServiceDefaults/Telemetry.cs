@@ -101,7 +101,10 @@ internal static class TelemetryRegistration
         }
     }
 
-    /// <summary>The OTLP endpoint if one is configured and usable; a malformed one is reported, never thrown.</summary>
+    /// <summary>
+    /// The OTLP endpoint if one is configured and every OTLP setting the exporter would throw on is usable; otherwise
+    /// null, with the reason in <paramref name="problem"/> (reported once at start, never thrown).
+    /// </summary>
     private static Uri? OtlpEndpoint(IConfiguration configuration, out string? problem)
     {
         problem = null;
@@ -111,14 +114,35 @@ internal static class TelemetryRegistration
             return null;
         }
 
-        if (Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host))
+        if (!IsHttpUrl(value))
         {
-            return uri;
+            problem = $"OTEL_EXPORTER_OTLP_ENDPOINT is not an absolute http(s) URL ('{value}'); OTLP export is off.";
+            return null;
         }
 
-        problem = $"OTEL_EXPORTER_OTLP_ENDPOINT is not an absolute http(s) URL ('{value}'); OTLP export is off.";
-        return null;
+        foreach (var signal in (string[])["", "TRACES_", "METRICS_", "LOGS_"])
+        {
+            var endpoint = configuration[$"OTEL_EXPORTER_OTLP_{signal}ENDPOINT"];
+            if (signal.Length > 0 && !string.IsNullOrWhiteSpace(endpoint) && !IsHttpUrl(endpoint))
+            {
+                problem = $"OTEL_EXPORTER_OTLP_{signal}ENDPOINT is not an absolute http(s) URL; OTLP export is off.";
+                return null;
+            }
+
+            // The exporter throws on a header without '=' when it first exports; values are never echoed (they hold secrets).
+            var headers = configuration[$"OTEL_EXPORTER_OTLP_{signal}HEADERS"];
+            if (!string.IsNullOrWhiteSpace(headers) && headers.Split(',').Any(h => h.IndexOf('=', StringComparison.Ordinal) <= 0 || h.AsSpan(0, h.IndexOf('=', StringComparison.Ordinal)).IsWhiteSpace()))
+            {
+                problem = $"OTEL_EXPORTER_OTLP_{signal}HEADERS is not a comma-separated list of key=value pairs; OTLP export is off.";
+                return null;
+            }
+        }
+
+        return new Uri(value.Trim());
     }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host);
 
     private static bool IsInfrastructurePath(PathString path, TelemetryOptions options) =>
         path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
