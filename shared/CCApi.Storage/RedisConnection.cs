@@ -27,7 +27,8 @@ public static class RedisRegistration
             config.ConnectTimeout = 5000;
             // RESP2 on purpose (3.x would negotiate RESP3): pub/sub keeps its own connection, so a burst of chat-stream
             // notifications never queues ahead of a command's reply on the interactive socket, and RESP2 is what every
-            // Redis-compatible server, proxy and managed offering speaks. Measured no slower here (bench/results).
+            // Redis-compatible server, proxy and managed offering speaks. RESP3 measured within noise of it here
+            // (bench/results/2026-12-04-redis-client.md).
             config.Protocol = RedisProtocol.Resp2;
             return ConnectionMultiplexer.Connect(config);
         });
