@@ -36,7 +36,7 @@ public class TelemetryTests(LocalAdapterHost host)
         span.GetTagItem("gen_ai.provider.name").ShouldBe("local");
         span.GetTagItem("gen_ai.request.model").ShouldBe("echo-1");
         span.GetTagItem("gen_ai.response.model").ShouldBe("echo-1");
-        span.GetTagItem("gen_ai.response.finish_reasons").ShouldBe(new[] { "stop" });
+        ((string[])span.GetTagItem("gen_ai.response.finish_reasons")!).ShouldBe(["stop"]);
         ((int)span.GetTagItem("gen_ai.usage.output_tokens")!).ShouldBeGreaterThan(0);
         span.Kind.ShouldBe(ActivityKind.Internal); // the model runs in the adapter's own process
         span.Status.ShouldBe(ActivityStatusCode.Ok);
