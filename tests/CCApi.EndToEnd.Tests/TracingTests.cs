@@ -93,14 +93,16 @@ public sealed class TracingTests(PlatformFixture platform)
         everything.Count(s => !ids.Contains(s.GetProperty("parent_span_id").GetString())).ShouldBe(1);
     }
 
-    /// <summary>The trace's spans per service, once each service has some and JobStatus has handled <paramref name="jobStatusEvent"/>.</summary>
+    /// <summary>The trace's spans per service, once each has some, the gateway's request has ended and JobStatus has handled <paramref name="jobStatusEvent"/>.</summary>
     private async Task<Dictionary<string, List<JsonElement>>> CollectAsync(ActivityTraceId traceId, string[] services, string jobStatusEvent)
     {
         Dictionary<string, List<JsonElement>> spans = [];
         var all = await TestInfrastructure.EventuallyAsync(() =>
         {
             spans = services.ToDictionary(s => s, s => ReadSpans(platform.SpanFile(s), traceId.ToHexString()));
+            // The gateway's server span ends (and is exported) only after the response has gone out.
             return Task.FromResult(spans.Values.All(list => list.Count > 0)
+                && spans["CCApi.Gateway"].Any(s => s.GetProperty("kind").GetString() == "Server")
                 && spans["CCApi.JobStatus"].Any(s => s.GetProperty("name").GetString()!.Contains(jobStatusEvent, StringComparison.Ordinal)));
         }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
 
