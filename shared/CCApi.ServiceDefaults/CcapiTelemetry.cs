@@ -34,33 +34,32 @@ public static class CcapiTelemetry
         "gen_ai.client.token.usage", "{token}", "Number of input and output tokens used.",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = TokenBuckets });
 
-    public static readonly Histogram<double> ClientOperationDuration = Meter.CreateHistogram(
-        "gen_ai.client.operation.duration", "s", "GenAI operation duration.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GenAiDurationBuckets });
+    public static readonly Histogram<double> ClientOperationDuration = Seconds(
+        "gen_ai.client.operation.duration", "GenAI operation duration.", GenAiDurationBuckets);
 
     // GenAI semantic conventions: server side (the gateway, per model request).
-    public static readonly Histogram<double> ServerRequestDuration = Meter.CreateHistogram(
-        "gen_ai.server.request.duration", "s", "Generative AI server request duration such as time-to-last byte or last output token.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GenAiDurationBuckets });
+    public static readonly Histogram<double> ServerRequestDuration = Seconds(
+        "gen_ai.server.request.duration", "Generative AI server request duration such as time-to-last byte or last output token.", GenAiDurationBuckets);
 
-    public static readonly Histogram<double> ServerTimeToFirstToken = Meter.CreateHistogram(
-        "gen_ai.server.time_to_first_token", "s", "Time to generate first token for successful responses.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstTokenBuckets });
+    public static readonly Histogram<double> ServerTimeToFirstToken = Seconds(
+        "gen_ai.server.time_to_first_token", "Time to generate first token for successful responses.", FirstTokenBuckets);
 
     // The platform's own.
-    public static readonly Histogram<double> GatewayOverhead = Meter.CreateHistogram(
-        "ccapi.gateway.overhead", "s", "Gateway request time minus the time the adapter spent on the provider call.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OverheadBuckets });
+    public static readonly Histogram<double> GatewayOverhead = Seconds(
+        "ccapi.gateway.overhead", "Gateway request time minus the time the adapter spent on the provider call.", OverheadBuckets);
 
-    public static readonly Histogram<double> QueueWait = Meter.CreateHistogram(
-        "ccapi.queue.wait", "s", "Time a command waited between the gateway sending it and an adapter consuming it.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = QueueWaitBuckets });
+    public static readonly Histogram<double> QueueWait = Seconds(
+        "ccapi.queue.wait", "Time a command waited between the gateway sending it and an adapter consuming it.", QueueWaitBuckets);
 
     public static readonly Counter<long> Tokens = Meter.CreateCounter<long>("ccapi.tokens", "{token}", "Tokens processed");
     public static readonly Counter<long> Images = Meter.CreateCounter<long>("ccapi.images", "{image}", "Images generated");
     public static readonly Counter<long> Characters = Meter.CreateCounter<long>("ccapi.characters", "{character}", "Characters synthesized");
     public static readonly Counter<double> Cost = Meter.CreateCounter<double>("ccapi.cost", "USD", "Cost at catalog prices, by provider, model and API key id");
     public static readonly Counter<long> Jobs = Meter.CreateCounter<long>("ccapi.jobs", "{job}", "Jobs entering a state");
+
+    /// <summary>A duration histogram in seconds with its bucket boundaries as advice (declared above its uses: static fields initialize in order).</summary>
+    private static Histogram<double> Seconds(string name, string description, double[] buckets) =>
+        Meter.CreateHistogram(name, "s", description, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = buckets });
 }
 
 /// <summary>Attribute names shared by spans and metrics (OpenTelemetry GenAI semantic conventions, and ours).</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
 using CCApi.Gateway.Tests.Fixtures;
@@ -12,16 +10,11 @@ namespace CCApi.Gateway.Tests;
 public sealed class ModelRequestMetricsTests : IDisposable
 {
     private readonly GatewayFixture _gateway;
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
-    private readonly MeterListener _listener;
+    private readonly MeasurementRecorder _measurements = new();
 
-    public ModelRequestMetricsTests(GatewayFixture gateway)
-    {
-        _gateway = gateway;
-        _listener = Listen();
-    }
+    public ModelRequestMetricsTests(GatewayFixture gateway) => _gateway = gateway;
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _measurements.Dispose();
 
     [Fact]
     public async Task A_synchronous_chat_records_request_duration_and_overhead_by_operation_provider_and_public_model()
@@ -61,38 +54,11 @@ public sealed class ModelRequestMetricsTests : IDisposable
     };
 
     /// <summary>A measurement of <paramref name="instrument"/> for chat on local/echo-1 matching <paramref name="tags"/> (recorded when the response completes).</summary>
-    private Task<bool> SeenAsync(string instrument, Func<Dictionary<string, object?>, bool> tags) =>
-        TestInfrastructure.EventuallyAsync(() => Task.FromResult(_measurements.Any(m =>
-            m.Instrument == instrument
-            && (string?)m.Tags.GetValueOrDefault("gen_ai.operation.name") == "chat"
-            && (string?)m.Tags.GetValueOrDefault("gen_ai.provider.name") == "local"
-            && (string?)m.Tags.GetValueOrDefault("gen_ai.request.model") == "local/echo-1"
+    private Task<bool> SeenAsync(string instrument, Func<IReadOnlyDictionary<string, object?>, bool> tags) =>
+        TestInfrastructure.EventuallyAsync(() => Task.FromResult(_measurements.Of(instrument).Any(m =>
+            m.Tag("gen_ai.operation.name") == "chat"
+            && m.Tag("gen_ai.provider.name") == "local"
+            && m.Tag("gen_ai.request.model") == "local/echo-1"
             && m.Value >= 0
             && tags(m.Tags))), TimeSpan.FromSeconds(10));
-
-    private MeterListener Listen()
-    {
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == "CCApi")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
-        {
-            var dictionary = new Dictionary<string, object?>();
-            foreach (var tag in tags)
-            {
-                dictionary[tag.Key] = tag.Value;
-            }
-
-            _measurements.Enqueue((instrument.Name, value, dictionary));
-        });
-        listener.Start();
-        return listener;
-    }
 }

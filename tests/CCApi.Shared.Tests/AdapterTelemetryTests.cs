@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
+using CCApi.Testing;
 
 namespace CCApi.Shared.Tests;
 
@@ -12,9 +12,8 @@ public sealed class AdapterTelemetryTests : IDisposable
     // A provider name of its own, so measurements from other tests running at the same time are not counted.
     private readonly string _provider = "test-" + Guid.NewGuid().ToString("N")[..8];
     private readonly ConcurrentQueue<Activity> _spans = new();
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
     private readonly ActivityListener _activities;
-    private readonly MeterListener _meters = new();
+    private readonly MeasurementRecorder _meters = new();
 
     public AdapterTelemetryTests()
     {
@@ -25,16 +24,6 @@ public sealed class AdapterTelemetryTests : IDisposable
             ActivityStopped = _spans.Enqueue,
         };
         ActivitySource.AddActivityListener(_activities);
-        _meters.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == "CCApi")
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _meters.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
-        _meters.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
-        _meters.Start();
     }
 
     public void Dispose()
@@ -87,14 +76,14 @@ public sealed class AdapterTelemetryTests : IDisposable
         duration.Tags["gen_ai.operation.name"].ShouldBe("chat");
         duration.Tags["gen_ai.request.model"].ShouldBe("gpt-4o-mini");
         duration.Tags["gen_ai.response.model"].ShouldBe("gpt-4o-mini"); // the provider named none: the requested one
-        duration.Tags.ShouldNotContainKey("error.type");
+        duration.Tags.Keys.ShouldNotContain("error.type");
 
-        var tokens = Mine("gen_ai.client.token.usage").ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
+        var tokens = Mine("gen_ai.client.token.usage").ToDictionary(m => m.Tag("gen_ai.token.type")!, m => m.Value);
         tokens.ShouldBe(new Dictionary<string, double> { ["input"] = 12, ["output"] = 5 });
 
         var cost = Mine("ccapi.cost").ShouldHaveSingleItem();
         cost.Tags["ccapi.key.id"].ShouldBe("key_0123456789abcdef");
-        cost.Tags.ShouldNotContainKey("ccapi.job_id");
+        cost.Tags.Keys.ShouldNotContain("ccapi.job_id");
         cost.Value.ShouldBe((12 * 1.0 + 5 * 2.0) / 1_000_000, 1e-12);
 
         Mine("ccapi.queue.wait").ShouldHaveSingleItem().Tags["gen_ai.operation.name"].ShouldBe("chat");
@@ -160,19 +149,7 @@ public sealed class AdapterTelemetryTests : IDisposable
         }).ShouldBe(("generate_content", "speech"));
     }
 
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var dictionary = new Dictionary<string, object?>();
-        foreach (var tag in tags)
-        {
-            dictionary[tag.Key] = tag.Value;
-        }
-
-        _measurements.Enqueue((instrument.Name, value, dictionary));
-    }
-
-    private List<(string Instrument, double Value, Dictionary<string, object?> Tags)> Mine(string instrument) =>
-        _measurements.Where(m => m.Instrument == instrument && m.Tags.TryGetValue("gen_ai.provider.name", out var p) && (string?)p == _provider).ToList();
+    private List<Measured> Mine(string instrument) => _meters.Of(instrument).Where(m => m.Tag("gen_ai.provider.name") == _provider).ToList();
 
     private JobRoute Route(string model) => new()
     {
