@@ -162,7 +162,7 @@ labels = [
     ("gateway_out", "gateway: response received → HTTP server span end (complete, render JSON)"),
     ("gateway_http", "whole gateway HTTP server span"),
     ("outside_adapter", "gateway HTTP span minus the adapter's on-path time (receive start → response send start)"),
-    ("adapter_local_chat", "adapter `local.chat` span = `ccapi.provider.duration` (provider + respond + publish ChatCompleted)"),
+    ("adapter_local_chat", "adapter `chat echo-1` GenAI span (provider + respond + publish ChatCompleted)"),
     ("adapter_publish_event", "of which: publish `ChatCompleted` for JobStatus (after the response left; publisher confirms)"),
     ("gateway_send", "gateway `local-chat send` span (send incl. waiting for the publisher confirm)"),
 ]
@@ -178,9 +178,9 @@ if c1:
     full = ms(c1["p50_us"])
     w("Gateway overhead at 1 connection, two ways:")
     w("")
-    w(f"- full-path p50 − adapter's own processing p50 (`local.chat`, i.e. `ccapi.provider.duration`) = "
+    w(f"- full-path p50 − adapter's own processing p50 (the `chat echo-1` span) = "
       f"{f2(full)} − {f2(seg['adapter_local_chat']['p50'])} = **{f2(full - seg['adapter_local_chat']['p50'])} ms**. "
-      "This under-states the overhead: `local.chat` also contains the respond and the `ChatCompleted` publish, which "
+      "This under-states the overhead: that span also contains the respond and the `ChatCompleted` publish, which "
       "are bus work, and the publish happens after the response has already left.")
     w(f"- full-path p50 − provider p50 (echo-1 alone) = {f2(full)} − {f2(seg['provider']['p50'])} = "
       f"**{f2(full - seg['provider']['p50'])} ms**: everything the platform adds around the provider (HTTP, gateway, "

@@ -5,12 +5,12 @@ their span timestamps share one clock. Prints a JSON summary (milliseconds; p50/
 Segments of one request (G = gateway, A = adapter):
   gateway_in        G HTTP server span start     -> G "local-chat send" start   (body, auth, validation, routing)
   to_adapter        G "local-chat send" start    -> A "local-chat receive" start (send + broker + delivery)
-  adapter_pipeline  A "local-chat receive" start -> A "local.chat" start         (MassTransit receive/deserialize)
-  provider          A "local.chat" start         -> A response "bus send" start  (the echo model itself)
+  adapter_pipeline  A "local-chat receive" start -> A "chat echo-1" start         (MassTransit receive/deserialize)
+  provider          A "chat echo-1" start        -> A response "bus send" start  (the echo model itself)
   response_hop      A response "bus send" start  -> G "bus receive" start        (respond + broker + delivery)
   gateway_out       G "bus receive" start        -> G HTTP server span end       (complete request, render JSON)
-and whole spans: gateway_http (the server span), adapter_local_chat (the local.chat span = what
-ccapi.provider.duration measures: provider + respond + publish of ChatCompleted), adapter_receive (whole consumer),
+and whole spans: gateway_http (the server span), adapter_local_chat (the "chat echo-1" GenAI span: provider +
+respond + publish of ChatCompleted; gen_ai.client.operation.duration stops before the respond), adapter_receive (whole consumer),
 adapter_publish_event (the ChatCompleted publish, after the response has left), gateway_send (send incl. confirm)."""
 import datetime
 import json
@@ -60,7 +60,7 @@ for trace, spans in by_trace.items():
     send = one(spans, "Gateway", "local-chat send", "Producer")
     back = one(spans, "Gateway", kind="Consumer", pred=lambda s: s["name"].endswith("receive"))
     recv = one(spans, "Adapters.Local", "local-chat receive", "Consumer")
-    chat = one(spans, "Adapters.Local", "local.chat")
+    chat = one(spans, "Adapters.Local", pred=lambda s: s["tags"].get("gen_ai.operation.name") == "chat")  # "chat echo-1"
     respond = one(spans, "Adapters.Local", kind="Producer",
                   pred=lambda s: s["tags"].get("messaging.masstransit.destination_address", "").find("temporary=true") >= 0)
     event = one(spans, "Adapters.Local", "CCApi.Contracts:ChatCompleted send", "Producer")

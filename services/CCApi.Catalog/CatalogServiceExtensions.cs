@@ -15,10 +15,15 @@ public static class CatalogServiceExtensions
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CatalogDefinitionSource>();
-        builder.Services.AddSingleton(sp => new CatalogState(
-            sp.GetRequiredService<CatalogDefinitionSource>().Load(),
-            sp.GetRequiredService<IOptions<CatalogOptions>>().Value.HeartbeatTimeout,
-            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var state = new CatalogState(
+                sp.GetRequiredService<CatalogDefinitionSource>().Load(),
+                sp.GetRequiredService<IOptions<CatalogOptions>>().Value.HeartbeatTimeout,
+                sp.GetRequiredService<TimeProvider>());
+            ProviderStatusMetric.Watch(state);
+            return state;
+        });
 
         // First of all hosted services: a bad definition stops the process before the bus connects, with the reason.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, CatalogStartup>());

@@ -39,6 +39,7 @@ public static class GatewayRegistration
         services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
 
+        services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
         services.AddSingleton<ProviderDispatcher>();
         services.AddOpenApi();
         return builder;

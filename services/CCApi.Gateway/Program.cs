@@ -2,6 +2,7 @@ using CCApi.Contracts;
 using CCApi.Gateway;
 using CCApi.Gateway.Consumers;
 using CCApi.Gateway.Endpoints;
+using CCApi.Gateway.Http;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
@@ -19,6 +20,7 @@ builder.AddGatewayServices();                 // options, API keys, catalog snap
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.overhead per model request
 app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)
 app.MapOpenApi();                             // /openapi/v1.json
 app.MapChatEndpoints();                       // POST /v1/chat/completions

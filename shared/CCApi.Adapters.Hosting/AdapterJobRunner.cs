@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 using MassTransit;
@@ -17,19 +16,19 @@ namespace CCApi.Adapters.Hosting;
 public sealed partial class AdapterJobRunner(JobResultCache results, JobCancellations cancellations, ILogger<AdapterJobRunner> logger)
 {
     /// <param name="step">The result-cache key of this kind of work (e.g. "openai-speech").</param>
-    /// <param name="activity">The consumer's span (see <see cref="AdapterTelemetry.Start"/>); gets the outcome.</param>
+    /// <param name="call">The consumer's provider call (see <see cref="AdapterTelemetry.Start"/>); gets the outcome.</param>
     /// <param name="work">Calls the provider; its token fires when the consumer stops or the deadline passes.</param>
     public async Task RunAsync<TCommand, TResult>(
         ConsumeContext<TCommand> context,
         JobKind kind,
         string step,
-        Activity? activity,
+        ProviderCall call,
         Func<CancellationToken, Task<TResult>> work)
         where TCommand : class, IJobCommand
         where TResult : class, IJobResult
     {
+        ArgumentNullException.ThrowIfNull(call);
         var command = context.Message;
-        var started = Stopwatch.GetTimestamp();
         if (await results.GetAsync<TResult>(command.JobId, step) is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
@@ -49,10 +48,9 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
             }
 
             token.Token.ThrowIfCancellationRequested();
-            var result = await work(token.Token);
+            var result = call.Succeeded(await work(token.Token));
             await results.SetAsync(command.JobId, step, result);
             await AdapterOutcomes.FinishAsync(context, result);
-            AdapterTelemetry.Succeeded(activity, command.Route, result.Usage, Stopwatch.GetElapsedTime(started));
             return;
         }
         catch (Exception ex) when (FailureOf(ex, command.Route.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } known)
@@ -67,7 +65,7 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
             throw new OperationCanceledException("The adapter stopped while the job was running; the command goes back to the queue.", ex, context.CancellationToken);
         }
 
-        AdapterTelemetry.Failed(activity, error);
+        call.Failed(error);
         await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error));
     }
 

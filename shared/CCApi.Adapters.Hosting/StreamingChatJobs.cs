@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CCApi.Contracts;
 using CCApi.Storage;
 using MassTransit;
@@ -19,7 +18,7 @@ public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMu
     /// failed one republishes its error; a stream cut off mid-way is ended with <paramref name="interrupted"/> rather than
     /// continued with duplicated chunks (and the provider is not called — or paid — twice). True when it was a redelivery.
     /// </summary>
-    public async Task<bool> HandleRedeliveryAsync(ConsumeContext<ChatCompletion> context, Activity? activity, Func<Task<ChatCompleted?>> completed, ErrorInfo interrupted)
+    public async Task<bool> HandleRedeliveryAsync(ConsumeContext<ChatCompletion> context, ProviderCall call, Func<Task<ChatCompleted?>> completed, ErrorInfo interrupted)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(completed);
@@ -60,7 +59,7 @@ public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMu
 
                 break;
             default:
-                await FailAsync(context, activity, interrupted);
+                await FailAsync(context, call, interrupted);
                 break;
         }
 
@@ -68,11 +67,12 @@ public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMu
     }
 
     /// <summary>Ends the job's stream with an error entry (terminal for the reader) and publishes the job as failed.</summary>
-    public async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
+    public async Task FailAsync(ConsumeContext<ChatCompletion> context, ProviderCall call, ErrorInfo error)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(call);
         await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
-        AdapterTelemetry.Failed(activity, error);
+        call.Failed(error);
         await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
     }
 

@@ -88,6 +88,9 @@ public sealed record ChatCompleted : IJobResult
     public required IReadOnlyList<ChatChoice> Choices { get; init; }
     public required Usage Usage { get; init; }
     public string? SystemFingerprint { get; init; }
+
+    /// <inheritdoc cref="IJobResult.ProviderDuration"/>
+    public TimeSpan? ProviderDuration { get; init; }
 }
 
 /// <summary>

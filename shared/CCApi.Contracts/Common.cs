@@ -19,6 +19,12 @@ public interface IJobResult : IJobMessage
 {
     JobRoute Route { get; }
     Usage Usage { get; }
+
+    /// <summary>
+    /// How long the adapter spent on the provider call, measured by the adapter (added later: null from an adapter that
+    /// predates it). The gateway subtracts it from its own request time to report its overhead.
+    /// </summary>
+    TimeSpan? ProviderDuration { get; }
 }
 
 public enum JobKind

@@ -60,4 +60,7 @@ public sealed record ImageGenerated : IJobResult
     public required IReadOnlyList<GeneratedImage> Images { get; init; }
     public string? RevisedPrompt { get; init; }
     public required Usage Usage { get; init; }
+
+    /// <inheritdoc cref="IJobResult.ProviderDuration"/>
+    public TimeSpan? ProviderDuration { get; init; }
 }

@@ -27,4 +27,7 @@ public sealed record SpeechSynthesized : IJobResult
     public required string Format { get; init; }
     public double DurationSeconds { get; init; }
     public required Usage Usage { get; init; }
+
+    /// <inheritdoc cref="IJobResult.ProviderDuration"/>
+    public TimeSpan? ProviderDuration { get; init; }
 }

@@ -201,7 +201,21 @@ public sealed class JsonLinesSpanExporter(string path, string serviceName) : Bas
                 w.WriteStartObject("tags");
                 foreach (var tag in activity.TagObjects)
                 {
-                    w.WriteString(tag.Key, Convert.ToString(tag.Value, CultureInfo.InvariantCulture));
+                    if (tag.Value is Array array and not byte[])
+                    {
+                        // Array attributes (e.g. gen_ai.response.finish_reasons) as JSON arrays of strings.
+                        w.WriteStartArray(tag.Key);
+                        foreach (var item in array)
+                        {
+                            w.WriteStringValue(Convert.ToString(item, CultureInfo.InvariantCulture));
+                        }
+
+                        w.WriteEndArray();
+                    }
+                    else
+                    {
+                        w.WriteString(tag.Key, Convert.ToString(tag.Value, CultureInfo.InvariantCulture));
+                    }
                 }
 
                 w.WriteEndObject();

@@ -133,6 +133,19 @@ public class CatalogStateTests
         _catalog.Current.Models.ShouldNotContain(m => m.Provider.Name == "imaginepro");
     }
 
+    [Fact]
+    public void The_provider_status_gauge_reports_one_for_the_current_status_and_zero_for_the_others()
+    {
+        _catalog.ApplyHeartbeat(Beat("openai", "available"));
+
+        var openai = ProviderStatusMetric.Measurements(_catalog)
+            .Where(m => m.Tags.ToArray().Contains(new KeyValuePair<string, object?>("gen_ai.provider.name", "openai")))
+            .ToDictionary(m => (string)m.Tags.ToArray().Single(t => t.Key == "ccapi.provider.status").Value!, m => m.Value);
+
+        openai.ShouldBe(new Dictionary<string, int> { ["available"] = 1, ["degraded"] = 0, ["unavailable"] = 0 });
+        ProviderStatusMetric.Measurements(_catalog).Count().ShouldBe(3 * _catalog.Current.Document.Providers.Count);
+    }
+
     private ProviderEntry Provider(string name) => _catalog.Current.Document.Providers.Single(p => p.Name == name);
 
     private string Status(string name) => Provider(name).Status;

@@ -24,6 +24,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     public string RepoRoot { get; } = FindRepoRoot();
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("ccapi-e2e-").FullName;
     public string ApiKey { get; } = "sk-ccapi-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>The key's public id as the gateway derives it ("key_" + 16 hex characters of its SHA-256), e.g. on <c>ccapi.cost</c>.</summary>
+    public string KeyId => "key_" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKey)))[..16];
     public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
@@ -190,6 +193,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     public string SpanFile(string service) => Path.Combine(WorkDir, $"spans-{service}.jsonl");
+
+    /// <summary>The base URL of one service process (e.g. for its <c>/metrics</c>).</summary>
+    public string ServiceUrl(string service) => $"http://127.0.0.1:{_processes.First(p => p.Name == service).Port}";
 
     public string Logs() => string.Join("\n", _processes.Select(p => $"==== {p.Name}\n{p.Output}"));
 

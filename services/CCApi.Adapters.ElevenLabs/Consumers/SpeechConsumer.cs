@@ -15,11 +15,9 @@ public sealed class SpeechConsumer(ElevenLabsClient client, IBlobStore blobs, Ad
     public async Task Consume(ConsumeContext<Speech> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("elevenlabs.speech", command, command.Route);
-        activity?.SetTag("ccapi.voice", command.Voice);
-        activity?.SetTag("ccapi.format", command.Format);
+        using var call = AdapterTelemetry.Start(command);
 
-        await runner.RunAsync(context, JobKind.Speech, "elevenlabs-speech", activity, async cancellationToken =>
+        await runner.RunAsync(context, JobKind.Speech, "elevenlabs-speech", call, async cancellationToken =>
         {
             var audio = await client.SpeechAsync(command, cancellationToken);
             return new SpeechSynthesized

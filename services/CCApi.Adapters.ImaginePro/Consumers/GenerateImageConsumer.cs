@@ -18,12 +18,10 @@ public sealed class GenerateImageConsumer(ImagineProJob job, AdapterJobRunner ru
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("imaginepro.image", command, command.Route);
-        activity?.SetTag("ccapi.operation", command.Operation);
-        activity?.SetTag("ccapi.async", command.Async);
+        using var call = AdapterTelemetry.Start(command);
 
         // A process stop mid-poll hands the command back to the queue (AdapterJobRunner); redelivered, it resumes the
         // stored provider job (ImagineProTaskStore): nothing is submitted or paid twice.
-        await runner.RunAsync(context, JobKind.Image, ResultStep, activity, cancellationToken => job.RunAsync(context, cancellationToken));
+        await runner.RunAsync(context, JobKind.Image, ResultStep, call, cancellationToken => job.RunAsync(context, cancellationToken));
     }
 }

@@ -21,13 +21,11 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
     public async Task Consume(ConsumeContext<ChatCompletion> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("local.chat", command, command.Route);
-        activity?.SetTag("ccapi.stream", command.Stream);
-        var started = Stopwatch.GetTimestamp();
+        using var call = AdapterTelemetry.Start(command, ActivityKind.Internal);
 
         if (command.Stream)
         {
-            await StreamAsync(context, activity, started);
+            await StreamAsync(context, call);
             return;
         }
 
@@ -36,7 +34,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
         {
             if (AdapterOutcomes.IsPastDeadline(command.Deadline))
             {
-                await FailAsync(context, activity, JobOutcomes.DeadlinePassed());
+                await FailAsync(context, call, JobOutcomes.DeadlinePassed());
                 return;
             }
 
@@ -44,19 +42,17 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
         }
         catch (ApiException ex)
         {
-            await FailAsync(context, activity, ex.ToErrorInfo());
+            await FailAsync(context, call, ex.ToErrorInfo());
             return;
         }
 
-        var completed = Completed(command, reply);
-        await AdapterOutcomes.FinishAsync(context, completed);
-        AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+        await AdapterOutcomes.FinishAsync(context, call.Succeeded(Completed(command, reply)));
     }
 
-    private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
+    private async Task StreamAsync(ConsumeContext<ChatCompletion> context, ProviderCall call)
     {
         var command = context.Message;
-        if (await streaming.HandleRedeliveryAsync(context, activity,
+        if (await streaming.HandleRedeliveryAsync(context, call,
             () => Task.FromResult<ChatCompleted?>(Completed(context.Message, EchoModel.Complete(context.Message))), // echo-1 is deterministic
             JobOutcomes.ProviderError("The stream was interrupted by an adapter restart.")))
         {
@@ -98,24 +94,23 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
             await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
             await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
 
-            await context.Publish(completed, context.CancellationToken);
-            AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+            await context.Publish(call.Succeeded(completed), context.CancellationToken);
         }
         catch (ApiException ex)
         {
-            await streaming.FailAsync(context, activity, ex.ToErrorInfo());
+            await streaming.FailAsync(context, call, ex.ToErrorInfo());
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not RedisException)
         {
             // A stream that has started cannot be retried without duplicating chunks: end it with an explicit error.
             LogStreamFailed(logger, ex, command.JobId);
-            await streaming.FailAsync(context, activity, JobOutcomes.ProviderError("The local provider failed while streaming."));
+            await streaming.FailAsync(context, call, JobOutcomes.ProviderError("The local provider failed while streaming."));
         }
     }
 
-    private static async Task FailAsync(ConsumeContext<ChatCompletion> context, Activity? activity, ErrorInfo error)
+    private static async Task FailAsync(ConsumeContext<ChatCompletion> context, ProviderCall call, ErrorInfo error)
     {
-        AdapterTelemetry.Failed(activity, error);
+        call.Failed(error);
         await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error));
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local.Images;
 using CCApi.Contracts;
@@ -20,10 +21,8 @@ public sealed class GenerateImageConsumer(
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("local.image", command, command.Route);
-        activity?.SetTag("ccapi.operation", command.Operation);
-        activity?.SetTag("ccapi.async", command.Async);
-        await runner.RunAsync(context, JobKind.Image, "local-image", activity, async cancellationToken =>
+        using var call = AdapterTelemetry.Start(command, ActivityKind.Internal);
+        await runner.RunAsync(context, JobKind.Image, "local-image", call, async cancellationToken =>
         {
             await ImageJobEvents.StartedAsync(context);
 

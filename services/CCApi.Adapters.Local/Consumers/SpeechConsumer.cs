@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local.Audio;
 using CCApi.Adapters.Local.Hosting;
@@ -17,11 +18,9 @@ public sealed partial class SpeechConsumer(
     public async Task Consume(ConsumeContext<Speech> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("local.speech", command, command.Route);
-        activity?.SetTag("ccapi.voice", command.Voice);
-        activity?.SetTag("ccapi.format", command.Format);
+        using var call = AdapterTelemetry.Start(command, ActivityKind.Internal);
 
-        await runner.RunAsync(context, JobKind.Speech, "local-speech", activity, async cancellationToken =>
+        await runner.RunAsync(context, JobKind.Speech, "local-speech", call, async cancellationToken =>
         {
             SynthesizedAudio audio;
             try

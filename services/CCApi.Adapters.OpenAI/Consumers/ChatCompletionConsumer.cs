@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Upstream;
@@ -28,28 +27,27 @@ public sealed class ChatCompletionConsumer(
     public async Task Consume(ConsumeContext<ChatCompletion> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("openai.chat", command, command.Route);
-        activity?.SetTag("ccapi.stream", command.Stream);
-        var started = Stopwatch.GetTimestamp();
+        using var call = AdapterTelemetry.Start(command);
 
         if (command.Stream)
         {
-            await StreamAsync(context, activity, started);
+            await StreamAsync(context, call);
             return;
         }
 
-        await runner.RunAsync(context, JobKind.Chat, Step, activity, async cancellationToken =>
+        await runner.RunAsync(context, JobKind.Chat, Step, call, async cancellationToken =>
         {
             var reply = await client.ChatAsync(command, cancellationToken);
+            call.Response(reply.Id, reply.Model);
             return Completed(command, reply.Choices, reply.PromptTokens, reply.CompletionTokens, reply.SystemFingerprint);
         });
     }
 
-    private async Task StreamAsync(ConsumeContext<ChatCompletion> context, Activity? activity, long started)
+    private async Task StreamAsync(ConsumeContext<ChatCompletion> context, ProviderCall call)
     {
         var command = context.Message;
         var jobId = command.JobId;
-        if (await streaming.HandleRedeliveryAsync(context, activity,
+        if (await streaming.HandleRedeliveryAsync(context, call,
             () => results.GetAsync<ChatCompleted>(jobId, Step), UpstreamErrors.DroppedMidStream(options.Provider)))
         {
             return;
@@ -72,6 +70,7 @@ public sealed class ChatCompletionConsumer(
 
             await foreach (var chunk in client.StreamChatAsync(command, token.Token))
             {
+                call.Response(chunk.Id, chunk.Model);
                 if (!roleSent)
                 {
                     await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
@@ -88,8 +87,8 @@ public sealed class ChatCompletionConsumer(
                 {
                     foreach (var d in deltas)
                     {
-                        var call = calls.TryGetValue(d.Index, out var c) ? c : (null, null, new StringBuilder());
-                        calls[d.Index] = (call.Id ?? d.Id, call.Name ?? d.Name, call.Arguments.Append(d.ArgumentsFragment));
+                        var known = calls.TryGetValue(d.Index, out var c) ? c : (null, null, new StringBuilder());
+                        calls[d.Index] = (known.Id ?? d.Id, known.Name ?? d.Name, known.Arguments.Append(d.ArgumentsFragment));
                     }
 
                     await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = deltas });
@@ -130,12 +129,11 @@ public sealed class ChatCompletionConsumer(
             await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
             await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
             await results.SetAsync(jobId, Step, completed);
-            await context.Publish(completed, context.CancellationToken);
-            AdapterTelemetry.Succeeded(activity, command.Route, completed.Usage, Stopwatch.GetElapsedTime(started));
+            await context.Publish(call.Succeeded(completed), context.CancellationToken);
         }
         catch (Exception ex) when (AdapterJobRunner.FailureOf(ex, options.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } error)
         {
-            await streaming.FailAsync(context, activity, error);
+            await streaming.FailAsync(context, call, error);
         }
     }
 

@@ -16,11 +16,9 @@ public sealed class GenerateImageConsumer(OpenAIClient client, IBlobStore blobs,
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("openai.image", command, command.Route);
-        activity?.SetTag("ccapi.operation", command.Operation);
-        activity?.SetTag("ccapi.async", command.Async);
+        using var call = AdapterTelemetry.Start(command);
 
-        await runner.RunAsync(context, JobKind.Image, "openai-image", activity, async cancellationToken =>
+        await runner.RunAsync(context, JobKind.Image, "openai-image", call, async cancellationToken =>
         {
             await ImageJobEvents.StartedAsync(context);
 

@@ -12,11 +12,9 @@ public sealed class SpeechConsumer(OpenAIClient client, IBlobStore blobs, Adapte
     public async Task Consume(ConsumeContext<Speech> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("openai.speech", command, command.Route);
-        activity?.SetTag("ccapi.voice", command.Voice);
-        activity?.SetTag("ccapi.format", command.Format);
+        using var call = AdapterTelemetry.Start(command);
 
-        await runner.RunAsync(context, JobKind.Speech, "openai-speech", activity, async cancellationToken =>
+        await runner.RunAsync(context, JobKind.Speech, "openai-speech", call, async cancellationToken =>
         {
             var (audio, contentType) = await client.SpeechAsync(command, cancellationToken);
             return new SpeechSynthesized

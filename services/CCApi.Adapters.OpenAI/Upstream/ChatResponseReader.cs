@@ -4,11 +4,11 @@ using CCApi.Contracts;
 
 namespace CCApi.Adapters.OpenAI.Upstream;
 
-/// <summary>A chat completion as OpenAI returned it, before pricing.</summary>
-public sealed record ChatReply(IReadOnlyList<ChatChoice> Choices, int PromptTokens, int CompletionTokens, string? SystemFingerprint);
+/// <summary>A chat completion as OpenAI returned it, before pricing; <paramref name="Id"/> and <paramref name="Model"/> are the upstream's own.</summary>
+public sealed record ChatReply(IReadOnlyList<ChatChoice> Choices, int PromptTokens, int CompletionTokens, string? SystemFingerprint, string? Id = null, string? Model = null);
 
 /// <summary>One parsed <c>chat.completion.chunk</c> of a stream (choice 0 only; other choices are ignored).</summary>
-public sealed record ChatChunk(string? Content, IReadOnlyList<ToolCallDelta>? ToolCalls, string? FinishReason, int? PromptTokens, int? CompletionTokens);
+public sealed record ChatChunk(string? Content, IReadOnlyList<ToolCallDelta>? ToolCalls, string? FinishReason, int? PromptTokens, int? CompletionTokens, string? Id = null, string? Model = null);
 
 /// <summary>Reads OpenAI chat responses and stream chunks; anything that does not have their shape is a malformed response (502).</summary>
 public static class ChatResponseReader
@@ -50,7 +50,9 @@ public static class ChatResponseReader
             return new ChatReply(list,
                 usage.ValueKind == JsonValueKind.Object ? Int(usage, "prompt_tokens") ?? 0 : 0,
                 usage.ValueKind == JsonValueKind.Object ? Int(usage, "completion_tokens") ?? 0 : 0,
-                Text(root, "system_fingerprint"));
+                Text(root, "system_fingerprint"),
+                Text(root, "id"),
+                Text(root, "model"));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
@@ -86,7 +88,7 @@ public static class ChatResponseReader
             {
                 return prompt is null
                     ? throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk without 'choices'"))
-                    : new ChatChunk(null, null, null, prompt, completion);
+                    : new ChatChunk(null, null, null, prompt, completion, Text(root, "id"), Text(root, "model"));
             }
 
             foreach (var choice in choices.EnumerateArray())
@@ -102,10 +104,12 @@ public static class ChatResponseReader
                     delta.ValueKind == JsonValueKind.Object ? ToolCallDeltas(delta) : null,
                     Text(choice, "finish_reason"),
                     prompt,
-                    completion);
+                    completion,
+                    Text(root, "id"),
+                    Text(root, "model"));
             }
 
-            return new ChatChunk(null, null, null, prompt, completion);
+            return new ChatChunk(null, null, null, prompt, completion, Text(root, "id"), Text(root, "model"));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {

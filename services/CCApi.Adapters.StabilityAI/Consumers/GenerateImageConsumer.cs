@@ -18,11 +18,9 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
-        using var activity = AdapterTelemetry.Start("stabilityai.image", command, command.Route);
-        activity?.SetTag("ccapi.operation", command.Operation);
-        activity?.SetTag("ccapi.async", command.Async);
+        using var call = AdapterTelemetry.Start(command);
 
-        await runner.RunAsync(context, JobKind.Image, "stabilityai-image", activity, async cancellationToken =>
+        await runner.RunAsync(context, JobKind.Image, "stabilityai-image", call, async cancellationToken =>
         {
             var plan = GenerationPlan.For(command);
             await ImageJobEvents.StartedAsync(context);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using CCApi.Contracts;
+using CCApi.Gateway.Http;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using MassTransit;
@@ -19,6 +20,7 @@ public sealed partial class ProviderDispatcher(
     IBus bus,
     IOptions<MessagingOptions> messaging,
     TimeProvider time,
+    IHttpContextAccessor http,
     ILogger<ProviderDispatcher> logger)
 {
     private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
@@ -38,6 +40,8 @@ public sealed partial class ProviderDispatcher(
         where TSuccess : class
     {
         Tag(route, command.JobId);
+        var metrics = http.HttpContext.ModelRequestMetrics();
+        metrics?.Attempt(route, kind, async: false, streamed: false);
         var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
             static (key, factory) => factory.CreateRequestClient<TCommand>(MessagingExtensions.QueueAddress(key.Provider, key.Kind)),
             clientFactory);
@@ -46,6 +50,7 @@ public sealed partial class ProviderDispatcher(
             var response = await client.GetResponse<TSuccess, JobFailed>(command, cancellationToken, messaging.Value.RequestTimeout);
             if (response.Is(out Response<TSuccess>? success))
             {
+                metrics?.Answered(success.Message);
                 return success.Message;
             }
 
@@ -93,6 +98,7 @@ public sealed partial class ProviderDispatcher(
         where TCommand : class, IJobMessage
     {
         Tag(route, command.JobId);
+        http.HttpContext.ModelRequestMetrics()?.Attempt(route, kind, async: kind != JobKind.Chat, streamed: kind == JobKind.Chat);
         try
         {
             var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));

@@ -117,6 +117,8 @@ public sealed partial class ChatStreamResult : IResult
                 }
             }
 
+            httpContext.ModelRequestMetrics()?.FirstToken(); // the first content has been flushed to the client
+
             while (true)
             {
                 bool more;

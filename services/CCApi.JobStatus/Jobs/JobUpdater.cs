@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CCApi.JobStatus.Webhooks;
 using CCApi.ServiceDefaults;
 using MassTransit;
@@ -28,6 +29,10 @@ public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logge
         if (result.Outcome == JobWriteOutcome.Applied)
         {
             LogApplied(logger, change.JobId, result.State);
+            if (EnteredState(change, result))
+            {
+                CcapiTelemetry.Jobs.Add(1, JobStateTags(change, result.State!));
+            }
         }
 
         if (result.IsTerminal && (result.Outcome == JobWriteOutcome.Applied || tracked))
@@ -44,6 +49,29 @@ public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logge
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// An applied change that moved the job to its target state (the script ignores repeats and lower ranks); a progress
+    /// report within "processing" is not a new state.
+    /// </summary>
+    public static bool EnteredState(JobChange change, JobWriteResult result) =>
+        result.Outcome == JobWriteOutcome.Applied
+        && change.Target is { } target
+        && change.Progress is null
+        && result.State == JobStates.Name(target);
+
+    /// <summary><c>ccapi.jobs</c> attributes: the state and, when the change names it, the provider (never the job id).</summary>
+    public static TagList JobStateTags(JobChange change, string state)
+    {
+        var tags = new TagList { { TelemetryAttributes.JobState, state } };
+        var provider = change.Overwrite.Concat(change.Fill).FirstOrDefault(f => f.Key == JobFields.Provider).Value;
+        if (!string.IsNullOrEmpty(provider))
+        {
+            tags.Add(TelemetryAttributes.ProviderName, provider);
+        }
+
+        return tags;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} is now {State}")]

@@ -11,7 +11,7 @@ namespace CCApi.Adapters.Local.Tests.Integration;
 public class TelemetryTests(LocalAdapterHost host)
 {
     [Fact]
-    public async Task Wraps_provider_work_in_a_span_per_capability_tagged_with_the_job()
+    public async Task Wraps_provider_work_in_a_GenAI_span_per_capability_tagged_with_the_job()
     {
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
@@ -28,10 +28,17 @@ public class TelemetryTests(LocalAdapterHost host)
         await host.Client<GenerateImage>("local-image").GetResponse<ImageGenerated>(image);
 
         bool Has(string name, Guid jobId) => spans.Any(s => s.OperationName == name && (string?)s.GetTagItem("ccapi.job_id") == jobId.ToString("N"));
-        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(Has("local.chat", chat.JobId) && Has("local.image", image.JobId)), TimeSpan.FromSeconds(10)))
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(Has("chat echo-1", chat.JobId) && Has("generate_content pixel-1", image.JobId)), TimeSpan.FromSeconds(10)))
             .ShouldBeTrue();
-        var span = spans.First(s => s.OperationName == "local.chat" && (string?)s.GetTagItem("ccapi.job_id") == chat.JobId.ToString("N"));
+        var span = spans.First(s => s.OperationName == "chat echo-1" && (string?)s.GetTagItem("ccapi.job_id") == chat.JobId.ToString("N"));
         span.GetTagItem("ccapi.model").ShouldBe("local/echo-1");
+        span.GetTagItem("gen_ai.operation.name").ShouldBe("chat");
+        span.GetTagItem("gen_ai.provider.name").ShouldBe("local");
+        span.GetTagItem("gen_ai.request.model").ShouldBe("echo-1");
+        span.GetTagItem("gen_ai.response.model").ShouldBe("echo-1");
+        ((string[])span.GetTagItem("gen_ai.response.finish_reasons")!).ShouldBe(["stop"]);
+        ((int)span.GetTagItem("gen_ai.usage.output_tokens")!).ShouldBeGreaterThan(0);
+        span.Kind.ShouldBe(ActivityKind.Internal); // the model runs in the adapter's own process
         span.Status.ShouldBe(ActivityStatusCode.Ok);
     }
 
@@ -53,7 +60,7 @@ public class TelemetryTests(LocalAdapterHost host)
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == "ccapi.model" && (string?)tag.Value == "local/pixel-1")
+                if (tag.Key == "gen_ai.request.model" && (string?)tag.Value == "pixel-1")
                 {
                     Interlocked.Add(ref images, value);
                 }

@@ -145,6 +145,7 @@ public sealed class FakeProviders : IAsyncDisposable
             Choices = [new ChatChoice { Index = 0, Message = message, FinishReason = message.ToolCalls is null ? "stop" : "tool_calls" }],
             Usage = new Usage { PromptTokens = 7, CompletionTokens = 5, TotalTokens = 12 },
             SystemFingerprint = "fp_fake",
+            ProviderDuration = TimeSpan.FromMilliseconds(1), // as a real adapter reports it, for the overhead metric
         });
     }
 
