@@ -8,6 +8,11 @@ public static partial class CodeFacts
 {
     public const string MessagingOptionsFile = "shared/CCApi.Messaging/MessagingOptions.cs";
 
+    public const string TelemetryOptionsFile = "shared/CCApi.ServiceDefaults/Telemetry.cs";
+
+    /// <summary>The default Telemetry:MetricsPath: where every service serves its Prometheus scrape endpoint.</summary>
+    public static string MetricsPath { get; } = ReadMetricsPath();
+
     /// <summary>The default Messaging:StopTimeout: how long a stopping process lets in-flight consumers finish.</summary>
     public static TimeSpan BusStopTimeout { get; } = ReadStopTimeout();
 
@@ -47,6 +52,17 @@ public static partial class CodeFacts
 
         return TimeSpan.FromSeconds(int.Parse(m.Groups["seconds"].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    private static string ReadMetricsPath()
+    {
+        var m = MetricsPathRegex().Match(Repo.Read(TelemetryOptionsFile));
+        return m.Success
+            ? m.Groups["path"].Value
+            : throw new InvalidOperationException($"TelemetryOptions.MetricsPath's default is no longer a string literal in {TelemetryOptionsFile}; update this test.");
+    }
+
+    [GeneratedRegex(@"string\s+MetricsPath\s*\{\s*get;\s*set;\s*\}\s*=\s*""(?<path>/[^""]*)""")]
+    private static partial Regex MetricsPathRegex();
 
     [GeneratedRegex(@"TimeSpan\s+StopTimeout\s*\{\s*get;\s*set;\s*\}\s*=\s*TimeSpan\.FromSeconds\((?<seconds>\d+)\)")]
     private static partial Regex StopTimeoutRegex();
