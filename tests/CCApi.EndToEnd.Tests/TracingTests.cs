@@ -99,7 +99,7 @@ public sealed class TracingTests(PlatformFixture platform)
         Dictionary<string, List<JsonElement>> spans = [];
         var all = await TestInfrastructure.EventuallyAsync(() =>
         {
-            spans = services.ToDictionary(s => s, s => ReadSpans(platform.SpanFile(s), traceId.ToHexString()));
+            spans = services.ToDictionary(s => s, s => SpanFiles.Read(platform.SpanFile(s), traceId.ToHexString()));
             // The gateway's server span ends (and is exported) only after the response has gone out.
             return Task.FromResult(spans.Values.All(list => list.Count > 0)
                 && spans["CCApi.Gateway"].Any(s => s.GetProperty("kind").GetString() == "Server")
@@ -108,39 +108,5 @@ public sealed class TracingTests(PlatformFixture platform)
 
         all.ShouldBeTrue(string.Join("; ", spans.Select(kv => $"{kv.Key}: {kv.Value.Count} spans")));
         return spans;
-    }
-
-    private static List<JsonElement> ReadSpans(string file, string traceId)
-    {
-        if (!File.Exists(file))
-        {
-            return [];
-        }
-
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var result = new List<JsonElement>();
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                var span = JsonSerializer.Deserialize<JsonElement>(line);
-                if (span.GetProperty("trace_id").GetString() == traceId)
-                {
-                    result.Add(span);
-                }
-            }
-            catch (JsonException)
-            {
-                // a line being written right now
-            }
-        }
-
-        return result;
     }
 }

@@ -127,7 +127,7 @@ public sealed class TelemetryTests
             List<JsonElement> spans = [];
             (await TestInfrastructure.EventuallyAsync(() =>
             {
-                spans = ReadSpans(spanFile, traceId);
+                spans = SpanFiles.Read(spanFile, traceId);
                 return Task.FromResult(spans.Any(IsRedisSpan));
             }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue(string.Join("\n", spans));
 
@@ -143,35 +143,6 @@ public sealed class TelemetryTests
 
         static bool IsRedisSpan(JsonElement span) =>
             span.GetProperty("source").GetString()!.Contains("Redis", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static List<JsonElement> ReadSpans(string file, string traceId)
-    {
-        if (!File.Exists(file))
-        {
-            return [];
-        }
-
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var spans = new List<JsonElement>();
-        while (reader.ReadLine() is { Length: > 0 } line)
-        {
-            try
-            {
-                var span = JsonSerializer.Deserialize<JsonElement>(line);
-                if (span.GetProperty("trace_id").GetString() == traceId)
-                {
-                    spans.Add(span);
-                }
-            }
-            catch (JsonException)
-            {
-                // a line being written right now
-            }
-        }
-
-        return spans;
     }
 
     private static async Task<RunningApp> StartAsync(Dictionary<string, string?> settings, bool withRedis = false)
