@@ -33,9 +33,10 @@ public sealed class AuthOptions
 
     /// <summary>
     /// The operators' key for /admin/v1 (SHA-256 compared in constant time, never logged). Unset: the admin API is off
-    /// (404). It is not a client key: /v1 routes refuse it.
+    /// (404); an empty value counts as unset, so compose can pass an unset variable through. It is not a client key:
+    /// /v1 routes refuse it.
     /// </summary>
-    [MinLength(32, ErrorMessage = "Auth:AdminApiKey must be at least 32 characters.")]
+    [EmptyOrMinLength(32, ErrorMessage = "Auth:AdminApiKey must be at least 32 characters (or empty to turn the admin API off).")]
     public string? AdminApiKey { get; set; }
 
     /// <summary>
@@ -86,6 +87,15 @@ public sealed class GatewayOptions
     /// <summary>How long the gateway waits for JobStatus to register an async job before answering 503.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RegisterJobTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Null, empty, or at least the given number of characters.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class EmptyOrMinLengthAttribute(int length) : ValidationAttribute
+{
+    public int Length { get; } = length;
+
+    public override bool IsValid(object? value) => value is null || (value is string s && (s.Length == 0 || s.Length >= Length));
 }
 
 /// <summary>An absolute http(s) URL (DataAnnotations' [Url] also lets ftp:// and relative-looking strings through).</summary>

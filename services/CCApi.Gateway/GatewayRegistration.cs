@@ -45,7 +45,7 @@ public static class GatewayRegistration
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
 
         services.AddSingleton<ProviderDispatcher>();
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiSecurity.Configure);
         return builder;
     }
 
