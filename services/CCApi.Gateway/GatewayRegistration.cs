@@ -31,7 +31,6 @@ public static class GatewayRegistration
 
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<ApiKeyStore>();
-        services.AddSingleton<AdminKeyEndpointFilter>();
         services.AddScoped<KeyChanges>();
         services.AddHostedService<BootstrapApiKeyService>();
 

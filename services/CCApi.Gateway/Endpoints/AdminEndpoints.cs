@@ -23,25 +23,13 @@ public static partial class AdminEndpoints
         }
 
         var group = app.MapGroup("/admin/v1").WithTags("Admin").AddEndpointFilter<AdminKeyEndpointFilter>();
-        group.MapPost("/keys", CreateKey)
-            .Accepts<AdminRequestBody>("application/json")
-            .Produces<ApiKeyView>(StatusCodes.Status201Created)
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
-        group.MapGet("/keys", ListKeys).Produces<ErrorResponse>(StatusCodes.Status400BadRequest).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
-        group.MapGet("/keys/{id}", GetKey).Produces<ErrorResponse>(StatusCodes.Status404NotFound).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
-        group.MapPatch("/keys/{id}", UpdateKey)
-            .Accepts<AdminRequestBody>("application/json")
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
-        group.MapDelete("/keys/{id}", RevokeKey).Produces<ErrorResponse>(StatusCodes.Status404NotFound).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
-        group.MapPost("/keys/{id}/credits", ChangeCredits)
-            .Accepts<AdminRequestBody>("application/json")
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
-        group.MapGet("/keys/{id}/ledger", ReadLedger).Produces<ErrorResponse>(StatusCodes.Status404NotFound).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
+        group.MapPost("/keys", CreateKey).Accepts<AdminRequestBody>("application/json").Produces<ApiKeyView>(StatusCodes.Status201Created).Errors(400);
+        group.MapGet("/keys", ListKeys).Errors(400);
+        group.MapGet("/keys/{id}", GetKey).Errors(404);
+        group.MapPatch("/keys/{id}", UpdateKey).Accepts<AdminRequestBody>("application/json").Errors(400, 404);
+        group.MapDelete("/keys/{id}", RevokeKey).Errors(404);
+        group.MapPost("/keys/{id}/credits", ChangeCredits).Accepts<AdminRequestBody>("application/json").Errors(400, 404);
+        group.MapGet("/keys/{id}/ledger", ReadLedger).Errors(400, 404);
         LogAdminOn(logger);
         return app;
     }
@@ -120,6 +108,17 @@ public static partial class AdminEndpoints
         var size = KeyRequests.PageSize(limit);
         var (entries, hasMore) = await keys.LedgerAsync(id, size, after) ?? throw UnknownKey(id);
         return TypedResults.Ok(new ListPage<LedgerEntryView>(entries, hasMore));
+    }
+
+    /// <summary>Documents the error object for <paramref name="statuses"/>, and for 401 and 503, which every admin route can answer.</summary>
+    private static RouteHandlerBuilder Errors(this RouteHandlerBuilder route, params int[] statuses)
+    {
+        foreach (var status in statuses.Append(StatusCodes.Status401Unauthorized).Append(StatusCodes.Status503ServiceUnavailable))
+        {
+            route.Produces<ErrorResponse>(status);
+        }
+
+        return route;
     }
 
     private static ApiException UnknownKey(string id) =>
