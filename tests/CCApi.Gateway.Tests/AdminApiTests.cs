@@ -253,6 +253,9 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         { """not json""", "body" },
         { """{"name":"x"}{}""", "body" },
         { "", "body" },
+        { new string('[', 200) + new string(']', 200), "body" },
+        { """{"name":"a","name":"b","models":{"$ref":"x"}}""", "models" },
+        { """{"limits":{"rpm":600,"rpm":"600"}}""", "limits.rpm" },
     };
 
     [Theory]

@@ -7,8 +7,9 @@ namespace CCApi.Gateway.Accounts;
 
 /// <summary>
 /// Announces a key change: evicts it here at once and publishes <see cref="ApiKeyChanged"/> so every other replica does
-/// too. If the bus refuses the event the change is saved but other replicas may still hold the old record: the admin
-/// call answers 503, and repeating it (every admin write is idempotent but credits) publishes again.
+/// too. Used by the changes replicas cache (PATCH, revocation), which are idempotent: if the bus refuses the event the
+/// change is saved but other replicas may still hold the old record, so the admin call answers 503 and repeating it
+/// publishes again.
 /// </summary>
 public sealed class KeyChanges(ApiKeyStore keys, IPublishEndpoint publisher, TimeProvider time)
 {

@@ -34,13 +34,13 @@ public static partial class AdminEndpoints
         return app;
     }
 
+    /// <summary>No ApiKeyChanged: no replica can hold a brand-new key, and the secret must not be lost to a bus failure.</summary>
     public static async Task<Created<ApiKeyView>> CreateKey(
-        HttpContext http, JsonBody json, ApiKeyRepository keys, KeyChanges changes, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, JsonBody json, ApiKeyRepository keys, TimeProvider time, CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, AccountsJsonContext.Default.AdminRequestBody, cancellationToken);
         var spec = KeyRequests.ParseCreate(body, time.GetUtcNow().ToUnixTimeSeconds());
         var (record, secret) = await keys.CreateAsync(spec);
-        await changes.PublishAsync(record.Id, "created", cancellationToken);
         return TypedResults.Created($"/admin/v1/keys/{record.Id}", ApiKeyView.From(record, secret));
     }
 
@@ -75,8 +75,12 @@ public static partial class AdminEndpoints
         return TypedResults.Ok(ApiKeyView.From(record));
     }
 
+    /// <summary>
+    /// No ApiKeyChanged: replicas cache no balance (it is read and reserved in Redis), and a credit change is not
+    /// idempotent, so it must never answer 503 after it was applied.
+    /// </summary>
     public static async Task<Ok<ApiKeyView>> ChangeCredits(
-        string id, HttpContext http, JsonBody json, ApiKeyRepository keys, KeyChanges changes, CancellationToken cancellationToken)
+        string id, HttpContext http, JsonBody json, ApiKeyRepository keys, CancellationToken cancellationToken)
     {
         if (!ApiKeyRepository.IsKeyId(id))
         {
@@ -99,7 +103,6 @@ public static partial class AdminEndpoints
                 throw ApiException.BadField("amount_usd", $"'amount_usd' would take the balance above {Money.MaxUsd} USD.");
         }
 
-        await changes.PublishAsync(id, "credits", cancellationToken);
         return TypedResults.Ok(ApiKeyView.From(await keys.GetAsync(id) ?? throw UnknownKey(id)));
     }
 
