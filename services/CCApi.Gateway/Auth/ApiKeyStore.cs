@@ -168,6 +168,10 @@ public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOption
             }
 
             _cache.Set(hash, entry, options);
+            if (Interlocked.Read(ref _evictions) != evictions)
+            {
+                _cache.Remove(hash); // an eviction landed while the entry was being stored
+            }
         }
 
         return entry;
