@@ -5,6 +5,7 @@
 #
 #   CCAPI_PORT               gateway port (default 8080); the other services use the next ports
 #   CCAPI_BOOTSTRAP_API_KEY  the API key to accept (default: a new random key, printed)
+#   CCAPI_ADMIN_API_KEY      the admin key of /admin/v1, >= 32 characters (default: a new random key, printed)
 #   CCAPI_AMQP_PORT / CCAPI_REDIS_PORT   where RabbitMQ / Redis are or will be started (default 5672 / 6379)
 #
 # A provider adapter starts for each provider whose key is set; its base URL defaults to the provider's public API:
@@ -26,12 +27,17 @@ AMQP_PORT=${CCAPI_AMQP_PORT:-5672}
 REDIS_PORT=${CCAPI_REDIS_PORT:-6379}
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 API_KEY=${CCAPI_BOOTSTRAP_API_KEY:-sk-ccapi-$(random_hex 24)}
+ADMIN_KEY=${CCAPI_ADMIN_API_KEY:-ccapi-admin-$(random_hex 24)}
 SIGNING_KEY=${CCAPI_SIGNING_KEY:-$(random_hex 32)}
 WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec-$(random_hex 24)}
 PUBLIC_URL=${CCAPI_PUBLIC_URL:-http://127.0.0.1:$PORT}
 
 if [ ${#API_KEY} -lt 16 ]; then
   echo "CCAPI_BOOTSTRAP_API_KEY must be at least 16 characters." >&2
+  exit 2
+fi
+if [ ${#ADMIN_KEY} -lt 32 ] || [ "$ADMIN_KEY" = "$API_KEY" ]; then
+  echo "CCAPI_ADMIN_API_KEY must be at least 32 characters and differ from the API key." >&2
   exit 2
 fi
 
@@ -90,7 +96,7 @@ start_adapter CCApi.Adapters.ImaginePro $((PORT + 14)) IMAGINEPRO_API_KEY IMAGIN
 wait_ready CCApi.Catalog $((PORT + 1)) 60
 start_service CCApi.Gateway "$PORT" "${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))" \
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY" \
-  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY"
+  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY"
 wait_ready CCApi.JobStatus $((PORT + 2)) 60
 for adapter in "${ADAPTERS[@]}"; do
   # shellcheck disable=SC2086 # "name port"
@@ -103,11 +109,13 @@ cat <<INFO
 CCAPI is running.
   Base URL:        $PUBLIC_URL/v1
   API key:         $API_KEY
+  Admin key:       $ADMIN_KEY   (/admin/v1: create keys with credits and limits)
   Webhook secret:  $WEBHOOK_SECRET
   Adapters:        $(printf '%s ' "${ADAPTERS[@]%% *}" | sed 's/CCApi.Adapters.//g')
   Logs:            $CCAPI_DATA_DIR/logs/
 Try:
   curl -s $PUBLIC_URL/v1/models -H "Authorization: Bearer $API_KEY"
+  curl -s $PUBLIC_URL/admin/v1/keys -H "Authorization: Bearer $ADMIN_KEY" -H "Content-Type: application/json" -d '{"name":"team-a","credits_usd":5}'
 Press Ctrl-C to stop.
 INFO
 

@@ -11,4 +11,13 @@ public static class GatewayErrorCodes
 
     /// <summary>A body that is not application/json: 415.</summary>
     public const string UnsupportedMediaType = "unsupported_media_type";
+
+    /// <summary>A model outside the key's <c>models</c> list, or unpriced while the key refuses unpriced models: 403.</summary>
+    public const string ModelNotAllowed = "model_not_allowed";
+
+    /// <summary>A credit change on a key with unlimited credits: 400.</summary>
+    public const string UnlimitedCredits = "unlimited_credits";
+
+    /// <summary>A credit change that would leave the balance below zero: 400.</summary>
+    public const string InsufficientBalance = "insufficient_balance";
 }

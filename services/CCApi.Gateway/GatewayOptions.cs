@@ -22,7 +22,7 @@ public sealed class ServicesOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
-/// <summary>API keys: an optional key stored at start (for run.sh and tests) and the lookup cache.</summary>
+/// <summary>API keys: an optional key stored at start (for run.sh and tests), the admin key and the lookup cache.</summary>
 public sealed class AuthOptions
 {
     public const string SectionName = "Auth";
@@ -31,13 +31,32 @@ public sealed class AuthOptions
     [MinLength(16, ErrorMessage = "Auth:BootstrapApiKey must be at least 16 characters.")]
     public string? BootstrapApiKey { get; set; }
 
-    /// <summary>How long a verified key is trusted from memory before Redis is asked again.</summary>
+    /// <summary>
+    /// The operators' key for /admin/v1 (SHA-256 compared in constant time, never logged). Unset: the admin API is off
+    /// (404); an empty value counts as unset, so compose can pass an unset variable through. It is not a client key:
+    /// /v1 routes refuse it.
+    /// </summary>
+    [EmptyOrMinLength(32, ErrorMessage = "Auth:AdminApiKey must be at least 32 characters (or empty to turn the admin API off).")]
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>
+    /// How long a verified key is trusted from memory before Redis is asked again. Changes and revocations do not wait
+    /// for it: an ApiKeyChanged event evicts the key on every replica at once; this only bounds a lost event.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long an unknown key is remembered as unknown (protects Redis from floods of bad keys).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A key's <c>last_used</c> is written at most this often per replica (not on every request).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LastUsedInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The admin key must not double as the bootstrap (client) key.</summary>
+    public bool KeysAreDistinct() =>
+        string.IsNullOrEmpty(AdminApiKey) || !string.Equals(AdminApiKey, BootstrapApiKey, StringComparison.Ordinal);
 }
 
 /// <summary>Limits and timings of the edge itself.</summary>
@@ -68,6 +87,15 @@ public sealed class GatewayOptions
     /// <summary>How long the gateway waits for JobStatus to register an async job before answering 503.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RegisterJobTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Null, empty, or at least the given number of characters.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class EmptyOrMinLengthAttribute(int length) : ValidationAttribute
+{
+    public int Length { get; } = length;
+
+    public override bool IsValid(object? value) => value is null || (value is string s && (s.Length == 0 || s.Length >= Length));
 }
 
 /// <summary>An absolute http(s) URL (DataAnnotations' [Url] also lets ftp:// and relative-looking strings through).</summary>

@@ -1,3 +1,4 @@
+using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
@@ -17,7 +18,8 @@ public static class GatewayRegistration
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.KeysAreDistinct(), "Auth:AdminApiKey must differ from Auth:BootstrapApiKey.").ValidateOnStart();
         services.AddOptions<BlobUrlOptions>().BindConfiguration(BlobUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
             kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
@@ -27,7 +29,9 @@ public static class GatewayRegistration
         services.AddSingleton<PublicUrls>();
         services.AddSingleton<JsonBody>();
 
+        services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddScoped<KeyChanges>();
         services.AddHostedService<BootstrapApiKeyService>();
 
         services.AddSingleton<CatalogSnapshot>();
@@ -41,7 +45,7 @@ public static class GatewayRegistration
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
         services.AddSingleton<ProviderDispatcher>();
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiSecurity.Configure);
         return builder;
     }
 

@@ -14,6 +14,7 @@ builder.AddRedisStorage();                    // multiplexer, blob store, chat s
 builder.AddMessaging(x =>
 {
     x.AddConsumer<CatalogChangedConsumer, CatalogChangedConsumerDefinition>(); // per-instance: refresh the snapshot
+    x.AddConsumer<ApiKeyChangedConsumer, ApiKeyChangedConsumerDefinition>();   // per-instance: evict a changed key
     x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
 });
 builder.AddGatewayServices();                 // options, API keys, catalog snapshot, internal clients, dispatch
@@ -29,6 +30,8 @@ app.MapImageEndpoints();                      // POST /v1/images/generations, /v
 app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
 app.MapCatalogEndpoints();                    // GET  /v1/models, /v1/providers[/{name}]
 app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed URL, no bearer)
+app.MapKeyEndpoints();                        // GET  /v1/key  (the caller's own key)
+app.MapAdminEndpoints();                      // /admin/v1/keys…  (admin key; off without one)
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>

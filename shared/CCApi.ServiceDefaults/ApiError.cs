@@ -19,6 +19,9 @@ public static class ErrorTypes
     public const string Billing = "billing_error";
     public const string RateLimit = "rate_limit_error";
     public const string Api = "api_error";
+
+    /// <summary>403: the key is valid but may not do this (e.g. a model outside its allow-list).</summary>
+    public const string Permission = "permission_error";
 }
 
 public static class ErrorCodes

@@ -10,7 +10,18 @@ public static class RedisKeys
     public static string JobStream(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream";
     public static string JobStreamChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:notify";
     public static string Blob(string blobId) => $"ccapi:{{blob:{blobId}}}";
-    public static string ApiKey(string keyHash) => $"ccapi:{{key:{keyHash}}}";
+
+    /// <summary>An API key's record (hash): everything about the key but the secret. Every per-key key shares <c>{key:id}</c>.</summary>
+    public static string ApiKey(string keyId) => $"ccapi:{{key:{keyId}}}";
+
+    /// <summary>An API key's ledger (stream): credit changes, later settlements, each with the balance after it.</summary>
+    public static string ApiKeyLedger(string keyId) => $"ccapi:{{key:{keyId}}}:ledger";
+
+    /// <summary>SHA-256 (hex) of a key's secret → the key's id (string). The only place the hash leads somewhere.</summary>
+    public static string ApiKeyLookup(string keyHash) => $"ccapi:{{keyhash:{keyHash}}}";
+
+    /// <summary>Every key id scored by creation time (unix ms): the admin API's newest-first listing.</summary>
+    public static string ApiKeysByCreation => "ccapi:{keys}:created";
     public static string JobIdempotency(Guid jobId, string step) => $"ccapi:{{job:{jobId:N}}}:done:{step}";
 
     /// <summary>JobStatus' index of jobs not yet terminal: a sorted set of job ids (N format) scored by deadline (unix ms).</summary>

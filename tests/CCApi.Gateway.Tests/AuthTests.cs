@@ -92,10 +92,11 @@ public sealed class AuthTests(GatewayFixture gateway)
         var hash = ApiKeyStore.Hash(gateway.ApiKey);
 
         hash.ShouldMatch("^[0-9a-f]{64}$");
-        (await db.KeyExistsAsync(RedisKeys.ApiKey(gateway.ApiKey))).ShouldBeFalse();
-        var entry = (await db.HashGetAllAsync(RedisKeys.ApiKey(hash))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        ((string?)await db.StringGetAsync(RedisKeys.ApiKeyLookup(hash))).ShouldBe("key_" + hash[..16]);
+        var entry = (await db.HashGetAllAsync(RedisKeys.ApiKey("key_" + hash[..16]))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
         entry["id"].ShouldBe("key_" + hash[..16]);
         entry["name"].ShouldBe("bootstrap");
+        entry.ShouldNotContainKey("credits_nusd"); // unlimited
         long.Parse(entry["created"]).ShouldBeGreaterThan(0);
         entry.Values.ShouldNotContain(gateway.ApiKey);
     }

@@ -345,7 +345,7 @@ public sealed class ModelPassThroughTests
         model.ProviderModel.ShouldBe(providerModel);
         model.Id.ShouldBe(id);
         model.Pricing.InputPerMillion.ShouldBeNull();
-        ModelResolution.Route(model, "owner").ProviderModel.ShouldBe(providerModel);
+        ModelResolution.Route(model, new ApiCaller("owner", "")).ProviderModel.ShouldBe(providerModel);
     }
 
     [Fact]

@@ -4,7 +4,8 @@ namespace CCApi.Gateway.Auth;
 
 /// <summary>
 /// Bearer API key check for every public route group except signed file URLs and health. A missing or unknown key
-/// answers the documented 401 (<c>invalid_request_error</c> / <c>unauthorized</c>).
+/// answers the documented 401 (<c>invalid_request_error</c> / <c>unauthorized</c>), and so do revoked and expired keys
+/// and the admin key (it is not a client key).
 /// </summary>
 public sealed class ApiKeyEndpointFilter(ApiKeyStore keys) : IEndpointFilter
 {
@@ -17,7 +18,7 @@ public sealed class ApiKeyEndpointFilter(ApiKeyStore keys) : IEndpointFilter
             throw ApiException.Unauthorized();
         }
 
-        var caller = await keys.FindAsync(token) ?? throw ApiException.Unauthorized();
+        var caller = await keys.AuthenticateAsync(token);
         http.Features.Set(caller);
         return await next(context);
     }

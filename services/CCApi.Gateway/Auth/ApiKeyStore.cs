@@ -1,78 +1,186 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using CCApi.Contracts;
+using CCApi.Gateway.Accounts;
 using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Auth;
 
-/// <summary>The authenticated caller: the key's id (owner of its jobs) and name. Never the key itself.</summary>
-public sealed record ApiCaller(string KeyId, string Name);
+/// <summary>The authenticated caller: the key's id (owner of its jobs), name and what it may use. Never the key itself.</summary>
+public sealed record ApiCaller(string KeyId, string Name)
+{
+    /// <summary>Allowed models; null = every model.</summary>
+    public ModelAllowList? Models { get; init; }
+
+    /// <summary>False: models without a price (pass-through ids) answer 403.</summary>
+    public bool AllowUnpriced { get; init; } = true;
+
+    /// <summary>Stored limits; enforced by the rate-limit slice (not yet).</summary>
+    public KeyLimits Limits { get; init; } = KeyLimits.None;
+
+    /// <summary>403 <c>permission_error</c> / <c>model_not_allowed</c> when this key may not use <paramref name="model"/>.</summary>
+    public void EnsureAllowed(ModelEntry model)
+    {
+        if (Models is { } models && !models.Allows(model.Id))
+        {
+            throw NotAllowed(model, $"This API key may not use the model '{model.Id}'; it is limited to: {string.Join(", ", models.Patterns)}.", "models");
+        }
+
+        if (!AllowUnpriced && IsUnpriced(model.Pricing))
+        {
+            throw NotAllowed(model, $"The model '{model.Id}' has no price, and this API key does not allow unpriced models.", "allow_unpriced");
+        }
+    }
+
+    public static bool IsUnpriced(ModelPricing pricing) =>
+        pricing.InputPerMillion is null && pricing.OutputPerMillion is null && pricing.PerImage is null && pricing.PerCharacter is null;
+
+    public static ApiCaller From(ApiKeyRecord record) => new(record.Id, record.Name)
+    {
+        Models = record.Models is { } patterns ? ModelAllowList.FromStored(patterns) : null,
+        AllowUnpriced = record.AllowUnpriced,
+        Limits = record.Limits,
+    };
+
+    private static ApiException NotAllowed(ModelEntry model, string message, string reason) =>
+        new(403, ErrorTypes.Permission, GatewayErrorCodes.ModelNotAllowed, message,
+            new Dictionary<string, string> { ["model"] = model.Id, ["reason"] = reason });
+}
 
 /// <summary>
-/// API keys live in Redis as <c>RedisKeys.ApiKey(sha256-hex)</c> → hash {id, name, created}; the key itself is never
-/// stored or logged. Lookups are cached in memory (bounded) so the hot path rarely touches Redis.
+/// Client API keys: records in Redis (<see cref="ApiKeyRepository"/>), looked up by the SHA-256 of the secret and cached
+/// in memory (bounded) so the hot path rarely touches Redis. An <see cref="ApiKeyChanged"/> event evicts a key's entry
+/// on every replica (<see cref="Evict"/>); the cache TTL is only a safety net for a lost event. Revoked and expired
+/// keys are refused; <c>last_used</c> is written at most once per <see cref="AuthOptions.LastUsedInterval"/> per key
+/// and replica, without waiting.
 /// </summary>
-public sealed class ApiKeyStore(IConnectionMultiplexer redis, IOptions<AuthOptions> options, TimeProvider time) : IDisposable
+public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOptions> options, TimeProvider time) : IDisposable
 {
-    private static readonly RedisValue IdField = "id";
-    private static readonly RedisValue NameField = "name";
-    private static readonly RedisValue CreatedField = "created";
-    private static readonly RedisValue[] LookupFields = [IdField, NameField];
-
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+    private readonly ConcurrentDictionary<string, string> _hashById = new(StringComparer.Ordinal);
     private readonly AuthOptions _options = options.Value;
+    private long _evictions;
 
     public static string Hash(string apiKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
 
-    /// <summary>"key_" + the first 16 hex characters of the key's hash.</summary>
+    /// <summary>"key_" + the first 16 hex characters of the key's hash: the id of a configured (bootstrap) key.</summary>
     public static string KeyIdFor(string hash) => "key_" + hash[..16];
 
-    /// <summary>The caller owning <paramref name="apiKey"/>, or null when the key is unknown.</summary>
-    public async ValueTask<ApiCaller?> FindAsync(string apiKey)
+    /// <summary>The caller owning <paramref name="apiKey"/>; 401 when the key is unknown, revoked or expired; 503 without Redis.</summary>
+    public async ValueTask<ApiCaller> AuthenticateAsync(string apiKey)
     {
         var hash = Hash(apiKey);
-        if (_cache.TryGetValue(hash, out CachedCaller? cached) && cached is not null)
+        if (!_cache.TryGetValue(hash, out CachedKey? entry) || entry is null)
         {
-            return cached.Caller;
+            entry = await LoadAsync(hash);
         }
 
-        RedisValue[] values;
+        if (entry.Record is not { } record)
+        {
+            throw ApiException.Unauthorized();
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        if (record.Revoked)
+        {
+            throw new ApiException(401, ErrorTypes.InvalidRequest, ErrorCodes.Unauthorized, "This API key has been revoked.");
+        }
+
+        if (record.IsExpired(now))
+        {
+            throw new ApiException(401, ErrorTypes.InvalidRequest, ErrorCodes.Unauthorized, "This API key has expired.");
+        }
+
+        var last = Interlocked.Read(ref entry.LastUsedWritten);
+        if (now - last >= (long)_options.LastUsedInterval.TotalSeconds && Interlocked.CompareExchange(ref entry.LastUsedWritten, now, last) == last)
+        {
+            try
+            {
+                repository.Touch(record.Id, now);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // last_used is informative; never fail a request over it
+            }
+        }
+
+        return entry.Caller!;
+    }
+
+    /// <summary>Forgets a key on this replica (it is read again from Redis on its next use).</summary>
+    public void Evict(string keyId)
+    {
+        Interlocked.Increment(ref _evictions);
+        if (_hashById.TryRemove(keyId, out var hash))
+        {
+            _cache.Remove(hash);
+        }
+    }
+
+    /// <summary>Stores a configured key (hashed) as an unlimited key; returns its id.</summary>
+    public async Task<string> StoreAsync(string apiKey, string name)
+    {
+        var id = await repository.StoreConfiguredAsync(apiKey, name);
+        Evict(id);
+        return id;
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private async Task<CachedKey> LoadAsync(string hash)
+    {
+        // An eviction that lands while Redis is read may concern this very key: then the (possibly stale) answer is
+        // used for this request only and not cached.
+        var evictions = Interlocked.Read(ref _evictions);
+        ApiKeyRecord? record;
         try
         {
-            values = await redis.GetDatabase().HashGetAsync(RedisKeys.ApiKey(hash), LookupFields);
+            record = await repository.FindBySecretHashAsync(hash);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "API keys cannot be verified right now; retry shortly.");
         }
 
-        var caller = values[0].IsNull ? null : new ApiCaller((string)values[0]!, values[1].IsNull ? "" : (string)values[1]!);
-        var ttl = caller is null ? _options.NegativeCacheTtl : _options.CacheTtl;
-        if (ttl > TimeSpan.Zero)
+        var entry = new CachedKey(record, record is null ? null : ApiCaller.From(record));
+        var ttl = record is null ? _options.NegativeCacheTtl : _options.CacheTtl;
+        if (ttl > TimeSpan.Zero && Interlocked.Read(ref _evictions) == evictions)
         {
-            _cache.Set(hash, new CachedCaller(caller), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = ttl });
+            if (record is not null)
+            {
+                _hashById[record.Id] = hash;
+            }
+
+            var options = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = ttl };
+            if (record is not null)
+            {
+                options.RegisterPostEvictionCallback(static (_, value, reason, state) =>
+                {
+                    if (reason != EvictionReason.Replaced && value is CachedKey { Record: { } evicted })
+                    {
+                        ((ConcurrentDictionary<string, string>)state!).TryRemove(evicted.Id, out string? _);
+                    }
+                }, _hashById);
+            }
+
+            _cache.Set(hash, entry, options);
+            if (Interlocked.Read(ref _evictions) != evictions)
+            {
+                _cache.Remove(hash); // an eviction landed while the entry was being stored
+            }
         }
 
-        return caller;
+        return entry;
     }
 
-    /// <summary>Stores a key (hashed) with its id and name; keeps the original creation time when it already exists.</summary>
-    public async Task<string> StoreAsync(string apiKey, string name)
+    private sealed class CachedKey(ApiKeyRecord? record, ApiCaller? caller)
     {
-        var hash = Hash(apiKey);
-        var key = RedisKeys.ApiKey(hash);
-        var id = KeyIdFor(hash);
-        var db = redis.GetDatabase();
-        await db.HashSetAsync(key, [new HashEntry(IdField, id), new HashEntry(NameField, name)]);
-        await db.HashSetAsync(key, CreatedField, time.GetUtcNow().ToUnixTimeSeconds(), When.NotExists);
-        _cache.Remove(hash);
-        return id;
+        public ApiKeyRecord? Record { get; } = record;
+        public ApiCaller? Caller { get; } = caller;
+        public long LastUsedWritten;
     }
-
-    public void Dispose() => _cache.Dispose();
-
-    private sealed record CachedCaller(ApiCaller? Caller);
 }

@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.Gateway.Auth;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Catalog;
@@ -122,7 +123,14 @@ public static class ModelResolution
         }
     }
 
-    public static JobRoute Route(ModelEntry model, string ownerId) => new()
+    /// <summary>The job's route for <paramref name="caller"/>; 403 model_not_allowed when the key may not use the model.</summary>
+    public static JobRoute Route(ModelEntry model, ApiCaller caller)
+    {
+        caller.EnsureAllowed(model);
+        return Route(model, caller.KeyId);
+    }
+
+    private static JobRoute Route(ModelEntry model, string ownerId) => new()
     {
         OwnerId = ownerId,
         Provider = model.Provider,

@@ -60,7 +60,7 @@ public static partial class ChatEndpoints
                 continue;
             }
 
-            var route = ModelResolution.Route(model, caller.KeyId);
+            var route = ModelResolution.Route(model, caller);
             var command = plan.ToCommand(Guid.NewGuid(), dispatcher.Now, route, dispatcher.Deadline);
             try
             {

@@ -76,7 +76,7 @@ public static class ImageEndpoints
         OneOf(body.Style, "style", "vivid", "natural");
 
         ModelResolution.EnsureAvailable(catalog, model);
-        var route = ModelResolution.Route(model, caller.KeyId);
+        var route = ModelResolution.Route(model, caller);
         var command = new GenerateImage
         {
             JobId = Guid.NewGuid(),
@@ -125,7 +125,7 @@ public static class ImageEndpoints
         var plan = ImageRequestValidator.Validate(body, model, options.Value);
         ModelResolution.EnsureAvailable(catalog, model);
 
-        var route = ModelResolution.Route(model, caller.KeyId);
+        var route = ModelResolution.Route(model, caller);
         var isAsync = string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
         var inputs = await StoreInputsAsync(plan.Inputs, blobs, cancellationToken);
         var command = new GenerateImage

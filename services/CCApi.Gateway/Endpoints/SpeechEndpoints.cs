@@ -105,7 +105,7 @@ public static class SpeechEndpoints
         }
 
         ModelResolution.EnsureAvailable(catalog, model);
-        var route = ModelResolution.Route(model, caller.KeyId);
+        var route = ModelResolution.Route(model, caller);
         var command = new Speech
         {
             JobId = Guid.NewGuid(),

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Storage;
 using CCApi.Testing;
@@ -24,6 +25,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public string ApiKey { get; } = "sk-gw-test-" + Guid.NewGuid().ToString("N");
     public string OtherApiKey { get; } = "sk-gw-other-" + Guid.NewGuid().ToString("N");
+    public string AdminApiKey { get; } = "admin-gw-test-" + Guid.NewGuid().ToString("N");
 
     public string KeyId => ApiKeyStore.KeyIdFor(ApiKeyStore.Hash(ApiKey));
     public string OtherKeyId => ApiKeyStore.KeyIdFor(ApiKeyStore.Hash(OtherApiKey));
@@ -39,16 +41,18 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>Carries the second key.</summary>
     public HttpClient OtherClient { get; private set; } = null!;
 
+    /// <summary>Carries the admin key.</summary>
+    public HttpClient Admin { get; private set; } = null!;
+
     /// <summary>No Authorization header.</summary>
     public HttpClient Anonymous { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
-        var other = ApiKeyStore.Hash(OtherApiKey);
-        await Redis.GetDatabase().HashSetAsync(RedisKeys.ApiKey(other),
-            [new HashEntry("id", ApiKeyStore.KeyIdFor(other)), new HashEntry("name", "other"), new HashEntry("created", 0)]);
-        await Redis.GetDatabase().KeyExpireAsync(RedisKeys.ApiKey(other), TimeSpan.FromHours(1));
+        var otherId = await new ApiKeyRepository(Redis, TimeProvider.System).StoreConfiguredAsync(OtherApiKey, "other");
+        await Redis.GetDatabase().KeyExpireAsync(RedisKeys.ApiKey(otherId), TimeSpan.FromHours(1));
+        await Redis.GetDatabase().KeyExpireAsync(RedisKeys.ApiKeyLookup(ApiKeyStore.Hash(OtherApiKey)), TimeSpan.FromHours(1));
 
         Internal = await StubInternalServices.StartAsync();
         Internal.SetStatus("elevenlabs", "unavailable");
@@ -58,6 +62,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Services:CatalogUrl"] = Internal.BaseUrl,
             ["Services:JobStatusUrl"] = Internal.BaseUrl,
             ["Auth:BootstrapApiKey"] = ApiKey,
+            ["Auth:AdminApiKey"] = AdminApiKey,
             ["Messaging:RequestTimeout"] = "00:00:08",
             ["Gateway:CatalogRefreshInterval"] = "00:10:00", // only CatalogChanged refreshes during the tests
             ["Gateway:MaxRequestBodyBytes"] = "1048576",
@@ -69,6 +74,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         OtherClient = Factory.CreateClient();
         OtherClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OtherApiKey);
+        Admin = Factory.CreateClient();
+        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminApiKey);
         Anonymous = Factory.CreateClient();
 
         var ready = await TestInfrastructure.EventuallyAsync(async () =>
@@ -83,6 +90,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         Client.Dispose();
         OtherClient.Dispose();
+        Admin.Dispose();
         Anonymous.Dispose();
         await Factory.DisposeAsync();
         await Providers.DisposeAsync();

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CCApi.Gateway.Accounts;
+
+/// <summary>
+/// A key as the admin API and GET /v1/key show it. Nullable members are written as null on purpose
+/// (<c>credits_usd: null</c> means unlimited). <c>key</c> (the secret) appears only in the answer to its creation.
+/// </summary>
+public sealed record ApiKeyView(
+    string Id,
+    string Name,
+    string Prefix,
+    long Created,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? LastUsed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? ExpiresAt,
+    bool Revoked,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CreditsUsd,
+    decimal ReservedUsd,
+    decimal SpentUsd,
+    LimitsView Limits,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? Models,
+    bool AllowUnpriced,
+    string? Key = null)
+{
+    [JsonPropertyOrder(-1)]
+    public string Object => "api_key";
+
+    public static ApiKeyView From(ApiKeyRecord r, string? secret = null) => new(
+        r.Id,
+        r.Name,
+        r.Prefix,
+        r.Created,
+        r.LastUsed,
+        r.ExpiresAt,
+        r.Revoked,
+        r.CreditsNanos is { } credits ? Money.ToUsd(credits) : null,
+        Money.ToUsd(r.ReservedNanos),
+        Money.ToUsd(r.SpentNanos),
+        new LimitsView(r.Limits.Rpm, r.Limits.Tpm, r.Limits.Concurrency),
+        r.Models,
+        r.AllowUnpriced,
+        secret);
+}
+
+public sealed record LimitsView(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Rpm,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Tpm,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Concurrency);
+
+/// <summary>One ledger entry: who changed the balance, when, by how much, why, and the balance after it.</summary>
+public sealed record LedgerEntryView(
+    string Id,
+    string KeyId,
+    string Type,
+    string Who,
+    long Created,
+    decimal AmountUsd,
+    decimal BalanceAfterUsd,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Note)
+{
+    [JsonPropertyOrder(-1)]
+    public string Object => "ledger_entry";
+}
+
+/// <summary>A page of a newest-first list; <c>after</c> = the last id of this page fetches the next one.</summary>
+public sealed record ListPage<T>(IReadOnlyList<T> Data, bool HasMore)
+{
+    [JsonPropertyOrder(-1)]
+    public string Object => "list";
+}
+
+/// <summary>An admin request body: every member kept as raw JSON, so each field is checked (and named) by hand.</summary>
+public sealed class AdminRequestBody
+{
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement> Fields { get; set; } = [];
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ApiKeyView))]
+[JsonSerializable(typeof(ListPage<ApiKeyView>))]
+[JsonSerializable(typeof(ListPage<LedgerEntryView>))]
+[JsonSerializable(typeof(AdminRequestBody))]
+[JsonSerializable(typeof(List<string>))]
+public sealed partial class AccountsJsonContext : JsonSerializerContext;
