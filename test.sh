@@ -105,7 +105,8 @@ while IFS= read -r trx; do
   get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
-  skipped=$((skipped + $(get notExecuted)))
+  # xUnit's skipped tests are in neither "passed" nor "notExecuted" of the trx counters: they are total - executed.
+  skipped=$((skipped + $(get total) - $(get executed)))
 done < <(find "$RESULTS" -name '*.trx' 2>/dev/null)
 
 if [ "$files" -eq 0 ] || { [ "$statuses" -ne 0 ] && [ "$failed" -eq 0 ]; }; then

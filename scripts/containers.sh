@@ -88,6 +88,14 @@ ensure_image() {
 }
 
 ensure_test_images() {
+  # The two images are built side by side (each mmdebstrap spends most of its minute waiting on downloads and dpkg).
+  command -v mmdebstrap >/dev/null || apt_install mmdebstrap || return 1
+  ensure_rabbitmq_image & local rabbitmq=$!
+  ensure_redis_image & local redis=$!
+  wait "$rabbitmq" && wait "$redis"
+}
+
+ensure_rabbitmq_image() {
   # RabbitMQ as test.sh's native node behaves: guest/guest allowed from the published port (loopback_users = none),
   # default vhost "/", logs on stdout (the wait strategy reads "Server startup complete"), no plugins.
   ensure_image "$CCAPI_RABBITMQ_IMAGE" rabbitmq-server \
@@ -96,11 +104,14 @@ ensure_test_images() {
     'CMD ["/usr/lib/rabbitmq/bin/rabbitmq-server"]' \
     -- \
     'printf "loopback_users = none\nlisteners.tcp.default = 5672\nlog.console = true\nlog.console.level = info\nlog.file = false\n" > "$1/etc/rabbitmq/rabbitmq.conf"' \
-    'echo "[]." > "$1/etc/rabbitmq/enabled_plugins"' || return 1
+    'echo "[]." > "$1/etc/rabbitmq/enabled_plugins"'
+}
+
+ensure_redis_image() {
   # Redis on every interface of its container (only the port published on 127.0.0.1 reaches it), nothing on disk.
   ensure_image "$CCAPI_REDIS_IMAGE" redis-server \
     'USER redis' 'WORKDIR /var/lib/redis' 'EXPOSE 6379' \
-    'CMD ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"]' || return 1
+    'CMD ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"]'
 }
 
 # Returns 0 with DOCKER_HOST exported and the images present, or 1 (the caller falls back to the native servers).
@@ -123,7 +134,7 @@ containers_cleanup() {
   [ -n "${DOCKER_HOST:-}" ] || return 0
   local ids; ids=$(docker ps -aq --filter "label=$CCAPI_TEST_LABEL" 2>/dev/null)
   [ -z "$ids" ] && return 0
-  infra_log "removing $(echo "$ids" | wc -l) leftover test container(s)"
+  infra_log "removing $(echo "$ids" | wc -l) leftover test container(s): $(docker ps -a --filter "label=$CCAPI_TEST_LABEL" --format '{{.Image}} ({{.Status}})' 2>/dev/null | paste -sd, -)"
   # shellcheck disable=SC2086
   docker rm -f $ids >/dev/null 2>&1 || true
 }
