@@ -11,8 +11,8 @@ namespace CCApi.Testing;
 /// Every Testcontainers setting the tests use, in one place. <c>test.sh</c> (scripts/containers.sh) provides the engine
 /// (<c>DOCKER_HOST</c>: an engine already running, or a private dockerd it starts) and the two images, built locally
 /// from Debian's own <c>rabbitmq-server</c> and <c>redis-server</c> packages because no image registry is reachable
-/// here. Each test assembly (one test process) gets its own broker and Redis, started on first use and removed when the
-/// process exits.
+/// here. Each test assembly (one test process) gets its own broker and Redis, started on first use and removed after its
+/// last test (<see cref="ContainerTestFramework"/>) or, failing that, when the process exits.
 /// </summary>
 public static class TestContainers
 {
@@ -32,7 +32,7 @@ public static class TestContainers
         // DOCKER_API_VERSION=1.41: Debian's dockerd is 20.10 and speaks API 1.41, older than the client's default;
         // without the pin every call is refused with "client version is too new".
         Default("DOCKER_API_VERSION", "1.41");
-        // No Ryuk: its reaper image cannot be pulled here. Instead this class removes its containers at process exit
+        // No Ryuk: its reaper image cannot be pulled here. Instead this class removes its containers after the last test
         // and test.sh removes leftovers by label (so a killed test process leaves nothing running either).
         Default("TESTCONTAINERS_RYUK_DISABLED", "true");
         // Reach published ports as 127.0.0.1 (never "localhost", which may resolve to ::1, where nothing is published).
@@ -82,11 +82,21 @@ public static class TestContainers
 
     private static readonly Lazy<(RabbitMqContainer, RedisContainer)> Shared = new(StartShared, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>Removes this process's broker and Redis if they were started (after the assembly's last test; again at exit, harmlessly).</summary>
+    internal static async Task DisposeForThisProcessAsync()
+    {
+        if (Shared.IsValueCreated)
+        {
+            var (rabbit, redis) = Shared.Value;
+            await Task.WhenAll(rabbit.DisposeAsync().AsTask(), redis.DisposeAsync().AsTask());
+        }
+    }
+
     private static (RabbitMqContainer, RedisContainer) StartShared()
     {
         var rabbit = RabbitMq();
         var redis = Redis();
-        // Removed at process exit: Ryuk is off, and xUnit 2 has no assembly-wide teardown.
+        // Also at process exit (Ryuk is off), for a run that never reaches ContainerTestFramework's last step.
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             Task.WhenAll(rabbit.DisposeAsync().AsTask(), redis.DisposeAsync().AsTask()).Wait(TimeSpan.FromSeconds(20));
         // Off the caller's synchronization context (xUnit's), which must not be blocked on.
