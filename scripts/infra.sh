@@ -30,7 +30,7 @@ apt_install() { # packages...
     printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d
   fi
   $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 }
 
 ensure_redis() { # port
@@ -91,12 +91,16 @@ ensure_media_tools() { # what the local provider needs to speak
 infra_stop() { # stops only what ensure_* started
   local f="$CCAPI_DATA_DIR/started.pids"
   [ -f "$f" ] || return 0
+  local what pid node bridge exec_root
   while read -r what pid node; do
     case "$what" in
       redis) kill "$pid" 2>/dev/null ;;
       rabbitmq)
         # </dev/null: rabbitmqctl would otherwise swallow the rest of the pid file from this loop's stdin.
         "${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}/rabbitmqctl" -n "$node" stop </dev/null >/dev/null 2>&1 || kill "$pid" 2>/dev/null ;;
+      dockerd) # "dockerd PID BRIDGE EXEC-ROOT", written by containers.sh (which test.sh sources)
+        read -r bridge exec_root <<<"$node"
+        stop_private_dockerd "$pid" "$bridge" "$exec_root" ;;
     esac
   done <"$f"
   rm -f "$f"

@@ -61,8 +61,11 @@ public static class MessagingExtensions
 
         builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<MessagingOptions>>((o, m) =>
         {
-            o.WaitUntilStarted = true; // the first request must not race the bus
-            o.StartTimeout = TimeSpan.FromSeconds(60);
+            // Not MassTransit's own wait: with the broker down it fails the host after StartTimeout, and without a
+            // timeout it never starts. BusStartupGate waits a bounded time instead (the first request must not race the
+            // bus), and the bus keeps connecting in the background for as long as it takes.
+            o.WaitUntilStarted = false;
+            o.StartTimeout = null;
             o.StopTimeout = m.Value.StopTimeout;
 
             // Consumers still running halfway through the stop window are canceled (with MassTransit's token, so their
@@ -70,6 +73,7 @@ public static class MessagingExtensions
             o.ConsumerStopTimeout = m.Value.StopTimeout / 2;
         });
 
+        builder.Services.AddHostedService<BusStartupGate>(); // after MassTransit's hosted service, which starts the bus
         return builder;
     }
 

@@ -25,6 +25,14 @@ public sealed class MessagingOptions
     /// <summary>How long a stopping process lets in-flight consumers finish (keep below the pod's grace period).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// How long a starting process waits for the bus to connect before it serves requests. A broker that is down for
+    /// longer does not stop the start: the process starts not ready (/health/ready answers 503) and MassTransit keeps
+    /// reconnecting until the broker is back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan StartupWait { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>The parts of an amqp:// URI MassTransit's host configurator wants.</summary>

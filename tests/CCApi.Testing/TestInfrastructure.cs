@@ -4,19 +4,40 @@ using System.Net.Sockets;
 namespace CCApi.Testing;
 
 /// <summary>
-/// Where the RabbitMQ and Redis that <c>test.sh</c> started are. Each test project uses its own RabbitMQ virtual host
-/// (created by test.sh), so test assemblies running side by side never consume each other's messages.
+/// Where the tests' RabbitMQ and Redis are. <c>CCAPI_TEST_INFRA</c> (set by test.sh) chooses:
+/// <list type="bullet">
+/// <item>"containers" (the default wherever a Docker engine is configured): this test assembly's OWN broker and Redis,
+/// started through Testcontainers on first use (<see cref="TestContainers"/>); the broker's default virtual host "/".</item>
+/// <item>"native": the servers test.sh started (<c>CCAPI_TEST_RABBITMQ</c>, <c>CCAPI_TEST_REDIS</c>), with one RabbitMQ
+/// virtual host per test project so assemblies running side by side never consume each other's messages.</item>
+/// </list>
 /// </summary>
 public static class TestInfrastructure
 {
-    /// <summary>amqp://guest:guest@127.0.0.1:5673 by default (test.sh's private node).</summary>
-    public static string RabbitMqBase =>
-        (Environment.GetEnvironmentVariable("CCAPI_TEST_RABBITMQ") ?? "amqp://guest:guest@127.0.0.1:5673").TrimEnd('/');
+    /// <summary>True when this process's broker and Redis are containers of its own.</summary>
+    public static bool UsesContainers { get; } = Environment.GetEnvironmentVariable("CCAPI_TEST_INFRA") switch
+    {
+        "containers" => true,
+        "native" => false,
+        _ => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock"),
+    };
 
-    public static string Redis => Environment.GetEnvironmentVariable("CCAPI_TEST_REDIS") ?? "127.0.0.1:6380";
+    /// <summary>amqp://guest:guest@127.0.0.1:PORT: this process's broker container, or test.sh's native node (5673 by default).</summary>
+    public static string RabbitMqBase => UsesContainers
+        ? $"amqp://guest:guest@127.0.0.1:{TestContainers.ForThisProcess.RabbitMq.GetMappedPublicPort(5672)}"
+        : (Environment.GetEnvironmentVariable("CCAPI_TEST_RABBITMQ") ?? "amqp://guest:guest@127.0.0.1:5673").TrimEnd('/');
 
-    /// <summary>The connection string for a test project's own virtual host: "gateway", "catalog", "jobstatus", "local", "shared", "e2e".</summary>
-    public static string RabbitMq(string vhost) => $"{RabbitMqBase}/{Uri.EscapeDataString("ccapi-test-" + vhost)}";
+    public static string Redis => UsesContainers
+        ? $"127.0.0.1:{TestContainers.ForThisProcess.Redis.GetMappedPublicPort(6379)}"
+        : Environment.GetEnvironmentVariable("CCAPI_TEST_REDIS") ?? "127.0.0.1:6380";
+
+    /// <summary>
+    /// The connection string for a test project: "gateway", "catalog", "jobstatus", "local", "shared", "e2e", … names its
+    /// virtual host on the native servers; with containers the broker is the assembly's own and its default vhost "/" is used.
+    /// </summary>
+    public static string RabbitMq(string vhost) => UsesContainers
+        ? $"{RabbitMqBase}/"
+        : $"{RabbitMqBase}/{Uri.EscapeDataString("ccapi-test-" + vhost)}";
 
     public static int FreePort()
     {
