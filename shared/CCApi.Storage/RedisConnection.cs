@@ -32,8 +32,11 @@ public static class RedisRegistration
             config.Protocol = RedisProtocol.Resp2;
             return ConnectionMultiplexer.Connect(config);
         });
-        // One span per Redis command, under the request that issued it.
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation());
+        // One span per Redis command, under the request that issued it (Redis__Tracing=false turns it off).
+        if (builder.Configuration.GetValue<bool?>($"{RedisOptions.SectionName}:{nameof(RedisOptions.Tracing)}") ?? true)
+        {
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation());
+        }
         builder.Services.AddSingleton<IBlobStore, RedisBlobStore>();
         builder.Services.AddSingleton<ChatStreams>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);

@@ -17,4 +17,7 @@ public sealed class RedisOptions
     /// <summary>How long a streaming chat's chunks stay readable (for resumption with Last-Event-ID).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan StreamTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A client span per Redis command (OpenTelemetry's StackExchange.Redis instrumentation); off saves its CPU.</summary>
+    public bool Tracing { get; set; } = true;
 }
