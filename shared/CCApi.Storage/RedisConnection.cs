@@ -32,8 +32,8 @@ public static class RedisRegistration
             config.Protocol = RedisProtocol.Resp2;
             return ConnectionMultiplexer.Connect(config);
         });
-        // One span per Redis command, under the request that issued it (Redis__Tracing=false turns it off).
-        if (builder.Configuration.GetValue<bool?>($"{RedisOptions.SectionName}:{nameof(RedisOptions.Tracing)}") ?? true)
+        // One span per Redis command, under the request that issued it, when Redis__Tracing=true (off by default: see RedisOptions).
+        if (builder.Configuration.GetValue<bool>($"{RedisOptions.SectionName}:{nameof(RedisOptions.Tracing)}"))
         {
             builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation());
         }

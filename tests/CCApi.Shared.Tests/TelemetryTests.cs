@@ -118,6 +118,7 @@ public sealed class TelemetryTests
             {
                 ["Telemetry:SpanFile"] = spanFile,
                 ["ConnectionStrings:Redis"] = TestInfrastructure.Redis,
+                ["Redis:Tracing"] = "true",
             }, withRedis: true);
 
             using var response = await app.Client.GetAsync("/redis");
