@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace CCApi.Gateway.Accounts;
 
-/// <summary>Per-key limits. Stored and returned; enforced by the rate-limit slice (not yet).</summary>
+/// <summary>Per-key limits, enforced by <see cref="CCApi.Gateway.Limits.ModelAdmission"/> on the model routes; null = none.</summary>
 public sealed record KeyLimits(int? Rpm = null, long? Tpm = null, int? Concurrency = null)
 {
     public static readonly KeyLimits None = new();
