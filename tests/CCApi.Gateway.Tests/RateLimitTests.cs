@@ -73,6 +73,29 @@ public sealed class RateLimitTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Get_key_shows_what_remains_of_each_limit_without_charging_it()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"remaining","limits":{"rpm":5,"tpm":10,"concurrency":3}}""");
+        using var _ = client;
+        var speech = await gateway.PostJsonAsync("/v1/audio/speech", """{"model":"local/espeak-1","input":"sixteen chars...","voice":"alloy"}""", client);
+        speech.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldReleaseEverySlotAsync(id);
+
+        var first = await client.GetAsync("/v1/key");
+        var second = await client.GetAsync("/v1/key"); // reading charges nothing
+        var remaining = (await GatewayFixture.ReadJsonAsync(second))["remaining"]!;
+        var admin = await GatewayFixture.ReadJsonAsync(await gateway.Admin.GetAsync("/admin/v1/keys/" + id));
+
+        remaining["requests"]!.GetValue<long>().ShouldBe(4);
+        remaining["tokens"]!.GetValue<long>().ShouldBe(6); // 16 characters = 4 tokens
+        remaining["concurrency"]!.GetValue<long>().ShouldBe(3);
+        Number(first, "x-ratelimit-remaining-requests").ShouldBe(4);
+        Number(second, "x-ratelimit-remaining-requests").ShouldBe(4);
+        Number(second, "x-ratelimit-remaining-tokens").ShouldBe(6);
+        admin.AsObject().ContainsKey("remaining").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task The_bootstrap_key_without_limits_gets_no_rate_limit_headers()
     {
         var response = await ChatAsync(gateway.Client, "unlimited");

@@ -29,22 +29,8 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
     /// <summary>Checks and (when admitted) charges the limits; throws 503 when Redis does not answer.</summary>
     public async Task<RateLimitDecision> TryAdmitAsync(string keyId, KeyLimits limits, long tokens, string? leaseId)
     {
-        RedisResult result;
-        try
-        {
-            result = await redis.GetDatabase().ScriptEvaluateAsync(
-                RateLimitScripts.Admit,
-                Keys(keyId),
-                new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds });
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogUnavailable(logger, ex);
-            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
-                "Rate limits cannot be checked right now; nothing was started. Retry shortly.");
-        }
-
-        var values = (RedisResult[])result!;
+        var values = await EvaluateAsync(RateLimitScripts.Admit, keyId,
+            new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds });
         var refused = (string?)values[1];
         return new RateLimitDecision(
             Admitted: (long)values[0] == 1,
@@ -54,6 +40,29 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
             ResetRequests: (long)values[4],
             RemainingTokens: (long)values[5],
             ResetTokens: (long)values[6]);
+    }
+
+    /// <summary>The key's limits as they stand, charging nothing (GET /v1/key), and its requests in flight.</summary>
+    public async Task<(RateLimitDecision Status, long InFlight)> PeekAsync(string keyId, KeyLimits limits)
+    {
+        var values = await EvaluateAsync(RateLimitScripts.Peek, keyId,
+            new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0 });
+        var status = new RateLimitDecision(true, null, 0, (long)values[0], (long)values[1], (long)values[2], (long)values[3]);
+        return (status, (long)values[4]);
+    }
+
+    private async Task<RedisResult[]> EvaluateAsync(string script, string keyId, RedisValue[] arguments)
+    {
+        try
+        {
+            return (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(script, Keys(keyId), arguments))!;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogUnavailable(logger, ex);
+            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
+                "Rate limits cannot be checked right now; nothing was started. Retry shortly.");
+        }
     }
 
     /// <summary>

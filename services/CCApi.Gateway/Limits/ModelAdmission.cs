@@ -21,7 +21,7 @@ public sealed class ModelAdmission(KeyRateLimiter limiter)
         var caller = http.GetCaller();
         var route = ModelResolution.Route(model, caller);
         var limits = caller.Limits;
-        if ((limits.Rpm is null && limits.Tpm is null && limits.Concurrency is null) || http.RateLimitLease() is not null)
+        if (limits.IsEmpty || http.RateLimitLease() is not null)
         {
             return route;
         }

@@ -104,4 +104,26 @@ public static class RateLimitScripts
         end
         return 1
         """;
+
+    /// <summary>
+    /// ARGV: rpm, tpm, concurrency (0 = none). Reads without charging: {remaining requests, requests reset (µs),
+    /// remaining tokens, tokens reset (µs), leases in flight (unexpired)}.
+    /// </summary>
+    public const string Peek = """
+        local P = 60000000
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        local function left(field, limit)
+          if limit <= 0 then return 0, 0 end
+          local em = math.max(1, math.floor(P / limit))
+          local tat = math.max(tonumber(redis.call('HGET', KEYS[1], field) or now), now)
+          return math.max(0, math.floor((P - (tat - now)) / em)), math.floor(tat - now)
+        end
+        local rqleft, rqreset = left('rq', rpm)
+        local tkleft, tkreset = left('tk', tpm)
+        local inflight = 0
+        if conc > 0 then inflight = redis.call('ZCOUNT', KEYS[2], '(' .. string.format('%.0f', now), '+inf') end
+        return {rqleft, rqreset, tkleft, tkreset, inflight}
+        """;
 }
