@@ -3,6 +3,7 @@ using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -12,7 +13,7 @@ namespace CCApi.Gateway;
 
 public static class GatewayRegistration
 {
-    /// <summary>The gateway's own services: options (validated at start), API keys, catalog snapshot, internal HTTP clients, dispatch.</summary>
+    /// <summary>The gateway's own services: options (validated at start), API keys, rate limits, catalog snapshot, internal HTTP clients, dispatch.</summary>
     public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -28,6 +29,10 @@ public static class GatewayRegistration
         services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<PublicUrls>();
         services.AddSingleton<JsonBody>();
+
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<KeyRateLimiter>();
+        services.AddSingleton<ModelAdmission>();     // allow-list + rate limits, between model resolution and dispatch
 
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<ApiKeyStore>();

@@ -17,6 +17,12 @@ public static class RedisKeys
     /// <summary>An API key's ledger (stream): credit changes, later settlements, each with the balance after it.</summary>
     public static string ApiKeyLedger(string keyId) => $"ccapi:{{key:{keyId}}}:ledger";
 
+    /// <summary>A key's rate-limit state (hash: <c>rq</c>, <c>tk</c> = GCRA theoretical arrival times in µs), expiring when full again.</summary>
+    public static string ApiKeyRateState(string keyId) => $"ccapi:{{key:{keyId}}}:rate";
+
+    /// <summary>A key's requests in flight (sorted set: lease id scored by its expiry in µs) for its concurrency limit.</summary>
+    public static string ApiKeyInFlight(string keyId) => $"ccapi:{{key:{keyId}}}:inflight";
+
     /// <summary>SHA-256 (hex) of a key's secret → the key's id (string). The only place the hash leads somewhere.</summary>
     public static string ApiKeyLookup(string keyHash) => $"ccapi:{{keyhash:{keyHash}}}";
 

@@ -1,11 +1,9 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Testing;
-using OpenAI;
 using OpenAI.Chat;
 
 namespace CCApi.Gateway.Tests;
@@ -19,16 +17,6 @@ namespace CCApi.Gateway.Tests;
 public sealed class KeyAccessTests(GatewayFixture gateway)
 {
     private const string ChatBody = """{"model":"MODEL","messages":[{"role":"user","content":"allow-list MARK"}]}""";
-
-    private async Task<(string Id, HttpClient Client)> CreateKeyAsync(string json, HttpClient? admin = null, ServiceFactory<Program>? factory = null)
-    {
-        var response = await gateway.PostJsonAsync("/admin/v1/keys", json, admin ?? gateway.Admin);
-        var created = await GatewayFixture.ReadJsonAsync(response);
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, created.ToJsonString());
-        var client = (factory ?? gateway.Factory).CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created["key"]!.GetValue<string>());
-        return (created["id"]!.GetValue<string>(), client);
-    }
 
     private async Task<HttpResponseMessage> ChatAsync(HttpClient client, string model, string mark) =>
         await gateway.PostJsonAsync("/v1/chat/completions", ChatBody.Replace("MODEL", model).Replace("MARK", mark), client);
@@ -46,7 +34,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     public async Task A_provider_glob_admits_that_provider_and_refuses_others_before_dispatch()
     {
         var mark = Guid.NewGuid().ToString("N");
-        var (_, client) = await CreateKeyAsync("""{"name":"glob","models":["local/*"]}""");
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"glob","models":["local/*"]}""");
         using var _ = client;
 
         var allowed = await ChatAsync(client, "local/echo-1", mark);
@@ -60,7 +48,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     [Fact]
     public async Task An_exact_id_admits_only_that_model_on_every_model_route()
     {
-        var (_, client) = await CreateKeyAsync("""{"name":"exact","models":["local/echo-1","openai/gpt-4o*"]}""");
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"exact","models":["local/echo-1","openai/gpt-4o*"]}""");
         using var _ = client;
 
         var image = await gateway.PostJsonAsync("/v1/images/generations", """{"model":"local/pixel-1","prompt":"a fox"}""", client);
@@ -77,7 +65,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     [Fact]
     public async Task A_key_refusing_unpriced_models_gets_403_for_a_pass_through_id()
     {
-        var (_, client) = await CreateKeyAsync("""{"name":"priced-only","allow_unpriced":false}""");
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"priced-only","allow_unpriced":false}""");
         using var _ = client;
 
         var passThrough = await ChatAsync(client, "openai/some-unlisted-model", Guid.NewGuid().ToString("N"));
@@ -90,7 +78,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     [Fact]
     public async Task A_patched_allow_list_applies_to_the_next_request_although_the_key_was_cached()
     {
-        var (id, client) = await CreateKeyAsync("""{"name":"patched"}""");
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"patched"}""");
         using var _ = client;
         (await ChatAsync(client, "openai/gpt-4o-mini", Guid.NewGuid().ToString("N"))).StatusCode.ShouldBe(HttpStatusCode.OK);
 
@@ -105,12 +93,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     {
         var response = await gateway.PostJsonAsync("/admin/v1/keys", """{"name":"sdk","models":["local/*"]}""", gateway.Admin);
         var created = await GatewayFixture.ReadJsonAsync(response);
-        var sdk = new OpenAIClient(new ApiKeyCredential(created["key"]!.GetValue<string>()), new OpenAIClientOptions
-        {
-            Endpoint = new Uri("http://localhost/v1"),
-            Transport = new HttpClientPipelineTransport(gateway.Factory.CreateClient()),
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-        });
+        var sdk = gateway.Sdk(created["key"]!.GetValue<string>());
 
         var forbidden = await Should.ThrowAsync<ClientResultException>(() =>
             sdk.GetChatClient("openai/gpt-4o-mini").CompleteChatAsync([new UserChatMessage("hello")]));
@@ -127,8 +110,8 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     [Fact]
     public async Task A_revocation_reaches_a_second_gateway_within_one_second_through_the_event()
     {
-        await using var second = NewGateway(adminKey: gateway.AdminApiKey, cacheTtl: "00:10:00"); // only the event can evict it
-        var (id, client) = await CreateKeyAsync("""{"name":"replicated"}""", factory: second);
+        await using var second = gateway.NewGateway(adminKey: gateway.AdminApiKey, cacheTtl: "00:10:00"); // only the event can evict it
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"replicated"}""", factory: second);
         using var _ = client;
         (await client.GetAsync("/v1/key")).StatusCode.ShouldBe(HttpStatusCode.OK); // cached on the second gateway
 
@@ -143,7 +126,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     [Fact]
     public async Task Without_an_admin_key_every_admin_route_answers_404()
     {
-        await using var plain = NewGateway(adminKey: null);
+        await using var plain = gateway.NewGateway(adminKey: null);
         using var admin = plain.CreateClient();
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", gateway.AdminApiKey);
 
@@ -162,23 +145,12 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     [InlineData("BOOTSTRAP")]
     public async Task Refuses_to_start_with_a_short_admin_key_or_one_equal_to_the_bootstrap_key(string adminKey)
     {
-        await using var factory = NewGateway(adminKey: adminKey == "BOOTSTRAP" ? gateway.ApiKey : adminKey);
+        await using var factory = gateway.NewGateway(adminKey: adminKey == "BOOTSTRAP" ? gateway.ApiKey : adminKey);
 
         var failure = Should.Throw<Exception>(() => factory.CreateClient());
 
         failure.ToString().ShouldContain("Auth:AdminApiKey");
     }
-
-    private ServiceFactory<Program> NewGateway(string? adminKey, string cacheTtl = "00:00:30") => new("gateway", new Dictionary<string, string?>
-    {
-        ["Services:CatalogUrl"] = gateway.Internal.BaseUrl,
-        ["Services:JobStatusUrl"] = gateway.Internal.BaseUrl,
-        ["Auth:BootstrapApiKey"] = gateway.ApiKey,
-        ["Auth:AdminApiKey"] = adminKey,
-        ["Auth:CacheTtl"] = cacheTtl,
-        ["Gateway:CatalogRefreshInterval"] = "00:10:00",
-        ["Logging:LogLevel:Default"] = "Warning",
-    });
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }

@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Text;
 using CCApi.Gateway.Tests.Fixtures;
 using OpenAI;
@@ -13,12 +12,7 @@ namespace CCApi.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class OpenAiSdkTests(GatewayFixture gateway)
 {
-    private OpenAIClient Client() => new(new ApiKeyCredential(gateway.ApiKey), new OpenAIClientOptions
-    {
-        Endpoint = new Uri("http://localhost/v1"),
-        Transport = new HttpClientPipelineTransport(gateway.Factory.CreateClient()),
-        RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-    });
+    private OpenAIClient Client() => gateway.Sdk(gateway.ApiKey);
 
     [Fact]
     public async Task CompleteChat_reads_the_completion()

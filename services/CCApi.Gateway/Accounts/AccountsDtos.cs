@@ -21,7 +21,8 @@ public sealed record ApiKeyView(
     LimitsView Limits,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? Models,
     bool AllowUnpriced,
-    string? Key = null)
+    string? Key = null,
+    RemainingLimitsView? Remaining = null)
 {
     [JsonPropertyOrder(-1)]
     public string Object => "api_key";
@@ -47,6 +48,15 @@ public sealed record LimitsView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Rpm,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Tpm,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Concurrency);
+
+/// <summary>
+/// GET /v1/key only, for a key with limits: what is left right now of each limit it has (null for the others), the same
+/// figures as the <c>x-ratelimit-remaining-*</c> headers; <c>concurrency</c> = slots free.
+/// </summary>
+public sealed record RemainingLimitsView(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Requests,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Tokens,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Concurrency);
 
 /// <summary>One ledger entry: who changed the balance, when, by how much, why, and the balance after it.</summary>
 public sealed record LedgerEntryView(

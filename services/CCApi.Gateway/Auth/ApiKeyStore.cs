@@ -19,7 +19,7 @@ public sealed record ApiCaller(string KeyId, string Name)
     /// <summary>False: models without a price (pass-through ids) answer 403.</summary>
     public bool AllowUnpriced { get; init; } = true;
 
-    /// <summary>Stored limits; enforced by the rate-limit slice (not yet).</summary>
+    /// <summary>The key's rate limits (enforced by <see cref="CCApi.Gateway.Limits.ModelAdmission"/>).</summary>
     public KeyLimits Limits { get; init; } = KeyLimits.None;
 
     /// <summary>403 <c>permission_error</c> / <c>model_not_allowed</c> when this key may not use <paramref name="model"/>.</summary>

@@ -1,4 +1,5 @@
 using CCApi.Gateway.Auth;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -32,4 +33,23 @@ public static class ApiRoutes
 
         return groups;
     }
+
+    /// <summary>
+    /// Documents what every model route can answer besides its own 200/400: 401 (key), 403 (allow-list), 429 (rate
+    /// limits, with <c>Retry-After</c>) and 503 (Redis or the bus unavailable), each with the error object.
+    /// </summary>
+    public static RouteHandlerBuilder ProducesModelRouteErrors(this RouteHandlerBuilder route)
+    {
+        foreach (var status in ModelRouteErrorStatuses)
+        {
+            route.Produces<ErrorResponse>(status);
+        }
+
+        return route;
+    }
+
+    private static readonly int[] ModelRouteErrorStatuses =
+    [
+        StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable,
+    ];
 }

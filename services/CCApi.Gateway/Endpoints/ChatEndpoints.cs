@@ -4,6 +4,7 @@ using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +24,8 @@ public static partial class ChatEndpoints
                 .Accepts<ChatCompletionRequestBody>("application/json")
                 .Produces<ChatCompletionResponse>(StatusCodes.Status200OK)
                 .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .ProducesModelRouteErrors();
         }
 
         return app;
@@ -33,16 +35,17 @@ public static partial class ChatEndpoints
         HttpContext http,
         JsonBody json,
         CatalogAccess catalogs,
+        ModelAdmission admission,
         ProviderDispatcher dispatcher,
         ChatStreams streams,
         ILogger<ChatStreamResult> logger,
         CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ChatCompletionRequestBody, cancellationToken);
         var plan = ChatRequestValidator.Validate(body);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var models = plan.Candidates.Select(c => ModelResolution.Resolve(catalog, c.Id, c.Field, "chat", Route)).ToList();
+        var tokens = TokenEstimate.FromMessages(plan.Messages);
 
         ApiException? last = null;
         for (var i = 0; i < models.Count; i++)
@@ -60,7 +63,7 @@ public static partial class ChatEndpoints
                 continue;
             }
 
-            var route = ModelResolution.Route(model, caller);
+            var route = await admission.AdmitAsync(http, model, tokens);
             var command = plan.ToCommand(Guid.NewGuid(), dispatcher.Now, route, dispatcher.Deadline);
             try
             {
@@ -70,6 +73,7 @@ public static partial class ChatEndpoints
                 }
 
                 var completed = await dispatcher.RequestAsync<ChatCompletion, ChatCompleted>(command, route, JobKind.Chat, cancellationToken);
+                http.RateLimitLease()?.ReportTokens(completed.Usage.TotalTokens);
                 return TypedResults.Json(Render(completed, command), GatewayJsonContext.Web.ChatCompletionResponse);
             }
             catch (ApiException ex) when (hasNext && ProviderDispatcher.IsRetriable(ex))

@@ -4,6 +4,7 @@ using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using MassTransit;
@@ -30,12 +31,14 @@ public static class ImageEndpoints
             group.MapPost("/images/generations", CreateImageGenerations)
                 .Accepts<ImageGenerationsRequestBody>("application/json")
                 .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .ProducesModelRouteErrors();
             group.MapPost("/images/generate", GenerateImages)
                 .Accepts<ImageGenerateRequestBody>("application/json")
                 .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
                 .Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted)
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .ProducesModelRouteErrors();
         }
 
         return app;
@@ -45,13 +48,13 @@ public static class ImageEndpoints
         HttpContext http,
         JsonBody json,
         CatalogAccess catalogs,
+        ModelAdmission admission,
         ProviderDispatcher dispatcher,
         IBlobStore blobs,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerationsRoute);
@@ -76,7 +79,7 @@ public static class ImageEndpoints
         OneOf(body.Style, "style", "vivid", "natural");
 
         ModelResolution.EnsureAvailable(catalog, model);
-        var route = ModelResolution.Route(model, caller);
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(prompt.Length));
         var command = new GenerateImage
         {
             JobId = Guid.NewGuid(),
@@ -111,6 +114,7 @@ public static class ImageEndpoints
         HttpContext http,
         JsonBody json,
         CatalogAccess catalogs,
+        ModelAdmission admission,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
         IBlobStore blobs,
@@ -118,14 +122,13 @@ public static class ImageEndpoints
         IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerateRoute);
         var plan = ImageRequestValidator.Validate(body, model, options.Value);
         ModelResolution.EnsureAvailable(catalog, model);
 
-        var route = ModelResolution.Route(model, caller);
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(plan.Prompt.Length));
         var isAsync = string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
         var inputs = await StoreInputsAsync(plan.Inputs, blobs, cancellationToken);
         var command = new GenerateImage

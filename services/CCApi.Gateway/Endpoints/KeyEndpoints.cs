@@ -1,25 +1,29 @@
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
+using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Endpoints;
 
-/// <summary>GET /v1/key: the caller's own key record (balance, limits, models), read fresh from Redis.</summary>
+/// <summary>
+/// GET /v1/key: the caller's own key record (balance, limits, models), read fresh from Redis; for a key with limits also
+/// what remains of them (<c>remaining</c>, and the <c>x-ratelimit-*</c> headers), without charging anything.
+/// </summary>
 public static class KeyEndpoints
 {
     public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder app)
     {
         foreach (var group in app.MapApiGroups("Keys"))
         {
-            group.MapGet("/key", GetOwnKey).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
+            group.MapGet("/key", GetOwnKey).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized).Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         }
 
         return app;
     }
 
-    public static async Task<Ok<ApiKeyView>> GetOwnKey(HttpContext http, ApiKeyRepository keys)
+    public static async Task<Ok<ApiKeyView>> GetOwnKey(HttpContext http, ApiKeyRepository keys, KeyRateLimiter limiter)
     {
         var caller = http.GetCaller();
         ApiKeyRecord? record;
@@ -32,6 +36,21 @@ public static class KeyEndpoints
             throw ApiKeyRepository.Unavailable();
         }
 
-        return TypedResults.Ok(ApiKeyView.From(record ?? throw ApiException.Unauthorized()));
+        var view = ApiKeyView.From(record ?? throw ApiException.Unauthorized());
+        var limits = record.Limits;
+        if (limits.IsEmpty)
+        {
+            return TypedResults.Ok(view);
+        }
+
+        var (status, inFlight) = await limiter.PeekAsync(record.Id, limits);
+        ModelAdmission.WriteHeaders(http.Response.Headers, status, limits);
+        return TypedResults.Ok(view with
+        {
+            Remaining = new RemainingLimitsView(
+                limits.Rpm is null ? null : status.RemainingRequests,
+                limits.Tpm is null ? null : status.RemainingTokens,
+                limits.Concurrency is { } concurrency ? Math.Max(0, concurrency - inFlight) : null),
+        });
     }
 }

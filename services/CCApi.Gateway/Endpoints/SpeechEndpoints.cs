@@ -4,6 +4,7 @@ using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +32,8 @@ public static class SpeechEndpoints
                 .Accepts<SpeechRequestBody>("application/json")
                 .Produces<SpeechResponse>(StatusCodes.Status200OK)
                 .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .ProducesModelRouteErrors();
         }
 
         return app;
@@ -69,12 +71,12 @@ public static class SpeechEndpoints
         HttpContext http,
         JsonBody json,
         CatalogAccess catalogs,
+        ModelAdmission admission,
         ProviderDispatcher dispatcher,
         IBlobStore blobs,
         PublicUrls urls,
         CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.SpeechRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "audio", Route);
@@ -105,7 +107,7 @@ public static class SpeechEndpoints
         }
 
         ModelResolution.EnsureAvailable(catalog, model);
-        var route = ModelResolution.Route(model, caller);
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(input.Length));
         var command = new Speech
         {
             JobId = Guid.NewGuid(),

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using Microsoft.AspNetCore.Http.Features;
@@ -28,6 +29,7 @@ public sealed partial class ChatStreamResult : IResult
     private readonly ILogger _logger;
     private readonly string _id;
     private readonly long _created;
+    private RateLimitLease? _lease;
 
     private ChatStreamResult(
         IAsyncEnumerator<(string Id, ChatStreamDelta Delta)> entries,
@@ -107,6 +109,7 @@ public sealed partial class ChatStreamResult : IResult
         var writer = response.BodyWriter;
         var json = new Utf8JsonWriter(writer);
         var aborted = httpContext.RequestAborted;
+        _lease = httpContext.RateLimitLease();
         try
         {
             foreach (var (id, delta) in _pending)
@@ -187,9 +190,13 @@ public sealed partial class ChatStreamResult : IResult
             await WriteChunkAsync(writer, json, id, Chunk([choice], null), cancellationToken);
         }
 
-        if (delta.Usage is { } usage && _command.IncludeUsage)
+        if (delta.Usage is { } usage)
         {
-            await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens)), cancellationToken);
+            _lease?.ReportTokens(usage.TotalTokens); // the TPM charge becomes the actual count when the stream ends
+            if (_command.IncludeUsage)
+            {
+                await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens)), cancellationToken);
+            }
         }
 
         if (delta.Done)

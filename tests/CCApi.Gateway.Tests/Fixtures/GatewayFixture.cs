@@ -1,3 +1,5 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +8,7 @@ using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Storage;
 using CCApi.Testing;
+using OpenAI;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Tests.Fixtures;
@@ -98,6 +101,49 @@ public sealed class GatewayFixture : IAsyncLifetime
         await Redis.CloseAsync();
         Redis.Dispose();
     }
+
+    /// <summary>Creates a key through the admin API; answers its id and a client carrying it (on <paramref name="factory"/>, default this gateway).</summary>
+    public async Task<(string Id, HttpClient Client)> CreateKeyAsync(string json, ServiceFactory<Program>? factory = null)
+    {
+        var response = await PostJsonAsync("/admin/v1/keys", json, Admin);
+        var created = await ReadJsonAsync(response);
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, created.ToJsonString());
+        var client = (factory ?? Factory).CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created["key"]!.GetValue<string>());
+        return (created["id"]!.GetValue<string>(), client);
+    }
+
+    /// <summary>
+    /// Another gateway host on the same broker and Redis: a second replica. <paramref name="settings"/> add to or override
+    /// its configuration.
+    /// </summary>
+    public ServiceFactory<Program> NewGateway(string? adminKey, string cacheTtl = "00:00:30", IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Services:CatalogUrl"] = Internal.BaseUrl,
+            ["Services:JobStatusUrl"] = Internal.BaseUrl,
+            ["Auth:BootstrapApiKey"] = ApiKey,
+            ["Auth:AdminApiKey"] = adminKey,
+            ["Auth:CacheTtl"] = cacheTtl,
+            ["Gateway:CatalogRefreshInterval"] = "00:10:00",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        return new ServiceFactory<Program>("gateway", values);
+    }
+
+    /// <summary>The official OpenAI .NET SDK pointed at this gateway's /v1, without its retries (so errors surface at once).</summary>
+    public OpenAIClient Sdk(string apiKey) => new(new ApiKeyCredential(apiKey), new OpenAIClientOptions
+    {
+        Endpoint = new Uri("http://localhost/v1"),
+        Transport = new HttpClientPipelineTransport(Factory.CreateClient()),
+        RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+    });
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, HttpClient? client = null) =>
         (client ?? Client).PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));

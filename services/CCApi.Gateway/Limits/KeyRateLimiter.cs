@@ -1,0 +1,111 @@
+using System.Globalization;
+using CCApi.Gateway.Accounts;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CCApi.Gateway.Limits;
+
+/// <summary>What the admission script answered (durations in microseconds).</summary>
+public sealed record RateLimitDecision(
+    bool Admitted,
+    string? Refused,
+    long RetryAfter,
+    long RemainingRequests,
+    long ResetRequests,
+    long RemainingTokens,
+    long ResetTokens);
+
+/// <summary>
+/// A key's RPM, TPM and concurrency in Redis, shared by every gateway replica: one script call admits a request (all
+/// three limits at once, see <see cref="RateLimitScripts"/>), one more after the response frees its concurrency slot
+/// and corrects its token estimate.
+/// </summary>
+public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOptions<RateLimitOptions> options, ILogger<KeyRateLimiter> logger)
+{
+    private readonly long _leaseMilliseconds = (long)options.Value.ConcurrencyLeaseTtl.TotalMilliseconds;
+
+    /// <summary>Checks and (when admitted) charges the limits; throws 503 when Redis does not answer.</summary>
+    public async Task<RateLimitDecision> TryAdmitAsync(string keyId, KeyLimits limits, long tokens, string? leaseId)
+    {
+        var values = await EvaluateAsync(RateLimitScripts.Admit, keyId,
+            new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds });
+        var refused = (string?)values[1];
+        return new RateLimitDecision(
+            Admitted: (long)values[0] == 1,
+            Refused: string.IsNullOrEmpty(refused) ? null : refused,
+            RetryAfter: (long)values[2],
+            RemainingRequests: (long)values[3],
+            ResetRequests: (long)values[4],
+            RemainingTokens: (long)values[5],
+            ResetTokens: (long)values[6]);
+    }
+
+    /// <summary>The key's limits as they stand, charging nothing (GET /v1/key), and its requests in flight.</summary>
+    public async Task<(RateLimitDecision Status, long InFlight)> PeekAsync(string keyId, KeyLimits limits)
+    {
+        var values = await EvaluateAsync(RateLimitScripts.Peek, keyId,
+            new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0 });
+        var status = new RateLimitDecision(true, null, 0, (long)values[0], (long)values[1], (long)values[2], (long)values[3]);
+        return (status, (long)values[4]);
+    }
+
+    private async Task<RedisResult[]> EvaluateAsync(string script, string keyId, RedisValue[] arguments)
+    {
+        try
+        {
+            return (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(script, Keys(keyId), arguments))!;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogUnavailable(logger, ex);
+            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
+                "Rate limits cannot be checked right now; nothing was started. Retry shortly.");
+        }
+    }
+
+    /// <summary>
+    /// Frees <paramref name="leaseId"/>'s slot and moves the token bucket by <paramref name="tokenCorrection"/>. A failure
+    /// is logged, not thrown: the slot then expires with its lease, and the correction is lost.
+    /// </summary>
+    public async Task ReleaseAsync(string keyId, string? leaseId, long tpm, long tokenCorrection)
+    {
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(
+                RateLimitScripts.Release,
+                Keys(keyId),
+                new RedisValue[] { leaseId ?? "", tpm, tokenCorrection });
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogReleaseFailed(logger, keyId, ex);
+        }
+    }
+
+    private static RedisKey[] Keys(string keyId) => [RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
+
+    /// <summary>The 429 for a refused request; <c>details.retry_after</c> becomes the <c>Retry-After</c> header.</summary>
+    public static ApiException Refusal(RateLimitDecision decision, KeyLimits limits)
+    {
+        var retryAfter = RateLimitHeaders.RetryAfterSeconds(decision.RetryAfter);
+        var message = decision.Refused switch
+        {
+            "requests" => $"Rate limit reached for requests per minute (limit {limits.Rpm}). Retry in {retryAfter} s.",
+            "tokens" => $"Rate limit reached for tokens per minute (limit {limits.Tpm}). Retry in {retryAfter} s.",
+            _ => $"Too many requests in flight for this API key (limit {limits.Concurrency}). Retry when one of them has ended.",
+        };
+        return new ApiException(429, ErrorTypes.RateLimit, ErrorCodes.RateLimitExceeded, message, new Dictionary<string, string>
+        {
+            ["limit"] = decision.Refused ?? "concurrency",
+            ["retry_after"] = retryAfter.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limits could not be checked in Redis; the request is refused with 503")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rate-limit release for key {KeyId} failed; its slot expires with its lease")]
+    private static partial void LogReleaseFailed(ILogger logger, string keyId, Exception exception);
+}

@@ -1,0 +1,129 @@
+namespace CCApi.Gateway.Limits;
+
+/// <summary>
+/// The two Lua scripts of the rate limits. Both touch only keys under the API key's hash tag <c>{key:id}</c>
+/// (<c>KEYS[1]</c> = <see cref="CCApi.Storage.RedisKeys.ApiKeyRateState"/>, <c>KEYS[2]</c> =
+/// <see cref="CCApi.Storage.RedisKeys.ApiKeyInFlight"/>), so they run on Redis Cluster, and both read the clock of the
+/// Redis server (<c>TIME</c>), so replicas with skewed clocks agree.
+/// <para>
+/// RPM and TPM are GCRA (the generic cell rate algorithm, a token bucket kept as one timestamp): each limit stores its
+/// "theoretical arrival time" <c>tat</c> in microseconds; a request of cost <c>c</c> moves it to
+/// <c>max(tat, now) + c × (60 s / limit)</c> and is admitted when the result is at most 60 s ahead of now. A fresh key
+/// can therefore burst its whole per-minute limit at once and then gets it back continuously (one request every
+/// 60/rpm s), which is how OpenAI describes its limits; remaining = what fits in the 60 s ahead, reset = tat − now
+/// (the time until the bucket is full again). The emission interval is rounded down to whole microseconds, so N
+/// requests in a burst are exactly N and never N−1.
+/// </para>
+/// <para>
+/// Concurrency is a sorted set of lease ids scored by their expiry: admission drops expired leases, counts the rest
+/// and adds its own; the request's end removes it (ZREM: a second removal is a no-op). A gateway killed mid-request
+/// cannot leak a slot beyond the lease lifetime. All three limits are checked before any is charged: a refused
+/// request costs nothing.
+/// </para>
+/// </summary>
+public static class RateLimitScripts
+{
+    /// <summary>
+    /// ARGV: rpm, tpm, concurrency (0 = none), token cost, lease id, lease lifetime (ms).
+    /// Returns {admitted (1|0), refused limit ("" | "requests" | "tokens" | "concurrency"), retry after (µs),
+    /// remaining requests, requests reset (µs), remaining tokens, tokens reset (µs)}.
+    /// </summary>
+    public const string Admit = """
+        if redis.replicate_commands then redis.replicate_commands() end -- writes after TIME (a no-op since Redis 7)
+        local P = 60000000
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        local cost = tonumber(ARGV[4])
+        local function stored(field)
+          local v = redis.call('HGET', KEYS[1], field)
+          if v then return math.max(tonumber(v), now) end
+          return now
+        end
+        local refused, wait = '', 0
+        local rq, rqem, tk, tkem = now, 1, now, 1
+        if rpm > 0 then
+          rqem = math.max(1, math.floor(P / rpm))
+          rq = stored('rq')
+          local after = rq + rqem
+          if after - now > P then refused = 'requests'; wait = after - now - P else rq = after end
+        end
+        if tpm > 0 then
+          tkem = math.max(1, math.floor(P / tpm))
+          if cost > tpm then cost = tpm end
+          tk = stored('tk')
+          local after = tk + cost * tkem
+          if after - now > P then
+            if after - now - P > wait then refused = 'tokens'; wait = after - now - P end
+          else
+            tk = after
+          end
+        end
+        if refused == '' and conc > 0 then
+          redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
+          if redis.call('ZCARD', KEYS[2]) >= conc then refused = 'concurrency'; wait = 1000000 end
+        end
+        if refused == '' then
+          local ttl = 0
+          if rpm > 0 then redis.call('HSET', KEYS[1], 'rq', string.format('%.0f', rq)); ttl = rq - now end
+          if tpm > 0 then redis.call('HSET', KEYS[1], 'tk', string.format('%.0f', tk)); ttl = math.max(ttl, tk - now) end
+          if ttl > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(ttl / 1000) + 1000) end
+          if conc > 0 then
+            local life = tonumber(ARGV[6])
+            redis.call('ZADD', KEYS[2], string.format('%.0f', now + life * 1000), ARGV[5])
+            redis.call('PEXPIRE', KEYS[2], life + 1000)
+          end
+        else
+          -- refused: report the state as it stays (a limit that passed was not charged)
+          if rpm > 0 then rq = stored('rq') end
+          if tpm > 0 then tk = stored('tk') end
+        end
+        local rqleft, tkleft = 0, 0
+        if rpm > 0 then rqleft = math.floor((P - (rq - now)) / rqem) end
+        if tpm > 0 then tkleft = math.floor((P - (tk - now)) / tkem) end
+        return {refused == '' and 1 or 0, refused, math.ceil(wait), math.max(0, rqleft), math.floor(rq - now), math.max(0, tkleft), math.floor(tk - now)}
+        """;
+
+    /// <summary>
+    /// ARGV: lease id ("" = none), tpm (0 = none), token correction (actual − charged; may be negative).
+    /// Frees the request's concurrency slot and moves the TPM bucket by the correction (never below "full").
+    /// </summary>
+    public const string Release = """
+        if redis.replicate_commands then redis.replicate_commands() end
+        if ARGV[1] ~= '' then redis.call('ZREM', KEYS[2], ARGV[1]) end
+        local tpm, delta = tonumber(ARGV[2]), tonumber(ARGV[3])
+        if tpm > 0 and delta ~= 0 then
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+          local em = math.max(1, math.floor(60000000 / tpm))
+          local tk = tonumber(redis.call('HGET', KEYS[1], 'tk') or now)
+          if delta > 0 then tk = math.max(tk, now) + delta * em else tk = math.max(tk + delta * em, now) end
+          redis.call('HSET', KEYS[1], 'tk', string.format('%.0f', tk))
+          local ttl = math.max(tk - now, tonumber(redis.call('HGET', KEYS[1], 'rq') or now) - now)
+          redis.call('PEXPIRE', KEYS[1], math.ceil(ttl / 1000) + 1000)
+        end
+        return 1
+        """;
+
+    /// <summary>
+    /// ARGV: rpm, tpm, concurrency (0 = none). Reads without charging: {remaining requests, requests reset (µs),
+    /// remaining tokens, tokens reset (µs), leases in flight (unexpired)}.
+    /// </summary>
+    public const string Peek = """
+        local P = 60000000
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        local function left(field, limit)
+          if limit <= 0 then return 0, 0 end
+          local em = math.max(1, math.floor(P / limit))
+          local tat = math.max(tonumber(redis.call('HGET', KEYS[1], field) or now), now)
+          return math.max(0, math.floor((P - (tat - now)) / em)), math.floor(tat - now)
+        end
+        local rqleft, rqreset = left('rq', rpm)
+        local tkleft, tkreset = left('tk', tpm)
+        local inflight = 0
+        if conc > 0 then inflight = redis.call('ZCOUNT', KEYS[2], '(' .. string.format('%.0f', now), '+inf') end
+        return {rqleft, rqreset, tkleft, tkreset, inflight}
+        """;
+}

@@ -1,0 +1,304 @@
+using System.ClientModel;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using CCApi.Gateway.Tests.Fixtures;
+using CCApi.Storage;
+using CCApi.Testing;
+using OpenAI.Chat;
+
+namespace CCApi.Gateway.Tests;
+
+/// <summary>
+/// Per-key RPM, TPM and concurrency, enforced in Redis and shared by every gateway host: exact counts, OpenAI's headers,
+/// 429 with Retry-After, token estimates corrected to the reported usage, slots freed after errors and disconnects (or by
+/// their lease's expiry), 503 when Redis is gone. Limits are small so that refills (one request or token every few
+/// seconds) cannot change a count between two consecutive requests.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class RateLimitTests(GatewayFixture gateway)
+{
+    private static string Chat(string content, bool stream = false) =>
+        $$"""{"model":"local/echo-1","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"{{content}}"}]}""";
+
+    private Task<HttpResponseMessage> ChatAsync(HttpClient client, string content) => gateway.PostJsonAsync("/v1/chat/completions", Chat(content), client);
+
+    private static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : throw new ShouldAssertException($"no {name} header (HTTP {(int)response.StatusCode})");
+
+    private static long Number(HttpResponseMessage response, string name) => long.Parse(Header(response, name), CultureInfo.InvariantCulture);
+
+    private static async Task ShouldBeRateLimitedAsync(HttpResponseMessage response, string limit)
+    {
+        response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe("rate_limit_error");
+        error["code"]!.GetValue<string>().ShouldBe("rate_limit_exceeded");
+        error["details"]!["limit"]!.GetValue<string>().ShouldBe(limit);
+        var retryAfter = response.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldNotBeNull();
+        retryAfter.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        error["details"]!["retry_after"]!.GetValue<string>().ShouldBe(((long)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+    }
+
+    private Task<long> InFlightAsync(string keyId) => gateway.Redis.GetDatabase().SortedSetLengthAsync(RedisKeys.ApiKeyInFlight(keyId));
+
+    private async Task ShouldReleaseEverySlotAsync(string keyId) =>
+        (await TestInfrastructure.EventuallyAsync(async () => await InFlightAsync(keyId) == 0, TimeSpan.FromSeconds(15))).ShouldBeTrue("a concurrency slot was not released");
+
+    [Fact]
+    public async Task Rpm_admits_exactly_the_limit_then_answers_429_with_retry_after_and_openai_headers()
+    {
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"rpm","limits":{"rpm":3}}""");
+        using var _ = client;
+        var marker = Guid.NewGuid().ToString("N");
+
+        var served = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            served.Add(await ChatAsync(client, $"rpm {marker} {i}"));
+        }
+
+        var refused = await ChatAsync(client, $"rpm {marker} refused");
+
+        served.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+        served.Select(r => Number(r, "x-ratelimit-limit-requests")).ShouldAllBe(limit => limit == 3);
+        served.Select(r => Number(r, "x-ratelimit-remaining-requests")).ToArray().ShouldBe(new long[] { 2, 1, 0 });
+        Header(served[0], "x-ratelimit-reset-requests").ShouldBe("20s"); // one request comes back every 60/3 s
+        served[0].Headers.Contains("x-ratelimit-limit-tokens").ShouldBeFalse(); // no tpm on this key
+        await ShouldBeRateLimitedAsync(refused, "requests");
+        Number(refused, "x-ratelimit-remaining-requests").ShouldBe(0);
+        refused.Headers.RetryAfter!.Delta!.Value.ShouldBeLessThanOrEqualTo(TimeSpan.FromSeconds(20));
+        gateway.Providers.FindChat($"rpm {marker} refused").ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Get_key_shows_what_remains_of_each_limit_without_charging_it()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"remaining","limits":{"rpm":5,"tpm":10,"concurrency":3}}""");
+        using var _ = client;
+        var speech = await gateway.PostJsonAsync("/v1/audio/speech", """{"model":"local/espeak-1","input":"sixteen chars...","voice":"alloy"}""", client);
+        speech.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldReleaseEverySlotAsync(id);
+
+        var first = await client.GetAsync("/v1/key");
+        var second = await client.GetAsync("/v1/key"); // reading charges nothing
+        var remaining = (await GatewayFixture.ReadJsonAsync(second))["remaining"]!;
+        var admin = await GatewayFixture.ReadJsonAsync(await gateway.Admin.GetAsync("/admin/v1/keys/" + id));
+
+        remaining["requests"]!.GetValue<long>().ShouldBe(4);
+        remaining["tokens"]!.GetValue<long>().ShouldBe(6); // 16 characters = 4 tokens
+        remaining["concurrency"]!.GetValue<long>().ShouldBe(3);
+        Number(first, "x-ratelimit-remaining-requests").ShouldBe(4);
+        Number(second, "x-ratelimit-remaining-requests").ShouldBe(4);
+        Number(second, "x-ratelimit-remaining-tokens").ShouldBe(6);
+        admin.AsObject().ContainsKey("remaining").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task The_bootstrap_key_without_limits_gets_no_rate_limit_headers()
+    {
+        var response = await ChatAsync(gateway.Client, "unlimited");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.Where(h => h.Key.StartsWith("x-ratelimit-", StringComparison.OrdinalIgnoreCase)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Tpm_charges_the_estimate_on_admission_and_refuses_a_request_that_does_not_fit()
+    {
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"tpm","limits":{"tpm":10}}""");
+        using var _ = client;
+        const string Speech = """{"model":"local/espeak-1","input":"sixteen chars...","voice":"alloy"}"""; // 16 characters = 4 tokens
+
+        var first = await gateway.PostJsonAsync("/v1/audio/speech", Speech, client);
+        var second = await gateway.PostJsonAsync("/v1/audio/speech", Speech, client);
+        var third = await gateway.PostJsonAsync("/v1/audio/speech", Speech, client);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        second.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Number(first, "x-ratelimit-limit-tokens").ShouldBe(10);
+        Number(first, "x-ratelimit-remaining-tokens").ShouldBe(6);
+        Header(first, "x-ratelimit-reset-tokens").ShouldBe("24s"); // 4 tokens at 6 s each
+        Number(second, "x-ratelimit-remaining-tokens").ShouldBe(2);
+        await ShouldBeRateLimitedAsync(third, "tokens");
+        Number(third, "x-ratelimit-remaining-tokens").ShouldBe(2);
+        third.Headers.RetryAfter!.Delta!.Value.ShouldBeLessThanOrEqualTo(TimeSpan.FromSeconds(12)); // 2 more tokens
+    }
+
+    [Fact]
+    public async Task A_chat_completion_is_charged_its_reported_usage_once_it_ends_not_its_estimate()
+    {
+        // The fake adapter reports 12 total tokens; the request is admitted on an estimate of 9 (36 characters / 4).
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"tpm-json","limits":{"tpm":10,"concurrency":5}}""");
+        using var _ = client;
+
+        var admitted = await ChatAsync(client, new string('a', 36));
+        Number(admitted, "x-ratelimit-remaining-tokens").ShouldBe(1);
+        await ShouldReleaseEverySlotAsync(id); // the release carries the correction
+
+        // 12 of 10 used: even one more token is refused (on the estimate alone it would fit)
+        await ShouldBeRateLimitedAsync(await ChatAsync(client, "abcd"), "tokens");
+    }
+
+    [Fact]
+    public async Task A_stream_is_charged_the_usage_of_its_final_chunk_once_it_ends()
+    {
+        // The fake stream reports 5 total tokens; admitted on an estimate of 9.
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"tpm-stream","limits":{"tpm":10,"concurrency":5}}""");
+        using var _ = client;
+
+        var stream = await gateway.PostJsonAsync("/v1/chat/completions", Chat(new string('b', 36), stream: true), client);
+        (await stream.Content.ReadAsStringAsync()).ShouldContain("[DONE]");
+        Number(stream, "x-ratelimit-remaining-tokens").ShouldBe(1);
+        await ShouldReleaseEverySlotAsync(id);
+
+        // 5 of 10 used: a 4-token request fits (on the estimate alone it would not)
+        (await ChatAsync(client, "sixteen chars...")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Concurrency_caps_requests_in_flight_and_a_disconnect_frees_its_slot()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"concurrency","limits":{"concurrency":2}}""");
+        using var _ = client;
+        var held = new List<(HttpResponseMessage Response, CancellationTokenSource Disconnect)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = new StringContent(Chat($"[stream-stall] held {i}", stream: true), Encoding.UTF8, "application/json"),
+            };
+            var disconnect = new CancellationTokenSource();
+            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, disconnect.Token);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK); // its first content arrived: it is in flight now
+            held.Add((response, disconnect));
+        }
+
+        var third = await ChatAsync(client, "third");
+        await ShouldBeRateLimitedAsync(third, "concurrency");
+        (await InFlightAsync(id)).ShouldBe(2);
+
+        await DisconnectAsync(held[0]); // the client goes away mid-stream
+        (await TestInfrastructure.EventuallyAsync(async () => await InFlightAsync(id) == 1, TimeSpan.FromSeconds(15))).ShouldBeTrue();
+        (await ChatAsync(client, "after a disconnect")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await DisconnectAsync(held[1]);
+        await ShouldReleaseEverySlotAsync(id);
+    }
+
+    private static async Task DisconnectAsync((HttpResponseMessage Response, CancellationTokenSource Disconnect) stream)
+    {
+        await stream.Disconnect.CancelAsync();
+        stream.Response.Dispose();
+        stream.Disconnect.Dispose();
+    }
+
+    [Fact]
+    public async Task A_failed_request_frees_its_slot_and_still_carries_the_headers()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"errors","limits":{"concurrency":1,"rpm":100}}""");
+        using var _ = client;
+
+        var failed = await ChatAsync(client, "[fail:502] provider down");
+        failed.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        Number(failed, "x-ratelimit-limit-requests").ShouldBe(100);
+        Number(failed, "x-ratelimit-remaining-requests").ShouldBe(99);
+        await ShouldReleaseEverySlotAsync(id);
+
+        (await ChatAsync(client, "after an error")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldReleaseEverySlotAsync(id);
+    }
+
+    [Fact]
+    public async Task A_slot_whose_lease_expired_no_longer_counts_but_a_live_one_does()
+    {
+        // What a gateway killed mid-request leaves behind: a lease nobody will release.
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"leases","limits":{"concurrency":1}}""");
+        using var _ = client;
+        var inFlight = RedisKeys.ApiKeyInFlight(id);
+        var nowMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+
+        await gateway.Redis.GetDatabase().SortedSetAddAsync(inFlight, "dead-gateway", nowMicros - 60_000_000);
+        var afterExpired = await ChatAsync(client, "expired lease");
+        await ShouldReleaseEverySlotAsync(id);
+        await gateway.Redis.GetDatabase().SortedSetAddAsync(inFlight, "live-request", nowMicros + 600_000_000);
+        var afterLive = await ChatAsync(client, "live lease");
+
+        afterExpired.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldBeRateLimitedAsync(afterLive, "concurrency");
+    }
+
+    [Fact]
+    public async Task Two_gateway_hosts_share_one_key_s_limits()
+    {
+        await using var second = gateway.NewGateway(adminKey: gateway.AdminApiKey);
+        var (_, onFirst) = await gateway.CreateKeyAsync("""{"name":"shared","limits":{"rpm":2}}""");
+        using var _ = onFirst;
+        using var onSecond = second.CreateClient();
+        onSecond.DefaultRequestHeaders.Authorization = onFirst.DefaultRequestHeaders.Authorization;
+
+        var a = await ChatAsync(onFirst, "replica one");
+        var b = await ChatAsync(onSecond, "replica two");
+        var c = await ChatAsync(onFirst, "replica one again");
+        var d = await ChatAsync(onSecond, "replica two again");
+
+        a.StatusCode.ShouldBe(HttpStatusCode.OK);
+        b.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Number(b, "x-ratelimit-remaining-requests").ShouldBe(0);
+        await ShouldBeRateLimitedAsync(c, "requests");
+        await ShouldBeRateLimitedAsync(d, "requests");
+    }
+
+    [Fact]
+    public async Task The_OpenAI_SDK_surfaces_429_as_a_ClientResultException()
+    {
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"sdk","limits":{"rpm":1}}""");
+        var key = client.DefaultRequestHeaders.Authorization!.Parameter!;
+        client.Dispose();
+        var sdk = gateway.Sdk(key).GetChatClient("local/echo-1"); // no SDK retries: it would wait Retry-After and retry
+
+        await sdk.CompleteChatAsync([new UserChatMessage("first")]);
+        var refused = await Should.ThrowAsync<ClientResultException>(() => sdk.CompleteChatAsync([new UserChatMessage("second")]));
+
+        refused.Status.ShouldBe(429);
+        refused.Message.ShouldContain("rate_limit_exceeded");
+        refused.GetRawResponse().ShouldNotBeNull().Headers.TryGetValue("x-ratelimit-remaining-requests", out var remaining).ShouldBeTrue();
+        remaining.ShouldBe("0");
+    }
+
+    [Fact]
+    public async Task Without_Redis_a_limited_key_is_refused_with_503_never_served_unlimited()
+    {
+        using var redis = new TcpProxy(TestInfrastructure.Redis);
+        await using var isolated = gateway.NewGateway(adminKey: null, cacheTtl: "00:10:00",
+            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.Endpoint });
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"no-redis","limits":{"rpm":100}}""", isolated);
+        using var _ = client;
+        (await ChatAsync(client, "while redis is up")).StatusCode.ShouldBe(HttpStatusCode.OK); // the key is cached now
+
+        redis.Cut();
+        var marker = Guid.NewGuid().ToString("N");
+        var response = await ChatAsync(client, "redis is gone " + marker);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+        error["code"]!.GetValue<string>().ShouldBe("service_unavailable");
+        gateway.Providers.FindChat(marker).ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions")]
+    [InlineData("/v1/audio/speech")]
+    [InlineData("/v1/images/generations")]
+    [InlineData("/v1/images/generate")]
+    public async Task The_OpenAPI_document_lists_429_and_503_on_every_model_route(string path)
+    {
+        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        var responses = document["paths"]![path]!["post"]!["responses"]!.AsObject();
+
+        responses.ContainsKey("429").ShouldBeTrue();
+        responses.ContainsKey("503").ShouldBeTrue();
+    }
+}
