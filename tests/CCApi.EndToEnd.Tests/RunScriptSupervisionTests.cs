@@ -23,8 +23,9 @@ public sealed class RunScriptSupervisionTests
         var port = FreePortBlock(15);
         // run.sh starts its own broker and Redis on spare ports (its RabbitMQ node also takes AMQP port + 20000), so
         // the test sees it stop them; the test's own broker and Redis must survive it.
-        var amqpPort = FreePort(p => IsFree(p + 20_000));
-        var redisPort = FreePort(_ => true);
+        // Below the ephemeral range (32768+ on Linux), so no outgoing connection takes them between check and use.
+        var amqpPort = FreePort(10_000, 12_700, p => IsFree(p + 20_000));
+        var redisPort = FreePort(12_700, 15_000, _ => true);
         var testBrokerPort = new Uri(TestInfrastructure.RabbitMqBase).Port;
         var testRedisPort = int.Parse(TestInfrastructure.Redis.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
         var pidFile = Path.Combine(dataDir, "services.pids");
@@ -48,7 +49,16 @@ public sealed class RunScriptSupervisionTests
         runSh.Start();
         runSh.BeginOutputReadLine();
         runSh.BeginErrorReadLine();
-        string Output() { lock (output) { return output.ToString(); } }
+        string Output()
+        {
+            // What run.sh printed, and the end of the broker's own output when it is there (why it did not start).
+            var broker = Path.Combine(dataDir, $"rabbitmq-{amqpPort}", "stdout.log");
+            var tail = File.Exists(broker) ? "\n--- " + broker + ":\n" + string.Join('\n', File.ReadLines(broker).TakeLast(30)) : "";
+            lock (output)
+            {
+                return output + tail;
+            }
+        }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         async Task<bool> ReadyAsync(int p)
@@ -202,7 +212,7 @@ public sealed class RunScriptSupervisionTests
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var start = Random.Shared.Next(20_000, 30_000);
+            var start = Random.Shared.Next(15_000, 30_000);
             if (Enumerable.Range(start, count).All(IsFree))
             {
                 return start;
@@ -212,11 +222,11 @@ public sealed class RunScriptSupervisionTests
         throw new InvalidOperationException($"No {count} consecutive free ports found.");
     }
 
-    private static int FreePort(Func<int, bool> alsoFree)
+    private static int FreePort(int from, int to, Func<int, bool> alsoFree)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var port = Random.Shared.Next(30_000, 40_000);
+            var port = Random.Shared.Next(from, to);
             if (IsFree(port) && alsoFree(port))
             {
                 return port;
