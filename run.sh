@@ -7,6 +7,14 @@
 #   CCAPI_BOOTSTRAP_API_KEY  the API key to accept (default: a new random key, printed)
 #   CCAPI_ADMIN_API_KEY      the admin key of /admin/v1, >= 32 characters (default: a new random key, printed)
 #   CCAPI_AMQP_PORT / CCAPI_REDIS_PORT   where RabbitMQ / Redis are or will be started (default 5672 / 6379)
+#   CCAPI_ADAPTERS_ALLOW_PRIVATE  1 lets every adapter fetch URLs (input images, results an upstream hands back) on
+#                            loopback and private networks: for a local emulator as upstream, never in production.
+#                            Default 0: those URLs are refused, whatever the adapter's base URL is.
+#   CCAPI_DATA_DIR           logs, pids and local RabbitMQ/Redis data (default .data/run)
+#   CCAPI_SKIP_BUILD         1 runs the existing build instead of building first (tests use it)
+#
+# A service that dies is restarted (backoff 1 s doubling to 30 s, each restart logged; see scripts/services.sh);
+# the platform keeps running.
 #
 # A provider adapter starts for each provider whose key is set; its base URL defaults to the provider's public API:
 #   OPENAI_API_KEY / OPENAI_BASE_URL (any OpenAI-compatible server: openai/<model> reaches its <model>)
@@ -15,7 +23,7 @@
 set -euo pipefail
 CCAPI_ROOT=$(cd "$(dirname "$0")" && pwd)
 cd "$CCAPI_ROOT"
-export CCAPI_ROOT CCAPI_DATA_DIR="$CCAPI_ROOT/.data/run"
+export CCAPI_ROOT CCAPI_DATA_DIR="${CCAPI_DATA_DIR:-$CCAPI_ROOT/.data/run}"
 mkdir -p "$CCAPI_DATA_DIR"
 # shellcheck source=scripts/infra.sh
 source scripts/infra.sh
@@ -32,6 +40,11 @@ SIGNING_KEY=${CCAPI_SIGNING_KEY:-$(random_hex 32)}
 WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec-$(random_hex 24)}
 PUBLIC_URL=${CCAPI_PUBLIC_URL:-http://127.0.0.1:$PORT}
 
+ALLOW_PRIVATE=${CCAPI_ADAPTERS_ALLOW_PRIVATE:-0}
+if [ "$ALLOW_PRIVATE" != 0 ] && [ "$ALLOW_PRIVATE" != 1 ]; then
+  echo "CCAPI_ADAPTERS_ALLOW_PRIVATE must be 0 or 1." >&2
+  exit 2
+fi
 if [ ${#API_KEY} -lt 16 ]; then
   echo "CCAPI_BOOTSTRAP_API_KEY must be at least 16 characters." >&2
   exit 2
@@ -58,8 +71,12 @@ ensure_rabbitmq "$AMQP_PORT"
 ensure_redis "$REDIS_PORT"
 ensure_media_tools
 
-echo "Building..." >&2
-dotnet build CCApi.Services.slnf -c "$CCAPI_CONFIGURATION" -nologo -clp:ErrorsOnly -v:q
+if [ "${CCAPI_SKIP_BUILD:-0}" = 1 ]; then
+  echo "Not building (CCAPI_SKIP_BUILD=1): running the $CCAPI_CONFIGURATION build already made." >&2
+else
+  echo "Building..." >&2
+  dotnet build CCApi.Services.slnf -c "$CCAPI_CONFIGURATION" -nologo -clp:ErrorsOnly -v:q
+fi
 
 RABBIT="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
 REDIS="127.0.0.1:$REDIS_PORT"
@@ -69,21 +86,19 @@ COMMON=("ConnectionStrings__RabbitMq=$RABBIT" "ConnectionStrings__Redis=$REDIS")
 start_service CCApi.Catalog $((PORT + 1)) "${COMMON[@]}" "Catalog__DefinitionPath=$CCAPI_ROOT/deploy/catalog.json"
 start_service CCApi.JobStatus $((PORT + 2)) "${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" \
   "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Webhooks__SigningSecret=$WEBHOOK_SECRET"
-start_service CCApi.Adapters.Local $((PORT + 10)) "${COMMON[@]}"
+# Whether adapters may fetch URLs on private networks is this explicit setting, never inferred from a base URL.
+ADAPTER_COMMON=("${COMMON[@]}")
+if [ "$ALLOW_PRIVATE" = 1 ]; then
+  ADAPTER_COMMON+=("OutboundUrls__AllowPrivateNetworks=true")
+  echo "CCAPI_ADAPTERS_ALLOW_PRIVATE=1: adapters may fetch URLs on loopback and private networks (never in production)." >&2
+fi
+start_service CCApi.Adapters.Local $((PORT + 10)) "${ADAPTER_COMMON[@]}"
 ADAPTERS=("CCApi.Adapters.Local $((PORT + 10))")
-is_private_url() { # a base URL on this machine or a private network (a local server or an emulator)
-  local host=${1#*://}; host=${host%%[/:]*}
-  [[ $host == localhost || $host == 127.* || $host == 10.* || $host == 192.168.* || $host =~ ^172\.(1[6-9]|2[0-9]|3[01])\. || $host == "[::1]" ]]
-}
 start_adapter() { # service port key-variable base-url-variable [VAR=value ...]
   local name=$1 port=$2 key=$3 base=$4; shift 4
   [ -n "${!key:-}" ] || return 0
-  local settings=("${COMMON[@]}" "$key=${!key}" "$@")
-  if [ -n "${!base:-}" ]; then
-    settings+=("$base=${!base}")
-    # Result URLs a local upstream hands back (images) point at it too; allow fetching them — never in production.
-    if is_private_url "${!base}"; then settings+=("OutboundUrls__AllowPrivateNetworks=true"); fi
-  fi
+  local settings=("${ADAPTER_COMMON[@]}" "$key=${!key}" "$@")
+  [ -n "${!base:-}" ] && settings+=("$base=${!base}")
   start_service "$name" "$port" "${settings[@]}"
   ADAPTERS+=("$name $port")
 }
@@ -119,6 +134,7 @@ Try:
 Press Ctrl-C to stop.
 INFO
 
-wait -n "${SERVICE_PIDS[@]}" || true
-echo "A service exited unexpectedly; see $CCAPI_DATA_DIR/logs/." >&2
+# The supervisors run until Ctrl-C / SIGTERM; a service that dies is restarted by its supervisor.
+wait "${SERVICE_PIDS[@]}" || true
+echo "Every supervisor exited unexpectedly; see $CCAPI_DATA_DIR/logs/." >&2
 exit 1

@@ -114,32 +114,57 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
     internal SocketsHttpHandler CreateHandler() => new()
     {
         UseProxy = false, // a proxy would be the address checked, not the target
-        AllowAutoRedirect = false, // a redirect could point anywhere; the connect check would still hold, but keep it simple
+        AllowAutoRedirect = false, // never followed: a 3xx is a refusal, so no hop can lead past the check below
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-            var allowed = addresses.Where(a => _options.AllowPrivateNetworks || IsPublic(a)).ToArray();
-            if (allowed.Length == 0)
-            {
-                throw new OutboundUrlException($"The host '{context.DnsEndPoint.Host}' resolves to a loopback, private or otherwise non-public address.");
-            }
-
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
+        ConnectCallback = async (context, cancellationToken) => await ConnectCheckedAsync(
+            context.DnsEndPoint.Host, context.DnsEndPoint.Port, _options.AllowPrivateNetworks,
+            Dns.GetHostAddressesAsync, ConnectSocketAsync, cancellationToken),
     };
 
-    /// <summary>True for globally routable unicast addresses only.</summary>
+    /// <summary>
+    /// Resolves <paramref name="host"/> once, keeps only the addresses allowed, and connects to exactly those: the
+    /// address checked is the address connected, so a DNS answer that changes between check and connect (rebinding)
+    /// changes nothing. Refuses, before any connect, when no address is allowed.
+    /// </summary>
+    public static async ValueTask<TConnection> ConnectCheckedAsync<TConnection>(
+        string host,
+        int port,
+        bool allowPrivateNetworks,
+        Func<string, CancellationToken, Task<IPAddress[]>> resolve,
+        Func<IPAddress[], int, CancellationToken, ValueTask<TConnection>> connect,
+        CancellationToken cancellationToken)
+    {
+        // An address literal is judged as it is (the resolver would refuse some, such as 0.0.0.0, with its own error).
+        var addresses = IPAddress.TryParse(host.AsSpan().Trim("[]"), out var literal) ? [literal] : await resolve(host, cancellationToken);
+        var allowed = addresses.Where(a => allowPrivateNetworks || IsPublic(a)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new OutboundUrlException($"The host '{host}' resolves to a loopback, private or otherwise non-public address.");
+        }
+
+        return await connect(allowed, port, cancellationToken);
+    }
+
+    private static async ValueTask<Stream> ConnectSocketAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// True for globally routable unicast addresses only. IPv6 forms that carry an IPv4 address (IPv4-mapped, NAT64
+    /// 64:ff9b::/96, 6to4 2002::/16) are judged by that IPv4 address; IPv4-compatible ::a.b.c.d, local-use NAT64
+    /// 64:ff9b:1::/48, Teredo 2001::/32 and everything outside global unicast 2000::/3 are never public.
+    /// </summary>
     public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
@@ -147,35 +172,62 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
             address = address.MapToIPv4();
         }
 
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        Span<byte> b = stackalloc byte[16];
+        if (!address.TryWriteBytes(b, out var length))
         {
             return false;
         }
 
-        if (address.AddressFamily == AddressFamily.InterNetwork)
+        if (address.AddressFamily == AddressFamily.InterNetwork && length == 4)
         {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 10
-                || b[0] == 0
-                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)   // CGNAT
-                || (b[0] == 169 && b[1] == 254)                  // link-local, cloud metadata
-                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)       // IETF protocol assignments
-                || (b[0] == 198 && (b[1] == 18 || b[1] == 19))   // benchmarking
-                || b[0] >= 224);                                 // multicast, reserved, broadcast
+            return IsPublicIPv4(b[..4]);
         }
 
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        if (address.AddressFamily != AddressFamily.InterNetworkV6 || length != 16)
         {
-            var b = address.GetAddressBytes();
-            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-                || (b[0] & 0xFE) == 0xFC                          // unique local fc00::/7
-                || (b[0] == 0xFD && b[1] == 0x00 && b[2] == 0x0E && b[3] == 0xC2)); // AWS metadata fd00:ec2::
+            return false;
         }
 
-        return false;
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B)
+        {
+            // NAT64: the well-known /96 reaches the IPv4 address in its last 32 bits (64:ff9b::a9fe:a9fe is the
+            // metadata service on a NAT64 network); the local-use 64:ff9b:1::/48 (RFC 8215) and the rest are not public.
+            return b.Slice(4, 8).IndexOfAnyExcept((byte)0) < 0 && IsPublicIPv4(b.Slice(12, 4));
+        }
+
+        if ((b[0] & 0xE0) != 0x20)
+        {
+            // Outside global unicast 2000::/3: ::, ::1, IPv4-compatible ::a.b.c.d, 100::/64, fc00::/7 (fd00:ec2::254
+            // is AWS's metadata service), fe80::/10, fec0::/10, ff00::/8…
+            return false;
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return IsPublicIPv4(b.Slice(2, 4)); // 6to4: 2002:AABB:CCDD::/48 reaches A.B.C.D
+        }
+
+        // IETF protocol assignments 2001::/23, Teredo 2001::/32 among them (its tunnel reaches an IPv4 address it
+        // hides); documentation 2001:db8::/32.
+        return !((b[0] == 0x20 && b[1] == 0x01 && b[2] <= 0x01)
+            || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8));
     }
+
+    private static bool IsPublicIPv4(ReadOnlySpan<byte> b) =>
+        !(b[0] == 10
+            || b[0] == 0                                     // "this network", 0.0.0.0 (connects to loopback on Linux)
+            || b[0] == 127
+            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)   // CGNAT
+            || (b[0] == 169 && b[1] == 254)                  // link-local, cloud metadata
+            || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 192 && b[1] == 0 && b[2] == 0)       // IETF protocol assignments
+            || (b[0] == 192 && b[1] == 0 && b[2] == 2)       // documentation (TEST-NET-1)
+            || (b[0] == 192 && b[1] == 88 && b[2] == 99)     // 6to4 relay anycast
+            || (b[0] == 198 && (b[1] == 18 || b[1] == 19))   // benchmarking
+            || (b[0] == 198 && b[1] == 51 && b[2] == 100)    // documentation (TEST-NET-2)
+            || (b[0] == 203 && b[1] == 0 && b[2] == 113)     // documentation (TEST-NET-3)
+            || b[0] >= 224);                                 // multicast, reserved, broadcast
 }
 
 public sealed class OutboundUrlException(string message) : Exception(message);

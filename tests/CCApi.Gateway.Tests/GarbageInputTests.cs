@@ -16,7 +16,8 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
         "/chat/completions", "/audio/speech", "/images/generations", "/images/generate",
     ];
 
-    private static readonly Dictionary<string, (string Base, string[] Paths)> Bodies = new()
+    /// <summary>A valid body per route and the path of every field in it (shared with <see cref="HostileTextTests"/>).</summary>
+    internal static readonly Dictionary<string, (string Base, string[] Paths)> Bodies = new()
     {
         ["/v1/chat/completions"] = (
             """
@@ -78,7 +79,7 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
         Encoding.UTF8.GetBytes("{\"model\":\"local/echo-1\",\"model\":5}"),
     ];
 
-    private static JsonNode Set(string baseJson, string path, string valueJson)
+    internal static JsonNode Set(string baseJson, string path, string valueJson)
     {
         var root = JsonNode.Parse(baseJson)!;
         var parts = path.Split('.');
@@ -101,7 +102,8 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
         return root;
     }
 
-    private async Task<string?> ProblemAsync(HttpResponseMessage response, string what)
+    /// <summary>Null when the answer is a success or a 4xx with a CCAPI error object; otherwise what is wrong.</summary>
+    internal static async Task<string?> ProblemAsync(HttpResponseMessage response, string what)
     {
         var status = (int)response.StatusCode;
         if (status >= 500)

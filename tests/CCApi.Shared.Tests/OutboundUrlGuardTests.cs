@@ -26,6 +26,35 @@ public sealed class OutboundUrlGuardTests
     [InlineData("fd00::1")]
     [InlineData("fd00:ec2::254")]
     [InlineData("::ffff:127.0.0.1")]
+    [InlineData("::ffff:169.254.169.254")]
+    [InlineData("::ffff:0.0.0.0")]
+    [InlineData("127.1.2.3")]
+    [InlineData("0.1.2.3")]
+    [InlineData("192.0.2.1")]
+    [InlineData("198.51.100.1")]
+    [InlineData("203.0.113.5")]
+    [InlineData("255.255.255.255")]
+    [InlineData("::")]
+    [InlineData("::127.0.0.1")] // IPv4-compatible IPv6 (deprecated): ::7f00:1
+    [InlineData("::169.254.169.254")]
+    [InlineData("::8.8.8.8")] // IPv4-compatible is never public, whatever it embeds
+    [InlineData("64:ff9b::a9fe:a9fe")] // NAT64 of 169.254.169.254: the metadata service on a NAT64 network
+    [InlineData("64:ff9b::127.0.0.1")]
+    [InlineData("64:ff9b::10.0.0.1")]
+    [InlineData("64:ff9b::192.168.0.1")]
+    [InlineData("64:ff9b::0.0.0.0")]
+    [InlineData("64:ff9b:1::a9fe:a9fe")] // local-use NAT64 (RFC 8215)
+    [InlineData("64:ff9b:1:a9fe:a9:fe00::")]
+    [InlineData("2002:7f00:1::1")] // 6to4 of 127.0.0.1
+    [InlineData("2002:a9fe:a9fe::1")] // 6to4 of 169.254.169.254
+    [InlineData("2002:0a00:0001::1")] // 6to4 of 10.0.0.1
+    [InlineData("2002:c0a8:0101::1")] // 6to4 of 192.168.1.1
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo
+    [InlineData("2001::1")]
+    [InlineData("2001:db8::1")]
+    [InlineData("100::1")]
+    [InlineData("fec0::1")]
+    [InlineData("ff02::1")]
     public void Private_loopback_link_local_and_metadata_addresses_are_not_public(string address) =>
         OutboundUrlGuard.IsPublic(IPAddress.Parse(address)).ShouldBeFalse();
 
@@ -33,6 +62,10 @@ public sealed class OutboundUrlGuardTests
     [InlineData("8.8.8.8")]
     [InlineData("172.32.0.1")]
     [InlineData("2606:4700:4700::1111")]
+    [InlineData("1.1.1.1")]
+    [InlineData("64:ff9b::808:808")] // NAT64 of 8.8.8.8
+    [InlineData("2002:808:808::1")] // 6to4 of 8.8.8.8
+    [InlineData("2a00:1450:4001::1")]
     public void Globally_routable_addresses_are_public(string address) =>
         OutboundUrlGuard.IsPublic(IPAddress.Parse(address)).ShouldBeTrue();
 
@@ -54,6 +87,95 @@ public sealed class OutboundUrlGuardTests
 
         ex.Message.ShouldContain("non-public");
         server.Hits.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData("http://2130706433:{port}/ok")] // decimal 127.0.0.1
+    [InlineData("http://0177.0.0.1:{port}/ok")] // octal
+    [InlineData("http://0x7f.1:{port}/ok")] // hex, shortened
+    [InlineData("http://0x7f000001:{port}/ok")]
+    [InlineData("http://127.1:{port}/ok")]
+    [InlineData("http://0.0.0.0:{port}/ok")] // unspecified: connects to loopback on Linux
+    [InlineData("http://0:{port}/ok")]
+    [InlineData("http://[::]:{port}/ok")]
+    [InlineData("http://[::1]:{port}/ok")]
+    [InlineData("http://[::ffff:127.0.0.1]:{port}/ok")] // IPv4-mapped
+    [InlineData("http://[::127.0.0.1]:{port}/ok")] // IPv4-compatible
+    [InlineData("http://[64:ff9b::7f00:1]:{port}/ok")] // NAT64
+    [InlineData("http://[64:ff9b::a9fe:a9fe]:{port}/ok")]
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]:{port}/ok")]
+    [InlineData("http://[2002:7f00:1::1]:{port}/ok")] // 6to4
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]:{port}/ok")] // Teredo
+    [InlineData("http://[fe80::1]:{port}/ok")]
+    public async Task Every_address_form_of_a_non_public_host_is_refused_by_the_guard_before_connecting(string url)
+    {
+        await using var server = await StartServerAsync();
+        var guard = CreateGuard(allowPrivate: false);
+
+        var ex = await Should.ThrowAsync<OutboundUrlException>(() =>
+            guard.FetchAsync(url.Replace("{port}", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), CancellationToken.None));
+
+        ex.Message.ShouldContain("non-public");
+        server.Hits.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_redirect_is_not_followed_so_it_cannot_lead_to_a_private_address()
+    {
+        await using var server = await StartServerAsync();
+        var guard = CreateGuard(allowPrivate: true); // lets the first hop through, to show no second hop is made
+
+        var ex = await Should.ThrowAsync<OutboundUrlException>(() => guard.FetchAsync($"http://127.0.0.1:{server.Port}/redirect", CancellationToken.None));
+
+        ex.Message.ShouldContain("302");
+        server.Hits.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task The_address_connected_is_the_address_checked_even_when_DNS_answers_change()
+    {
+        var lookups = 0;
+        IPAddress[][] answers = [[IPAddress.Parse("1.1.1.1")], [IPAddress.Loopback], [IPAddress.Parse("169.254.169.254")]];
+        var connected = new List<IPAddress>();
+
+        var result = await OutboundUrlGuard.ConnectCheckedAsync(
+            "rebinding.example", 80, allowPrivateNetworks: false,
+            (_, _) => Task.FromResult(answers[Math.Min(lookups++, answers.Length - 1)]),
+            (addresses, _, _) => { connected.AddRange(addresses); return ValueTask.FromResult("connected"); },
+            CancellationToken.None);
+
+        result.ShouldBe("connected");
+        lookups.ShouldBe(1);
+        connected.ShouldHaveSingleItem().ShouldBe(IPAddress.Parse("1.1.1.1"));
+    }
+
+    [Fact]
+    public async Task Non_public_addresses_in_a_mixed_DNS_answer_are_never_connected()
+    {
+        IPAddress[] answer = [IPAddress.Loopback, IPAddress.Parse("10.0.0.1"), IPAddress.Parse("::ffff:169.254.169.254"),
+            IPAddress.Parse("64:ff9b::a9fe:a9fe"), IPAddress.Parse("1.1.1.1"), IPAddress.IPv6Any];
+        var connected = new List<IPAddress>();
+
+        await OutboundUrlGuard.ConnectCheckedAsync("mixed.example", 80, allowPrivateNetworks: false,
+            (_, _) => Task.FromResult(answer),
+            (addresses, _, _) => { connected.AddRange(addresses); return ValueTask.FromResult(0); },
+            CancellationToken.None);
+
+        connected.ShouldHaveSingleItem().ShouldBe(IPAddress.Parse("1.1.1.1"));
+    }
+
+    [Fact]
+    public async Task A_DNS_answer_with_only_non_public_addresses_is_refused_without_a_connect()
+    {
+        var connects = 0;
+
+        var ex = await Should.ThrowAsync<OutboundUrlException>(() => OutboundUrlGuard.ConnectCheckedAsync("metadata.example", 80, allowPrivateNetworks: false,
+            (_, _) => Task.FromResult<IPAddress[]>([IPAddress.Parse("169.254.169.254"), IPAddress.Parse("2002:a9fe:a9fe::1")]),
+            (_, _, _) => { connects++; return ValueTask.FromResult(0); },
+            CancellationToken.None).AsTask());
+
+        ex.Message.ShouldContain("non-public");
+        connects.ShouldBe(0);
     }
 
     [Fact]
@@ -97,6 +219,7 @@ public sealed class OutboundUrlGuardTests
         var server = new TestServer(app, port);
         app.MapGet("/ok", () => { server.Hits++; return Results.Bytes(new byte[1000], "image/png"); });
         app.MapGet("/big", () => { server.Hits++; return Results.Bytes(new byte[5000], "image/png"); });
+        app.MapGet("/redirect", () => Results.Redirect($"http://127.0.0.1:{port}/ok"));
         await app.StartAsync();
         return server;
     }

@@ -89,7 +89,8 @@ public sealed class AdminRequestBody
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ApiKeyView))]
 [JsonSerializable(typeof(ListPage<ApiKeyView>))]
 [JsonSerializable(typeof(ListPage<LedgerEntryView>))]

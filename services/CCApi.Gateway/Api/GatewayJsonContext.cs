@@ -6,11 +6,14 @@ namespace CCApi.Gateway.Api;
 
 /// <summary>
 /// Source-generated JSON for every body the gateway reads or writes on the request path: snake_case, nulls omitted,
-/// strict about types (so a wrong type is a JsonException with the field's path, answered as 400 invalid_json).
+/// strict about types (so a wrong type is a JsonException with the field's path, answered as 400 invalid_json) and
+/// about duplicate property names (<c>{"model":"a","model":"b"}</c> is refused rather than read as whichever one wins:
+/// raw JSON parts are passed on to upstreams, which might pick the other one).
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ChatCompletionRequestBody))]
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
@@ -33,6 +36,7 @@ public sealed partial class GatewayJsonContext : JsonSerializerContext
     {
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowDuplicateProperties = false,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }

@@ -71,6 +71,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
                 throw ApiException.BadField("body", "The request body must be a JSON object.", ErrorCodes.InvalidJson);
             }
 
+            RequireValidText(body);
             reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
             var value = JsonSerializer.Deserialize(ref reader, typeInfo)
                 ?? throw ApiException.BadField("body", "The request body must be a JSON object.", ErrorCodes.InvalidJson);
@@ -91,6 +92,132 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         {
             throw ApiException.BadField("body", "Invalid JSON in the request body: it could not be read as the expected object.", ErrorCodes.InvalidJson);
         }
+    }
+
+    /// <summary>
+    /// Every string and property name must decode to valid Unicode. The serializer checks the strings it converts, but
+    /// not those it keeps as raw JSON (<see cref="JsonElement"/> unions such as <c>content</c>, <c>stop</c>,
+    /// <c>tool_choice</c>, unknown fields), where an escaped lone surrogate (<c>"\ud800"</c>) or raw bytes that are not
+    /// UTF-8 would only fail later, as a 500. Malformed JSON is left for the serializer to describe.
+    /// </summary>
+    private static void RequireValidText(ReadOnlySequence<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        char[]? scratch = null;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && !IsValidText(ref reader, ref scratch))
+                {
+                    var field = FieldAt(body, reader.TokenStartIndex, reader.TokenType == JsonTokenType.PropertyName);
+                    var what = reader.TokenType == JsonTokenType.PropertyName ? $"a property name in '{field}'" : $"'{field}'";
+                    throw ApiException.BadField(field,
+                        $"Invalid text at {what}: it holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair) or bytes that are not UTF-8.",
+                        ErrorCodes.InvalidJson);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed: the serializer reports it, with the path, below.
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<char>.Shared.Return(scratch);
+            }
+        }
+    }
+
+    private static bool IsValidText(ref Utf8JsonReader reader, ref char[]? scratch)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
+        }
+
+        // Unescaping and transcoding throw InvalidOperationException for a lone surrogate or invalid UTF-8.
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        if (scratch is null || scratch.Length < length)
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<char>.Shared.Return(scratch);
+            }
+
+            scratch = ArrayPool<char>.Shared.Rent(Math.Max(length, 256));
+        }
+
+        try
+        {
+            reader.CopyString(scratch);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The field path ("messages[0].content") of the token that starts at <paramref name="offset"/>.</summary>
+    private static string FieldAt(ReadOnlySequence<byte> body, long offset, bool isPropertyName)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        var frames = new List<PathFrame>();
+        while (reader.Read())
+        {
+            var token = reader.TokenType;
+            if (token is not (JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.PropertyName)
+                && frames.Count > 0 && frames[^1].IsArray)
+            {
+                frames[^1].Index++;
+            }
+
+            if (reader.TokenStartIndex == offset)
+            {
+                break;
+            }
+
+            switch (token)
+            {
+                case JsonTokenType.PropertyName:
+                    frames[^1].Name = reader.GetString();
+                    break;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    frames.Add(new PathFrame { IsArray = token == JsonTokenType.StartArray });
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    frames.RemoveAt(frames.Count - 1);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        var path = new System.Text.StringBuilder();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var frame = frames[i];
+            if (frame.IsArray)
+            {
+                path.Append('[').Append(frame.Index).Append(']');
+            }
+            else if (frame.Name is not null && !(isPropertyName && i == frames.Count - 1))
+            {
+                path.Append(path.Length > 0 ? "." : "").Append(frame.Name);
+            }
+        }
+
+        return path.Length == 0 ? "body" : path.ToString();
+    }
+
+    private sealed class PathFrame
+    {
+        public bool IsArray { get; init; }
+        public int Index { get; set; } = -1;
+        public string? Name { get; set; }
     }
 
     /// <summary>A JsonException as 400 invalid_json naming the field, without .NET type names.</summary>
