@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,16 +16,9 @@ internal sealed partial class BusStartupGate(IBusControl bus, IOptions<Messaging
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var wait = options.Value.StartupWait;
-        var elapsed = Stopwatch.StartNew();
-        while (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+        if (await bus.WaitForHealthStatus(BusHealthStatus.Healthy, wait).WaitAsync(cancellationToken) != BusHealthStatus.Healthy)
         {
-            if (elapsed.Elapsed >= wait)
-            {
-                LogStartingWithoutBus(logger, wait.TotalSeconds);
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(25), cancellationToken);
+            LogStartingWithoutBus(logger, wait.TotalSeconds);
         }
     }
 
