@@ -1,6 +1,7 @@
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.Gateway.Limits;
@@ -32,7 +33,14 @@ public static class GatewayRegistration
 
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<KeyRateLimiter>();
-        services.AddSingleton<ModelAdmission>();     // allow-list + rate limits, between model resolution and dispatch
+        services.AddSingleton<ModelAdmission>();     // allow-list + rate limits + credit reservation, between model resolution and dispatch
+
+        services.AddOptions<CreditOptions>().BindConfiguration(CreditOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CostEstimator>();      // a request's maximum cost (o200k tokenizer, loaded once)
+        services.AddSingleton<CreditSettlement>();   // settle / release exactly once per job id
+        services.AddSingleton<UsageReader>();        // GET /v1/usage, /admin/v1/usage from the ledgers
+        services.AddSingleton<ReservationSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReservationSweeper>());
 
         services.AddSingleton<ApiKeyRepository>();
         services.AddSingleton<ApiKeyStore>();

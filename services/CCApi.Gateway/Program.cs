@@ -15,6 +15,7 @@ builder.AddMessaging(x =>
 {
     x.AddConsumer<CatalogChangedConsumer, CatalogChangedConsumerDefinition>(); // per-instance: refresh the snapshot
     x.AddConsumer<ApiKeyChangedConsumer, ApiKeyChangedConsumerDefinition>();   // per-instance: evict a changed key
+    x.AddConsumer<CreditSettlementConsumer, CreditSettlementConsumerDefinition>(); // shared: settle jobs from terminal events
     x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
 });
 builder.AddGatewayServices();                 // options, API keys, catalog snapshot, internal clients, dispatch
@@ -31,6 +32,7 @@ app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
 app.MapCatalogEndpoints();                    // GET  /v1/models, /v1/providers[/{name}]
 app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed URL, no bearer)
 app.MapKeyEndpoints();                        // GET  /v1/key  (the caller's own key)
+app.MapUsageEndpoints();                      // GET  /v1/usage  (the caller's own spend)
 app.MapAdminEndpoints();                      // /admin/v1/keys…  (admin key; off without one)
 app.Run();
 

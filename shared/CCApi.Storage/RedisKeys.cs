@@ -23,6 +23,18 @@ public static class RedisKeys
     /// <summary>A key's requests in flight (sorted set: lease id scored by its expiry in µs) for its concurrency limit.</summary>
     public static string ApiKeyInFlight(string keyId) => $"ccapi:{{key:{keyId}}}:inflight";
 
+    /// <summary>A key's credit reservations (hash: job id (N) → "nano-dollars:expiry unix ms"), released or settled once.</summary>
+    public static string ApiKeyReservations(string keyId) => $"ccapi:{{key:{keyId}}}:reservations";
+
+    /// <summary>Marks a job as settled on its key (string with a TTL): a redelivered terminal event finds it and does nothing.</summary>
+    public static string ApiKeySettledJob(string keyId, Guid jobId) => $"ccapi:{{key:{keyId}}}:settled:{jobId:N}";
+
+    /// <summary>The key id owning an asynchronous job that holds a reservation (string with a TTL), for events without a route.</summary>
+    public static string JobOwner(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:owner";
+
+    /// <summary>Held by the one gateway replica releasing expired reservations right now.</summary>
+    public static string CreditSweepLock => "ccapi:{credits}:sweep";
+
     /// <summary>SHA-256 (hex) of a key's secret → the key's id (string). The only place the hash leads somewhere.</summary>
     public static string ApiKeyLookup(string keyHash) => $"ccapi:{{keyhash:{keyHash}}}";
 

@@ -106,7 +106,12 @@ public sealed record ToolCallResponse(string Id, FunctionCallResponse Function)
 
 public sealed record FunctionCallResponse(string Name, string Arguments);
 
-public sealed record UsageResponse(int PromptTokens, int CompletionTokens, int TotalTokens);
+/// <summary>OpenAI's usage plus <c>cost_usd</c> (ours): the job's cost at the catalog's price, null for an unpriced model.</summary>
+public sealed record UsageResponse(
+    int PromptTokens,
+    int CompletionTokens,
+    int TotalTokens,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd = null);
 
 /// <summary>OpenAI <c>chat.completion.chunk</c> (one SSE event).</summary>
 public sealed record ChatCompletionChunk(

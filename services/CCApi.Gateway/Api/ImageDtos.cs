@@ -83,7 +83,13 @@ public sealed record MultimodalImageResponse(
     string? PollUrl = null,
     double? EstimatedTime = null,
     int? Progress = null,
-    JobErrorResponse? Error = null);
+    JobErrorResponse? Error = null,
+    ImageUsageResponse? Usage = null);
+
+/// <summary>A finished image job's usage: images made and their cost at the catalog's price (<c>cost_usd</c>, null when unpriced).</summary>
+public sealed record ImageUsageResponse(
+    int Images,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd);
 
 public sealed record ExecutionInfo(string Mode, string Operation, string Provider);
 

@@ -21,6 +21,14 @@ public sealed class JobViewBody
     public List<JobViewImage>? Images { get; set; }
     public string? RevisedPrompt { get; set; }
     public JobViewError? Error { get; set; }
+    public JobViewUsage? Usage { get; set; }
+}
+
+/// <summary>The job's priced usage as JobStatus keeps it (the adapter's <c>Usage</c>).</summary>
+public sealed class JobViewUsage
+{
+    public int Images { get; set; }
+    public decimal Cost { get; set; }
 }
 
 public sealed class JobViewImage

@@ -33,4 +33,6 @@ public sealed record SpeechResponse(
     public string Object => "audio.speech";
 }
 
-public sealed record SpeechUsageResponse(int Characters);
+public sealed record SpeechUsageResponse(
+    int Characters,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] decimal? CostUsd = null);

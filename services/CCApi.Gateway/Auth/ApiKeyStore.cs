@@ -22,6 +22,9 @@ public sealed record ApiCaller(string KeyId, string Name)
     /// <summary>The key's rate limits (enforced by <see cref="CCApi.Gateway.Limits.ModelAdmission"/>).</summary>
     public KeyLimits Limits { get; init; } = KeyLimits.None;
 
+    /// <summary>The key has a balance (<c>credits_usd</c> not null): its requests reserve credits. Unlimited keys reserve nothing.</summary>
+    public bool HasCredits { get; init; }
+
     /// <summary>403 <c>permission_error</c> / <c>model_not_allowed</c> when this key may not use <paramref name="model"/>.</summary>
     public void EnsureAllowed(ModelEntry model)
     {
@@ -44,6 +47,7 @@ public sealed record ApiCaller(string KeyId, string Name)
         Models = record.Models is { } patterns ? ModelAllowList.FromStored(patterns) : null,
         AllowUnpriced = record.AllowUnpriced,
         Limits = record.Limits,
+        HasCredits = record.CreditsNanos is not null,
     };
 
     private static ApiException NotAllowed(ModelEntry model, string message, string reason) =>

@@ -30,6 +30,7 @@ public static partial class AdminEndpoints
         group.MapDelete("/keys/{id}", RevokeKey).Errors(404);
         group.MapPost("/keys/{id}/credits", ChangeCredits).Accepts<AdminRequestBody>("application/json").Errors(400, 404);
         group.MapGet("/keys/{id}/ledger", ReadLedger).Errors(400, 404);
+        group.MapAdminUsage();                         // GET /admin/v1/usage (UsageEndpoints)
         LogAdminOn(logger);
         return app;
     }

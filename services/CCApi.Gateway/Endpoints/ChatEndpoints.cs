@@ -2,6 +2,7 @@ using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.Gateway.Limits;
@@ -38,6 +39,7 @@ public static partial class ChatEndpoints
         ModelAdmission admission,
         ProviderDispatcher dispatcher,
         ChatStreams streams,
+        CostEstimator costs,
         ILogger<ChatStreamResult> logger,
         CancellationToken cancellationToken)
     {
@@ -63,8 +65,10 @@ public static partial class ChatEndpoints
                 continue;
             }
 
-            var route = await admission.AdmitAsync(http, model, tokens);
-            var command = plan.ToCommand(Guid.NewGuid(), dispatcher.Now, route, dispatcher.Deadline);
+            var jobId = Guid.NewGuid();
+            var deadline = dispatcher.Deadline;
+            var route = await admission.AdmitAsync(http, model, tokens, jobId, m => costs.Chat(m, plan.Messages, plan.Tools, plan.MaxTokens), deadline);
+            var command = plan.ToCommand(jobId, dispatcher.Now, route, deadline);
             try
             {
                 if (plan.Stream)
@@ -74,6 +78,11 @@ public static partial class ChatEndpoints
 
                 var completed = await dispatcher.RequestAsync<ChatCompletion, ChatCompleted>(command, route, JobKind.Chat, cancellationToken);
                 http.RateLimitLease()?.ReportTokens(completed.Usage.TotalTokens);
+                if (http.CreditHold() is { } hold)
+                {
+                    await hold.SettleAsync(route, JobKind.Chat, completed.Usage);
+                }
+
                 return TypedResults.Json(Render(completed, command), GatewayJsonContext.Web.ChatCompletionResponse);
             }
             catch (ApiException ex) when (hasNext && ProviderDispatcher.IsRetriable(ex))
@@ -100,7 +109,8 @@ public static partial class ChatEndpoints
                     ? calls.Select(t => new ToolCallResponse(t.Id, new FunctionCallResponse(t.Name, t.Arguments))).ToList()
                     : null),
             c.FinishReason)).ToList(),
-        Usage: new UsageResponse(completed.Usage.PromptTokens, completed.Usage.CompletionTokens, completed.Usage.TotalTokens),
+        Usage: new UsageResponse(completed.Usage.PromptTokens, completed.Usage.CompletionTokens, completed.Usage.TotalTokens,
+            CostEstimator.CostUsd(command.Route, completed.Usage)),
         SystemFingerprint: completed.SystemFingerprint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chat model {Model} failed ({Status} {Code}); failing over to {Next}")]

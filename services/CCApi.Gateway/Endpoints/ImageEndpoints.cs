@@ -2,6 +2,7 @@ using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.Gateway.Limits;
@@ -79,22 +80,31 @@ public static class ImageEndpoints
         OneOf(body.Style, "style", "vivid", "natural");
 
         ModelResolution.EnsureAvailable(catalog, model);
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(prompt.Length));
+        var jobId = Guid.NewGuid();
+        var deadline = dispatcher.Deadline;
+        var count = body.N ?? 1;
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(prompt.Length), jobId,
+            m => CostEstimator.Images(m.Pricing, count), deadline);
         var command = new GenerateImage
         {
-            JobId = Guid.NewGuid(),
+            JobId = jobId,
             Timestamp = dispatcher.Now,
             Route = route,
             Operation = "text-to-image",
             Prompt = prompt,
-            NumImages = body.N ?? 1,
+            NumImages = count,
             Width = width,
             Height = height,
             Quality = body.Quality,
             Style = body.Style,
-            Deadline = dispatcher.Deadline,
+            Deadline = deadline,
         };
         var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+        if (http.CreditHold() is { } hold)
+        {
+            await hold.SettleAsync(route, JobKind.Image, result.Usage);
+        }
+
         // data[].revised_prompt as OpenAI has it (its SDKs read it there), plus the documented top-level copy.
         var data = await RenderImagesAsync(http.Request,
             result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
@@ -117,6 +127,7 @@ public static class ImageEndpoints
         ModelAdmission admission,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
+        CreditSettlement settlement,
         IBlobStore blobs,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
@@ -128,12 +139,15 @@ public static class ImageEndpoints
         var plan = ImageRequestValidator.Validate(body, model, options.Value);
         ModelResolution.EnsureAvailable(catalog, model);
 
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(plan.Prompt.Length));
         var isAsync = string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
+        var jobId = Guid.NewGuid();
+        var deadline = isAsync ? (DateTimeOffset?)null : dispatcher.Deadline;
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(plan.Prompt.Length), jobId,
+            m => CostEstimator.Images(m.Pricing, plan.NumImages), deadline);
         var inputs = await StoreInputsAsync(plan.Inputs, blobs, cancellationToken);
         var command = new GenerateImage
         {
-            JobId = Guid.NewGuid(),
+            JobId = jobId,
             Timestamp = dispatcher.Now,
             Route = route,
             Operation = plan.Operation,
@@ -150,7 +164,7 @@ public static class ImageEndpoints
             NegativePrompt = plan.NegativePrompt,
             Strength = plan.Strength,
             Async = isAsync,
-            Deadline = isAsync ? null : dispatcher.Deadline,
+            Deadline = deadline,
         };
         var publicId = "img_" + command.JobId.ToString("N");
         var execution = new ExecutionInfo(isAsync ? "async" : "sync", plan.Operation, route.Provider);
@@ -159,17 +173,30 @@ public static class ImageEndpoints
         {
             // webhook_url is accepted but unused here: a synchronous answer already carries the result.
             var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+            if (http.CreditHold() is { } hold)
+            {
+                await hold.SettleAsync(route, JobKind.Image, result.Usage);
+            }
+
             var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
                 plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
             return TypedResults.Json(
-                new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data),
+                new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
+                    Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
                 GatewayJsonContext.Web.MultimodalImageResponse);
         }
 
         await RegisterAsync(registry, command, plan, model, options.Value.RegisterJobTimeout, cancellationToken);
+        if (http.CreditHold() is not null)
+        {
+            // Held until the job's terminal event (or its expiry); a JobCanceled carries no route, so remember the owner.
+            settlement.RememberOwner(command.JobId, route.OwnerId);
+        }
+
         try
         {
             await dispatcher.SendAsync(command, route, JobKind.Image, CancellationToken.None);
+            http.CreditHold()?.HandOff();
         }
         catch (ApiException ex)
         {

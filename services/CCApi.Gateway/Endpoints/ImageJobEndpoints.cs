@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
+using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.ServiceDefaults;
@@ -40,6 +41,7 @@ public static class ImageJobEndpoints
         JobStatusClient jobs,
         IBlobStore blobs,
         PublicUrls urls,
+        CatalogSnapshot catalog,
         CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
@@ -72,6 +74,15 @@ public static class ImageJobEndpoints
             error = new JobErrorResponse(e.Message ?? "The job failed.", e.Type ?? ErrorTypes.Api, e.Code, Details(e.Details));
         }
 
+        ImageUsageResponse? usage = null;
+        if (state == "completed" && job.Usage is { } used)
+        {
+            // cost_usd is null for a model without a price (as on every usage object)
+            var pricing = job.Model is null ? null : catalog.Current?.FindModel(job.Model)?.Pricing;
+            usage = new ImageUsageResponse(used.Images > 0 ? used.Images : data?.Count ?? 0,
+                pricing is null ? (used.Cost > 0 ? used.Cost : null) : ApiCaller.IsUnpriced(pricing) ? null : used.Cost);
+        }
+
         var mode = job.Mode ?? "async";
         return TypedResults.Json(
             new MultimodalImageResponse(
@@ -84,7 +95,8 @@ public static class ImageJobEndpoints
                 PollUrl: terminal || mode != "async" ? null : urls.ImageJob(http.Request, publicId),
                 EstimatedTime: terminal ? null : job.EstimatedSeconds,
                 Progress: state == "completed" ? 100 : job.Progress ?? 0,
-                Error: error),
+                Error: error,
+                Usage: usage),
             GatewayJsonContext.Web.MultimodalImageResponse);
     }
 

@@ -2,6 +2,7 @@ using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.Gateway.Limits;
@@ -107,10 +108,13 @@ public static class SpeechEndpoints
         }
 
         ModelResolution.EnsureAvailable(catalog, model);
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(input.Length));
+        var jobId = Guid.NewGuid();
+        var deadline = dispatcher.Deadline;
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(input.Length), jobId,
+            m => CostEstimator.Speech(m.Pricing, input.Length), deadline);
         var command = new Speech
         {
-            JobId = Guid.NewGuid(),
+            JobId = jobId,
             Timestamp = dispatcher.Now,
             Route = route,
             Input = input,
@@ -118,9 +122,13 @@ public static class SpeechEndpoints
             Format = mode.Format,
             Speed = body.Speed,
             Instructions = body.Instructions,
-            Deadline = dispatcher.Deadline,
+            Deadline = deadline,
         };
         var result = await dispatcher.RequestAsync<Speech, SpeechSynthesized>(command, route, JobKind.Speech, cancellationToken);
+        if (http.CreditHold() is { } hold)
+        {
+            await hold.SettleAsync(route, JobKind.Speech, result.Usage);
+        }
 
         if (!mode.Json)
         {
@@ -149,7 +157,7 @@ public static class SpeechEndpoints
                 Url: url,
                 B64Json: b64,
                 DurationSeconds: result.DurationSeconds > 0 ? result.DurationSeconds : null,
-                Usage: new SpeechUsageResponse(result.Usage.Characters > 0 ? result.Usage.Characters : input.Length)),
+                Usage: new SpeechUsageResponse(result.Usage.Characters > 0 ? result.Usage.Characters : input.Length, CostEstimator.CostUsd(route, result.Usage))),
             GatewayJsonContext.Web.SpeechResponse);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CCApi.Contracts;
 using CCApi.Gateway.Api;
+using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
@@ -30,6 +31,7 @@ public sealed partial class ChatStreamResult : IResult
     private readonly string _id;
     private readonly long _created;
     private RateLimitLease? _lease;
+    private CreditHold? _hold;
 
     private ChatStreamResult(
         IAsyncEnumerator<(string Id, ChatStreamDelta Delta)> entries,
@@ -110,6 +112,7 @@ public sealed partial class ChatStreamResult : IResult
         var json = new Utf8JsonWriter(writer);
         var aborted = httpContext.RequestAborted;
         _lease = httpContext.RateLimitLease();
+        _hold = httpContext.CreditHold();
         try
         {
             foreach (var (id, delta) in _pending)
@@ -193,14 +196,21 @@ public sealed partial class ChatStreamResult : IResult
         if (delta.Usage is { } usage)
         {
             _lease?.ReportTokens(usage.TotalTokens); // the TPM charge becomes the actual count when the stream ends
+            if (_hold is not null)
+            {
+                await _hold.SettleAsync(_command.Route, JobKind.Chat, usage);
+            }
+
             if (_command.IncludeUsage)
             {
-                await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens)), cancellationToken);
+                await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
+                    CostEstimator.CostUsd(_command.Route, usage))), cancellationToken);
             }
         }
 
         if (delta.Done)
         {
+            _hold?.HandOff(); // no usage in the stream: the job's ChatCompleted event settles it
             WriteId(writer, id);
             WriteAscii(writer, "data: [DONE]\n\n");
             await writer.FlushAsync(cancellationToken);

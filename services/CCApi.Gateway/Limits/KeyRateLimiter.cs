@@ -15,7 +15,12 @@ public sealed record RateLimitDecision(
     long RemainingRequests,
     long ResetRequests,
     long RemainingTokens,
-    long ResetTokens);
+    long ResetTokens,
+    long CreditsNanos = 0,
+    long ReservedNanos = 0);
+
+/// <summary>A credit reservation to take in the same step as the limits: nano-dollars held for a job until its settlement.</summary>
+public readonly record struct Reservation(Guid JobId, long Nanos, DateTimeOffset Expires);
 
 /// <summary>
 /// A key's RPM, TPM and concurrency in Redis, shared by every gateway replica: one script call admits a request (all
@@ -27,10 +32,15 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
     private readonly long _leaseMilliseconds = (long)options.Value.ConcurrencyLeaseTtl.TotalMilliseconds;
 
     /// <summary>Checks and (when admitted) charges the limits; throws 503 when Redis does not answer.</summary>
-    public async Task<RateLimitDecision> TryAdmitAsync(string keyId, KeyLimits limits, long tokens, string? leaseId)
+    public async Task<RateLimitDecision> TryAdmitAsync(string keyId, KeyLimits limits, long tokens, string? leaseId, Reservation? reservation = null)
     {
-        var values = await EvaluateAsync(RateLimitScripts.Admit, keyId,
-            new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds });
+        var values = reservation is { } hold
+            ? await EvaluateAsync(RateLimitScripts.Admit,
+                [RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId), RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId)],
+                [limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds,
+                    hold.Nanos, hold.JobId.ToString("N"), hold.Expires.ToUnixTimeMilliseconds()])
+            : await EvaluateAsync(RateLimitScripts.Admit, Keys(keyId),
+                [limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds]);
         var refused = (string?)values[1];
         return new RateLimitDecision(
             Admitted: (long)values[0] == 1,
@@ -39,23 +49,25 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
             RemainingRequests: (long)values[3],
             ResetRequests: (long)values[4],
             RemainingTokens: (long)values[5],
-            ResetTokens: (long)values[6]);
+            ResetTokens: (long)values[6],
+            CreditsNanos: values.Length > 7 ? long.Parse((string)values[7]!, CultureInfo.InvariantCulture) : 0,
+            ReservedNanos: values.Length > 8 ? long.Parse((string)values[8]!, CultureInfo.InvariantCulture) : 0);
     }
 
     /// <summary>The key's limits as they stand, charging nothing (GET /v1/key), and its requests in flight.</summary>
     public async Task<(RateLimitDecision Status, long InFlight)> PeekAsync(string keyId, KeyLimits limits)
     {
-        var values = await EvaluateAsync(RateLimitScripts.Peek, keyId,
+        var values = await EvaluateAsync(RateLimitScripts.Peek, Keys(keyId),
             new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0 });
         var status = new RateLimitDecision(true, null, 0, (long)values[0], (long)values[1], (long)values[2], (long)values[3]);
         return (status, (long)values[4]);
     }
 
-    private async Task<RedisResult[]> EvaluateAsync(string script, string keyId, RedisValue[] arguments)
+    private async Task<RedisResult[]> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] arguments)
     {
         try
         {
-            return (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(script, Keys(keyId), arguments))!;
+            return (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(script, keys, arguments))!;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -101,6 +113,22 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
             ["limit"] = decision.Refused ?? "concurrency",
             ["retry_after"] = retryAfter.ToString(CultureInfo.InvariantCulture),
         });
+    }
+
+    /// <summary>The 402 for a reservation the key's balance cannot cover.</summary>
+    public static ApiException InsufficientBalance(RateLimitDecision decision, long requiredNanos)
+    {
+        var available = Math.Max(0, decision.CreditsNanos - decision.ReservedNanos);
+        var required = Money.ToUsd(requiredNanos);
+        return new ApiException(402, ErrorTypes.Billing, GatewayErrorCodes.InsufficientBalance,
+            $"This API key's balance cannot cover this request: it may cost up to ${required.ToString(CultureInfo.InvariantCulture)}, "
+            + $"and ${Money.ToUsd(available).ToString(CultureInfo.InvariantCulture)} is available. Add credits or lower max_tokens.",
+            new Dictionary<string, string>
+            {
+                ["balance_usd"] = Money.ToUsd(decision.CreditsNanos).ToString(CultureInfo.InvariantCulture),
+                ["reserved_usd"] = Money.ToUsd(decision.ReservedNanos).ToString(CultureInfo.InvariantCulture),
+                ["required_usd"] = required.ToString(CultureInfo.InvariantCulture),
+            });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limits could not be checked in Redis; the request is refused with 503")]

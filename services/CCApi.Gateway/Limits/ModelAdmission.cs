@@ -3,47 +3,86 @@ using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Credits;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Limits;
 
 /// <summary>
 /// The step every model route takes after validating the request and resolving its model, and before dispatching it:
-/// the key's allow-list (403), then its rate limits (429, one Redis round trip; 503 without Redis). It answers the
-/// job's route. Keys without limits (the bootstrap key) cost nothing here and get no rate-limit headers; a limited
-/// key's responses carry OpenAI's <c>x-ratelimit-*</c> headers (requests when it has an rpm, tokens when it has a tpm),
-/// refused or not. A request is admitted once, whatever the number of failover candidates it tries. The credit
-/// reservation belongs here too (same step, same script), so auth, limits and reservation stay one Redis round trip.
+/// the key's allow-list (403), then its rate limits (429) and — for a key with credits — the reservation of the request's
+/// maximum cost (402), all in ONE script call (one Redis round trip; 503 without Redis). It answers the job's route. Keys
+/// without limits or credits (the bootstrap key) cost nothing here and get no rate-limit headers; a limited key's
+/// responses carry OpenAI's <c>x-ratelimit-*</c> headers (requests when it has an rpm, tokens when it has a tpm), refused
+/// or not. A request is rate-limited once, whatever the number of failover candidates it tries; each candidate's job
+/// holds its own reservation (the previous one is released first).
 /// </summary>
-public sealed class ModelAdmission(KeyRateLimiter limiter)
+public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement settlement, IOptions<CreditOptions> credits, TimeProvider time, ILogger<CreditHold> logger)
 {
-    public async ValueTask<JobRoute> AdmitAsync(HttpContext http, ModelEntry model, long estimatedTokens)
+    /// <param name="http">The request (its caller, its lease and hold).</param>
+    /// <param name="model">The resolved model.</param>
+    /// <param name="estimatedTokens">The TPM charge estimate.</param>
+    /// <param name="jobId">The job the reservation is for.</param>
+    /// <param name="cost">The request's maximum cost in nano-dollars at the model's price (called only for keys with credits).</param>
+    /// <param name="deadline">The job's deadline; null for an asynchronous job (held up to <see cref="CreditOptions.AsyncJobHold"/>).</param>
+    public async ValueTask<JobRoute> AdmitAsync(HttpContext http, ModelEntry model, long estimatedTokens, Guid jobId, Func<ModelEntry, long> cost, DateTimeOffset? deadline)
     {
         var caller = http.GetCaller();
         var route = ModelResolution.Route(model, caller);
         var limits = caller.Limits;
-        if (limits.IsEmpty || http.RateLimitLease() is not null)
+        var chargeLimits = !limits.IsEmpty && http.RateLimitLease() is null;
+        if (!chargeLimits && !caller.HasCredits)
         {
             return route;
         }
 
-        var charged = limits.Tpm is { } tpm ? Math.Min(estimatedTokens, tpm) : 0;
-        var leaseId = limits.Concurrency is null ? null : Guid.NewGuid().ToString("N");
-        var decision = await limiter.TryAdmitAsync(caller.KeyId, limits, charged, leaseId);
-        http.Response.OnStarting(static state =>
+        Reservation? reservation = null;
+        if (caller.HasCredits)
         {
-            var (response, answered, keyLimits) = ((HttpResponse, RateLimitDecision, KeyLimits))state;
-            WriteHeaders(response.Headers, answered, keyLimits);
-            return Task.CompletedTask;
-        }, (http.Response, decision, limits));
+            if (http.CreditHold() is { } previous)
+            {
+                await previous.DisposeAsync(); // a failover candidate: the previous job's hold goes back first
+            }
+
+            var expires = deadline is { } d ? d + credits.Value.ReservationGrace : time.GetUtcNow() + credits.Value.AsyncJobHold;
+            reservation = new Reservation(jobId, cost(model), expires);
+        }
+
+        var applied = chargeLimits ? limits : KeyLimits.None;
+        var charged = applied.Tpm is { } tpm ? Math.Min(estimatedTokens, tpm) : 0;
+        var leaseId = applied.Concurrency is null ? null : Guid.NewGuid().ToString("N");
+        var decision = await limiter.TryAdmitAsync(caller.KeyId, applied, charged, leaseId, reservation);
+        if (chargeLimits)
+        {
+            http.Response.OnStarting(static state =>
+            {
+                var (response, answered, keyLimits) = ((HttpResponse, RateLimitDecision, KeyLimits))state;
+                WriteHeaders(response.Headers, answered, keyLimits);
+                return Task.CompletedTask;
+            }, (http.Response, decision, limits));
+        }
 
         if (!decision.Admitted)
         {
-            throw KeyRateLimiter.Refusal(decision, limits);
+            throw decision.Refused == "credits"
+                ? KeyRateLimiter.InsufficientBalance(decision, reservation!.Value.Nanos)
+                : KeyRateLimiter.Refusal(decision, limits);
         }
 
-        var lease = new RateLimitLease(limiter, caller.KeyId, leaseId, limits.Tpm ?? 0, charged);
-        http.Features.Set(lease);
-        http.Response.RegisterForDisposeAsync(lease);
+        if (chargeLimits)
+        {
+            var lease = new RateLimitLease(limiter, caller.KeyId, leaseId, limits.Tpm ?? 0, charged);
+            http.Features.Set(lease);
+            http.Response.RegisterForDisposeAsync(lease);
+        }
+
+        if (reservation is not null)
+        {
+            var hold = new CreditHold(settlement, caller.KeyId, jobId, logger);
+            http.Features.Set(hold);
+            http.Response.RegisterForDisposeAsync(hold);
+        }
+
         return route;
     }
 

@@ -24,9 +24,13 @@ namespace CCApi.Gateway.Limits;
 public static class RateLimitScripts
 {
     /// <summary>
-    /// ARGV: rpm, tpm, concurrency (0 = none), token cost, lease id, lease lifetime (ms).
-    /// Returns {admitted (1|0), refused limit ("" | "requests" | "tokens" | "concurrency"), retry after (µs),
-    /// remaining requests, requests reset (µs), remaining tokens, tokens reset (µs)}.
+    /// ARGV: rpm, tpm, concurrency (0 = none), token cost, lease id, lease lifetime (ms), and — for a key with credits —
+    /// the reservation: nano-dollars (-1 = none), job id, expiry (unix ms), with <c>KEYS[3]</c> = the key's record and
+    /// <c>KEYS[4]</c> = its reservations (<see cref="CCApi.Storage.RedisKeys.ApiKeyReservations"/>). The reservation is
+    /// refused ("credits") when credits − reserved &lt; the amount; limits are checked first, and nothing is charged or
+    /// reserved unless everything passes.
+    /// Returns {admitted (1|0), refused ("" | "requests" | "tokens" | "concurrency" | "credits"), retry after (µs),
+    /// remaining requests, requests reset (µs), remaining tokens, tokens reset (µs), credits (nano-dollars), reserved}.
     /// </summary>
     public const string Admit = """
         if redis.replicate_commands then redis.replicate_commands() end -- writes after TIME (a no-op since Redis 7)
@@ -63,7 +67,23 @@ public static class RateLimitScripts
           redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
           if redis.call('ZCARD', KEYS[2]) >= conc then refused = 'concurrency'; wait = 1000000 end
         end
+        local hold, balance, reserved = tonumber(ARGV[7] or '-1'), 0, 0
+        if refused == '' and hold >= 0 then
+          local b = redis.call('HGET', KEYS[3], 'credits_nusd')
+          if b then
+            balance = tonumber(b)
+            reserved = tonumber(redis.call('HGET', KEYS[3], 'reserved_nusd') or '0')
+            if balance - reserved < hold then refused = 'credits' end
+          else
+            hold = -1 -- unlimited: nothing to reserve
+          end
+        end
         if refused == '' then
+          if hold >= 0 then
+            redis.call('HINCRBY', KEYS[3], 'reserved_nusd', ARGV[7])
+            redis.call('HSET', KEYS[4], ARGV[8], ARGV[7] .. ':' .. ARGV[9])
+            reserved = reserved + hold
+          end
           local ttl = 0
           if rpm > 0 then redis.call('HSET', KEYS[1], 'rq', string.format('%.0f', rq)); ttl = rq - now end
           if tpm > 0 then redis.call('HSET', KEYS[1], 'tk', string.format('%.0f', tk)); ttl = math.max(ttl, tk - now) end
@@ -81,7 +101,8 @@ public static class RateLimitScripts
         local rqleft, tkleft = 0, 0
         if rpm > 0 then rqleft = math.floor((P - (rq - now)) / rqem) end
         if tpm > 0 then tkleft = math.floor((P - (tk - now)) / tkem) end
-        return {refused == '' and 1 or 0, refused, math.ceil(wait), math.max(0, rqleft), math.floor(rq - now), math.max(0, tkleft), math.floor(tk - now)}
+        return {refused == '' and 1 or 0, refused, math.ceil(wait), math.max(0, rqleft), math.floor(rq - now), math.max(0, tkleft), math.floor(tk - now),
+          string.format('%.0f', balance), string.format('%.0f', reserved)}
         """;
 
     /// <summary>

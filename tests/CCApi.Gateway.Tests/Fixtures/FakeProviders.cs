@@ -143,7 +143,7 @@ public sealed class FakeProviders : IAsyncDisposable
             Timestamp = DateTimeOffset.UtcNow,
             Route = command.Route,
             Choices = [new ChatChoice { Index = 0, Message = message, FinishReason = message.ToolCalls is null ? "stop" : "tool_calls" }],
-            Usage = new Usage { PromptTokens = 7, CompletionTokens = 5, TotalTokens = 12 },
+            Usage = Priced(command.Route, promptTokens: 7, completionTokens: 5),
             SystemFingerprint = "fp_fake",
             ProviderDuration = TimeSpan.FromMilliseconds(1), // as a real adapter reports it, for the overhead metric
         });
@@ -191,7 +191,7 @@ public sealed class FakeProviders : IAsyncDisposable
         }
 
         await _streams.AppendAsync(id, new ChatStreamDelta { FinishReason = finish });
-        await _streams.AppendAsync(id, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 2, TotalTokens = 5 } });
+        await _streams.AppendAsync(id, new ChatStreamDelta { Usage = Priced(command.Route, promptTokens: 3, completionTokens: 2) });
         await _streams.AppendAsync(id, new ChatStreamDelta { Done = true });
     }
 
@@ -221,7 +221,7 @@ public sealed class FakeProviders : IAsyncDisposable
             Operation = command.Operation,
             Images = images,
             RevisedPrompt = "revised: " + command.Prompt,
-            Usage = new Usage { Images = images.Count },
+            Usage = Priced(command.Route, images: images.Count),
         });
     }
 
@@ -278,6 +278,7 @@ public sealed class FakeProviders : IAsyncDisposable
             }).ToArray());
             job["progress"] = 100;
             job["state"] = "completed";
+            job["usage"] = new JsonObject { ["images"] = images.Count, ["cost"] = Priced(command.Route, images: images.Count).Cost };
         });
     }
 
@@ -308,7 +309,7 @@ public sealed class FakeProviders : IAsyncDisposable
             Audio = audio,
             Format = command.Format,
             DurationSeconds = 1.5,
-            Usage = new Usage { Characters = command.Input.Length },
+            Usage = Priced(command.Route, characters: command.Input.Length),
         });
     }
 
@@ -333,6 +334,22 @@ public sealed class FakeProviders : IAsyncDisposable
             ResponseFormat = job.ResponseFormat,
         });
         await context.RespondAsync(new JobRegistered { JobId = job.JobId, Timestamp = DateTimeOffset.UtcNow });
+    }
+
+    /// <summary>Usage priced with the catalog price the command carries, as every real adapter does (UsagePricing).</summary>
+    public static Usage Priced(JobRoute route, int promptTokens = 0, int completionTokens = 0, int images = 0, int characters = 0)
+    {
+        var pricing = route.Pricing;
+        return new Usage
+        {
+            PromptTokens = promptTokens,
+            CompletionTokens = completionTokens,
+            TotalTokens = promptTokens + completionTokens,
+            Images = images,
+            Characters = characters,
+            Cost = (promptTokens * (pricing?.InputPerMillion ?? 0m) / 1_000_000m) + (completionTokens * (pricing?.OutputPerMillion ?? 0m) / 1_000_000m)
+                + (images * (pricing?.PerImage ?? 0m)) + (characters * (pricing?.PerCharacter ?? 0m)),
+        };
     }
 
     private static ErrorInfo? Failure(string text, string provider)

@@ -1,0 +1,72 @@
+namespace CCApi.Gateway.Credits;
+
+/// <summary>
+/// Settlement and expiry of credit reservations (the reservation itself is taken with the rate limits, in
+/// <see cref="Limits.RateLimitScripts.Admit"/>). Every key is under the API key's hash tag <c>{key:id}</c>, so each script
+/// runs on one Redis Cluster slot. Money is whole nano-dollars; HINCRBY keeps the balances exact.
+/// </summary>
+public static class CreditScripts
+{
+    /// <summary>
+    /// KEYS: the key's record, its reservations, its ledger, the job's settled marker. ARGV: job id (N), actual cost in
+    /// nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
+    /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0).
+    /// <para>
+    /// Exactly once per job id: the marker is set first (SET NX); a second call finds it and changes nothing. The hold is
+    /// removed from <c>reserved_nusd</c>; on success the charge is the actual cost capped at the hold (or, when the hold
+    /// already expired, at what is available) and at the balance — spend never exceeds credits — and is taken from
+    /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, and written to the ledger as a "usage" entry
+    /// with the balance after it. Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
+    /// </para>
+    /// </summary>
+    public const string Settle = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '0', '0'} end
+        if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[3]) then return {'duplicate', '0', '0'} end
+        local hold = 0
+        local held = redis.call('HGET', KEYS[2], ARGV[1])
+        if held then
+          hold = tonumber(string.match(held, '^(%d+)'))
+          redis.call('HDEL', KEYS[2], ARGV[1])
+          if hold > 0 then redis.call('HINCRBY', KEYS[1], 'reserved_nusd', string.format('%.0f', -hold)) end
+        end
+        local actual = tonumber(ARGV[2])
+        if actual < 0 then return {'released', string.format('%.0f', hold), '0'} end
+        local charge = actual
+        local credits = redis.call('HGET', KEYS[1], 'credits_nusd')
+        if credits then
+          local balance = tonumber(credits)
+          local cap = hold
+          if not held then cap = balance - tonumber(redis.call('HGET', KEYS[1], 'reserved_nusd') or '0') end
+          charge = math.max(0, math.min(actual, cap, balance))
+          if charge > 0 then redis.call('HINCRBY', KEYS[1], 'credits_nusd', string.format('%.0f', -charge)) end
+        end
+        local text = string.format('%.0f', charge)
+        if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
+        redis.call('XADD', KEYS[3], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+          'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
+          'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
+          'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
+          'cost_nusd', text, 'priced', ARGV[12])
+        return {'settled', string.format('%.0f', hold), text}
+        """;
+
+    /// <summary>
+    /// KEYS: the key's record, its reservations. ARGV: now (unix ms). Releases every reservation whose expiry has passed
+    /// (a gateway died between reservation and settlement); a terminal event arriving later still settles the job, without
+    /// a hold. Returns the number released.
+    /// </summary>
+    public const string Sweep = """
+        local all = redis.call('HGETALL', KEYS[2])
+        local now = tonumber(ARGV[1])
+        local released = 0
+        for i = 1, #all, 2 do
+          local amount, expiry = string.match(all[i + 1], '^(%d+):(%d+)$')
+          if amount and tonumber(expiry) <= now then
+            redis.call('HDEL', KEYS[2], all[i])
+            if tonumber(amount) > 0 then redis.call('HINCRBY', KEYS[1], 'reserved_nusd', '-' .. amount) end
+            released = released + 1
+          end
+        end
+        return released
+        """;
+}

@@ -1,0 +1,76 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Credits;
+using Microsoft.Extensions.Options;
+
+namespace CCApi.Gateway.Tests;
+
+/// <summary>Pricing and reservation arithmetic: the most a request can cost, in whole nano-dollars, never rounded down.</summary>
+public sealed class CreditUnitTests
+{
+    private static readonly ModelPricing Mini = new() { InputPerMillion = 0.15m, OutputPerMillion = 0.6m };
+
+    private static ModelEntry Model(ModelPricing pricing, int? maxOutput = null) => new()
+    {
+        Id = "openai/gpt-4o-mini",
+        Provider = "openai",
+        ProviderModel = "gpt-4o-mini",
+        DisplayName = "mini",
+        Type = "chat",
+        Pricing = pricing,
+        Capabilities = new ModelCapabilities { MaxOutputTokens = maxOutput },
+    };
+
+    private static CostEstimator Estimator(int defaultMaxOutput = 4096) => new(Options.Create(new CreditOptions { DefaultMaxOutputTokens = defaultMaxOutput }));
+
+    private static readonly ChatMessage[] Hello = [new() { Role = "user", Content = "Hello world" }];
+
+    [Fact]
+    public void Counts_input_tokens_with_the_o200k_tokenizer_plus_openai_message_framing()
+    {
+        CostEstimator.CountTokens("Hello world").ShouldBe(2);
+        CostEstimator.CountTokens("").ShouldBe(0);
+        // 3 (reply priming) + 3 (message framing) + 1 ("user") + 2 ("Hello world")
+        CostEstimator.CountInputTokens(Hello).ShouldBe(9);
+    }
+
+    [Fact]
+    public void Chat_reserves_input_tokens_times_input_price_plus_max_tokens_times_output_price()
+    {
+        // 9 × 0.15 + 100 × 0.60 per million = 0.00000135 + 0.00006 USD = 61 350 nano-dollars
+        Estimator().Chat(Model(Mini), Hello, null, maxTokens: 100).ShouldBe(61_350);
+    }
+
+    [Fact]
+    public void Chat_without_max_tokens_reserves_the_models_maximum_output_else_the_configured_default()
+    {
+        Estimator().Chat(Model(Mini, maxOutput: 1000), Hello, null, maxTokens: null).ShouldBe(1_350 + 600_000);
+        Estimator(defaultMaxOutput: 10).Chat(Model(Mini), Hello, null, maxTokens: null).ShouldBe(1_350 + 6_000);
+    }
+
+    [Fact]
+    public void Images_reserve_n_times_the_price_and_speech_characters_times_the_price()
+    {
+        CostEstimator.Images(new ModelPricing { PerImage = 0.04m }, 3).ShouldBe(120_000_000);
+        CostEstimator.Speech(new ModelPricing { PerCharacter = 0.000015m }, 1000).ShouldBe(15_000_000);
+    }
+
+    [Fact]
+    public void Unpriced_and_free_models_reserve_nothing_and_fractions_of_a_nano_dollar_round_up()
+    {
+        Estimator().Chat(Model(new ModelPricing()), Hello, null, 100).ShouldBe(0);
+        CostEstimator.Images(new ModelPricing { PerImage = 0m }, 4).ShouldBe(0);
+        CostEstimator.Ceiling(0.0000000001m).ShouldBe(1);
+        CostEstimator.Ceiling(0.000000001m).ShouldBe(1);
+        CostEstimator.Ceiling(0.0000000011m).ShouldBe(2);
+    }
+
+    [Fact]
+    public void Cost_usd_is_null_for_an_unpriced_route_and_the_usage_cost_otherwise()
+    {
+        var usage = new Usage { Cost = 0.25m };
+        CostEstimator.CostUsd(new JobRoute { OwnerId = "k", Provider = "openai", Model = "openai/x", ProviderModel = "x" }, usage).ShouldBeNull();
+        CostEstimator.CostUsd(new JobRoute { OwnerId = "k", Provider = "openai", Model = "openai/x", ProviderModel = "x", Pricing = new ModelPricing() }, usage).ShouldBeNull();
+        CostEstimator.CostUsd(new JobRoute { OwnerId = "k", Provider = "openai", Model = "openai/x", ProviderModel = "x", Pricing = Mini }, usage).ShouldBe(0.25m);
+        CostEstimator.CostUsd(new JobRoute { OwnerId = "k", Provider = "local", Model = "local/echo-1", ProviderModel = "echo-1", Pricing = new ModelPricing { InputPerMillion = 0 } }, new Usage()).ShouldBe(0m);
+    }
+}
