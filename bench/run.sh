@@ -128,6 +128,7 @@ log "building Release ($SOURCE: ${CCAPI_ROOT#"$REPO"/})"
 
 # ------------------------------------------------------------------------------------------------------------ services
 API_KEY=sk-bench-$(random_hex 24)
+ADMIN_KEY=admin-bench-$(random_hex 24)
 SIGNING_KEY=$(random_hex 32)
 PUBLIC_URL=http://127.0.0.1:$PORT
 COMMON=("ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$AMQP_PORT/" "ConnectionStrings__Redis=127.0.0.1:$REDIS_PORT"
@@ -138,7 +139,7 @@ JOBSTATUS_ENV=("${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__Pub
 ADAPTER_ENV=("${COMMON[@]}")
 GATEWAY_ENV=("${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))"
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY"
-  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY")
+  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY")
 
 rabbit_pid() { # the Erlang VM under the rabbitmq-server script infra.sh started
   local top pid
@@ -235,6 +236,15 @@ curl -fsS --max-time 10 -H "Authorization: Bearer $API_KEY" -H 'Content-Type: ap
 jq -e '.choices[0].message.content | length > 0' "$RAW/smoke-chat-response.json" >/dev/null
 log "smoke test ok: $(jq -c '.choices[0].message.content' "$RAW/smoke-chat-response.json" | cut -c1-80)"
 
+# Accounts on: a client key with credits and limits (generous, never reached), measured beside the bootstrap key (no
+# credits, no limits) on the same path in the same run: the difference is what keys, limits and credits cost.
+ACCOUNTS_KEY=$(curl -fsS --max-time 10 -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' \
+  -d '{"name":"bench-accounts","credits_usd":1000000,"limits":{"rpm":1000000000,"tpm":1000000000000,"concurrency":100000}}' \
+  "$PUBLIC_URL/admin/v1/keys" | jq -r .key)
+curl -fsS --max-time 10 -H "Authorization: Bearer $ACCOUNTS_KEY" -H 'Content-Type: application/json' -d "$CHAT_BODY" \
+  "$PUBLIC_URL/v1/chat/completions" | jq -e '.usage.cost_usd != null' >/dev/null
+log "accounts key ok (credits + limits): $(curl -fsS -H "Authorization: Bearer $ACCOUNTS_KEY" "$PUBLIC_URL/v1/key" | jq -c '{credits_usd,reserved_usd,limits}')"
+
 # ---------------------------------------------------------------------------------------------------- load generation
 # run_point <scenario> <connections> <seconds> <record: yes|no>
 run_point() {
@@ -245,6 +255,7 @@ run_point() {
   local env=(BENCH_METHOD=GET BENCH_BODY= BENCH_KEY=) url="$PUBLIC_URL/health/live"
   if [ "$scenario" != health ]; then
     env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$API_KEY")
+    [ "$scenario" = chat-accounts ] && env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$ACCOUNTS_KEY")
     url="$PUBLIC_URL/v1/chat/completions"
   fi
   local attempt other best_other=-1
@@ -282,6 +293,7 @@ run_point() {
 log "warm-up (${WARMUP} s per endpoint, not recorded)"
 run_point health 16 "$WARMUP" no
 run_point chat 16 "$WARMUP" no
+run_point chat-accounts 16 "$WARMUP" no
 sleep 1
 
 log "measuring (${DURATION} s per point)"
@@ -290,6 +302,8 @@ for c in "${CONNECTIONS[@]}"; do
   sleep 1
   run_point chat "$c" "$DURATION" yes
   sleep 2 # let in-flight commands and JobStatus' event backlog drain before the next point
+  run_point chat-accounts "$c" "$DURATION" yes
+  sleep 2
 done
 
 # RSS right after the load (VmHWM: the peak since the process started).

@@ -105,6 +105,22 @@ w(f"\"others' CPU\": percent of one core used during the point by processes that
   "its figures are pessimistic.")
 w("")
 
+if any(p["scenario"] == "chat-accounts" for p in points):
+    w("### Accounts on (issue #8 budget: ≤ 10 % of the throughput at 16 connections, ≤ 0.2 ms p50 at 1 connection)")
+    w("")
+    w("Same full path with a client key that has credits (reserved and settled per request) and rpm/tpm/concurrency "
+      "limits (generous, never reached), beside the bootstrap key (no credits, no limits) in the same run.")
+    w("")
+    w("| connections | bootstrap req/s | accounts req/s | throughput cost | bootstrap p50 | accounts p50 | p50 added | non-2xx (accounts) |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for c in conns:
+        ch, ac = pt.get(("chat", c)), pt.get(("chat-accounts", c))
+        if not ch or not ac:
+            continue
+        w(f"| {c} | {ch['rps']:,.0f} | {ac['rps']:,.0f} | {(1 - ac['rps'] / ch['rps']) * 100:.1f} % | {f2(ms(ch['p50_us']))} ms | "
+          f"{f2(ms(ac['p50_us']))} ms | {f2(ms(ac['p50_us']) - ms(ch['p50_us']))} ms | {errors(ac)} |")
+    w("")
+
 # ----------------------------------------------------------------------------------------------- budget
 seg = spans["segments_ms"]
 c1 = pt.get(("chat", 1))
@@ -201,7 +217,8 @@ w("|---|---:|" + "---:|" * (len(cols) + 1))
 for p in points:
     secs = p["wall_ms"] / 1000
     cpu = p["cpu_ticks"]
-    w(f"| {'baseline' if p['scenario'] == 'health' else 'full path'} | {p['conns']} | "
+    label = {"health": "baseline", "chat": "full path", "chat-accounts": "full path, accounts on"}.get(p["scenario"], p["scenario"])
+    w(f"| {label} | {p['conns']} | "
       + " | ".join(f"{max(0, cpu.get(c, 0)) / secs:.0f}" for c in cols) + f" | {cpu['machine'] / secs:.0f} |")
 w("")
 w("CPU time per full-path request (ms of one core per request):")
