@@ -27,6 +27,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>The key's public id as the gateway derives it ("key_" + 16 hex characters of its SHA-256), e.g. on <c>ccapi.cost</c>.</summary>
     public string KeyId => "key_" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKey)))[..16];
+    /// <summary>The operators' key (admin API under /admin/v1), the same on every gateway process.</summary>
+    public string AdminApiKey { get; } = "admin-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
@@ -115,13 +118,15 @@ public sealed class PlatformFixture : IAsyncLifetime
             Start(provider.Service, TestInfrastructure.FreePort(), environment);
         }
         await WaitReadyAsync(_processes[0]);
-        Start("CCApi.Gateway", GatewayPort, new(Common("CCApi.Gateway"))
+        _gatewayEnvironment = new(Common("CCApi.Gateway"))
         {
             ["Services__CatalogUrl"] = $"http://127.0.0.1:{catalogPort}",
             ["Services__JobStatusUrl"] = $"http://127.0.0.1:{jobStatusPort}",
             ["BlobUrls__SigningKey"] = signingKey,
             ["Auth__BootstrapApiKey"] = ApiKey,
-        });
+            ["Auth__AdminApiKey"] = AdminApiKey,
+        };
+        Start("CCApi.Gateway", GatewayPort, new(_gatewayEnvironment));
 
         foreach (var process in _processes)
         {
@@ -183,6 +188,36 @@ public sealed class PlatformFixture : IAsyncLifetime
             await provider.Emulator.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// Starts (once) a second gateway process on the same broker and Redis — another replica — and answers its origin.
+    /// Only the tests that need two replicas pay for it.
+    /// </summary>
+    public async Task<string> SecondGatewayAsync()
+    {
+        await _secondGatewayLock.WaitAsync();
+        try
+        {
+            if (_secondGatewayPort is not { } port)
+            {
+                port = TestInfrastructure.FreePort();
+                var environment = new Dictionary<string, string>(_gatewayEnvironment) { ["Telemetry__SpanFile"] = SpanFile("CCApi.Gateway-2") };
+                Start("CCApi.Gateway", port, environment);
+                await WaitReadyAsync(_processes[^1]);
+                _secondGatewayPort = port;
+            }
+
+            return $"http://127.0.0.1:{port}";
+        }
+        finally
+        {
+            _secondGatewayLock.Release();
+        }
+    }
+
+    private Dictionary<string, string> _gatewayEnvironment = [];
+    private int? _secondGatewayPort;
+    private readonly SemaphoreSlim _secondGatewayLock = new(1, 1);
 
     /// <summary>An HttpClient on the gateway origin with the API key set.</summary>
     public HttpClient CreateClient(string? apiKey = null)

@@ -35,8 +35,9 @@ public static class ApiRoutes
     }
 
     /// <summary>
-    /// Documents what every model route can answer besides its own 200/400: 401 (key), 403 (allow-list), 429 (rate
-    /// limits, with <c>Retry-After</c>) and 503 (Redis or the bus unavailable), each with the error object.
+    /// Documents what every model route can answer besides its own 200/400: 401 (key), 402 (credits cannot cover the
+    /// request's reservation), 403 (allow-list), 429 (rate limits, with <c>Retry-After</c>) and 503 (Redis or the bus
+    /// unavailable), each with the error object.
     /// </summary>
     public static RouteHandlerBuilder ProducesModelRouteErrors(this RouteHandlerBuilder route)
     {
@@ -50,6 +51,6 @@ public static class ApiRoutes
 
     private static readonly int[] ModelRouteErrorStatuses =
     [
-        StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable,
+        StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired, StatusCodes.Status403Forbidden, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable,
     ];
 }
