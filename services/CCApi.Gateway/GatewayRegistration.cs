@@ -58,6 +58,7 @@ public static class GatewayRegistration
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
         services.AddSingleton<ProviderDispatcher>();
+        services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle
         services.AddOpenApi(OpenApiSecurity.Configure);
         return builder;
     }

@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace CCApi.Gateway.Endpoints;
 
 /// <summary>POST /v1/chat/completions: OpenAI-compatible, with <c>models</c> failover and SSE streaming (spec 2.1).</summary>
-public static partial class ChatEndpoints
+public static class ChatEndpoints
 {
     private const string Route = "POST /v1/chat/completions";
 
@@ -35,8 +35,7 @@ public static partial class ChatEndpoints
     public static async Task<Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>> CreateChatCompletion(
         HttpContext http,
         JsonBody json,
-        CatalogAccess catalogs,
-        ModelAdmission admission,
+        ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
         ChatStreams streams,
         CostEstimator costs,
@@ -45,54 +44,27 @@ public static partial class ChatEndpoints
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ChatCompletionRequestBody, cancellationToken);
         var plan = ChatRequestValidator.Validate(body);
-        var catalog = await catalogs.GetAsync(cancellationToken);
-        var models = plan.Candidates.Select(c => ModelResolution.Resolve(catalog, c.Id, c.Field, "chat", Route)).ToList();
-        var tokens = TokenEstimate.FromMessages(plan.Messages);
-
-        ApiException? last = null;
-        for (var i = 0; i < models.Count; i++)
+        return await pipeline.RunAsync(http, new ModelRequest<ChatPlan, Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>>
         {
-            var model = models[i];
-            var hasNext = i < models.Count - 1;
-            if (!catalog.IsAvailable(model))
+            Route = Route,
+            ModelType = "chat",
+            Kind = JobKind.Chat,
+            Candidates = [.. plan.Candidates.Select(c => (c.Field, (string?)c.Id))],
+            Plan = _ => plan,
+            Tokens = (_, p) => TokenEstimate.FromMessages(p.Messages),
+            Cost = (model, p) => costs.Chat(model, p.Messages, p.Tools, p.MaxTokens),
+            Execute = async (attempt, p) =>
             {
-                last = ModelResolution.Unavailable(model);
-                if (hasNext)
+                var command = p.ToCommand(attempt.JobId, dispatcher.Now, attempt.Route, attempt.Deadline);
+                if (p.Stream)
                 {
-                    LogFailover(logger, model.Id, last.Status, last.Code, models[i + 1].Id);
+                    return new(await ChatStreamResult.StartAsync(command, streams, dispatcher, logger, cancellationToken)); // settles itself
                 }
 
-                continue;
-            }
-
-            var jobId = Guid.NewGuid();
-            var deadline = dispatcher.Deadline;
-            var route = await admission.AdmitAsync(http, model, tokens, jobId, m => costs.Chat(m, plan.Messages, plan.Tools, plan.MaxTokens), deadline);
-            var command = plan.ToCommand(jobId, dispatcher.Now, route, deadline);
-            try
-            {
-                if (plan.Stream)
-                {
-                    return await ChatStreamResult.StartAsync(command, streams, dispatcher, logger, cancellationToken);
-                }
-
-                var completed = await dispatcher.RequestAsync<ChatCompletion, ChatCompleted>(command, route, JobKind.Chat, cancellationToken);
-                http.RateLimitLease()?.ReportTokens(completed.Usage.TotalTokens);
-                if (http.CreditHold() is { } hold)
-                {
-                    await hold.SettleAsync(route, JobKind.Chat, completed.Usage);
-                }
-
-                return TypedResults.Json(Render(completed, command), GatewayJsonContext.Web.ChatCompletionResponse);
-            }
-            catch (ApiException ex) when (hasNext && ProviderDispatcher.IsRetriable(ex))
-            {
-                LogFailover(logger, model.Id, ex.Status, ex.Code, models[i + 1].Id);
-                last = ex;
-            }
-        }
-
-        throw last!;
+                var completed = await dispatcher.RequestAsync<ChatCompletion, ChatCompleted>(command, attempt.Route, JobKind.Chat, cancellationToken);
+                return new(TypedResults.Json(Render(completed, command), GatewayJsonContext.Web.ChatCompletionResponse), completed.Usage);
+            },
+        }, cancellationToken);
     }
 
     public static ChatCompletionResponse Render(ChatCompleted completed, ChatCompletion command) => new(
@@ -112,7 +84,4 @@ public static partial class ChatEndpoints
         Usage: new UsageResponse(completed.Usage.PromptTokens, completed.Usage.CompletionTokens, completed.Usage.TotalTokens,
             CostEstimator.CostUsd(command.Route, completed.Usage)),
         SystemFingerprint: completed.SystemFingerprint);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat model {Model} failed ({Status} {Code}); failing over to {Next}")]
-    private static partial void LogFailover(ILogger logger, string model, int status, string? code, string next);
 }

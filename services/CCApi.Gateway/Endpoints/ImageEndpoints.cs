@@ -45,20 +45,12 @@ public static class ImageEndpoints
         return app;
     }
 
-    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageGenerations(
-        HttpContext http,
-        JsonBody json,
-        CatalogAccess catalogs,
-        ModelAdmission admission,
-        ProviderDispatcher dispatcher,
-        IBlobStore blobs,
-        PublicUrls urls,
-        IOptions<GatewayOptions> options,
-        CancellationToken cancellationToken)
+    /// <summary>A POST /v1/images/generations request checked against its model.</summary>
+    public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height);
+
+    /// <summary>The checks of POST /v1/images/generations that need its model (400 naming the field).</summary>
+    public static GenerationsPlan ValidateGenerations(ImageGenerationsRequestBody body, ModelEntry model, GatewayOptions options)
     {
-        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
-        var catalog = await catalogs.GetAsync(cancellationToken);
-        var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerationsRoute);
         if (string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase))
         {
             // Behaviour choice (spec 2.3 leaves it open): this endpoint is synchronous only.
@@ -72,82 +64,114 @@ public static class ImageEndpoints
         }
 
         var prompt = Required(body.Prompt, "prompt");
-        MaxLength(prompt, options.Value.MaxPromptCharacters, "prompt");
+        MaxLength(prompt, options.MaxPromptCharacters, "prompt");
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
         var (width, height) = ImageRequestValidator.ParseSize(body.Size, model.MaxImageSize ?? 2048, "size");
         OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
         OneOf(body.Quality, "quality", LegacyQualities);
         OneOf(body.Style, "style", "vivid", "natural");
+        return new GenerationsPlan(prompt, body.N ?? 1, width, height);
+    }
 
-        ModelResolution.EnsureAvailable(catalog, model);
-        var jobId = Guid.NewGuid();
-        var deadline = dispatcher.Deadline;
-        var count = body.N ?? 1;
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(prompt.Length), jobId,
-            m => CostEstimator.Images(m.Pricing, count), deadline);
-        var command = new GenerateImage
+    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageGenerations(
+        HttpContext http,
+        JsonBody json,
+        ModelRequestPipeline pipeline,
+        ProviderDispatcher dispatcher,
+        IBlobStore blobs,
+        PublicUrls urls,
+        IOptions<GatewayOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
+        return await pipeline.RunAsync(http, new ModelRequest<GenerationsPlan, JsonHttpResult<ImageGenerationsResponse>>
         {
-            JobId = jobId,
-            Timestamp = dispatcher.Now,
-            Route = route,
-            Operation = "text-to-image",
-            Prompt = prompt,
-            NumImages = count,
-            Width = width,
-            Height = height,
-            Quality = body.Quality,
-            Style = body.Style,
-            Deadline = deadline,
-        };
-        var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-        if (http.CreditHold() is { } hold)
-        {
-            await hold.SettleAsync(route, JobKind.Image, result.Usage);
-        }
-
-        // data[].revised_prompt as OpenAI has it (its SDKs read it there), plus the documented top-level copy.
-        var data = await RenderImagesAsync(http.Request,
-            result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-            body.ResponseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
-        return TypedResults.Json(
-            new ImageGenerationsResponse(
-                Id: "img_" + command.JobId.ToString("N"),
-                Created: command.Timestamp.ToUnixTimeSeconds(),
-                Model: route.Model,
-                Provider: route.Provider,
-                Data: data,
-                RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
-            GatewayJsonContext.Web.ImageGenerationsResponse);
+            Route = GenerationsRoute,
+            ModelType = "image",
+            Kind = JobKind.Image,
+            Candidates = [("model", body.Model)],
+            Plan = model => ValidateGenerations(body, model, options.Value),
+            Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Prompt.Length),
+            Cost = (model, plan) => CostEstimator.Images(model.Pricing, plan.Count),
+            Execute = async (attempt, plan) =>
+            {
+                var command = new GenerateImage
+                {
+                    JobId = attempt.JobId,
+                    Timestamp = dispatcher.Now,
+                    Route = attempt.Route,
+                    Operation = "text-to-image",
+                    Prompt = plan.Prompt,
+                    NumImages = plan.Count,
+                    Width = plan.Width,
+                    Height = plan.Height,
+                    Quality = body.Quality,
+                    Style = body.Style,
+                    Deadline = attempt.Deadline,
+                };
+                var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, attempt.Route, JobKind.Image, cancellationToken);
+                // data[].revised_prompt as OpenAI has it (its SDKs read it there), plus the documented top-level copy.
+                var data = await RenderImagesAsync(http.Request,
+                    result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
+                    body.ResponseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
+                return new(TypedResults.Json(
+                    new ImageGenerationsResponse(
+                        Id: "img_" + command.JobId.ToString("N"),
+                        Created: command.Timestamp.ToUnixTimeSeconds(),
+                        Model: attempt.Route.Model,
+                        Provider: attempt.Route.Provider,
+                        Data: data,
+                        RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
+                    GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
+            },
+        }, cancellationToken);
     }
 
     public static async Task<JsonHttpResult<MultimodalImageResponse>> GenerateImages(
         HttpContext http,
         JsonBody json,
-        CatalogAccess catalogs,
-        ModelAdmission admission,
+        ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
-        CreditSettlement settlement,
         IBlobStore blobs,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
-        var catalog = await catalogs.GetAsync(cancellationToken);
-        var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerateRoute);
-        var plan = ImageRequestValidator.Validate(body, model, options.Value);
-        ModelResolution.EnsureAvailable(catalog, model);
+        return await pipeline.RunAsync(http, new ModelRequest<ImagePlan, JsonHttpResult<MultimodalImageResponse>>
+        {
+            Route = GenerateRoute,
+            ModelType = "image",
+            Kind = JobKind.Image,
+            Candidates = [("model", body.Model)],
+            Plan = model => ImageRequestValidator.Validate(body, model, options.Value),
+            Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Prompt.Length),
+            Cost = (model, plan) => CostEstimator.Images(model.Pricing, plan.NumImages),
+            IsAsync = IsAsync,
+            Execute = (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, blobs, urls, options.Value, cancellationToken),
+        }, cancellationToken);
+    }
 
-        var isAsync = string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
-        var jobId = Guid.NewGuid();
-        var deadline = isAsync ? (DateTimeOffset?)null : dispatcher.Deadline;
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(plan.Prompt.Length), jobId,
-            m => CostEstimator.Images(m.Pricing, plan.NumImages), deadline);
+    private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<ModelOutcome<JsonHttpResult<MultimodalImageResponse>>> GenerateAsync(
+        HttpContext http,
+        ModelAttempt attempt,
+        ImagePlan plan,
+        ProviderDispatcher dispatcher,
+        IRequestClient<RegisterJob> registry,
+        IBlobStore blobs,
+        PublicUrls urls,
+        GatewayOptions options,
+        CancellationToken cancellationToken)
+    {
+        var (model, route) = (attempt.Model, attempt.Route);
+        var isAsync = IsAsync(model);
         var inputs = await StoreInputsAsync(plan.Inputs, blobs, cancellationToken);
         var command = new GenerateImage
         {
-            JobId = jobId,
+            JobId = attempt.JobId,
             Timestamp = dispatcher.Now,
             Route = route,
             Operation = plan.Operation,
@@ -164,7 +188,7 @@ public static class ImageEndpoints
             NegativePrompt = plan.NegativePrompt,
             Strength = plan.Strength,
             Async = isAsync,
-            Deadline = deadline,
+            Deadline = attempt.Deadline,
         };
         var publicId = "img_" + command.JobId.ToString("N");
         var execution = new ExecutionInfo(isAsync ? "async" : "sync", plan.Operation, route.Provider);
@@ -173,30 +197,18 @@ public static class ImageEndpoints
         {
             // webhook_url is accepted but unused here: a synchronous answer already carries the result.
             var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-            if (http.CreditHold() is { } hold)
-            {
-                await hold.SettleAsync(route, JobKind.Image, result.Usage);
-            }
-
             var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
                 plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
-            return TypedResults.Json(
+            return new(TypedResults.Json(
                 new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
                     Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
-                GatewayJsonContext.Web.MultimodalImageResponse);
+                GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
         }
 
-        await RegisterAsync(registry, command, plan, model, options.Value.RegisterJobTimeout, cancellationToken);
-        if (http.CreditHold() is not null)
-        {
-            // Held until the job's terminal event (or its expiry); a JobCanceled carries no route, so remember the owner.
-            settlement.RememberOwner(command.JobId, route.OwnerId);
-        }
-
+        await RegisterAsync(registry, command, plan, model, options.RegisterJobTimeout, cancellationToken);
         try
         {
             await dispatcher.SendAsync(command, route, JobKind.Image, CancellationToken.None);
-            http.CreditHold()?.HandOff();
         }
         catch (ApiException ex)
         {
@@ -207,11 +219,11 @@ public static class ImageEndpoints
 
         var pollUrl = urls.ImageJob(http.Request, publicId);
         http.Response.Headers.Location = pollUrl;
-        return TypedResults.Json(
+        return new(TypedResults.Json(
             new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "pending", execution,
                 PollUrl: pollUrl, EstimatedTime: model.EstimatedSeconds ?? 0),
             GatewayJsonContext.Web.MultimodalImageResponse,
-            statusCode: StatusCodes.Status202Accepted);
+            statusCode: StatusCodes.Status202Accepted), HandOff: true); // the reservation is held until the job's terminal event
     }
 
     /// <summary>JobStatus records the job as pending before the client hears 202, so the first poll finds it.</summary>

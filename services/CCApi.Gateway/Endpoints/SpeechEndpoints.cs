@@ -68,20 +68,12 @@ public static class SpeechEndpoints
         };
     }
 
-    public static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>> CreateSpeech(
-        HttpContext http,
-        JsonBody json,
-        CatalogAccess catalogs,
-        ModelAdmission admission,
-        ProviderDispatcher dispatcher,
-        IBlobStore blobs,
-        PublicUrls urls,
-        CancellationToken cancellationToken)
-    {
-        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.SpeechRequestBody, cancellationToken);
-        var catalog = await catalogs.GetAsync(cancellationToken);
-        var model = ModelResolution.Resolve(catalog, body.Model, "model", "audio", Route);
+    /// <summary>A speech request checked against its model.</summary>
+    public sealed record SpeechPlan(string Input, string Voice, SpeechMode Mode);
 
+    /// <summary>The checks of a speech request that need its model (400 naming the field).</summary>
+    public static SpeechPlan Validate(SpeechRequestBody body, ModelEntry model)
+    {
         var input = body.Input ?? throw ApiException.Missing("input");
         if (input.Length == 0)
         {
@@ -107,29 +99,52 @@ public static class SpeechEndpoints
                 $"'{mode.FormatField}' {mode.Format} is not offered by '{model.Id}'; choose one of {string.Join(", ", formats)}.");
         }
 
-        ModelResolution.EnsureAvailable(catalog, model);
-        var jobId = Guid.NewGuid();
-        var deadline = dispatcher.Deadline;
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(input.Length), jobId,
-            m => CostEstimator.Speech(m.Pricing, input.Length), deadline);
-        var command = new Speech
-        {
-            JobId = jobId,
-            Timestamp = dispatcher.Now,
-            Route = route,
-            Input = input,
-            Voice = voice,
-            Format = mode.Format,
-            Speed = body.Speed,
-            Instructions = body.Instructions,
-            Deadline = deadline,
-        };
-        var result = await dispatcher.RequestAsync<Speech, SpeechSynthesized>(command, route, JobKind.Speech, cancellationToken);
-        if (http.CreditHold() is { } hold)
-        {
-            await hold.SettleAsync(route, JobKind.Speech, result.Usage);
-        }
+        return new SpeechPlan(input, voice, mode);
+    }
 
+    public static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>> CreateSpeech(
+        HttpContext http,
+        JsonBody json,
+        ModelRequestPipeline pipeline,
+        ProviderDispatcher dispatcher,
+        IBlobStore blobs,
+        PublicUrls urls,
+        CancellationToken cancellationToken)
+    {
+        var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.SpeechRequestBody, cancellationToken);
+        return await pipeline.RunAsync(http, new ModelRequest<SpeechPlan, Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>>
+        {
+            Route = Route,
+            ModelType = "audio",
+            Kind = JobKind.Speech,
+            Candidates = [("model", body.Model)],
+            Plan = model => Validate(body, model),
+            Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Input.Length),
+            Cost = (model, plan) => CostEstimator.Speech(model.Pricing, plan.Input.Length),
+            Execute = async (attempt, plan) =>
+            {
+                var command = new Speech
+                {
+                    JobId = attempt.JobId,
+                    Timestamp = dispatcher.Now,
+                    Route = attempt.Route,
+                    Input = plan.Input,
+                    Voice = plan.Voice,
+                    Format = plan.Mode.Format,
+                    Speed = body.Speed,
+                    Instructions = body.Instructions,
+                    Deadline = attempt.Deadline,
+                };
+                var result = await dispatcher.RequestAsync<Speech, SpeechSynthesized>(command, attempt.Route, JobKind.Speech, cancellationToken);
+                return new(await RenderAsync(http.Request, command, plan, result, blobs, urls, cancellationToken), result.Usage);
+            },
+        }, cancellationToken);
+    }
+
+    private static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>> RenderAsync(
+        HttpRequest request, Speech command, SpeechPlan plan, SpeechSynthesized result, IBlobStore blobs, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var mode = plan.Mode;
         if (!mode.Json)
         {
             var audio = await FetchAsync(blobs, result.Audio, cancellationToken);
@@ -144,9 +159,10 @@ public static class SpeechEndpoints
         }
         else
         {
-            url = urls.File(http.Request, result.Audio, result.Format);
+            url = urls.File(request, result.Audio, result.Format);
         }
 
+        var route = command.Route;
         return TypedResults.Json(
             new SpeechResponse(
                 Id: "speech_" + command.JobId.ToString("N"),
@@ -157,7 +173,7 @@ public static class SpeechEndpoints
                 Url: url,
                 B64Json: b64,
                 DurationSeconds: result.DurationSeconds > 0 ? result.DurationSeconds : null,
-                Usage: new SpeechUsageResponse(result.Usage.Characters > 0 ? result.Usage.Characters : input.Length, CostEstimator.CostUsd(route, result.Usage))),
+                Usage: new SpeechUsageResponse(result.Usage.Characters > 0 ? result.Usage.Characters : plan.Input.Length, CostEstimator.CostUsd(route, result.Usage))),
             GatewayJsonContext.Web.SpeechResponse);
     }
 
