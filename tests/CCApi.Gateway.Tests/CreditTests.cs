@@ -271,6 +271,25 @@ public sealed class CreditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_faulted_async_command_releases_its_reservation()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"async-fault","credits_usd":1}""");
+        using var _ = client;
+        var response = await gateway.PostJsonAsync("/v1/images/generate",
+            """{"model":"imaginepro/nano-banana","contents":[{"text":"a faulted lighthouse"}]}""", client);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var jobId = Guid.ParseExact((await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>()[4..], "N");
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.ImageCommands.ContainsKey(jobId)), TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        Usd((await AdminKeyAsync(id))["reserved_usd"]).ShouldBe(0.04m);
+
+        // what MassTransit publishes when no adapter can process the command (poison message)
+        await gateway.Providers.Bus.Publish<MassTransit.Fault<GenerateImage>>(new { Message = gateway.Providers.ImageCommands[jobId], Timestamp = DateTime.UtcNow });
+
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        Usd((await AdminKeyAsync(id))["credits_usd"]).ShouldBe(1m);
+    }
+
+    [Fact]
     public async Task Expired_reservations_are_released_by_the_sweeper()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"swept","credits_usd":1}""");

@@ -8,7 +8,7 @@ namespace CCApi.Gateway.Consumers;
 /// Settles every job on its key from its terminal event — whatever the gateway did not settle inline: a gateway that died
 /// mid-request, asynchronous image jobs (which hold their reservation until now), streams without usage, and every job of
 /// an unlimited key (whose usage is recorded here only, off the request path). Successes charge the adapter's priced
-/// usage; failures and cancellations release the reservation. Settlement is exactly once per job id in Redis, so an
+/// usage; failures, cancellations and faulted commands release the reservation. Settlement is exactly once per job id in Redis, so an
 /// event redelivered, or one the gateway already settled inline, changes nothing.
 /// </summary>
 public sealed class CreditSettlementConsumer(CreditSettlement settlement) :
@@ -16,7 +16,10 @@ public sealed class CreditSettlementConsumer(CreditSettlement settlement) :
     IConsumer<ImageGenerated>,
     IConsumer<SpeechSynthesized>,
     IConsumer<JobFailed>,
-    IConsumer<JobCanceled>
+    IConsumer<JobCanceled>,
+    IConsumer<Fault<ChatCompletion>>,
+    IConsumer<Fault<GenerateImage>>,
+    IConsumer<Fault<Speech>>
 {
     public Task Consume(ConsumeContext<ChatCompleted> context) => SettleAsync(context.Message, JobKind.Chat);
 
@@ -41,6 +44,15 @@ public sealed class CreditSettlementConsumer(CreditSettlement settlement) :
             await settlement.ReleaseAsync(owner, context.Message.JobId);
         }
     }
+
+    // A command no adapter could process (poison message, crash loop): no JobFailed follows from an adapter, so release here.
+    public Task Consume(ConsumeContext<Fault<ChatCompletion>> context) => ReleaseAsync(context.Message.Message);
+
+    public Task Consume(ConsumeContext<Fault<GenerateImage>> context) => ReleaseAsync(context.Message.Message);
+
+    public Task Consume(ConsumeContext<Fault<Speech>> context) => ReleaseAsync(context.Message.Message);
+
+    private Task ReleaseAsync(IJobCommand command) => settlement.ReleaseAsync(command.Route.OwnerId, command.JobId);
 
     private Task SettleAsync(IJobResult result, JobKind kind) => settlement.SettleAsync(result.Route.OwnerId, result.JobId, result.Route, kind, result.Usage);
 }

@@ -26,6 +26,13 @@ public sealed class CreditOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Credits:SweepInterval must be between 1 s and 1 h.")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long ledger entries (usage and credit changes) are kept: older ones are trimmed as new usage is written, so a
+    /// busy key's ledger stays bounded. Usage reports cover at most this far back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Credits:LedgerRetention must be between 1 and 3650 days.")]
+    public TimeSpan LedgerRetention { get; set; } = TimeSpan.FromDays(400);
+
     /// <summary>How long a settled job id is remembered, so a redelivered terminal event is not settled twice.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Credits:SettledJobTtl must be between 1 min and 30 days.")]
     public TimeSpan SettledJobTtl { get; set; } = TimeSpan.FromDays(1);

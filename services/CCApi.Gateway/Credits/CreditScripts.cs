@@ -10,7 +10,8 @@ public static class CreditScripts
     /// <summary>
     /// KEYS: the key's record, its reservations, its ledger, the job's settled marker. ARGV: job id (N), actual cost in
     /// nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
-    /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0).
+    /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest ledger id to keep
+    /// (unix ms: entries older than <see cref="CreditOptions.LedgerRetention"/> are trimmed, approximately, as entries are added).
     /// <para>
     /// Exactly once per job id: the marker is set first (SET NX); a second call finds it and changes nothing. The hold is
     /// removed from <c>reserved_nusd</c>; on success the charge is the actual cost capped at the hold (or, when the hold
@@ -42,7 +43,7 @@ public static class CreditScripts
         end
         local text = string.format('%.0f', charge)
         if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
-        redis.call('XADD', KEYS[3], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+        redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[13], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
           'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
           'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
           'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],

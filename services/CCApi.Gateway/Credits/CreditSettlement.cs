@@ -25,6 +25,7 @@ public enum SettleOutcome
 public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<CreditOptions> options, TimeProvider time)
 {
     private readonly long _markerSeconds = (long)options.Value.SettledJobTtl.TotalSeconds;
+    private readonly TimeSpan _retention = options.Value.LedgerRetention;
 
     /// <summary>Charges <paramref name="usage"/> (priced by the adapter) for the job and releases its reservation.</summary>
     public Task<(SettleOutcome Outcome, long Charged)> SettleAsync(string keyId, Guid jobId, JobRoute route, JobKind kind, Usage usage) =>
@@ -48,6 +49,7 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
                 jobId.ToString("N"), actual, _markerSeconds, time.GetUtcNow().ToUnixTimeSeconds(),
                 route?.Model ?? "", route?.Provider ?? "", kind is { } k ? KindName(k) : "",
                 usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0, usage?.Images ?? 0, usage?.Characters ?? 0, priced ? 1 : 0,
+                (time.GetUtcNow() - _retention).ToUnixTimeMilliseconds(),
             ]))!;
         var charged = long.Parse((string)result[2]!, CultureInfo.InvariantCulture);
         return ((string?)result[0]) switch
