@@ -412,4 +412,25 @@ public sealed class CreditTests(GatewayFixture gateway)
         Usd(key["credits_usd"]).ShouldBe(Initial - (served * ChatCost));
         Usd(key["credits_usd"]).ShouldBeGreaterThanOrEqualTo(0m);
     }
+
+    [Theory]
+    [InlineData("/v1/chat/completions")]
+    [InlineData("/v1/audio/speech")]
+    [InlineData("/v1/images/generations")]
+    [InlineData("/v1/images/generate")]
+    public async Task The_OpenAPI_document_lists_402_on_every_model_route(string path)
+    {
+        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        document["paths"]![path]!["post"]!["responses"]!.AsObject().ContainsKey("402").ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_usage_routes_with_their_400()
+    {
+        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        document["paths"]!["/v1/usage"]!["get"]!["responses"]!.AsObject().ContainsKey("400").ShouldBeTrue();
+        document["paths"]!["/admin/v1/usage"]!["get"]!["responses"]!.AsObject().ContainsKey("400").ShouldBeTrue();
+    }
 }
