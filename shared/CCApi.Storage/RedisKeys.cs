@@ -23,6 +23,12 @@ public static class RedisKeys
     /// <summary>A key's requests in flight (sorted set: lease id scored by its expiry in µs) for its concurrency limit.</summary>
     public static string ApiKeyInFlight(string keyId) => $"ccapi:{{key:{keyId}}}:inflight";
 
+    /// <summary>
+    /// One <c>Idempotency-Key</c> of an API key (hash: state, request fingerprint, then the saved response), by the
+    /// SHA-256 (hex) of the header value; expires with its in-flight lease, then 24 h after the response was saved.
+    /// </summary>
+    public static string ApiKeyIdempotency(string keyId, string headerHash) => $"ccapi:{{key:{keyId}}}:idem:{headerHash}";
+
     /// <summary>SHA-256 (hex) of a key's secret → the key's id (string). The only place the hash leads somewhere.</summary>
     public static string ApiKeyLookup(string keyHash) => $"ccapi:{{keyhash:{keyHash}}}";
 
