@@ -3,7 +3,9 @@ using System.ClientModel.Primitives;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Security.Cryptography;
 using CCApi.Gateway.Tests.Fixtures;
+using CCApi.Storage;
 using CCApi.Testing;
 using OpenAI;
 using OpenAI.Chat;
@@ -37,6 +39,9 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         return client.SendAsync(request, cancellationToken);
     }
 
+    private static string RecordKey(string apiKeyId, string header) =>
+        RedisKeys.ApiKeyIdempotency(apiKeyId, Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(header))));
+
     private int ChatCalls(string marker) => gateway.Providers.ChatCommands.Values.Count(c => c.Messages.Any(m => m.Content?.Contains(marker, StringComparison.Ordinal) == true));
 
     [Fact]
@@ -57,6 +62,10 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         second.Content.Headers.ContentType!.ToString().ShouldBe(first.Content.Headers.ContentType!.ToString());
         secondBody.ShouldBe(firstBody);
         ChatCalls(marker).ShouldBe(1);
+
+        // Saved under the API key's hash tag, for 24 h.
+        var ttl = await gateway.Redis.GetDatabase().KeyTimeToLiveAsync(RecordKey(gateway.KeyId, key));
+        ttl.ShouldNotBeNull().ShouldBeInRange(TimeSpan.FromHours(23), TimeSpan.FromHours(24));
     }
 
     [Fact]
@@ -139,6 +148,10 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         error["code"]!.GetValue<string>().ShouldBe("idempotency_key_in_use");
         ChatCalls(marker).ShouldBe(1);
 
+        // In flight only under a lease (Messaging:RequestTimeout 8 s + 30 s margin), never for the whole 24 h.
+        var lease = await gateway.Redis.GetDatabase().KeyTimeToLiveAsync(RecordKey(gateway.KeyId, key));
+        lease.ShouldNotBeNull().ShouldBeLessThanOrEqualTo(TimeSpan.FromSeconds(38));
+
         await cancel.CancelAsync();
         (await Record.ExceptionAsync(() => slow)).ShouldBeAssignableTo<OperationCanceledException>();
     }
@@ -170,6 +183,7 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         var key = NewKey();
         var invalid = await PostAsync(gateway.Client, "/v1/chat/completions", """{"model":"local/echo-1","messages":[]}""", key);
         invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await gateway.Redis.GetDatabase().KeyExistsAsync(RecordKey(gateway.KeyId, key))).ShouldBeFalse();
 
         var marker = Guid.NewGuid().ToString("N");
         var corrected = await PostAsync(gateway.Client, "/v1/chat/completions", Chat("fixed " + marker), key);
