@@ -15,6 +15,7 @@ namespace CCApi.Catalog;
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(CatalogDocument))]
 [JsonSerializable(typeof(ModelListResponse))]
+[JsonSerializable(typeof(ModelSummary))]
 [JsonSerializable(typeof(ProviderListResponse))]
 [JsonSerializable(typeof(ProviderDetail))]
 public sealed partial class CatalogJsonContext : JsonSerializerContext;

@@ -9,6 +9,9 @@ namespace CCApi.Catalog;
 public sealed record ModelListResponse(IReadOnlyList<ModelSummary> Data)
 {
     public string Object { get; } = "list";
+
+    /// <summary>More models match beyond this page (ask again with a larger <c>offset</c>).</summary>
+    public bool HasMore { get; init; }
 }
 
 /// <summary>OpenAI's model object (id, object, created, owned_by) plus CCAPI's provider and ccapi members.</summary>

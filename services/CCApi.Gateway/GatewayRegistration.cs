@@ -4,6 +4,7 @@ using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.Idempotency;
 using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
@@ -55,6 +56,8 @@ public static class GatewayRegistration
 
         services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
+
+        builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
         services.AddSingleton<ProviderDispatcher>();

@@ -35,6 +35,12 @@ public static class RedisKeys
     /// <summary>Held by the one gateway replica releasing expired reservations right now.</summary>
     public static string CreditSweepLock => "ccapi:{credits}:sweep";
 
+    /// <summary>
+    /// One <c>Idempotency-Key</c> of an API key (hash: state, request fingerprint, then the saved response), by the
+    /// SHA-256 (hex) of the header value; expires with its in-flight lease, then 24 h after the response was saved.
+    /// </summary>
+    public static string ApiKeyIdempotency(string keyId, string headerHash) => $"ccapi:{{key:{keyId}}}:idem:{headerHash}";
+
     /// <summary>SHA-256 (hex) of a key's secret → the key's id (string). The only place the hash leads somewhere.</summary>
     public static string ApiKeyLookup(string keyHash) => $"ccapi:{{keyhash:{keyHash}}}";
 

@@ -66,6 +66,70 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
         page["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(all.Skip(2).Take(3));
     }
 
+    [Fact]
+    public async Task Get_models_says_whether_more_match_beyond_the_page()
+    {
+        var total = (await GetJsonAsync("/models"))["data"]!.AsArray().Count;
+
+        ((bool)(await GetJsonAsync("/models"))["has_more"]!).ShouldBeFalse();
+        ((bool)(await GetJsonAsync($"/models?limit={total - 1}"))["has_more"]!).ShouldBeTrue();
+        ((bool)(await GetJsonAsync($"/models?limit={total - 1}&offset=1"))["has_more"]!).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Get_models_filters_by_capability_and_modality()
+    {
+        var streaming = await GetJsonAsync("/models?capability=streaming&provider=local");
+        streaming["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1"]);
+
+        var audio = (await GetJsonAsync("/models?modality=audio"))["data"]!.AsArray();
+        audio.ShouldNotBeEmpty();
+        audio.ShouldAllBe(m => m!["ccapi"]!["output_modalities"]!.AsArray().Any(x => (string)x! == "audio")
+            || m["ccapi"]!["input_modalities"]!.AsArray().Any(x => (string)x! == "audio"));
+
+        // Every listed value must hold: chat models that also take images.
+        var vision = await GetJsonAsync("/models?modality=text,image&capability=function_calling&type=chat");
+        vision["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini"]);
+    }
+
+    [Fact]
+    public async Task Get_models_lists_only_what_allowed_models_admits()
+    {
+        var json = await GetJsonAsync("/models?allowed_models=local/echo-1,OPENAI/*");
+
+        json["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1", "openai/dall-e-3", "openai/gpt-4o-mini", "openai/tts-1"]);
+    }
+
+    [Theory]
+    [InlineData("/models/local/echo-1")]
+    [InlineData("/models/local%2Fecho-1")]
+    [InlineData("/models/LOCAL/Echo-1")]
+    public async Task Get_model_returns_the_openai_model_object_with_the_ccapi_fields(string path)
+    {
+        var json = await GetJsonAsync(path);
+
+        ((string)json["id"]!).ShouldBe("local/echo-1");
+        ((string)json["object"]!).ShouldBe("model");
+        ((long)json["created"]!).ShouldBe(1763683200);
+        ((string)json["owned_by"]!).ShouldBe("ccapi");
+        ((string)json["provider"]!["name"]!).ShouldBe("local");
+        ((string)json["ccapi"]!["type"]!).ShouldBe("chat");
+    }
+
+    [Theory]
+    [InlineData("/models/local/nope")]
+    [InlineData("/models/nope")]
+    [InlineData("/models/local%2Fnope%2F..")]
+    public async Task Get_model_answers_404_model_not_found_for_an_unknown_id(string path)
+    {
+        var response = await _client.GetAsync(path);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((string)error["type"]!).ShouldBe("invalid_request_error");
+        ((string)error["code"]!).ShouldBe("model_not_found");
+    }
+
     [Theory]
     [InlineData("limit=abc", "limit")]
     [InlineData("limit=0", "limit")]
@@ -73,6 +137,9 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
     [InlineData("order=sideways", "order")]
     [InlineData("sort=unknown", "sort")]
     [InlineData("type=video", "type")]
+    [InlineData("capability=telepathy", "capability")]
+    [InlineData("capability=streaming,x", "capability")]
+    [InlineData("modality=video", "modality")]
     public async Task Get_models_answers_400_naming_the_bad_parameter(string query, string parameter)
     {
         var response = await _client.GetAsync("/models?" + query);

@@ -25,6 +25,17 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Models_retrieve_reads_one_model_by_its_slashed_id()
+    {
+        var model = (await Client.GetOpenAIModelClient().GetModelAsync("openai/gpt-4o-mini")).Value;
+
+        model.Id.ShouldBe("openai/gpt-4o-mini");
+        model.OwnedBy.ShouldNotBeNullOrEmpty();
+        var missing = await Should.ThrowAsync<ClientResultException>(() => Client.GetOpenAIModelClient().GetModelAsync("openai/no-such-model"));
+        missing.Status.ShouldBe(404);
+    }
+
+    [Fact]
     public async Task Chat_completion_answers_deterministically_with_usage()
     {
         var chat = Client.GetChatClient("local/echo-1");

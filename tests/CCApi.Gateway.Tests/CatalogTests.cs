@@ -33,6 +33,53 @@ public sealed class CatalogRelayTests(GatewayFixture gateway)
     }
 
     [Theory]
+    [InlineData("/v1/models/local/echo-1")]
+    [InlineData("/v1/models/local%2Fecho-1")]
+    [InlineData("/models/local/echo-1")]
+    public async Task Relays_one_model_by_an_id_holding_a_slash_plain_or_percent_encoded(string path)
+    {
+        var response = await gateway.Client.GetAsync(path);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["id"]!.GetValue<string>().ShouldBe("local/echo-1");
+        body["object"]!.GetValue<string>().ShouldBe("model");
+    }
+
+    [Fact]
+    public async Task Relays_404_model_not_found_for_an_unknown_model()
+    {
+        var response = await gateway.Client.GetAsync("/v1/models/local/nope");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await GatewayFixture.ReadJsonAsync(response))["error"]!["code"]!.GetValue<string>().ShouldBe("model_not_found");
+    }
+
+    [Fact]
+    public async Task A_key_with_an_allow_list_sees_only_the_models_it_admits()
+    {
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"models-view","models":["local/*"]}""");
+
+        (await client.GetAsync("/v1/models?type=chat&allowed_models=*")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var forwarded = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(gateway.Internal.LastModelsQuery);
+        forwarded["type"].ToString().ShouldBe("chat");
+        forwarded["allowed_models"].ToString().ShouldBe("local/*"); // the key's list, not the client's "*"
+
+        var hidden = await client.GetAsync("/v1/models/openai/gpt-4o-mini");
+        hidden.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await GatewayFixture.ReadJsonAsync(hidden))["error"]!["code"]!.GetValue<string>().ShouldBe("model_not_found");
+        (await client.GetAsync("/v1/models/local/echo-1")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_client_cannot_widen_its_view_through_allowed_models()
+    {
+        (await gateway.Client.GetAsync("/v1/models?allowed_models=openai/*&limit=5")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        gateway.Internal.LastModelsQuery.ShouldBe("?limit=5");
+    }
+
+    [Theory]
     [InlineData("/v1/providers", HttpStatusCode.OK)]
     [InlineData("/providers", HttpStatusCode.OK)]
     [InlineData("/v1/providers/local", HttpStatusCode.OK)]

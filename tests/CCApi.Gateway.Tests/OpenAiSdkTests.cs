@@ -15,6 +15,24 @@ public sealed class OpenAiSdkTests(GatewayFixture gateway)
     private OpenAIClient Client() => gateway.Sdk(gateway.ApiKey);
 
     [Fact]
+    public async Task GetModel_retrieves_a_model_whose_id_holds_a_slash()
+    {
+        OpenAI.Models.OpenAIModel model = await Client().GetOpenAIModelClient().GetModelAsync("local/echo-1");
+
+        model.Id.ShouldBe("local/echo-1");
+        model.OwnedBy.ShouldBe("ccapi");
+        model.CreatedAt.ToUnixTimeSeconds().ShouldBe(1763683200);
+    }
+
+    [Fact]
+    public async Task GetModel_surfaces_404_for_an_unknown_model()
+    {
+        var error = await Should.ThrowAsync<ClientResultException>(() => Client().GetOpenAIModelClient().GetModelAsync("local/nope"));
+
+        error.Status.ShouldBe(404);
+    }
+
+    [Fact]
     public async Task CompleteChat_reads_the_completion()
     {
         ChatCompletion completion = await Client().GetChatClient("local/echo-1").CompleteChatAsync(

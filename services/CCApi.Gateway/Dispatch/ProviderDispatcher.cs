@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CCApi.Contracts;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.Idempotency;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using MassTransit;
@@ -42,6 +43,7 @@ public sealed partial class ProviderDispatcher(
         Tag(route, command.JobId);
         var metrics = http.HttpContext.ModelRequestMetrics();
         metrics?.Attempt(route, kind, async: false, streamed: false);
+        http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
         var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
             static (key, factory) => factory.CreateRequestClient<TCommand>(MessagingExtensions.QueueAddress(key.Provider, key.Kind)),
             clientFactory);
@@ -103,6 +105,7 @@ public sealed partial class ProviderDispatcher(
         {
             var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
             await endpoint.Send(command, cancellationToken);
+            http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
         }
         catch (Exception ex) when (ex is MassTransitException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {

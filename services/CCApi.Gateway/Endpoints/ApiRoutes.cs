@@ -1,4 +1,5 @@
 using CCApi.Gateway.Auth;
+using CCApi.Gateway.Idempotency;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Endpoints;
@@ -11,7 +12,10 @@ public static class ApiRoutes
 {
     public static readonly string[] Prefixes = ["/v1", ""];
 
-    /// <summary>One route group per prefix; authenticated groups require a bearer API key.</summary>
+    /// <summary>
+    /// One route group per prefix; authenticated groups require a bearer API key, and their POST routes honour
+    /// <c>Idempotency-Key</c> (<see cref="IdempotencyEndpointFilter"/>).
+    /// </summary>
     public static IReadOnlyList<RouteGroupBuilder> MapApiGroups(this IEndpointRouteBuilder app, string tag, bool authenticated = true)
     {
         var groups = new List<RouteGroupBuilder>(Prefixes.Length);
@@ -21,6 +25,7 @@ public static class ApiRoutes
             if (authenticated)
             {
                 group.AddEndpointFilter<ApiKeyEndpointFilter>();
+                group.AddEndpointFilter<IdempotencyEndpointFilter>(); // POST + Idempotency-Key: replay, 409, 422 (per API key)
             }
 
             if (prefix.Length == 0)

@@ -11,7 +11,7 @@ namespace CCApi.Gateway.Tests.Fixtures;
 
 /// <summary>
 /// Stands in for the Catalog and JobStatus services' internal HTTP APIs on a free port: GET /catalog (deploy/catalog.json
-/// with live statuses the tests control), GET /models, /providers[/{name}] (canned bodies, recording the query), and
+/// with live statuses the tests control), GET /models, /models/{id}, /providers[/{name}] (canned bodies, recording the query), and
 /// GET /jobs/{id} (a job store the fake JobStatus consumer and fake async adapter write into).
 /// </summary>
 public sealed class StubInternalServices : IAsyncDisposable
@@ -84,6 +84,9 @@ public sealed class StubInternalServices : IAsyncDisposable
 
             return Results.Text("""{"object":"list","data":[{"id":"local/echo-1","object":"model","created":1763683200,"owned_by":"ccapi"}]}""", "application/json");
         });
+        app.MapGet("/models/{**id}", (string id) => Uri.UnescapeDataString(id) == "local/echo-1"
+            ? Results.Text("""{"id":"local/echo-1","object":"model","created":1763683200,"owned_by":"ccapi","provider":{"name":"local"},"ccapi":{"type":"chat"}}""", "application/json")
+            : Results.Text("""{"error":{"message":"No model.","type":"invalid_request_error","code":"model_not_found"}}""", "application/json", statusCode: 404));
         app.MapGet("/providers", () => Results.Text("""{"object":"list","data":[{"name":"local","display_name":"Local","is_fundamental":true}]}""", "application/json"));
         app.MapGet("/providers/{name}", (string name) => name == "local"
             ? Results.Text("""{"name":"local","display_name":"Local","is_fundamental":true,"models":[]}""", "application/json")

@@ -1,0 +1,20 @@
+namespace CCApi.Gateway.Idempotency;
+
+/// <summary>
+/// Set on a request that carries an <c>Idempotency-Key</c>. The dispatcher marks it when a command leaves for a provider:
+/// from then on the request "started executing" (Stripe's words) and its outcome, even an error, is saved for replay.
+/// </summary>
+public sealed class IdempotentRequest
+{
+    private int _dispatched;
+
+    public bool Dispatched => Volatile.Read(ref _dispatched) == 1;
+
+    public void MarkDispatched() => Volatile.Write(ref _dispatched, 1);
+}
+
+public static class IdempotentRequestExtensions
+{
+    /// <summary>The request's idempotency state, or null when it carries no <c>Idempotency-Key</c>.</summary>
+    public static IdempotentRequest? IdempotentRequest(this HttpContext? context) => context?.Features.Get<IdempotentRequest>();
+}
