@@ -7,6 +7,9 @@ namespace CCApi.Storage;
 public static class RedisKeys
 {
     public static string Job(Guid jobId) => $"ccapi:{{job:{jobId:N}}}";
+
+    /// <summary>The field of <see cref="Job"/> holding the job's state (a name from <c>JobStates</c>); adapters read it to skip canceled jobs.</summary>
+    public const string JobStateField = "state";
     public static string JobStream(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream";
     public static string JobStreamChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:notify";
 

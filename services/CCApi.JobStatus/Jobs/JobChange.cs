@@ -37,7 +37,7 @@ public sealed record JobChange
 /// <summary>Hash field names of a job record.</summary>
 public static class JobFields
 {
-    public const string State = "state";
+    public const string State = CCApi.Storage.RedisKeys.JobStateField;
     public const string OwnerId = "owner_id";
     public const string Kind = "kind";
     public const string Mode = "mode";
