@@ -145,4 +145,19 @@ public sealed class ImageJobControlTests(GatewayFixture gateway)
         ((string)body["job"]!["id"]!).ShouldBe("img_" + jobId.ToString("N"));
         ((string)body["job"]!["status"]!).ShouldBe("completed");
     }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_stream_and_cancel_routes()
+    {
+        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var paths = document["paths"]!;
+
+        var events = paths["/v1/images/jobs/{id}/events"]!["get"]!;
+        events["responses"]!["200"]!["content"]!.AsObject().ContainsKey("text/event-stream").ShouldBeTrue();
+        events["responses"]!.AsObject().ContainsKey("400").ShouldBeTrue();
+        ((string)events["summary"]!).ShouldNotBeNullOrWhiteSpace();
+        var cancel = paths["/v1/images/jobs/{id}/cancel"]!["post"]!;
+        cancel["responses"]!.AsObject().ContainsKey("409").ShouldBeTrue();
+        ((string)cancel["description"]!).ShouldContain("job_not_cancelable");
+    }
 }

@@ -14,7 +14,7 @@ public class CanceledJobTests(LocalAdapterHost host)
     {
         var command = Image("canceled before it started", async: true);
         // What POST /v1/images/jobs/{id}/cancel leaves in the job record (JobStatus' script), for a replica that never heard JobCanceled.
-        await host.Get<IConnectionMultiplexer>().GetDatabase().HashSetAsync(RedisKeys.Job(command.JobId), RedisKeys.JobStateField, JobStates.Canceled);
+        await SetStateAsync(command.JobId, JobStates.Canceled);
 
         await host.SendAsync("local-image", command);
 
@@ -29,11 +29,18 @@ public class CanceledJobTests(LocalAdapterHost host)
     public async Task A_command_for_a_job_that_is_still_pending_runs_as_usual()
     {
         var command = Image("pending and wanted", async: true);
-        await host.Get<IConnectionMultiplexer>().GetDatabase().HashSetAsync(RedisKeys.Job(command.JobId), RedisKeys.JobStateField, JobStates.Pending);
+        await SetStateAsync(command.JobId, JobStates.Pending);
 
         await host.SendAsync("local-image", command);
 
         await host.WaitForAsync<ImageGenerated>(e => e.JobId == command.JobId);
         host.Recorded<JobFailed>(e => e.JobId == command.JobId).ShouldBeEmpty();
+    }
+
+    private async Task SetStateAsync(Guid jobId, string state)
+    {
+        var db = host.Get<IConnectionMultiplexer>().GetDatabase();
+        await db.HashSetAsync(RedisKeys.Job(jobId), RedisKeys.JobStateField, state);
+        await db.KeyExpireAsync(RedisKeys.Job(jobId), TimeSpan.FromMinutes(10));
     }
 }
