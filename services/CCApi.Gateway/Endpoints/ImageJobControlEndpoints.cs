@@ -65,8 +65,12 @@ public static partial class ImageJobControlEndpoints
         JobStatusClient jobs,
         IBlobStore blobs,
         PublicUrls urls,
-        CancellationToken cancellationToken)
+        IHostApplicationLifetime lifetime,
+        CancellationToken requestAborted)
     {
+        // A stopping gateway ends its streams at once (rather than holding the shutdown): clients resume elsewhere.
+        using var open = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = open.Token;
         var lastEventId = http.Request.Headers[LastEventIdHeader].ToString();
         if (lastEventId.Length == 0)
         {
@@ -121,7 +125,7 @@ public static partial class ImageJobControlEndpoints
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // the client went away; disposing the upstream response closes JobStatus' side
+            // the client went away (or this gateway is stopping); disposing the upstream response closes JobStatus' side
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {

@@ -34,7 +34,8 @@ public static class JobEndpoints
     /// <c>data: &lt;JobView&gt;</c>, each flushed, ending after the terminal view; <c>event: heartbeat</c> after
     /// <see cref="JobsOptions.EventsHeartbeat"/> of silence. <c>Last-Event-ID</c> resumes after that event.
     /// </summary>
-    public static async Task StreamJobEvents(Guid id, HttpContext http, JobStore store, JobEvents events, IOptions<JobsOptions> options)
+    public static async Task StreamJobEvents(
+        Guid id, HttpContext http, JobStore store, JobEvents events, IOptions<JobsOptions> options, IHostApplicationLifetime lifetime)
     {
         var afterId = http.Request.Headers["Last-Event-ID"].ToString();
         if (afterId.Length == 0)
@@ -51,7 +52,9 @@ public static class JobEndpoints
             throw ApiException.NotFound($"No job '{id:N}'.");
         }
 
-        var cancellationToken = http.RequestAborted;
+        // A stopping replica ends its streams at once (rather than holding the shutdown): clients resume elsewhere.
+        using var open = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = open.Token;
         var response = http.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -65,7 +68,7 @@ public static class JobEndpoints
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // the client went away: nothing to answer
+            // the client went away, or this replica is stopping: the client reconnects with Last-Event-ID
         }
     }
 
