@@ -31,7 +31,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     /// connection); with <paramref name="mayBeCut"/>, a connection the server side breaks off also ends the read.
     /// </summary>
     private static async Task<List<(string Id, JsonNode View)>> ReadEventsAsync(
-        HttpClient client, string id, string? lastEventId = null, int take = int.MaxValue, bool mayBeCut = false)
+        HttpClient client, string id, string? lastEventId = null, int take = int.MaxValue, bool mayBeCut = false, TaskCompletionSource? opened = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/images/jobs/{id}/events");
         if (lastEventId is not null)
@@ -43,6 +43,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        opened?.TrySetResult(); // the gateway answers the headers once it holds JobStatus' stream
         var events = new List<(string Id, JsonNode View)>();
         var parser = SseParser.Create(await response.Content.ReadAsStreamAsync(timeout.Token));
         try
@@ -194,11 +195,21 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
         using var client = platform.CreateClient();
         var id = await SubmitAsync(client, "local/pixel-async-1", "through a restart");
         var head = await ReadEventsAsync(client, id, take: 2);
-        var during = ReadEventsAsync(client, id, lastEventId: head[^1].Id, mayBeCut: true);
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var during = ReadEventsAsync(client, id, lastEventId: head[^1].Id, mayBeCut: true, opened: opened);
+        await opened.Task.WaitAsync(Patience);
 
         await platform.StopServiceAsync("CCApi.JobStatus"); // the open stream ends; events queue up on the bus meanwhile
-        var cut = await during;
-        await platform.StartServiceAsync("CCApi.JobStatus");
+        List<(string Id, JsonNode View)> cut;
+        try
+        {
+            cut = await during;
+        }
+        finally
+        {
+            await platform.StartServiceAsync("CCApi.JobStatus");
+        }
+
         var seen = head.Concat(cut).ToList();
         var rest = Status(seen[^1].View) == "completed" ? [] : await ReadEventsAsync(client, id, lastEventId: seen[^1].Id);
         var live = seen.Concat(rest).ToList();

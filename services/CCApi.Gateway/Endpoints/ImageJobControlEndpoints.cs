@@ -34,7 +34,7 @@ public static partial class ImageJobControlEndpoints
                     `Last-Event-ID` the stream starts with the current view. The stream ends after the terminal state
                     (completed, failed, canceled); `: heartbeat` comment lines keep it open while nothing changes.
                     """)
-                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+                .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
                 .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
                 .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);

@@ -105,14 +105,15 @@ public static class JobEndpoints
     {
         var now = time.GetUtcNow();
         var canceled = new JobCanceled { JobId = id, Timestamp = now, Reason = "The job was canceled by the client." };
-        var result = await updater.ApplyAsync(JobChanges.Canceled(canceled) with { MayCreate = false }, bus, cancellationToken);
+        var change = JobChanges.Canceled(canceled) with { MayCreate = false }; // an unknown job stays unknown
+        var result = await updater.ApplyAsync(change, bus, cancellationToken);
         if (result.Outcome == JobWriteOutcome.Missing)
         {
             throw ApiException.NotFound($"No job '{id:N}'.");
         }
 
         var view = await store.GetAsync(id) ?? throw ApiException.NotFound($"No job '{id:N}'.");
-        if (!JobUpdater.EnteredState(JobChanges.Canceled(canceled), result))
+        if (!JobUpdater.EnteredState(change, result))
         {
             return TypedResults.Json(view, JobStatusJsonContext.Web.JobView, statusCode: StatusCodes.Status409Conflict);
         }
