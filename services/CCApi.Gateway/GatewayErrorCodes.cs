@@ -20,4 +20,7 @@ public static class GatewayErrorCodes
 
     /// <summary>A credit change that would leave the balance below zero: 400.</summary>
     public const string InsufficientBalance = "insufficient_balance";
+
+    /// <summary>A cancel of a job that has already ended (completed, failed or canceled): 409, with the job view.</summary>
+    public const string JobNotCancelable = "job_not_cancelable";
 }

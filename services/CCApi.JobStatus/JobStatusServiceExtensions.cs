@@ -30,6 +30,7 @@ public static class JobStatusServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BlobUrlSigner>();
         builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<JobEvents>();
         builder.Services.AddSingleton<JobUpdater>();
         builder.Services.AddSingleton<WebhookRenderer>();
         builder.Services.AddSingleton<WebhookSender>();

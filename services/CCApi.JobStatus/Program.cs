@@ -22,9 +22,9 @@ builder.AddMessaging(x =>
     x.AddConsumer<SpeechSynthesizedConsumer, JobEventConsumerDefinition<SpeechSynthesizedConsumer>>();
     x.AddConsumer<JobFailedConsumer, JobEventConsumerDefinition<JobFailedConsumer>>();
     x.AddConsumer<JobCanceledConsumer, JobEventConsumerDefinition<JobCanceledConsumer>>();
-    x.AddConsumer<GenerateImageFaultConsumer, JobEventConsumerDefinition<GenerateImageFaultConsumer>>();
-    x.AddConsumer<ChatCompletionFaultConsumer, JobEventConsumerDefinition<ChatCompletionFaultConsumer>>();
-    x.AddConsumer<SpeechFaultConsumer, JobEventConsumerDefinition<SpeechFaultConsumer>>();
+    x.AddConsumer<JobCommandFaultConsumer<GenerateImage>, JobEventConsumerDefinition<JobCommandFaultConsumer<GenerateImage>>>();
+    x.AddConsumer<JobCommandFaultConsumer<ChatCompletion>, JobEventConsumerDefinition<JobCommandFaultConsumer<ChatCompletion>>>();
+    x.AddConsumer<JobCommandFaultConsumer<Speech>, JobEventConsumerDefinition<JobCommandFaultConsumer<Speech>>>();
 
     // Webhook delivery, on its own "jobstatus-webhooks" queue.
     x.AddConsumer<DeliverWebhookConsumer, DeliverWebhookConsumerDefinition>();
@@ -34,7 +34,7 @@ builder.AddJobStatusServices();               // job store + script, sweeper, we
 var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();                    // /health/live, /health/ready
-app.MapJobEndpoints();                        // GET /jobs/{id}
+app.MapJobEndpoints();                        // GET /jobs/{id}, GET /jobs/{id}/events, POST /jobs/{id}/cancel
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>

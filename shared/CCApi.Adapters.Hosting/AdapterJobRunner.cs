@@ -29,7 +29,9 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
     {
         ArgumentNullException.ThrowIfNull(call);
         var command = context.Message;
-        if (await results.GetAsync<TResult>(command.JobId, step) is { } earlier)
+        var earlierRead = results.GetAsync<TResult>(command.JobId, step);
+        var canceledRead = cancellations.IsCanceledInStoreAsync(command.JobId); // pipelined with the read above
+        if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
             await AdapterOutcomes.FinishAsync(context, earlier);
@@ -38,6 +40,13 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
 
         ErrorInfo error;
         using var canceled = cancellations.Register(command.JobId);
+        if (await canceledRead)
+        {
+            // Canceled while queued (POST /v1/images/jobs/{id}/cancel): the provider is never called.
+            LogCanceledBeforeStart(logger, kind, command.JobId);
+            cancellations.Cancel(command.JobId);
+        }
+
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
         using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, canceled.Token);
         try
@@ -82,6 +91,9 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
         OperationCanceledException when deadline.IsCancellationRequested => UpstreamErrors.DeadlinePassed(provider),
         _ => null,
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} job {JobId} was canceled before it started; the provider is not called")]
+    private static partial void LogCanceledBeforeStart(ILogger logger, JobKind kind, Guid jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} job {JobId} redelivered after it completed; answering with the stored result")]
     private static partial void LogRedelivered(ILogger logger, JobKind kind, Guid jobId);

@@ -1,16 +1,20 @@
 using System.Collections.Concurrent;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 using MassTransit;
+using StackExchange.Redis;
 
 namespace CCApi.Adapters.Hosting;
 
 /// <summary>
-/// Jobs whose client went away (<see cref="JobCanceled"/>, published by the gateway) stop in every adapter replica:
-/// the work in flight is canceled — a provider call or stream that nobody will read is not paid for — and a command
-/// still queued for a job canceled a moment ago is not started at all.
+/// Jobs whose client went away or asked to stop (<see cref="JobCanceled"/>, published by the gateway or by JobStatus
+/// on POST /v1/images/jobs/{id}/cancel) stop in every adapter replica: the work in flight is canceled — a provider call
+/// or stream that nobody will read is not paid for — and a command still queued for a canceled job is not started at
+/// all, whether this replica heard the event (<see cref="WasCanceled"/>) or not (<see cref="IsCanceledInStoreAsync"/>:
+/// the job record says "canceled" — the replica was down, or started after the cancel).
 /// </summary>
-public sealed class JobCancellations(TimeProvider time)
+public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer redis)
 {
     /// <summary>How long a cancellation is remembered for commands that have not started yet.</summary>
     public static readonly TimeSpan Memory = TimeSpan.FromMinutes(5);
@@ -39,6 +43,10 @@ public sealed class JobCancellations(TimeProvider time)
 
         return new Registration(this, jobId, cts);
     }
+
+    /// <summary>True when JobStatus' record of the job says it was canceled (one HGET; false for a job it does not know).</summary>
+    public async Task<bool> IsCanceledInStoreAsync(Guid jobId) =>
+        (string?)await redis.GetDatabase().HashGetAsync(RedisKeys.Job(jobId), RedisKeys.JobStateField) == JobStates.Canceled;
 
     /// <summary>True when the job was canceled within the last <see cref="Memory"/>.</summary>
     public bool WasCanceled(Guid jobId) => _canceled.ContainsKey(jobId);

@@ -7,8 +7,18 @@ namespace CCApi.Storage;
 public static class RedisKeys
 {
     public static string Job(Guid jobId) => $"ccapi:{{job:{jobId:N}}}";
+
+    /// <summary>The field of <see cref="Job"/> holding the job's state (a name from <c>JobStates</c>); adapters read it to skip canceled jobs.</summary>
+    public const string JobStateField = "state";
     public static string JobStream(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream";
     public static string JobStreamChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:notify";
+
+    /// <summary>A job's status events (stream): a snapshot of the job record per state or progress change, written by JobStatus' script.</summary>
+    public static string JobEvents(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:events";
+
+    /// <summary>Where JobStatus publishes the id of each new <see cref="JobEvents"/> entry.</summary>
+    public static string JobEventsChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:events:notify";
+
     public static string Blob(string blobId) => $"ccapi:{{blob:{blobId}}}";
 
     /// <summary>An API key's record (hash): everything about the key but the secret. Every per-key key shares <c>{key:id}</c>.</summary>

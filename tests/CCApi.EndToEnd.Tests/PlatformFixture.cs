@@ -20,6 +20,7 @@ namespace CCApi.EndToEnd.Tests;
 public sealed class PlatformFixture : IAsyncLifetime
 {
     private readonly List<ServiceProcess> _processes = [];
+    private readonly Dictionary<string, Dictionary<string, string>> _environments = new(StringComparer.Ordinal);
 
     public string RepoRoot { get; } = FindRepoRoot();
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("ccapi-e2e-").FullName;
@@ -234,8 +235,33 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public string Logs() => string.Join("\n", _processes.Select(p => $"==== {p.Name}\n{p.Output}"));
 
+    /// <summary>Stops a service (SIGTERM, as a rolling update does) and waits until it has exited.</summary>
+    public async Task StopServiceAsync(string name)
+    {
+        var process = _processes.First(p => p.Name == name);
+        process.Stop();
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Starts a stopped service again, on its port with its settings, and waits until it is ready.</summary>
+    public async Task StartServiceAsync(string name)
+    {
+        var index = _processes.FindIndex(p => p.Name == name);
+        var old = _processes[index];
+        if (!old.HasExited)
+        {
+            throw new InvalidOperationException($"{name} is still running.");
+        }
+
+        _processes.RemoveAt(index);
+        old.Dispose();
+        Start(name, old.Port, _environments[name]);
+        await WaitReadyAsync(_processes[^1]);
+    }
+
     private void Start(string name, int port, Dictionary<string, string> environment)
     {
+        _environments[name] = environment;
         environment["Urls"] = $"http://127.0.0.1:{port}";
         environment["DOTNET_ENVIRONMENT"] = "Production";
         var dll = Path.Combine(RepoRoot, "services", name, "bin", Configuration, "net10.0", name + ".dll");

@@ -24,6 +24,7 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(ImageGenerateRequestBody))]
 [JsonSerializable(typeof(MultimodalImageResponse))]
 [JsonSerializable(typeof(JobViewBody))]
+[JsonSerializable(typeof(JobNotCancelableResponse))]
 [JsonSerializable(typeof(CatalogDocument))]
 [JsonSerializable(typeof(ErrorResponse))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext

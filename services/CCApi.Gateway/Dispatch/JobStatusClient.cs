@@ -6,7 +6,7 @@ using CCApi.ServiceDefaults;
 namespace CCApi.Gateway.Dispatch;
 
 /// <summary>The JobStatus service's internal HTTP API (GET /jobs/{id}) over a pooled, factory-managed HttpClient.</summary>
-public sealed class JobStatusClient(HttpClient http)
+public sealed partial class JobStatusClient(HttpClient http)
 {
     /// <summary>The job, or null when JobStatus does not know it.</summary>
     public async Task<JobViewBody?> GetAsync(Guid jobId, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
@@ -13,8 +14,6 @@ namespace CCApi.Gateway.Endpoints;
 /// <summary>GET /v1/images/jobs/{id} (spec 2.5): an async image job's state, answered from JobStatus, for its owner only.</summary>
 public static class ImageJobEndpoints
 {
-    private static readonly string[] TerminalStates = ["completed", "failed", "canceled"];
-
     public static IEndpointRouteBuilder MapImageJobEndpoints(this IEndpointRouteBuilder app)
     {
         foreach (var group in app.MapApiGroups("Images"))
@@ -44,6 +43,13 @@ public static class ImageJobEndpoints
         CatalogSnapshot catalog,
         CancellationToken cancellationToken)
     {
+        var (jobId, job) = await GetOwnedAsync(id, http, jobs, cancellationToken);
+        return TypedResults.Json(await RenderAsync(jobId, job, http.Request, blobs, urls, catalog, cancellationToken), GatewayJsonContext.Web.MultimodalImageResponse);
+    }
+
+    /// <summary>The caller's job with this public id; 404 for a malformed id, an unknown job and another key's job alike.</summary>
+    public static async Task<(Guid JobId, JobViewBody Job)> GetOwnedAsync(string id, HttpContext http, JobStatusClient jobs, CancellationToken cancellationToken)
+    {
         var caller = http.GetCaller();
         if (!TryParseId(id, out var jobId))
         {
@@ -56,20 +62,27 @@ public static class ImageJobEndpoints
             throw NotFound(id); // another key's job is indistinguishable from no job
         }
 
+        return (jobId, job);
+    }
+
+    /// <summary>The public view of a job (spec 2.5), as GET /v1/images/jobs/{id} and every status-stream event carry it.</summary>
+    public static async Task<MultimodalImageResponse> RenderAsync(
+        Guid jobId, JobViewBody job, HttpRequest request, IBlobStore blobs, PublicUrls urls, CatalogSnapshot catalog, CancellationToken cancellationToken)
+    {
         var publicId = "img_" + jobId.ToString("N");
-        var state = job.State ?? "pending";
-        var terminal = Array.IndexOf(TerminalStates, state) >= 0;
+        var state = job.State ?? JobStates.Pending;
+        var terminal = JobStates.IsTerminal(state);
         List<ImageDatum>? data = null;
-        if (state == "completed" && job.Images is { } images)
+        if (state == JobStates.Completed && job.Images is { } images)
         {
             var present = images.Where(i => i.Blob?.Id is not null).ToList();
-            data = await ImageEndpoints.RenderImagesAsync(http.Request,
+            data = await ImageEndpoints.RenderImagesAsync(request,
                 present.Select(i => (i.Blob!.Id!, i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? job.RevisedPrompt)),
                 job.ResponseFormat ?? "url", blobs, urls, seeds: true, cancellationToken);
         }
 
         JobErrorResponse? error = null;
-        if (job.Error is { } e && state is "failed" or "canceled")
+        if (job.Error is { } e && state is JobStates.Failed or JobStates.Canceled)
         {
             error = new JobErrorResponse(e.Message ?? "The job failed.", e.Type ?? ErrorTypes.Api, e.Code, Details(e.Details));
         }
@@ -84,20 +97,18 @@ public static class ImageJobEndpoints
         }
 
         var mode = job.Mode ?? "async";
-        return TypedResults.Json(
-            new MultimodalImageResponse(
-                Id: publicId,
-                Created: job.Created,
-                Model: job.Model ?? "",
-                Status: state,
-                Execution: new ExecutionInfo(mode, job.Operation ?? "text-to-image", job.Provider ?? ""),
-                Data: data,
-                PollUrl: terminal || mode != "async" ? null : urls.ImageJob(http.Request, publicId),
-                EstimatedTime: terminal ? null : job.EstimatedSeconds,
-                Progress: state == "completed" ? 100 : job.Progress ?? 0,
-                Error: error,
-                Usage: usage),
-            GatewayJsonContext.Web.MultimodalImageResponse);
+        return new MultimodalImageResponse(
+            Id: publicId,
+            Created: job.Created,
+            Model: job.Model ?? "",
+            Status: state,
+            Execution: new ExecutionInfo(mode, job.Operation ?? "text-to-image", job.Provider ?? ""),
+            Data: data,
+            PollUrl: terminal || mode != "async" ? null : urls.ImageJob(request, publicId),
+            EstimatedTime: terminal ? null : job.EstimatedSeconds,
+            Progress: state == JobStates.Completed ? 100 : job.Progress ?? 0,
+            Error: error,
+            Usage: usage);
     }
 
     private static JsonElement? Details(JsonElement? details) =>

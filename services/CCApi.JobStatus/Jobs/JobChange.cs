@@ -31,13 +31,13 @@ public sealed record JobChange
     public IReadOnlyList<KeyValuePair<string, string>> Fill { get; init; } = [];
     public IReadOnlyList<KeyValuePair<string, string>> Result { get; init; } = [];
 
-    public bool IsTerminal => Target is JobState.Completed or JobState.Failed or JobState.Canceled;
+    public bool IsTerminal => Target is { } target && JobStates.IsTerminal(target);
 }
 
 /// <summary>Hash field names of a job record.</summary>
 public static class JobFields
 {
-    public const string State = "state";
+    public const string State = CCApi.Storage.RedisKeys.JobStateField;
     public const string OwnerId = "owner_id";
     public const string Kind = "kind";
     public const string Mode = "mode";
@@ -68,7 +68,7 @@ public static class JobChanges
             .Add(JobFields.OwnerId, m.Route.OwnerId)
             .Add(JobFields.Model, m.Route.Model)
             .Add(JobFields.Provider, m.Route.Provider)
-            .Add(JobFields.Kind, JobStates.Kind(m.Kind))
+            .Add(JobFields.Kind, KindName(m.Kind))
             .Add(JobFields.Mode, m.Mode)
             .Add(JobFields.Operation, m.Operation)
             .Add(JobFields.WebhookUrl, m.WebhookUrl)
@@ -199,8 +199,16 @@ public static class JobChanges
         .Add(JobFields.OwnerId, route?.OwnerId)
         .Add(JobFields.Model, route?.Model)
         .Add(JobFields.Provider, route?.Provider)
-        .Add(JobFields.Kind, kind is { } k ? JobStates.Kind(k) : null)
+        .Add(JobFields.Kind, kind is { } k ? KindName(k) : null)
         .Add(JobFields.Mode, "sync");
+
+    private static string KindName(JobKind kind) => kind switch
+    {
+        JobKind.Chat => "chat",
+        JobKind.Image => "image",
+        JobKind.Speech => "speech",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
     private static string Json(Usage usage) => JsonSerializer.Serialize(usage, JobStatusJsonContext.Default.Usage);
 

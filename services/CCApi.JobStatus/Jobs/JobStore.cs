@@ -36,7 +36,8 @@ public readonly record struct JobWriteResult(JobWriteOutcome Outcome, string? St
 public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions> options, TimeProvider time)
 {
     /// <summary>
-    /// The one writer of job records. Ranks: pending 0 &lt; processing 1 &lt; completed = failed = canceled 2.
+    /// The one writer of job records. Ranks and terminality come from <see cref="JobStates"/> (pending 0 &lt;
+    /// processing 1 &lt; completed = failed = canceled 2, the terminal rank).
     /// <list type="bullet">
     /// <item>op "apply": create the record if absent (when allowed); overwrite/fill identity fields; move to the target
     /// state only when it raises the rank and the job is not terminal — the result fields are written only with that
@@ -46,11 +47,16 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
     /// <item>op "webhook": record delivery status and attempts, never leaving a final delivery status; with an expected
     /// current status, only from that one (how a delivery claims a webhook).</item>
     /// </list>
+    /// Every applied change that creates the record or changes its state or progress appends a snapshot of the whole
+    /// record to the job's event stream (KEYS[2], <see cref="RedisKeys.JobEvents"/>, same TTL) and publishes the entry id
+    /// on KEYS[3]: the status stream (<see cref="JobEvents"/>) reads it. Progress only rises and states only rise in rank,
+    /// so a job has at most ~100 entries.
     /// Returns { 1 applied | 0 ignored | -1 missing, state, webhook_status }.
     /// </summary>
-    internal const string Script = """
+    internal static readonly string Script = $$"""
         local key = KEYS[1]
-        local rank = { pending = 0, processing = 1, completed = 2, failed = 2, canceled = 2 }
+        local rank = {{JobStates.LuaRanks}}
+        local final = {{JobStates.TerminalRank.ToString(CultureInfo.InvariantCulture)}}
         local function outcome(applied)
           local f = redis.call('HMGET', key, 'state', 'webhook_status')
           return { applied, f[1] or '', f[2] or '' }
@@ -73,11 +79,13 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         end
 
         local changed = false
+        local visible = false -- a new record, state or progress: one entry in the job's event stream
         local state = redis.call('HGET', key, 'state')
         if not state then
           state = 'pending'
           redis.call('HSET', key, 'state', state, 'created', ARGV[7], 'progress', '0')
           changed = true
+          visible = true
         end
 
         local i = 8
@@ -99,11 +107,12 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
 
         local target = ARGV[4]
         local current = rank[state] or 0
-        if target ~= '' and current < 2 and rank[target] > current then
+        if target ~= '' and current < final and rank[target] > current then
           state = target
           redis.call('HSET', key, 'state', state)
           changed = true
-          if rank[state] == 2 then
+          visible = true
+          if rank[state] == final then
             n = tonumber(ARGV[i]); i = i + 1
             for _ = 1, n do
               redis.call('HSET', key, ARGV[i], ARGV[i + 1])
@@ -120,14 +129,21 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         end
 
         local progress = tonumber(ARGV[5])
-        if progress and (rank[state] or 0) < 2 and progress > (tonumber(redis.call('HGET', key, 'progress')) or 0) then
+        if progress and (rank[state] or 0) < final and progress > (tonumber(redis.call('HGET', key, 'progress')) or 0) then
           redis.call('HSET', key, 'progress', progress)
           changed = true
+          visible = true
         end
 
         if changed then
           redis.call('HSET', key, 'updated', ARGV[2])
           redis.call('EXPIRE', key, ARGV[3])
+          if visible then
+            -- The whole record as it now is, in the same script: no reader sees a state the stream lacks, or the reverse.
+            local id = redis.call('XADD', KEYS[2], '*', unpack(redis.call('HGETALL', key)))
+            redis.call('EXPIRE', KEYS[2], ARGV[3])
+            redis.call('PUBLISH', KEYS[3], id)
+          end
           return outcome(1)
         end
         return outcome(0)
@@ -196,7 +212,8 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
 
     private async Task<JobWriteResult> EvaluateAsync(Guid jobId, IEnumerable<RedisValue> args)
     {
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script, [RedisKeys.Job(jobId)], args.ToArray()))!;
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script,
+            [RedisKeys.Job(jobId), RedisKeys.JobEvents(jobId), RedisKeys.JobEventsChannel(jobId)], args.ToArray()))!;
         var outcome = (long)result[0] switch
         {
             1 => JobWriteOutcome.Applied,
@@ -222,7 +239,8 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static JobView Read(Guid jobId, Dictionary<string, string?> f)
+    /// <summary>A job record (or a snapshot of one from its event stream) as its view.</summary>
+    internal static JobView Read(Guid jobId, Dictionary<string, string?> f)
     {
         string? Get(string field) => f.GetValueOrDefault(field);
         long Long(string field) => long.TryParse(Get(field), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;

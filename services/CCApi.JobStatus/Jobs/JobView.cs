@@ -17,7 +17,7 @@ public sealed record JobView
     /// <summary>"image", "chat" or "speech".</summary>
     public string? Kind { get; init; }
 
-    /// <summary>"pending", "processing", "completed", "failed" or "canceled".</summary>
+    /// <summary>A name from <see cref="JobStates"/>.</summary>
     public required string State { get; init; }
 
     /// <summary>"sync" or "async".</summary>
@@ -58,36 +58,6 @@ public sealed record JobView
 
     [JsonIgnore]
     public bool IsTerminal => JobStates.IsTerminal(State);
-}
-
-/// <summary>The state names as stored and served, and their rank (a transition never lowers it).</summary>
-public static class JobStates
-{
-    public const string Pending = "pending";
-    public const string Processing = "processing";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-    public const string Canceled = "canceled";
-
-    public static string Name(JobState state) => state switch
-    {
-        JobState.Pending => Pending,
-        JobState.Processing => Processing,
-        JobState.Completed => Completed,
-        JobState.Failed => Failed,
-        JobState.Canceled => Canceled,
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
-
-    public static bool IsTerminal(string? state) => state is Completed or Failed or Canceled;
-
-    public static string Kind(JobKind kind) => kind switch
-    {
-        JobKind.Chat => "chat",
-        JobKind.Image => "image",
-        JobKind.Speech => "speech",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
 }
 
 /// <summary>Webhook delivery states recorded on the job.</summary>

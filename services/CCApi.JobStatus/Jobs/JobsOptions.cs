@@ -17,4 +17,8 @@ public sealed class JobsOptions
     /// <summary>How often the sweeper looks for stuck jobs.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Jobs:SweepInterval must be between 100 ms and 1 hour.")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A job's status stream (GET /jobs/{id}/events) sends a heartbeat after this long without an event.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Jobs:EventsHeartbeat must be between 100 ms and 10 minutes.")]
+    public TimeSpan EventsHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
 }

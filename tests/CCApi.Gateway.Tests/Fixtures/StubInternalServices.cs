@@ -32,6 +32,12 @@ public sealed class StubInternalServices : IAsyncDisposable
 
     public ConcurrentDictionary<Guid, JsonObject> Jobs { get; } = new();
 
+    /// <summary>GET /jobs/{id}/events serves these (entry id, view) after the Last-Event-ID it gets, a heartbeat after the first.</summary>
+    public ConcurrentDictionary<Guid, List<(string Id, JsonObject View)>> JobEvents { get; } = new();
+
+    /// <summary>The Last-Event-ID header each GET /jobs/{id}/events came with ("" when none).</summary>
+    public ConcurrentDictionary<Guid, string> LastEventIds { get; } = new();
+
     public string? LastModelsQuery { get; private set; }
 
     public bool CatalogDown { get; set; }
@@ -94,6 +100,43 @@ public sealed class StubInternalServices : IAsyncDisposable
         app.MapGet("/jobs/{id:guid}", (Guid id) => Jobs.TryGetValue(id, out var job)
             ? Results.Text(job.ToJsonString(), "application/json")
             : Results.NotFound());
+        app.MapGet("/jobs/{id:guid}/events", async (Guid id, HttpContext http) =>
+        {
+            if (!JobEvents.TryGetValue(id, out var events))
+            {
+                http.Response.StatusCode = 404;
+                return;
+            }
+
+            var after = http.Request.Headers["Last-Event-ID"].ToString();
+            LastEventIds[id] = after;
+            http.Response.ContentType = "text/event-stream";
+            var start = after.Length == 0 ? 0 : events.FindIndex(e => e.Id == after) + 1;
+            for (var i = start; i < events.Count; i++)
+            {
+                await http.Response.WriteAsync($"id: {events[i].Id}\nevent: status\ndata: {events[i].View.ToJsonString()}\n\n");
+                if (i == start)
+                {
+                    await http.Response.WriteAsync("event: heartbeat\ndata: {}\n\n");
+                }
+            }
+        });
+        app.MapPost("/jobs/{id:guid}/cancel", (Guid id) =>
+        {
+            if (!Jobs.TryGetValue(id, out var job))
+            {
+                return Results.NotFound();
+            }
+
+            if ((string?)job["state"] is "completed" or "failed" or "canceled")
+            {
+                return Results.Text(job.ToJsonString(), "application/json", statusCode: 409);
+            }
+
+            job["state"] = "canceled";
+            job["error"] = new JsonObject { ["message"] = "The job was canceled by the client.", ["type"] = "invalid_request_error", ["code"] = "canceled", ["status"] = 499 };
+            return Results.Text(job.ToJsonString(), "application/json");
+        });
     }
 
     private string CatalogJson()

@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CCApi.Contracts;
+using CCApi.Gateway.Api;
+using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Http;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CCApi.Gateway.Endpoints;
+
+/// <summary>
+/// What a client can do with an image job besides polling it: follow it as server-sent events
+/// (GET /v1/images/jobs/{id}/events) and cancel it (POST /v1/images/jobs/{id}/cancel). Both are answered by JobStatus,
+/// for the job's owner only.
+/// </summary>
+public static partial class ImageJobControlEndpoints
+{
+    public const string LastEventIdHeader = "Last-Event-ID";
+
+    public static IEndpointRouteBuilder MapImageJobControlEndpoints(this IEndpointRouteBuilder app)
+    {
+        foreach (var group in app.MapApiGroups("Images"))
+        {
+            group.MapGet("/images/jobs/{id}/events", StreamImageJobEvents)
+                .WithSummary("Follow an image job as server-sent events")
+                .WithDescription("""
+                    One `event: status` per state or progress change; `data:` is the job view of GET /v1/images/jobs/{id};
+                    `id:` is the event id to send back as `Last-Event-ID` to resume without gaps or repeats. Without
+                    `Last-Event-ID` the stream starts with the current view. The stream ends after the terminal state
+                    (completed, failed, canceled); `: heartbeat` comment lines keep it open while nothing changes.
+                    """)
+                .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+                .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            group.MapPost("/images/jobs/{id}/cancel", CancelImageJob)
+                .WithSummary("Cancel an image job")
+                .WithDescription("""
+                    Stops a pending or processing job: it ends `canceled` (final; a late result does not change it), a pending
+                    job never reaches the provider, a running one is stopped in its adapter, the webhook fires with
+                    `canceled` and reserved credits are released. A job that has already ended answers 409
+                    `job_not_cancelable` with the error object and, beside it, `job`: the job view.
+                    """)
+                .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
+                .Produces<JobNotCancelableResponse>(StatusCodes.Status409Conflict)
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+                .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Proxies JobStatus' status stream, rendering each view as the public job view (with this gateway's file URLs) and
+    /// flushing event by event; heartbeats become <c>: heartbeat</c> comments. Leaving stops the upstream read.
+    /// </summary>
+    public static async Task StreamImageJobEvents(
+        string id,
+        HttpContext http,
+        JobStatusClient jobs,
+        IBlobStore blobs,
+        PublicUrls urls,
+        CatalogSnapshot catalog,
+        IHostApplicationLifetime lifetime,
+        CancellationToken requestAborted)
+    {
+        // A stopping gateway ends its streams at once (rather than holding the shutdown): clients resume elsewhere.
+        using var open = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = open.Token;
+        var lastEventId = http.Request.Headers[LastEventIdHeader].ToString();
+        if (lastEventId.Length == 0)
+        {
+            lastEventId = null;
+        }
+        else if (lastEventId.Length > 41 || !EventId().IsMatch(lastEventId))
+        {
+            throw ApiException.BadField(LastEventIdHeader,
+                $"The '{LastEventIdHeader}' header must be the id of an event of this stream, e.g. '1764855600000-0'.");
+        }
+
+        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
+        using var upstream = await jobs.OpenEventsAsync(jobId, lastEventId, cancellationToken)
+            ?? throw ApiException.NotFound($"No image job '{Validation.Truncate(id)}'.");
+
+        var response = http.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.StartAsync(cancellationToken);
+        var writer = response.BodyWriter;
+        try
+        {
+            await using var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken);
+            var parser = SseParser.Create(stream);
+            await foreach (var item in parser.EnumerateAsync(cancellationToken))
+            {
+                if (item.EventType == "status")
+                {
+                    var job = JsonSerializer.Deserialize(item.Data, GatewayJsonContext.Web.JobViewBody);
+                    if (job is null)
+                    {
+                        continue;
+                    }
+
+                    var view = await ImageJobEndpoints.RenderAsync(jobId, job, http.Request, blobs, urls, catalog, cancellationToken);
+                    writer.Write(Encoding.UTF8.GetBytes($"id: {parser.LastEventId}\nevent: status\ndata: "));
+                    using (var json = new Utf8JsonWriter(writer))
+                    {
+                        JsonSerializer.Serialize(json, view, GatewayJsonContext.Web.MultimodalImageResponse);
+                    }
+
+                    writer.Write("\n\n"u8);
+                }
+                else
+                {
+                    writer.Write(": heartbeat\n\n"u8);
+                }
+
+                await writer.FlushAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // the client went away (or this gateway is stopping); disposing the upstream response closes JobStatus' side
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            // JobStatus went away mid-stream (a restart): end here; the client resumes with Last-Event-ID
+        }
+    }
+
+    /// <summary>200 with the canceled job; 409 job_not_cancelable with the job when it had already ended.</summary>
+    public static async Task<IResult> CancelImageJob(
+        string id,
+        HttpContext http,
+        JobStatusClient jobs,
+        IBlobStore blobs,
+        PublicUrls urls,
+        CatalogSnapshot catalog,
+        CancellationToken cancellationToken)
+    {
+        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
+        var outcome = await jobs.CancelAsync(jobId, cancellationToken)
+            ?? throw ApiException.NotFound($"No image job '{Validation.Truncate(id)}'.");
+        var view = await ImageJobEndpoints.RenderAsync(jobId, outcome.Job, http.Request, blobs, urls, catalog, cancellationToken);
+        if (outcome.Canceled)
+        {
+            return TypedResults.Json(view, GatewayJsonContext.Web.MultimodalImageResponse);
+        }
+
+        var state = outcome.Job.State ?? JobStates.Pending;
+        var error = new ErrorObject(
+            $"Image job '{view.Id}' has already ended ({state}) and can no longer be canceled.",
+            ErrorTypes.InvalidRequest,
+            GatewayErrorCodes.JobNotCancelable,
+            new Dictionary<string, string> { ["status"] = state });
+        return TypedResults.Json(new JobNotCancelableResponse(error, view), GatewayJsonContext.Web.JobNotCancelableResponse,
+            statusCode: StatusCodes.Status409Conflict);
+    }
+
+    [GeneratedRegex("^[0-9]{1,20}-[0-9]{1,20}$", RegexOptions.CultureInvariant)]
+    private static partial Regex EventId();
+}

@@ -1,0 +1,155 @@
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using CCApi.Contracts;
+using CCApi.Storage;
+using StackExchange.Redis;
+
+namespace CCApi.JobStatus.Jobs;
+
+/// <summary>One item of a job's status stream: a view with its stream entry id, or (both null) a heartbeat tick.</summary>
+public readonly record struct JobEvent(string? Id, JobView? View)
+{
+    public bool IsHeartbeat => View is null;
+}
+
+/// <summary>
+/// Reads a job's status events (<see cref="RedisKeys.JobEvents"/>, appended by <see cref="JobStore.Script"/> with every
+/// state or progress change): from Redis, not process memory, so any replica serves any job and a restart loses
+/// nothing. Subscribes to the job's notification channel before reading and reads with XRANGE from the last id seen —
+/// no blocking command on the shared multiplexer — with a periodic re-read in case a notification is missed.
+/// </summary>
+public sealed partial class JobEvents(IConnectionMultiplexer redis)
+{
+    /// <summary>How long the reader waits without news before it reads the stream anyway (a missed notification).</summary>
+    public static readonly TimeSpan PollFallback = TimeSpan.FromSeconds(1);
+
+    /// <summary>The id a record without any stream entry (written before streams existed) is served under.</summary>
+    public const string SnapshotId = "0-0";
+
+    /// <summary>A Redis stream entry id, "&lt;ms&gt;-&lt;seq&gt;": the only Last-Event-ID a status stream accepts.</summary>
+    public static bool IsEventId(string? value) => value is { Length: > 0 and <= 41 } && EventIdPattern().IsMatch(value);
+
+    /// <summary>
+    /// The job's events after <paramref name="afterId"/> — or, without one, from its latest event (the current view) —
+    /// until the first terminal view, with a heartbeat item after every <paramref name="heartbeat"/> of silence.
+    /// Ends at once when the job is unknown, or when it was already terminal and nothing follows <paramref name="afterId"/>.
+    /// </summary>
+    public async IAsyncEnumerable<JobEvent> ReadAsync(
+        Guid jobId, string? afterId, TimeSpan heartbeat, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        var subscriber = redis.GetSubscriber();
+        var channel = new RedisChannel(RedisKeys.JobEventsChannel(jobId), RedisChannel.PatternMode.Literal);
+        Action<RedisChannel, RedisValue> handler = (_, _) => signal.Writer.TryWrite(true);
+        await subscriber.SubscribeAsync(channel, handler);
+        try
+        {
+            var db = redis.GetDatabase();
+            var key = RedisKeys.JobEvents(jobId);
+
+            // Read before the stream: if the job was final already and nothing follows afterId, the client has it all.
+            var stateBefore = (string?)await db.HashGetAsync(RedisKeys.Job(jobId), JobFields.State);
+            if (stateBefore is null)
+            {
+                yield break;
+            }
+
+            var last = afterId;
+            if (last is null)
+            {
+                var latest = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
+                if (latest.Length == 0)
+                {
+                    var all = await db.HashGetAllAsync(RedisKeys.Job(jobId));
+                    if (all.Length == 0)
+                    {
+                        yield break;
+                    }
+
+                    var view = JobStore.Read(jobId, all.ToDictionary(e => (string)e.Name!, e => (string?)e.Value));
+                    yield return new JobEvent(SnapshotId, view);
+                    if (view.IsTerminal)
+                    {
+                        yield break;
+                    }
+
+                    last = SnapshotId;
+                }
+                else
+                {
+                    var entry = latest[0];
+                    var view = ToView(jobId, entry);
+                    yield return new JobEvent(entry.Id!, view);
+                    if (view.IsTerminal)
+                    {
+                        yield break;
+                    }
+
+                    last = entry.Id!;
+                }
+            }
+
+            var first = true;
+            var lastSent = DateTime.UtcNow;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // "(" makes the start exclusive (Redis 6.2+): no repeat of the entry the client already has.
+                var entries = await db.StreamRangeAsync(key, "(" + last, "+", count: 128);
+                foreach (var entry in entries)
+                {
+                    var view = ToView(jobId, entry);
+                    last = entry.Id!;
+                    yield return new JobEvent(last, view);
+                    if (view.IsTerminal)
+                    {
+                        yield break;
+                    }
+                }
+
+                if (entries.Length > 0)
+                {
+                    lastSent = DateTime.UtcNow;
+                    first = false;
+                    continue; // there may be more than one page
+                }
+
+                if (first && JobStates.IsTerminal(stateBefore))
+                {
+                    yield break;
+                }
+
+                first = false;
+                var quiet = DateTime.UtcNow - lastSent;
+                if (quiet >= heartbeat)
+                {
+                    yield return new JobEvent(null, null);
+                    lastSent = DateTime.UtcNow;
+                    continue;
+                }
+
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var left = heartbeat - quiet;
+                wait.CancelAfter(left < PollFallback ? left : PollFallback);
+                try
+                {
+                    await signal.Reader.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // fallback read, or time for a heartbeat
+                }
+            }
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(channel, handler);
+        }
+    }
+
+    private static JobView ToView(Guid jobId, StreamEntry entry) =>
+        JobStore.Read(jobId, entry.Values.ToDictionary(v => (string)v.Name!, v => (string?)v.Value));
+
+    [GeneratedRegex(@"^[0-9]{1,20}-[0-9]{1,20}$", RegexOptions.CultureInvariant)]
+    private static partial Regex EventIdPattern();
+}
