@@ -83,7 +83,21 @@ public sealed record MultimodalImageResponse(
     string? PollUrl = null,
     double? EstimatedTime = null,
     int? Progress = null,
-    JobErrorResponse? Error = null);
+    JobErrorResponse? Error = null,
+    WebhookDeliveryResponse? Webhook = null);
+
+/// <summary>
+/// An async job's webhook delivery (ours; absent without webhook_url or before the job ends): status "pending",
+/// "delivered", "failed" (410 Gone or a refused URL) or "dead" (every attempt failed; redeliver to try again).
+/// </summary>
+public sealed record WebhookDeliveryResponse(
+    string Status,
+    int Attempts,
+    string? LastError = null,
+    int? LastStatusCode = null,
+    long? LastAttemptAt = null,
+    long? NextAttemptAt = null,
+    long? DeliveredAt = null);
 
 public sealed record ExecutionInfo(string Mode, string Operation, string Provider);
 

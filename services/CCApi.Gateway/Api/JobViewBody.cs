@@ -21,6 +21,19 @@ public sealed class JobViewBody
     public List<JobViewImage>? Images { get; set; }
     public string? RevisedPrompt { get; set; }
     public JobViewError? Error { get; set; }
+    public JobViewWebhook? Webhook { get; set; }
+}
+
+/// <summary>JobStatus' webhook delivery record; shown to the job's owner as <c>webhook</c>.</summary>
+public sealed class JobViewWebhook
+{
+    public string? Status { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+    public int? LastStatusCode { get; set; }
+    public long? LastAttemptAt { get; set; }
+    public long? NextAttemptAt { get; set; }
+    public long? DeliveredAt { get; set; }
 }
 
 public sealed class JobViewImage

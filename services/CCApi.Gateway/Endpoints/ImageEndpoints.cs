@@ -120,12 +120,14 @@ public static class ImageEndpoints
         IBlobStore blobs,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
+        IOptions<WebhookSubmitOptions> webhooks,
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
         var catalog = await catalogs.GetAsync(cancellationToken);
         var model = ModelResolution.Resolve(catalog, body.Model, "model", "image", GenerateRoute);
         var plan = ImageRequestValidator.Validate(body, model, options.Value);
+        webhooks.Value.EnsureAccepted(plan.WebhookUrl); // never sent unsigned: refused when no secret is configured
         ModelResolution.EnsureAvailable(catalog, model);
 
         var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(plan.Prompt.Length));

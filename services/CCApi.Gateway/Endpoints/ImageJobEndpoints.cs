@@ -84,7 +84,10 @@ public static class ImageJobEndpoints
                 PollUrl: terminal || mode != "async" ? null : urls.ImageJob(http.Request, publicId),
                 EstimatedTime: terminal ? null : job.EstimatedSeconds,
                 Progress: state == "completed" ? 100 : job.Progress ?? 0,
-                Error: error),
+                Error: error,
+                Webhook: job.Webhook is { Status: { } hook } w
+                    ? new WebhookDeliveryResponse(hook, w.Attempts, w.LastError, w.LastStatusCode, w.LastAttemptAt, w.NextAttemptAt, w.DeliveredAt)
+                    : null),
             GatewayJsonContext.Web.MultimodalImageResponse);
     }
 
