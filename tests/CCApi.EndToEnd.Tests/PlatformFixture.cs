@@ -27,7 +27,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>The key's public id as the gateway derives it ("key_" + 16 hex characters of its SHA-256), e.g. on <c>ccapi.cost</c>.</summary>
     public string KeyId => "key_" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKey)))[..16];
-    public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public string WebhookSecret { get; } = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
     public string BaseUrl => $"{Origin}/v1";
@@ -68,7 +68,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             ["BlobUrls__SigningKey"] = signingKey,
             ["BlobUrls__PublicBaseUrl"] = Origin,
-            ["Webhooks__SigningSecret"] = WebhookSecret,
+            ["Webhooks__Secret"] = WebhookSecret,
         });
         Start("CCApi.Adapters.Local", adapterPort, new(Common("CCApi.Adapters.Local"))
         {
@@ -121,6 +121,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Services__JobStatusUrl"] = $"http://127.0.0.1:{jobStatusPort}",
             ["BlobUrls__SigningKey"] = signingKey,
             ["Auth__BootstrapApiKey"] = ApiKey,
+            ["Webhooks__Secret"] = WebhookSecret,
         });
 
         foreach (var process in _processes)
