@@ -34,6 +34,12 @@ public sealed class StubInternalServices : IAsyncDisposable
 
     public string? LastModelsQuery { get; private set; }
 
+    /// <summary>POST /jobs/{id}/webhook/redeliver calls received, by job.</summary>
+    public ConcurrentDictionary<Guid, int> Redeliveries { get; } = new();
+
+    /// <summary>Jobs whose redelivery JobStatus refuses with 409 and this code.</summary>
+    public ConcurrentDictionary<Guid, string> RedeliverRefusals { get; } = new();
+
     public bool CatalogDown { get; set; }
 
     public static string RepoRoot()
@@ -91,6 +97,22 @@ public sealed class StubInternalServices : IAsyncDisposable
         app.MapGet("/jobs/{id:guid}", (Guid id) => Jobs.TryGetValue(id, out var job)
             ? Results.Text(job.ToJsonString(), "application/json")
             : Results.NotFound());
+        app.MapPost("/jobs/{id:guid}/webhook/redeliver", (Guid id) =>
+        {
+            Redeliveries.AddOrUpdate(id, 1, (_, n) => n + 1);
+            if (!Jobs.TryGetValue(id, out var job))
+            {
+                return Results.Text("""{"error":{"message":"No job.","type":"invalid_request_error","code":"not_found"}}""", "application/json", statusCode: 404);
+            }
+
+            if (RedeliverRefusals.TryGetValue(id, out var code))
+            {
+                return Results.Text("""{"error":{"message":"Refused.","type":"invalid_request_error","code":"CODE"}}""".Replace("CODE", code, StringComparison.Ordinal), "application/json", statusCode: 409);
+            }
+
+            job["webhook"] = new JsonObject { ["status"] = "pending", ["attempts"] = 0 };
+            return Results.Text(job.ToJsonString(), "application/json", statusCode: 202);
+        });
     }
 
     private string CatalogJson()
