@@ -47,15 +47,15 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
     private const string ClaimScript = """
         local key = KEYS[1]
         local f = redis.call('HMGET', key, 'webhook_status', 'webhook_attempts', 'webhook_due_ms', 'webhook_lease', 'webhook_lease_until_ms')
-        local status, attempts, due, lease, until = f[1], tonumber(f[2]) or 0, tonumber(f[3]), f[4], tonumber(f[5]) or 0
+        local status, attempts, due, lease, lease_end = f[1], tonumber(f[2]) or 0, tonumber(f[3]), f[4], tonumber(f[5]) or 0
         local now = tonumber(ARGV[2])
         if status == 'pending' then
           if due and due > now then
             return { 2, attempts, due }
           end
         elseif status == 'delivering' then
-          if lease ~= ARGV[1] and until > now then
-            return { 0, attempts, until }
+          if lease ~= ARGV[1] and lease_end > now then
+            return { 0, attempts, lease_end }
           end
         else
           return { 3, attempts, 0 }
