@@ -10,6 +10,10 @@
 #   CCAPI_ADAPTERS_ALLOW_PRIVATE  1 lets every adapter fetch URLs (input images, results an upstream hands back) on
 #                            loopback and private networks: for a local emulator as upstream, never in production.
 #                            Default 0: those URLs are refused, whatever the adapter's base URL is.
+#   CCAPI_WEBHOOK_SECRET     the Standard Webhooks signing secret, whsec_ + base64 of 24..64 bytes (default: a new
+#                            one of 32 random bytes, printed); receivers verify webhook-signature with it
+#   CCAPI_WEBHOOKS_ALLOW_PRIVATE  1 lets webhooks reach receivers on loopback and private networks (a receiver on
+#                            this machine): local development only, a warning at start, never in production. Default 0.
 #   CCAPI_DATA_DIR           logs, pids and local RabbitMQ/Redis data (default .data/run)
 #   CCAPI_SKIP_BUILD         1 runs the existing build instead of building first (tests use it)
 #
@@ -37,7 +41,7 @@ random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 API_KEY=${CCAPI_BOOTSTRAP_API_KEY:-sk-ccapi-$(random_hex 24)}
 ADMIN_KEY=${CCAPI_ADMIN_API_KEY:-ccapi-admin-$(random_hex 24)}
 SIGNING_KEY=${CCAPI_SIGNING_KEY:-$(random_hex 32)}
-WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec-$(random_hex 24)}
+WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')}
 PUBLIC_URL=${CCAPI_PUBLIC_URL:-http://127.0.0.1:$PORT}
 
 ALLOW_PRIVATE=${CCAPI_ADAPTERS_ALLOW_PRIVATE:-0}
@@ -45,6 +49,15 @@ if [ "$ALLOW_PRIVATE" != 0 ] && [ "$ALLOW_PRIVATE" != 1 ]; then
   echo "CCAPI_ADAPTERS_ALLOW_PRIVATE must be 0 or 1." >&2
   exit 2
 fi
+WEBHOOKS_ALLOW_PRIVATE=${CCAPI_WEBHOOKS_ALLOW_PRIVATE:-0}
+if [ "$WEBHOOKS_ALLOW_PRIVATE" != 0 ] && [ "$WEBHOOKS_ALLOW_PRIVATE" != 1 ]; then
+  echo "CCAPI_WEBHOOKS_ALLOW_PRIVATE must be 0 or 1." >&2
+  exit 2
+fi
+case "$WEBHOOK_SECRET" in
+  whsec_?*) ;;
+  *) echo "CCAPI_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes." >&2; exit 2 ;;
+esac
 if [ ${#API_KEY} -lt 16 ]; then
   echo "CCAPI_BOOTSTRAP_API_KEY must be at least 16 characters." >&2
   exit 2
@@ -84,8 +97,12 @@ COMMON=("ConnectionStrings__RabbitMq=$RABBIT" "ConnectionStrings__Redis=$REDIS")
 [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && COMMON+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
 
 start_service CCApi.Catalog $((PORT + 1)) "${COMMON[@]}" "Catalog__DefinitionPath=$CCAPI_ROOT/deploy/catalog.json"
-start_service CCApi.JobStatus $((PORT + 2)) "${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" \
-  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Webhooks__SigningSecret=$WEBHOOK_SECRET"
+JOBSTATUS_SETTINGS=("${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Webhooks__Secret=$WEBHOOK_SECRET")
+if [ "$WEBHOOKS_ALLOW_PRIVATE" = 1 ]; then
+  JOBSTATUS_SETTINGS+=("OutboundUrls__AllowPrivateNetworks=true")
+  echo "WARNING: CCAPI_WEBHOOKS_ALLOW_PRIVATE=1: webhooks may reach receivers on loopback and private networks (local development only, never in production)." >&2
+fi
+start_service CCApi.JobStatus $((PORT + 2)) "${JOBSTATUS_SETTINGS[@]}"
 # Whether adapters may fetch URLs on private networks is this explicit setting, never inferred from a base URL.
 ADAPTER_COMMON=("${COMMON[@]}")
 if [ "$ALLOW_PRIVATE" = 1 ]; then
@@ -111,7 +128,8 @@ start_adapter CCApi.Adapters.ImaginePro $((PORT + 14)) IMAGINEPRO_API_KEY IMAGIN
 wait_ready CCApi.Catalog $((PORT + 1)) 60
 start_service CCApi.Gateway "$PORT" "${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))" \
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY" \
-  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY"
+  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY" \
+  "Webhooks__Secret=$WEBHOOK_SECRET"
 wait_ready CCApi.JobStatus $((PORT + 2)) 60
 for adapter in "${ADAPTERS[@]}"; do
   # shellcheck disable=SC2086 # "name port"
@@ -125,7 +143,7 @@ CCAPI is running.
   Base URL:        $PUBLIC_URL/v1
   API key:         $API_KEY
   Admin key:       $ADMIN_KEY   (/admin/v1: create keys with credits and limits)
-  Webhook secret:  $WEBHOOK_SECRET
+  Webhook secret:  $WEBHOOK_SECRET   (verify webhook-signature with it: README "Webhooks")
   Adapters:        $(printf '%s ' "${ADAPTERS[@]%% *}" | sed 's/CCApi.Adapters.//g')
   Logs:            $CCAPI_DATA_DIR/logs/
 Try:

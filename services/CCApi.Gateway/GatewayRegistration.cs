@@ -1,4 +1,5 @@
 using CCApi.Gateway.Accounts;
+using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
 using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Credits;
@@ -24,6 +25,8 @@ public static class GatewayRegistration
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.KeysAreDistinct(), "Auth:AdminApiKey must differ from Auth:BootstrapApiKey.").ValidateOnStart();
         services.AddOptions<BlobUrlOptions>().BindConfiguration(BlobUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookSubmitOptions>().BindConfiguration(WebhookSubmitOptions.SectionName)
+            .Validate(o => o.IsValid, "Webhooks:Secret must be whsec_ + base64 of 24 to 64 bytes (or unset: webhook_url is refused).").ValidateOnStart();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
             kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
 
@@ -56,6 +59,7 @@ public static class GatewayRegistration
 
         services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
+        services.AddHttpClient<JobStatusWebhookClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
 
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI
 

@@ -30,6 +30,7 @@ app.MapSpeechEndpoints();                     // POST /v1/audio/speech
 app.MapImageEndpoints();                      // POST /v1/images/generations, /v1/images/generate
 app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
 app.MapImageJobControlEndpoints();            // GET  /v1/images/jobs/{id}/events (SSE), POST …/cancel
+app.MapImageJobWebhookEndpoints();            // POST /v1/images/jobs/{id}/webhook/redeliver
 app.MapCatalogEndpoints();                    // GET  /v1/models, /v1/providers[/{name}]
 app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed URL, no bearer)
 app.MapKeyEndpoints();                        // GET  /v1/key  (the caller's own key)

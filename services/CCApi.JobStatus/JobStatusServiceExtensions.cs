@@ -9,6 +9,9 @@ namespace CCApi.JobStatus;
 
 public static class JobStatusServiceExtensions
 {
+    private const string WebhookProblemsHint =
+        "Webhooks:Secret must be whsec_ + base64 of 24 to 64 bytes (or unset: webhooks off), and Webhooks:Schedule 1 to 20 comma-separated delays of at most 1 day.";
+
     /// <summary>Job records and their script, the stuck-job sweeper, webhook rendering/signing/sending, and their options.</summary>
     public static IHostApplicationBuilder AddJobStatusServices(this IHostApplicationBuilder builder)
     {
@@ -20,7 +23,7 @@ public static class JobStatusServiceExtensions
         builder.Services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => !o.IsSigned || o.SigningSecret!.Length >= 16, "Webhooks:SigningSecret must be at least 16 characters (or empty to send unsigned webhooks).")
+            .Validate(o => !o.Problems().Any(), "Webhooks: " + WebhookProblemsHint)
             .ValidateOnStart();
         builder.Services.AddOptions<BlobUrlOptions>()
             .BindConfiguration(BlobUrlOptions.SectionName)
@@ -34,6 +37,8 @@ public static class JobStatusServiceExtensions
         builder.Services.AddSingleton<JobUpdater>();
         builder.Services.AddSingleton<WebhookRenderer>();
         builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddSingleton<WebhookStore>();
+        builder.Services.AddHostedService<WebhookRetryPoller>();
         builder.Services.AddHostedService<StuckJobSweeper>();
         builder.Services.AddHostedService<JobStatusStartup>();
 
@@ -48,9 +53,9 @@ internal sealed partial class JobStatusStartup(IOptions<WebhookOptions> webhooks
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!webhooks.Value.IsSigned)
+        if (!webhooks.Value.Enabled)
         {
-            LogUnsigned(logger);
+            LogWebhooksOff(logger);
         }
 
         if (signer.PublicBaseUrl is null)
@@ -63,8 +68,8 @@ internal sealed partial class JobStatusStartup(IOptions<WebhookOptions> webhooks
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhooks:SigningSecret is not set: webhooks are sent without an X-CCAPI-Signature header")]
-    private static partial void LogUnsigned(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhooks:Secret is not set: webhooks are off (the gateway refuses webhook_url; none is ever sent unsigned)")]
+    private static partial void LogWebhooksOff(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "BlobUrls:PublicBaseUrl is not set: image URLs in webhooks are paths without an origin")]
     private static partial void LogNoPublicBaseUrl(ILogger logger);

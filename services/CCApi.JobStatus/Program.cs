@@ -35,6 +35,7 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();                    // /health/live, /health/ready
 app.MapJobEndpoints();                        // GET /jobs/{id}, GET /jobs/{id}/events, POST /jobs/{id}/cancel
+app.MapWebhookEndpoints();                    // POST /jobs/{id}/webhook/redeliver
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>

@@ -60,4 +60,7 @@ public static class RedisKeys
 
     /// <summary>JobStatus' index of jobs not yet terminal: a sorted set of job ids (N format) scored by deadline (unix ms).</summary>
     public static string ActiveJobsByDeadline => "ccapi:{jobs}:active";
+
+    /// <summary>JobStatus' webhook deliveries needing attention: job ids (N format) scored by when (unix ms): a retry, or an attempt's lease end.</summary>
+    public static string WebhooksDue => "ccapi:{webhooks}:due";
 }

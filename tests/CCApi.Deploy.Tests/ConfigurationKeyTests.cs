@@ -16,7 +16,6 @@ public sealed class ConfigurationKeyTests(ITestOutputHelper output)
     /// </summary>
     private static readonly Dictionary<string, string[]> PlannedKeys = new(StringComparer.Ordinal)
     {
-        ["CCApi.JobStatus"] = ["Webhooks:SigningSecret"],
     };
 
     public static TheoryData<string> ServiceProjects => new(Repo.Services.Select(s => s.Project));

@@ -140,10 +140,10 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task Webhook_receives_the_final_payload_signed_with_the_webhook_secret()
+    public async Task Webhook_receives_the_final_payload_signed_to_the_Standard_Webhooks_spec_and_is_redelivered_on_request()
     {
         var port = TestInfrastructure.FreePort();
-        var received = new TaskCompletionSource<(string Body, string? Signature, string? Event)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = System.Threading.Channels.Channel.CreateUnbounded<(string Body, HeaderDictionary Headers)>();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -151,7 +151,13 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
         receiver.MapPost("/hook", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
-            received.TrySetResult((await reader.ReadToEndAsync(), request.Headers["X-CCAPI-Signature"], request.Headers["X-CCAPI-Event"]));
+            var headers = new HeaderDictionary();
+            foreach (var (name, value) in request.Headers)
+            {
+                headers[name] = value;
+            }
+
+            await received.Writer.WriteAsync((await reader.ReadToEndAsync(), headers));
             return Results.Ok();
         });
         await receiver.StartAsync();
@@ -167,17 +173,30 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
 
-        var (body, signature, evt) = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var (body, headers) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
+        new StandardWebhooks.StandardWebhook(platform.WebhookSecret).Verify(body, headers); // throws if not valid
+        headers["webhook-id"].ToString().ShouldBe($"msg_{id[4..]}_completed");
         var payload = JsonNode.Parse(body)!;
         payload["id"]!.GetValue<string>().ShouldBe(id);
         payload["status"]!.GetValue<string>().ShouldBe("completed");
         payload["data"]!.AsArray().Count.ShouldBe(1);
-        evt.ShouldBe("job.completed");
-        signature.ShouldNotBeNull();
-        var parts = signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        headers["X-CCAPI-Event"].ToString().ShouldBe("job.completed");
+        var parts = headers["X-CCAPI-Signature"].ToString().Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]); // deprecated header
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}")));
         parts["v1"].ShouldBe(expected);
+
+        JsonNode? view = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (view = JsonNode.Parse(await client.GetStringAsync($"/v1/images/jobs/{id}")))!["webhook"]?["status"]?.GetValue<string>() == "delivered",
+            TimeSpan.FromSeconds(30))).ShouldBeTrue(view?.ToJsonString());
+        view!["webhook"]!["attempts"]!.GetValue<int>().ShouldBe(1);
+
+        using var redeliver = await client.PostAsync($"/v1/images/jobs/{id}/webhook/redeliver", null);
+        redeliver.StatusCode.ShouldBe(HttpStatusCode.Accepted, await redeliver.Content.ReadAsStringAsync());
+        var (again, againHeaders) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        new StandardWebhooks.StandardWebhook(platform.WebhookSecret).Verify(again, againHeaders);
+        againHeaders["webhook-id"].ToString().ShouldBe(headers["webhook-id"].ToString());
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The operators' key (admin API under /admin/v1), the same on every gateway process.</summary>
     public string AdminApiKey { get; } = "admin-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public string WebhookSecret { get; } = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
     public string BaseUrl => $"{Origin}/v1";
@@ -72,7 +72,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             ["BlobUrls__SigningKey"] = signingKey,
             ["BlobUrls__PublicBaseUrl"] = Origin,
-            ["Webhooks__SigningSecret"] = WebhookSecret,
+            ["Webhooks__Secret"] = WebhookSecret,
         });
         Start("CCApi.Adapters.Local", adapterPort, new(Common("CCApi.Adapters.Local"))
         {
@@ -126,6 +126,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["BlobUrls__SigningKey"] = signingKey,
             ["Auth__BootstrapApiKey"] = ApiKey,
             ["Auth__AdminApiKey"] = AdminApiKey,
+            ["Webhooks__Secret"] = WebhookSecret,
         };
         Start("CCApi.Gateway", GatewayPort, new(_gatewayEnvironment));
 

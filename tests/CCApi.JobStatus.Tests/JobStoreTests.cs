@@ -43,7 +43,7 @@ public class JobStoreTests : IClassFixture<RedisFixture>
         job.Created.ShouldBe(registered.Timestamp.ToUnixTimeSeconds());
         job.Updated.ShouldBeGreaterThanOrEqualTo(job.Created);
         job.Progress.ShouldBe(0);
-        job.WebhookStatus.ShouldBeNull();
+        job.Webhook.ShouldBeNull();
     }
 
     [Fact]
@@ -191,8 +191,8 @@ public class JobStoreTests : IClassFixture<RedisFixture>
         (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Delivered, 2)).Outcome.ShouldBe(JobWriteOutcome.Applied);
         (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Failed, 5)).Outcome.ShouldBe(JobWriteOutcome.Ignored); // final
         var job = (await _store.GetAsync(_jobId))!;
-        job.WebhookStatus.ShouldBe("delivered");
-        job.WebhookAttempts.ShouldBe(2);
+        job.Webhook!.Status.ShouldBe("delivered");
+        job.Webhook.Attempts.ShouldBe(2);
         (await _store.ApplyAsync(JobChanges.ImageGenerated(Generated()))).WebhookDue.ShouldBeFalse();
     }
 
@@ -204,7 +204,7 @@ public class JobStoreTests : IClassFixture<RedisFixture>
 
         (await _store.SetWebhookStatusAsync(_jobId, WebhookStates.Delivered, 1)).Outcome.ShouldBe(JobWriteOutcome.Ignored);
 
-        (await _store.GetAsync(_jobId))!.WebhookStatus.ShouldBeNull();
+        (await _store.GetAsync(_jobId))!.Webhook.ShouldBeNull();
     }
 
     [Fact]

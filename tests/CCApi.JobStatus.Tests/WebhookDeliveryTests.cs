@@ -1,21 +1,33 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CCApi.Contracts;
+using CCApi.JobStatus.Jobs;
 using CCApi.JobStatus.Webhooks;
 using CCApi.Storage;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using StandardWebhooks;
+using Reply = CCApi.JobStatus.Tests.WebhookReceiver.Reply;
 
 namespace CCApi.JobStatus.Tests;
 
+/// <summary>JobStatus with a signing secret and a retry schedule of seconds: 3 attempts, 300 ms apart, no jitter.</summary>
 public sealed class WebhookFactory() : JobStatusFactory(new Dictionary<string, string?>
 {
-    ["Webhooks:SigningSecret"] = WebhookFactory.Secret,
-    ["Webhooks:InitialDelay"] = "00:00:00.050",
-    ["Webhooks:MaxAttempts"] = "3",
+    ["Webhooks:Secret"] = WebhookFactory.Secret,
+    ["Webhooks:Schedule"] = "00:00:00.300,00:00:00.300",
+    ["Webhooks:Jitter"] = "0",
+    ["Webhooks:PollInterval"] = "00:00:00.050",
     ["BlobUrls:PublicBaseUrl"] = "https://api.example.test",
 })
 {
-    public const string Secret = "test-webhook-secret-0123456789";
+    public static readonly string Secret = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public async Task<bool> IsScheduledAsync(Guid jobId) =>
+        (await Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().SortedSetScoreAsync(RedisKeys.WebhooksDue, jobId.ToString("N"))) is not null;
 }
 
 [Collection(JobStatusBusCollection.Name)]
@@ -28,24 +40,30 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     [Fact]
-    public async Task A_completed_async_job_posts_the_signed_public_response_and_retries_after_a_500()
+    public async Task A_completed_async_job_posts_the_public_response_signed_to_the_Standard_Webhooks_spec()
     {
         var jobId = Guid.NewGuid();
-        var hook = _receiver.Hook(500, 200);
+        var hook = _receiver.Hook(200);
         await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
 
         await factory.Bus.Publish(TestJobs.Generated(jobId));
 
-        var job = await factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "delivered");
-        job.WebhookAttempts.ShouldBe(2);
-        var deliveries = _receiver.DeliveriesTo(hook);
-        deliveries.Count.ShouldBe(2);
-        var delivery = deliveries[^1];
+        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        job.Webhook!.Attempts.ShouldBe(1);
+        job.Webhook.DeliveredAt.ShouldNotBeNull();
+        job.Webhook.LastStatusCode.ShouldBe(200);
+        job.Webhook.LastError.ShouldBeNull();
+        job.Webhook.NextAttemptAt.ShouldBeNull();
+        var delivery = _receiver.DeliveriesTo(hook).ShouldHaveSingleItem();
 
+        // What a receiver does with the official library: it throws on any mismatch.
+        new StandardWebhook(WebhookFactory.Secret).Verify(delivery.Body, Headers(delivery));
+        delivery.Headers["webhook-id"].ShouldBe($"msg_{jobId:N}_completed");
+        long.Parse(delivery.Headers["webhook-timestamp"], CultureInfo.InvariantCulture).ShouldBeInRange(job.Created - 5, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        delivery.Headers["webhook-signature"].ShouldMatch("^v1,[A-Za-z0-9+/]{43}=$");
         delivery.Headers["Content-Type"].ShouldBe("application/json");
         delivery.Headers["X-CCAPI-Event"].ShouldBe("job.completed");
-        delivery.Headers["X-CCAPI-Signature"].ShouldMatch("^t=[0-9]+,v1=[0-9a-f]{64}$");
-        WebhookSigner.Verify(WebhookFactory.Secret, delivery.Headers["X-CCAPI-Signature"], delivery.Body).ShouldBeTrue();
+        LegacySignature.Verify(WebhookFactory.Secret, delivery.Headers["X-CCAPI-Signature"], delivery.Body).ShouldBeTrue(); // deprecated, still sent
 
         var body = JsonNode.Parse(delivery.Body)!.AsObject();
         ((string)body["id"]!).ShouldBe("img_" + jobId.ToString("N"));
@@ -62,6 +80,148 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         ((string)image["revised_prompt"]!).ShouldBe("a fox, watercolor");
         image.ContainsKey("b64_json").ShouldBeFalse();
         body.ContainsKey("error").ShouldBeFalse();
+        (await factory.IsScheduledAsync(jobId)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_on_the_schedule_with_the_same_webhook_id_until_delivered()
+    {
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(500, 503, 200);
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        job.Webhook!.Attempts.ShouldBe(3);
+        var deliveries = _receiver.DeliveriesTo(hook);
+        deliveries.Count.ShouldBe(3);
+        deliveries.Select(d => d.Headers["webhook-id"]).Distinct().ShouldHaveSingleItem().ShouldBe($"msg_{jobId:N}_completed");
+        var verifier = new StandardWebhook(WebhookFactory.Secret);
+        foreach (var delivery in deliveries)
+        {
+            verifier.Verify(delivery.Body, Headers(delivery)); // each attempt is signed with its own timestamp
+        }
+    }
+
+    [Fact]
+    public async Task A_retry_waits_for_the_receivers_Retry_After()
+    {
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(new Reply(503, RetryAfter: "2"), new Reply(200));
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        // Between the attempts the view shows the retry planned at least Retry-After later (the schedule says 300 ms).
+        var waiting = await factory.WaitForJobAsync(jobId, j => j.Webhook is { Status: "pending", Attempts: 1 } || j.Webhook?.Status == "delivered");
+        if (waiting.Webhook!.Status == "pending")
+        {
+            waiting.Webhook.LastStatusCode.ShouldBe(503);
+            (waiting.Webhook.NextAttemptAt!.Value - waiting.Webhook.LastAttemptAt!.Value).ShouldBeGreaterThanOrEqualTo(2);
+        }
+
+        (await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered")).Webhook!.Attempts.ShouldBe(2);
+        var deliveries = _receiver.DeliveriesTo(hook);
+        deliveries.Count.ShouldBe(2);
+        (Timestamp(deliveries[1]) - Timestamp(deliveries[0])).ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public async Task A_410_Gone_stops_retries()
+    {
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(410, 200);
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+
+        await factory.Bus.Publish(new JobCanceled { JobId = jobId, Timestamp = DateTimeOffset.UtcNow });
+
+        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "failed");
+        job.Webhook!.Attempts.ShouldBe(1);
+        job.Webhook.LastStatusCode.ShouldBe(410);
+        job.Webhook.LastError!.ShouldContain("410");
+        var delivery = _receiver.DeliveriesTo(hook).ShouldHaveSingleItem();
+        delivery.Headers["X-CCAPI-Event"].ShouldBe("job.canceled");
+        delivery.Headers["webhook-id"].ShouldBe($"msg_{jobId:N}_canceled");
+        (await factory.IsScheduledAsync(jobId)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task After_the_last_attempt_the_delivery_is_dead_and_the_job_view_says_why()
+    {
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(503);
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "dead");
+        job.Webhook!.Attempts.ShouldBe(3);
+        job.Webhook.LastStatusCode.ShouldBe(503);
+        job.Webhook.LastError.ShouldBe("The receiver answered HTTP 503.");
+        job.Webhook.NextAttemptAt.ShouldBeNull();
+        _receiver.DeliveriesTo(hook).Count.ShouldBe(3);
+        (await factory.IsScheduledAsync(jobId)).ShouldBeFalse();
+
+        using var raw = await factory.CreateClient().GetAsync($"/jobs/{jobId:N}");
+        var webhook = (await raw.Content.ReadFromJsonAsync<JsonObject>())!["webhook"]!.AsObject();
+        ((string)webhook["status"]!).ShouldBe("dead");
+        ((int)webhook["attempts"]!).ShouldBe(3);
+        ((string)webhook["last_error"]!).ShouldBe("The receiver answered HTTP 503.");
+    }
+
+    [Fact]
+    public async Task Redelivery_starts_a_new_series_of_the_same_message()
+    {
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(503, 503, 503, 200);
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+        await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "dead");
+
+        using var response = await factory.CreateClient().PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        job.Webhook!.Attempts.ShouldBe(1);
+        var deliveries = _receiver.DeliveriesTo(hook);
+        deliveries.Count.ShouldBe(4);
+        deliveries[^1].Headers["webhook-id"].ShouldBe(deliveries[0].Headers["webhook-id"]);
+        new StandardWebhook(WebhookFactory.Secret).Verify(deliveries[^1].Body, Headers(deliveries[^1]));
+    }
+
+    [Fact]
+    public async Task Redelivery_refuses_unknown_jobs_jobs_without_a_webhook_and_unfinished_jobs()
+    {
+        var client = factory.CreateClient();
+        (await client.PostAsync($"/jobs/{Guid.NewGuid():N}/webhook/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var plain = Guid.NewGuid();
+        await factory.RegisterAsync(TestJobs.Register(plain));
+        await factory.Bus.Publish(TestJobs.Generated(plain));
+        await factory.WaitForStateAsync(plain, "completed");
+        await ShouldBeConflictAsync(await client.PostAsync($"/jobs/{plain:N}/webhook/redeliver", null), "webhook_not_set");
+
+        var running = Guid.NewGuid();
+        await factory.RegisterAsync(TestJobs.Register(running, webhookUrl: _receiver.Hook(200)));
+        await ShouldBeConflictAsync(await client.PostAsync($"/jobs/{running:N}/webhook/redeliver", null), "job_not_finished");
+    }
+
+    [Fact]
+    public async Task Redirects_are_never_followed()
+    {
+        var jobId = Guid.NewGuid();
+        var target = _receiver.Hook(200);
+        var hook = _receiver.Hook(new Reply(307, Location: target));
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "dead");
+        job.Webhook!.LastStatusCode.ShouldBe(307);
+        job.Webhook.LastError!.ShouldContain("never followed");
+        _receiver.DeliveriesTo(hook).Count.ShouldBe(3);
+        _receiver.DeliveriesTo(target).ShouldBeEmpty();
     }
 
     [Fact]
@@ -75,7 +235,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
 
         await factory.Bus.Publish(TestJobs.Generated(jobId, blob));
 
-        await factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "delivered");
+        await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
         var image = JsonNode.Parse(_receiver.DeliveriesTo(hook).Single().Body)!["data"]![0]!.AsObject();
         ((string)image["b64_json"]!).ShouldBe(Convert.ToBase64String(png));
         image.ContainsKey("url").ShouldBeFalse();
@@ -95,9 +255,10 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
             Error = new ErrorInfo { Status = 400, Type = "invalid_request_error", Code = "invalid_request", Message = "The prompt was refused.", Details = new Dictionary<string, string> { ["param"] = "contents" } },
         });
 
-        await factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "delivered");
+        await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
         var delivery = _receiver.DeliveriesTo(hook).Single();
         delivery.Headers["X-CCAPI-Event"].ShouldBe("job.failed");
+        delivery.Headers["webhook-id"].ShouldBe($"msg_{jobId:N}_failed");
         var body = JsonNode.Parse(delivery.Body)!.AsObject();
         ((string)body["status"]!).ShouldBe("failed");
         body.ContainsKey("data").ShouldBeFalse();
@@ -107,40 +268,36 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         body["error"]!.AsObject().ContainsKey("status").ShouldBeFalse(); // the public error object has no status
     }
 
-    [Fact]
-    public async Task A_4xx_answer_is_final_and_is_not_retried()
+    private static async Task ShouldBeConflictAsync(HttpResponseMessage response, string code)
     {
-        var jobId = Guid.NewGuid();
-        var hook = _receiver.Hook(410, 200);
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
-
-        await factory.Bus.Publish(new JobCanceled { JobId = jobId, Timestamp = DateTimeOffset.UtcNow });
-
-        var job = await factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "failed");
-        job.WebhookAttempts.ShouldBe(1);
-        var delivery = _receiver.DeliveriesTo(hook).Single();
-        delivery.Headers["X-CCAPI-Event"].ShouldBe("job.canceled");
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!;
+        ((string)error["code"]!).ShouldBe(code);
     }
 
-    [Fact]
-    public async Task Retries_stop_after_max_attempts()
+    private static long Timestamp(WebhookReceiver.Delivery delivery) => long.Parse(delivery.Headers["webhook-timestamp"], CultureInfo.InvariantCulture);
+
+    private static HeaderDictionary Headers(WebhookReceiver.Delivery delivery)
     {
-        var jobId = Guid.NewGuid();
-        var hook = _receiver.Hook(503);
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+        var headers = new HeaderDictionary();
+        foreach (var (name, value) in delivery.Headers)
+        {
+            headers[name] = value;
+        }
 
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-
-        var job = await factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "failed");
-        job.WebhookAttempts.ShouldBe(3);
-        _receiver.DeliveriesTo(hook).Count.ShouldBe(3);
+        return headers;
     }
 }
 
 [Collection(JobStatusBusCollection.Name)]
 public sealed class PrivateWebhookTests : IAsyncLifetime
 {
-    private readonly JobStatusFactory _factory = new(new Dictionary<string, string?> { ["OutboundUrls:AllowPrivateNetworks"] = "false" });
+    private readonly JobStatusFactory _factory = new(new Dictionary<string, string?>
+    {
+        ["OutboundUrls:AllowPrivateNetworks"] = "false",
+        ["Webhooks:Secret"] = WebhookFactory.Secret,
+    });
+
     private WebhookReceiver _receiver = null!;
 
     public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
@@ -160,8 +317,41 @@ public sealed class PrivateWebhookTests : IAsyncLifetime
 
         await _factory.Bus.Publish(TestJobs.Generated(jobId));
 
-        (await _factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "failed")).WebhookAttempts.ShouldBe(1);
+        var job = await _factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "failed");
+        job.Webhook!.Attempts.ShouldBe(1);
+        job.Webhook.LastStatusCode.ShouldBeNull();
         _receiver.DeliveriesTo(hook).ShouldBeEmpty();
+    }
+}
+
+[Collection(JobStatusBusCollection.Name)]
+public sealed class UnconfiguredWebhookTests : IAsyncLifetime
+{
+    private readonly JobStatusFactory _factory = new(new Dictionary<string, string?> { ["Webhooks:Secret"] = "" });
+    private WebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Without_a_secret_nothing_is_sent_unsigned_and_the_job_view_says_so()
+    {
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(200);
+        await _factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+
+        await _factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var job = await _factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "failed");
+        job.Webhook!.LastError!.ShouldContain("Webhooks:Secret");
+        _receiver.DeliveriesTo(hook).ShouldBeEmpty();
+        using var redeliver = await _factory.CreateClient().PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null);
+        redeliver.StatusCode.ShouldBe(HttpStatusCode.Conflict);
     }
 }
 

@@ -1,39 +1,50 @@
 using System.Net;
+using System.Net.Http.Headers;
 using CCApi.JobStatus.Webhooks;
-using CCApi.ServiceDefaults;
-using Polly;
 
 namespace CCApi.JobStatus.Tests;
 
 public class WebhookSenderTests
 {
-    [Theory]
-    [InlineData(HttpStatusCode.InternalServerError, true)]
-    [InlineData(HttpStatusCode.BadGateway, true)]
-    [InlineData(HttpStatusCode.ServiceUnavailable, true)]
-    [InlineData(HttpStatusCode.BadRequest, false)]
-    [InlineData(HttpStatusCode.NotFound, false)]
-    [InlineData(HttpStatusCode.Gone, false)]
-    [InlineData(HttpStatusCode.OK, false)]
-    public void Retries_server_errors_but_not_client_errors_or_success(HttpStatusCode status, bool retry)
-    {
-        using var response = new HttpResponseMessage(status);
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
 
-        WebhookSender.IsTransient(Outcome.FromResult(response), CancellationToken.None).ShouldBe(retry);
+    [Theory]
+    [InlineData(200, WebhookAttemptOutcome.Delivered)]
+    [InlineData(204, WebhookAttemptOutcome.Delivered)]
+    [InlineData(410, WebhookAttemptOutcome.Stop)]
+    [InlineData(500, WebhookAttemptOutcome.Retry)]
+    [InlineData(503, WebhookAttemptOutcome.Retry)]
+    [InlineData(429, WebhookAttemptOutcome.Retry)]
+    [InlineData(400, WebhookAttemptOutcome.Retry)]
+    [InlineData(302, WebhookAttemptOutcome.Retry)]
+    public void Answers_are_classified_2xx_delivered_410_final_the_rest_retried(int status, WebhookAttemptOutcome expected)
+    {
+        using var response = new HttpResponseMessage((HttpStatusCode)status);
+        var attempt = WebhookSender.Classify(response, Now);
+        attempt.Outcome.ShouldBe(expected);
+        attempt.StatusCode.ShouldBe(status);
     }
 
     [Fact]
-    public void Retries_connection_failures_and_timeouts_but_not_refused_addresses_or_shutdown()
+    public void A_redirect_is_reported_as_not_followed()
     {
-        WebhookSender.IsTransient(Outcome.FromException<HttpResponseMessage>(new HttpRequestException("connection refused")), CancellationToken.None)
-            .ShouldBeTrue();
-        WebhookSender.IsTransient(Outcome.FromException<HttpResponseMessage>(new TaskCanceledException("timeout")), CancellationToken.None)
-            .ShouldBeTrue();
-        WebhookSender.IsTransient(
-                Outcome.FromException<HttpResponseMessage>(new HttpRequestException("blocked", new OutboundUrlException("private address"))),
-                CancellationToken.None)
-            .ShouldBeFalse();
-        WebhookSender.IsTransient(Outcome.FromException<HttpResponseMessage>(new TaskCanceledException()), new CancellationToken(canceled: true))
-            .ShouldBeFalse();
+        using var response = new HttpResponseMessage(HttpStatusCode.Found) { Headers = { Location = new Uri("http://169.254.169.254/") } };
+        WebhookSender.Classify(response, Now).Problem!.ShouldContain("never followed");
+    }
+
+    [Fact]
+    public void Retry_after_is_read_as_seconds_or_as_a_date()
+    {
+        using var seconds = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Headers = { RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(120)) } };
+        WebhookSender.Classify(seconds, Now).RetryAfter.ShouldBe(TimeSpan.FromSeconds(120));
+
+        using var date = new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new RetryConditionHeaderValue(Now.AddMinutes(3)) } };
+        WebhookSender.Classify(date, Now).RetryAfter.ShouldBe(TimeSpan.FromMinutes(3));
+
+        using var past = new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new RetryConditionHeaderValue(Now.AddMinutes(-3)) } };
+        WebhookSender.Classify(past, Now).RetryAfter.ShouldBe(TimeSpan.Zero);
+
+        using var none = new HttpResponseMessage(HttpStatusCode.InternalServerError);
+        WebhookSender.Classify(none, Now).RetryAfter.ShouldBeNull();
     }
 }

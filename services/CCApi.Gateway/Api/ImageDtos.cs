@@ -84,12 +84,26 @@ public sealed record MultimodalImageResponse(
     double? EstimatedTime = null,
     int? Progress = null,
     JobErrorResponse? Error = null,
-    ImageUsageResponse? Usage = null);
+    ImageUsageResponse? Usage = null,
+    WebhookDeliveryResponse? Webhook = null);
 
 /// <summary>A finished image job's usage: images made and their cost at the catalog's price (<c>cost_usd</c>, null when unpriced).</summary>
 public sealed record ImageUsageResponse(
     int Images,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd);
+
+/// <summary>
+/// An async job's webhook delivery (ours; absent without webhook_url or before the job ends): status "pending",
+/// "delivered", "failed" (410 Gone or a refused URL) or "dead" (every attempt failed; redeliver to try again).
+/// </summary>
+public sealed record WebhookDeliveryResponse(
+    string Status,
+    int Attempts,
+    string? LastError = null,
+    int? LastStatusCode = null,
+    long? LastAttemptAt = null,
+    long? NextAttemptAt = null,
+    long? DeliveredAt = null);
 
 public sealed record ExecutionInfo(string Mode, string Operation, string Provider);
 

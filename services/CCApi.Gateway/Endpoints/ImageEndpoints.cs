@@ -136,6 +136,7 @@ public static class ImageEndpoints
         IBlobStore blobs,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
+        IOptions<WebhookSubmitOptions> webhooks,
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
@@ -145,7 +146,12 @@ public static class ImageEndpoints
             ModelType = "image",
             Kind = JobKind.Image,
             Candidates = [("model", body.Model)],
-            Plan = model => ImageRequestValidator.Validate(body, model, options.Value),
+            Plan = model =>
+            {
+                var plan = ImageRequestValidator.Validate(body, model, options.Value);
+                webhooks.Value.EnsureAccepted(plan.WebhookUrl); // never sent unsigned: refused when no secret is configured
+                return plan;
+            },
             Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Prompt.Length),
             Cost = (model, plan) => CostEstimator.Images(model.Pricing, plan.NumImages),
             IsAsync = IsAsync,

@@ -108,7 +108,10 @@ public static class ImageJobEndpoints
             EstimatedTime: terminal ? null : job.EstimatedSeconds,
             Progress: state == JobStates.Completed ? 100 : job.Progress ?? 0,
             Error: error,
-            Usage: usage);
+            Usage: usage,
+            Webhook: job.Webhook is { Status: { } hook } w
+                ? new WebhookDeliveryResponse(hook, w.Attempts, w.LastError, w.LastStatusCode, w.LastAttemptAt, w.NextAttemptAt, w.DeliveredAt)
+                : null);
     }
 
     private static JsonElement? Details(JsonElement? details) =>

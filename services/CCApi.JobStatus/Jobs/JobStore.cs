@@ -266,8 +266,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
             RevisedPrompt = Get(JobFields.RevisedPrompt),
             Error = Json(JobFields.Error, JobStatusJsonContext.Default.ErrorInfo),
             Usage = Json(JobFields.Usage, JobStatusJsonContext.Default.Usage),
-            WebhookStatus = Get(JobFields.WebhookStatus),
-            WebhookAttempts = f.ContainsKey(JobFields.WebhookAttempts) ? (int)Long(JobFields.WebhookAttempts) : null,
+            Webhook = Webhooks.WebhookView.Read(f),
             WebhookUrl = Get(JobFields.WebhookUrl),
         };
     }

@@ -46,11 +46,8 @@ public sealed record JobView
     public ErrorInfo? Error { get; init; }
     public Usage? Usage { get; init; }
 
-    /// <summary>"pending", "delivering", "delivered" or "failed"; absent when the job has no webhook.</summary>
-    public string? WebhookStatus { get; init; }
-
-    /// <summary>HTTP attempts made to deliver the webhook.</summary>
-    public int? WebhookAttempts { get; init; }
+    /// <summary>The webhook delivery (status, attempts, last_error, ...); absent when the job has no webhook or has not ended.</summary>
+    public Webhooks.WebhookView? Webhook { get; init; }
 
     /// <summary>Where the final payload goes; internal (a user-supplied URL is not echoed to other services' callers).</summary>
     [JsonIgnore]
@@ -67,4 +64,7 @@ public static class WebhookStates
     public const string Delivering = "delivering";
     public const string Delivered = "delivered";
     public const string Failed = "failed";
+
+    /// <summary>Every attempt of the retry schedule failed (the dead letter; a redelivery starts over).</summary>
+    public const string Dead = "dead";
 }

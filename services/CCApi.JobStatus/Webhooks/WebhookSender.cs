@@ -1,108 +1,112 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CCApi.ServiceDefaults;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 
 namespace CCApi.JobStatus.Webhooks;
 
-/// <summary>The outcome of one delivery: delivered (2xx) or not, after how many HTTP attempts, and why not.</summary>
-public sealed record WebhookDelivery(bool Delivered, int Attempts, int? StatusCode, string? Problem);
+/// <summary>What one HTTP attempt came to.</summary>
+public enum WebhookAttemptOutcome
+{
+    /// <summary>2xx.</summary>
+    Delivered,
+
+    /// <summary>Worth another try later: 5xx, 4xx (but 410), 3xx (never followed), timeouts, connection failures.</summary>
+    Retry,
+
+    /// <summary>Final without success: 410 Gone, or a URL the outbound guard refuses (it will not become allowed).</summary>
+    Stop,
+}
+
+/// <summary>The outcome of one attempt, the HTTP status if any, why it failed, and the receiver's Retry-After.</summary>
+public sealed record WebhookAttempt(WebhookAttemptOutcome Outcome, int? StatusCode, string? Problem, TimeSpan? RetryAfter = null);
+
+/// <summary>One webhook message: its id (stable across attempts), event name and body.</summary>
+public sealed record WebhookMessage(string Id, string EventName, string Body);
 
 /// <summary>
-/// POSTs a webhook through the SSRF-safe outbound client (no loopback/private targets unless OutboundUrls allows it),
-/// retrying server errors, timeouts and connection failures with exponential backoff; a 4xx or a refused address is final.
+/// Makes ONE attempt to POST a webhook through the SSRF-safe outbound client (no loopback/private targets unless
+/// OutboundUrls allows it; redirects are never followed). Retries are the delivery's business (a schedule over a day
+/// survives restarts; see <see cref="DeliverWebhookConsumer"/>), not an in-process loop.
 /// </summary>
-public sealed class WebhookSender
+public sealed class WebhookSender(OutboundUrlGuard guard, IOptions<WebhookOptions> options, TimeProvider time)
 {
     public const string EventHeader = "X-CCAPI-Event";
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    private readonly OutboundUrlGuard _guard;
-    private readonly WebhookOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    /// <summary>Null when webhooks are off (no secret): nothing is ever sent unsigned.</summary>
+    private readonly WebhookSigner? _signer = options.Value.Enabled ? new WebhookSigner(options.Value.Secret!) : null;
 
-    public WebhookSender(OutboundUrlGuard guard, IOptions<WebhookOptions> options, TimeProvider time)
+    public async Task<WebhookAttempt> SendAsync(string url, WebhookMessage message, CancellationToken cancellationToken)
     {
-        _guard = guard;
-        _options = options.Value;
-        _time = time;
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
-        if (_options.MaxAttempts > 1)
+        if (_signer is not { } signer)
         {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = _options.MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.InitialDelay,
-                MaxDelay = TimeSpan.FromMinutes(1),
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome, args.Context.CancellationToken)),
-                OnRetry = args =>
-                {
-                    args.Outcome.Result?.Dispose();
-                    return default;
-                },
-            });
+            return new WebhookAttempt(WebhookAttemptOutcome.Stop, null, NotConfigured);
         }
 
-        _pipeline = builder.Build();
-    }
-
-    public async Task<WebhookDelivery> SendAsync(string url, string eventName, string body, CancellationToken cancellationToken)
-    {
         if (OutboundUrlGuard.ValidateSyntax(url) is { } problem)
         {
-            return new WebhookDelivery(false, 0, null, $"webhook_url {problem}.");
+            return new WebhookAttempt(WebhookAttemptOutcome.Stop, null, $"webhook_url {problem}.");
         }
 
-        var bytes = Encoding.UTF8.GetBytes(body);
-        using var client = _guard.CreateClient();
-        var attempts = 0;
+        using var client = guard.CreateClient();
         try
         {
-            using var response = await _pipeline.ExecuteAsync(async token =>
-            {
-                attempts++;
-                using var request = new HttpRequestMessage(HttpMethod.Post, url);
-                request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = Json } };
-                request.Headers.Add(EventHeader, eventName);
-                if (_options.IsSigned)
-                {
-                    request.Headers.Add(WebhookSigner.HeaderName, WebhookSigner.Sign(_options.SigningSecret!, _time.GetUtcNow().ToUnixTimeSeconds(), body));
-                }
+            var timestamp = time.GetUtcNow(); // per attempt: receivers refuse old timestamps (replay protection)
+            using var request = new HttpRequestMessage(HttpMethod.Post, url);
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(message.Body)) { Headers = { ContentType = Json } };
+            request.Headers.Add(WebhookSigner.IdHeader, message.Id);
+            request.Headers.Add(WebhookSigner.TimestampHeader, timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add(WebhookSigner.SignatureHeader, signer.Sign(message.Id, timestamp, message.Body));
+            request.Headers.Add(EventHeader, message.EventName);
+            request.Headers.Add(LegacySignature.HeaderName, signer.SignLegacy(timestamp, message.Body)); // deprecated
 
-                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
-            }, cancellationToken);
-
-            var status = (int)response.StatusCode;
-            return new WebhookDelivery(response.IsSuccessStatusCode, attempts, status, response.IsSuccessStatusCode ? null : $"The receiver answered HTTP {status}.");
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return Classify(response, time.GetUtcNow());
         }
         catch (HttpRequestException ex) when (ex.InnerException is OutboundUrlException refused)
         {
-            return new WebhookDelivery(false, attempts, null, refused.Message);
+            return new WebhookAttempt(WebhookAttemptOutcome.Stop, null, refused.Message);
         }
         catch (HttpRequestException ex)
         {
-            return new WebhookDelivery(false, attempts, null, $"The receiver could not be reached: {ex.Message}");
+            return new WebhookAttempt(WebhookAttemptOutcome.Retry, null, $"The receiver could not be reached: {ex.Message}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new WebhookDelivery(false, attempts, null, "The receiver did not answer in time.");
+            return new WebhookAttempt(WebhookAttemptOutcome.Retry, null, "The receiver did not answer in time.");
         }
     }
 
-    /// <summary>5xx, timeouts and connection failures are worth another try; 4xx and refused addresses are not.</summary>
-    public static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken) => outcome switch
+    public const string NotConfigured = "Webhooks are not configured on this platform (Webhooks:Secret is unset): nothing is sent unsigned.";
+
+    /// <summary>2xx delivered; 410 stops; anything else is retried (a 3xx included: it is never followed).</summary>
+    public static WebhookAttempt Classify(HttpResponseMessage response, DateTimeOffset now)
     {
-        { Exception: HttpRequestException { InnerException: OutboundUrlException } } => false,
-        { Exception: HttpRequestException } => true,
-        { Exception: OperationCanceledException } => !cancellationToken.IsCancellationRequested,
-        { Exception: not null } => false,
-        { Result: { } response } => (int)response.StatusCode >= 500,
-        _ => false,
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            return new WebhookAttempt(WebhookAttemptOutcome.Delivered, status, null);
+        }
+
+        if (response.StatusCode == HttpStatusCode.Gone)
+        {
+            return new WebhookAttempt(WebhookAttemptOutcome.Stop, status, "The receiver answered HTTP 410 Gone: no further attempts.");
+        }
+
+        var problem = status is >= 300 and < 400
+            ? $"The receiver answered HTTP {status} (a redirect, which is never followed)."
+            : $"The receiver answered HTTP {status}.";
+        return new WebhookAttempt(WebhookAttemptOutcome.Retry, status, problem, RetryAfter(response.Headers.RetryAfter, now));
+    }
+
+    /// <summary>Retry-After as seconds or as an HTTP date; never negative.</summary>
+    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
+    {
+        { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta,
+        { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
+        _ => null,
     };
 }

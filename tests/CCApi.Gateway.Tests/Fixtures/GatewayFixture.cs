@@ -38,6 +38,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public ServiceFactory<Program> Factory { get; private set; } = null!;
     public ConnectionMultiplexer Redis { get; private set; } = null!;
 
+    /// <summary>A Standard Webhooks secret, so async jobs may carry webhook_url.</summary>
+    public const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
     /// <summary>Carries the bootstrap key.</summary>
     public HttpClient Client { get; private set; } = null!;
 
@@ -70,6 +73,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Gateway:CatalogRefreshInterval"] = "00:10:00", // only CatalogChanged refreshes during the tests
             ["Gateway:MaxRequestBodyBytes"] = "1048576",
             ["Gateway:MaxInputImageBytes"] = "65536",
+            ["Webhooks:Secret"] = WebhookSecret, // webhook_url is refused without one
             ["Logging:LogLevel:Default"] = "Warning",
         });
 

@@ -40,6 +40,12 @@ public sealed class StubInternalServices : IAsyncDisposable
 
     public string? LastModelsQuery { get; private set; }
 
+    /// <summary>POST /jobs/{id}/webhook/redeliver calls received, by job.</summary>
+    public ConcurrentDictionary<Guid, int> Redeliveries { get; } = new();
+
+    /// <summary>Jobs whose redelivery JobStatus refuses with 409 and this code.</summary>
+    public ConcurrentDictionary<Guid, string> RedeliverRefusals { get; } = new();
+
     public bool CatalogDown { get; set; }
 
     public static string RepoRoot()
@@ -136,6 +142,22 @@ public sealed class StubInternalServices : IAsyncDisposable
             job["state"] = "canceled";
             job["error"] = new JsonObject { ["message"] = "The job was canceled by the client.", ["type"] = "invalid_request_error", ["code"] = "canceled", ["status"] = 499 };
             return Results.Text(job.ToJsonString(), "application/json");
+        });
+        app.MapPost("/jobs/{id:guid}/webhook/redeliver", (Guid id) =>
+        {
+            Redeliveries.AddOrUpdate(id, 1, (_, n) => n + 1);
+            if (!Jobs.TryGetValue(id, out var job))
+            {
+                return Results.Text("""{"error":{"message":"No job.","type":"invalid_request_error","code":"not_found"}}""", "application/json", statusCode: 404);
+            }
+
+            if (RedeliverRefusals.TryGetValue(id, out var code))
+            {
+                return Results.Text("""{"error":{"message":"Refused.","type":"invalid_request_error","code":"CODE"}}""".Replace("CODE", code, StringComparison.Ordinal), "application/json", statusCode: 409);
+            }
+
+            job["webhook"] = new JsonObject { ["status"] = "pending", ["attempts"] = 0 };
+            return Results.Text(job.ToJsonString(), "application/json", statusCode: 202);
         });
     }
 
