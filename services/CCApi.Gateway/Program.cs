@@ -25,6 +25,7 @@ app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.
 app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)
 app.MapOpenApi();                             // /openapi/v1.json
 app.MapChatEndpoints();                       // POST /v1/chat/completions
+app.MapChatStreamEndpoints();                 // GET  /v1/chat/completions/{id}/stream  (resume with Last-Event-ID)
 app.MapSpeechEndpoints();                     // POST /v1/audio/speech
 app.MapImageEndpoints();                      // POST /v1/images/generations, /v1/images/generate
 app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}

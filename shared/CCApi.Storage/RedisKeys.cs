@@ -9,6 +9,9 @@ public static class RedisKeys
     public static string Job(Guid jobId) => $"ccapi:{{job:{jobId:N}}}";
     public static string JobStream(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream";
     public static string JobStreamChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:notify";
+
+    /// <summary>A streaming chat's record (hash): owner key id, model, provider, created, include_usage — what a resume needs.</summary>
+    public static string JobStreamRecord(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream:record";
     public static string Blob(string blobId) => $"ccapi:{{blob:{blobId}}}";
 
     /// <summary>An API key's record (hash): everything about the key but the secret. Every per-key key shares <c>{key:id}</c>.</summary>
