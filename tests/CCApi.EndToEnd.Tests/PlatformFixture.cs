@@ -27,6 +27,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>The key's public id as the gateway derives it ("key_" + 16 hex characters of its SHA-256), e.g. on <c>ccapi.cost</c>.</summary>
     public string KeyId => "key_" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKey)))[..16];
+    /// <summary>The admin key (Auth__AdminApiKey), for tests that need a second API key.</summary>
+    public string AdminApiKey { get; } = "admin-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
@@ -121,6 +123,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Services__JobStatusUrl"] = $"http://127.0.0.1:{jobStatusPort}",
             ["BlobUrls__SigningKey"] = signingKey,
             ["Auth__BootstrapApiKey"] = ApiKey,
+            ["Auth__AdminApiKey"] = AdminApiKey,
         });
 
         foreach (var process in _processes)

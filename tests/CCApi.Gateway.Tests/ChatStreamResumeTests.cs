@@ -138,6 +138,13 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
         events[1].Id.ShouldBe(original[2].Id);
     }
 
+    /// <summary>PUBSUB NUMSUB of the job's notification channel: the gateway's readers of the stream (one connection for all).</summary>
+    private async Task<long> SubscribersAsync(Guid job)
+    {
+        var result = await gateway.Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", RedisKeys.JobStreamChannel(job));
+        return (long)((StackExchange.Redis.RedisResult[])result!)[1];
+    }
+
     [Fact]
     public async Task A_client_that_disconnects_mid_stream_resumes_live_with_no_second_provider_call_and_no_cancel()
     {
@@ -165,18 +172,22 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
         var lastSeen = Parse(seen.ToString())[^1];
         lastSeen.Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("first");
 
-        // The resumed reader is live: it waits for what the (still running) job appends next.
-        var resumed = gateway.Client.SendAsync(
-            new HttpRequestMessage(HttpMethod.Get, $"/v1/chat/completions/chatcmpl-{jobId}/stream") { Headers = { { "Last-Event-ID", lastSeen.Id } } },
-            HttpCompletionOption.ResponseHeadersRead);
-        var streams = new ChatStreams(gateway.Redis, Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis }));
+        // The resumed reader is live: it is waiting on the job's notifications before the still running job appends the rest.
         var job = Guid.ParseExact(jobId, "N");
+        (await TestInfrastructure.EventuallyAsync(async () => await SubscribersAsync(job) == 0,
+            TimeSpan.FromSeconds(15))).ShouldBeTrue("the original reader never stopped");
+        var resumed = gateway.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Get, $"/v1/chat/completions/chatcmpl-{jobId}/stream") { Headers = { { "Last-Event-ID", lastSeen.Id } } });
+        (await TestInfrastructure.EventuallyAsync(async () => await SubscribersAsync(job) == 1,
+            TimeSpan.FromSeconds(15))).ShouldBeTrue("the resumed reader never subscribed");
+        var streams = new ChatStreams(gateway.Redis, Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis }));
         await streams.AppendAsync(job, new ChatStreamDelta { Content = " second" });
         await streams.AppendAsync(job, new ChatStreamDelta { FinishReason = "stop" });
         await streams.AppendAsync(job, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 2, TotalTokens = 5 } });
         await streams.AppendAsync(job, new ChatStreamDelta { Done = true });
 
         using var resumedResponse = await resumed;
+        resumedResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
         var events = Parse(await resumedResponse.Content.ReadAsStringAsync());
 
         events.Count.ShouldBe(4);
@@ -270,4 +281,15 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
     [InlineData("img_0123456789abcdef0123456789abcdef", false)]
     public void Accepts_chatcmpl_and_bare_job_ids(string id, bool valid) =>
         ChatStreamResume.TryParseId(id, out _).ShouldBe(valid);
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_resume_route_with_its_position_header()
+    {
+        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        var get = document["paths"]!["/v1/chat/completions/{id}/stream"]!["get"]!;
+        get["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).ShouldBe(["id", "Last-Event-ID", "after"], ignoreOrder: true);
+        get["responses"]!["200"]!["content"]!.AsObject().ContainsKey("text/event-stream").ShouldBeTrue();
+        get["responses"]!.AsObject().ContainsKey("404").ShouldBeTrue();
+    }
 }

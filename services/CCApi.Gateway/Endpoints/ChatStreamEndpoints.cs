@@ -22,7 +22,7 @@ public static class ChatStreamEndpoints
                     "has ended, ending with `data: [DONE]` or the error event exactly as the original response. `{id}` is the " +
                     "`x-ccapi-job-id` header of the original response or its chunks' `id` (`chatcmpl-…`). No provider is called " +
                     "and nothing is charged again. Readable for `Jobs__Ttl` (default 24 h).")
-                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+                .Produces<string>(StatusCodes.Status200OK, "text/event-stream") // data: chat.completion.chunk … data: [DONE]
                 .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
                 .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)

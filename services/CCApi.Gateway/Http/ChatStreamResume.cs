@@ -128,6 +128,9 @@ public sealed class ChatStreamResume : IResult
         var aborted = httpContext.RequestAborted;
         try
         {
+            // The headers go out at once (start + flush): the client knows it is reattached before the next entry exists.
+            await response.StartAsync(aborted);
+            await writer.FlushAsync(aborted);
             if (_replayTerminal is { } terminal)
             {
                 await WriteAsync(writer, json, terminal.Id, terminal.Delta, aborted);

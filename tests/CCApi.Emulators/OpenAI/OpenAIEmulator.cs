@@ -17,12 +17,20 @@ public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey)
     /// <summary>Answer image generations with URLs whatever was asked (as some OpenAI-compatible servers do).</summary>
     public bool AnswerImagesWithUrls { get; set; }
 
+    /// <summary>
+    /// When set, every chat stream pauses after its first content chunk until this completes — a stream a test can cut
+    /// (or watch) while the provider is provably still in the middle of it.
+    /// </summary>
+    public TaskCompletionSource? HoldStreams { get; set; }
+
     public static Task<OpenAIEmulator> StartAsync(string apiKey = DefaultApiKey, int port = 0) => StartAsync(new OpenAIEmulator(apiKey), port);
 
     public override void Reset()
     {
         base.Reset();
         AnswerImagesWithUrls = false;
+        HoldStreams?.TrySetResult();
+        HoldStreams = null;
     }
 
     protected override void MapEndpoints(WebApplication app)
