@@ -28,6 +28,7 @@ app.MapChatEndpoints();                       // POST /v1/chat/completions
 app.MapChatStreamEndpoints();                 // GET  /v1/chat/completions/{id}/stream  (resume with Last-Event-ID)
 app.MapSpeechEndpoints();                     // POST /v1/audio/speech
 app.MapImageEndpoints();                      // POST /v1/images/generations, /v1/images/generate
+app.MapImageEditEndpoints();                  // POST /v1/images/edits  (OpenAI-compatible multipart edits)
 app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
 app.MapCatalogEndpoints();                    // GET  /v1/models, /v1/providers[/{name}]
 app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed URL, no bearer)

@@ -4,7 +4,7 @@ namespace CCApi.Emulators.OpenAI;
 
 /// <summary>
 /// OpenAI's documented wire protocol: POST /v1/chat/completions (JSON, or SSE "data: {chunk}\n\n" … "data: [DONE]\n\n"),
-/// POST /v1/images/generations, POST /v1/audio/speech. Checks "Authorization: Bearer &lt;key&gt;", validates request
+/// POST /v1/images/generations, POST /v1/images/edits (multipart), POST /v1/audio/speech. Checks "Authorization: Bearer &lt;key&gt;", validates request
 /// shapes and answers errors as <c>{"error":{"message","type","param","code"}}</c>.
 /// </summary>
 public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey) : Emulator(apiKey)
@@ -38,6 +38,7 @@ public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey)
         var endpoints = new OpenAIEndpoints(this);
         app.MapPost("/v1/chat/completions", endpoints.ChatAsync);
         app.MapPost("/v1/images/generations", endpoints.ImagesAsync);
+        app.MapPost("/v1/images/edits", endpoints.EditsAsync);
         app.MapPost("/v1/audio/speech", endpoints.SpeechAsync);
         app.MapGet("/files/{name}", OpenAIEndpoints.File);
     }
