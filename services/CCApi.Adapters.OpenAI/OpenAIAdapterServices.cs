@@ -1,5 +1,6 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Upstream;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CCApi.Adapters.OpenAI;
 
@@ -12,6 +13,7 @@ public static class OpenAIAdapterServices
 
         builder.AddUpstreamHttpClient<OpenAIAdapterOptions>(OpenAIClient.HttpClientName, UpstreamHttpClient.Bearer);
         builder.Services.AddSingleton<OpenAIClient>();
+        builder.Services.TryAddSingleton<ImageInputs>(); // edits: input images from the blob store or a guarded URL
         return builder;
     }
 }

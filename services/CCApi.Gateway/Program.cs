@@ -26,8 +26,10 @@ app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.
 app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)
 app.MapOpenApi();                             // /openapi/v1.json
 app.MapChatEndpoints();                       // POST /v1/chat/completions
+app.MapChatStreamEndpoints();                 // GET  /v1/chat/completions/{id}/stream  (resume with Last-Event-ID)
 app.MapSpeechEndpoints();                     // POST /v1/audio/speech
 app.MapImageEndpoints();                      // POST /v1/images/generations, /v1/images/generate
+app.MapImageEditEndpoints();                  // POST /v1/images/edits  (OpenAI-compatible multipart edits)
 app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
 app.MapImageJobControlEndpoints();            // GET  /v1/images/jobs/{id}/events (SSE), POST …/cancel
 app.MapImageJobWebhookEndpoints();            // POST /v1/images/jobs/{id}/webhook/redeliver

@@ -44,6 +44,12 @@ public sealed class ImageInputs(IBlobStore blobs, OutboundUrlGuard urls)
         return new LoadedImage(bytes, contentType);
     }
 
+    /// <summary>A PNG's width and height from its IHDR chunk; null when the bytes are not a PNG.</summary>
+    public static (int Width, int Height)? PngSize(ReadOnlySpan<byte> bytes) =>
+        bytes.Length >= 24 && Sniff(bytes) == "image/png" && bytes[12..16].SequenceEqual("IHDR"u8)
+            ? ((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[16..20]), (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[20..24]))
+            : null;
+
     /// <summary>"image/png", "image/jpeg", "image/webp", "image/gif" by magic bytes; null for anything else.</summary>
     public static string? Sniff(ReadOnlySpan<byte> bytes) =>
         bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"

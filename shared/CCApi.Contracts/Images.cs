@@ -41,6 +41,9 @@ public sealed record ImageInput
     public BlobRef? Blob { get; init; }
     public string? MimeType { get; init; }
     public bool IsMask { get; init; }
+
+    /// <summary>The request field it came from (e.g. "mask", "contents[0].image"), for 400s that name it; null = "contents".</summary>
+    public string? Field { get; init; }
 }
 
 public sealed record GeneratedImage

@@ -46,6 +46,77 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
     }
 
     /// <summary>
+    /// Records who owns the job's stream and how its chunks are rendered, before the command goes out, so a client can
+    /// resume it later (<c>GET /v1/chat/completions/{id}/stream</c>); it expires with the stream (<see cref="RedisOptions.StreamTtl"/>).
+    /// </summary>
+    public Task BeginAsync(ChatStreamRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var key = RedisKeys.JobStreamRecord(record.JobId);
+        var db = redis.GetDatabase();
+        var tx = db.CreateTransaction();
+        _ = tx.HashSetAsync(key,
+        [
+            new HashEntry("owner", record.OwnerId),
+            new HashEntry("model", record.Model),
+            new HashEntry("provider", record.Provider),
+            new HashEntry("created", record.Created),
+            new HashEntry("usage", record.IncludeUsage ? 1 : 0),
+        ]);
+        _ = tx.KeyExpireAsync(key, options.Value.StreamTtl);
+        return tx.ExecuteAsync();
+    }
+
+    /// <summary>The stream's record, or null when there is none (never a stream, or expired).</summary>
+    public async Task<ChatStreamRecord?> GetRecordAsync(Guid jobId)
+    {
+        var fields = await redis.GetDatabase().HashGetAsync(RedisKeys.JobStreamRecord(jobId), ["owner", "model", "provider", "created", "usage"]);
+        if (fields[0].IsNull)
+        {
+            return null;
+        }
+
+        return new ChatStreamRecord(jobId, (string)fields[0]!, (string?)fields[1] ?? "", (string?)fields[2] ?? "", (long)fields[3], (int)fields[4] == 1);
+    }
+
+    /// <summary>The stream's last entry (null while it has none): a resume after it has nothing left to read.</summary>
+    public async Task<(string Id, ChatStreamDelta Delta)?> LastAsync(Guid jobId)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(RedisKeys.JobStream(jobId), "-", "+", count: 1, messageOrder: Order.Descending);
+        if (entries.Length == 0)
+        {
+            return null;
+        }
+
+        return ((string)entries[0].Id!, JsonSerializer.Deserialize<ChatStreamDelta>((string)entries[0][DataField]!, Json)!);
+    }
+
+    /// <summary>Parses a Redis stream entry id (<c>&lt;ms&gt;-&lt;seq&gt;</c>, or <c>&lt;ms&gt;</c> alone); false for anything else.</summary>
+    public static bool TryParseEntryId(string? value, out (ulong Milliseconds, ulong Sequence) id)
+    {
+        id = default;
+        if (string.IsNullOrEmpty(value) || value.Length > 41)
+        {
+            return false;
+        }
+
+        var dash = value.IndexOf('-', StringComparison.Ordinal);
+        var ms = dash < 0 ? value : value[..dash];
+        var seq = dash < 0 ? "0" : value[(dash + 1)..];
+        if (!IsDigits(ms) || !IsDigits(seq)
+            || !ulong.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+            || !ulong.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out var s))
+        {
+            return false;
+        }
+
+        id = (m, s);
+        return true;
+
+        static bool IsDigits(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
+    }
+
+    /// <summary>
     /// Entries after <paramref name="afterId"/> (or from the start), in order, until one is <c>Done</c> or carries an
     /// error. Subscribes before the first read so no append can slip between read and wait. Ends with
     /// <see cref="TimeoutException"/> when nothing arrives for <paramref name="idleTimeout"/>.
@@ -111,3 +182,6 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
         }
     }
 }
+
+/// <summary>What a resumed chat stream needs besides its entries: the owner (another key gets 404) and how chunks render.</summary>
+public sealed record ChatStreamRecord(Guid JobId, string OwnerId, string Model, string Provider, long Created, bool IncludeUsage);

@@ -16,7 +16,16 @@ public static class RedisRegistration
     {
         builder.Services.AddOptions<RedisOptions>()
             .BindConfiguration(RedisOptions.SectionName)
-            .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Redis"))
+            .Configure<IConfiguration>((o, config) =>
+            {
+                o.ConnectionString ??= config.GetConnectionString("Redis");
+                // A chat stream lives as long as a job record (Jobs:Ttl) unless Redis:StreamTtl says otherwise.
+                if (config[$"{RedisOptions.SectionName}:{nameof(RedisOptions.StreamTtl)}"] is null
+                    && config.GetValue<TimeSpan?>("Jobs:Ttl") is { } jobsTtl)
+                {
+                    o.StreamTtl = jobsTtl;
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>

@@ -19,6 +19,8 @@ public static class RedisKeys
     /// <summary>Where JobStatus publishes the id of each new <see cref="JobEvents"/> entry.</summary>
     public static string JobEventsChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:events:notify";
 
+    /// <summary>A streaming chat's record (hash): owner key id, model, provider, created, include_usage — what a resume needs.</summary>
+    public static string JobStreamRecord(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream:record";
     public static string Blob(string blobId) => $"ccapi:{{blob:{blobId}}}";
 
     /// <summary>An API key's record (hash): everything about the key but the secret. Every per-key key shares <c>{key:id}</c>.</summary>

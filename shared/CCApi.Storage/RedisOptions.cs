@@ -14,9 +14,12 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan BlobTtl { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>How long a streaming chat's chunks stay readable (for resumption with Last-Event-ID).</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
-    public TimeSpan StreamTtl { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a streaming chat's chunks and record stay readable (for resumption with Last-Event-ID). Unless set, it is
+    /// <c>Jobs:Ttl</c> (default 24 h), so a chat stream lives as long as a job record.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
+    public TimeSpan StreamTtl { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
     /// A client span per Redis command (OpenTelemetry's StackExchange.Redis instrumentation), for debugging. Off by

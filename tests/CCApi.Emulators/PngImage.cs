@@ -49,6 +49,35 @@ public static class PngImage
         return png.ToArray();
     }
 
+    /// <summary>
+    /// A fully transparent RGBA image (colour type 6): as an OpenAI mask it marks every pixel for editing; as a dall-e-2
+    /// input its transparency is its own mask.
+    /// </summary>
+    public static byte[] Transparent(int width, int height)
+    {
+        var row = new byte[1 + (width * 4)]; // filter byte 0 (None), then RGBA quadruplets, all zero
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            for (var y = 0; y < height; y++)
+            {
+                zlib.Write(row);
+            }
+        }
+
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8;  // bit depth
+        header[9] = 6;  // colour type: truecolour with alpha
+        using var png = new MemoryStream();
+        png.Write(Signature);
+        WriteChunk(png, "IHDR", header);
+        WriteChunk(png, "IDAT", compressed.ToArray());
+        WriteChunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
     /// <summary>Width and height from the IHDR chunk; null when the bytes are not a PNG.</summary>
     public static (int Width, int Height)? SizeOf(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= 24 && bytes.StartsWith(Signature) && bytes[12..16].SequenceEqual("IHDR"u8)

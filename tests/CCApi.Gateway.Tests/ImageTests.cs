@@ -169,12 +169,12 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
         var png = Convert.ToBase64String(FakeProviders.Png);
 
         var response = await gateway.PostJsonAsync("/v1/images/generate", $$$"""
-            {"model":"stabilityai/stable-diffusion-xl-1024-v1-0","contents":[{"text":"x","image":{"data":"{{{png}}}"},"mask":{"data":"{{{png}}}"}}]}
+            {"model":"stabilityai/stable-diffusion-xl-1024-v1-0","contents":[{"text":"x","image":{"data":"{{{png}}}"}},{"image":{"data":"{{{png}}}"}}]}
             """);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
         error["details"]!["param"]!.GetValue<string>().ShouldBe("contents");
-        error["message"]!.GetValue<string>().ShouldContain("inpainting");
+        error["message"]!.GetValue<string>().ShouldContain("multi-image-remix");
     }
 }

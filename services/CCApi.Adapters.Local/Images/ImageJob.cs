@@ -63,7 +63,7 @@ public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
         for (var i = 0; i < inputs.Count; i++)
         {
             var input = inputs[i];
-            var field = $"contents[{i}].{(input.IsMask ? "mask" : "image")}";
+            var field = input.Field ?? $"contents[{i}].{(input.IsMask ? "mask" : "image")}";
             byte[] bytes;
             if (input.Blob is { } blob)
             {

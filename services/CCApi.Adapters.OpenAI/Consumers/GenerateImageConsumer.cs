@@ -7,11 +7,12 @@ using MassTransit;
 namespace CCApi.Adapters.OpenAI.Consumers;
 
 /// <summary>
-/// Images through POST /images/generations (text-to-image). The images (b64_json decoded, or fetched from the URLs the
+/// Images through POST /images/generations (text-to-image) or POST /images/edits (image-to-image, inpainting with a mask,
+/// several images; the inputs loaded from the blob store or fetched through the outbound URL guard). The images (b64_json decoded, or fetched from the URLs the
 /// provider returned) go to the blob store; responds (when requested) and publishes <see cref="ImageGenerated"/> or
 /// <see cref="JobFailed"/>. An async command also gets JobStarted and progress.
 /// </summary>
-public sealed class GenerateImageConsumer(OpenAIClient client, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<GenerateImage>
+public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs inputs, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<GenerateImage>
 {
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
@@ -20,9 +21,27 @@ public sealed class GenerateImageConsumer(OpenAIClient client, IBlobStore blobs,
 
         await runner.RunAsync(context, JobKind.Image, "openai-image", call, async cancellationToken =>
         {
-            await ImageJobEvents.StartedAsync(context);
+            IReadOnlyList<UpstreamImage> upstream;
+            if (ImageEditPlan.IsEdit(command))
+            {
+                var plan = ImageEditPlan.For(command); // 400 naming the field before anything is loaded or sent
+                await ImageJobEvents.StartedAsync(context);
+                var loaded = new List<LoadedImage>(plan.Images.Count);
+                foreach (var input in plan.Images)
+                {
+                    loaded.Add(await inputs.LoadAsync(input, input.Field ?? "contents", cancellationToken));
+                }
 
-            var upstream = await client.GenerateImagesAsync(command, cancellationToken);
+                var mask = plan.Mask is { } m ? await inputs.LoadAsync(m, m.Field ?? "contents", cancellationToken) : null;
+                plan.CheckLoaded(loaded, mask);
+                upstream = await client.EditImagesAsync(plan, loaded, mask, cancellationToken);
+            }
+            else
+            {
+                await ImageJobEvents.StartedAsync(context);
+                upstream = await client.GenerateImagesAsync(command, cancellationToken);
+            }
+
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
             var images = new GeneratedImage[upstream.Count];

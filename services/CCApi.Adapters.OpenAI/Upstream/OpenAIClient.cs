@@ -13,7 +13,7 @@ public sealed record UpstreamImage(byte[] Bytes, string ContentType, string? Rev
 
 /// <summary>
 /// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
-/// POST /images/generations, POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
+/// POST /images/generations, POST /images/edits (multipart), POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
 /// </summary>
 public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, ProviderAdapterOptions options, OutboundUrlGuard urlGuard)
 {
@@ -72,6 +72,24 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     {
         var body = ImageRequest(command);
         using var response = await pipeline.SendAsync(Http, () => Post("images/generations", body, AcceptJson), streaming: false, cancellationToken);
+        return await ReadImagesAsync(response, cancellationToken);
+    }
+
+    /// <summary>POST /images/edits (multipart) for a validated <see cref="ImageEditPlan"/> and its loaded images.</summary>
+    public async Task<IReadOnlyList<UpstreamImage>> EditImagesAsync(ImageEditPlan plan, IReadOnlyList<LoadedImage> images, LoadedImage? mask, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        using var response = await pipeline.SendAsync(Http, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "images/edits") { Content = plan.Form(images, mask) };
+            request.Headers.Accept.Add(AcceptJson);
+            return request;
+        }, streaming: false, cancellationToken);
+        return await ReadImagesAsync(response, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<UpstreamImage>> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         var bytes = await ReadBytesAsync(response, cancellationToken);
 
         List<(string? B64, string? Url, string? Revised)> items;

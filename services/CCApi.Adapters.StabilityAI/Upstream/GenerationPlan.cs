@@ -14,12 +14,21 @@ public sealed record TextPrompt(string Text, double Weight);
 /// <summary>
 /// A <see cref="GenerateImage"/> command as a Stability v1 generation request, validated before any call: everything
 /// the engine cannot do is a 400 naming the CCAPI field. <see cref="For"/> does the mapping; <see cref="JsonBody"/>
-/// (text-to-image) and <see cref="Form"/> (image-to-image) write the two wire shapes.
+/// (text-to-image) and <see cref="Form"/> (image-to-image, masking) write the two wire shapes.
 /// </summary>
 public sealed record GenerationPlan
 {
     public const string TextToImage = "text-to-image";
     public const string ImageToImage = "image-to-image";
+
+    /// <summary>Inpainting: POST …/image-to-image/masking with the init image and a mask image.</summary>
+    public const string Masking = "image-to-image/masking";
+
+    /// <summary>
+    /// How Stability reads the mask: white pixels are repainted, black ones kept (the convention of most inpainting
+    /// tools; OpenAI's models instead repaint where the mask is transparent).
+    /// </summary>
+    public const string MaskSource = "MASK_IMAGE_WHITE";
 
     /// <summary>The field an input-image problem is reported on (the image comes from the request's contents).</summary>
     public const string InputField = "contents";
@@ -29,7 +38,7 @@ public sealed record GenerationPlan
 
     public required string Engine { get; init; }
 
-    /// <summary><see cref="TextToImage"/> or <see cref="ImageToImage"/> (also the last path segment).</summary>
+    /// <summary><see cref="TextToImage"/>, <see cref="ImageToImage"/> or <see cref="Masking"/> (also the end of the path).</summary>
     public required string Operation { get; init; }
 
     public required IReadOnlyList<TextPrompt> Prompts { get; init; }
@@ -52,8 +61,11 @@ public sealed record GenerationPlan
     /// <summary>Image-to-image: how much of the init image to KEEP (Stability's image_strength) = 1 − CCAPI strength.</summary>
     public double? ImageStrength { get; init; }
 
-    /// <summary>Image-to-image: the one input image.</summary>
+    /// <summary>Image-to-image and masking: the one input image.</summary>
     public ImageInput? InitImage { get; init; }
+
+    /// <summary>Masking: the mask (white = repaint, see <see cref="MaskSource"/>), the init image's size.</summary>
+    public ImageInput? MaskImage { get; init; }
 
     /// <summary>Relative to the base URL: v1/generation/{engine_id}/{operation}.</summary>
     public string Path => $"v1/generation/{Uri.EscapeDataString(Engine)}/{Operation}";
@@ -66,9 +78,10 @@ public sealed record GenerationPlan
         {
             TextToImage => TextToImage,
             ImageToImage => ImageToImage,
-            "inpainting" or "multi-image-remix" => throw ApiException.BadField(InputField,
-                $"'{command.Route.Model}' cannot do {command.Operation}: send one image without a mask (image-to-image) or text only (text-to-image)."),
-            _ => throw ApiException.BadField("operation", $"Operation '{command.Operation}' is not supported; use text-to-image or image-to-image."),
+            "inpainting" => Masking,
+            "multi-image-remix" => throw ApiException.BadField(InputField,
+                $"'{command.Route.Model}' cannot do {command.Operation}: send one image (image-to-image), one image with a mask (inpainting) or text only (text-to-image)."),
+            _ => throw ApiException.BadField("operation", $"Operation '{command.Operation}' is not supported; use text-to-image, image-to-image or inpainting."),
         };
 
         var prompt = command.Prompt?.Trim();
@@ -155,14 +168,28 @@ public sealed record GenerationPlan
     private static GenerationPlan WithInitImage(GenerationPlan plan, GenerateImage command)
     {
         var images = command.Inputs?.Where(i => !i.IsMask).ToList() ?? [];
-        if (command.Inputs?.Any(i => i.IsMask) == true)
+        var masks = command.Inputs?.Where(i => i.IsMask).ToList() ?? [];
+        if (plan.Operation == ImageToImage && masks.Count > 0)
         {
-            throw ApiException.BadField(InputField, $"'{command.Route.Model}' cannot use a mask (inpainting); send the image without a mask.");
+            throw ApiException.BadField(masks[0].Field ?? InputField, "image-to-image takes no mask; a mask makes it inpainting.");
         }
 
         if (images.Count != 1)
         {
-            throw ApiException.BadField(InputField, $"image-to-image needs exactly one input image in 'contents'; got {images.Count}.");
+            throw ApiException.BadField(images.Count > 1 ? images[1].Field ?? InputField : InputField,
+                $"{command.Operation} needs exactly one input image; got {images.Count}.");
+        }
+
+        if (plan.Operation == Masking)
+        {
+            if (masks.Count != 1)
+            {
+                throw ApiException.BadField(masks.Count > 1 ? masks[1].Field ?? InputField : "mask",
+                    $"inpainting needs exactly one mask; got {masks.Count}.", masks.Count == 0 ? ErrorCodes.MissingField : ErrorCodes.InvalidRequest);
+            }
+
+            // Masking has no image_strength: the masked area is repainted, the rest kept.
+            return plan with { InitImage = images[0], MaskImage = masks[0] };
         }
 
         if (command.Strength is { } strength && (double.IsNaN(strength) || strength < 0 || strength > 1))
@@ -229,18 +256,29 @@ public sealed record GenerationPlan
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The multipart/form-data body of POST …/image-to-image (built anew for every attempt).</summary>
-    public MultipartFormDataContent Form(LoadedImage initImage)
+    /// <summary>The multipart/form-data body of POST …/image-to-image or …/masking (built anew for every attempt).</summary>
+    public MultipartFormDataContent Form(LoadedImage initImage, LoadedImage? maskImage = null)
     {
         ArgumentNullException.ThrowIfNull(initImage);
         var form = new MultipartFormDataContent();
         var image = new ByteArrayContent(initImage.Bytes);
         image.Headers.ContentType = new MediaTypeHeaderValue(initImage.ContentType);
         form.Add(image, "init_image", "init_image." + initImage.ContentType["image/".Length..]);
-        form.Add(new StringContent("IMAGE_STRENGTH"), "init_image_mode");
-        if (ImageStrength is { } strength)
+        if (Operation == Masking)
         {
-            form.Add(new StringContent(Number(strength)), "image_strength");
+            ArgumentNullException.ThrowIfNull(maskImage);
+            var mask = new ByteArrayContent(maskImage.Bytes);
+            mask.Headers.ContentType = new MediaTypeHeaderValue(maskImage.ContentType);
+            form.Add(new StringContent(MaskSource), "mask_source");
+            form.Add(mask, "mask_image", "mask_image." + maskImage.ContentType["image/".Length..]);
+        }
+        else
+        {
+            form.Add(new StringContent("IMAGE_STRENGTH"), "init_image_mode");
+            if (ImageStrength is { } strength)
+            {
+                form.Add(new StringContent(Number(strength)), "image_strength");
+            }
         }
 
         for (var i = 0; i < Prompts.Count; i++)

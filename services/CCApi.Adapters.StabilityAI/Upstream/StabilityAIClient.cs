@@ -4,8 +4,8 @@ using CCApi.Adapters.Hosting;
 namespace CCApi.Adapters.StabilityAI.Upstream;
 
 /// <summary>
-/// Stability AI's v1 generation API: POST v1/generation/{engine_id}/text-to-image (JSON) and …/image-to-image
-/// (multipart/form-data), always with <c>Accept: application/json</c> (several images come back as base64 artifacts with
+/// Stability AI's v1 generation API: POST v1/generation/{engine_id}/text-to-image (JSON), …/image-to-image and
+/// …/image-to-image/masking (multipart/form-data), always with <c>Accept: application/json</c> (several images come back as base64 artifacts with
 /// their seeds). Every call goes through the provider's <see cref="UpstreamPipeline"/> with Stability's error body.
 /// </summary>
 public sealed class StabilityAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, ProviderAdapterOptions options)
@@ -19,8 +19,9 @@ public sealed class StabilityAIClient(IHttpClientFactory httpClientFactory, Upst
 
     private HttpClient Http => httpClientFactory.CreateClient(HttpClientName);
 
-    /// <param name="initImage">The loaded input image for image-to-image; null for text-to-image.</param>
-    public async Task<IReadOnlyList<Artifact>> GenerateAsync(GenerationPlan plan, LoadedImage? initImage, CancellationToken cancellationToken)
+    /// <param name="initImage">The loaded input image for image-to-image and masking; null for text-to-image.</param>
+    /// <param name="maskImage">The loaded mask for masking (inpainting); null otherwise.</param>
+    public async Task<IReadOnlyList<Artifact>> GenerateAsync(GenerationPlan plan, LoadedImage? initImage, LoadedImage? maskImage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         Func<HttpRequestMessage> request;
@@ -37,7 +38,7 @@ public sealed class StabilityAIClient(IHttpClientFactory httpClientFactory, Upst
         else
         {
             ArgumentNullException.ThrowIfNull(initImage);
-            request = () => Post(plan.Path, plan.Form(initImage));
+            request = () => Post(plan.Path, plan.Form(initImage, maskImage));
         }
 
         using var response = await pipeline.SendAsync(Http, request, streaming: false, cancellationToken, StabilityErrorBody.Parse);

@@ -18,7 +18,8 @@ namespace CCApi.Gateway.Http;
 /// (subscribed before the command is sent) until the first content arrives: until then nothing has reached the client,
 /// so a provider error is an ordinary HTTP error and the caller may fail over. Executing the result then forwards every
 /// entry as a <c>chat.completion.chunk</c> event with <c>id: &lt;stream id&gt;</c>, flushed one by one, and ends with
-/// <c>data: [DONE]</c> — or, when the provider fails midway, with <c>data: {"error":…}</c> and no [DONE].
+/// <c>data: [DONE]</c> — or, when the provider fails midway, with <c>data: {"error":…}</c> and no [DONE]. A client that
+/// disconnects after the first content does not cancel the job: it can resume it (<see cref="ChatStreamResume"/>).
 /// </summary>
 public sealed partial class ChatStreamResult : IResult
 {
@@ -61,6 +62,7 @@ public sealed partial class ChatStreamResult : IResult
         var pending = new List<(string Id, ChatStreamDelta Delta)>();
         try
         {
+            await streams.BeginAsync(ChatStreamResume.RecordOf(command)); // owner and rendering, for a later resume
             await dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
             while (true)
             {
@@ -106,6 +108,7 @@ public sealed partial class ChatStreamResult : IResult
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
+        response.Headers[ChatStreamResume.JobIdHeader] = _command.JobId.ToString("N"); // GET /v1/chat/completions/{id}/stream resumes it
         httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var writer = response.BodyWriter;
@@ -165,8 +168,8 @@ public sealed partial class ChatStreamResult : IResult
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
+            // Not canceled: the job runs to its end (bounded by its deadline) and stays resumable (ChatStreamResume).
             LogDisconnected(_logger, _command.JobId);
-            await _dispatcher.PublishCanceledAsync(_command.JobId, "The client disconnected during the stream.");
         }
         finally
         {
@@ -306,6 +309,6 @@ public sealed partial class ChatStreamResult : IResult
     private static ApiException StreamEnded() =>
         new(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider's stream ended unexpectedly.");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: client disconnected during the stream")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: client disconnected during the stream; the job continues and can be resumed")]
     private static partial void LogDisconnected(ILogger logger, Guid jobId);
 }

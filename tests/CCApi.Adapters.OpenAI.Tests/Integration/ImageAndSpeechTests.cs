@@ -80,7 +80,7 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
     }
 
     [Fact]
-    public async Task Answers_400_for_operations_other_than_text_to_image_without_calling_the_provider()
+    public async Task Answers_400_for_an_edit_without_an_input_image_without_calling_the_provider()
     {
         host.Emulator.Reset();
 
@@ -88,7 +88,7 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
 
         response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
         failed!.Message.Error.Status.ShouldBe(400);
-        failed.Message.Error.Details!["param"].ShouldBe("operation");
+        failed.Message.Error.Details!["param"].ShouldBe("image");
         host.Emulator.Requests.ShouldBeEmpty();
     }
 

@@ -96,23 +96,6 @@ public sealed class TextToImageTests(StabilityAIAdapterHost host) : IClassFixtur
     }
 
     [Fact]
-    public async Task Answers_400_for_inpainting_without_calling_the_provider()
-    {
-        host.Emulator.Reset();
-        var command = host.TextToImage() with
-        {
-            Operation = "inpainting",
-            Inputs = [new ImageInput { Url = "https://example.com/a.png" }, new ImageInput { Url = "https://example.com/m.png", IsMask = true }],
-        };
-
-        var error = await host.FailedAsync(command);
-
-        error.Status.ShouldBe(400);
-        error.Details!["param"].ShouldBe("contents");
-        host.Emulator.Requests.ShouldBeEmpty();
-    }
-
-    [Fact]
     public async Task Answers_400_with_the_providers_message_when_it_refuses_the_prompt()
     {
         host.Emulator.Reset();

@@ -4,7 +4,7 @@ namespace CCApi.Emulators.OpenAI;
 
 /// <summary>
 /// OpenAI's documented wire protocol: POST /v1/chat/completions (JSON, or SSE "data: {chunk}\n\n" … "data: [DONE]\n\n"),
-/// POST /v1/images/generations, POST /v1/audio/speech. Checks "Authorization: Bearer &lt;key&gt;", validates request
+/// POST /v1/images/generations, POST /v1/images/edits (multipart), POST /v1/audio/speech. Checks "Authorization: Bearer &lt;key&gt;", validates request
 /// shapes and answers errors as <c>{"error":{"message","type","param","code"}}</c>.
 /// </summary>
 public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey) : Emulator(apiKey)
@@ -17,12 +17,20 @@ public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey)
     /// <summary>Answer image generations with URLs whatever was asked (as some OpenAI-compatible servers do).</summary>
     public bool AnswerImagesWithUrls { get; set; }
 
+    /// <summary>
+    /// When set, every chat stream pauses after its first content chunk until this completes — a stream a test can cut
+    /// (or watch) while the provider is provably still in the middle of it.
+    /// </summary>
+    public TaskCompletionSource? HoldStreams { get; set; }
+
     public static Task<OpenAIEmulator> StartAsync(string apiKey = DefaultApiKey, int port = 0) => StartAsync(new OpenAIEmulator(apiKey), port);
 
     public override void Reset()
     {
         base.Reset();
         AnswerImagesWithUrls = false;
+        HoldStreams?.TrySetResult();
+        HoldStreams = null;
     }
 
     protected override void MapEndpoints(WebApplication app)
@@ -30,6 +38,7 @@ public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey)
         var endpoints = new OpenAIEndpoints(this);
         app.MapPost("/v1/chat/completions", endpoints.ChatAsync);
         app.MapPost("/v1/images/generations", endpoints.ImagesAsync);
+        app.MapPost("/v1/images/edits", endpoints.EditsAsync);
         app.MapPost("/v1/audio/speech", endpoints.SpeechAsync);
         app.MapGet("/files/{name}", OpenAIEndpoints.File);
     }

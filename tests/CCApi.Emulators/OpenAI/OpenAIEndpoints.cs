@@ -101,9 +101,23 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         }
         else
         {
+            var first = true;
             foreach (var word in Words(reply.Content!))
             {
                 await ChunkAsync(http, model, new JsonObject { ["content"] = word }, null);
+                if (first && emulator.HoldStreams is { } hold)
+                {
+                    // Held mid-stream; SSE comment lines (as keep-alives) stop the reader's idle timeout meanwhile.
+                    while (!hold.Task.IsCompleted)
+                    {
+                        await http.Response.WriteAsync(": held\n\n", http.RequestAborted);
+                        await http.Response.Body.FlushAsync(http.RequestAborted);
+                        await Task.WhenAny(hold.Task, Task.Delay(500, http.RequestAborted));
+                        http.RequestAborted.ThrowIfCancellationRequested();
+                    }
+                }
+
+                first = false;
             }
         }
 

@@ -6,7 +6,7 @@ namespace CCApi.Emulators.StabilityAI;
 
 /// <summary>
 /// Stability AI's v1 REST API (https://api.stability.ai): POST /v1/generation/{engine_id}/text-to-image (JSON),
-/// POST /v1/generation/{engine_id}/image-to-image (multipart/form-data), GET /v1/engines/list. Checks
+/// POST /v1/generation/{engine_id}/image-to-image and …/image-to-image/masking (multipart/form-data), GET /v1/engines/list. Checks
 /// "Authorization: Bearer &lt;key&gt;", validates request shapes the way the API reference describes and answers errors as
 /// <c>{"id","name","message"}</c>; success is <c>{"artifacts":[{"base64","seed","finishReason"}]}</c> with real PNGs.
 /// </summary>
@@ -58,6 +58,7 @@ public sealed class StabilityAIEmulator(string apiKey = StabilityAIEmulator.Defa
         var endpoints = new StabilityAIEndpoints(this);
         app.MapPost("/v1/generation/{engine_id}/text-to-image", endpoints.TextToImageAsync);
         app.MapPost("/v1/generation/{engine_id}/image-to-image", endpoints.ImageToImageAsync);
+        app.MapPost("/v1/generation/{engine_id}/image-to-image/masking", endpoints.MaskingAsync);
         app.MapGet("/v1/engines/list", endpoints.ListEnginesAsync);
         app.MapGet("/_emulator/files/{name}", (string name) =>
             _files.TryGetValue(name, out var bytes) ? Results.Bytes(bytes, _fileTypes[name]) : Results.NotFound());

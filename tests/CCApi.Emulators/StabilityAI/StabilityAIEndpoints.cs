@@ -68,7 +68,16 @@ internal sealed class StabilityAIEndpoints(StabilityAIEmulator emulator)
         await AnswerAsync(http, failure, new Generation(engine_id, prompts, width, height, samples, seed));
     }
 
-    public async Task ImageToImageAsync(HttpContext http, string engine_id)
+    public Task ImageToImageAsync(HttpContext http, string engine_id) => FromInitImageAsync(http, engine_id, masking: false);
+
+    /// <summary>
+    /// POST …/image-to-image/masking: init_image, mask_source (MASK_IMAGE_WHITE: white pixels are repainted;
+    /// MASK_IMAGE_BLACK: black ones; INIT_IMAGE_ALPHA: the init image's transparent ones), mask_image (required for the
+    /// MASK_IMAGE_* sources, the init image's dimensions), text_prompts, and the common generation fields.
+    /// </summary>
+    public Task MaskingAsync(HttpContext http, string engine_id) => FromInitImageAsync(http, engine_id, masking: true);
+
+    private async Task FromInitImageAsync(HttpContext http, string engine_id, bool masking)
     {
         if (!http.Request.HasFormContentType || !(http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
@@ -116,8 +125,41 @@ internal sealed class StabilityAIEndpoints(StabilityAIEmulator emulator)
             return;
         }
 
+        if (masking)
+        {
+            var source = form["mask_source"].ToString();
+            if (source is not ("MASK_IMAGE_WHITE" or "MASK_IMAGE_BLACK" or "INIT_IMAGE_ALPHA"))
+            {
+                await ErrorAsync(http, 400, "bad_request",
+                    $"mask_source: value must be one of \"MASK_IMAGE_WHITE\", \"MASK_IMAGE_BLACK\", \"INIT_IMAGE_ALPHA\" but got value \"{source}\"");
+                return;
+            }
+
+            if (source != "INIT_IMAGE_ALPHA")
+            {
+                if (recorded.GetValueOrDefault("mask_image") is not byte[] mask)
+                {
+                    await ErrorAsync(http, 400, "bad_request", $"mask_image: is required when mask_source is {source}");
+                    return;
+                }
+
+                if (!PngImage.IsPng(mask) && !mask.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+                {
+                    await ErrorAsync(http, 400, "invalid_mime_type", "mask_image: the mime type of the provided file is invalid (expected image/png or image/jpeg)");
+                    return;
+                }
+
+                if (PngImage.SizeOf(mask) is { } maskSize && PngImage.SizeOf(init) is { } initSize && maskSize != initSize)
+                {
+                    await ErrorAsync(http, 400, "invalid_mask_dimensions",
+                        $"mask_image: dimensions ({maskSize.Width}x{maskSize.Height}) must match init_image ({initSize.Width}x{initSize.Height})");
+                    return;
+                }
+            }
+        }
+
         var mode = form["init_image_mode"].ToString() is { Length: > 0 } m ? m : "IMAGE_STRENGTH";
-        if (mode is not ("IMAGE_STRENGTH" or "STEP_SCHEDULE"))
+        if (!masking && mode is not ("IMAGE_STRENGTH" or "STEP_SCHEDULE"))
         {
             await ErrorAsync(http, 400, "bad_request", $"init_image_mode: value must be one of \"IMAGE_STRENGTH\", \"STEP_SCHEDULE\" but got value \"{mode}\"");
             return;

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using CCApi.Adapters.Hosting;
+using CCApi.Contracts;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Adapters.OpenAI.Upstream;
+
+/// <summary>
+/// An image-to-image, inpainting or multi-image command as OpenAI's <c>POST /images/edits</c> (multipart/form-data:
+/// <c>image</c> — or <c>image[]</c> for several —, optional <c>mask</c>, <c>prompt</c>, <c>model</c>, <c>n</c>,
+/// <c>size</c>, and <c>response_format</c> for dall-e-2 only). Everything the model cannot take is a 400 naming the field,
+/// before any upstream call: dall-e-2 edits one square PNG (under 4 MB) at 256/512/1024; gpt-image models take up to 16
+/// PNG/JPEG/WebP images (under 50 MB each) at 1024x1024, 1536x1024 or 1024x1536; a mask is a PNG of the first image's
+/// size whose fully transparent pixels mark what to edit.
+/// </summary>
+public sealed record ImageEditPlan
+{
+    public static readonly IReadOnlyList<string> DallE2Sizes = ["256x256", "512x512", "1024x1024"];
+    public static readonly IReadOnlyList<string> GptImageSizes = ["1024x1024", "1536x1024", "1024x1536"];
+    public static readonly IReadOnlyList<string> GptImageQualities = ["low", "medium", "high", "auto"];
+    public const int DallE2MaxBytes = 4 * 1024 * 1024;
+    public const int GptImageMaxBytes = 50 * 1024 * 1024;
+    public const int GptImageMaxImages = 16;
+
+    public required string Model { get; init; }
+    public required bool IsDallE2 { get; init; }
+    public required string Prompt { get; init; }
+    public required IReadOnlyList<ImageInput> Images { get; init; }
+    public ImageInput? Mask { get; init; }
+    public required int N { get; init; }
+    public required string Size { get; init; }
+    public string? Quality { get; init; }
+
+    /// <summary>True when the command is an edit (it has input images), not a text-to-image generation.</summary>
+    public static bool IsEdit(GenerateImage command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return command.Inputs is { Count: > 0 } || command.Operation != "text-to-image";
+    }
+
+    public static ImageEditPlan For(GenerateImage command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var model = command.Route.ProviderModel;
+        var dallE2 = string.Equals(model, "dall-e-2", StringComparison.OrdinalIgnoreCase);
+        if (!dallE2 && !model.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadField("model", $"The model '{command.Route.Model}' cannot edit images; use a gpt-image or dall-e-2 model.");
+        }
+
+        var images = command.Inputs?.Where(i => !i.IsMask).ToList() ?? [];
+        var masks = command.Inputs?.Where(i => i.IsMask).ToList() ?? [];
+        if (images.Count == 0)
+        {
+            throw ApiException.BadField("image", $"{command.Operation} needs an input image ('image', or an image in 'contents').", ErrorCodes.MissingField);
+        }
+
+        if (dallE2 && images.Count > 1)
+        {
+            throw ApiException.BadField(images[1].Field ?? "contents", $"dall-e-2 edits exactly one image; got {images.Count}.");
+        }
+
+        if (images.Count > GptImageMaxImages)
+        {
+            throw ApiException.BadField(images[^1].Field ?? "contents", $"At most {GptImageMaxImages} images can be edited together; got {images.Count}.");
+        }
+
+        if (masks.Count > 1)
+        {
+            throw ApiException.BadField(masks[1].Field ?? "contents", "Only one mask can be given (it applies to the first image).");
+        }
+
+        var prompt = command.Prompt?.Trim();
+        if (string.IsNullOrEmpty(prompt))
+        {
+            throw ApiException.Missing("prompt");
+        }
+
+        var maxPrompt = dallE2 ? 1000 : 32000;
+        if (prompt.Length > maxPrompt)
+        {
+            throw ApiException.BadField("prompt", $"'prompt' must be at most {maxPrompt} characters for {model}; it has {prompt.Length}.");
+        }
+
+        if (command.NumImages is < 1 or > 10)
+        {
+            throw ApiException.BadField("n", $"'n' must be between 1 and 10; got {command.NumImages}.");
+        }
+
+        var size = string.Create(CultureInfo.InvariantCulture, $"{command.Width}x{command.Height}");
+        var sizes = dallE2 ? DallE2Sizes : GptImageSizes;
+        if (!sizes.Contains(size))
+        {
+            throw ApiException.BadField("size", $"{model} edits at {string.Join(", ", sizes)}; got {size}.");
+        }
+
+        var quality = !dallE2 && command.Quality is { } q && GptImageQualities.Contains(q) ? q : null;
+        return new ImageEditPlan
+        {
+            Model = model,
+            IsDallE2 = dallE2,
+            Prompt = prompt,
+            Images = images,
+            Mask = masks.FirstOrDefault(),
+            N = command.NumImages,
+            Size = size,
+            Quality = quality,
+        };
+    }
+
+    /// <summary>Checks the loaded bytes against what the model takes (400 naming the field); the mask against the first image.</summary>
+    public void CheckLoaded(IReadOnlyList<LoadedImage> images, LoadedImage? mask)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        for (var i = 0; i < images.Count; i++)
+        {
+            var field = Images[i].Field ?? "contents";
+            var image = images[i];
+            if (IsDallE2)
+            {
+                if (image.ContentType != "image/png")
+                {
+                    throw ApiException.BadField(field, $"dall-e-2 edits PNG images only; '{field}' is {image.ContentType}.");
+                }
+
+                if (image.Bytes.Length >= DallE2MaxBytes)
+                {
+                    throw ApiException.BadField(field, $"dall-e-2 edits images under 4 MB; '{field}' has {image.Bytes.Length} bytes.");
+                }
+
+                if (ImageInputs.PngSize(image.Bytes) is { } dims && dims.Width != dims.Height)
+                {
+                    throw ApiException.BadField(field, $"dall-e-2 edits square images; '{field}' is {dims.Width}x{dims.Height}.");
+                }
+            }
+            else if (image.ContentType is not ("image/png" or "image/jpeg" or "image/webp"))
+            {
+                throw ApiException.BadField(field, $"{Model} edits PNG, JPEG or WebP images; '{field}' is {image.ContentType}.");
+            }
+            else if (image.Bytes.Length >= GptImageMaxBytes)
+            {
+                throw ApiException.BadField(field, $"{Model} edits images under 50 MB; '{field}' has {image.Bytes.Length} bytes.");
+            }
+        }
+
+        if (mask is null)
+        {
+            return;
+        }
+
+        var maskField = Mask?.Field ?? "contents";
+        if (mask.ContentType != "image/png")
+        {
+            throw ApiException.BadField(maskField, $"The mask must be a PNG (its transparent pixels mark what to edit); '{maskField}' is {mask.ContentType}.");
+        }
+
+        if (mask.Bytes.Length >= DallE2MaxBytes)
+        {
+            throw ApiException.BadField(maskField, $"The mask must be under 4 MB; '{maskField}' has {mask.Bytes.Length} bytes.");
+        }
+
+        if (ImageInputs.PngSize(mask.Bytes) is { } m && ImageInputs.PngSize(images[0].Bytes) is { } first && m != first)
+        {
+            throw ApiException.BadField(maskField,
+                $"The mask must have the same dimensions as the image ({first.Width}x{first.Height}); '{maskField}' is {m.Width}x{m.Height}.");
+        }
+    }
+
+    /// <summary>The multipart/form-data body (built anew for every attempt).</summary>
+    public MultipartFormDataContent Form(IReadOnlyList<LoadedImage> images, LoadedImage? mask)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var form = new MultipartFormDataContent();
+        var imageField = images.Count == 1 ? "image" : "image[]";
+        for (var i = 0; i < images.Count; i++)
+        {
+            form.Add(File(images[i]), imageField, $"image{i}.{Extension(images[i].ContentType)}");
+        }
+
+        if (mask is not null)
+        {
+            form.Add(File(mask), "mask", "mask.png");
+        }
+
+        form.Add(new StringContent(Prompt), "prompt");
+        form.Add(new StringContent(Model), "model");
+        form.Add(new StringContent(N.ToString(CultureInfo.InvariantCulture)), "n");
+        form.Add(new StringContent(Size), "size");
+        if (Quality is { } quality)
+        {
+            form.Add(new StringContent(quality), "quality");
+        }
+
+        if (IsDallE2)
+        {
+            form.Add(new StringContent("b64_json"), "response_format"); // gpt-image models always answer b64_json and reject the field
+        }
+
+        return form;
+
+        static ByteArrayContent File(LoadedImage image)
+        {
+            var content = new ByteArrayContent(image.Bytes);
+            content.Headers.ContentType = new MediaTypeHeaderValue(image.ContentType);
+            return content;
+        }
+    }
+
+    private static string Extension(string contentType) => contentType switch
+    {
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        _ => "png",
+    };
+}

@@ -1,0 +1,260 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Api;
+using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Http;
+using CCApi.Gateway.Limits;
+using CCApi.ServiceDefaults;
+using CCApi.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using static CCApi.Gateway.Api.Validation;
+
+namespace CCApi.Gateway.Endpoints;
+
+/// <summary>
+/// POST /v1/images/edits: OpenAI-compatible image edits (multipart/form-data, so the SDKs' <c>images.edit</c> works):
+/// <c>image</c> (or several <c>image[]</c>), optional <c>mask</c> (its fully transparent pixels mark what to change),
+/// <c>prompt</c>, <c>model</c>, <c>n</c>, <c>size</c>, <c>response_format</c>, <c>quality</c>. The same job as an
+/// <c>/images/generate</c> request whose contents carry the images (and mask): image-to-image, inpainting or
+/// multi-image-remix, checked against the model's catalog operations before any provider call. The uploads go to the
+/// blob store; the command carries references only. Synchronous models only (like /images/generations).
+/// </summary>
+public static class ImageEditEndpoints
+{
+    private const string Route = "POST /v1/images/edits";
+    private static readonly string[] ImageFields = ["image", "image[]"];
+    private static readonly string[] Qualities = ["standard", "hd", "low", "medium", "high", "auto"];
+
+    public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app)
+    {
+        foreach (var group in app.MapApiGroups("Images"))
+        {
+            group.MapPost("/images/edits", CreateImageEdits)
+                .WithSummary("Edit images (OpenAI-compatible, multipart)")
+                .WithDescription(
+                    "multipart/form-data: `image` (file; several as `image[]`), optional `mask` (PNG, the first image's size; " +
+                    "fully transparent pixels are edited), `prompt` (required), `model` (required), `n`, `size`, " +
+                    "`response_format` (`url` | `b64_json`), `quality`. A mask makes it `inpainting`, two or more images " +
+                    "`multi-image-remix`, else `image-to-image`; a model whose catalog `operations` lack it answers 400 before " +
+                    "any provider call. Synchronous models only.")
+                .AddOpenApiOperationTransformer(DescribeForm) // not .Accepts: its routing 415 would answer before the handler's own
+                .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesModelRouteErrors()
+                .DisableAntiforgery();
+        }
+
+        return app;
+    }
+
+    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageEdits(
+        HttpContext http,
+        CatalogAccess catalogs,
+        ModelAdmission admission,
+        ProviderDispatcher dispatcher,
+        IBlobStore blobs,
+        PublicUrls urls,
+        IOptions<GatewayOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        var form = await ReadFormAsync(http.Request, cancellationToken);
+        foreach (var file in form.Files)
+        {
+            if (Array.IndexOf(ImageFields, file.Name) < 0 && file.Name != "mask")
+            {
+                throw ApiException.BadField(file.Name, $"Unknown file field '{Truncate(file.Name)}'; send 'image' (or 'image[]') and optionally 'mask'.");
+            }
+        }
+
+        var catalog = await catalogs.GetAsync(cancellationToken);
+        var model = ModelResolution.Resolve(catalog, Text(form, "model"), "model", "image", Route);
+        if (string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadField("model",
+                $"The model '{model.Id}' runs asynchronously; use POST /v1/images/generate with the image (and mask) in 'contents' for it.");
+        }
+
+        var prompt = Required(Text(form, "prompt"), "prompt");
+        MaxLength(prompt, limits.MaxPromptCharacters, "prompt");
+
+        var files = form.Files.Where(f => Array.IndexOf(ImageFields, f.Name) >= 0).ToList();
+        if (files.Count == 0)
+        {
+            throw ApiException.Missing("image");
+        }
+
+        var masks = form.Files.Where(f => f.Name == "mask").ToList();
+        if (masks.Count > 1)
+        {
+            throw ApiException.BadField("mask", "Send at most one 'mask'.");
+        }
+
+        var operation = ImageRequestValidator.DeriveOperation(files.Count, masks.Count == 1);
+        if (model.Operations is { Count: > 0 } operations && !operations.Contains(operation))
+        {
+            throw ApiException.BadField(masks.Count == 1 ? "mask" : "model",
+                $"The model '{model.Id}' does not support {operation}; it supports {string.Join(", ", operations)}.");
+        }
+
+        var maxImages = Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault);
+        var n = Integer(form, "n");
+        Range(n, 1, maxImages, "n");
+        var (width, height) = ImageRequestValidator.ParseSize(Text(form, "size"), model.MaxImageSize ?? 2048, "size");
+        var responseFormat = Text(form, "response_format");
+        OneOf(responseFormat, "response_format", ImageRequestValidator.ResponseFormats);
+        var quality = Text(form, "quality");
+        OneOf(quality, "quality", Qualities);
+
+        // Every upload is read and checked before admission: bad input never costs a rate-limit slot.
+        var uploads = new List<(byte[] Bytes, string ContentType, string Field, bool IsMask)>(files.Count + masks.Count);
+        for (var i = 0; i < files.Count; i++)
+        {
+            var (bytes, type, field) = await ReadImageAsync(files[i], files.Count == 1 ? files[i].Name : $"{files[i].Name}[{i}]", limits, cancellationToken);
+            uploads.Add((bytes, type, field, false));
+        }
+
+        if (masks.Count == 1)
+        {
+            var (bytes, type, field) = await ReadImageAsync(masks[0], "mask", limits, cancellationToken);
+            uploads.Add((bytes, type, field, true));
+        }
+
+        ModelResolution.EnsureAvailable(catalog, model);
+        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(prompt.Length));
+        var inputs = new List<ImageInput>(uploads.Count);
+        foreach (var (bytes, type, field, isMask) in uploads)
+        {
+            var blob = await blobs.PutAsync(bytes, type, cancellationToken);
+            inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
+        }
+
+        var command = new GenerateImage
+        {
+            JobId = Guid.NewGuid(),
+            Timestamp = dispatcher.Now,
+            Route = route,
+            Operation = operation,
+            Prompt = prompt,
+            Inputs = inputs,
+            NumImages = (int)(n ?? 1),
+            Width = width,
+            Height = height,
+            Quality = quality,
+            Deadline = dispatcher.Deadline,
+        };
+        var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+        var data = await ImageEndpoints.RenderImagesAsync(http.Request,
+            result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
+            responseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
+        return TypedResults.Json(
+            new ImageGenerationsResponse(
+                Id: "img_" + command.JobId.ToString("N"),
+                Created: command.Timestamp.ToUnixTimeSeconds(),
+                Model: route.Model,
+                Provider: route.Provider,
+                Data: data,
+                RevisedPrompt: result.RevisedPrompt),
+            GatewayJsonContext.Web.ImageGenerationsResponse);
+    }
+
+    /// <summary>The multipart request body in the OpenAPI document.</summary>
+    private static Task DescribeForm(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        static OpenApiSchema Text(string description, JsonSchemaType type = JsonSchemaType.String) => new() { Type = type, Description = description };
+        static OpenApiSchema File(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "image", "prompt", "model" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["image"] = File("The image to edit (PNG, JPEG, WebP or GIF); several as repeated 'image[]' parts."),
+                            ["mask"] = File("Optional mask: makes the request inpainting. Its meaning is the provider's (OpenAI: transparent = edit; Stability: white = repaint)."),
+                            ["prompt"] = Text("What to change."),
+                            ["model"] = Text("A synchronous image model whose catalog 'operations' include the derived operation."),
+                            ["n"] = Text("Number of images (1-10, at most the model's max_images).", JsonSchemaType.Integer),
+                            ["size"] = Text("WIDTHxHEIGHT or auto (1024x1024)."),
+                            ["response_format"] = Text("url (default) or b64_json."),
+                            ["quality"] = Text("standard, hd, low, medium, high or auto."),
+                        },
+                    },
+                },
+            },
+        };
+        return Task.CompletedTask;
+    }
+
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(415, ErrorTypes.InvalidRequest, GatewayErrorCodes.UnsupportedMediaType,
+                $"Content-Type must be multipart/form-data, not '{Truncate(request.ContentType ?? "(none)", 100)}'.");
+        }
+
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw ApiException.BadField("body", $"The multipart body could not be read: {ex.Message}");
+        }
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ApiException.BadField("body", $"The multipart body could not be read: {ex.Message}");
+        }
+    }
+
+    private static string? Text(IFormCollection form, string field)
+    {
+        if (!form.TryGetValue(field, out var values))
+        {
+            return null;
+        }
+
+        if (values.Count > 1)
+        {
+            throw ApiException.BadField(field, $"'{field}' was sent {values.Count} times; send it once.");
+        }
+
+        return values.ToString();
+    }
+
+    private static long? Integer(IFormCollection form, string field) =>
+        Text(form, field) is not { } text ? null
+        : long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
+        : throw ApiException.BadField(field, $"'{field}' must be an integer; got '{Truncate(text)}'.");
+
+    private static async Task<(byte[] Bytes, string ContentType, string Field)> ReadImageAsync(IFormFile file, string field, GatewayOptions limits, CancellationToken cancellationToken)
+    {
+        if (file.Length == 0)
+        {
+            throw ApiException.BadField(field, $"'{field}' is empty.");
+        }
+
+        if (file.Length > limits.MaxInputImageBytes)
+        {
+            throw ApiException.BadField(field, $"'{field}' is larger than {limits.MaxInputImageBytes} bytes ({file.Length}).", ErrorCodes.PayloadTooLarge);
+        }
+
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, cancellationToken);
+        var bytes = buffer.ToArray();
+        var contentType = MediaTypes.SniffImage(bytes)
+            ?? throw ApiException.BadField(field, $"'{field}' is not a PNG, JPEG, WebP or GIF image.");
+        return (bytes, contentType, field);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace CCApi.Emulators.OpenAI;
+
+/// <summary>
+/// POST /v1/images/edits as OpenAI documents it: multipart/form-data with <c>image</c> (or <c>image[]</c>, several for
+/// gpt-image models), optional <c>mask</c>, <c>prompt</c>, <c>model</c> (default dall-e-2), <c>n</c>, <c>size</c>,
+/// <c>response_format</c> (dall-e-2 only). dall-e-2 edits one square PNG under 4 MB, which needs transparency when no
+/// mask is given; the mask is a PNG with the first image's dimensions. Every violation is a 400 with <c>param</c>.
+/// The recorded request body is a JSON summary of the form (fields, image count, mask) for tests to inspect.
+/// </summary>
+internal sealed partial class OpenAIEndpoints
+{
+    private static readonly HashSet<string> DallE2EditSizes = ["256x256", "512x512", "1024x1024"];
+    private static readonly HashSet<string> GptImageEditSizes = ["1024x1024", "1536x1024", "1024x1536", "auto"];
+
+    public async Task EditsAsync(HttpContext http)
+    {
+        var authorization = http.Request.Headers.Authorization.ToString();
+        var failure = emulator.TakeFailure();
+        IFormCollection? form = null;
+        if (http.Request.HasFormContentType && (http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.Ordinal))
+        {
+            form = await http.Request.ReadFormAsync();
+        }
+
+        var images = form is null ? [] : form.Files.Where(f => f.Name is "image" or "image[]").ToList();
+        var mask = form?.Files.GetFile("mask");
+        var summary = new JsonObject
+        {
+            ["model"] = form?["model"].ToString(),
+            ["prompt"] = form?["prompt"].ToString(),
+            ["n"] = form?["n"].ToString(),
+            ["size"] = form?["size"].ToString(),
+            ["response_format"] = form?["response_format"].ToString(),
+            ["quality"] = form?["quality"].ToString(),
+            ["image_field"] = images.FirstOrDefault()?.Name,
+            ["images"] = images.Count,
+            ["mask"] = mask is not null,
+        };
+        emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, authorization, summary.ToJsonString(Compact), failure?.Mode));
+
+        if (authorization != "Bearer " + emulator.ApiKey)
+        {
+            await ErrorAsync(http, 401, "Incorrect API key provided.", "invalid_request_error", null, "invalid_api_key");
+            return;
+        }
+
+        if (form is null)
+        {
+            await InvalidAsync(http, null, "Invalid Content-Type header, expected multipart/form-data.");
+            return;
+        }
+
+        var model = form["model"] is { Count: > 0 } m && !string.IsNullOrEmpty(m.ToString()) ? m.ToString() : "dall-e-2";
+        var dallE2 = model == "dall-e-2";
+        if (!dallE2 && !model.StartsWith("gpt-image", StringComparison.Ordinal))
+        {
+            await InvalidAsync(http, "model", $"Invalid value: '{model}'. Value must be 'dall-e-2' or a gpt-image model.", "invalid_value");
+            return;
+        }
+
+        if (images.Count == 0)
+        {
+            await InvalidAsync(http, "image", "Missing required parameter: 'image'.", "missing_required_parameter");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(form["prompt"].ToString()))
+        {
+            await InvalidAsync(http, "prompt", "Missing required parameter: 'prompt'.", "missing_required_parameter");
+            return;
+        }
+
+        var n = int.TryParse(form["n"].ToString(), out var parsed) ? parsed : form["n"].Count == 0 ? 1 : -1;
+        if (n is < 1 or > 10)
+        {
+            await InvalidAsync(http, "n", $"Invalid value for 'n': it must be between 1 and 10.");
+            return;
+        }
+
+        var size = form["size"] is { Count: > 0 } s ? s.ToString() : dallE2 ? "1024x1024" : "auto";
+        if (!(dallE2 ? DallE2EditSizes : GptImageEditSizes).Contains(size))
+        {
+            await InvalidAsync(http, "size", $"Invalid value: '{size}'. Supported values are: {string.Join(", ", dallE2 ? DallE2EditSizes : GptImageEditSizes)}.", "invalid_value");
+            return;
+        }
+
+        var format = form["response_format"] is { Count: > 0 } f ? f.ToString() : null;
+        if (format is not null && !dallE2)
+        {
+            await InvalidAsync(http, "response_format", "Unknown parameter: 'response_format'.", "unknown_parameter");
+            return;
+        }
+
+        var loaded = new List<byte[]>();
+        foreach (var image in images)
+        {
+            using var buffer = new MemoryStream();
+            await image.CopyToAsync(buffer);
+            loaded.Add(buffer.ToArray());
+        }
+
+        if (dallE2)
+        {
+            if (loaded.Count > 1)
+            {
+                await InvalidAsync(http, "image", "dall-e-2 accepts exactly one image.");
+                return;
+            }
+
+            if (PngInfo(loaded[0]) is not { } dims || loaded[0].Length >= 4 * 1024 * 1024 || dims.Width != dims.Height)
+            {
+                await InvalidAsync(http, "image", "Invalid input image - the image must be a square PNG file less than 4 MB.");
+                return;
+            }
+
+            if (mask is null && dims.Alpha is false)
+            {
+                await InvalidAsync(http, "image", "Invalid input image - without a mask the image must have transparency (format must be in ['RGBA', 'LA']).");
+                return;
+            }
+        }
+        else if (loaded.Count > 16 || loaded.Any(b => PngInfo(b) is null && !IsJpegOrWebp(b)))
+        {
+            await InvalidAsync(http, "image", "Invalid input image - each image must be a PNG, JPEG or WebP file, at most 16 of them.");
+            return;
+        }
+
+        if (mask is not null)
+        {
+            using var buffer = new MemoryStream();
+            await mask.CopyToAsync(buffer);
+            var maskDims = PngInfo(buffer.ToArray());
+            if (maskDims is null)
+            {
+                await InvalidAsync(http, "mask", "Invalid mask image - the mask must be a PNG file.");
+                return;
+            }
+
+            if (PngInfo(loaded[0]) is { } first && (first.Width, first.Height) != (maskDims.Value.Width, maskDims.Value.Height))
+            {
+                await InvalidAsync(http, "mask", "Invalid mask image - the mask and the image must be the same size.");
+                return;
+            }
+        }
+
+        if (await ApplyFailureAsync(http, failure, stream: false))
+        {
+            return;
+        }
+
+        var data = new JsonArray();
+        for (var i = 0; i < n; i++)
+        {
+            if (format == "url")
+            {
+                var name = Guid.NewGuid().ToString("N") + ".png";
+                Files[name] = Png;
+                data.Add(new JsonObject { ["url"] = $"{emulator.Origin}/files/{name}" });
+            }
+            else
+            {
+                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(Png) });
+            }
+        }
+
+        await JsonAsync(http, 200, new JsonObject { ["created"] = 1700000000, ["data"] = data });
+    }
+
+    /// <summary>Width, height and whether the colour type has alpha, from a PNG's IHDR; null when it is not a PNG.</summary>
+    private static (int Width, int Height, bool Alpha)? PngInfo(byte[] bytes) =>
+        bytes.Length >= 26 && bytes.AsSpan(0, 8).SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            ? ((int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(16, 4)), (int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(20, 4)), bytes[25] is 4 or 6)
+            : null;
+
+    private static bool IsJpegOrWebp(byte[] bytes) =>
+        bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])
+        || (bytes.Length >= 12 && bytes.AsSpan(0, 4).SequenceEqual("RIFF"u8) && bytes.AsSpan(8, 4).SequenceEqual("WEBP"u8));
+}

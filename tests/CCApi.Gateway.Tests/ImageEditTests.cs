@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Headers;
+using CCApi.Gateway.Tests.Fixtures;
+using OpenAI.Images;
+
+namespace CCApi.Gateway.Tests;
+
+/// <summary>POST /v1/images/edits: OpenAI-compatible multipart, checked against the catalog before any provider call.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class ImageEditTests(GatewayFixture gateway)
+{
+    private static ByteArrayContent File(byte[] bytes, string type = "image/png")
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(type);
+        return content;
+    }
+
+    private static MultipartFormDataContent Form(string model, string prompt, (string Name, string Value)[]? fields = null, bool image = true, bool mask = false)
+    {
+        var form = new MultipartFormDataContent();
+        if (image)
+        {
+            form.Add(File(FakeProviders.Png), "image", "image.png");
+        }
+
+        if (mask)
+        {
+            form.Add(File(FakeProviders.Png), "mask", "mask.png");
+        }
+
+        form.Add(new StringContent(model), "model");
+        form.Add(new StringContent(prompt), "prompt");
+        foreach (var (name, value) in fields ?? [])
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        return form;
+    }
+
+    private async Task<(HttpResponseMessage Response, System.Text.Json.Nodes.JsonNode Json)> PostAsync(HttpContent content)
+    {
+        var response = await gateway.Client.PostAsync("/v1/images/edits", content);
+        return (response, await GatewayFixture.ReadJsonAsync(response));
+    }
+
+    [Fact]
+    public async Task Inpaints_on_a_local_model_sending_the_uploads_as_blob_references()
+    {
+        var prompt = "edit inpaint " + Guid.NewGuid().ToString("N");
+
+        var (response, json) = await PostAsync(Form("local/pixel-1", prompt, [("n", "2"), ("size", "512x512"), ("response_format", "b64_json")], mask: true));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, json.ToJsonString());
+        json["data"]!.AsArray().Count.ShouldBe(2);
+        json["data"]![0]!["b64_json"]!.GetValue<string>().ShouldBe(Convert.ToBase64String(FakeProviders.Png));
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        command.Operation.ShouldBe("inpainting");
+        (command.Width, command.Height, command.NumImages).ShouldBe((512, 512, 2));
+        command.Inputs!.Count.ShouldBe(2);
+        command.Inputs.ShouldAllBe(i => i.Blob != null && i.Url == null && i.MimeType == "image/png");
+        command.Inputs.Select(i => (i.Field, i.IsMask)).ShouldBe([("image", false), ("mask", true)]);
+    }
+
+    [Fact]
+    public async Task Several_images_make_a_multi_image_remix()
+    {
+        var prompt = "edit remix " + Guid.NewGuid().ToString("N");
+        var form = Form("local/pixel-1", prompt, image: false);
+        form.Add(File(FakeProviders.Png), "image[]", "a.png");
+        form.Add(File(FakeProviders.Png), "image[]", "b.png");
+
+        var (response, _) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        command.Operation.ShouldBe("multi-image-remix");
+        command.Inputs!.Select(i => i.Field).ShouldBe(["image[][0]", "image[][1]"]);
+    }
+
+    [Fact]
+    public async Task A_model_without_the_operation_is_a_400_before_any_provider_call()
+    {
+        var prompt = "edit unsupported " + Guid.NewGuid().ToString("N");
+
+        var (response, json) = await PostAsync(Form("openai/dall-e-3", prompt, mask: true));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("mask");
+        json["error"]!["message"]!.GetValue<string>().ShouldContain("inpainting");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+    }
+
+    [Theory]
+    [InlineData("image")]
+    [InlineData("prompt")]
+    [InlineData("model")]
+    public async Task A_missing_required_field_is_a_400_naming_it(string missing)
+    {
+        var form = new MultipartFormDataContent();
+        if (missing != "image")
+        {
+            form.Add(File(FakeProviders.Png), "image", "image.png");
+        }
+
+        if (missing != "prompt")
+        {
+            form.Add(new StringContent("edit"), "prompt");
+        }
+
+        if (missing != "model")
+        {
+            form.Add(new StringContent("local/pixel-1"), "model");
+        }
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe(missing);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_an_image_is_a_400_naming_its_field()
+    {
+        var form = Form("local/pixel-1", "edit", image: false);
+        form.Add(File("not an image"u8.ToArray(), "image/png"), "image", "image.png");
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("image");
+    }
+
+    [Theory]
+    [InlineData("n", "0")]
+    [InlineData("n", "two")]
+    [InlineData("size", "huge")]
+    [InlineData("response_format", "gif")]
+    public async Task Bad_parameters_are_400s_naming_them(string field, string value)
+    {
+        var (response, json) = await PostAsync(Form("local/pixel-1", "edit", [(field, value)]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe(field);
+    }
+
+    [Fact]
+    public async Task An_unknown_file_field_is_a_400_naming_it()
+    {
+        var form = Form("local/pixel-1", "edit");
+        form.Add(File(FakeProviders.Png), "picture", "p.png");
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("picture");
+    }
+
+    [Fact]
+    public async Task A_JSON_body_is_a_415()
+    {
+        var (response, json) = await PostAsync(new StringContent("""{"model":"local/pixel-1","prompt":"x"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        json["error"]!["message"]!.GetValue<string>().ShouldContain("multipart/form-data");
+    }
+
+    [Fact]
+    public async Task The_OpenAI_SDK_edits_an_image_with_a_mask()
+    {
+        var prompt = "sdk edit " + Guid.NewGuid().ToString("N");
+        var images = gateway.Sdk(gateway.ApiKey).GetImageClient("local/pixel-1");
+
+        GeneratedImage edited = await images.GenerateImageEditAsync(
+            new MemoryStream(FakeProviders.Png), "image.png", prompt, new MemoryStream(FakeProviders.Png), "mask.png",
+            new ImageEditOptions { ResponseFormat = GeneratedImageFormat.Bytes, Size = GeneratedImageSize.W512xH512 });
+
+        edited.ImageBytes.ToArray().ShouldBe(FakeProviders.Png);
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        command.Operation.ShouldBe("inpainting");
+        command.Width.ShouldBe(512);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_multipart_body()
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        var body = document["paths"]!["/v1/images/edits"]!["post"]!["requestBody"]!["content"]!["multipart/form-data"]!["schema"]!;
+        body["properties"]!["image"]!["format"]!.GetValue<string>().ShouldBe("binary");
+        body["properties"]!["mask"]!["format"]!.GetValue<string>().ShouldBe("binary");
+        body["required"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["image", "prompt", "model"], ignoreOrder: true);
+    }
+}
