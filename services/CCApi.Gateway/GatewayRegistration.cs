@@ -49,6 +49,8 @@ public static class GatewayRegistration
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
+        services.AddOptions<ProviderAvailabilityOptions>().BindConfiguration(ProviderAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ProviderQueueProbe>();  // "is any adapter consuming this provider's queue?", asked of RabbitMQ
         services.AddSingleton<ProviderDispatcher>();
         services.AddOpenApi(OpenApiSecurity.Configure);
         return builder;

@@ -21,6 +21,7 @@ public sealed partial class ProviderDispatcher(
     IOptions<MessagingOptions> messaging,
     TimeProvider time,
     IHttpContextAccessor http,
+    ProviderQueueProbe queues,
     ILogger<ProviderDispatcher> logger)
 {
     private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
@@ -40,6 +41,7 @@ public sealed partial class ProviderDispatcher(
         where TSuccess : class
     {
         Tag(route, command.JobId);
+        await queues.EnsureConsumedAsync(route, kind, cancellationToken); // no live adapter: 503 at once, not a timeout
         var metrics = http.HttpContext.ModelRequestMetrics();
         metrics?.Attempt(route, kind, async: false, streamed: false);
         var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
@@ -98,6 +100,7 @@ public sealed partial class ProviderDispatcher(
         where TCommand : class, IJobMessage
     {
         Tag(route, command.JobId);
+        await queues.EnsureConsumedAsync(route, kind, cancellationToken);
         http.HttpContext.ModelRequestMetrics()?.Attempt(route, kind, async: kind != JobKind.Chat, streamed: kind == JobKind.Chat);
         try
         {
