@@ -22,6 +22,7 @@ public sealed partial class ProviderDispatcher(
     TimeProvider time,
     IHttpContextAccessor http,
     ProviderQueueProbe queues,
+    StreamSlots streams,
     ILogger<ProviderDispatcher> logger)
 {
     private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
@@ -101,6 +102,19 @@ public sealed partial class ProviderDispatcher(
     {
         Tag(route, command.JobId);
         await queues.EnsureConsumedAsync(route, kind, cancellationToken);
+        var slot = kind == JobKind.Chat ? streams.Acquire(route.OwnerId) : null; // a stream holds its slot until its request ends
+        if (slot is not null)
+        {
+            if (http.HttpContext is { } context)
+            {
+                context.Response.RegisterForDispose(slot);
+            }
+            else
+            {
+                slot.Dispose(); // no request to hold it for
+            }
+        }
+
         http.HttpContext.ModelRequestMetrics()?.Attempt(route, kind, async: kind != JobKind.Chat, streamed: kind == JobKind.Chat);
         try
         {
