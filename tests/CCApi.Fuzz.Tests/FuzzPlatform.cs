@@ -106,6 +106,13 @@ public sealed class FuzzPlatform : IAsyncLifetime
     /// <summary>SIGKILLs <paramref name="name"/> (no graceful stop: what a crash or an OOM kill does) and starts it again, ready.</summary>
     public async Task KillAndRestartAsync(string name)
     {
+        await KillAsync(name);
+        await StartAgainAsync(name);
+    }
+
+    /// <summary>SIGKILLs <paramref name="name"/> and waits for it to be gone.</summary>
+    public async Task KillAsync(string name)
+    {
         var process = _processes.Single(p => p.Name == name);
         using (var os = System.Diagnostics.Process.GetProcessById(process.Id))
         {
@@ -115,7 +122,13 @@ public sealed class FuzzPlatform : IAsyncLifetime
         await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
         _processes.Remove(process);
         _killed.Add(process); // its output still counts for the log checks
-        Start(name, process.Port, new Dictionary<string, string>(_environments[name]));
+    }
+
+    /// <summary>Starts a killed <paramref name="name"/> again, on its port with its settings, and waits until it is ready.</summary>
+    public async Task StartAgainAsync(string name)
+    {
+        var port = _killed.Last(p => p.Name == name).Port;
+        Start(name, port, new Dictionary<string, string>(_environments[name]));
         await WaitReadyAsync(_processes.Single(p => p.Name == name));
     }
 
