@@ -81,7 +81,7 @@ trap 'exit 143' TERM
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 1; }
 command -v curl >/dev/null || apt_install curl
 ensure_rabbitmq "$AMQP_PORT"
-ensure_redis "$REDIS_PORT"
+ensure_redis "$REDIS_PORT" persist # AOF under $CCAPI_DATA_DIR/redis-<port>: keys and jobs survive a restart
 ensure_media_tools
 
 if [ "${CCAPI_SKIP_BUILD:-0}" = 1 ]; then

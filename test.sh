@@ -70,7 +70,7 @@ if [ "$mode" = native ] || [ -n "$native_pass" ]; then
   [ -x "$ctl" ] || ctl=$(command -v rabbitmqctl)
   node=$(awk '$1 == "rabbitmq" {print $3}' "$CCAPI_DATA_DIR/started.pids" 2>/dev/null | tail -n1)
   node=${node:-ccapi-$AMQP_PORT@localhost}
-  for v in gateway catalog jobstatus local shared e2e deploy openai elevenlabs stabilityai imaginepro; do
+  for v in gateway catalog jobstatus local shared e2e fuzz deploy openai elevenlabs stabilityai imaginepro; do
     "$ctl" -q -n "$node" add_vhost "ccapi-test-$v" >/dev/null 2>&1 || true
     "$ctl" -q -n "$node" set_permissions -p "ccapi-test-$v" guest '.*' '.*' '.*' >/dev/null 2>&1 ||
       fail "Could not create RabbitMQ virtual host ccapi-test-$v on node $node."

@@ -33,13 +33,16 @@ apt_install() { # packages...
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 }
 
-ensure_redis() { # port
-  local port=$1 dir="$CCAPI_DATA_DIR/redis-$1"
+ensure_redis() { # port [persist]
+  # persist: an append-only file (fsync every second) in the data dir, so a restarted Redis has its keys and jobs
+  # back, as production's must; the tests' Redis keeps nothing.
+  local port=$1 dir="$CCAPI_DATA_DIR/redis-$1" persistence=(--save "" --appendonly no)
+  [ "${2:-}" = persist ] && persistence=(--save "" --appendonly yes --appendfsync everysec)
   if port_open "$port"; then infra_log "reusing Redis on 127.0.0.1:$port"; return 0; fi
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save "" --appendonly no >/dev/null
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" >/dev/null
   wait_port "$port" 20 || { infra_log "Redis did not start; see $dir/redis.log"; return 1; }
   echo "redis $(cat "$dir/redis.pid")" >>"$CCAPI_DATA_DIR/started.pids"
   infra_log "started Redis on 127.0.0.1:$port"

@@ -64,6 +64,12 @@ public static class GatewayRegistration
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
+        services.AddOptions<ProviderAvailabilityOptions>().BindConfiguration(ProviderAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ProviderQueueProbe>();
+        services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StreamSlots>();         // open streaming chats per key (429 past Streams:MaxConcurrentPerKey)
+        services.AddOptions<RouteBodyLimitOptions>().BindConfiguration(RouteBodyLimitOptions.SectionName)
+            .Validate(o => o.IsValid(), "BodyLimits:Routes values must be between 1 byte and 16 GiB.").ValidateOnStart();  // "is any adapter consuming this provider's queue?", asked of RabbitMQ
         services.AddSingleton<ProviderDispatcher>();
         services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle
         services.AddOpenApi(OpenApiSecurity.Configure);

@@ -22,6 +22,7 @@ builder.AddGatewayServices();                 // options, API keys, catalog snap
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseRouteBodyLimits();                     // 413 past a route's BodyLimits:Routes entry, before anything reads
 app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.overhead per model request
 app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)
 app.MapOpenApi();                             // /openapi/v1.json

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -16,6 +17,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<CcapiExceptionHandler>();
+        builder.Services.Configure<KestrelServerOptions>(KestrelErrorBodies.Configure); // errors Kestrel answers itself get the error object too
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddOptions<OutboundUrlOptions>().BindConfiguration(OutboundUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<OutboundUrlGuard>();

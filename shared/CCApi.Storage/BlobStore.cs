@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CCApi.Contracts;
+using CCApi.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -24,6 +25,11 @@ public sealed class RedisBlobStore(IConnectionMultiplexer redis, IOptions<RedisO
 
     public async Task<BlobRef> PutAsync(ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default)
     {
+        if (bytes.Length > options.Value.MaxBlobBytes)
+        {
+            throw TooLarge(bytes.Length, options.Value.MaxBlobBytes);
+        }
+
         var id = NewId();
         var key = RedisKeys.Blob(id);
         var db = redis.GetDatabase();
@@ -44,6 +50,12 @@ public sealed class RedisBlobStore(IConnectionMultiplexer redis, IOptions<RedisO
         var values = await redis.GetDatabase().HashGetAsync(RedisKeys.Blob(blobId), [TypeField, DataField]);
         return values[1].IsNull ? null : new Blob((byte[])values[1]!, (string?)values[0] ?? "application/octet-stream");
     }
+
+    /// <summary>400 result_too_large: what the job produced exceeds <see cref="RedisOptions.MaxBlobBytes"/>; nothing was stored.</summary>
+    public static ApiException TooLarge(long length, long max) =>
+        new(400, ErrorTypes.InvalidRequest, "result_too_large",
+            $"The result ({length} bytes) is larger than this platform stores ({max} bytes); ask for less (a shorter input, a smaller size or fewer images).",
+            new Dictionary<string, string> { ["length"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture), ["max"] = max.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
     /// <summary>128 random bits, URL-safe: unguessable on its own, and signed URLs add expiry on top.</summary>
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

@@ -15,6 +15,13 @@ public sealed class RedisOptions
     public TimeSpan BlobTtl { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
+    /// The largest blob (a generated image or audio file, an uploaded input image) the store accepts; a larger one fails
+    /// its job with 400 result_too_large instead of filling Redis (a 40k-character WAV was ~100 MB).
+    /// </summary>
+    [Range(1024L, 1024L * 1024 * 1024, ErrorMessage = "Redis:MaxBlobBytes must be between 1 KiB and 1 GiB.")]
+    public long MaxBlobBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
     /// How long a streaming chat's chunks and record stay readable (for resumption with Last-Event-ID). Unless set, it is
     /// <c>Jobs:Ttl</c> (default 24 h), so a chat stream lives as long as a job record.
     /// </summary>

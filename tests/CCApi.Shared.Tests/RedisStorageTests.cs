@@ -49,6 +49,19 @@ public sealed class RedisStorageTests : IAsyncLifetime
         (await new RedisBlobStore(_redis, _options).GetAsync(id)).ShouldBeNull();
 
     [Fact]
+    public async Task A_blob_larger_than_MaxBlobBytes_is_refused_with_400_result_too_large()
+    {
+        var store = new RedisBlobStore(_redis, Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis, MaxBlobBytes = 2048 }));
+        (await store.PutAsync(new byte[2048], "audio/wav")).Length.ShouldBe(2048);
+
+        var refused = await Should.ThrowAsync<CCApi.ServiceDefaults.ApiException>(() => store.PutAsync(new byte[2049], "audio/wav"));
+
+        refused.Status.ShouldBe(400);
+        refused.Code.ShouldBe("result_too_large");
+        refused.Details!["max"].ShouldBe("2048");
+    }
+
+    [Fact]
     public async Task Missing_blobs_are_null() =>
         (await new RedisBlobStore(_redis, _options).GetAsync(RedisBlobStore.NewId())).ShouldBeNull();
 

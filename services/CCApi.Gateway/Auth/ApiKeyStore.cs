@@ -67,6 +67,7 @@ public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOption
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
     private readonly ConcurrentDictionary<string, string> _hashById = new(StringComparer.Ordinal);
     private readonly AuthOptions _options = options.Value;
+    private readonly string? _bootstrapHash = string.IsNullOrEmpty(options.Value.BootstrapApiKey) ? null : Hash(options.Value.BootstrapApiKey);
     private long _evictions;
 
     public static string Hash(string apiKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
@@ -144,6 +145,13 @@ public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOption
         try
         {
             record = await repository.FindBySecretHashAsync(hash);
+            if (record is null && hash == _bootstrapHash)
+            {
+                // The configured key is gone from Redis (restarted empty, flushed): it is configuration, so store it
+                // again now rather than answering 401 until this process restarts.
+                await repository.StoreConfiguredAsync(_options.BootstrapApiKey!, "bootstrap");
+                record = await repository.FindBySecretHashAsync(hash);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

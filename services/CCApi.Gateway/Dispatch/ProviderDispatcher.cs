@@ -22,6 +22,8 @@ public sealed partial class ProviderDispatcher(
     IOptions<MessagingOptions> messaging,
     TimeProvider time,
     IHttpContextAccessor http,
+    ProviderQueueProbe queues,
+    StreamSlots streams,
     ILogger<ProviderDispatcher> logger)
 {
     private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
@@ -41,6 +43,7 @@ public sealed partial class ProviderDispatcher(
         where TSuccess : class
     {
         Tag(route, command.JobId);
+        await queues.EnsureConsumedAsync(route, kind, cancellationToken); // no live adapter: 503 at once, not a timeout
         var metrics = http.HttpContext.ModelRequestMetrics();
         metrics?.Attempt(route, kind, async: false, streamed: false);
         http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
@@ -100,6 +103,20 @@ public sealed partial class ProviderDispatcher(
         where TCommand : class, IJobMessage
     {
         Tag(route, command.JobId);
+        await queues.EnsureConsumedAsync(route, kind, cancellationToken);
+        var slot = kind == JobKind.Chat ? streams.Acquire(route.OwnerId) : null; // a stream holds its slot until its request ends
+        if (slot is not null)
+        {
+            if (http.HttpContext is { } context)
+            {
+                context.Response.RegisterForDispose(slot);
+            }
+            else
+            {
+                slot.Dispose(); // no request to hold it for
+            }
+        }
+
         http.HttpContext.ModelRequestMetrics()?.Attempt(route, kind, async: kind != JobKind.Chat, streamed: kind == JobKind.Chat);
         try
         {
