@@ -27,6 +27,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>The key's public id as the gateway derives it ("key_" + 16 hex characters of its SHA-256), e.g. on <c>ccapi.cost</c>.</summary>
     public string KeyId => "key_" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKey)))[..16];
+    /// <summary>The admin API's key (/admin/v1 and the console at /console).</summary>
+    public string AdminKey { get; } = "ccapi-admin-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     public string WebhookSecret { get; } = "whsec-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
@@ -121,6 +124,8 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Services__JobStatusUrl"] = $"http://127.0.0.1:{jobStatusPort}",
             ["BlobUrls__SigningKey"] = signingKey,
             ["Auth__BootstrapApiKey"] = ApiKey,
+            ["Auth__AdminApiKey"] = AdminKey,
+            ["Console__StatisticsFlushInterval"] = "00:00:01",
         });
 
         foreach (var process in _processes)
