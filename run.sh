@@ -143,6 +143,7 @@ CCAPI is running.
   Base URL:        $PUBLIC_URL/v1
   API key:         $API_KEY
   Admin key:       $ADMIN_KEY   (/admin/v1: create keys with credits and limits)
+  Console:         $PUBLIC_URL/console/   (sign in with the admin key)
   Webhook secret:  $WEBHOOK_SECRET   (verify webhook-signature with it: README "Webhooks")
   Adapters:        $(printf '%s ' "${ADAPTERS[@]%% *}" | sed 's/CCApi.Adapters.//g')
   Logs:            $CCAPI_DATA_DIR/logs/

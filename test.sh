@@ -46,6 +46,8 @@ esac
 command -v dotnet >/dev/null || fail "The .NET 10 SDK is required (dotnet not on PATH)."
 command -v curl >/dev/null || apt_install curl
 ensure_media_tools || fail "espeak-ng/lame/vorbis-tools/opus-tools/flac could not be installed."
+ensure_browser || fail "Debian's chromium (for the console's browser tests) could not be installed."
+export CCAPI_TEST_OUTPUT="$CCAPI_DATA_DIR/output"   # screenshots of the console's browser tests land in console/
 
 # Every suite on containers when an engine can start; the native servers for everything otherwise, or for one suite.
 mode=native

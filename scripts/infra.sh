@@ -91,6 +91,11 @@ ensure_media_tools() { # what the local provider needs to speak
   [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
 
+ensure_browser() { # Debian's chromium for the console's browser tests (Playwright cannot download browsers here)
+  command -v chromium >/dev/null || apt_install chromium
+  command -v chromium >/dev/null
+}
+
 infra_stop() { # stops only what ensure_* started
   local f="$CCAPI_DATA_DIR/started.pids"
   [ -f "$f" ] || return 0

@@ -3,6 +3,7 @@ using CCApi.Gateway;
 using CCApi.Gateway.Consumers;
 using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Http;
+using CCApi.Gateway.OperatorConsole;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
@@ -19,11 +20,13 @@ builder.AddMessaging(x =>
     x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
 });
 builder.AddGatewayServices();                 // options, API keys, catalog snapshot, internal clients, dispatch
+builder.AddOperatorConsole();                 // /console options, traffic counters for its Overview
 
 var app = builder.Build();
 app.UseServiceDefaults();
 app.UseRouteBodyLimits();                     // 413 past a route's BodyLimits:Routes entry, before anything reads
 app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.overhead per model request
+app.UseOperatorConsole();                     // /console: the embedded web console (CSP, no-cache + ETag)
 app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)
 app.MapOpenApi();                             // /openapi/v1.json
 app.MapChatEndpoints();                       // POST /v1/chat/completions
@@ -39,6 +42,7 @@ app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed UR
 app.MapKeyEndpoints();                        // GET  /v1/key  (the caller's own key)
 app.MapUsageEndpoints();                      // GET  /v1/usage  (the caller's own spend)
 app.MapAdminEndpoints();                      // /admin/v1/keys…  (admin key; off without one)
+app.MapOperatorConsoleEndpoints();            // /admin/v1/stats, /admin/v1/providers  (the console's Overview)
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>

@@ -60,6 +60,12 @@ public static class RedisKeys
     public static string ApiKeysByCreation => "ccapi:{keys}:created";
     public static string JobIdempotency(Guid jobId, string step) => $"ccapi:{{job:{jobId:N}}}:done:{step}";
 
+    /// <summary>
+    /// One minute of model-request traffic summed over every gateway replica (hash: requests, 4xx, 5xx, latency and
+    /// overhead histogram buckets), for the operator console; <paramref name="unixMinute"/> = unix seconds / 60.
+    /// </summary>
+    public static string TrafficMinute(long unixMinute) => $"ccapi:{{stats}}:m:{unixMinute}";
+
     /// <summary>JobStatus' index of jobs not yet terminal: a sorted set of job ids (N format) scored by deadline (unix ms).</summary>
     public static string ActiveJobsByDeadline => "ccapi:{jobs}:active";
 

@@ -126,6 +126,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Auth__BootstrapApiKey"] = ApiKey,
             ["Auth__AdminApiKey"] = AdminApiKey,
             ["Webhooks__Secret"] = WebhookSecret,
+            ["Console__StatisticsFlushInterval"] = "00:00:01",
         };
         Start("CCApi.Gateway", GatewayPort, new(_gatewayEnvironment));
 

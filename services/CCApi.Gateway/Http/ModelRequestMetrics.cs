@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CCApi.Contracts;
+using CCApi.Gateway.OperatorConsole;
 using CCApi.ServiceDefaults;
 using static CCApi.ServiceDefaults.TelemetryAttributes;
 
@@ -13,8 +14,9 @@ namespace CCApi.Gateway.Http;
 /// <c>ccapi.gateway.overhead</c> (synchronous successes: total minus the provider time the adapter reported in the
 /// result). Asynchronous image jobs answer 202 at once and are not model requests in this sense. The model attribute is
 /// the public model id the client asked for (e.g. <c>openai/gpt-4o-mini</c>); with failover the last candidate counts.
+/// Every POST under /v1 is also counted for the operator console (<see cref="TrafficStatistics"/>), refused ones included.
 /// </summary>
-public sealed class ModelRequestMetrics
+public sealed class ModelRequestMetrics(TrafficStatistics? traffic = null)
 {
     private readonly long _started = Stopwatch.GetTimestamp();
     private JobRoute? _route;
@@ -25,21 +27,25 @@ public sealed class ModelRequestMetrics
     private TimeSpan? _providerDuration;
 
     /// <summary>Measures every request under <c>/v1</c> that turns into a model request.</summary>
-    public static IApplicationBuilder UseModelRequestMetrics(IApplicationBuilder app) => app.Use(static (context, next) =>
+    public static IApplicationBuilder UseModelRequestMetrics(IApplicationBuilder app)
     {
-        if (context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase))
+        var traffic = app.ApplicationServices.GetService<TrafficStatistics>();
+        return app.Use((context, next) =>
         {
-            var metrics = new ModelRequestMetrics();
-            context.Features.Set(metrics);
-            context.Response.OnCompleted(static state =>
+            if (context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase))
             {
-                var (m, http) = ((ModelRequestMetrics, HttpContext))state;
-                return m.Completed(http.Response.StatusCode);
-            }, (metrics, context));
-        }
+                var metrics = new ModelRequestMetrics(HttpMethods.IsPost(context.Request.Method) ? traffic : null);
+                context.Features.Set(metrics);
+                context.Response.OnCompleted(static state =>
+                {
+                    var (m, http) = ((ModelRequestMetrics, HttpContext))state;
+                    return m.Completed(http.Response.StatusCode);
+                }, (metrics, context));
+            }
 
-        return next(context);
-    });
+            return next(context);
+        });
+    }
 
     /// <summary>The request is (now) for this model; <paramref name="async"/> when the client is answered before the job ends.</summary>
     public void Attempt(JobRoute route, JobKind kind, bool async, bool streamed)
@@ -77,10 +83,13 @@ public sealed class ModelRequestMetrics
     {
         if (_route is null || _async)
         {
+            traffic?.Record(status, latency: null, overhead: null);
             return Task.CompletedTask;
         }
 
         var elapsed = Stopwatch.GetElapsedTime(_started);
+        TimeSpan? overhead = status < 400 && !_streamed && _providerDuration is { } measured ? elapsed - measured : null;
+        traffic?.Record(status, elapsed, overhead is { } o && o < TimeSpan.Zero ? TimeSpan.Zero : overhead);
         var tags = Tags(_route, _kind);
         if (status >= 400)
         {
