@@ -42,6 +42,7 @@ app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed UR
 app.MapKeyEndpoints();                        // GET  /v1/key  (the caller's own key)
 app.MapUsageEndpoints();                      // GET  /v1/usage  (the caller's own spend)
 app.MapAdminEndpoints();                      // /admin/v1/keys…  (admin key; off without one)
+app.MapAdminJobEndpoints();                   // /admin/v1/jobs…  (every key's async jobs: list, view, events, cancel, redeliver)
 app.MapOperatorConsoleEndpoints();            // /admin/v1/stats, /admin/v1/providers  (the console's Overview)
 app.Run();
 

@@ -10,6 +10,7 @@ namespace CCApi.JobStatus;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JobView))]
+[JsonSerializable(typeof(JobList))]
 [JsonSerializable(typeof(IReadOnlyList<GeneratedImage>))]
 [JsonSerializable(typeof(Usage))]
 [JsonSerializable(typeof(ErrorInfo))]

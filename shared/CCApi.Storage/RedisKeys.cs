@@ -66,6 +66,9 @@ public static class RedisKeys
     /// </summary>
     public static string TrafficMinute(long unixMinute) => $"ccapi:{{stats}}:m:{unixMinute}";
 
+    /// <summary>The newest asynchronous jobs (sorted set: job id (N) scored by creation, unix ms), trimmed to a fixed size: the operator console's job list.</summary>
+    public static string RecentAsyncJobs => "ccapi:{jobs}:recent";
+
     /// <summary>JobStatus' index of jobs not yet terminal: a sorted set of job ids (N format) scored by deadline (unix ms).</summary>
     public static string ActiveJobsByDeadline => "ccapi:{jobs}:active";
 

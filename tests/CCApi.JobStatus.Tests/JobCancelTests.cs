@@ -132,7 +132,7 @@ public sealed class JobCancelTests(WebhookFactory factory) : IClassFixture<Webho
             }
 
             (await answer.Content.ReadFromJsonAsync<JobView>(JobStatusFactory.Json))!.State.ShouldBe(winner);
-            var job = await factory.WaitForJobAsync(jobId, j => j.WebhookStatus == "delivered");
+            var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
             job.State.ShouldBe(winner);
             var stream = (await factory.ReadStatusesAsync(jobId)).Where(v => JobStates.IsTerminal(v.State)).ToList();
             stream.Select(v => v.State).ShouldBe([winner]);

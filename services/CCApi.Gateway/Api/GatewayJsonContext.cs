@@ -24,6 +24,8 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(ImageGenerateRequestBody))]
 [JsonSerializable(typeof(MultimodalImageResponse))]
 [JsonSerializable(typeof(JobViewBody))]
+[JsonSerializable(typeof(JobListBody))]
+[JsonSerializable(typeof(AdminJobList))]
 [JsonSerializable(typeof(JobNotCancelableResponse))]
 [JsonSerializable(typeof(CatalogDocument))]
 [JsonSerializable(typeof(ErrorResponse))]

@@ -72,7 +72,10 @@ public sealed class ImageParametersBody
     public string? ResponseFormat { get; set; }
 }
 
-/// <summary>MultimodalImageGenerationResponse (spec 3.16) plus <c>progress</c> (ours, 0–100, while polling).</summary>
+/// <summary>
+/// MultimodalImageGenerationResponse (spec 3.16) plus <c>progress</c> (ours, 0–100, while polling), <c>usage</c> and
+/// <c>webhook</c>; <c>key_id</c> (the owning key) only in the admin API's job routes.
+/// </summary>
 public sealed record MultimodalImageResponse(
     string Id,
     long Created,
@@ -85,7 +88,8 @@ public sealed record MultimodalImageResponse(
     int? Progress = null,
     JobErrorResponse? Error = null,
     ImageUsageResponse? Usage = null,
-    WebhookDeliveryResponse? Webhook = null);
+    WebhookDeliveryResponse? Webhook = null,
+    string? KeyId = null);
 
 /// <summary>A finished image job's usage: images made and their cost at the catalog's price (<c>cost_usd</c>, null when unpriced).</summary>
 public sealed record ImageUsageResponse(

@@ -66,3 +66,10 @@ public sealed class JobViewError
     public JsonElement? Details { get; set; }
     public int? Status { get; set; }
 }
+
+/// <summary>JobStatus' page of the newest asynchronous jobs (GET /jobs).</summary>
+public sealed class JobListBody
+{
+    public List<JobViewBody> Data { get; set; } = [];
+    public bool HasMore { get; set; }
+}

@@ -27,6 +27,7 @@ public sealed class AdminKeyEndpointFilter(IOptions<AuthOptions> options) : IEnd
             throw ApiException.Unauthorized();
         }
 
+        context.HttpContext.Features.Set(AdminCaller.Instance);
         try
         {
             return await next(context);
@@ -36,4 +37,22 @@ public sealed class AdminKeyEndpointFilter(IOptions<AuthOptions> options) : IEnd
             throw ApiKeyRepository.Unavailable();
         }
     }
+}
+
+/// <summary>
+/// Set on a request the admin key authenticated (only <see cref="AdminKeyEndpointFilter"/> sets it): routes shared with
+/// the client API, such as a job's view, events, cancel and redelivery, then serve every key's jobs.
+/// </summary>
+public sealed class AdminCaller
+{
+    public static readonly AdminCaller Instance = new();
+
+    private AdminCaller()
+    {
+    }
+}
+
+public static class AdminCallerExtensions
+{
+    public static bool IsAdmin(this HttpContext context) => context.Features.Get<AdminCaller>() is not null;
 }

@@ -8,6 +8,24 @@ namespace CCApi.Gateway.Dispatch;
 /// <summary>The JobStatus service's internal HTTP API (GET /jobs/{id}) over a pooled, factory-managed HttpClient.</summary>
 public sealed partial class JobStatusClient(HttpClient http)
 {
+    /// <summary>The newest asynchronous jobs of every key, newest first (the admin API's job list).</summary>
+    public async Task<JobListBody> ListRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}"),
+                HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return await JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Web.JobListBody, cancellationToken)
+                ?? throw new JsonException("JobStatus answered no job list.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "Job status is unavailable right now; retry shortly.");
+        }
+    }
+
     /// <summary>The job, or null when JobStatus does not know it.</summary>
     public async Task<JobViewBody?> GetAsync(Guid jobId, CancellationToken cancellationToken)
     {

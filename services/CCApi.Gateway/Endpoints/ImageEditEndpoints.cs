@@ -1,6 +1,7 @@
 using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Catalog;
+using CCApi.Gateway.Credits;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.Gateway.Limits;
@@ -54,7 +55,7 @@ public static class ImageEditEndpoints
     public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageEdits(
         HttpContext http,
         CatalogAccess catalogs,
-        ModelAdmission admission,
+        ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
         IBlobStore blobs,
         PublicUrls urls,
@@ -124,42 +125,55 @@ public static class ImageEditEndpoints
             uploads.Add((bytes, type, field, true));
         }
 
-        ModelResolution.EnsureAvailable(catalog, model);
-        var route = await admission.AdmitAsync(http, model, TokenEstimate.FromCharacters(prompt.Length));
-        var inputs = new List<ImageInput>(uploads.Count);
-        foreach (var (bytes, type, field, isMask) in uploads)
+        // Everything is validated; the shared pipeline does availability, allow-list, limits and the credit reservation.
+        var count = (int)(n ?? 1);
+        return await pipeline.RunAsync(http, new ModelRequest<int, JsonHttpResult<ImageGenerationsResponse>>
         {
-            var blob = await blobs.PutAsync(bytes, type, cancellationToken);
-            inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
-        }
+            Route = Route,
+            ModelType = "image",
+            Kind = JobKind.Image,
+            Candidates = [("model", model.Id)],
+            Plan = _ => count,
+            Tokens = (_, _) => TokenEstimate.FromCharacters(prompt.Length),
+            Cost = (m, images) => CostEstimator.Images(m.Pricing, images),
+            Execute = async (attempt, images) =>
+            {
+                var inputs = new List<ImageInput>(uploads.Count);
+                foreach (var (bytes, type, field, isMask) in uploads)
+                {
+                    var blob = await blobs.PutAsync(bytes, type, cancellationToken);
+                    inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
+                }
 
-        var command = new GenerateImage
-        {
-            JobId = Guid.NewGuid(),
-            Timestamp = dispatcher.Now,
-            Route = route,
-            Operation = operation,
-            Prompt = prompt,
-            Inputs = inputs,
-            NumImages = (int)(n ?? 1),
-            Width = width,
-            Height = height,
-            Quality = quality,
-            Deadline = dispatcher.Deadline,
-        };
-        var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-        var data = await ImageEndpoints.RenderImagesAsync(http.Request,
-            result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-            responseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
-        return TypedResults.Json(
-            new ImageGenerationsResponse(
-                Id: "img_" + command.JobId.ToString("N"),
-                Created: command.Timestamp.ToUnixTimeSeconds(),
-                Model: route.Model,
-                Provider: route.Provider,
-                Data: data,
-                RevisedPrompt: result.RevisedPrompt),
-            GatewayJsonContext.Web.ImageGenerationsResponse);
+                var command = new GenerateImage
+                {
+                    JobId = attempt.JobId,
+                    Timestamp = dispatcher.Now,
+                    Route = attempt.Route,
+                    Operation = operation,
+                    Prompt = prompt,
+                    Inputs = inputs,
+                    NumImages = images,
+                    Width = width,
+                    Height = height,
+                    Quality = quality,
+                    Deadline = attempt.Deadline,
+                };
+                var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, attempt.Route, JobKind.Image, cancellationToken);
+                var data = await ImageEndpoints.RenderImagesAsync(http.Request,
+                    result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
+                    responseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
+                return new(TypedResults.Json(
+                    new ImageGenerationsResponse(
+                        Id: "img_" + command.JobId.ToString("N"),
+                        Created: command.Timestamp.ToUnixTimeSeconds(),
+                        Model: attempt.Route.Model,
+                        Provider: attempt.Route.Provider,
+                        Data: data,
+                        RevisedPrompt: result.RevisedPrompt),
+                    GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
+            },
+        }, cancellationToken);
     }
 
     /// <summary>The multipart request body in the OpenAPI document.</summary>

@@ -47,17 +47,20 @@ public static class ImageJobEndpoints
         return TypedResults.Json(await RenderAsync(jobId, job, http.Request, blobs, urls, catalog, cancellationToken), GatewayJsonContext.Web.MultimodalImageResponse);
     }
 
-    /// <summary>The caller's job with this public id; 404 for a malformed id, an unknown job and another key's job alike.</summary>
+    /// <summary>
+    /// The caller's job with this public id; 404 for a malformed id, an unknown job and another key's job alike. The admin
+    /// key (the admin API's job routes) reaches every key's jobs.
+    /// </summary>
     public static async Task<(Guid JobId, JobViewBody Job)> GetOwnedAsync(string id, HttpContext http, JobStatusClient jobs, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
+        var owner = http.IsAdmin() ? null : http.GetCaller().KeyId;
         if (!TryParseId(id, out var jobId))
         {
             throw NotFound(id);
         }
 
         var job = await jobs.GetAsync(jobId, cancellationToken);
-        if (job is null || !string.Equals(job.OwnerId, caller.KeyId, StringComparison.Ordinal))
+        if (job is null || (owner is not null && !string.Equals(job.OwnerId, owner, StringComparison.Ordinal)))
         {
             throw NotFound(id); // another key's job is indistinguishable from no job
         }
@@ -111,7 +114,8 @@ public static class ImageJobEndpoints
             Usage: usage,
             Webhook: job.Webhook is { Status: { } hook } w
                 ? new WebhookDeliveryResponse(hook, w.Attempts, w.LastError, w.LastStatusCode, w.LastAttemptAt, w.NextAttemptAt, w.DeliveredAt)
-                : null);
+                : null,
+            KeyId: request.HttpContext.IsAdmin() ? job.OwnerId : null);
     }
 
     private static JsonElement? Details(JsonElement? details) =>

@@ -1,5 +1,6 @@
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;
+using CCApi.Gateway.Catalog;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Http;
 using CCApi.ServiceDefaults;
@@ -36,25 +37,12 @@ public static class ImageJobWebhookEndpoints
         JobStatusWebhookClient webhooks,
         IBlobStore blobs,
         PublicUrls urls,
+        CatalogSnapshot catalog,
         CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        if (!ImageJobEndpoints.TryParseId(id, out var jobId))
-        {
-            throw NotFound(id);
-        }
-
-        var job = await jobs.GetAsync(jobId, cancellationToken);
-        if (job is null || !string.Equals(job.OwnerId, caller.KeyId, StringComparison.Ordinal))
-        {
-            throw NotFound(id); // another key's job is indistinguishable from no job
-        }
-
+        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
         await webhooks.RedeliverAsync(jobId, cancellationToken);
-        var view = await ImageJobEndpoints.GetImageJob(id, http, jobs, blobs, urls, cancellationToken);
+        var view = await ImageJobEndpoints.GetImageJob(id, http, jobs, blobs, urls, catalog, cancellationToken);
         return TypedResults.Json(view.Value, GatewayJsonContext.Web.MultimodalImageResponse, statusCode: StatusCodes.Status202Accepted);
     }
-
-    private static ApiException NotFound(string id) =>
-        ApiException.NotFound($"No image job '{Validation.Truncate(id)}'.");
 }

@@ -20,10 +20,24 @@ public static class JobEndpoints
     public static WebApplication MapJobEndpoints(this WebApplication app)
     {
         var jobs = app.MapGroup("/jobs").WithTags("Jobs");
+        jobs.MapGet("/", ListRecentJobs);
         jobs.MapGet("/{id:guid}", GetJob);
         jobs.MapGet("/{id:guid}/events", StreamJobEvents);
         jobs.MapPost("/{id:guid}/cancel", CancelJob);
         return app;
+    }
+
+    /// <summary>GET /jobs?limit=: the newest asynchronous jobs still on record, newest first (the admin API's and the console's list).</summary>
+    public static async Task<Ok<JobList>> ListRecentJobs(string? limit, JobStore store)
+    {
+        var size = 50;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
+        {
+            throw ApiException.BadField("limit", "'limit' must be a whole number from 1 to 200.");
+        }
+
+        var (jobs, hasMore) = await store.RecentAsync(size);
+        return TypedResults.Ok(new JobList(jobs, hasMore));
     }
 
     public static async Task<Ok<JobView>> GetJob(Guid id, JobStore store) =>

@@ -180,6 +180,28 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         return entries.Length == 0 ? null : Read(jobId, entries.ToDictionary(e => (string)e.Name!, e => (string?)e.Value));
     }
 
+    /// <summary>How many of the newest asynchronous jobs <see cref="RecentAsync"/> can list.</summary>
+    public const int RecentJobsKept = 1000;
+
+    /// <summary>Adds an asynchronous job to the newest-jobs index (the operator console's list), dropping the oldest beyond <see cref="RecentJobsKept"/>.</summary>
+    public Task RememberRecentAsync(Guid jobId)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        _ = transaction.SortedSetAddAsync(RedisKeys.RecentAsyncJobs, jobId.ToString("N"), time.GetUtcNow().ToUnixTimeMilliseconds(), When.NotExists);
+        _ = transaction.SortedSetRemoveRangeByRankAsync(RedisKeys.RecentAsyncJobs, 0, -(RecentJobsKept + 1));
+        return transaction.ExecuteAsync();
+    }
+
+    /// <summary>The newest asynchronous jobs still on record, newest first; one more is read to tell whether there are more.</summary>
+    public async Task<(IReadOnlyList<JobView> Jobs, bool HasMore)> RecentAsync(int limit)
+    {
+        var db = redis.GetDatabase();
+        var members = await db.SortedSetRangeByRankAsync(RedisKeys.RecentAsyncJobs, 0, limit, Order.Descending);
+        var ids = members.Take(limit).Select(m => Guid.TryParseExact((string?)m, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
+        var views = await Task.WhenAll(ids.Select(GetAsync));
+        return (views.OfType<JobView>().ToList(), members.Length > limit);
+    }
+
     /// <summary>Puts a job on the sweeper's watch list (keeps the earliest deadline if already there).</summary>
     public Task TrackAsync(Guid jobId) =>
         redis.GetDatabase().SortedSetAddAsync(RedisKeys.ActiveJobsByDeadline, jobId.ToString("N"),

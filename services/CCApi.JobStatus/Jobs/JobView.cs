@@ -68,3 +68,6 @@ public static class WebhookStates
     /// <summary>Every attempt of the retry schedule failed (the dead letter; a redelivery starts over).</summary>
     public const string Dead = "dead";
 }
+
+/// <summary>A page of the newest asynchronous jobs (GET /jobs).</summary>
+public sealed record JobList(IReadOnlyList<JobView> Data, bool HasMore);

@@ -84,7 +84,7 @@ function detail(id, onChange) {
       h("dt", {}, "Progress"), h("dd", {}, progressOf(view)),
       h("dt", {}, "Model"), h("dd", {}, view.model ?? ""),
       h("dt", {}, "Provider"), h("dd", {}, view.execution?.provider ?? ""),
-      h("dt", {}, "Key"), h("dd", {}, view.owner_id ?? ""),
+      h("dt", {}, "Key"), h("dd", {}, view.key_id ?? ""),
       h("dt", {}, "Created"), h("dd", {}, dateTime(view.created)),
       h("dt", {}, "Cost"), h("dd", {}, view.usage && "cost_usd" in view.usage ? (view.usage.cost_usd === null ? "unpriced" : usd(view.usage.cost_usd)) : "—"),
       h("dt", {}, "Webhook"), h("dd", {}, webhookText(view.webhook)));

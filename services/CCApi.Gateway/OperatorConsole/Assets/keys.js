@@ -127,7 +127,6 @@ async function showLedger(key) {
         { label: "When", value: (e) => dateTime(e.created) },
         { label: "Type", value: (e) => e.type },
         { label: "Who", value: (e) => e.who ?? "" },
-        { label: "Model", value: (e) => e.model ?? "" },
         { label: "Amount", value: (e) => usd(e.amount_usd), numeric: true },
         { label: "Balance after", value: (e) => usd(e.balance_after_usd), numeric: true },
         { label: "Note", value: (e) => e.note ?? "" },
