@@ -130,16 +130,18 @@ log "building Release ($SOURCE: ${CCAPI_ROOT#"$REPO"/})"
 API_KEY=sk-bench-$(random_hex 24)
 ADMIN_KEY=admin-bench-$(random_hex 24)
 SIGNING_KEY=$(random_hex 32)
+WEBHOOK_SECRET=whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 PUBLIC_URL=http://127.0.0.1:$PORT
 COMMON=("ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$AMQP_PORT/" "ConnectionStrings__Redis=127.0.0.1:$REDIS_PORT"
   ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"})
 CATALOG_ENV=("${COMMON[@]}" "Catalog__DefinitionPath=$CCAPI_ROOT/deploy/catalog.json")
 JOBSTATUS_ENV=("${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__PublicBaseUrl=$PUBLIC_URL"
-  "Webhooks__SigningSecret=whsec-$(random_hex 24)")
+  "Webhooks__Secret=$WEBHOOK_SECRET")
 ADAPTER_ENV=("${COMMON[@]}")
 GATEWAY_ENV=("${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))"
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY"
-  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY")
+  "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY"
+  "Webhooks__Secret=$WEBHOOK_SECRET")
 
 rabbit_pid() { # the Erlang VM under the rabbitmq-server script infra.sh started
   local top pid

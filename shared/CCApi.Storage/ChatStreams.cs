@@ -62,6 +62,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
             new HashEntry("provider", record.Provider),
             new HashEntry("created", record.Created),
             new HashEntry("usage", record.IncludeUsage ? 1 : 0),
+            new HashEntry("priced", record.Priced ? 1 : 0),
         ]);
         _ = tx.KeyExpireAsync(key, options.Value.StreamTtl);
         return tx.ExecuteAsync();
@@ -70,13 +71,14 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
     /// <summary>The stream's record, or null when there is none (never a stream, or expired).</summary>
     public async Task<ChatStreamRecord?> GetRecordAsync(Guid jobId)
     {
-        var fields = await redis.GetDatabase().HashGetAsync(RedisKeys.JobStreamRecord(jobId), ["owner", "model", "provider", "created", "usage"]);
+        var fields = await redis.GetDatabase().HashGetAsync(RedisKeys.JobStreamRecord(jobId), ["owner", "model", "provider", "created", "usage", "priced"]);
         if (fields[0].IsNull)
         {
             return null;
         }
 
-        return new ChatStreamRecord(jobId, (string)fields[0]!, (string?)fields[1] ?? "", (string?)fields[2] ?? "", (long)fields[3], (int)fields[4] == 1);
+        return new ChatStreamRecord(jobId, (string)fields[0]!, (string?)fields[1] ?? "", (string?)fields[2] ?? "", (long)fields[3], (int)fields[4] == 1,
+            Priced: fields[5].IsNull || (int)fields[5] == 1);
     }
 
     /// <summary>The stream's last entry (null while it has none): a resume after it has nothing left to read.</summary>
@@ -184,4 +186,5 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
 }
 
 /// <summary>What a resumed chat stream needs besides its entries: the owner (another key gets 404) and how chunks render.</summary>
-public sealed record ChatStreamRecord(Guid JobId, string OwnerId, string Model, string Provider, long Created, bool IncludeUsage);
+/// <summary>What a resume needs of a streaming chat; <c>Priced</c>: its model has a price, so usage shows <c>cost_usd</c> (else null).</summary>
+public sealed record ChatStreamRecord(Guid JobId, string OwnerId, string Model, string Provider, long Created, bool IncludeUsage, bool Priced = true);

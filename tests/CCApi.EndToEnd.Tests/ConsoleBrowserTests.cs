@@ -158,7 +158,7 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : IAsy
 
         // Playground: a streamed chat with the new key shows its answer and its cost.
         await page.GetByRole(AriaRole.Link, new() { Name = "Playground" }).ClickAsync();
-        await page.GetByLabel("Model").SelectOptionAsync("local/echo-1");
+        await page.GetByLabel("Model", new() { Exact = true }).SelectOptionAsync("local/echo-1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Expect(page.GetByTestId("chat-answer")).Not.ToBeEmptyAsync();
         await Expect(page.Locator(".usage-line")).ToContainTextAsync("$");
@@ -170,8 +170,8 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : IAsy
         await Expect(page.Locator("[data-metric=rpm] .card-value")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
         await ScreenshotAsync(page, "overview-1280");
         await page.GetByRole(AriaRole.Link, new() { Name = "Usage" }).ClickAsync();
-        await page.GetByLabel("Key").SelectOptionAsync(new SelectOptionValue { Label = $"{name} ({secret[..12]}…)" });
-        await page.GetByLabel("Group by").SelectOptionAsync("model");
+        await page.GetByLabel("Key", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = $"{name} ({secret[..12]}…)" });
+        await page.GetByLabel("Group by", new() { Exact = true }).SelectOptionAsync("model");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
         var usage = page.GetByRole(AriaRole.Table, new() { Name = "Usage by model" });
         await Expect(usage).ToContainTextAsync("local/echo-1");
@@ -184,7 +184,7 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : IAsy
 
         // An async image from the playground, followed live on Jobs until it completes.
         await page.GetByRole(AriaRole.Link, new() { Name = "Playground" }).ClickAsync();
-        await page.GetByLabel("Model").SelectOptionAsync("local/pixel-async-1");
+        await page.GetByLabel("Model", new() { Exact = true }).SelectOptionAsync("local/pixel-async-1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
         var jobText = await page.GetByRole(AriaRole.Status).Filter(new() { HasTextRegex = JobIdPattern() }).First.TextContentAsync();
         var jobId = JobIdPattern().Match(jobText!).Value;

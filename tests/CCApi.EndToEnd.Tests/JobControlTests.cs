@@ -225,7 +225,9 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
         var imaginePro = platform.ImaginePro;
         imaginePro.Reset();
         using var client = platform.CreateClient();
-        await platform.StopServiceAsync("CCApi.Adapters.ImaginePro"); // its per-instance JobCanceled queue goes with it
+        // Frozen rather than stopped: a provider with no adapter at all is refused at once (503 provider_unavailable),
+        // while a frozen adapter still holds its queue, so the command waits there as it would behind a busy adapter.
+        platform.PauseService("CCApi.Adapters.ImaginePro", paused: true);
         string id;
         try
         {
@@ -236,7 +238,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
         }
         finally
         {
-            await platform.StartServiceAsync("CCApi.Adapters.ImaginePro");
+            platform.PauseService("CCApi.Adapters.ImaginePro", paused: false);
         }
 
         // The queued command is delivered first; a job submitted after it runs to completion, so by then the first was handled.

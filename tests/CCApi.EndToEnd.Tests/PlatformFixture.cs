@@ -244,6 +244,20 @@ public sealed class PlatformFixture : IAsyncLifetime
         await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Freezes a running service (SIGSTOP) or lets it go on (SIGCONT); see <see cref="ServiceProcess.Pause"/>.</summary>
+    public void PauseService(string name, bool paused)
+    {
+        var process = _processes.First(p => p.Name == name);
+        if (paused)
+        {
+            process.Pause();
+        }
+        else
+        {
+            process.Resume();
+        }
+    }
+
     /// <summary>Starts a stopped service again, on its port with its settings, and waits until it is ready.</summary>
     public async Task StartServiceAsync(string name)
     {

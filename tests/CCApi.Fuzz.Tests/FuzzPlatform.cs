@@ -18,7 +18,7 @@ public sealed class FuzzPlatform : IAsyncLifetime
     public string ApiKey { get; } = "sk-ccapi-fuzz-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public string AdminKey { get; } = "ccapi-admin-fuzz-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public string SigningKey { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-    public string WebhookSecret { get; } = "whsec-fuzz-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public string WebhookSecret { get; } = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
     public string RepoRoot { get; } = FindRepoRoot();
@@ -51,7 +51,7 @@ public sealed class FuzzPlatform : IAsyncLifetime
         {
             ["BlobUrls__SigningKey"] = SigningKey,
             ["BlobUrls__PublicBaseUrl"] = Origin,
-            ["Webhooks__SigningSecret"] = WebhookSecret,
+            ["Webhooks__Secret"] = WebhookSecret,
         });
         Start("CCApi.Adapters.Local", TestInfrastructure.FreePort(), new(Common())
         {
@@ -67,6 +67,7 @@ public sealed class FuzzPlatform : IAsyncLifetime
             ["BlobUrls__PublicBaseUrl"] = Origin,
             ["Auth__BootstrapApiKey"] = ApiKey,
             ["Auth__AdminApiKey"] = AdminKey,
+            ["Webhooks__Secret"] = WebhookSecret, // webhook_url is refused without one
             ["Auth__CacheTtl"] = "00:00:01", // the Redis test sees a lookup soon after the records are gone
             ["Messaging__RequestTimeout"] = "00:01:00", // a request that waits for a missing adapter would hang the test, not pass
         });

@@ -86,7 +86,10 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         chat.StatusCode.ShouldBe(HttpStatusCode.OK);
         status.ShouldBe(HttpStatusCode.OK);
         own["id"]!.GetValue<string>().ShouldBe(created["id"]!.GetValue<string>());
-        own["credits_usd"]!.GetValue<decimal>().ShouldBe(1.25m);
+        var cost = (await chat.Content.ReadFromJsonAsync<JsonNode>())!["usage"]!["cost_usd"]!.GetValue<decimal>();
+        cost.ShouldBeGreaterThan(0m); // local/echo-1 has a demo price
+        own["credits_usd"]!.GetValue<decimal>().ShouldBe(1.25m - cost);
+        own["spent_usd"]!.GetValue<decimal>().ShouldBe(cost);
         own["last_used"]!.GetValue<long>().ShouldBeGreaterThan(0);
         own.AsObject().ContainsKey("key").ShouldBeFalse();
         gateway.Providers.ChatCommands.Values.ShouldContain(c => c.Route.OwnerId == created["id"]!.GetValue<string>());

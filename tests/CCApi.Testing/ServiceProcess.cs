@@ -68,6 +68,22 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Freezes the process (SIGSTOP): its connections stay open, so the broker still counts its consumers and delivers to
+    /// it, but it handles nothing until <see cref="Resume"/> (SIGCONT).
+    /// </summary>
+    public void Pause() => Signal("-STOP");
+
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        if (!_process.HasExited)
+        {
+            Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+        }
+    }
+
     public async Task WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -50,7 +50,8 @@ public sealed class ChatStreamResume : IResult
     {
         ArgumentNullException.ThrowIfNull(command);
         return new ChatStreamRecord(command.JobId, command.Route.OwnerId, command.Route.Model, command.Route.Provider,
-            command.Timestamp.ToUnixTimeSeconds(), command.IncludeUsage);
+            command.Timestamp.ToUnixTimeSeconds(), command.IncludeUsage,
+            Priced: command.Route.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing));
     }
 
     /// <summary><c>chatcmpl-</c> + 32 hex digits, or the bare job id (as in <see cref="JobIdHeader"/>); anything else is no stream.</summary>
@@ -192,7 +193,8 @@ public sealed class ChatStreamResume : IResult
 
         if (delta.Usage is { } usage && _record.IncludeUsage)
         {
-            await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens)), cancellationToken);
+            await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
+                _record.Priced ? usage.Cost : null)), cancellationToken);
         }
 
         if (delta.Done)
