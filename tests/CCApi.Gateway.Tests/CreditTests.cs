@@ -290,6 +290,31 @@ public sealed class CreditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Image_json_and_the_async_job_view_carry_usage_with_cost_usd()
+    {
+        var sync = await gateway.PostJsonAsync("/v1/images/generate",
+            """{"model":"stabilityai/stable-diffusion-xl-1024-v1-0","contents":[{"text":"a priced lighthouse"}],"parameters":{"num_images":2}}""");
+        var syncBody = await GatewayFixture.ReadJsonAsync(sync);
+        sync.StatusCode.ShouldBe(HttpStatusCode.OK, syncBody.ToJsonString());
+        syncBody["usage"]!["images"]!.GetValue<int>().ShouldBe(2);
+        Usd(syncBody["usage"]!["cost_usd"]).ShouldBe(0.012m); // 2 × $0.006
+
+        gateway.Providers.ReleaseAsyncJobs = FakeProviders.NewRelease();
+        var accepted = await gateway.PostJsonAsync("/v1/images/generate",
+            """{"model":"imaginepro/nano-banana","contents":[{"text":"a polled lighthouse"}]}""");
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await GatewayFixture.ReadJsonAsync(accepted))["id"]!.GetValue<string>();
+        gateway.Providers.ReleaseAsyncJobs.SetResult();
+        JsonNode? job = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (job = await GatewayFixture.ReadJsonAsync(await gateway.Client.GetAsync("/v1/images/jobs/" + id)))["status"]!.GetValue<string>() == "completed",
+            TimeSpan.FromSeconds(15))).ShouldBeTrue();
+
+        job!["usage"]!["images"]!.GetValue<int>().ShouldBe(1);
+        Usd(job["usage"]!["cost_usd"]).ShouldBe(0.04m);
+    }
+
+    [Fact]
     public async Task Expired_reservations_are_released_by_the_sweeper()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"swept","credits_usd":1}""");
