@@ -104,6 +104,34 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_response_over_the_cap_reaches_the_client_whole_and_a_retry_gets_409_instead_of_a_second_run()
+    {
+        await using var small = gateway.NewGateway(adminKey: null, settings: new Dictionary<string, string?> { ["Idempotency:MaxResponseBytes"] = "64" });
+        using var client = small.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.ApiKey);
+        var key = NewKey();
+        var marker = Guid.NewGuid().ToString("N");
+
+        var first = await PostAsync(client, "/v1/chat/completions", Chat("big " + marker, stream: true), key);
+        var text = await first.Content.ReadAsStringAsync();
+        var retry = await PostAsync(client, "/v1/chat/completions", Chat("big " + marker, stream: true), key);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        text.Length.ShouldBeGreaterThan(64);
+        text.ShouldContain("Hello");
+        text.ShouldEndWith("data: [DONE]\n\n");
+        retry.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var error = (await GatewayFixture.ReadJsonAsync(retry))["error"]!;
+        error["code"]!.GetValue<string>().ShouldBe("idempotency_response_unavailable");
+        error["details"]!["original_status"]!.GetValue<string>().ShouldBe("200");
+        ChatCalls(marker).ShouldBe(1);
+
+        var json = await PostAsync(client, "/v1/chat/completions", Chat("big json " + marker), NewKey());
+        json.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await GatewayFixture.ReadJsonAsync(json))["choices"]![0]!["message"]!["content"]!.GetValue<string>().ShouldContain(marker);
+    }
+
+    [Fact]
     public async Task The_same_key_with_another_body_is_422_idempotency_key_reused()
     {
         var key = NewKey();
