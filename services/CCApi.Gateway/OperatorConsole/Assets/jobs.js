@@ -142,6 +142,7 @@ export function render(view, [selected]) {
         { label: "State", value: (j) => stateBadge(j.status) },
         { label: "Progress", value: progressOf },
         { label: "Model", value: (j) => j.model ?? "" },
+        { label: "Key", value: (j) => j.key_id ?? "" },
         { label: "Created", value: (j) => dateTime(j.created) },
         { label: "Webhook", value: (j) => webhookText(j.webhook) },
       ], jobs, "Recent jobs"));
