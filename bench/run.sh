@@ -172,7 +172,7 @@ wait_quiet() { # max-seconds
   ((o < MAX_OTHER)) || log "others are using ${o}% of a core; measuring anyway"
 }
 
-declare -A PID READY_MS
+declare -A PID SUPERVISOR READY_MS
 TRACKED=(CCApi.Gateway CCApi.Adapters.Local CCApi.JobStatus CCApi.Catalog rabbitmq redis)
 PID[rabbitmq]=$(rabbit_pid)
 PID[redis]=$(awk '$1 == "redis" {print $2}' "$CCAPI_DATA_DIR/started.pids")
@@ -183,10 +183,11 @@ start_timed() { # name port env...
   local name=$1 port=$2 t0 i
   t0=$(now_ms)
   start_service "$@"
-  PID[$name]=${SERVICE_PIDS[-1]}
+  SUPERVISOR[$name]=${SERVICE_PIDS[-1]} # run.sh's supervisor (stopping it stops the service for good)
   for ((i = 0; ; i++)); do
+    PID[$name]=$(current_pid "$name") # the dotnet process itself: what CPU and RSS are read from
     if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/health/ready" 2>/dev/null; then break; fi
-    if ! kill -0 "${PID[$name]}" 2>/dev/null; then
+    if ! kill -0 "${SUPERVISOR[$name]}" 2>/dev/null; then
       echo "$name exited; last lines of $CCAPI_DATA_DIR/logs/$name.log:" >&2
       tail -n 30 "$CCAPI_DATA_DIR/logs/$name.log" >&2
       return 1
@@ -199,7 +200,7 @@ start_timed() { # name port env...
 }
 
 stop_one() { # name: SIGTERM one service started here, wait for it, forget it
-  local name=$1 pid=${PID[$1]} i rest=()
+  local name=$1 pid=${SUPERVISOR[$1]} i rest=()
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -KILL "$pid" 2>/dev/null || true

@@ -55,8 +55,10 @@ export function chart({ kind = "bar", points, format = String, title, unit, heig
 
   // x axis labels, thinned so they do not overlap
   const every = Math.max(1, Math.ceil(points.length / 8));
+  const lastLabelled = points.length - 1 - ((points.length - 1) % every);
   points.forEach((point, index) => {
-    if (index % every === 0 || index === points.length - 1) {
+    // every `every`-th label, and the last one unless it would run into the previous label
+    if (index % every === 0 || (index === points.length - 1 && index - lastLabelled >= every / 2)) {
       svg.append(s("text", { x: x(index), y: height - margin.bottom + 18, "text-anchor": "middle", class: "tick" }, point.label));
     }
   });
@@ -75,7 +77,7 @@ export function chart({ kind = "bar", points, format = String, title, unit, heig
     const text = `${point.label}: ${format(point.value ?? 0)}`;
     const mark = kind === "bar"
       ? s("rect", { x: x(index) - Math.max(1, band * 0.35), width: Math.max(2, band * 0.7), y: y(point.value), height: Math.max(0, y(0) - y(point.value)), class: "bar" })
-      : s("circle", { cx: x(index), cy: y(point.value), r: 4, class: "dot" });
+      : s("circle", { cx: x(index), cy: y(point.value), r: points.length > 30 ? 2.5 : 4, class: "dot" });
     mark.setAttribute("tabindex", "0");
     mark.setAttribute("role", "img");
     mark.setAttribute("aria-label", text);
