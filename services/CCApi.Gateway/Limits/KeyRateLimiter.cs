@@ -122,7 +122,7 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
         var required = Money.ToUsd(requiredNanos);
         return new ApiException(402, ErrorTypes.Billing, GatewayErrorCodes.InsufficientBalance,
             $"This API key's balance cannot cover this request: it may cost up to ${required.ToString(CultureInfo.InvariantCulture)}, "
-            + $"and ${Money.ToUsd(available).ToString(CultureInfo.InvariantCulture)} is available. Add credits or lower max_tokens.",
+            + $"and ${Money.ToUsd(available).ToString(CultureInfo.InvariantCulture)} is available. Add credits to the key, or ask for less (max_tokens, n or a shorter input).",
             new Dictionary<string, string>
             {
                 ["balance_usd"] = Money.ToUsd(decision.CreditsNanos).ToString(CultureInfo.InvariantCulture),
