@@ -41,9 +41,14 @@ ensure_redis() { # port [persist]
   if port_open "$port"; then infra_log "reusing Redis on 127.0.0.1:$port"; return 0; fi
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$dir"
+  rm -f "$dir/redis.pid" # a stale one would name a process that is gone (or someone else's)
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" >/dev/null
   wait_port "$port" 20 || { infra_log "Redis did not start; see $dir/redis.log"; return 1; }
+  # Redis listens before it writes its pid file: without this wait the pid could be recorded empty, and the server
+  # would outlive the run that started it.
+  local i
+  for ((i = 0; i < 100; i++)); do [ -s "$dir/redis.pid" ] && break; sleep 0.05; done
   echo "redis $(cat "$dir/redis.pid")" >>"$CCAPI_DATA_DIR/started.pids"
   infra_log "started Redis on 127.0.0.1:$port"
 }
