@@ -337,6 +337,62 @@ public sealed class CreditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task The_sweeper_settles_an_expired_reservation_from_the_completed_jobs_record_and_releases_the_rest()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"swept-record","credits_usd":1}""");
+        client.Dispose();
+        var db = gateway.Redis.GetDatabase();
+        var past = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds();
+        var (completed, failed) = (Guid.NewGuid(), Guid.NewGuid());
+        // as a gateway killed after dispatch leaves them: the jobs went on and ended, nobody settled them
+        await db.HashSetAsync(RedisKeys.ApiKeyReservations(id), [new(completed.ToString("N"), $"100000000:{past}"), new(failed.ToString("N"), $"100000000:{past}")]);
+        await db.HashIncrementAsync(RedisKeys.ApiKey(id), "reserved_nusd", 200_000_000);
+        gateway.Internal.Jobs[completed] = StubInternalServices.JobView(new
+        {
+            Id = completed.ToString("D"), OwnerId = id, Kind = "chat", State = "completed", Mode = "sync", Model = "openai/gpt-4o-mini", Provider = "openai",
+            Usage = new { PromptTokens = 7, CompletionTokens = 5, TotalTokens = 12, Cost = 0.03m, Currency = "USD" },
+        });
+        gateway.Internal.Jobs[failed] = StubInternalServices.JobView(new
+        {
+            Id = failed.ToString("D"), OwnerId = id, Kind = "chat", State = "failed", Mode = "sync", Model = "openai/gpt-4o-mini", Provider = "openai",
+        });
+
+        var finished = await gateway.Factory.Services.GetRequiredService<ReservationSweeper>().SweepOnceAsync();
+        var again = await gateway.Factory.Services.GetRequiredService<ReservationSweeper>().SweepOnceAsync();
+
+        finished.ShouldBeGreaterThanOrEqualTo(2);
+        var key = await AdminKeyAsync(id);
+        Usd(key["reserved_usd"]).ShouldBe(0m);
+        Usd(key["credits_usd"]).ShouldBe(0.97m);
+        Usd(key["spent_usd"]).ShouldBe(0.03m);
+        (await ReservationsAsync(id)).ShouldBe(0);
+        Usd((await UsageEntriesAsync(id)).ShouldHaveSingleItem()["amount_usd"]).ShouldBe(-0.03m);
+        var report = await GatewayFixture.ReadJsonAsync(await gateway.Admin.GetAsync($"/admin/v1/usage?key_id={id}&group_by=model"));
+        var row = report["data"]!.AsArray().ShouldHaveSingleItem()!;
+        row["requests"]!.GetValue<long>().ShouldBe(1);
+        row["input_tokens"]!.GetValue<long>().ShouldBe(7);
+        Usd(row["cost_usd"]).ShouldBe(0.03m);
+        (await gateway.Factory.Services.GetRequiredService<CreditSettlement>()
+            .SettleAsync(id, completed, new JobRoute { OwnerId = id, Provider = "openai", Model = "openai/gpt-4o-mini", ProviderModel = "gpt-4o-mini" }, JobKind.Chat,
+                new Usage { Cost = 0.03m })).Outcome.ShouldBe(SettleOutcome.Duplicate); // its terminal event, late: charged once
+    }
+
+    [Fact]
+    public async Task An_unlimited_keys_usage_is_recorded_in_its_ledger_by_the_request_itself()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"unlimited-ledger","credits_usd":null}""");
+        using var _ = client;
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Chat("unlimited " + Guid.NewGuid().ToString("N")), client);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await TestInfrastructure.EventuallyAsync(async () => (await UsageEntriesAsync(id)).Count == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        var report = await GatewayFixture.ReadJsonAsync(await gateway.Admin.GetAsync($"/admin/v1/usage?key_id={id}&group_by=model"));
+        Usd(report["data"]!.AsArray().ShouldHaveSingleItem()!["cost_usd"]).ShouldBe(ChatCost);
+        Usd((await AdminKeyAsync(id))["spent_usd"]).ShouldBe(ChatCost);
+    }
+
+    [Fact]
     public async Task A_streamed_chat_reports_cost_usd_in_its_usage_chunk_and_settles_it()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"stream","credits_usd":1}""");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CCApi.Contracts;
 
 namespace CCApi.Gateway.Api;
 
@@ -28,8 +29,24 @@ public sealed class JobViewBody
 /// <summary>The job's priced usage as JobStatus keeps it (the adapter's <c>Usage</c>).</summary>
 public sealed class JobViewUsage
 {
+    public int PromptTokens { get; set; }
+    public int CompletionTokens { get; set; }
     public int Images { get; set; }
+    public int Characters { get; set; }
     public decimal Cost { get; set; }
+    public string? Currency { get; set; }
+
+    /// <summary>The adapter's usage again (what the sweeper settles a job with when its gateway could not).</summary>
+    public Usage ToUsage() => new()
+    {
+        PromptTokens = PromptTokens,
+        CompletionTokens = CompletionTokens,
+        TotalTokens = PromptTokens + CompletionTokens,
+        Images = Images,
+        Characters = Characters,
+        Cost = Cost,
+        Currency = Currency ?? "USD",
+    };
 }
 
 /// <summary>JobStatus' webhook delivery record; shown to the job's owner as <c>webhook</c>.</summary>

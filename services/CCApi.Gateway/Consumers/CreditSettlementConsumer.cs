@@ -5,27 +5,26 @@ using MassTransit;
 namespace CCApi.Gateway.Consumers;
 
 /// <summary>
-/// Settles every job on its key from its terminal event — whatever the gateway did not settle inline: a gateway that died
-/// mid-request, asynchronous image jobs (which hold their reservation until now), streams without usage, and every job of
-/// an unlimited key (whose usage is recorded here only, off the request path). Successes charge the adapter's priced
-/// usage; failures, cancellations and faulted commands release the reservation. Settlement is exactly once per job id in Redis, so an
-/// event redelivered, or one the gateway already settled inline, changes nothing.
+/// Settles jobs on their key from the terminal events the gateway needs: asynchronous image jobs (which hold their
+/// reservation until their terminal event), failures and cancellations (released), and commands no adapter could process
+/// (<c>Fault&lt;T&gt;</c>). Successes charge the adapter's priced usage. Settlement is exactly once per job id in Redis, so
+/// an event redelivered, or one the gateway already settled inline (a synchronous image), changes nothing.
+/// <para>
+/// Not <see cref="ChatCompleted"/> or <see cref="SpeechSynthesized"/>: those jobs are synchronous, and the gateway that
+/// waits for them settles them itself. Consuming them here cost every chat request one more broker delivery and one more
+/// script call, for every key. What a gateway that died mid-request leaves is settled by <see cref="ReservationSweeper"/>
+/// from the job's record once the reservation expires.
+/// </para>
 /// </summary>
 public sealed class CreditSettlementConsumer(CreditSettlement settlement) :
-    IConsumer<ChatCompleted>,
     IConsumer<ImageGenerated>,
-    IConsumer<SpeechSynthesized>,
     IConsumer<JobFailed>,
     IConsumer<JobCanceled>,
     IConsumer<Fault<ChatCompletion>>,
     IConsumer<Fault<GenerateImage>>,
     IConsumer<Fault<Speech>>
 {
-    public Task Consume(ConsumeContext<ChatCompleted> context) => SettleAsync(context.Message, JobKind.Chat);
-
     public Task Consume(ConsumeContext<ImageGenerated> context) => SettleAsync(context.Message, JobKind.Image);
-
-    public Task Consume(ConsumeContext<SpeechSynthesized> context) => SettleAsync(context.Message, JobKind.Speech);
 
     public async Task Consume(ConsumeContext<JobFailed> context)
     {
@@ -58,12 +57,14 @@ public sealed class CreditSettlementConsumer(CreditSettlement settlement) :
 }
 
 /// <summary>
-/// One shared queue, "gateway-settlement", for all replicas (competing consumers: each event is settled by one of them),
-/// with retries for Redis hiccups; the script makes a retried event harmless.
+/// One shared queue, "gateway-job-settlement", for all replicas (competing consumers: each event is settled by one of them),
+/// with retries for Redis hiccups; the script makes a retried event harmless. (Named anew when it stopped taking
+/// ChatCompleted and SpeechSynthesized: a broker keeps a queue's old bindings, so an upgraded broker's old
+/// "gateway-settlement" queue is deleted by hand, see README.)
 /// </summary>
 public sealed class CreditSettlementConsumerDefinition : ConsumerDefinition<CreditSettlementConsumer>
 {
-    public const string QueueName = "gateway-settlement";
+    public const string QueueName = "gateway-job-settlement";
 
     public CreditSettlementConsumerDefinition() => EndpointName = QueueName;
 

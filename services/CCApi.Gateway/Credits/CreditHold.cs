@@ -1,23 +1,29 @@
 using CCApi.Contracts;
+using CCApi.Gateway.Limits;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Credits;
 
 /// <summary>
-/// One request's credit reservation (keys with credits only), owned by the request: settled with the job's priced usage
-/// as soon as the gateway has it, handed off to the terminal event for asynchronous jobs, and otherwise released when the
-/// request ends (registered for disposal with the response, so errors, timeouts, client disconnects and failovers all
-/// release it). Settlement in Redis is exactly once per job id whoever calls it; this object only avoids needless calls.
-/// A Redis failure here is logged: the terminal event (<see cref="Consumers.CreditSettlementConsumer"/>) or the expiry
-/// sweep (<see cref="ReservationSweeper"/>) then finishes the job.
+/// One admitted request's account of its job, owned by the request (every key: keys with credits hold a reservation,
+/// every key's usage goes to its ledger). Settled with the job's priced usage as soon as the gateway has it — without
+/// waiting for Redis, with the request's rate-limit lease released in the same script call — handed off to the terminal
+/// event for asynchronous jobs, and otherwise released when the request ends (registered for disposal with the response,
+/// so errors, timeouts, client disconnects and failovers all release it). Settlement in Redis is exactly once per job id
+/// whoever calls it; this object only avoids needless calls. A reservation a Redis failure leaves behind is settled by
+/// <see cref="ReservationSweeper"/> from the job's record when it expires.
 /// </summary>
-public sealed partial class CreditHold(CreditSettlement settlement, string keyId, Guid jobId, ILogger logger) : IAsyncDisposable
+public sealed partial class CreditHold(CreditSettlement settlement, string keyId, Guid jobId, bool reserved, ILogger logger) : IAsyncDisposable
 {
     private int _done;
 
     public Guid JobId => jobId;
 
-    public async Task SettleAsync(JobRoute route, JobKind kind, Usage usage)
+    /// <summary>True when the key has credits and the job holds a reservation on them.</summary>
+    public bool Reserved => reserved;
+
+    /// <summary>Charges the job's priced usage and releases <paramref name="lease"/> with it (one script call, not awaited).</summary>
+    public void Settle(JobRoute route, JobKind kind, Usage usage, RateLimitLease? lease)
     {
         if (Interlocked.Exchange(ref _done, 1) == 1)
         {
@@ -26,20 +32,20 @@ public sealed partial class CreditHold(CreditSettlement settlement, string keyId
 
         try
         {
-            await settlement.SettleAsync(keyId, jobId, route, kind, usage);
+            settlement.SettleWithoutWaiting(keyId, jobId, route, kind, usage, lease?.TakeRelease());
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogSettleFailed(logger, jobId, ex);
+            LogSettleFailed(logger, jobId, ex); // the lease, taken or not, expires with its lifetime
         }
     }
 
-    /// <summary>The job goes on after the response (async images, a stream without usage): its terminal event settles it.</summary>
+    /// <summary>The job goes on after the response (async images, a stream without usage): its terminal event or the sweeper settles it.</summary>
     public void HandOff() => Interlocked.Exchange(ref _done, 1);
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _done, 1) == 1)
+        if (Interlocked.Exchange(ref _done, 1) == 1 || !reserved)
         {
             return;
         }
@@ -54,12 +60,12 @@ public sealed partial class CreditHold(CreditSettlement settlement, string keyId
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: settling its credit reservation failed; its terminal event or expiry settles it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: settling its credit reservation failed; its terminal event or the sweeper settles it")]
     private static partial void LogSettleFailed(ILogger logger, Guid jobId, Exception exception);
 }
 
 public static class CreditHoldExtensions
 {
-    /// <summary>The request's credit reservation, when its key has credits and the request was admitted.</summary>
+    /// <summary>The request's account of its job, once the request was admitted.</summary>
     public static CreditHold? CreditHold(this HttpContext? context) => context?.Features.Get<CreditHold>();
 }

@@ -8,47 +8,55 @@ namespace CCApi.Gateway.Credits;
 public static class CreditScripts
 {
     /// <summary>
-    /// KEYS: the key's record, its reservations, its ledger, the job's settled marker. ARGV: job id (N), actual cost in
-    /// nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
-    /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest ledger id to keep
-    /// (unix ms: entries older than <see cref="CreditOptions.LedgerRetention"/> are trimmed, approximately, as entries are added).
+    /// KEYS: the key's record, its reservations, its ledger, the job's settled marker, and — when the request holds a
+    /// rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost in nano-dollars (-1 =
+    /// release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model, provider, kind, prompt
+    /// tokens, completion tokens, images, characters, priced (1|0), the oldest ledger id to keep (unix ms: entries older
+    /// than <see cref="CreditOptions.LedgerRetention"/> are trimmed, approximately, as entries are added), and with the
+    /// lease keys: lease id ("" = none), tpm (0 = none), token correction.
     /// <para>
     /// Exactly once per job id: the marker is set first (SET NX); a second call finds it and changes nothing. The hold is
     /// removed from <c>reserved_nusd</c>; on success the charge is the actual cost capped at the hold (or, when the hold
     /// already expired, at what is available) and at the balance — spend never exceeds credits — and is taken from
     /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, and written to the ledger as a "usage" entry
-    /// with the balance after it. Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
+    /// with the balance after it. The lease, when given, is released whatever the outcome (one call ends the request).
+    /// Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
     /// </para>
     /// </summary>
-    public const string Settle = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '0', '0'} end
-        if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[3]) then return {'duplicate', '0', '0'} end
-        local hold = 0
-        local held = redis.call('HGET', KEYS[2], ARGV[1])
-        if held then
-          hold = tonumber(string.match(held, '^(%d+)'))
-          redis.call('HDEL', KEYS[2], ARGV[1])
-          if hold > 0 then redis.call('HINCRBY', KEYS[1], 'reserved_nusd', string.format('%.0f', -hold)) end
+    public const string Settle = "if redis.replicate_commands then redis.replicate_commands() end\n" + Limits.RateLimitScripts.ReleaseLeaseFunction + """
+        local function settle()
+          if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '0', '0'} end
+          if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[3]) then return {'duplicate', '0', '0'} end
+          local hold = 0
+          local held = redis.call('HGET', KEYS[2], ARGV[1])
+          if held then
+            hold = tonumber(string.match(held, '^(%d+)'))
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            if hold > 0 then redis.call('HINCRBY', KEYS[1], 'reserved_nusd', string.format('%.0f', -hold)) end
+          end
+          local actual = tonumber(ARGV[2])
+          if actual < 0 then return {'released', string.format('%.0f', hold), '0'} end
+          local charge = actual
+          local credits = redis.call('HGET', KEYS[1], 'credits_nusd')
+          if credits then
+            local balance = tonumber(credits)
+            local cap = hold
+            if not held then cap = balance - tonumber(redis.call('HGET', KEYS[1], 'reserved_nusd') or '0') end
+            charge = math.max(0, math.min(actual, cap, balance))
+            if charge > 0 then redis.call('HINCRBY', KEYS[1], 'credits_nusd', string.format('%.0f', -charge)) end
+          end
+          local text = string.format('%.0f', charge)
+          if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
+          redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[13], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+            'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
+            'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
+            'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
+            'cost_nusd', text, 'priced', ARGV[12])
+          return {'settled', string.format('%.0f', hold), text}
         end
-        local actual = tonumber(ARGV[2])
-        if actual < 0 then return {'released', string.format('%.0f', hold), '0'} end
-        local charge = actual
-        local credits = redis.call('HGET', KEYS[1], 'credits_nusd')
-        if credits then
-          local balance = tonumber(credits)
-          local cap = hold
-          if not held then cap = balance - tonumber(redis.call('HGET', KEYS[1], 'reserved_nusd') or '0') end
-          charge = math.max(0, math.min(actual, cap, balance))
-          if charge > 0 then redis.call('HINCRBY', KEYS[1], 'credits_nusd', string.format('%.0f', -charge)) end
-        end
-        local text = string.format('%.0f', charge)
-        if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
-        redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[13], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
-          'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
-          'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
-          'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
-          'cost_nusd', text, 'priced', ARGV[12])
-        return {'settled', string.format('%.0f', hold), text}
+        local outcome = settle()
+        if #KEYS >= 6 then release_lease(KEYS[5], KEYS[6], ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])) end
+        return outcome
         """;
 
     /// <summary>

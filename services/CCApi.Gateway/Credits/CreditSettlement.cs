@@ -1,6 +1,7 @@
 using System.Globalization;
 using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
+using CCApi.Gateway.Limits;
 using CCApi.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -17,10 +18,12 @@ public enum SettleOutcome
 }
 
 /// <summary>
-/// Settles a job on its key exactly once (<see cref="CreditScripts.Settle"/>): the actual, priced usage is charged and
-/// written to the ledger, and the reservation released; a failed job releases it all. Called inline by the gateway when it
-/// has the result, and by <see cref="Consumers.CreditSettlementConsumer"/> on the terminal events — whichever comes first
-/// wins, the other changes nothing.
+/// Settles a job on its key exactly once (<see cref="CreditScripts.Settle"/>): the actual, priced usage is charged (keys
+/// with credits) and written to the ledger (every key: spend per key), and the reservation released; a failed job releases
+/// it all. The gateway settles what it finishes itself (synchronous jobs, streams) without waiting for Redis, folding the
+/// request's rate-limit lease into the same call; <see cref="Consumers.CreditSettlementConsumer"/> settles asynchronous
+/// jobs from their terminal events; <see cref="ReservationSweeper"/> settles what a dead gateway left, from the job's
+/// record. Whichever comes first wins, the others change nothing.
 /// </summary>
 public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<CreditOptions> options, TimeProvider time)
 {
@@ -28,29 +31,54 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
     private readonly TimeSpan _retention = options.Value.LedgerRetention;
 
     /// <summary>Charges <paramref name="usage"/> (priced by the adapter) for the job and releases its reservation.</summary>
-    public Task<(SettleOutcome Outcome, long Charged)> SettleAsync(string keyId, Guid jobId, JobRoute route, JobKind kind, Usage usage) =>
-        RunAsync(keyId, jobId, Math.Max(0, Money.ToNanos(usage.Cost)), route, kind, usage);
+    /// <param name="priced">Whether the model had a price (the ledger's <c>cost_usd</c> is null otherwise); default: the route's pricing says.</param>
+    public async Task<(SettleOutcome Outcome, long Charged)> SettleAsync(string keyId, Guid jobId, JobRoute route, JobKind kind, Usage usage, LeaseRelease? lease = null, bool? priced = null) =>
+        Outcome(await RunAsync(keyId, jobId, Math.Max(0, Money.ToNanos(usage.Cost)), route, kind, usage, lease, CommandFlags.None, priced));
+
+    /// <summary>
+    /// <see cref="SettleAsync"/> without waiting for the answer (the request path: the response does not depend on it).
+    /// Redis runs one connection's commands in order, so this replica's later reads (GET /v1/key) see it; a call lost to
+    /// a Redis failure leaves the reservation to <see cref="ReservationSweeper"/>, which settles it from the job's record.
+    /// </summary>
+    public void SettleWithoutWaiting(string keyId, Guid jobId, JobRoute route, JobKind kind, Usage usage, LeaseRelease? lease) =>
+        _ = RunAsync(keyId, jobId, Math.Max(0, Money.ToNanos(usage.Cost)), route, kind, usage, lease, CommandFlags.FireAndForget, null);
 
     /// <summary>Releases the job's reservation without charging (failure, cancellation, timeout, disconnect).</summary>
-    public Task<(SettleOutcome Outcome, long Charged)> ReleaseAsync(string keyId, Guid jobId) => RunAsync(keyId, jobId, -1, null, null, null);
+    public async Task<(SettleOutcome Outcome, long Charged)> ReleaseAsync(string keyId, Guid jobId, LeaseRelease? lease = null) =>
+        Outcome(await RunAsync(keyId, jobId, -1, null, null, null, lease, CommandFlags.None, null));
 
-    private async Task<(SettleOutcome, long)> RunAsync(string keyId, Guid jobId, long actual, JobRoute? route, JobKind? kind, Usage? usage)
+    private Task<RedisResult> RunAsync(string keyId, Guid jobId, long actual, JobRoute? route, JobKind? kind, Usage? usage, LeaseRelease? lease, CommandFlags flags, bool? priced)
     {
         if (!ApiKeyRepository.IsKeyId(keyId))
+        {
+            return Task.FromResult(RedisResult.Create(RedisValue.Null));
+        }
+
+        var now = time.GetUtcNow();
+        priced ??= route?.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing);
+        RedisKey[] keys = lease is null
+            ? [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId)]
+            : [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
+                RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
+        RedisValue[] arguments =
+        [
+            jobId.ToString("N"), actual, _markerSeconds, now.ToUnixTimeSeconds(),
+            route?.Model ?? "", route?.Provider ?? "", kind is { } k ? KindName(k) : "",
+            usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0, usage?.Images ?? 0, usage?.Characters ?? 0, priced.Value ? 1 : 0,
+            (now - _retention).ToUnixTimeMilliseconds(),
+            lease?.LeaseId ?? "", lease?.Tpm ?? 0, lease?.TokenCorrection ?? 0,
+        ];
+        return redis.GetDatabase().ScriptEvaluateAsync(CreditScripts.Settle, keys, arguments, flags);
+    }
+
+    private static (SettleOutcome, long) Outcome(RedisResult answer)
+    {
+        if (answer.IsNull)
         {
             return (SettleOutcome.NoSuchKey, 0);
         }
 
-        var priced = route?.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing);
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            CreditScripts.Settle,
-            [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId)],
-            [
-                jobId.ToString("N"), actual, _markerSeconds, time.GetUtcNow().ToUnixTimeSeconds(),
-                route?.Model ?? "", route?.Provider ?? "", kind is { } k ? KindName(k) : "",
-                usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0, usage?.Images ?? 0, usage?.Characters ?? 0, priced ? 1 : 0,
-                (time.GetUtcNow() - _retention).ToUnixTimeMilliseconds(),
-            ]))!;
+        var result = (RedisResult[])answer!;
         var charged = long.Parse((string)result[2]!, CultureInfo.InvariantCulture);
         return ((string?)result[0]) switch
         {
@@ -71,7 +99,26 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
     /// <summary>The key owning an asynchronous job, or null.</summary>
     public async Task<string?> OwnerOfAsync(Guid jobId) => await redis.GetDatabase().StringGetAsync(RedisKeys.JobOwner(jobId));
 
-    /// <summary>Releases every expired reservation of one key; answers how many.</summary>
+    /// <summary>The job ids of the key's reservations whose expiry has passed.</summary>
+    public async Task<IReadOnlyList<Guid>> ExpiredReservationsAsync(string keyId)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expired = new List<Guid>();
+        foreach (var entry in await redis.GetDatabase().HashGetAllAsync(RedisKeys.ApiKeyReservations(keyId)))
+        {
+            var value = (string?)entry.Value ?? "";
+            var colon = value.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && long.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var expiry) && expiry <= now
+                && Guid.TryParseExact((string?)entry.Name, "N", out var jobId))
+            {
+                expired.Add(jobId);
+            }
+        }
+
+        return expired;
+    }
+
+    /// <summary>Releases every expired reservation of one key (what is left once the sweeper settled the finished ones); answers how many.</summary>
     public async Task<long> SweepAsync(string keyId) =>
         (long)(await redis.GetDatabase().ScriptEvaluateAsync(
             CreditScripts.Sweep,

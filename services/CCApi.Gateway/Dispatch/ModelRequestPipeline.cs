@@ -12,7 +12,7 @@ public sealed record ModelAttempt(Guid JobId, ModelEntry Model, JobRoute Route, 
 
 /// <summary>
 /// What an attempt produced: the HTTP result, and the job's priced usage when the gateway has it (then the pipeline
-/// settles it before the response is written), or <paramref name="HandOff"/> when the job goes on after the response
+/// settles it as the response is written), or <paramref name="HandOff"/> when the job goes on after the response
 /// (an async job: its terminal event settles it). Neither: the request settles it itself (a stream) or it is released
 /// when the request ends.
 /// </summary>
@@ -89,8 +89,8 @@ public sealed partial class ModelRequestPipeline(
             var isAsync = request.IsAsync(model);
             var deadline = isAsync ? (DateTimeOffset?)null : dispatcher.Deadline;
             var route = await admission.AdmitAsync(http, model, request.Tokens(model, plan), jobId, m => request.Cost(m, plan), deadline);
-            var hold = http.CreditHold();
-            if (isAsync && hold is not null)
+            var hold = http.CreditHold()!;
+            if (isAsync && hold.Reserved)
             {
                 settlement.RememberOwner(jobId, route.OwnerId); // a JobCanceled carries no route
             }
@@ -100,19 +100,17 @@ public sealed partial class ModelRequestPipeline(
                 var outcome = await request.Execute(new ModelAttempt(jobId, model, route, deadline), plan);
                 if (outcome.Usage is { } usage)
                 {
+                    var lease = http.RateLimitLease();
                     if (request.Kind == JobKind.Chat)
                     {
-                        http.RateLimitLease()?.ReportTokens(usage.TotalTokens); // TPM: the estimate becomes the actual count
+                        lease?.ReportTokens(usage.TotalTokens); // TPM: the estimate becomes the actual count
                     }
 
-                    if (hold is not null)
-                    {
-                        await hold.SettleAsync(route, request.Kind, usage);
-                    }
+                    hold.Settle(route, request.Kind, usage, lease); // not awaited: the response does not depend on it
                 }
                 else if (outcome.HandOff)
                 {
-                    hold?.HandOff();
+                    hold.HandOff();
                 }
 
                 return outcome.Result;

@@ -199,10 +199,7 @@ public sealed partial class ChatStreamResult : IResult
         if (delta.Usage is { } usage)
         {
             _lease?.ReportTokens(usage.TotalTokens); // the TPM charge becomes the actual count when the stream ends
-            if (_hold is not null)
-            {
-                await _hold.SettleAsync(_command.Route, JobKind.Chat, usage);
-            }
+            _hold?.Settle(_command.Route, JobKind.Chat, usage, _lease);
 
             if (_command.IncludeUsage)
             {
@@ -213,7 +210,7 @@ public sealed partial class ChatStreamResult : IResult
 
         if (delta.Done)
         {
-            _hold?.HandOff(); // no usage in the stream: the job's ChatCompleted event settles it
+            _hold?.HandOff(); // no usage in the stream: the sweeper settles it from the job's record when its reservation expires
             WriteId(writer, id);
             WriteAscii(writer, "data: [DONE]\n\n");
             await writer.FlushAsync(cancellationToken);

@@ -15,7 +15,8 @@ namespace CCApi.Gateway.Limits;
 /// without limits or credits (the bootstrap key) cost nothing here and get no rate-limit headers; a limited key's
 /// responses carry OpenAI's <c>x-ratelimit-*</c> headers (requests when it has an rpm, tokens when it has a tpm), refused
 /// or not. A request is rate-limited once, whatever the number of failover candidates it tries; each candidate's job
-/// holds its own reservation (the previous one is released first).
+/// holds its own reservation (the previous one is released first). Every admitted job gets a <see cref="CreditHold"/>,
+/// through which it settles on its key when it ends.
 /// </summary>
 public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement settlement, IOptions<CreditOptions> credits, TimeProvider time, ILogger<CreditHold> logger)
 {
@@ -29,25 +30,35 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
     {
         var caller = http.GetCaller();
         var route = ModelResolution.Route(model, caller);
-        var limits = caller.Limits;
-        var chargeLimits = !limits.IsEmpty && http.RateLimitLease() is null;
-        if (!chargeLimits && !caller.HasCredits)
+        if (http.CreditHold() is { } previous)
         {
-            return route;
+            await previous.DisposeAsync(); // a failover candidate: the previous job's hold goes back first
         }
 
+        var limits = caller.Limits;
+        var chargeLimits = !limits.IsEmpty && http.RateLimitLease() is null;
         Reservation? reservation = null;
         if (caller.HasCredits)
         {
-            if (http.CreditHold() is { } previous)
-            {
-                await previous.DisposeAsync(); // a failover candidate: the previous job's hold goes back first
-            }
-
             var expires = deadline is { } d ? d + credits.Value.ReservationGrace : time.GetUtcNow() + credits.Value.AsyncJobHold;
             reservation = new Reservation(jobId, cost(model), expires);
         }
 
+        if (chargeLimits || reservation is not null)
+        {
+            await AdmitInRedisAsync(http, caller, limits, chargeLimits, estimatedTokens, reservation);
+        }
+
+        // Every admitted job settles on its key: keys with credits release their reservation, every key's usage goes to its ledger.
+        var hold = new CreditHold(settlement, caller.KeyId, jobId, reservation is not null, logger);
+        http.Features.Set(hold);
+        http.Response.RegisterForDisposeAsync(hold);
+        return route;
+    }
+
+    /// <summary>The one script call of a limited key or a key with credits: limits checked and charged, the reservation taken.</summary>
+    private async Task AdmitInRedisAsync(HttpContext http, ApiCaller caller, KeyLimits limits, bool chargeLimits, long estimatedTokens, Reservation? reservation)
+    {
         var applied = chargeLimits ? limits : KeyLimits.None;
         var charged = applied.Tpm is { } tpm ? Math.Min(estimatedTokens, tpm) : 0;
         var leaseId = applied.Concurrency is null ? null : Guid.NewGuid().ToString("N");
@@ -75,15 +86,6 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
             http.Features.Set(lease);
             http.Response.RegisterForDisposeAsync(lease);
         }
-
-        if (reservation is not null)
-        {
-            var hold = new CreditHold(settlement, caller.KeyId, jobId, logger);
-            http.Features.Set(hold);
-            http.Response.RegisterForDisposeAsync(hold);
-        }
-
-        return route;
     }
 
     public static void WriteHeaders(IHeaderDictionary headers, RateLimitDecision decision, KeyLimits limits)

@@ -106,23 +106,34 @@ public static class RateLimitScripts
         """;
 
     /// <summary>
+    /// A Lua function (not a script): <c>release_lease(rate, inflight, lease id, tpm, correction)</c> frees the request's
+    /// concurrency slot (ZREM: a second removal is a no-op) and moves the TPM bucket by the correction (actual − charged
+    /// tokens; never below "full"). Shared by <see cref="Release"/> and <see cref="Credits.CreditScripts.Settle"/>, which
+    /// folds the release into the settlement so a finished request costs one script call, not two.
+    /// </summary>
+    public const string ReleaseLeaseFunction = """
+        local function release_lease(rate, inflight, lease, tpm, delta)
+          if lease ~= '' then redis.call('ZREM', inflight, lease) end
+          if tpm > 0 and delta ~= 0 then
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+            local em = math.max(1, math.floor(60000000 / tpm))
+            local tk = tonumber(redis.call('HGET', rate, 'tk') or now)
+            if delta > 0 then tk = math.max(tk, now) + delta * em else tk = math.max(tk + delta * em, now) end
+            redis.call('HSET', rate, 'tk', string.format('%.0f', tk))
+            local ttl = math.max(tk - now, tonumber(redis.call('HGET', rate, 'rq') or now) - now)
+            redis.call('PEXPIRE', rate, math.ceil(ttl / 1000) + 1000)
+          end
+        end
+
+        """;
+
+    /// <summary>
     /// ARGV: lease id ("" = none), tpm (0 = none), token correction (actual − charged; may be negative).
     /// Frees the request's concurrency slot and moves the TPM bucket by the correction (never below "full").
     /// </summary>
-    public const string Release = """
-        if redis.replicate_commands then redis.replicate_commands() end
-        if ARGV[1] ~= '' then redis.call('ZREM', KEYS[2], ARGV[1]) end
-        local tpm, delta = tonumber(ARGV[2]), tonumber(ARGV[3])
-        if tpm > 0 and delta ~= 0 then
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-          local em = math.max(1, math.floor(60000000 / tpm))
-          local tk = tonumber(redis.call('HGET', KEYS[1], 'tk') or now)
-          if delta > 0 then tk = math.max(tk, now) + delta * em else tk = math.max(tk + delta * em, now) end
-          redis.call('HSET', KEYS[1], 'tk', string.format('%.0f', tk))
-          local ttl = math.max(tk - now, tonumber(redis.call('HGET', KEYS[1], 'rq') or now) - now)
-          redis.call('PEXPIRE', KEYS[1], math.ceil(ttl / 1000) + 1000)
-        end
+    public const string Release = "if redis.replicate_commands then redis.replicate_commands() end\n" + ReleaseLeaseFunction + """
+        release_lease(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
         return 1
         """;
 
