@@ -9,12 +9,18 @@ namespace CCApi.Adapters.Hosting;
 /// </summary>
 public static class AdapterOutcomes
 {
+    /// <summary>
+    /// Responds (when the command was a request) without waiting for the broker's publisher confirm, then publishes the
+    /// outcome with one. The response goes to the waiting gateway's temporary queue: a confirm would add a broker round
+    /// trip to every synchronous call and guarantee nothing the job needs — if the broker loses the response, the gateway
+    /// answers 504 and the confirmed event still ends the job (its record, its settlement).
+    /// </summary>
     public static async Task FinishAsync<T>(ConsumeContext context, T outcome)
         where T : class
     {
         if (context.ResponseAddress is not null)
         {
-            await context.RespondAsync(outcome);
+            await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
         }
 
         await context.Publish(outcome, context.CancellationToken);

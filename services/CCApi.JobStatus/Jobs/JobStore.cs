@@ -19,8 +19,11 @@ public enum JobWriteOutcome
     Missing,
 }
 
-/// <summary>What a write left behind: the record's state and webhook status after the script ran.</summary>
-public readonly record struct JobWriteResult(JobWriteOutcome Outcome, string? State, string? WebhookStatus)
+/// <summary>
+/// What a write left behind: the record's state and webhook status after the script ran, and whether this write created
+/// the record (then no earlier change of the job can have put it on the sweeper's watch list).
+/// </summary>
+public readonly record struct JobWriteResult(JobWriteOutcome Outcome, string? State, string? WebhookStatus, bool Created = false)
 {
     public bool IsTerminal => JobStates.IsTerminal(State);
 
@@ -57,9 +60,10 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         local key = KEYS[1]
         local rank = {{JobStates.LuaRanks}}
         local final = {{JobStates.TerminalRank.ToString(CultureInfo.InvariantCulture)}}
+        local created = 0
         local function outcome(applied)
           local f = redis.call('HMGET', key, 'state', 'webhook_status')
-          return { applied, f[1] or '', f[2] or '' }
+          return { applied, f[1] or '', f[2] or '', created }
         end
 
         if redis.call('EXISTS', key) == 0 and (ARGV[1] ~= 'apply' or ARGV[6] ~= '1') then
@@ -84,6 +88,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         if not state then
           state = 'pending'
           redis.call('HSET', key, 'state', state, 'created', ARGV[7], 'progress', '0')
+          created = 1
           changed = true
           visible = true
         end
@@ -242,7 +247,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
             0 => JobWriteOutcome.Ignored,
             _ => JobWriteOutcome.Missing,
         };
-        return new JobWriteResult(outcome, NullIfEmpty((string?)result[1]), NullIfEmpty((string?)result[2]));
+        return new JobWriteResult(outcome, NullIfEmpty((string?)result[1]), NullIfEmpty((string?)result[2]), result.Length > 3 && (long)result[3] == 1);
     }
 
     private static void AddPairs(List<RedisValue> args, IReadOnlyList<KeyValuePair<string, string>> pairs)

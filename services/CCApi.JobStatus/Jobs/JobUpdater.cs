@@ -35,7 +35,8 @@ public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logge
             }
         }
 
-        if (result.IsTerminal && (result.Outcome == JobWriteOutcome.Applied || tracked))
+        // A record its terminal change created (every synchronous job: its only event is its outcome) was never watched.
+        if (result.IsTerminal && (tracked || (result.Outcome == JobWriteOutcome.Applied && !result.Created)))
         {
             await store.UntrackAsync(change.JobId);
         }
