@@ -1,13 +1,8 @@
-using System.IO.Pipelines;
-using System.Text;
-using System.Text.Json;
 using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Dispatch;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
-using Microsoft.AspNetCore.Http.Features;
-using StackExchange.Redis;
 
 namespace CCApi.Gateway.Http;
 
@@ -32,7 +27,6 @@ public sealed class ChatStreamResume : IResult
     private readonly ChatStreams _streams;
     private readonly TimeSpan _idleTimeout;
     private readonly ProviderDispatcher _dispatcher;
-    private readonly string _chunkId;
 
     private ChatStreamResume(ChatStreamRecord record, string? after, (string Id, ChatStreamDelta Delta)? replayTerminal, ChatStreams streams, ProviderDispatcher dispatcher)
     {
@@ -42,7 +36,6 @@ public sealed class ChatStreamResume : IResult
         _streams = streams;
         _dispatcher = dispatcher;
         _idleTimeout = dispatcher.RequestTimeout;
-        _chunkId = "chatcmpl-" + record.JobId.ToString("N");
     }
 
     /// <summary>What the gateway records when it starts a streaming chat.</summary>
@@ -116,146 +109,30 @@ public sealed class ChatStreamResume : IResult
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        ChatStreamWriter.StartResponse(httpContext, _record.JobId);
         var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        response.Headers[JobIdHeader] = _record.JobId.ToString("N");
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
-        var writer = response.BodyWriter;
-        await using var json = new Utf8JsonWriter(writer);
+        await using var writer = new ChatStreamWriter(response.BodyWriter, _record);
         var aborted = httpContext.RequestAborted;
         try
         {
             // The headers go out at once (start + flush): the client knows it is reattached before the next entry exists.
             await response.StartAsync(aborted);
-            await writer.FlushAsync(aborted);
+            await response.BodyWriter.FlushAsync(aborted);
             if (_replayTerminal is { } terminal)
             {
-                await WriteAsync(writer, json, terminal.Id, terminal.Delta, aborted);
+                await writer.WriteAsync(terminal.Id, terminal.Delta, aborted);
                 return;
             }
 
             await using var entries = _streams.ReadAsync(_record.JobId, _after, _idleTimeout, aborted).GetAsyncEnumerator(aborted);
-            while (true)
-            {
-                bool more;
-                try
-                {
-                    more = await entries.MoveNextAsync();
-                }
-                catch (RedisException)
-                {
-                    await WriteErrorAsync(writer, json, null, Unavailable(), aborted);
-                    return;
-                }
-                catch (TimeoutException)
-                {
-                    await WriteErrorAsync(writer, json, null, _dispatcher.TimeoutError(_record.Provider), aborted);
-                    return;
-                }
-
-                if (!more)
-                {
-                    return;
-                }
-
-                var (id, delta) = entries.Current;
-                if (!await WriteAsync(writer, json, id, delta, aborted))
-                {
-                    return;
-                }
-            }
+            await writer.PumpAsync([], entries, onEntry: null, onTimeout: () => Task.FromResult(_dispatcher.TimeoutError(_record.Provider)),
+                ended: null, onFirstWritten: null, aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // the client went away again; it may resume again
         }
     }
-
-    /// <summary>The events of one entry, as <see cref="ChatStreamResult"/> writes them; false once the stream is over.</summary>
-    private async ValueTask<bool> WriteAsync(PipeWriter writer, Utf8JsonWriter json, string id, ChatStreamDelta delta, CancellationToken cancellationToken)
-    {
-        if (delta.Error is { } error)
-        {
-            await WriteErrorAsync(writer, json, id, error, cancellationToken);
-            return false;
-        }
-
-        if (delta.Role is not null || delta.Content is not null || delta.ToolCalls is not null || delta.FinishReason is not null)
-        {
-            var content = delta.Content ?? (delta.Role is not null && delta.ToolCalls is null ? "" : null);
-            var choice = new ChunkChoice(0, new ChunkDelta(delta.Role, content, ToolCallChunks(delta.ToolCalls)), delta.FinishReason);
-            await WriteChunkAsync(writer, json, id, Chunk([choice], null), cancellationToken);
-        }
-
-        if (delta.Usage is { } usage && _record.IncludeUsage)
-        {
-            await WriteChunkAsync(writer, json, id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
-                _record.Priced ? usage.Cost : null)), cancellationToken);
-        }
-
-        if (delta.Done)
-        {
-            WriteAscii(writer, "id: " + id + "\n");
-            WriteAscii(writer, "data: [DONE]\n\n");
-            await writer.FlushAsync(cancellationToken);
-            return false;
-        }
-
-        return true;
-    }
-
-    private ChatCompletionChunk Chunk(IReadOnlyList<ChunkChoice> choices, UsageResponse? usage) =>
-        new(_chunkId, _record.Created, _record.Model, _record.Provider, choices, usage);
-
-    private static List<ToolCallChunk>? ToolCallChunks(IReadOnlyList<ToolCallDelta>? calls) =>
-        calls?.Select(c => new ToolCallChunk(
-            c.Index,
-            c.Id,
-            c.Id is null ? null : "function",
-            new FunctionCallChunk(c.Name, c.ArgumentsFragment ?? (c.Id is null ? null : "")))).ToList();
-
-    private static async ValueTask WriteChunkAsync(PipeWriter writer, Utf8JsonWriter json, string id, ChatCompletionChunk chunk, CancellationToken cancellationToken)
-    {
-        WriteAscii(writer, "id: " + id + "\ndata: ");
-        json.Reset(writer);
-        JsonSerializer.Serialize(json, chunk, GatewayJsonContext.Web.ChatCompletionChunk);
-        json.Flush();
-        WriteAscii(writer, "\n\n");
-        await writer.FlushAsync(cancellationToken);
-    }
-
-    private static async ValueTask WriteErrorAsync(PipeWriter writer, Utf8JsonWriter json, string? id, ErrorInfo error, CancellationToken cancellationToken)
-    {
-        if (id is not null)
-        {
-            WriteAscii(writer, "id: " + id + "\n");
-        }
-
-        WriteAscii(writer, "data: ");
-        json.Reset(writer);
-        JsonSerializer.Serialize(json, ProviderDispatcher.ToApiException(error).ToResponse(), GatewayJsonContext.Web.ErrorResponse);
-        json.Flush();
-        WriteAscii(writer, "\n\n");
-        await writer.FlushAsync(cancellationToken);
-    }
-
-    private static void WriteAscii(PipeWriter writer, string text)
-    {
-        var span = writer.GetSpan(text.Length);
-        writer.Advance(Encoding.ASCII.GetBytes(text, span));
-    }
-
-    private static ErrorInfo Unavailable() => new()
-    {
-        Status = 503,
-        Type = ErrorTypes.Api,
-        Code = GatewayErrorCodes.ServiceUnavailable,
-        Message = "The chat stream is unavailable right now; retry shortly.",
-    };
 
     private static ApiException NotFound(string id) => ApiException.NotFound($"No chat stream '{Validation.Truncate(id)}'.");
 }
