@@ -36,6 +36,12 @@ replace_block() {
   rm -f "$content"
 }
 
+# k8s_object API-VERSION KIND NAME [component]: the object's head, its name and app.kubernetes.io labels.
+k8s_object() {
+  printf 'apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n  labels:\n    app.kubernetes.io/name: %s\n' "$1" "$2" "$3" "$3"
+  [ -z "${4:-}" ] || echo "    app.kubernetes.io/component: $4"
+}
+
 adapter_folder() { # index directory
   local i=$1 dir=$2 name=adapter-${PROVIDER_NAMES[$1]} provider=${PROVIDER_NAMES[$1]}
   local memory blob key=${PROVIDER_KEYS[$1]} base=${PROVIDER_BASES[$1]}
@@ -57,13 +63,7 @@ EOF
     cat <<EOF
 # ${PROVIDER_PROJECTS[$i]} (provider "$provider"). Every adapter has this shape.
 # $GENERATED_NOTE
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: $name
-  labels:
-    app.kubernetes.io/name: $name
-    app.kubernetes.io/component: adapter
+$(k8s_object apps/v1 Deployment "$name" adapter)
 spec:
   # No replicas: KEDA (scaledobject.yaml) owns the count from the depth of this adapter's queues.
   revisionHistoryLimit: 5
@@ -190,13 +190,7 @@ EOF
   cat >"$dir/service.yaml" <<EOF
 # Adapters take no traffic; this Service gives the pods a stable name for port-forwarding and health checks.
 # $GENERATED_NOTE
-apiVersion: v1
-kind: Service
-metadata:
-  name: $name
-  labels:
-    app.kubernetes.io/name: $name
-    app.kubernetes.io/component: adapter
+$(k8s_object v1 Service "$name" adapter)
 spec:
   type: ClusterIP
   selector:
@@ -209,12 +203,7 @@ spec:
 EOF
   cat >"$dir/pdb.yaml" <<EOF
 # $GENERATED_NOTE
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: $name
-  labels:
-    app.kubernetes.io/name: $name
+$(k8s_object policy/v1 PodDisruptionBudget "$name")
 spec:
   maxUnavailable: 1
   selector:
@@ -227,12 +216,7 @@ EOF
 # Queues.For(provider, kind) = "{provider}-{chat|image|speech}" (shared/CCApi.Contracts/Queues.cs). KEDA takes the
 # largest replica count any trigger asks for.
 # $GENERATED_NOTE
-apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata:
-  name: $name
-  labels:
-    app.kubernetes.io/name: $name
+$(k8s_object keda.sh/v1alpha1 ScaledObject "$name")
 spec:
   scaleTargetRef:
     name: $name
