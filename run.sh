@@ -20,9 +20,9 @@
 # A service that dies is restarted (backoff 1 s doubling to 30 s, each restart logged; see scripts/services.sh);
 # the platform keeps running.
 #
-# A provider adapter starts for each provider whose key is set; its base URL defaults to the provider's public API:
-#   OPENAI_API_KEY / OPENAI_BASE_URL (any OpenAI-compatible server: openai/<model> reaches its <model>)
-#   ELEVENLABS_API_KEY / ELEVENLABS_BASE_URL, STABILITY_API_KEY / STABILITY_BASE_URL, IMAGINEPRO_API_KEY / IMAGINEPRO_BASE_URL
+# The provider adapters are the rows of deploy/providers. One with a key variable starts when that variable is set
+# (e.g. OPENAI_API_KEY, with OPENAI_BASE_URL for any OpenAI-compatible server: openai/<model> reaches its <model>);
+# its base URL variable defaults to the provider's public API. The local adapter needs no key and always starts.
 # Providers without a key show as "unavailable" in /v1/providers and their models answer 503 at once.
 set -euo pipefail
 CCAPI_ROOT=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +33,8 @@ mkdir -p "$CCAPI_DATA_DIR"
 source scripts/infra.sh
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
+# shellcheck source=scripts/providers.sh
+source scripts/providers.sh
 
 PORT=${CCAPI_PORT:-8080}
 AMQP_PORT=${CCAPI_AMQP_PORT:-5672}
@@ -109,22 +111,21 @@ if [ "$ALLOW_PRIVATE" = 1 ]; then
   ADAPTER_COMMON+=("OutboundUrls__AllowPrivateNetworks=true")
   echo "CCAPI_ADAPTERS_ALLOW_PRIVATE=1: adapters may fetch URLs on loopback and private networks (never in production)." >&2
 fi
-start_service CCApi.Adapters.Local $((PORT + 10)) "${ADAPTER_COMMON[@]}"
-ADAPTERS=("CCApi.Adapters.Local $((PORT + 10))")
-start_adapter() { # service port key-variable base-url-variable [VAR=value ...]
-  local name=$1 port=$2 key=$3 base=$4; shift 4
-  [ -n "${!key:-}" ] || return 0
-  local settings=("${ADAPTER_COMMON[@]}" "$key=${!key}" "$@")
-  [ -n "${!base:-}" ] && settings+=("$base=${!base}")
-  start_service "$name" "$port" "${settings[@]}"
-  ADAPTERS+=("$name $port")
-}
-start_adapter CCApi.Adapters.OpenAI $((PORT + 11)) OPENAI_API_KEY OPENAI_BASE_URL
-start_adapter CCApi.Adapters.ElevenLabs $((PORT + 12)) ELEVENLABS_API_KEY ELEVENLABS_BASE_URL
-start_adapter CCApi.Adapters.StabilityAI $((PORT + 13)) STABILITY_API_KEY STABILITY_BASE_URL
-# ImaginePro fetches input images by URL: uploaded ones are handed over as signed gateway URLs.
-start_adapter CCApi.Adapters.ImaginePro $((PORT + 14)) IMAGINEPRO_API_KEY IMAGINEPRO_BASE_URL \
-  "BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__PublicBaseUrl=$PUBLIC_URL"
+# Every adapter of deploy/providers: the one on row N listens on PORT + 10 + N. One without a key variable always starts;
+# the others when their key is set, with their base URL when that is set too.
+ADAPTERS=()
+providers_load
+for i in "${!PROVIDER_PROJECTS[@]}"; do
+  key=${PROVIDER_KEYS[$i]} base=${PROVIDER_BASES[$i]}
+  [ -z "$key" ] || [ -n "${!key:-}" ] || continue
+  settings=("${ADAPTER_COMMON[@]}")
+  [ -n "$key" ] && settings+=("$key=${!key}")
+  [ -n "$base" ] && [ -n "${!base:-}" ] && settings+=("$base=${!base}")
+  # blob-urls: the adapter hands uploaded input images to its upstream as signed gateway URLs.
+  [ -n "$(provider_option "$i" blob-urls)" ] && settings+=("BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__PublicBaseUrl=$PUBLIC_URL")
+  start_service "${PROVIDER_PROJECTS[$i]}" $((PORT + 10 + i)) "${settings[@]}"
+  ADAPTERS+=("${PROVIDER_PROJECTS[$i]} $((PORT + 10 + i))")
+done
 wait_ready CCApi.Catalog $((PORT + 1)) 60
 start_service CCApi.Gateway "$PORT" "${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))" \
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY" \

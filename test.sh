@@ -24,6 +24,8 @@ mkdir -p "$CCAPI_DATA_DIR"
 source scripts/infra.sh
 # shellcheck source=scripts/containers.sh
 source scripts/containers.sh
+# shellcheck source=scripts/providers.sh
+source scripts/providers.sh
 
 AMQP_PORT=${CCAPI_TEST_AMQP_PORT:-5673}
 REDIS_PORT=${CCAPI_TEST_REDIS_PORT:-6380}
@@ -67,12 +69,14 @@ if [ "$mode" = native ] || [ -n "$native_pass" ]; then
   ensure_rabbitmq "$AMQP_PORT" || fail "RabbitMQ could not be started."
   ensure_redis "$REDIS_PORT" || fail "Redis could not be started."
 
-  # One virtual host per test project, so test assemblies running side by side never share queues.
+  # One virtual host per test project, so test assemblies running side by side never share queues: the services' and
+  # suites' own, and one per provider adapter of deploy/providers (its tests use the provider's name).
+  providers_load || fail "deploy/providers could not be read."
   ctl=/usr/lib/rabbitmq/bin/rabbitmqctl
   [ -x "$ctl" ] || ctl=$(command -v rabbitmqctl)
   node=$(awk '$1 == "rabbitmq" {print $3}' "$CCAPI_DATA_DIR/started.pids" 2>/dev/null | tail -n1)
   node=${node:-ccapi-$AMQP_PORT@localhost}
-  for v in gateway catalog jobstatus local shared e2e fuzz deploy openai elevenlabs stabilityai imaginepro; do
+  for v in gateway catalog jobstatus shared e2e fuzz deploy "${PROVIDER_NAMES[@]}"; do
     "$ctl" -q -n "$node" add_vhost "ccapi-test-$v" >/dev/null 2>&1 || true
     "$ctl" -q -n "$node" set_permissions -p "ccapi-test-$v" guest '.*' '.*' '.*' >/dev/null 2>&1 ||
       fail "Could not create RabbitMQ virtual host ccapi-test-$v on node $node."

@@ -24,14 +24,13 @@ public static class GatewayRegistration
         services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.KeysAreDistinct(), "Auth:AdminApiKey must differ from Auth:BootstrapApiKey.").ValidateOnStart();
-        services.AddOptions<BlobUrlOptions>().BindConfiguration(BlobUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddBlobUrls();                      // BlobUrls options (validated at start) and the signer of /v1/files URLs
         services.AddOptions<WebhookSubmitOptions>().BindConfiguration(WebhookSubmitOptions.SectionName)
             .Validate(o => o.IsValid, "Webhooks:Secret must be whsec_ + base64 of 24 to 64 bytes (or unset: webhook_url is refused).").ValidateOnStart();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
             kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<PublicUrls>();
         services.AddSingleton<JsonBody>();
 

@@ -25,13 +25,9 @@ public static class JobStatusServiceExtensions
             .ValidateDataAnnotations()
             .Validate(o => !o.Problems().Any(), "Webhooks: " + WebhookProblemsHint)
             .ValidateOnStart();
-        builder.Services.AddOptions<BlobUrlOptions>()
-            .BindConfiguration(BlobUrlOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddBlobUrls();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<BlobUrlSigner>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobEvents>();
         builder.Services.AddSingleton<JobUpdater>();

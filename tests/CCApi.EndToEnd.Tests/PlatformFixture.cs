@@ -13,8 +13,9 @@ namespace CCApi.EndToEnd.Tests;
 /// <summary>
 /// Starts the real platform — Catalog, JobStatus, the local adapter, every real provider adapter and the Gateway, each as
 /// its own `dotnet` process built by test.sh — against test.sh's RabbitMQ (virtual host ccapi-test-e2e) and Redis, on
-/// free ports, and stops them after the tests. Each provider adapter is configured exactly as ./run.sh does it (its
-/// *_API_KEY / *_BASE_URL variables) and points at its provider's emulator, hosted in this test process. Every process writes its spans to a JSON-lines file so tests can follow one trace across processes.
+/// free ports, and stops them after the tests. The provider adapters are the rows of deploy/providers (<see cref="ProviderTable"/>):
+/// each is configured exactly as ./run.sh does it (its *_API_KEY / *_BASE_URL variables) and points at its provider's
+/// emulator (<see cref="EmulatorCatalog"/>), hosted in this test process. Every process writes its spans to a JSON-lines file so tests can follow one trace across processes.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
@@ -37,13 +38,17 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public IReadOnlyList<ServiceProcess> Processes => _processes;
 
-    public OpenAIEmulator OpenAI { get; private set; } = null!;
+    public OpenAIEmulator OpenAI => Emulator<OpenAIEmulator>();
 
-    public ElevenLabsEmulator ElevenLabs { get; private set; } = null!;
+    public ElevenLabsEmulator ElevenLabs => Emulator<ElevenLabsEmulator>();
 
-    public StabilityAIEmulator StabilityAI { get; private set; } = null!;
+    public StabilityAIEmulator StabilityAI => Emulator<StabilityAIEmulator>();
 
-    public ImagineProEmulator ImaginePro { get; private set; } = null!;
+    public ImagineProEmulator ImaginePro => Emulator<ImagineProEmulator>();
+
+    /// <summary>The running emulator of type <typeparamref name="T"/>, one per provider under test.</summary>
+    public T Emulator<T>()
+        where T : Emulator => Providers.Select(p => p.Emulator).OfType<T>().Single();
 
     /// <summary>The real provider adapters under test, each with its emulator.</summary>
     public IReadOnlyList<ProviderUnderTest> Providers { get; private set; } = [];
@@ -78,26 +83,24 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["LocalAdapter__AsyncStepDelay"] = "00:00:00.300",
         });
 
-        OpenAI = await OpenAIEmulator.StartAsync();
-        ElevenLabs = await ElevenLabsEmulator.StartAsync();
-        StabilityAI = await StabilityAIEmulator.StartAsync();
-        ImaginePro = await ImagineProEmulator.StartAsync();
-        Providers =
-        [
-            new("openai", "CCApi.Adapters.OpenAI", "OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", OpenAI),
-            new("elevenlabs", "CCApi.Adapters.ElevenLabs", "ElevenLabs", "ELEVENLABS_API_KEY", "ELEVENLABS_BASE_URL", ElevenLabs),
-            new("stabilityai", "CCApi.Adapters.StabilityAI", "StabilityAI", "STABILITY_API_KEY", "STABILITY_BASE_URL", StabilityAI),
-            new("imaginepro", "CCApi.Adapters.ImaginePro", "ImaginePro", "IMAGINEPRO_API_KEY", "IMAGINEPRO_BASE_URL", ImaginePro)
+        // Every provider adapter of deploy/providers that calls an upstream, against its emulator (EmulatorCatalog).
+        var providers = new List<ProviderUnderTest>();
+        foreach (var row in ProviderTable.Load(RepoRoot).Where(r => r.HasUpstream))
+        {
+            var settings = new Dictionary<string, string>(ProviderTuning.GetValueOrDefault(row.Name) ?? new Dictionary<string, string>());
+            if (row.Has("blob-urls"))
             {
-                Settings = new Dictionary<string, string>
-                {
-                    ["ImaginePro__PollInitialInterval"] = "00:00:00.200",
-                    ["ImaginePro__PollMaxInterval"] = "00:00:00.500",
-                    ["BlobUrls__SigningKey"] = signingKey,
-                    ["BlobUrls__PublicBaseUrl"] = Origin,
-                },
-            },
-        ];
+                settings["BlobUrls__SigningKey"] = signingKey;
+                settings["BlobUrls__PublicBaseUrl"] = Origin;
+            }
+
+            providers.Add(new(row.Name, row.Project, row.Section, row.KeyVariable!, row.BaseUrlVariable!, await EmulatorCatalog.StartAsync(row.Section))
+            {
+                Settings = settings,
+            });
+        }
+
+        Providers = providers;
         foreach (var provider in Providers)
         {
             var environment = new Dictionary<string, string>(Common(provider.Service))
@@ -144,6 +147,17 @@ public sealed class PlatformFixture : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>Further settings of one provider's adapter process, by provider name: ImaginePro polls its jobs quickly here.</summary>
+    private static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ProviderTuning =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            ["imaginepro"] = new Dictionary<string, string>
+            {
+                ["ImaginePro__PollInitialInterval"] = "00:00:00.200",
+                ["ImaginePro__PollMaxInterval"] = "00:00:00.500",
+            },
+        };
 
     /// <summary>
     /// Adapter settings that keep failure tests short: fast retries, a short upstream timeout, and a circuit breaker

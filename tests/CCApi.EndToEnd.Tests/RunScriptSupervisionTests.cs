@@ -37,7 +37,8 @@ public sealed class RunScriptSupervisionTests
         info.Environment["CCAPI_REDIS_PORT"] = redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["CCAPI_DATA_DIR"] = dataDir;
         info.Environment["CCAPI_SKIP_BUILD"] = "1";
-        foreach (var key in (string[])["OPENAI_API_KEY", "ELEVENLABS_API_KEY", "STABILITY_API_KEY", "IMAGINEPRO_API_KEY", "CCAPI_ADAPTERS_ALLOW_PRIVATE"])
+        // No provider key from the environment: only the adapters that need none start (deploy/providers).
+        foreach (var key in ProviderTable.Load(root).Select(p => p.KeyVariable).OfType<string>().Append("CCAPI_ADAPTERS_ALLOW_PRIVATE"))
         {
             info.Environment.Remove(key);
         }

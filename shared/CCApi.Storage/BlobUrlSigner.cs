@@ -1,28 +1,9 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace CCApi.Storage;
-
-public sealed class BlobUrlOptions
-{
-    public const string SectionName = "BlobUrls";
-
-    /// <summary>HMAC key shared by every process that signs or verifies blob URLs (gateway, JobStatus).</summary>
-    [Required(ErrorMessage = "BlobUrls:SigningKey is required (at least 32 characters).")]
-    [MinLength(32, ErrorMessage = "BlobUrls:SigningKey must be at least 32 characters.")]
-    public string? SigningKey { get; set; }
-
-    /// <summary>Public origin of the gateway, e.g. https://api.example.com. When unset the gateway uses the request's own origin.</summary>
-    [Url]
-    public string? PublicBaseUrl { get; set; }
-
-    /// <summary>How long a signed URL stays valid.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
-    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
-}
 
 /// <summary>
 /// Signed, expiring URLs for blobs, served by the gateway at <c>/v1/files/{id}?expires=&amp;signature=</c>. The URL is its

@@ -1,0 +1,100 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Auth;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Gateway.Catalog;
+
+/// <summary>Model lookups with the public API's errors.</summary>
+public static class ModelResolution
+{
+    /// <summary>
+    /// The model named by <paramref name="id"/> (read from <paramref name="field"/>), of catalog type
+    /// <paramref name="type"/> ("chat", "image", "audio"). Unknown → 400 model_not_found; wrong type → 400.
+    /// </summary>
+    public static ModelEntry Resolve(CatalogView catalog, string? id, string field, string type, string route)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw ApiException.Missing(field);
+        }
+
+        var model = catalog.FindModel(id)
+            ?? PassThrough(catalog, id, type)
+            ?? throw ApiException.BadField(field,
+                $"The model '{Truncate(id)}' does not exist. '{field}' must be a model id from GET /v1/models, e.g. 'local/echo-1'.",
+                ErrorCodes.ModelNotFound);
+        if (!string.Equals(model.Type, type, StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadField(field,
+                $"The model '{model.Id}' in '{field}' is a {model.Type} model; {route} needs a {type} model.",
+                ErrorCodes.InvalidRequest);
+        }
+
+        return model;
+    }
+
+    /// <summary>
+    /// "{provider}/{model}" outside the catalog, for a provider that passes <paramref name="type"/> models through
+    /// (<see cref="ProviderEntry.OpenModelTypes"/>): "{model}" goes to the provider as its own id, unpriced.
+    /// </summary>
+    public static ModelEntry? PassThrough(CatalogView catalog, string id, string type)
+    {
+        var slash = id.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == id.Length - 1 || id.Length > MaxPassThroughId || id.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return null;
+        }
+
+        var provider = catalog.FindProvider(id[..slash]);
+        if (provider?.OpenModelTypes is not { } types || !types.Contains(type, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var providerModel = id[(slash + 1)..];
+        return new ModelEntry
+        {
+            Id = $"{provider.Name}/{providerModel}",
+            Provider = provider.Name,
+            ProviderModel = providerModel,
+            DisplayName = providerModel,
+            Type = type,
+            OwnedBy = provider.Name,
+            Capabilities = new ModelCapabilities { Streaming = type == "chat", FunctionCalling = type == "chat" },
+        };
+    }
+
+    private const int MaxPassThroughId = 256;
+
+    /// <summary>503 provider_unavailable, answered at once, when the model's provider is down.</summary>
+    public static ApiException Unavailable(ModelEntry model) =>
+        new(503, ErrorTypes.Api, ErrorCodes.ProviderUnavailable,
+            $"The provider '{model.Provider}' serving '{model.Id}' is unavailable right now; retry later or choose another model.",
+            new Dictionary<string, string> { ["provider"] = model.Provider, ["model"] = model.Id });
+
+    public static void EnsureAvailable(CatalogView catalog, ModelEntry model)
+    {
+        if (!catalog.IsAvailable(model))
+        {
+            throw Unavailable(model);
+        }
+    }
+
+    /// <summary>The job's route for <paramref name="caller"/>; 403 model_not_allowed when the key may not use the model.</summary>
+    public static JobRoute Route(ModelEntry model, ApiCaller caller)
+    {
+        caller.EnsureAllowed(model);
+        return Route(model, caller.KeyId);
+    }
+
+    private static JobRoute Route(ModelEntry model, string ownerId) => new()
+    {
+        OwnerId = ownerId,
+        Provider = model.Provider,
+        Model = model.Id,
+        ProviderModel = model.ProviderModel,
+        Pricing = model.Pricing,
+    };
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+}

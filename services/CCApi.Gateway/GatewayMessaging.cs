@@ -1,0 +1,22 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Consumers;
+using CCApi.Messaging;
+using MassTransit;
+
+namespace CCApi.Gateway;
+
+/// <summary>
+/// What the gateway consumes and requests on the bus. Kept apart from <see cref="GatewayRegistration"/> because these
+/// are the gateway's bus contracts (which queues it owns), not its in-process services.
+/// </summary>
+public static class GatewayMessaging
+{
+    public static IHostApplicationBuilder AddGatewayMessaging(this IHostApplicationBuilder builder) =>
+        builder.AddMessaging(x =>
+        {
+            x.AddConsumer<CatalogChangedConsumer, CatalogChangedConsumerDefinition>(); // per-instance: refresh the snapshot
+            x.AddConsumer<ApiKeyChangedConsumer, ApiKeyChangedConsumerDefinition>();   // per-instance: evict a changed key
+            x.AddConsumer<CreditSettlementConsumer, CreditSettlementConsumerDefinition>(); // shared: settle jobs from terminal events
+            x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
+        });
+}
