@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using CCApi.Testing;
+
+namespace CCApi.Fuzz.Tests;
+
+/// <summary>
+/// Steady client traffic while a dependency is taken away and brought back: workers sending synchronous image requests
+/// (which wait on the broker for their answer) and one worker submitting async jobs, until the fault is over. Records
+/// every answer (checked by <see cref="ResponseRules"/>), every request that got no answer at all, and every accepted
+/// job, so a test can say what clients saw in the window and whether every accepted job ended.
+/// </summary>
+public sealed class FaultTraffic(RestartPlatform platform)
+{
+    private const int SyncWorkers = 6;
+
+    private readonly ResponseRules _rules = new();
+    private readonly ConcurrentBag<string> _violations = [];
+    private readonly ConcurrentBag<string> _accepted = [];
+    private readonly ConcurrentDictionary<int, int> _byStatus = new();
+
+    public ResponseRules Rules => _rules;
+
+    public IReadOnlyCollection<string> AcceptedJobs => _accepted;
+
+    /// <summary>Runs the traffic while <paramref name="fault"/> runs, plus a short stretch before and after it.</summary>
+    public async Task RunAsync(Func<Task> fault)
+    {
+        // The client gives up long before the gateway's own 60 s request timeout: a request that waited it out is a
+        // violation here, not a slow pass.
+        using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, SyncWorkers)
+            .Select(i => WorkAsync(client, i, async: false, stop.Token))
+            .Append(WorkAsync(client, SyncWorkers, async: true, stop.Token))
+            .ToList();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2)); // traffic flowing, requests waiting on the broker
+            await fault();
+            await Task.Delay(TimeSpan.FromSeconds(2)); // and flowing again after it
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+        }
+    }
+
+    /// <summary>Every answer a success or a documented 503/504 with the error object; no request left without an answer.</summary>
+    public void ShouldHaveAnsweredEveryRequestClearly()
+    {
+        _violations.ShouldBeEmpty(string.Join("\n", _violations.Take(20)) + "\n" + _rules.Summary());
+        _byStatus.Keys.ShouldAllBe(status => status == 200 || status == 202 || status == 503 || status == 504, _rules.Summary());
+        (_byStatus.GetValueOrDefault(503) + _byStatus.GetValueOrDefault(504)).ShouldBeGreaterThan(0,
+            "no request was refused: none was in the window, so this run proved nothing. " + _rules.Summary());
+        _byStatus.GetValueOrDefault(200).ShouldBeGreaterThan(0, _rules.Summary());
+    }
+
+    /// <summary>Once the fault is over the platform serves at once: a synchronous request answers 200 on its first try, an async job completes.</summary>
+    public async Task ShouldWorkAgainAsync()
+    {
+        using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
+        using (var sync = await client.PostAsync("/v1/images/generate", new StringContent(
+            """{"model":"local/pixel-1","contents":[{"text":"after the fault"}],"parameters":{"width":64,"height":64}}""", Encoding.UTF8, "application/json")))
+        {
+            sync.StatusCode.ShouldBe(HttpStatusCode.OK, await sync.Content.ReadAsStringAsync());
+        }
+
+        using var submitted = await client.PostAsync("/v1/images/generate", new StringContent(
+            """{"model":"local/pixel-async-1","contents":[{"text":"after the fault"}],"parameters":{"width":64,"height":64}}""", Encoding.UTF8, "application/json"));
+        var text = await submitted.Content.ReadAsStringAsync();
+        submitted.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
+        var id = (string)JsonNode.Parse(text)!["id"]!;
+        string? status = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            status = (string?)JsonNode.Parse(await client.GetStringAsync($"/v1/images/jobs/{id}"))?["status"];
+            return status is "completed" or "failed" or "canceled";
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue($"job {id} still {status}");
+        status.ShouldBe("completed");
+    }
+
+    /// <summary>Every accepted job ends — completed by its adapter or failed by JobStatus after Jobs:StuckAfter — never stays pending or processing.</summary>
+    public async Task ShouldEndEveryAcceptedJobAsync()
+    {
+        _accepted.ShouldNotBeEmpty();
+        using var client = platform.CreateClient();
+        var open = _accepted.ToList();
+        var seen = new Dictionary<string, string>();
+        var ended = await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            var still = new List<string>();
+            foreach (var id in open)
+            {
+                using var response = await client.GetAsync($"/v1/images/jobs/{id}");
+                var status = response.IsSuccessStatusCode ? (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())?["status"] : null;
+                if (status is not ("completed" or "failed" or "canceled"))
+                {
+                    still.Add(id);
+                    seen[id] = $"HTTP {(int)response.StatusCode} {status}";
+                }
+            }
+
+            open = still;
+            return open.Count == 0;
+        }, RestartPlatform.StuckAfter + TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+        ended.ShouldBeTrue($"{open.Count} of {_accepted.Count} accepted jobs never ended: {string.Join(", ", open.Take(10).Select(id => $"{id} ({seen[id]})"))}");
+    }
+
+    private async Task WorkAsync(HttpClient client, int worker, bool async, CancellationToken stop)
+    {
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var body = async
+                ? $$$"""{"model":"local/pixel-async-1","contents":[{"text":"fault {{{worker}}}.{{{i}}}"}],"parameters":{"width":64,"height":64}}"""
+                : $$$"""{"model":"local/pixel-1","contents":[{"text":"fault {{{worker}}}.{{{i}}}"}],"parameters":{"width":256,"height":256}}""";
+            var answered = false;
+            try
+            {
+                // Not canceled by `stop`: a request in flight runs to its answer, so none is counted as unanswered by mistake.
+                using var response = await client.PostAsync("/v1/images/generate", new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken.None);
+                _byStatus.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                answered = response.IsSuccessStatusCode;
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    _accepted.Add((string)JsonNode.Parse(await response.Content.ReadAsStringAsync(CancellationToken.None))!["id"]!);
+                }
+
+                if (await _rules.CheckAsync(response) is { } problem)
+                {
+                    _violations.Add(problem);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                _violations.Add($"no answer: {ex.GetType().Name}: {ex.Message}");
+            }
+
+            if (!answered)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None); // no hot loop of refusals
+            }
+            else if (async)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            }
+        }
+    }
+}
