@@ -8,7 +8,7 @@ namespace CCApi.Fuzz.Tests;
 
 /// <summary>
 /// Steady client traffic while a dependency is taken away and brought back: workers sending synchronous image requests
-/// (which wait on the broker for their answer) and one worker submitting async jobs, until the fault is over. Records
+/// (which wait on the broker for their answer), one submitting async jobs and one reading them back, until the fault is over. Records
 /// every answer (checked by <see cref="ResponseRules"/>), every request that got no answer at all, and every accepted
 /// job, so a test can say what clients saw in the window and whether every accepted job ended.
 /// </summary>
@@ -33,8 +33,11 @@ public sealed class FaultTraffic(RestartPlatform platform)
         using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, SyncWorkers)
-            .Select(i => WorkAsync(client, i, async: false, stop.Token))
-            .Append(WorkAsync(client, SyncWorkers, async: true, stop.Token))
+            .Select(w => WorkAsync(client, i => Image("local/pixel-1", $"fault {w}.{i}", 256), TimeSpan.Zero, stop.Token))
+            .Append(WorkAsync(client, i => Image("local/pixel-async-1", $"fault async {i}", 64), TimeSpan.FromMilliseconds(200), stop.Token))
+            // Reads that go to Redis every time (JobStatus's job records), whether or not an adapter is involved.
+            .Append(WorkAsync(client, _ => _accepted.TryPeek(out var id) ? new HttpRequestMessage(HttpMethod.Get, $"/v1/images/jobs/{id}") : null,
+                TimeSpan.FromMilliseconds(200), stop.Token))
             .ToList();
         try
         {
@@ -59,18 +62,24 @@ public sealed class FaultTraffic(RestartPlatform platform)
         _byStatus.GetValueOrDefault(200).ShouldBeGreaterThan(0, _rules.Summary());
     }
 
-    /// <summary>Once the fault is over the platform serves at once: a synchronous request answers 200 on its first try, an async job completes.</summary>
+    /// <summary>
+    /// Once the fault is over the platform serves again by itself: a synchronous request answers 200 (within seconds: the
+    /// adapter's consumer and the gateway's one-second queue probe cache catch up), an async job completes.
+    /// </summary>
     public async Task ShouldWorkAgainAsync()
     {
         using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
-        using (var sync = await client.PostAsync("/v1/images/generate", new StringContent(
-            """{"model":"local/pixel-1","contents":[{"text":"after the fault"}],"parameters":{"width":64,"height":64}}""", Encoding.UTF8, "application/json")))
+        var last = "";
+        (await TestInfrastructure.EventuallyAsync(async () =>
         {
-            sync.StatusCode.ShouldBe(HttpStatusCode.OK, await sync.Content.ReadAsStringAsync());
-        }
+            using var request = Image("local/pixel-1", "after the fault", 64);
+            using var sync = await client.SendAsync(request);
+            last = $"HTTP {(int)sync.StatusCode} {await sync.Content.ReadAsStringAsync()}";
+            return sync.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250))).ShouldBeTrue("no synchronous request succeeded after the fault: " + last);
 
-        using var submitted = await client.PostAsync("/v1/images/generate", new StringContent(
-            """{"model":"local/pixel-async-1","contents":[{"text":"after the fault"}],"parameters":{"width":64,"height":64}}""", Encoding.UTF8, "application/json"));
+        using var submission = Image("local/pixel-async-1", "after the fault", 64);
+        using var submitted = await client.SendAsync(submission);
         var text = await submitted.Content.ReadAsStringAsync();
         submitted.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
         var id = (string)JsonNode.Parse(text)!["id"]!;
@@ -110,18 +119,22 @@ public sealed class FaultTraffic(RestartPlatform platform)
         ended.ShouldBeTrue($"{open.Count} of {_accepted.Count} accepted jobs never ended: {string.Join(", ", open.Take(10).Select(id => $"{id} ({seen[id]})"))}");
     }
 
-    private async Task WorkAsync(HttpClient client, int worker, bool async, CancellationToken stop)
+    private async Task WorkAsync(HttpClient client, Func<int, HttpRequestMessage?> next, TimeSpan pause, CancellationToken stop)
     {
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
-            var body = async
-                ? $$$"""{"model":"local/pixel-async-1","contents":[{"text":"fault {{{worker}}}.{{{i}}}"}],"parameters":{"width":64,"height":64}}"""
-                : $$$"""{"model":"local/pixel-1","contents":[{"text":"fault {{{worker}}}.{{{i}}}"}],"parameters":{"width":256,"height":256}}""";
+            using var request = next(i);
+            if (request is null)
+            {
+                await Task.Delay(pause, CancellationToken.None);
+                continue;
+            }
+
             var answered = false;
             try
             {
                 // Not canceled by `stop`: a request in flight runs to its answer, so none is counted as unanswered by mistake.
-                using var response = await client.PostAsync("/v1/images/generate", new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken.None);
+                using var response = await client.SendAsync(request, CancellationToken.None);
                 _byStatus.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 answered = response.IsSuccessStatusCode;
                 if (response.StatusCode == HttpStatusCode.Accepted)
@@ -131,22 +144,23 @@ public sealed class FaultTraffic(RestartPlatform platform)
 
                 if (await _rules.CheckAsync(response) is { } problem)
                 {
-                    _violations.Add(problem);
+                    _violations.Add($"{request.Method} {request.RequestUri}: {problem}");
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                _violations.Add($"no answer: {ex.GetType().Name}: {ex.Message}");
+                _violations.Add($"{request.Method} {request.RequestUri}: no answer: {ex.GetType().Name}: {ex.Message}");
             }
 
-            if (!answered)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None); // no hot loop of refusals
-            }
-            else if (async)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
-            }
+            // No hot loop of refusals; and a pause between the workers that do not wait for an adapter.
+            await Task.Delay(answered ? pause : TimeSpan.FromMilliseconds(100), CancellationToken.None);
         }
     }
+
+    private static HttpRequestMessage Image(string model, string text, int size) => new(HttpMethod.Post, "/v1/images/generate")
+    {
+        Content = new StringContent(
+            $$$"""{"model":"{{{model}}}","contents":[{"text":"{{{text}}}"}],"parameters":{"width":{{{size}}},"height":{{{size}}}}}""",
+            Encoding.UTF8, "application/json"),
+    };
 }
