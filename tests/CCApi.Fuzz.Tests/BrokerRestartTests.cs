@@ -1,4 +1,3 @@
-using CCApi.Testing;
 using Xunit.Abstractions;
 
 namespace CCApi.Fuzz.Tests;
@@ -18,20 +17,12 @@ public sealed class BrokerRestartTests(RestartPlatform platform, ITestOutputHelp
     {
         var traffic = new FaultTraffic(platform);
 
-        await traffic.RunAsync(async () =>
-        {
-            await platform.Broker.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(3)); // the broker stays away a while: refusals, not only broken waits
-            await platform.Broker.StartAsync();
-            (await TestInfrastructure.EventuallyAsync(platform.AllReadyAsync, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250)))
-                .ShouldBeTrue("not every service was ready again after the broker came back\n" + platform.Logs());
-        });
+        // Away 3 s: refusals of new requests, not only broken waits.
+        await traffic.RestartUnderTrafficAsync(platform.Broker, TimeSpan.FromSeconds(3));
 
-        output.WriteLine("RabbitMQ restart: " + traffic.Rules.Summary());
+        traffic.Report("rabbitmq-restart", output);
         traffic.ShouldHaveAnsweredEveryRequestClearly();
         await traffic.ShouldWorkAgainAsync();
         await traffic.ShouldEndEveryAcceptedJobAsync();
-        File.AppendAllText(Path.Combine(Path.GetTempPath(), "ccapi-fuzz-figures.txt"),
-            $"{DateTimeOffset.UtcNow:O} rabbitmq-restart: {traffic.Rules.Summary()}; {traffic.AcceptedJobs.Count} async jobs accepted, all ended\n");
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Testing;
+using Xunit.Abstractions;
 
 namespace CCApi.Fuzz.Tests;
 
@@ -33,10 +34,11 @@ public sealed class FaultTraffic(RestartPlatform platform)
         using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, SyncWorkers)
-            .Select(w => WorkAsync(client, i => Image("local/pixel-1", $"fault {w}.{i}", 256), TimeSpan.Zero, stop.Token))
-            .Append(WorkAsync(client, i => Image("local/pixel-async-1", $"fault async {i}", 64), TimeSpan.FromMilliseconds(200), stop.Token))
+            .Select(w => WorkAsync(client, "sync image", i => Image("local/pixel-1", $"fault {w}.{i}", 128), TimeSpan.Zero, stop.Token))
+            // One async job a second: fewer than the adapter finishes, so synchronous requests never queue behind a growing backlog.
+            .Append(WorkAsync(client, "async image", i => Image("local/pixel-async-1", $"fault async {i}", 64), TimeSpan.FromSeconds(1), stop.Token))
             // Reads that go to Redis every time (JobStatus's job records), whether or not an adapter is involved.
-            .Append(WorkAsync(client, _ => _accepted.TryPeek(out var id) ? new HttpRequestMessage(HttpMethod.Get, $"/v1/images/jobs/{id}") : null,
+            .Append(WorkAsync(client, "job read", _ => _accepted.TryPeek(out var id) ? new HttpRequestMessage(HttpMethod.Get, $"/v1/images/jobs/{id}") : null,
                 TimeSpan.FromMilliseconds(200), stop.Token))
             .ToList();
         try
@@ -50,6 +52,27 @@ public sealed class FaultTraffic(RestartPlatform platform)
             await stop.CancelAsync();
             await Task.WhenAll(workers);
         }
+    }
+
+    /// <summary>
+    /// Stops <paramref name="server"/> the operator's way under traffic, leaves it away for <paramref name="away"/>, starts
+    /// it again and waits until every service says it is ready again — by itself: no service is restarted.
+    /// </summary>
+    public Task RestartUnderTrafficAsync(NativeServer server, TimeSpan away) => RunAsync(async () =>
+    {
+        await server.StopAsync();
+        await Task.Delay(away);
+        await server.StartAsync();
+        (await TestInfrastructure.EventuallyAsync(platform.AllReadyAsync, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250)))
+            .ShouldBeTrue("not every service was ready again after the restart\n" + platform.Logs());
+    });
+
+    /// <summary>What clients saw, in the test's output and in the figures file bench/results is written from.</summary>
+    public void Report(string fault, ITestOutputHelper output)
+    {
+        var line = $"{fault}: {_rules.Summary()}; {_accepted.Count} async jobs accepted";
+        output.WriteLine(line);
+        File.AppendAllText(Path.Combine(Path.GetTempPath(), "ccapi-fuzz-figures.txt"), $"{DateTimeOffset.UtcNow:O} {line}\n");
     }
 
     /// <summary>Every answer a success or a documented 503/504 with the error object; no request left without an answer.</summary>
@@ -119,7 +142,7 @@ public sealed class FaultTraffic(RestartPlatform platform)
         ended.ShouldBeTrue($"{open.Count} of {_accepted.Count} accepted jobs never ended: {string.Join(", ", open.Take(10).Select(id => $"{id} ({seen[id]})"))}");
     }
 
-    private async Task WorkAsync(HttpClient client, Func<int, HttpRequestMessage?> next, TimeSpan pause, CancellationToken stop)
+    private async Task WorkAsync(HttpClient client, string kind, Func<int, HttpRequestMessage?> next, TimeSpan pause, CancellationToken stop)
     {
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
@@ -144,12 +167,12 @@ public sealed class FaultTraffic(RestartPlatform platform)
 
                 if (await _rules.CheckAsync(response) is { } problem)
                 {
-                    _violations.Add($"{request.Method} {request.RequestUri}: {problem}");
+                    _violations.Add($"{kind} {request.Method} {request.RequestUri} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}: {problem}");
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                _violations.Add($"{request.Method} {request.RequestUri}: no answer: {ex.GetType().Name}: {ex.Message}");
+                _violations.Add($"{kind} {request.Method} {request.RequestUri} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}: no answer: {ex.GetType().Name}: {ex.Message}");
             }
 
             // No hot loop of refusals; and a pause between the workers that do not wait for an adapter.

@@ -1,4 +1,3 @@
-using CCApi.Testing;
 using Xunit.Abstractions;
 
 namespace CCApi.Fuzz.Tests;
@@ -18,15 +17,10 @@ public sealed class RedisRestartTests(RestartPlatform platform, ITestOutputHelpe
     {
         var traffic = new FaultTraffic(platform);
 
-        await traffic.RunAsync(async () =>
-        {
-            await platform.RedisServer.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(8)); // past Auth:CacheTtl (1 s) and the Redis client's 5 s command timeout
-            await platform.RedisServer.StartAsync();
-            (await TestInfrastructure.EventuallyAsync(platform.AllReadyAsync, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250)))
-                .ShouldBeTrue("not every service was ready again after Redis came back\n" + platform.Logs());
-        });
+        // Away 8 s: past Auth:CacheTtl (1 s) and the Redis client's 5 s timeout for commands waiting for a connection.
+        await traffic.RestartUnderTrafficAsync(platform.RedisServer, TimeSpan.FromSeconds(8));
 
+        traffic.Report("redis-restart", output);
         using (var client = platform.CreateClient())
         {
             // The key's record came back with Redis (append-only file), or the gateway stored the configured key again.
@@ -34,11 +28,8 @@ public sealed class RedisRestartTests(RestartPlatform platform, ITestOutputHelpe
             key.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, await key.Content.ReadAsStringAsync());
         }
 
-        output.WriteLine("Redis restart: " + traffic.Rules.Summary());
         traffic.ShouldHaveAnsweredEveryRequestClearly();
         await traffic.ShouldWorkAgainAsync();
         await traffic.ShouldEndEveryAcceptedJobAsync();
-        File.AppendAllText(Path.Combine(Path.GetTempPath(), "ccapi-fuzz-figures.txt"),
-            $"{DateTimeOffset.UtcNow:O} redis-restart: {traffic.Rules.Summary()}; {traffic.AcceptedJobs.Count} async jobs accepted, all ended\n");
     }
 }

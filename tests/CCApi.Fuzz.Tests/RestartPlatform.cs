@@ -4,7 +4,7 @@ namespace CCApi.Fuzz.Tests;
 /// The same real processes as <see cref="FuzzPlatform"/>, on a RabbitMQ node and a Redis of their own (<see
 /// cref="NativeServer"/>) that the broker and Redis restart tests stop and start again; test.sh's shared servers, which
 /// other test assemblies use at the same time, are never touched. Redis persists as run.sh's does (append-only file),
-/// JobStatus fails a job nobody finished after <see cref="StuckAfter"/>, and the local adapter draws one image at a
+/// JobStatus fails a job nobody finished after <see cref="StuckAfter"/>, and the local adapter draws two images at a
 /// time, so synchronous requests queue on the broker and are waiting there when it goes away.
 /// </summary>
 public sealed class RestartPlatform : FuzzPlatform
@@ -36,7 +36,7 @@ public sealed class RestartPlatform : FuzzPlatform
                 environment["Jobs__StuckAfter"] = StuckAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
                 break;
             case "CCApi.Adapters.Local":
-                environment["LocalAdapter__ImageConcurrencyLimit"] = "1";
+                environment["LocalAdapter__ImageConcurrencyLimit"] = "2";
                 break;
         }
     }

@@ -49,6 +49,21 @@ public sealed partial class BusHealthWatch(ILogger<BusHealthWatch> logger) : IRe
         return new Watch(CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lost), lost);
     }
 
+    /// <summary>
+    /// Canceled when the connection is lost (already canceled while it is): for a publish nobody should wait on through
+    /// an outage — MassTransit would otherwise hold it until the broker is back, and the client with it.
+    /// </summary>
+    public CancellationToken WhileConnected
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _faulted.Count == 0 ? _connection.Token : new CancellationToken(canceled: true);
+            }
+        }
+    }
+
     Task IReceiveEndpointObserver.Faulted(ReceiveEndpointFaulted faulted)
     {
         CancellationTokenSource? lost = null;

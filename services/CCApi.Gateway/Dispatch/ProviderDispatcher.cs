@@ -162,7 +162,7 @@ public sealed partial class ProviderDispatcher(
     {
         try
         {
-            await bus.Publish(new JobFailed { JobId = jobId, Timestamp = time.GetUtcNow(), Route = route, Kind = kind, Error = error }, CancellationToken.None);
+            await bus.Publish(new JobFailed { JobId = jobId, Timestamp = time.GetUtcNow(), Route = route, Kind = kind, Error = error }, busHealth.WhileConnected);
         }
         catch (Exception ex)
         {
@@ -174,7 +174,7 @@ public sealed partial class ProviderDispatcher(
     {
         try
         {
-            await bus.Publish(new JobCanceled { JobId = jobId, Timestamp = time.GetUtcNow(), Reason = reason }, CancellationToken.None);
+            await bus.Publish(new JobCanceled { JobId = jobId, Timestamp = time.GetUtcNow(), Reason = reason }, busHealth.WhileConnected);
         }
         catch (Exception ex)
         {
