@@ -49,6 +49,9 @@ command -v dotnet >/dev/null || fail "The .NET 10 SDK is required (dotnet not on
 command -v curl >/dev/null || apt_install curl
 ensure_media_tools || fail "espeak-ng/lame/vorbis-tools/opus-tools/flac could not be installed."
 ensure_browser || fail "Debian's chromium (for the console's browser tests) could not be installed."
+# The fault suite's broker and Redis restart tests start a RabbitMQ node and a Redis of their own from Debian's binaries.
+{ command -v rabbitmq-server >/dev/null && command -v redis-cli >/dev/null; } || apt_install rabbitmq-server redis-server ||
+  fail "rabbitmq-server/redis-server (for the fault suite's restart tests) could not be installed."
 export CCAPI_TEST_OUTPUT="$CCAPI_DATA_DIR/output"   # screenshots of the console's browser tests land in console/
 
 # Every suite on containers when an engine can start; the native servers for everything otherwise, or for one suite.

@@ -9,6 +9,7 @@ using CCApi.Gateway.Idempotency;
 using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
+using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -65,6 +66,8 @@ public static class GatewayRegistration
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
         services.AddOptions<ProviderAvailabilityOptions>().BindConfiguration(ProviderAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ProviderQueueProbe>();
+        services.AddSingleton<BusHealthWatch>(); // broker connection lost: waiting requests fail with 503 at once
+        services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<BusHealthWatch>());
         services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StreamSlots>();         // open streaming chats per key (429 past Streams:MaxConcurrentPerKey)
         services.AddOptions<RouteBodyLimitOptions>().BindConfiguration(RouteBodyLimitOptions.SectionName)

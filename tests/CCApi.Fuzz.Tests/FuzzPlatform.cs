@@ -10,7 +10,7 @@ namespace CCApi.Fuzz.Tests;
 /// on test.sh's RabbitMQ (virtual host ccapi-test-fuzz) and Redis. No other provider's adapter runs, so their models
 /// are the "provider with no live adapter" case. The processes' output is kept, for the tests that read the logs.
 /// </summary>
-public sealed class FuzzPlatform : IAsyncLifetime
+public class FuzzPlatform : IAsyncLifetime
 {
     private readonly List<ServiceProcess> _processes = [];
     private readonly Dictionary<string, Dictionary<string, string>> _environments = [];
@@ -30,14 +30,25 @@ public sealed class FuzzPlatform : IAsyncLifetime
     /// <summary>Every secret a service was given: none may appear in any log line.</summary>
     public IReadOnlyList<string> Secrets => [ApiKey, AdminKey, SigningKey, WebhookSecret];
 
-    public async Task InitializeAsync()
+    /// <summary>The broker every service joins: test.sh's (virtual host ccapi-test-fuzz) unless a subclass brings its own.</summary>
+    protected virtual string RabbitMqAddress => TestInfrastructure.RabbitMq("fuzz");
+
+    /// <summary>The Redis every service uses: test.sh's unless a subclass brings its own.</summary>
+    public virtual string RedisAddress => TestInfrastructure.Redis;
+
+    /// <summary>A subclass's own settings for <paramref name="service"/>, applied over this class's.</summary>
+    protected virtual void Configure(string service, Dictionary<string, string> environment)
+    {
+    }
+
+    public virtual async Task InitializeAsync()
     {
         var catalogPort = TestInfrastructure.FreePort();
         var jobStatusPort = TestInfrastructure.FreePort();
         Dictionary<string, string> Common() => new()
         {
-            ["ConnectionStrings__RabbitMq"] = TestInfrastructure.RabbitMq("fuzz"),
-            ["ConnectionStrings__Redis"] = TestInfrastructure.Redis,
+            ["ConnectionStrings__RabbitMq"] = RabbitMqAddress,
+            ["ConnectionStrings__Redis"] = RedisAddress,
         };
 
         Start("CCApi.Catalog", catalogPort, new(Common())
@@ -78,7 +89,7 @@ public sealed class FuzzPlatform : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var process in _processes)
         {
@@ -144,6 +155,7 @@ public sealed class FuzzPlatform : IAsyncLifetime
     {
         environment["Urls"] = $"http://127.0.0.1:{port}";
         environment["DOTNET_ENVIRONMENT"] = "Production";
+        Configure(name, environment);
         var dll = Path.Combine(RepoRoot, "services", name, "bin", Configuration, "net10.0", name + ".dll");
         if (!File.Exists(dll))
         {
@@ -152,6 +164,29 @@ public sealed class FuzzPlatform : IAsyncLifetime
 
         _environments[name] = environment;
         _processes.Add(ServiceProcess.Start(name, port, dll, Path.Combine(RepoRoot, "services", name), environment));
+    }
+
+    /// <summary>Whether every running service answers /health/ready with 200 right now.</summary>
+    public async Task<bool> AllReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var process in _processes)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{process.Port}/health/ready");
+                if (!response.IsSuccessStatusCode)
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task WaitReadyAsync(ServiceProcess process)

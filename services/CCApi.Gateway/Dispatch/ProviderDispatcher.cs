@@ -24,6 +24,7 @@ public sealed partial class ProviderDispatcher(
     IHttpContextAccessor http,
     ProviderQueueProbe queues,
     StreamSlots streams,
+    BusHealthWatch busHealth,
     ILogger<ProviderDispatcher> logger)
 {
     private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
@@ -50,9 +51,10 @@ public sealed partial class ProviderDispatcher(
         var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
             static (key, factory) => factory.CreateRequestClient<TCommand>(MessagingExtensions.QueueAddress(key.Provider, key.Kind)),
             clientFactory);
+        using var watch = busHealth.Begin(cancellationToken); // the broker connection lost: 503 at once, not a timeout
         try
         {
-            var response = await client.GetResponse<TSuccess, JobFailed>(command, cancellationToken, messaging.Value.RequestTimeout);
+            var response = await client.GetResponse<TSuccess, JobFailed>(command, watch.Token, messaging.Value.RequestTimeout);
             if (response.Is(out Response<TSuccess>? success))
             {
                 metrics?.Answered(success.Message);
@@ -70,6 +72,11 @@ public sealed partial class ProviderDispatcher(
         {
             await PublishCanceledAsync(command.JobId, "The client disconnected.");
             throw new OperationCanceledException("The client disconnected.", ex, cancellationToken);
+        }
+        catch (Exception ex) when (watch.BusLost && ex is OperationCanceledException or RequestException)
+        {
+            LogBusFailure(logger, ex);
+            throw BusUnavailable();
         }
         catch (RequestTimeoutException)
         {
@@ -118,13 +125,14 @@ public sealed partial class ProviderDispatcher(
         }
 
         http.HttpContext.ModelRequestMetrics()?.Attempt(route, kind, async: kind != JobKind.Chat, streamed: kind == JobKind.Chat);
+        using var watch = busHealth.Begin(cancellationToken);
         try
         {
             var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
-            await endpoint.Send(command, cancellationToken);
+            await endpoint.Send(command, watch.Token);
             http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
         }
-        catch (Exception ex) when (ex is MassTransitException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is MassTransitException or TimeoutException && !cancellationToken.IsCancellationRequested) || watch.BusLost)
         {
             LogBusFailure(logger, ex);
             throw BusUnavailable();
@@ -154,7 +162,7 @@ public sealed partial class ProviderDispatcher(
     {
         try
         {
-            await bus.Publish(new JobFailed { JobId = jobId, Timestamp = time.GetUtcNow(), Route = route, Kind = kind, Error = error }, CancellationToken.None);
+            await bus.Publish(new JobFailed { JobId = jobId, Timestamp = time.GetUtcNow(), Route = route, Kind = kind, Error = error }, busHealth.WhileConnected);
         }
         catch (Exception ex)
         {
@@ -166,7 +174,7 @@ public sealed partial class ProviderDispatcher(
     {
         try
         {
-            await bus.Publish(new JobCanceled { JobId = jobId, Timestamp = time.GetUtcNow(), Reason = reason }, CancellationToken.None);
+            await bus.Publish(new JobCanceled { JobId = jobId, Timestamp = time.GetUtcNow(), Reason = reason }, busHealth.WhileConnected);
         }
         catch (Exception ex)
         {
