@@ -1,4 +1,4 @@
-using CCApi.Adapters.Local.Hosting;
+using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Testing;
 
@@ -11,7 +11,7 @@ public class HostingTests(LocalAdapterHost host)
     public async Task Publishes_heartbeats_as_the_local_provider()
     {
         // Other adapter instances in this test process announce other provider names; this one is "local".
-        var beats = await host.WaitForAsync<ProviderHeartbeat>(h => h.Provider == "local" && h.Instance == HeartbeatService.Instance);
+        var beats = await host.WaitForAsync<ProviderHeartbeat>(h => h.Provider == "local" && h.Instance == ProviderHealth.Instance);
 
         beats[0].Status.ShouldBe("available");
         beats[0].Timestamp.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-5));
