@@ -34,16 +34,7 @@ public sealed partial class SpeechConsumer(
                     : $"Speech synthesis failed in {ex.Tool}."), ex);
             }
 
-            return new SpeechSynthesized
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Audio = await blobs.PutAsync(audio.Bytes, audio.ContentType, context.CancellationToken),
-                Format = audio.Format,
-                DurationSeconds = audio.DurationSeconds,
-                Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
-            };
+            return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.ContentType, audio.Format, audio.DurationSeconds, context.CancellationToken);
         });
     }
 

@@ -21,28 +21,12 @@ public sealed class RefusedCredentialsTests : RefusedCredentialsTests<StabilityA
     protected override void ShouldHaveSentTheKey(string key) => Host.Emulator.Requests.Single().Authorization.ShouldBe("Bearer " + key);
 }
 
-/// <summary>The platform's key lacks permission (403): the client learns the PLATFORM's credentials were refused.</summary>
-public sealed class ForbiddenCredentialsTests : IAsyncLifetime
+/// <summary>The platform's key lacks permission (403): the same answer as a refused key.</summary>
+public sealed class ForbiddenCredentialsTests : RefusedCredentialsTests<StabilityAIAdapterHost>
 {
-    private const string Key = StabilityAIEmulator.ForbiddenKeyPrefix + "0000";
+    protected override string WrongKey => StabilityAIEmulator.ForbiddenKeyPrefix + "0000";
 
-    private readonly StabilityAIAdapterHost _host = new() { Overrides = { ["ApiKey"] = Key } };
+    protected override string UpstreamStatus => "403";
 
-    [Fact]
-    public async Task Answers_502_provider_auth_failed_saying_the_platforms_credentials_were_refused()
-    {
-        var error = await _host.FailedAsync(_host.TextToImage());
-
-        error.Status.ShouldBe(502);
-        error.Code.ShouldBe("provider_auth_failed");
-        error.Message.ShouldContain("platform's credentials");
-        error.Message.ShouldContain("Your CCAPI API key is fine");
-        error.Message.ShouldNotContain(Key);
-        error.Details!["upstream_status"].ShouldBe("403");
-        _host.Emulator.Requests.Count.ShouldBe(1); // never retried
-    }
-
-    public Task InitializeAsync() => _host.InitializeAsync();
-
-    public Task DisposeAsync() => _host.DisposeAsync();
+    protected override void ShouldHaveSentTheKey(string key) => Host.Emulator.Requests.Single().Authorization.ShouldBe("Bearer " + key);
 }

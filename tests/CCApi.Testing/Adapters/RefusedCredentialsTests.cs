@@ -4,16 +4,19 @@ using Xunit;
 namespace CCApi.Testing.Adapters;
 
 /// <summary>
-/// Every upstream adapter whose platform key is refused (401): the client must learn that the PLATFORM's credentials
-/// were refused, not theirs, and the call is never retried.
+/// Every upstream adapter whose platform key is refused (401, or 403 where the provider says so): the client must learn
+/// that the PLATFORM's credentials were refused, not theirs, and the call is never retried.
 /// </summary>
 public abstract class RefusedCredentialsTests<THost> : IAsyncLifetime
     where THost : AdapterHost, IEmulatedAdapterHost, new()
 {
     protected THost Host { get; } = new();
 
-    /// <summary>A key the provider's emulator refuses with 401.</summary>
+    /// <summary>A key the provider's emulator refuses with <see cref="UpstreamStatus"/>.</summary>
     protected abstract string WrongKey { get; }
+
+    /// <summary>How the provider refuses <see cref="WrongKey"/>.</summary>
+    protected virtual string UpstreamStatus => "401";
 
     /// <summary>The part of <see cref="WrongKey"/> that must not leak into the error (the key itself by default).</summary>
     protected virtual string KeyFragment => WrongKey;
@@ -28,7 +31,7 @@ public abstract class RefusedCredentialsTests<THost> : IAsyncLifetime
         error.Message.ShouldContain("platform's credentials");
         error.Message.ShouldContain("Your CCAPI API key is fine");
         error.Message.ShouldNotContain(KeyFragment);
-        error.Details!["upstream_status"].ShouldBe("401");
+        error.Details!["upstream_status"].ShouldBe(UpstreamStatus);
         Host.Emulator.Requests.Count.ShouldBe(1); // never retried
         ShouldHaveSentTheKey(WrongKey);
     }
