@@ -9,8 +9,11 @@ namespace CCApi.Adapters.ImaginePro.Tests.Integration;
 /// <summary>The kit's shared tests: jobs nobody waits for are not started (nothing is submitted).</summary>
 public sealed class CancellationTests(ImagineProAdapterHost host) : CancellationTests<ImagineProAdapterHost>(host), IClassFixture<ImagineProAdapterHost>;
 
+/// <summary>A client that goes away stops the provider call it no longer waits for (the kit's shared test).</summary>
+public sealed class InFlightCancellationTests : InFlightCancellationTests<ImagineProAdapterHost>;
+
 /// <summary>A client that goes away (JobCanceled from the gateway) stops the polling and downloading nobody waits for.</summary>
-public sealed class InFlightCancellationTests(ImagineProAdapterHost host) : IClassFixture<ImagineProAdapterHost>
+public sealed class PollingCancellationTests(ImagineProAdapterHost host) : IClassFixture<ImagineProAdapterHost>
 {
     [Fact]
     public async Task A_job_canceled_while_it_polls_ends_as_canceled_without_downloading()

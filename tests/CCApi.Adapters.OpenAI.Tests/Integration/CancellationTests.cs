@@ -11,8 +11,11 @@ namespace CCApi.Adapters.OpenAI.Tests.Integration;
 /// <summary>The kit's shared tests: jobs nobody waits for are not started.</summary>
 public sealed class CancellationTests(OpenAIAdapterHost host) : CancellationTests<OpenAIAdapterHost>(host), IClassFixture<OpenAIAdapterHost>;
 
+/// <summary>A client that goes away stops the provider call it no longer waits for (the kit's shared test).</summary>
+public sealed class InFlightCancellationTests : InFlightCancellationTests<OpenAIAdapterHost>;
+
 /// <summary>A client that goes away (JobCanceled from the gateway) stops the upstream work it no longer waits for.</summary>
-public sealed class InFlightCancellationTests(InFlightCancellationTests.PatientHost host) : IClassFixture<InFlightCancellationTests.PatientHost>
+public sealed class StreamCancellationTests(StreamCancellationTests.PatientHost host) : IClassFixture<StreamCancellationTests.PatientHost>
 {
     [Fact]
     public async Task A_stream_in_flight_is_abandoned_when_its_job_is_canceled()
