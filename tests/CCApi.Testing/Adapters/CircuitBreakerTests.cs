@@ -7,19 +7,9 @@ using Xunit;
 namespace CCApi.Testing.Adapters;
 
 /// <summary>Every upstream adapter's circuit breaker: after repeated failures calls fail fast and the provider reports "degraded".</summary>
-public abstract class CircuitBreakerTests<THost> : IAsyncLifetime
+public abstract class CircuitBreakerTests<THost> : OwnHostTests<THost>
     where THost : AdapterHost, IEmulatedAdapterHost, new()
 {
-    protected CircuitBreakerTests()
-    {
-        Host.Overrides["MaxRetries"] = "0";
-        Host.Overrides["BreakerMinimumThroughput"] = "2";
-        Host.Overrides["BreakerFailureRatio"] = "0.5";
-        Host.Overrides["BreakerBreakDuration"] = "00:05:00";
-    }
-
-    protected THost Host { get; } = new();
-
     [Fact]
     public async Task Opens_after_repeated_failures_then_fails_fast_and_reports_degraded()
     {
@@ -44,7 +34,11 @@ public abstract class CircuitBreakerTests<THost> : IAsyncLifetime
         await Host.WaitForAsync<ProviderHeartbeat>(h => h.Provider == Host.Provider && h.Status == ProviderHealth.Degraded, seconds: 15);
     }
 
-    public Task InitializeAsync() => Host.InitializeAsync();
-
-    public Task DisposeAsync() => Host.DisposeAsync();
+    protected override void Configure(Dictionary<string, string?> overrides)
+    {
+        overrides["MaxRetries"] = "0";
+        overrides["BreakerMinimumThroughput"] = "2";
+        overrides["BreakerFailureRatio"] = "0.5";
+        overrides["BreakerBreakDuration"] = "00:05:00";
+    }
 }

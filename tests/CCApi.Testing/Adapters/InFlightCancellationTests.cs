@@ -10,13 +10,9 @@ namespace CCApi.Testing.Adapters;
 /// waits for, and the job is not retried. Calls may take long here (30 s per attempt), so only the cancellation can end
 /// the slow one.
 /// </summary>
-public abstract class InFlightCancellationTests<THost> : IAsyncLifetime
+public abstract class InFlightCancellationTests<THost> : OwnHostTests<THost>
     where THost : AdapterHost, IEmulatedAdapterHost, new()
 {
-    protected InFlightCancellationTests() => Host.Overrides["RequestTimeout"] = "00:00:30";
-
-    protected THost Host { get; } = new();
-
     [Fact]
     public async Task A_provider_call_in_flight_is_abandoned_when_its_job_is_canceled()
     {
@@ -33,7 +29,5 @@ public abstract class InFlightCancellationTests<THost> : IAsyncLifetime
         Host.Emulator.Requests.Count.ShouldBe(1, "a canceled job is not retried");
     }
 
-    public Task InitializeAsync() => Host.InitializeAsync();
-
-    public Task DisposeAsync() => Host.DisposeAsync();
+    protected override void Configure(Dictionary<string, string?> overrides) => overrides["RequestTimeout"] = "00:00:30";
 }

@@ -5,13 +5,9 @@ using Xunit;
 namespace CCApi.Testing.Adapters;
 
 /// <summary>Every upstream adapter without an API key: it still runs, reports "unavailable" and fails every job with 503 at once.</summary>
-public abstract class NoApiKeyTests<THost> : IAsyncLifetime
+public abstract class NoApiKeyTests<THost> : OwnHostTests<THost>
     where THost : AdapterHost, IEmulatedAdapterHost, new()
 {
-    protected NoApiKeyTests() => Host.Overrides["ApiKey"] = "";
-
-    protected THost Host { get; } = new();
-
     [Fact]
     public async Task Answers_503_provider_unavailable_without_calling_the_provider()
     {
@@ -35,7 +31,5 @@ public abstract class NoApiKeyTests<THost> : IAsyncLifetime
         heartbeat.Detail.ShouldNotBeNull().ShouldContain("No API key");
     }
 
-    public Task InitializeAsync() => Host.InitializeAsync();
-
-    public Task DisposeAsync() => Host.DisposeAsync();
+    protected override void Configure(Dictionary<string, string?> overrides) => overrides["ApiKey"] = "";
 }

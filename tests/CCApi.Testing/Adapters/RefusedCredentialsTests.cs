@@ -7,11 +7,9 @@ namespace CCApi.Testing.Adapters;
 /// Every upstream adapter whose platform key is refused (401, or 403 where the provider says so): the client must learn
 /// that the PLATFORM's credentials were refused, not theirs, and the call is never retried.
 /// </summary>
-public abstract class RefusedCredentialsTests<THost> : IAsyncLifetime
+public abstract class RefusedCredentialsTests<THost> : OwnHostTests<THost>
     where THost : AdapterHost, IEmulatedAdapterHost, new()
 {
-    protected THost Host { get; } = new();
-
     /// <summary>A key the provider's emulator refuses with <see cref="UpstreamStatus"/>.</summary>
     protected abstract string WrongKey { get; }
 
@@ -39,11 +37,5 @@ public abstract class RefusedCredentialsTests<THost> : IAsyncLifetime
     /// <summary>Checks the one request carried <paramref name="key"/> in the provider's auth header (as the provider has it).</summary>
     protected abstract void ShouldHaveSentTheKey(string key);
 
-    public Task InitializeAsync()
-    {
-        Host.Overrides["ApiKey"] = WrongKey;
-        return Host.InitializeAsync();
-    }
-
-    public Task DisposeAsync() => Host.DisposeAsync();
+    protected override void Configure(Dictionary<string, string?> overrides) => overrides["ApiKey"] = WrongKey;
 }
