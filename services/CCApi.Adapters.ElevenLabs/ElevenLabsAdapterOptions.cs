@@ -7,7 +7,7 @@ namespace CCApi.Adapters.ElevenLabs;
 /// Configuration of the ElevenLabs adapter (section "ElevenLabs"), validated at start. The API key also comes from
 /// ELEVENLABS_API_KEY and the base URL from ELEVENLABS_BASE_URL (the host root, without /v1).
 /// </summary>
-public sealed class ElevenLabsAdapterOptions : ProviderAdapterOptions
+public sealed class ElevenLabsAdapterOptions : UpstreamAdapterOptions
 {
     public const string SectionName = "ElevenLabs";
     public const string ApiKeyVariable = "ELEVENLABS_API_KEY";

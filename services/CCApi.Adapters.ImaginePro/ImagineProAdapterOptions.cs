@@ -9,7 +9,7 @@ namespace CCApi.Adapters.ImaginePro;
 /// polled with a growing interval (<see cref="PollInitialInterval"/> × <see cref="PollBackoffFactor"/> up to
 /// <see cref="PollMaxInterval"/>) until it is done, failed, or <see cref="MaxPollDuration"/> has passed since submission.
 /// </summary>
-public sealed class ImagineProAdapterOptions : ProviderAdapterOptions
+public sealed class ImagineProAdapterOptions : UpstreamAdapterOptions
 {
     public const string SectionName = "ImaginePro";
     public const string ApiKeyVariable = "IMAGINEPRO_API_KEY";

@@ -1,16 +1,25 @@
 using System.ComponentModel.DataAnnotations;
+using CCApi.Adapters.Hosting;
 
 namespace CCApi.Adapters.Local;
 
-/// <summary>Configuration of the local adapter (section "LocalAdapter"), validated at start.</summary>
-public sealed class LocalAdapterOptions
+/// <summary>
+/// Configuration of the local adapter (section "LocalAdapter"), validated at start. What every adapter has (provider
+/// name, heartbeat, concurrency per kind) comes from <see cref="AdapterOptions"/>; the rest says where its tools are.
+/// </summary>
+public sealed class LocalAdapterOptions : AdapterOptions
 {
     public const string SectionName = "LocalAdapter";
 
-    /// <summary>Provider name: the queues consumed are "{Provider}-chat|image|speech" and heartbeats carry it.</summary>
-    [Required]
-    [RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "LocalAdapter:Provider must be lower-case letters, digits and '-'.")]
-    public string Provider { get; set; } = "local";
+    public LocalAdapterOptions()
+    {
+        Provider = "local";
+        ChatConcurrencyLimit = 64; // cheap, CPU-light
+        // Rendering is CPU-bound and a 2048² frame needs ~12 MB while it is drawn, so keep this near the core count;
+        // async jobs spend most of their time in AsyncStepDelay pauses.
+        ImageConcurrencyLimit = 4;
+        SpeechConcurrencyLimit = 4; // each runs espeak-ng and maybe an encoder
+    }
 
     /// <summary>espeak-ng executable (a name looked up on PATH, or a path).</summary>
     [Required]
@@ -39,23 +48,4 @@ public sealed class LocalAdapterOptions
     /// <summary>Pause between the progress steps of an async image job, so pollers can see pending → processing → completed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan AsyncStepDelay { get; set; } = TimeSpan.FromMilliseconds(400);
-
-    /// <summary>How often the adapter announces itself to the catalog (which marks it unavailable after 30 s of silence).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:00:25")]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Chat messages processed at once (cheap, CPU-light).</summary>
-    [Range(1, 1024)]
-    public int ChatConcurrencyLimit { get; set; } = 64;
-
-    /// <summary>
-    /// Image jobs processed at once. Rendering is CPU-bound and a 2048² frame needs ~12 MB while it is drawn, so keep this
-    /// near the core count; async jobs spend most of their time in <see cref="AsyncStepDelay"/> pauses.
-    /// </summary>
-    [Range(1, 256)]
-    public int ImageConcurrencyLimit { get; set; } = 4;
-
-    /// <summary>Speech jobs processed at once (each runs espeak-ng and maybe an encoder).</summary>
-    [Range(1, 256)]
-    public int SpeechConcurrencyLimit { get; set; } = 4;
 }

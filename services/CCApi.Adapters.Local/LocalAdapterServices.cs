@@ -8,18 +8,17 @@ namespace CCApi.Adapters.Local;
 
 public static class LocalAdapterServices
 {
-    /// <summary>The local adapter's own registrations: options, the engines the consumers use, heartbeat and readiness.</summary>
+    /// <summary>
+    /// The local adapter's own registrations: the shared adapter machinery (options, heartbeat with espeak-ng as its
+    /// status source, job runner), the engines the consumers use, and espeak-ng readiness.
+    /// </summary>
     public static IHostApplicationBuilder AddLocalAdapterServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LocalAdapterOptions>()
-            .BindConfiguration(LocalAdapterOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddAdapter<LocalAdapterOptions>(LocalAdapterOptions.SectionName);
+        builder.Services.AddSingleton<IProviderStatusSource, EspeakStatus>();
 
         builder.Services.AddSingleton<SpeechSynthesizer>();
         builder.Services.AddSingleton<ImageJob>();
-        builder.Services.AddHostedService<HeartbeatService>();
-        builder.AddAdapterJobs();
         builder.Services.AddHealthChecks().AddCheck<ToolsHealthCheck>("espeak-ng", tags: [HealthTags.Ready]);
         return builder;
     }

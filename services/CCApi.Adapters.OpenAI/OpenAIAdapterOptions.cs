@@ -5,10 +5,10 @@ namespace CCApi.Adapters.OpenAI;
 /// <summary>
 /// Configuration of the OpenAI adapter (section "OpenAI"), validated at start. The API key also comes from
 /// OPENAI_API_KEY and the base URL from OPENAI_BASE_URL. Any OpenAI-compatible server works; several upstreams run
-/// side by side as several processes with different <see cref="ProviderAdapterOptions.Provider"/> names, each a
+/// side by side as several processes with different <see cref="UpstreamAdapterOptions.Provider"/> names, each a
 /// provider in the catalog.
 /// </summary>
-public sealed class OpenAIAdapterOptions : ProviderAdapterOptions
+public sealed class OpenAIAdapterOptions : UpstreamAdapterOptions
 {
     public const string SectionName = "OpenAI";
     public const string ApiKeyVariable = "OPENAI_API_KEY";

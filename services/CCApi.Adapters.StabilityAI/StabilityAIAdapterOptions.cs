@@ -7,7 +7,7 @@ namespace CCApi.Adapters.StabilityAI;
 /// STABILITY_API_KEY and the base URL from STABILITY_BASE_URL (the names Stability's own examples use); the base URL
 /// has no path: the adapter calls {base}/v1/generation/{engine_id}/….
 /// </summary>
-public sealed class StabilityAIAdapterOptions : ProviderAdapterOptions
+public sealed class StabilityAIAdapterOptions : UpstreamAdapterOptions
 {
     public const string SectionName = "StabilityAI";
     public const string ApiKeyVariable = "STABILITY_API_KEY";

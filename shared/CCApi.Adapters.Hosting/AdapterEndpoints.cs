@@ -1,12 +1,22 @@
-using CCApi.Contracts;
 using MassTransit;
 using StackExchange.Redis;
 
 namespace CCApi.Adapters.Hosting;
 
-/// <summary>What every provider adapter's receive endpoint shares.</summary>
+/// <summary>What every provider adapter's receive endpoint shares, the local adapter's included.</summary>
 public static class AdapterEndpoints
 {
+    /// <summary>
+    /// Send-only topology, prefetch matched to <paramref name="concurrencyLimit"/>, and the one message-retry policy of
+    /// every adapter: only a Redis hiccup (connection lost, command timed out) is retried, three times 200 ms apart.
+    /// Why no more: a consumer turns every failure it understands into JobFailed with the CCAPI error (the
+    /// <see cref="AdapterJobRunner"/>: input errors, upstream answers, deadlines, cancellations), and upstream calls are
+    /// already retried by the <see cref="UpstreamPipeline"/> with the provider's own policy; redelivering the whole
+    /// message for a timeout, an I/O or an HTTP error would call — and pay — the provider again, or repeat work (the
+    /// local adapter's rendering, synthesis) that failed for a reason a second run does not fix. Redis is different: the
+    /// job's result cache, cancellation record, blobs and streams live there, a blip is brief, and a redelivery is
+    /// answered from the result cache. Anything else faults at once, and Fault&lt;T&gt; ends the job as failed.
+    /// </summary>
     public static void Configure(IReceiveEndpointConfigurator endpoint, int concurrencyLimit)
     {
         // Commands are SENT to this provider's queue; never bind it to the command's publish exchange, or a published
@@ -18,8 +28,6 @@ public static class AdapterEndpoints
             rabbit.PrefetchCount = concurrencyLimit; // hold no more than can run: the rest stay queued for other replicas
         }
 
-        // Upstream failures are retried by the UpstreamPipeline (with the provider's own policy) and end as JobFailed;
-        // retrying the whole message would call the provider again. Only a Redis hiccup is worth a quick redelivery.
         endpoint.UseMessageRetry(r =>
         {
             r.Interval(3, TimeSpan.FromMilliseconds(200));
@@ -27,25 +35,4 @@ public static class AdapterEndpoints
             r.Handle<RedisTimeoutException>();
         });
     }
-}
-
-/// <summary>
-/// The definition of a provider adapter's consumer: it consumes "{provider}-{kind}" (from the adapter's options) with
-/// the configured concurrency as both message limit and prefetch, and the shared endpoint policy
-/// (<see cref="AdapterEndpoints.Configure"/>). Each adapter derives one sealed definition per consumer.
-/// </summary>
-public abstract class ProviderConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
-    where TConsumer : class, IConsumer
-{
-    private readonly int _limit;
-
-    protected ProviderConsumerDefinition(ProviderAdapterOptions options, JobKind kind)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        EndpointName = Queues.For(options.Provider, kind);
-        ConcurrentMessageLimit = _limit = options.ConcurrencyLimit;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context) =>
-        AdapterEndpoints.Configure(endpointConfigurator, _limit);
 }

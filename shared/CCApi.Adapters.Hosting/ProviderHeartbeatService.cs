@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace CCApi.Adapters.Hosting;
 
 /// <summary>
-/// Publishes <see cref="CCApi.Contracts.ProviderHeartbeat"/> at start, every <see cref="ProviderAdapterOptions.HeartbeatInterval"/>,
-/// and at once when the circuit opens or closes, so the catalog shows "degraded" while calls fail fast.
+/// Publishes <see cref="CCApi.Contracts.ProviderHeartbeat"/> at start, every <see cref="AdapterOptions.HeartbeatInterval"/>,
+/// and at once when <see cref="ProviderHealth"/> says its status changed (the circuit opened or closed), so the catalog
+/// shows "degraded" while calls fail fast. What the status is comes from the adapter's <see cref="IProviderStatusSource"/>s.
 /// </summary>
-public sealed partial class ProviderHeartbeatService(IBus bus, ProviderHealth health, ProviderAdapterOptions options, ILogger<ProviderHeartbeatService> logger)
+public sealed partial class ProviderHeartbeatService(IBus bus, ProviderHealth health, AdapterOptions options, ILogger<ProviderHeartbeatService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

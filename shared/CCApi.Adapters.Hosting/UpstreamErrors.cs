@@ -156,6 +156,16 @@ public static class UpstreamErrors
         Details = Details(("provider", provider)),
     };
 
+    /// <summary>502: the provider itself failed in a way no status code describes (a local tool missing or crashing).</summary>
+    public static ErrorInfo ProviderFailed(string provider, string message) => new()
+    {
+        Status = 502,
+        Type = ErrorTypes.Api,
+        Code = ErrorCodes.ProviderError,
+        Message = message,
+        Details = Details(("provider", provider)),
+    };
+
     public static ErrorInfo DroppedMidStream(string provider) => new()
     {
         Status = 502,

@@ -15,7 +15,7 @@ public static class UpstreamHttpClient
     /// header, only when a key is set (without one the pipeline answers 503 before any call).
     /// </summary>
     public static IHostApplicationBuilder AddUpstreamHttpClient<TOptions>(this IHostApplicationBuilder builder, string name, Action<HttpRequestHeaders, string> authenticate)
-        where TOptions : ProviderAdapterOptions
+        where TOptions : UpstreamAdapterOptions
     {
         builder.Services.AddHttpClient(name, (sp, http) =>
             {

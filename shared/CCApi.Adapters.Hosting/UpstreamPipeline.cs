@@ -15,15 +15,15 @@ namespace CCApi.Adapters.Hosting;
 /// </summary>
 public sealed partial class UpstreamPipeline
 {
-    private readonly ProviderAdapterOptions _options;
-    private readonly ProviderHealth _health;
+    private readonly UpstreamAdapterOptions _options;
+    private readonly CircuitBreakerState _circuit;
     private readonly ILogger<UpstreamPipeline> _logger;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
-    public UpstreamPipeline(ProviderAdapterOptions options, ProviderHealth health, TimeProvider time, ILogger<UpstreamPipeline> logger)
+    public UpstreamPipeline(UpstreamAdapterOptions options, CircuitBreakerState circuit, ProviderHealth health, TimeProvider time, ILogger<UpstreamPipeline> logger)
     {
         _options = options;
-        _health = health;
+        _circuit = circuit;
         _logger = logger;
 
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
@@ -33,18 +33,20 @@ public sealed partial class UpstreamPipeline
             MinimumThroughput = options.BreakerMinimumThroughput,
             SamplingDuration = options.BreakerSamplingDuration,
             BreakDuration = options.BreakerBreakDuration,
-            StateProvider = health.Circuit,
+            StateProvider = circuit.Circuit,
             ShouldHandle = args => ValueTask.FromResult(IsProviderFailure(args.Outcome)),
             OnOpened = args =>
             {
                 LogCircuitOpened(logger, options.Provider, args.BreakDuration);
-                health.CircuitOpened(args.BreakDuration);
+                circuit.Opened(args.BreakDuration);
+                health.Changed();
                 return default;
             },
             OnClosed = _ =>
             {
                 LogCircuitClosed(logger, options.Provider);
-                health.CircuitClosed();
+                circuit.Closed();
+                health.Changed();
                 return default;
             },
         });
@@ -98,7 +100,7 @@ public sealed partial class UpstreamPipeline
         }
         catch (BrokenCircuitException ex)
         {
-            throw new UpstreamException(UpstreamErrors.CircuitOpen(provider, ex.RetryAfter ?? (_health.OpenUntil - DateTimeOffset.UtcNow)), ex);
+            throw new UpstreamException(UpstreamErrors.CircuitOpen(provider, ex.RetryAfter ?? (_circuit.OpenUntil - DateTimeOffset.UtcNow)), ex);
         }
         catch (TimeoutException ex)
         {

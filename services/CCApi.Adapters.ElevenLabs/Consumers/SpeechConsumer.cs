@@ -20,16 +20,7 @@ public sealed class SpeechConsumer(ElevenLabsClient client, IBlobStore blobs, Ad
         await runner.RunAsync(context, JobKind.Speech, "elevenlabs-speech", call, async cancellationToken =>
         {
             var audio = await client.SpeechAsync(command, cancellationToken);
-            return new SpeechSynthesized
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Audio = await blobs.PutAsync(audio.Bytes, audio.Format.ContentType, context.CancellationToken),
-                Format = audio.Format.Format,
-                DurationSeconds = audio.DurationSeconds,
-                Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
-            };
+            return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.Format.ContentType, audio.Format.Format, audio.DurationSeconds, context.CancellationToken);
         });
     }
 }

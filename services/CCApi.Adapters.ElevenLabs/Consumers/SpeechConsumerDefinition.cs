@@ -4,4 +4,4 @@ using CCApi.Contracts;
 namespace CCApi.Adapters.ElevenLabs.Consumers;
 
 /// <summary>Consumes "{provider}-speech" (send-only) with the configured concurrency; upstream retries live in the UpstreamPipeline.</summary>
-public sealed class SpeechConsumerDefinition(ProviderAdapterOptions options) : ProviderConsumerDefinition<SpeechConsumer>(options, JobKind.Speech);
+public sealed class SpeechConsumerDefinition(AdapterOptions options) : ProviderConsumerDefinition<SpeechConsumer>(options, JobKind.Speech);

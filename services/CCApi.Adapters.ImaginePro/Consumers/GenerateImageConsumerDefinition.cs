@@ -8,4 +8,4 @@ namespace CCApi.Adapters.ImaginePro.Consumers;
 /// ImaginePro:MaxPollDuration), so ConcurrencyLimit is the number of generations in flight per replica; upstream retries
 /// live in the UpstreamPipeline.
 /// </summary>
-public sealed class GenerateImageConsumerDefinition(ProviderAdapterOptions options) : ProviderConsumerDefinition<GenerateImageConsumer>(options, JobKind.Image);
+public sealed class GenerateImageConsumerDefinition(AdapterOptions options) : ProviderConsumerDefinition<GenerateImageConsumer>(options, JobKind.Image);

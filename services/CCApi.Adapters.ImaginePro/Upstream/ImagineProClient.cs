@@ -12,7 +12,7 @@ public sealed record DownloadedImage(byte[] Bytes, string ContentType);
 /// through the provider's <see cref="UpstreamPipeline"/> (key check, per-attempt timeout, retries, circuit breaker); the
 /// finished images are downloaded from the URLs the provider returned through <see cref="OutboundUrlGuard"/> only.
 /// </summary>
-public sealed class ImagineProClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, ProviderAdapterOptions options, OutboundUrlGuard urlGuard)
+public sealed class ImagineProClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, UpstreamAdapterOptions options, OutboundUrlGuard urlGuard)
 {
     public const string HttpClientName = "imaginepro-upstream";
     public const string SubmitPath = "api/v1/universal/imagine";

@@ -1,7 +1,6 @@
 using CCApi.Adapters.Hosting;
 using System.Diagnostics;
 using CCApi.Adapters.Local.Chat;
-using CCApi.Adapters.Local.Hosting;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
@@ -11,11 +10,12 @@ using StackExchange.Redis;
 namespace CCApi.Adapters.Local.Consumers;
 
 /// <summary>
-/// echo-1. Non-streaming: responds (and publishes) <see cref="ChatCompleted"/> or <see cref="JobFailed"/>. Streaming:
+/// echo-1. Non-streaming: through the <see cref="AdapterJobRunner"/> like every adapter's jobs, responds (and publishes)
+/// <see cref="ChatCompleted"/> or <see cref="JobFailed"/>. Streaming:
 /// appends role, content or tool-call deltas, finish reason, usage and done to the job's Redis stream, then publishes
 /// the outcome.
 /// </summary>
-public sealed partial class ChatCompletionConsumer(ChatStreams streams, StreamingChatJobs streaming, ILogger<ChatCompletionConsumer> logger)
+public sealed partial class ChatCompletionConsumer(ChatStreams streams, StreamingChatJobs streaming, AdapterJobRunner runner, ILogger<ChatCompletionConsumer> logger)
     : IConsumer<ChatCompletion>
 {
     public async Task Consume(ConsumeContext<ChatCompletion> context)
@@ -29,24 +29,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
             return;
         }
 
-        EchoReply reply;
-        try
-        {
-            if (AdapterOutcomes.IsPastDeadline(command.Deadline))
-            {
-                await FailAsync(context, call, JobOutcomes.DeadlinePassed());
-                return;
-            }
-
-            reply = EchoModel.Complete(command);
-        }
-        catch (ApiException ex)
-        {
-            await FailAsync(context, call, ex.ToErrorInfo());
-            return;
-        }
-
-        await AdapterOutcomes.FinishAsync(context, call.Succeeded(Completed(command, reply)));
+        await runner.RunAsync(context, JobKind.Chat, "local-chat", call, _ => Task.FromResult(Completed(command, EchoModel.Complete(command))));
     }
 
     private async Task StreamAsync(ConsumeContext<ChatCompletion> context, ProviderCall call)
@@ -54,7 +37,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
         var command = context.Message;
         if (await streaming.HandleRedeliveryAsync(context, call,
             () => Task.FromResult<ChatCompleted?>(Completed(context.Message, EchoModel.Complete(context.Message))), // echo-1 is deterministic
-            JobOutcomes.ProviderError("The stream was interrupted by an adapter restart.")))
+            UpstreamErrors.ProviderFailed(command.Route.Provider, "The stream was interrupted by an adapter restart.")))
         {
             return;
         }
@@ -63,7 +46,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
         {
             if (AdapterOutcomes.IsPastDeadline(command.Deadline))
             {
-                throw new ApiException(504, ErrorTypes.Api, ErrorCodes.ProviderTimeout, JobOutcomes.DeadlinePassed().Message);
+                throw new UpstreamException(UpstreamErrors.DeadlinePassed(command.Route.Provider));
             }
 
             var reply = EchoModel.Complete(command);
@@ -96,6 +79,10 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
 
             await context.Publish(call.Succeeded(completed), context.CancellationToken);
         }
+        catch (UpstreamException ex)
+        {
+            await streaming.FailAsync(context, call, ex.Error);
+        }
         catch (ApiException ex)
         {
             await streaming.FailAsync(context, call, ex.ToErrorInfo());
@@ -104,14 +91,8 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
         {
             // A stream that has started cannot be retried without duplicating chunks: end it with an explicit error.
             LogStreamFailed(logger, ex, command.JobId);
-            await streaming.FailAsync(context, call, JobOutcomes.ProviderError("The local provider failed while streaming."));
+            await streaming.FailAsync(context, call, UpstreamErrors.ProviderFailed(command.Route.Provider, "The local provider failed while streaming."));
         }
-    }
-
-    private static async Task FailAsync(ConsumeContext<ChatCompletion> context, ProviderCall call, ErrorInfo error)
-    {
-        call.Failed(error);
-        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error));
     }
 
     private static ChatCompleted Completed(ChatCompletion command, EchoReply reply) => new()

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local.Audio;
-using CCApi.Adapters.Local.Hosting;
 using CCApi.Contracts;
 using CCApi.Storage;
 using MassTransit;
@@ -30,21 +29,12 @@ public sealed partial class SpeechConsumer(
             catch (ExternalToolException ex)
             {
                 LogToolFailed(logger, ex, ex.Tool, command.JobId);
-                throw new UpstreamException(JobOutcomes.ProviderError(ex.Missing
+                throw new UpstreamException(UpstreamErrors.ProviderFailed(command.Route.Provider, ex.Missing
                     ? $"Speech synthesis is unavailable: {ex.Tool} is not installed on the local provider."
                     : $"Speech synthesis failed in {ex.Tool}."), ex);
             }
 
-            return new SpeechSynthesized
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Audio = await blobs.PutAsync(audio.Bytes, audio.ContentType, context.CancellationToken),
-                Format = audio.Format,
-                DurationSeconds = audio.DurationSeconds,
-                Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
-            };
+            return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.ContentType, audio.Format, audio.DurationSeconds, context.CancellationToken);
         });
     }
 

@@ -20,7 +20,7 @@ public sealed class ChatCompletionConsumer(
     AdapterJobRunner runner,
     JobCancellations cancellations,
     StreamingChatJobs streaming,
-    ProviderAdapterOptions options) : IConsumer<ChatCompletion>
+    UpstreamAdapterOptions options) : IConsumer<ChatCompletion>
 {
     private const string Step = "openai-chat";
 

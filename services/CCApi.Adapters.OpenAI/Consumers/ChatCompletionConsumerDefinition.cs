@@ -4,4 +4,4 @@ using CCApi.Contracts;
 namespace CCApi.Adapters.OpenAI.Consumers;
 
 /// <summary>Consumes "{provider}-chat" (send-only) with the configured concurrency; upstream retries live in the UpstreamPipeline.</summary>
-public sealed class ChatCompletionConsumerDefinition(ProviderAdapterOptions options) : ProviderConsumerDefinition<ChatCompletionConsumer>(options, JobKind.Chat);
+public sealed class ChatCompletionConsumerDefinition(AdapterOptions options) : ProviderConsumerDefinition<ChatCompletionConsumer>(options, JobKind.Chat);

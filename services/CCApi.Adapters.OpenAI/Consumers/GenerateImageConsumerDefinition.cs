@@ -4,4 +4,4 @@ using CCApi.Contracts;
 namespace CCApi.Adapters.OpenAI.Consumers;
 
 /// <summary>Consumes "{provider}-image" (send-only) with the configured concurrency; upstream retries live in the UpstreamPipeline.</summary>
-public sealed class GenerateImageConsumerDefinition(ProviderAdapterOptions options) : ProviderConsumerDefinition<GenerateImageConsumer>(options, JobKind.Image);
+public sealed class GenerateImageConsumerDefinition(AdapterOptions options) : ProviderConsumerDefinition<GenerateImageConsumer>(options, JobKind.Image);

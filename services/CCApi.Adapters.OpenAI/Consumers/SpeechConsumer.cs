@@ -17,15 +17,7 @@ public sealed class SpeechConsumer(OpenAIClient client, IBlobStore blobs, Adapte
         await runner.RunAsync(context, JobKind.Speech, "openai-speech", call, async cancellationToken =>
         {
             var (audio, contentType) = await client.SpeechAsync(command, cancellationToken);
-            return new SpeechSynthesized
-            {
-                JobId = command.JobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = command.Route,
-                Audio = await blobs.PutAsync(audio, contentType, context.CancellationToken),
-                Format = command.Format.ToLowerInvariant(),
-                Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
-            };
+            return await SpeechJobs.SynthesizedAsync(blobs, command, audio, contentType, command.Format.ToLowerInvariant(), 0, context.CancellationToken);
         });
     }
 }

@@ -15,7 +15,7 @@ public sealed record UpstreamImage(byte[] Bytes, string ContentType, string? Rev
 /// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
 /// POST /images/generations, POST /images/edits (multipart), POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
 /// </summary>
-public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, ProviderAdapterOptions options, OutboundUrlGuard urlGuard)
+public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, UpstreamAdapterOptions options, OutboundUrlGuard urlGuard)
 {
     public const string HttpClientName = "openai-upstream";
 

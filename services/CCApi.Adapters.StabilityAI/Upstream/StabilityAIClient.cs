@@ -8,7 +8,7 @@ namespace CCApi.Adapters.StabilityAI.Upstream;
 /// …/image-to-image/masking (multipart/form-data), always with <c>Accept: application/json</c> (several images come back as base64 artifacts with
 /// their seeds). Every call goes through the provider's <see cref="UpstreamPipeline"/> with Stability's error body.
 /// </summary>
-public sealed class StabilityAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, ProviderAdapterOptions options)
+public sealed class StabilityAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, UpstreamAdapterOptions options)
 {
     public const string HttpClientName = "stabilityai-upstream";
 

@@ -270,31 +270,4 @@ public sealed class SpeechTests(ElevenLabsAdapterHost host) : IClassFixture<Elev
         error.Status.ShouldBe(400);
         error.Message.ShouldContain("'eleven_imaginary_v9'");
     }
-
-    [Fact]
-    public async Task Publishes_SpeechSynthesized_for_JobStatus_as_well_as_answering()
-    {
-        host.Emulator.Reset();
-        await using var published = await host.RecordAsync<SpeechSynthesized>();
-        var command = host.Speech(voice: SarahId);
-
-        var answered = await host.SynthesizedAsync(command);
-
-        (await published.ArrivedAsync(e => e.JobId == command.JobId)).ShouldBeTrue();
-        published.Seen.Single(e => e.JobId == command.JobId).Audio.Id.ShouldBe(answered.Audio.Id);
-    }
-
-    [Fact]
-    public async Task A_redelivered_job_answers_with_the_stored_audio_without_calling_ElevenLabs_again()
-    {
-        host.Emulator.Reset();
-        var command = host.Speech(voice: SarahId);
-
-        var first = await host.SynthesizedAsync(command);
-        var second = await host.SynthesizedAsync(command);
-
-        second.Audio.Id.ShouldBe(first.Audio.Id);
-        second.Usage.ShouldBe(first.Usage);
-        host.Emulator.SpeechCalls.Count.ShouldBe(1);
-    }
 }

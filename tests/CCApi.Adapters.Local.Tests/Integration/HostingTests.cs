@@ -1,5 +1,3 @@
-using CCApi.Adapters.Local.Hosting;
-using CCApi.Contracts;
 using CCApi.Testing;
 
 namespace CCApi.Adapters.Local.Tests.Integration;
@@ -7,16 +5,6 @@ namespace CCApi.Adapters.Local.Tests.Integration;
 [Collection(LocalAdapterCollection.Name)]
 public class HostingTests(LocalAdapterHost host)
 {
-    [Fact]
-    public async Task Publishes_heartbeats_as_the_local_provider()
-    {
-        // Other adapter instances in this test process announce other provider names; this one is "local".
-        var beats = await host.WaitForAsync<ProviderHeartbeat>(h => h.Provider == "local" && h.Instance == HeartbeatService.Instance);
-
-        beats[0].Status.ShouldBe("available");
-        beats[0].Timestamp.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-5));
-    }
-
     [Fact]
     public async Task Is_ready_when_bus_redis_and_espeak_are_there()
     {

@@ -1,15 +1,21 @@
-using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
 using CCApi.Emulators;
 using CCApi.Testing;
+using CCApi.Testing.Adapters;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CCApi.Adapters.OpenAI.Tests.Integration;
 
+/// <summary>The kit's shared tests: jobs nobody waits for are not started.</summary>
+public sealed class CancellationTests(OpenAIAdapterHost host) : CancellationTests<OpenAIAdapterHost>(host), IClassFixture<OpenAIAdapterHost>;
+
+/// <summary>A client that goes away stops the provider call it no longer waits for (the kit's shared test).</summary>
+public sealed class InFlightCancellationTests : InFlightCancellationTests<OpenAIAdapterHost>;
+
 /// <summary>A client that goes away (JobCanceled from the gateway) stops the upstream work it no longer waits for.</summary>
-public sealed class CancellationTests(CancellationTests.PatientHost host) : IClassFixture<CancellationTests.PatientHost>
+public sealed class StreamCancellationTests(StreamCancellationTests.PatientHost host) : IClassFixture<StreamCancellationTests.PatientHost>
 {
     [Fact]
     public async Task A_stream_in_flight_is_abandoned_when_its_job_is_canceled()
@@ -26,22 +32,6 @@ public sealed class CancellationTests(CancellationTests.PatientHost host) : ICla
         var error = deltas[^1].Error.ShouldNotBeNull();
         error.Code.ShouldBe("canceled");
         error.Status.ShouldBe(499);
-    }
-
-    [Fact]
-    public async Task A_command_for_a_job_canceled_before_it_started_never_calls_the_provider()
-    {
-        host.Emulator.Reset();
-        var command = host.Chat("already abandoned");
-        var cancellations = host.Services.GetRequiredService<JobCancellations>();
-
-        await Bus.Publish(new JobCanceled { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Reason = "client disconnected" });
-        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(cancellations.WasCanceled(command.JobId)), TimeSpan.FromSeconds(10))).ShouldBeTrue();
-        var response = await host.AskAsync<ChatCompletion, ChatCompleted>(command, JobKind.Chat);
-
-        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
-        failed!.Message.Error.Code.ShouldBe("canceled");
-        host.Emulator.Requests.ShouldBeEmpty();
     }
 
     private IBus Bus => host.Services.GetRequiredService<IBus>();

@@ -1,79 +1,28 @@
-using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
-using CCApi.Emulators;
 using CCApi.Emulators.OpenAI;
 using CCApi.Storage;
-using CCApi.Testing;
+using CCApi.Testing.Adapters;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CCApi.Adapters.OpenAI.Tests.Support;
 
 /// <summary>
-/// One emulator and one OpenAI adapter (in-process, real RabbitMQ vhost "openai" and Redis) under a provider name of its
-/// own, so its queues are its own. Retries are quick and the breaker is out of the way unless a test class asks.
+/// One emulator and one OpenAI adapter (the kit's <see cref="EmulatedAdapterHost{TProgram, TEmulator}"/>, RabbitMQ vhost
+/// "openai"), with the commands the gateway would send it and a reader for streamed chats.
 /// </summary>
-public class OpenAIAdapterHost : IAsyncLifetime
+public class OpenAIAdapterHost() : EmulatedAdapterHost<Program, OpenAIEmulator>("openai", "OpenAI", "openai-test-" + Guid.NewGuid().ToString("N")[..8])
 {
-    private ServiceFactory<Program>? _factory;
+    public override IJobCommand Job() => Chat("hi");
 
-    public string Provider { get; } = "openai-test-" + Guid.NewGuid().ToString("N")[..8];
+    protected override Task<OpenAIEmulator> StartEmulatorAsync() => OpenAIEmulator.StartAsync();
 
-    public OpenAIEmulator Emulator { get; private set; } = null!;
-
-    public IServiceProvider Services => _factory!.Services;
-
-    public ServiceFactory<Program> Factory => _factory!;
-
-    protected virtual void Configure(Dictionary<string, string?> settings)
+    protected override Dictionary<string, string?> Settings()
     {
+        var settings = base.Settings();
+        settings["OpenAI:StreamIdleTimeout"] = "00:00:01.500";
+        return settings;
     }
-
-    protected virtual bool WithApiKey => true;
-
-    public async Task InitializeAsync()
-    {
-        Emulator = await OpenAIEmulator.StartAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["OpenAI:Provider"] = Provider,
-            ["OpenAI:BaseUrl"] = Emulator.BaseUrl,
-            ["OpenAI:ApiKey"] = WithApiKey ? Emulator.ApiKey : "",
-            ["OpenAI:RequestTimeout"] = "00:00:01.500",
-            ["OpenAI:StreamIdleTimeout"] = "00:00:01.500",
-            ["OpenAI:MaxRetries"] = "2",
-            ["OpenAI:RetryBaseDelay"] = "00:00:00.020",
-            ["OpenAI:MaxRetryAfter"] = "00:00:05",
-            ["OpenAI:BreakerMinimumThroughput"] = "10000",
-            ["OpenAI:HeartbeatInterval"] = "00:00:00.250",
-        };
-        Configure(settings);
-        _factory = new ServiceFactory<Program>("openai", settings);
-        _ = _factory.Services; // start the host (and the bus) now
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
-
-        await Emulator.DisposeAsync();
-    }
-
-    public IRequestClient<T> Client<T>(JobKind kind)
-        where T : class =>
-        Services.GetRequiredService<IBus>().CreateRequestClient<T>(new Uri($"queue:{Queues.For(Provider, kind)}"), RequestTimeout.After(s: 60));
-
-    public JobRoute Route(string model, ModelPricing? pricing = null) => new()
-    {
-        OwnerId = "test-owner",
-        Provider = Provider,
-        Model = $"{Provider}/{model}",
-        ProviderModel = model,
-        Pricing = pricing,
-    };
 
     public ChatCompletion Chat(string text, bool stream = false) => new()
     {
@@ -106,17 +55,11 @@ public class OpenAIAdapterHost : IAsyncLifetime
         Format = format,
     };
 
-    public async Task<Response<TSuccess, JobFailed>> AskAsync<TCommand, TSuccess>(TCommand command, JobKind kind)
-        where TCommand : class
-        where TSuccess : class =>
-        await Client<TCommand>(kind).GetResponse<TSuccess, JobFailed>(command);
-
     /// <summary>Sends a streaming chat and reads its Redis stream to the end (done or error).</summary>
     public async Task<List<ChatStreamDelta>> StreamAsync(ChatCompletion command)
     {
         var streams = Services.GetRequiredService<ChatStreams>();
-        var endpoint = await Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{Queues.For(Provider, JobKind.Chat)}"));
-        await endpoint.Send(command);
+        await SendAsync(JobKind.Chat, command);
         var deltas = new List<ChatStreamDelta>();
         await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.FromSeconds(30)))
         {
@@ -125,6 +68,4 @@ public class OpenAIAdapterHost : IAsyncLifetime
 
         return deltas;
     }
-
-    public ProviderHealth Health => Services.GetRequiredService<ProviderHealth>();
 }

@@ -3,17 +3,13 @@ using System.ComponentModel.DataAnnotations;
 namespace CCApi.Adapters.Hosting;
 
 /// <summary>
-/// What every provider adapter is configured with (each adapter derives a sealed options class with its SectionName).
-/// Validated at start, so a misconfigured pod fails at boot. The API key is optional on purpose: without it the adapter
-/// still runs, reports the provider "unavailable" and answers its queue with 503 provider_unavailable.
+/// What an adapter that calls a provider's HTTP API adds to <see cref="AdapterOptions"/>: where the API is, the
+/// platform's key, timeouts, retries and the circuit breaker (each adapter derives a sealed options class with its
+/// SectionName). The API key is optional on purpose: without it the adapter still runs, reports the provider
+/// "unavailable" and answers its queue with 503 provider_unavailable.
 /// </summary>
-public abstract class ProviderAdapterOptions
+public abstract class UpstreamAdapterOptions : AdapterOptions
 {
-    /// <summary>Provider name in the catalog: the queues consumed are "{Provider}-chat|image|speech" and heartbeats carry it.</summary>
-    [Required]
-    [RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "Provider must be lower-case letters, digits and '-'.")]
-    public string Provider { get; set; } = "";
-
     /// <summary>The upstream API's base URL (the provider's public one unless configured).</summary>
     [Required]
     [Url(ErrorMessage = "BaseUrl must be an absolute http(s) URL.")]
@@ -29,10 +25,6 @@ public abstract class ProviderAdapterOptions
     /// <summary>Longest a stream may stay silent between two events before it counts as dropped.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Messages processed at once per queue (and prefetched): the bound on concurrent upstream calls per capability.</summary>
-    [Range(1, 1024)]
-    public int ConcurrencyLimit { get; set; } = 32;
 
     /// <summary>Retries after the first attempt for 429, 5xx, timeouts and connection failures (0 = none).</summary>
     [Range(0, 10)]
@@ -60,10 +52,6 @@ public abstract class ProviderAdapterOptions
     /// <summary>How long an open circuit fails fast before one call probes the provider again.</summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How often the adapter announces itself to the catalog (which marks it unavailable after 30 s of silence).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:25")]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     public bool HasApiKey => !string.IsNullOrWhiteSpace(ApiKey);
 
