@@ -18,12 +18,7 @@ public static class ImagineProAdapterServices
             .Validate(o => o.PollMaxInterval >= o.PollInitialInterval, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must not be shorter than PollInitialInterval.")
             .Validate(o => o.PollMaxInterval < o.MaxPollDuration, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must be shorter than MaxPollDuration.");
 
-        // Optional here (only uploaded input images need it), so no [Required] check: set both or neither.
-        builder.Services.AddOptions<BlobUrlOptions>()
-            .BindConfiguration(BlobUrlOptions.SectionName)
-            .Validate(o => string.IsNullOrEmpty(o.SigningKey) || o.SigningKey.Length >= 32, "BlobUrls:SigningKey must be at least 32 characters.")
-            .Validate(o => string.IsNullOrEmpty(o.PublicBaseUrl) || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "BlobUrls:PublicBaseUrl must be an absolute URL.")
-            .ValidateOnStart();
+        builder.Services.AddBlobUrls(required: false); // only uploaded input images need it: set both or neither
 
         builder.AddUpstreamHttpClient<ImagineProAdapterOptions>(ImagineProClient.HttpClientName, UpstreamHttpClient.Bearer);
         builder.Services.AddSingleton<ImagineProClient>();

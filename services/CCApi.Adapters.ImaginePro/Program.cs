@@ -1,7 +1,6 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.ImaginePro;
 using CCApi.Adapters.ImaginePro.Consumers;
-using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using MassTransit;
@@ -9,10 +8,9 @@ using MassTransit;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();           // OTel, health, JSON, error handling, OutboundUrlGuard
 builder.AddRedisStorage();              // IBlobStore, Redis readiness (and the stored provider task ids)
-builder.AddMessaging(x =>
+builder.AddAdapterMessaging(x =>
 {
     x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image
-    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();         // per instance: stop jobs whose client left
 });
 builder.AddImagineProAdapterServices(); // options, upstream client + resilience, polling job, heartbeat
 
@@ -21,5 +19,4 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();              // /health/live, /health/ready
 app.Run();
 
-/// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>
-public partial class Program;
+public partial class Program; // public: WebApplicationFactory hosts the service in tests

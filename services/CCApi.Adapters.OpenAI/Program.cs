@@ -1,7 +1,6 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI;
 using CCApi.Adapters.OpenAI.Consumers;
-using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using MassTransit;
@@ -9,12 +8,11 @@ using MassTransit;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();       // OTel, health, JSON, error handling, OutboundUrlGuard
 builder.AddRedisStorage();          // IBlobStore, ChatStreams, Redis readiness
-builder.AddMessaging(x =>
+builder.AddAdapterMessaging(x =>
 {
     x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat
     x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image
     x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech
-    x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();         // per instance: stop jobs whose client left
 });
 builder.AddOpenAIAdapterServices(); // options, upstream client + resilience, heartbeat
 
@@ -23,5 +21,4 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();          // /health/live, /health/ready
 app.Run();
 
-/// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>
-public partial class Program;
+public partial class Program; // public: WebApplicationFactory hosts the service in tests

@@ -19,5 +19,4 @@ app.MapModelEndpoints();                      // GET /models
 app.MapProviderEndpoints();                   // GET /providers, /providers/{name}
 app.Run();
 
-/// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>
-public partial class Program;
+public partial class Program; // public: WebApplicationFactory hosts the service in tests

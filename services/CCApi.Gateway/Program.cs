@@ -21,5 +21,4 @@ app.MapDefaultEndpoints();                    // /health/live, /health/ready (bu
 app.MapGatewayEndpoints();                    // /v1…, /admin/v1…, /openapi (Endpoints/GatewayEndpoints.cs)
 app.Run();
 
-/// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>
-public partial class Program;
+public partial class Program; // public: WebApplicationFactory hosts the service in tests

@@ -16,5 +16,4 @@ app.MapJobEndpoints();                        // GET /jobs/{id}, GET /jobs/{id}/
 app.MapWebhookEndpoints();                    // POST /jobs/{id}/webhook/redeliver
 app.Run();
 
-/// <summary>Entry point, public so WebApplicationFactory can host the service in tests.</summary>
-public partial class Program;
+public partial class Program; // public: WebApplicationFactory hosts the service in tests

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using CCApi.Messaging;
+using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -70,7 +72,7 @@ public static partial class AdapterRegistration
 
     /// <summary>
     /// What every adapter's consumers run on, whatever their provider: the job runner, the result cache that answers
-    /// redeliveries, and the cancellations of jobs whose client left (also register <see cref="JobCanceledConsumer"/>).
+    /// redeliveries, and the cancellations of jobs whose client left (whose consumer <see cref="AddAdapterMessaging"/> registers).
     /// </summary>
     public static IHostApplicationBuilder AddAdapterJobs(this IHostApplicationBuilder builder)
     {
@@ -81,6 +83,17 @@ public static partial class AdapterRegistration
         builder.Services.TryAddSingleton<StreamingChatJobs>();
         return builder;
     }
+
+    /// <summary>
+    /// The adapter's bus: its own job consumers (<paramref name="consumers"/>, one per capability) and what every adapter
+    /// runs beside them, the per-instance <see cref="JobCanceledConsumer"/> that stops jobs whose client left.
+    /// </summary>
+    public static IHostApplicationBuilder AddAdapterMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers) =>
+        builder.AddMessaging(x =>
+        {
+            consumers(x);
+            x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();
+        });
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex ProviderName();
