@@ -99,9 +99,13 @@ done
 MOCK_PID=""
 PEER_SID="" # the session peer-overhead.sh runs in while it runs: it, Portkey, timeout and wrk (own process group)
 peer_session_pids() { ps -eo pid=,sid= | awk -v s="$PEER_SID" '$2 == s {print $1}'; }
+# peer-overhead.sh keeps its raw outputs (wrk per row, preflight answers, results.tsv) in a mktemp directory it names
+# on stderr once its servers answer.
+peer_tmp_dir() { grep -o 'raw output in /tmp/peer-overhead\.[A-Za-z0-9]*' "$WORK/peer-stderr.txt" 2>/dev/null | head -1 | cut -d' ' -f4 || true; }
 cleanup() {
   trap - INT TERM EXIT
   set +e
+  local tmp
   log "stopping what the benchmark started"
   if [ -n "$PEER_SID" ]; then
     # shellcheck disable=SC2046 # one pid per word
@@ -109,6 +113,8 @@ cleanup() {
     sleep 1
     # shellcheck disable=SC2046
     kill -KILL $(peer_session_pids) 2>/dev/null
+    tmp=$(peer_tmp_dir)
+    [ -n "$tmp" ] && rm -rf "$tmp"
   fi
   [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null
   stop_services
@@ -441,8 +447,7 @@ run_peer() { # skip-portkey (0|1)
   wait "$PEER_SID" || rc=$?
   PEER_SID=""
   cpu_snapshot "$WORK/peer-cpu-after.json"
-  # Its raw outputs (wrk per row, preflight answers, results.tsv) go to a mktemp directory it names on stderr.
-  tmp=$(grep -o 'raw output in /tmp/peer-overhead\.[A-Za-z0-9]*' "$WORK/peer-stderr.txt" | head -1 | cut -d' ' -f4 || true)
+  tmp=$(peer_tmp_dir)
   if [ -n "$tmp" ] && [ -d "$tmp" ]; then cp -r "$tmp/." "$RAW/peer/" && rm -rf "$tmp"; fi
   cp "$WORK/peer-stderr.txt" "$RAW/peer/peer-overhead-stderr.txt"
   return "$rc"
