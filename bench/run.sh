@@ -21,6 +21,16 @@
 #                        the figures belong to one commit even while others edit the tree; "worktree": the tree as is
 #   BENCH_SERVICE_ENV    extra VAR=value pairs (space-separated) for every service, for experiments
 #                        (e.g. "DOTNET_gcServer=0"); recorded in the report
+# Peer comparison (issue 10): ../shared/peer-bench/peer-overhead.sh in the same run, after the points above — wrk
+# straight to its mock OpenAI provider, through the Portkey AI Gateway, and through our full path (gateway -> bus ->
+# OpenAI adapter -> the same mock); its tables and the ccapi/Portkey ratios are appended to the report.
+#   BENCH_PEER (1)       0 skips it (and the OpenAI adapter and mock provider it needs)
+#   BENCH_PEER_DURATION / BENCH_PEER_CONNECTIONS (BENCH_DURATION / BENCH_CONNECTIONS)  seconds per row / connections
+#   BENCH_PEER_WARMUP (2) / BENCH_PEER_PRIME (20)  warm-up per row / untimed load per target before any row
+#                        (Portkey needs ~10k requests to reach steady state)
+#   BENCH_MOCK_PORT (18280) / BENCH_PORTKEY_PORT (8887)  the mock provider's and Portkey's ports (must be free)
+#   BENCH_PEER_SRC (../shared/peer-bench)  copied to .data/bench/peer-bench, where npm installs Portkey on first use
+#                        (if that fails the report says so and the comparison runs without Portkey)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
@@ -43,6 +53,16 @@ RESULTS="$BENCH_DIR/results"
 RAW="$RESULTS/raw/$DATE-$LABEL"
 REPORT="$RESULTS/$DATE-$LABEL.md"
 WORK="$CCAPI_DATA_DIR/run" # per-run scratch (points, spans, env), git-ignored
+PEER=${BENCH_PEER:-1}
+PEER_SRC=${BENCH_PEER_SRC:-$REPO/../shared/peer-bench}
+PEER_DIR="$CCAPI_DATA_DIR/peer-bench" # the scratch copy of PEER_SRC; npm installs Portkey into its peer/
+PEER_DURATION=${BENCH_PEER_DURATION:-$DURATION}
+PEER_CONNECTIONS=${BENCH_PEER_CONNECTIONS:-${CONNECTIONS[*]}}
+PEER_WARMUP=${BENCH_PEER_WARMUP:-2}
+PEER_PRIME=${BENCH_PEER_PRIME:-20}
+MOCK_PORT=${BENCH_MOCK_PORT:-18280}
+PORTKEY_PORT=${BENCH_PORTKEY_PORT:-8887}
+case "$PEER" in 0 | 1) ;; *) echo "BENCH_PEER must be 0 or 1." >&2; exit 2 ;; esac
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 now_ms() { date +%s%3N; }
@@ -67,17 +87,36 @@ case "$SOURCE" in
   *) echo "BENCH_SOURCE must be 'head' or 'worktree'." >&2; exit 2 ;;
 esac
 
-for p in "$AMQP_PORT" "$REDIS_PORT" "$PORT" $((PORT + 1)) $((PORT + 2)) $((PORT + 10)); do
+OWN_PORTS=("$AMQP_PORT" "$REDIS_PORT" "$PORT" $((PORT + 1)) $((PORT + 2)) $((PORT + 10)))
+if [ "$PEER" = 1 ]; then OWN_PORTS+=($((PORT + 11)) "$MOCK_PORT" "$PORTKEY_PORT"); fi # peer-overhead.sh would use a server it finds
+for p in "${OWN_PORTS[@]}"; do
   if port_open "$p"; then
-    echo "Port $p is already in use; the benchmark needs its own servers (set BENCH_PORT / BENCH_AMQP_PORT / BENCH_REDIS_PORT)." >&2
+    echo "Port $p is already in use; the benchmark needs its own servers (set BENCH_PORT / BENCH_AMQP_PORT / BENCH_REDIS_PORT / BENCH_MOCK_PORT / BENCH_PORTKEY_PORT, or BENCH_PEER=0)." >&2
     exit 2
   fi
 done
 
+MOCK_PID=""
+PEER_SID="" # the session peer-overhead.sh runs in while it runs: it, Portkey, timeout and wrk (own process group)
+peer_session_pids() { ps -eo pid=,sid= | awk -v s="$PEER_SID" '$2 == s {print $1}'; }
+# peer-overhead.sh keeps its raw outputs (wrk per row, preflight answers, results.tsv) in a mktemp directory it names
+# on stderr once its servers answer.
+peer_tmp_dir() { grep -o 'raw output in /tmp/peer-overhead\.[A-Za-z0-9]*' "$WORK/peer-stderr.txt" 2>/dev/null | head -1 | cut -d' ' -f4 || true; }
 cleanup() {
   trap - INT TERM EXIT
   set +e
+  local tmp
   log "stopping what the benchmark started"
+  if [ -n "$PEER_SID" ]; then
+    # shellcheck disable=SC2046 # one pid per word
+    kill -TERM $(peer_session_pids) 2>/dev/null
+    sleep 1
+    # shellcheck disable=SC2046
+    kill -KILL $(peer_session_pids) 2>/dev/null
+    tmp=$(peer_tmp_dir)
+    [ -n "$tmp" ] && rm -rf "$tmp"
+  fi
+  [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null
   stop_services
   infra_stop
 }
@@ -90,6 +129,12 @@ command -v curl >/dev/null || apt_install curl
 command -v jq >/dev/null || apt_install jq
 command -v wrk >/dev/null || apt_install wrk
 command -v python3 >/dev/null || apt_install python3
+if [ "$PEER" = 1 ]; then
+  [ -x "$PEER_SRC/peer-overhead.sh" ] ||
+    { echo "No peer benchmark at $PEER_SRC (set BENCH_PEER_SRC, or BENCH_PEER=0 to skip the comparison)." >&2; exit 2; }
+  command -v node >/dev/null ||
+    { echo "The peer comparison needs Node 20+ (node not on PATH); BENCH_PEER=0 skips it." >&2; exit 2; }
+fi
 
 # ---------------------------------------------------------------------------------------------------- machine & commit
 {
@@ -116,7 +161,43 @@ command -v python3 >/dev/null || apt_install python3
   echo "warmup_s=$WARMUP"
   echo "span_duration_s=$SPAN_DURATION"
   echo "max_other=${BENCH_MAX_OTHER:-25}"
+  echo "peer=$PEER"
 } >"$WORK/env"
+
+# ------------------------------------------------------------------------------------------ peer comparison: scratch
+# The shared folder is read-only: it is copied afresh every run, keeping the previous copy's Portkey install while the
+# lock file is unchanged. npm runs here, before anything is measured; if it fails the run goes on without Portkey and
+# the report says so.
+PEER_NOTES=() # sentences the report must carry about the comparison
+SKIP_PORTKEY=0
+peer_prepare() {
+  local kept="$CCAPI_DATA_DIR/peer-node_modules" rc=0
+  rm -rf "$kept"
+  # npm may rewrite the copy's lock file, so the install remembers the lock file it was made from.
+  if cmp -s "$PEER_DIR/peer/node_modules/.installed-from-package-lock.json" "$PEER_SRC/peer/package-lock.json"; then
+    mv "$PEER_DIR/peer/node_modules" "$kept"
+  fi
+  rm -rf "$PEER_DIR"
+  cp -r "$PEER_SRC" "$PEER_DIR"
+  chmod -R u+w "$PEER_DIR"
+  if [ -d "$kept" ]; then mv "$kept" "$PEER_DIR/peer/node_modules"; fi
+  [ -d "$PEER_DIR/peer/node_modules/@portkey-ai/gateway" ] && return 0
+  if ! command -v npm >/dev/null; then
+    PEER_NOTES+=("npm is not on PATH, so Portkey could not be installed: **this run has no Portkey column**.")
+  else
+    log "installing Portkey into ${PEER_DIR#"$REPO"/}/peer with npm (first use)"
+    (cd "$PEER_DIR/peer" && timeout 600 npm install --no-audit --no-fund) >"$WORK/peer-npm-install.log" 2>&1 || rc=$?
+    if [ "$rc" = 0 ] && [ -d "$PEER_DIR/peer/node_modules/@portkey-ai/gateway" ]; then
+      cp "$PEER_SRC/peer/package-lock.json" "$PEER_DIR/peer/node_modules/.installed-from-package-lock.json"
+      return 0
+    fi
+    rm -rf "$PEER_DIR/peer/node_modules" # a half install must not pass for one next time
+    PEER_NOTES+=("\`npm install\` of Portkey failed (exit $rc), so **this run has no Portkey column**; npm's output is in \`peer/npm-install.log\`.")
+  fi
+  SKIP_PORTKEY=1
+  log "WARNING: ${PEER_NOTES[-1]//\*/} The comparison runs without Portkey."
+}
+if [ "$PEER" = 1 ]; then peer_prepare; fi
 
 # ------------------------------------------------------------------------------------------------------- infra & build
 ensure_rabbitmq "$AMQP_PORT"
@@ -138,6 +219,12 @@ CATALOG_ENV=("${COMMON[@]}" "Catalog__DefinitionPath=$CCAPI_ROOT/deploy/catalog.
 JOBSTATUS_ENV=("${COMMON[@]}" "BlobUrls__SigningKey=$SIGNING_KEY" "BlobUrls__PublicBaseUrl=$PUBLIC_URL"
   "Webhooks__Secret=$WEBHOOK_SECRET")
 ADAPTER_ENV=("${COMMON[@]}")
+# The peer comparison's path: the OpenAI adapter against peer-bench's mock provider on loopback, allowed to reach it
+# as run.sh's CCAPI_ADAPTERS_ALLOW_PRIVATE=1 allows a local emulator upstream.
+OPENAI_ENV=("${COMMON[@]}" OPENAI_API_KEY=sk-mock "OPENAI_BASE_URL=http://127.0.0.1:$MOCK_PORT/v1"
+  OutboundUrls__AllowPrivateNetworks=true)
+PEER_MODEL=openai/gpt-4o-mini
+PEER_BODY="{\"model\":\"$PEER_MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi in five words.\"}],\"max_tokens\":16}"
 GATEWAY_ENV=("${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))"
   "Services__JobStatusUrl=http://127.0.0.1:$((PORT + 2))" "BlobUrls__SigningKey=$SIGNING_KEY"
   "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY"
@@ -208,28 +295,38 @@ stop_one() { # name: SIGTERM one service started here, wait for it, forget it
   SERVICE_PIDS=("${rest[@]}")
 }
 
-wait_provider_available() {
+wait_provider_available() { # provider
   local i status=""
   for ((i = 0; i < 300; i++)); do
-    status=$(curl -fsS --max-time 2 -H "Authorization: Bearer $API_KEY" "$PUBLIC_URL/v1/providers/local" 2>/dev/null | jq -r '.status // empty' 2>/dev/null || true)
+    status=$(curl -fsS --max-time 2 -H "Authorization: Bearer $API_KEY" "$PUBLIC_URL/v1/providers/$1" 2>/dev/null | jq -r '.status // empty' 2>/dev/null || true)
     [ "$status" = available ] && return 0
     sleep 0.1
   done
-  echo "provider 'local' did not become available (last status: '${status:-none}')" >&2
+  echo "provider '$1' did not become available (last status: '${status:-none}')" >&2
   return 1
 }
 
 # One after another, so each time-to-ready is the service's own, not a fight for the two cores (run.sh starts the
 # first three together); Catalog first so the adapter's first heartbeat and the gateway's first snapshot find it.
+if [ "$PEER" = 1 ]; then # the mock provider runs the whole time (idle until the peer phase) so the path is checked first
+  PORT=$MOCK_PORT node "$PEER_DIR/mock-upstream/server.mjs" >"$WORK/mock-upstream.log" 2>&1 &
+  MOCK_PID=$!
+  for ((i = 0; i < 100; i++)); do port_open "$MOCK_PORT" && break; sleep 0.1; done
+  port_open "$MOCK_PORT" || { echo "peer-bench's mock provider did not start:" >&2; cat "$WORK/mock-upstream.log" >&2; exit 1; }
+  TRACKED+=(CCApi.Adapters.OpenAI mock-upstream)
+  PID[mock-upstream]=$MOCK_PID
+fi
 log "starting services"
 wait_quiet 10
 start_timed CCApi.Catalog $((PORT + 1)) "${CATALOG_ENV[@]}"
 start_timed CCApi.JobStatus $((PORT + 2)) "${JOBSTATUS_ENV[@]}"
 start_timed CCApi.Adapters.Local $((PORT + 10)) "${ADAPTER_ENV[@]}"
+if [ "$PEER" = 1 ]; then start_timed CCApi.Adapters.OpenAI $((PORT + 11)) "${OPENAI_ENV[@]}"; fi
 start_timed CCApi.Gateway "$PORT" "${GATEWAY_ENV[@]}"
 t0=$(now_ms)
-wait_provider_available
+wait_provider_available local
 log "provider local available $(($(now_ms) - t0)) ms after the gateway was ready"
+if [ "$PEER" = 1 ]; then wait_provider_available openai; fi
 for name in "${!READY_MS[@]}"; do echo "ready_ms.$name=${READY_MS[$name]}"; done >>"$WORK/env"
 
 CHAT_BODY='{"model":"local/echo-1","messages":[{"role":"user","content":"Hello, benchmark."}]}'
@@ -238,6 +335,12 @@ curl -fsS --max-time 10 -H "Authorization: Bearer $API_KEY" -H 'Content-Type: ap
   "$PUBLIC_URL/v1/chat/completions" >"$RAW/smoke-chat-response.json"
 jq -e '.choices[0].message.content | length > 0' "$RAW/smoke-chat-response.json" >/dev/null
 log "smoke test ok: $(jq -c '.choices[0].message.content' "$RAW/smoke-chat-response.json" | cut -c1-80)"
+if [ "$PEER" = 1 ]; then # the peer comparison's path, before minutes are spent on the points
+  curl -fsS --max-time 10 -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' -d "$PEER_BODY" \
+    "$PUBLIC_URL/v1/chat/completions" >"$RAW/smoke-openai-response.json"
+  jq -e '.choices[0].message.content | length > 0' "$RAW/smoke-openai-response.json" >/dev/null
+  log "smoke test ok through the OpenAI adapter and the mock provider: $(jq -c '.choices[0].message.content' "$RAW/smoke-openai-response.json" | cut -c1-80)"
+fi
 
 # Accounts on: a client key with credits and limits (generous, never reached), measured beside the bootstrap key (no
 # credits, no limits) on the same path in the same run: the difference is what keys, limits and credits cost.
@@ -259,6 +362,7 @@ run_point() {
   if [ "$scenario" != health ]; then
     env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$API_KEY")
     [ "$scenario" = chat-accounts ] && env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$ACCOUNTS_KEY")
+    [ "$scenario" = chat-openai ] && env=(BENCH_METHOD=POST "BENCH_BODY=$PEER_BODY" "BENCH_KEY=$API_KEY")
     url="$PUBLIC_URL/v1/chat/completions"
   fi
   local attempt other best_other=-1
@@ -297,6 +401,8 @@ log "warm-up (${WARMUP} s per endpoint, not recorded)"
 run_point health 16 "$WARMUP" no
 run_point chat 16 "$WARMUP" no
 run_point chat-accounts 16 "$WARMUP" no
+# The peer comparison's path too, so the OpenAI adapter's JIT is not in the peer phase's CPU per request.
+if [ "$PEER" = 1 ]; then run_point chat-openai 16 "$WARMUP" no; fi
 sleep 1
 
 log "measuring (${DURATION} s per point)"
@@ -319,6 +425,59 @@ redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' | grep -E '^total_commands_pr
 "${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}/rabbitmqctl" -n "ccapi-$AMQP_PORT@localhost" list_queues name messages consumers \
   2>/dev/null >"$RAW/rabbitmq-queues-after.txt" </dev/null || true
 
+# ----------------------------------------------------------------------------------------------------- peer comparison
+# peer-overhead.sh interleaves, per connection count: wrk straight to the mock, through Portkey (which it starts), and
+# through our gateway (already running, routed to the same mock by the OpenAI adapter). Its own CPU column sees only the
+# process it is given (our gateway); the CPU of all our processes is snapshotted around the whole phase, during which
+# they serve only its ccapi rows, for a per-request figure per process (lib/peer.py).
+PEER_RC=0
+run_peer() { # skip-portkey (0|1)
+  local rc=0 tmp
+  mkdir -p "$RAW/peer"
+  wait_quiet 10
+  log "peer comparison: direct, $([ "$1" = 1 ] && echo "no Portkey" || echo Portkey), ccapi at [$PEER_CONNECTIONS] connections, ${PEER_DURATION} s per row (+${PEER_WARMUP} s warm-up, ${PEER_PRIME} s priming per target)"
+  tracked_pids >"$WORK/peer-pids"
+  cpu_snapshot "$WORK/peer-cpu-before.json"
+  # Its own session, so everything it starts (Portkey, wrk) can be found and stopped if this run is interrupted.
+  DURATION=$PEER_DURATION WARMUP=$PEER_WARMUP PRIME=$PEER_PRIME CONCURRENCY=$PEER_CONNECTIONS MOCK_PORT=$MOCK_PORT \
+    PORTKEY_PORT=$PORTKEY_PORT SKIP_PORTKEY=$1 REPORT="$WORK/peer-report.md" GATEWAY_BASE_URL="$PUBLIC_URL/v1" \
+    GATEWAY_KEY=$API_KEY GATEWAY_NAME=ccapi GATEWAY_MODEL=$PEER_MODEL GATEWAY_PID=${PID[CCApi.Gateway]} \
+    setsid "$PEER_DIR/peer-overhead.sh" >/dev/null 2>"$WORK/peer-stderr.txt" </dev/null &
+  PEER_SID=$!
+  wait "$PEER_SID" || rc=$?
+  PEER_SID=""
+  cpu_snapshot "$WORK/peer-cpu-after.json"
+  tmp=$(peer_tmp_dir)
+  if [ -n "$tmp" ] && [ -d "$tmp" ]; then cp -r "$tmp/." "$RAW/peer/" && rm -rf "$tmp"; fi
+  cp "$WORK/peer-stderr.txt" "$RAW/peer/peer-overhead-stderr.txt"
+  return "$rc"
+}
+if [ "$PEER" = 1 ]; then
+  run_peer "$SKIP_PORTKEY" || PEER_RC=$?
+  if [ "$PEER_RC" != 0 ] && [ "$SKIP_PORTKEY" = 0 ] && grep -qE 'portkey did not start|preflight failed for portkey' "$WORK/peer-stderr.txt"; then
+    PEER_NOTES+=("Portkey did not serve (peer-overhead.sh: \`$(grep -m1 -E 'portkey did not start|preflight failed for portkey' "$WORK/peer-stderr.txt")\`), so the comparison was run again **without the Portkey column**; the failed attempt's stderr is \`peer/peer-overhead-stderr-portkey-failed.txt\`.")
+    log "WARNING: Portkey did not serve; running the comparison again without it"
+    mv "$RAW/peer/peer-overhead-stderr.txt" "$RAW/peer/peer-overhead-stderr-portkey-failed.txt"
+    SKIP_PORTKEY=1 PEER_RC=0
+    run_peer 1 || PEER_RC=$?
+  fi
+  [ "$PEER_RC" = 0 ] || log "ERROR: peer-overhead.sh failed (exit $PEER_RC); the report says so. Its stderr: ${RAW#"$REPO"/}/peer/peer-overhead-stderr.txt"
+  if [ "$SKIP_PORTKEY" = 1 ] && [ -f "$WORK/peer-npm-install.log" ]; then # hosts left out: the raw files are committed
+    sed -E 's#[a-z]+://[^/ ]+#<host>#g' "$WORK/peer-npm-install.log" >"$RAW/peer/npm-install.log"
+  fi
+  {
+    echo "rc=$PEER_RC"
+    echo "skip_portkey=$SKIP_PORTKEY"
+    echo "connections=$PEER_CONNECTIONS"
+    echo "duration_s=$PEER_DURATION"
+    echo "warmup_s=$PEER_WARMUP"
+    echo "prime_s=$PEER_PRIME"
+    echo "model=$PEER_MODEL"
+    echo "node=$(node --version)"
+  } >"$WORK/peer-env"
+  printf '%s\n' ${PEER_NOTES[@]+"${PEER_NOTES[@]}"} >"$WORK/peer-notes"
+fi
+
 # ------------------------------------------------------------------------------------------- span phase (1 connection)
 # Gateway and adapter restarted with Telemetry__SpanFile so each request's spans can be lined up by trace id. This phase
 # is separate because writing spans synchronously to a file slows every request a little.
@@ -327,7 +486,7 @@ stop_one CCApi.Gateway
 stop_one CCApi.Adapters.Local
 start_timed CCApi.Adapters.Local $((PORT + 10)) "${ADAPTER_ENV[@]}" "Telemetry__SpanFile=$WORK/spans-adapter.jsonl"
 start_timed CCApi.Gateway "$PORT" "${GATEWAY_ENV[@]}" "Telemetry__SpanFile=$WORK/spans-gateway.jsonl"
-wait_provider_available
+wait_provider_available local
 for name in CCApi.Adapters.Local CCApi.Gateway; do echo "ready_ms_restart.$name=${READY_MS[$name]}"; done >>"$WORK/env"
 run_point chat 1 3 no
 wait_quiet 10
@@ -340,7 +499,17 @@ python3 "$BENCH_DIR/lib/spans.py" "$WORK/spans-gateway.jsonl" "$WORK/spans-adapt
 
 # -------------------------------------------------------------------------------------------------------------- report
 python3 "$BENCH_DIR/lib/report.py" "$WORK" "$RAW" >"$REPORT"
+if [ "$PEER" = 1 ]; then
+  python3 "$BENCH_DIR/lib/peer.py" "$WORK" "$RAW" >>"$REPORT"
+  cp "$WORK/peer-env" "$WORK/peer-pids" "$RAW/peer/"
+else
+  printf '\nNo peer comparison in this run (BENCH_PEER=0).\n' >>"$REPORT"
+fi
 cp "$WORK/points.jsonl" "$RAW/points.jsonl"
 cp "$WORK/spans.json" "$RAW/spans.json"
 cp "$WORK/env" "$RAW/env.txt"
 log "report: ${REPORT#"$REPO"/}"
+if [ "$PEER_RC" != 0 ]; then
+  log "the peer comparison failed (exit $PEER_RC): see the end of the report"
+  exit 1
+fi
