@@ -134,7 +134,7 @@ stop_services() { # SIGTERM to every supervisor (each stops its service graceful
     local name
     for name in $(awk '{print $1}' "$CCAPI_DATA_DIR/services.pids" | sort -u); do
       pid=$(current_pid "$name")
-      if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$(service_dll "$name")"; then
+      if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$(service_dll "$name")"; then
         kill -KILL "$pid" 2>/dev/null
       fi
     done
