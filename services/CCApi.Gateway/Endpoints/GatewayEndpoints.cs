@@ -16,9 +16,7 @@ public static class GatewayEndpoints
         app.MapSpeechEndpoints();                     // POST /v1/audio/speech
         app.MapImageEndpoints();                      // POST /v1/images/generations, /v1/images/generate
         app.MapImageEditEndpoints();                  // POST /v1/images/edits  (OpenAI-compatible multipart edits)
-        app.MapImageJobEndpoints();                   // GET  /v1/images/jobs/{id}
-        app.MapImageJobControlEndpoints();            // GET  /v1/images/jobs/{id}/events (SSE), POST …/cancel
-        app.MapImageJobWebhookEndpoints();            // POST /v1/images/jobs/{id}/webhook/redeliver
+        app.MapImageJobEndpoints();                   // GET /v1/images/jobs/{id}, …/events (SSE); POST …/cancel, …/webhook/redeliver
         app.MapCatalogEndpoints();                    // GET  /v1/models, /v1/providers[/{name}]
         app.MapFileEndpoints();                       // GET  /v1/files/{id}  (signed URL, no bearer)
         app.MapKeyEndpoints();                        // GET  /v1/key  (the caller's own key)

@@ -17,44 +17,11 @@ namespace CCApi.Gateway.Endpoints;
 /// <summary>
 /// What a client can do with an image job besides polling it: follow it as server-sent events
 /// (GET /v1/images/jobs/{id}/events) and cancel it (POST /v1/images/jobs/{id}/cancel). Both are answered by JobStatus,
-/// for the job's owner only.
+/// for the job's owner only, and mapped with the other job routes by <see cref="ImageJobEndpoints"/>.
 /// </summary>
 public static partial class ImageJobControlEndpoints
 {
     public const string LastEventIdHeader = "Last-Event-ID";
-
-    public static IEndpointRouteBuilder MapImageJobControlEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Images"))
-        {
-            group.MapGet("/images/jobs/{id}/events", StreamImageJobEvents)
-                .WithSummary("Follow an image job as server-sent events")
-                .WithDescription("""
-                    One `event: status` per state or progress change; `data:` is the job view of GET /v1/images/jobs/{id};
-                    `id:` is the event id to send back as `Last-Event-ID` to resume without gaps or repeats. Without
-                    `Last-Event-ID` the stream starts with the current view. The stream ends after the terminal state
-                    (completed, failed, canceled); `: heartbeat` comment lines keep it open while nothing changes.
-                    """)
-                .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
-                .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
-            group.MapPost("/images/jobs/{id}/cancel", CancelImageJob)
-                .WithSummary("Cancel an image job")
-                .WithDescription("""
-                    Stops a pending or processing job: it ends `canceled` (final; a late result does not change it), a pending
-                    job never reaches the provider, a running one is stopped in its adapter, the webhook fires with
-                    `canceled` and reserved credits are released. A job that has already ended answers 409
-                    `job_not_cancelable` with the error object and, beside it, `job`: the job view.
-                    """)
-                .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
-                .Produces<JobNotCancelableResponse>(StatusCodes.Status409Conflict)
-                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
-                .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
-        }
-
-        return app;
-    }
 
     /// <summary>
     /// Proxies JobStatus' status stream, rendering each view as the public job view (with this gateway's file URLs) and

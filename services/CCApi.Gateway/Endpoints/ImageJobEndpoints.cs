@@ -11,7 +11,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CCApi.Gateway.Endpoints;
 
-/// <summary>GET /v1/images/jobs/{id} (spec 2.5): an async image job's state, answered from JobStatus, for its owner only.</summary>
+/// <summary>
+/// The image job routes, all mapped here: GET /v1/images/jobs/{id} (spec 2.5: the job's state, answered from JobStatus),
+/// GET …/events and POST …/cancel (<see cref="ImageJobControlEndpoints"/>), POST …/webhook/redeliver
+/// (<see cref="ImageJobWebhookEndpoints"/>) — every one for the job's owner only (<see cref="GetOwnedAsync"/>).
+/// </summary>
 public static class ImageJobEndpoints
 {
     public static IEndpointRouteBuilder MapImageJobEndpoints(this IEndpointRouteBuilder app)
@@ -21,6 +25,38 @@ public static class ImageJobEndpoints
             group.MapGet("/images/jobs/{id}", GetImageJob)
                 .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+            group.MapGet("/images/jobs/{id}/events", ImageJobControlEndpoints.StreamImageJobEvents)
+                .WithSummary("Follow an image job as server-sent events")
+                .WithDescription("""
+                    One `event: status` per state or progress change; `data:` is the job view of GET /v1/images/jobs/{id};
+                    `id:` is the event id to send back as `Last-Event-ID` to resume without gaps or repeats. Without
+                    `Last-Event-ID` the stream starts with the current view. The stream ends after the terminal state
+                    (completed, failed, canceled); `: heartbeat` comment lines keep it open while nothing changes.
+                    """)
+                .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+                .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            group.MapPost("/images/jobs/{id}/cancel", ImageJobControlEndpoints.CancelImageJob)
+                .WithSummary("Cancel an image job")
+                .WithDescription("""
+                    Stops a pending or processing job: it ends `canceled` (final; a late result does not change it), a pending
+                    job never reaches the provider, a running one is stopped in its adapter, the webhook fires with
+                    `canceled` and reserved credits are released. A job that has already ended answers 409
+                    `job_not_cancelable` with the error object and, beside it, `job`: the job view.
+                    """)
+                .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
+                .Produces<JobNotCancelableResponse>(StatusCodes.Status409Conflict)
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+                .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            group.MapPost("/images/jobs/{id}/webhook/redeliver", ImageJobWebhookEndpoints.RedeliverWebhook)
+                .WithSummary("Send a finished job's webhook again")
+                .WithDescription("Starts a new attempt series (same webhook-id, fresh webhook-timestamp and signature) whatever " +
+                    "became of the last one. 404 for an unknown job or another key's; 409 webhook_not_set (no webhook_url), " +
+                    "job_not_finished, webhook_delivery_in_progress.")
+                .Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted)
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+                .Produces<ErrorResponse>(StatusCodes.Status409Conflict);
         }
 
         return app;
