@@ -99,19 +99,21 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
     /// <summary>The key owning an asynchronous job, or null.</summary>
     public async Task<string?> OwnerOfAsync(Guid jobId) => await redis.GetDatabase().StringGetAsync(RedisKeys.JobOwner(jobId));
 
-    /// <summary>The job ids of the key's reservations whose expiry has passed.</summary>
-    public async Task<IReadOnlyList<Guid>> ExpiredReservationsAsync(string keyId)
+    /// <summary>
+    /// The reservations of the key whose expiry has passed (their fields: a job id in "N" form, or whatever a damaged
+    /// entry holds); empty for almost every key on almost every sweep, which then costs this one read.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ExpiredReservationsAsync(string keyId)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var expired = new List<Guid>();
+        var expired = new List<string>();
         foreach (var entry in await redis.GetDatabase().HashGetAllAsync(RedisKeys.ApiKeyReservations(keyId)))
         {
             var value = (string?)entry.Value ?? "";
             var colon = value.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && long.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var expiry) && expiry <= now
-                && Guid.TryParseExact((string?)entry.Name, "N", out var jobId))
+            if (colon > 0 && long.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var expiry) && expiry <= now)
             {
-                expired.Add(jobId);
+                expired.Add((string)entry.Name!);
             }
         }
 

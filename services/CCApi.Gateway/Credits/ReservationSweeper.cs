@@ -72,8 +72,14 @@ public sealed partial class ReservationSweeper(
 
     private async Task<long> SweepKeyAsync(JobStatusClient jobs, string keyId, CancellationToken cancellationToken)
     {
+        var expired = await settlement.ExpiredReservationsAsync(keyId);
+        if (expired.Count == 0)
+        {
+            return 0; // nothing to settle or release: no script call
+        }
+
         long settled = 0;
-        foreach (var jobId in await settlement.ExpiredReservationsAsync(keyId))
+        foreach (var jobId in expired.Select(field => Guid.TryParseExact(field, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty))
         {
             JobViewBody? job;
             try
