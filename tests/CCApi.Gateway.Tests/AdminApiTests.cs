@@ -1,10 +1,6 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using CCApi.Gateway.Auth;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
 
 namespace CCApi.Gateway.Tests;

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using CCApi.Gateway.Auth;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
 
 namespace CCApi.Gateway.Tests;

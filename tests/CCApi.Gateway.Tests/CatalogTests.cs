@@ -1,9 +1,6 @@
-using System.Net;
 using CCApi.Contracts;
 using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.ServiceDefaults;
-using CCApi.Testing;
 
 namespace CCApi.Gateway.Tests;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
-using CCApi.Testing;
-
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.Gateway.Http;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
-using CCApi.Testing;
 using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Tests;

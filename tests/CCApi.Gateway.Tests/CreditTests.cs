@@ -1,13 +1,9 @@
 using System.ClientModel;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.Gateway.Credits;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
-using CCApi.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
 

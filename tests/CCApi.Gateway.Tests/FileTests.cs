@@ -1,7 +1,4 @@
-using System.Net;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
-using CCApi.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,8 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
 
 namespace CCApi.Gateway.Tests;
 

@@ -1,12 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using System.Security.Cryptography;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
-using CCApi.Testing;
 using OpenAI;
 using OpenAI.Chat;
 

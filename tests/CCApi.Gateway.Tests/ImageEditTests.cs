@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using CCApi.Gateway.Tests.Fixtures;
 using OpenAI.Images;
 
 namespace CCApi.Gateway.Tests;

@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.ServerSentEvents;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
 
 namespace CCApi.Gateway.Tests;
 

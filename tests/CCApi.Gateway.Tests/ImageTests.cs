@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CCApi.Gateway.Tests;

@@ -1,9 +1,5 @@
 using System.ClientModel;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
-using CCApi.Testing;
 using OpenAI.Chat;
 
 namespace CCApi.Gateway.Tests;

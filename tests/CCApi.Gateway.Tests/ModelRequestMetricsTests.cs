@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
-using CCApi.Testing;
-
 namespace CCApi.Gateway.Tests;
 
 /// <summary>The gateway's GenAI server metrics and its overhead, as the Prometheus scrape would see them.</summary>

@@ -1,6 +1,4 @@
 using System.ClientModel;
-using System.Text;
-using CCApi.Gateway.Tests.Fixtures;
 using OpenAI;
 using OpenAI.Audio;
 using OpenAI.Chat;

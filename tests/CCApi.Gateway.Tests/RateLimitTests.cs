@@ -1,11 +1,6 @@
 using System.ClientModel;
 using System.Globalization;
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
 using CCApi.Storage;
-using CCApi.Testing;
 using OpenAI.Chat;
 
 namespace CCApi.Gateway.Tests;

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using CCApi.Gateway.Tests.Fixtures;
-
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]

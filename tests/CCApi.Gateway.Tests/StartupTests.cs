@@ -1,4 +1,3 @@
-using CCApi.Testing;
 using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Tests;

@@ -1,5 +1,4 @@
 using CCApi.Gateway.OperatorConsole;
-using CCApi.Testing;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text;
-using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.Gateway.Api;
 using CCApi.Gateway.Auth;

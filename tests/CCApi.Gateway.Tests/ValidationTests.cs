@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
-
 namespace CCApi.Gateway.Tests;
 
 /// <summary>Every validation rule answers 400 invalid_request_error naming the field, in the message and in details.param.</summary>

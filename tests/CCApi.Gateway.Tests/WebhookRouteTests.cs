@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Gateway.Tests.Fixtures;
-
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]

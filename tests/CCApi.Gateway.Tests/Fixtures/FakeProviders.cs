@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.Messaging;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
-using CCApi.Testing;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,13 +1,10 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Storage;
-using CCApi.Testing;
 using OpenAI;
 using StackExchange.Redis;
 
