@@ -9,38 +9,8 @@ namespace CCApi.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class ChatStreamResumeTests(GatewayFixture gateway)
 {
-    private sealed record SseEvent(string? Id, string Data)
-    {
-        public JsonNode Json => JsonNode.Parse(Data)!;
-    }
-
     private static string Request(string content) =>
         $$"""{"model":"local/echo-1","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"{{content}}"}]}""";
-
-    private static List<SseEvent> Parse(string body)
-    {
-        var events = new List<SseEvent>();
-        foreach (var block in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            string? id = null;
-            var data = new StringBuilder();
-            foreach (var line in block.Split('\n'))
-            {
-                if (line.StartsWith("id: ", StringComparison.Ordinal))
-                {
-                    id = line[4..];
-                }
-                else if (line.StartsWith("data: ", StringComparison.Ordinal))
-                {
-                    data.Append(line[6..]);
-                }
-            }
-
-            events.Add(new SseEvent(id, data.ToString()));
-        }
-
-        return events;
-    }
 
     private async Task<(string JobId, string Raw)> StreamAsync(string content)
     {
@@ -67,14 +37,14 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
         var (jobId, raw) = await StreamAsync("named " + Guid.NewGuid().ToString("N"));
 
         Guid.TryParseExact(jobId, "N", out _).ShouldBeTrue();
-        Parse(raw).Where(e => e.Data != "[DONE]").ShouldAllBe(e => e.Json["id"]!.GetValue<string>() == "chatcmpl-" + jobId);
+        SseEvent.ParseAll(raw).Where(e => e.Data != "[DONE]").ShouldAllBe(e => e.Json["id"]!.GetValue<string>() == "chatcmpl-" + jobId);
     }
 
     [Fact]
     public async Task Resumes_a_finished_stream_after_the_last_event_id_with_the_same_events_and_ending()
     {
         var (jobId, raw) = await StreamAsync("finished " + Guid.NewGuid().ToString("N"));
-        var original = Parse(raw);
+        var original = SseEvent.ParseAll(raw);
 
         var response = await ResumeAsync("chatcmpl-" + jobId, lastEventId: original[1].Id);
 
@@ -100,18 +70,18 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
     public async Task Takes_the_position_from_the_after_query_parameter()
     {
         var (jobId, raw) = await StreamAsync("query " + Guid.NewGuid().ToString("N"));
-        var original = Parse(raw);
+        var original = SseEvent.ParseAll(raw);
 
         var response = await ResumeAsync(jobId, query: "?after=" + original[3].Id);
 
-        Parse(await response.Content.ReadAsStringAsync()).Select(e => e.Id).ShouldBe(original.Skip(4).Select(e => e.Id));
+        SseEvent.ParseAll(await response.Content.ReadAsStringAsync()).Select(e => e.Id).ShouldBe(original.Skip(4).Select(e => e.Id));
     }
 
     [Fact]
     public async Task Sends_the_ending_again_to_a_client_that_already_had_the_last_event()
     {
         var (jobId, raw) = await StreamAsync("ended " + Guid.NewGuid().ToString("N"));
-        var last = Parse(raw)[^1];
+        var last = SseEvent.ParseAll(raw)[^1];
 
         var response = await ResumeAsync(jobId, lastEventId: last.Id);
 
@@ -122,12 +92,12 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
     public async Task Ends_a_resumed_failed_stream_with_the_same_error_event_and_no_DONE()
     {
         var (jobId, raw) = await StreamAsync("[stream-error-after-content] " + Guid.NewGuid().ToString("N"));
-        var original = Parse(raw);
+        var original = SseEvent.ParseAll(raw);
 
         var body = await (await ResumeAsync(jobId, lastEventId: original[0].Id)).Content.ReadAsStringAsync();
 
         body.ShouldNotContain("[DONE]");
-        var events = Parse(body);
+        var events = SseEvent.ParseAll(body);
         events.Count.ShouldBe(2);
         events[1].Json["error"]!["message"]!.GetValue<string>().ShouldBe("upstream broke");
         events[1].Id.ShouldBe(original[2].Id);
@@ -164,7 +134,7 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
 
         await cancel.CancelAsync();
         response.Dispose();
-        var lastSeen = Parse(seen.ToString())[^1];
+        var lastSeen = SseEvent.ParseAll(seen.ToString())[^1];
         lastSeen.Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("first");
 
         // The resumed reader is live: it is waiting on the job's notifications before the still running job appends the rest.
@@ -183,7 +153,7 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
 
         using var resumedResponse = await resumed;
         resumedResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var events = Parse(await resumedResponse.Content.ReadAsStringAsync());
+        var events = SseEvent.ParseAll(await resumedResponse.Content.ReadAsStringAsync());
 
         events.Count.ShouldBe(4);
         events[0].Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe(" second");

@@ -3,44 +3,14 @@ namespace CCApi.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class ChatStreamingTests(GatewayFixture gateway)
 {
-    private sealed record SseEvent(string? Id, string Data)
-    {
-        public JsonNode Json => JsonNode.Parse(Data)!;
-    }
-
     private static string Request(string content, bool includeUsage = true, string models = "\"model\":\"local/echo-1\"") =>
         "{" + models + $$""","stream":true,"stream_options":{"include_usage":{{(includeUsage ? "true" : "false")}}},"messages":[{"role":"user","content":"{{content}}"}]}""";
-
-    private static List<SseEvent> Parse(string body)
-    {
-        var events = new List<SseEvent>();
-        foreach (var block in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            string? id = null;
-            var data = new StringBuilder();
-            foreach (var line in block.Split('\n'))
-            {
-                if (line.StartsWith("id: ", StringComparison.Ordinal))
-                {
-                    id = line[4..];
-                }
-                else if (line.StartsWith("data: ", StringComparison.Ordinal))
-                {
-                    data.Append(line[6..]);
-                }
-            }
-
-            events.Add(new SseEvent(id, data.ToString()));
-        }
-
-        return events;
-    }
 
     private async Task<(HttpResponseMessage Response, List<SseEvent> Events, string Raw)> StreamAsync(string json)
     {
         var response = await gateway.PostJsonAsync("/v1/chat/completions", json);
         var raw = await response.Content.ReadAsStringAsync();
-        return (response, Parse(raw), raw);
+        return (response, SseEvent.ParseAll(raw), raw);
     }
 
     [Fact]
