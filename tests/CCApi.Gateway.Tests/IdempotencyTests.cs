@@ -314,7 +314,7 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
     [Fact]
     public async Task The_OpenAPI_document_describes_the_header_and_the_409_and_422()
     {
-        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var document = await gateway.OpenApiAsync();
 
         var post = document["paths"]!["/v1/chat/completions"]!["post"]!;
         post["parameters"]!.AsArray().ShouldContain(p => p!["name"]!.GetValue<string>() == "Idempotency-Key" && p["in"]!.GetValue<string>() == "header");

@@ -183,7 +183,7 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     [Fact]
     public async Task The_OpenAPI_document_describes_the_multipart_body()
     {
-        var document = System.Text.Json.Nodes.JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var document = await gateway.OpenApiAsync();
 
         var body = document["paths"]!["/v1/images/edits"]!["post"]!["requestBody"]!["content"]!["multipart/form-data"]!["schema"]!;
         body["properties"]!["image"]!["format"]!.GetValue<string>().ShouldBe("binary");

@@ -146,7 +146,7 @@ public sealed class ImageJobControlTests(GatewayFixture gateway)
     [Fact]
     public async Task The_OpenAPI_document_describes_the_stream_and_cancel_routes()
     {
-        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var document = await gateway.OpenApiAsync();
         var paths = document["paths"]!;
 
         var events = paths["/v1/images/jobs/{id}/events"]!["get"]!;

@@ -283,13 +283,10 @@ public sealed class RateLimitTests(GatewayFixture gateway)
     }
 
     [Theory]
-    [InlineData("/v1/chat/completions")]
-    [InlineData("/v1/audio/speech")]
-    [InlineData("/v1/images/generations")]
-    [InlineData("/v1/images/generate")]
+    [MemberData(nameof(GatewayFixture.ModelRoutes), MemberType = typeof(GatewayFixture))]
     public async Task The_OpenAPI_document_lists_429_and_503_on_every_model_route(string path)
     {
-        var document = JsonNode.Parse(await gateway.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var document = await gateway.OpenApiAsync();
 
         var responses = document["paths"]![path]!["post"]!["responses"]!.AsObject();
 

@@ -146,6 +146,12 @@ public sealed class GatewayFixture : IAsyncLifetime
         RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
     });
 
+    /// <summary>The routes that run a model, so every one of them answers with reservations, limits and provider errors.</summary>
+    public static TheoryData<string> ModelRoutes => ["/v1/chat/completions", "/v1/audio/speech", "/v1/images/generations", "/v1/images/generate"];
+
+    /// <summary>The gateway's OpenAPI document, fetched without a key as any client would.</summary>
+    public async Task<JsonNode> OpenApiAsync() => JsonNode.Parse(await Anonymous.GetStringAsync("/openapi/v1.json"))!;
+
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, HttpClient? client = null) =>
         (client ?? Client).PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
