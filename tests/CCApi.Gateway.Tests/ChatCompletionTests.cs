@@ -99,10 +99,7 @@ public sealed class ChatFailoverAndErrorTests(GatewayFixture gateway)
     {
         var response = await gateway.PostJsonAsync("/v1/chat/completions", Request("[fail:503] " + Guid.NewGuid(), "openai/gpt-4o-mini", "local/echo-1"));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("api_error");
-        error["code"]!.GetValue<string>().ShouldBe("provider_error");
+        await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.ServiceUnavailable, "api_error", "provider_error");
     }
 
     [Fact]
@@ -142,10 +139,7 @@ public sealed class ChatFailoverAndErrorTests(GatewayFixture gateway)
         var response = await gateway.PostJsonAsync("/v1/audio/speech",
             """{"model":"elevenlabs/eleven_turbo_v2","input":"hi","voice":"aria","output_format":"mp3"}""");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("api_error");
-        error["code"]!.GetValue<string>().ShouldBe("provider_unavailable");
+        await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.ServiceUnavailable, "api_error", "provider_unavailable");
     }
 }
 

@@ -135,10 +135,7 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         var marker = Guid.NewGuid().ToString("N");
         var reused = await PostAsync(gateway.Client, "/v1/chat/completions", Chat("another " + marker), key);
 
-        reused.StatusCode.ShouldBe((HttpStatusCode)422);
-        var error = (await GatewayFixture.ReadJsonAsync(reused))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
-        error["code"]!.GetValue<string>().ShouldBe("idempotency_key_reused");
+        await GatewayFixture.ShouldBeErrorAsync(reused, (HttpStatusCode)422, "invalid_request_error", "idempotency_key_reused");
         ChatCalls(marker).ShouldBe(0);
     }
 
@@ -165,10 +162,7 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
 
         var duplicate = await PostAsync(gateway.Client, "/v1/chat/completions", Chat("[hang] " + marker), key);
 
-        duplicate.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        var error = (await GatewayFixture.ReadJsonAsync(duplicate))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
-        error["code"]!.GetValue<string>().ShouldBe("idempotency_key_in_use");
+        await GatewayFixture.ShouldBeErrorAsync(duplicate, HttpStatusCode.Conflict, "invalid_request_error", "idempotency_key_in_use");
         ChatCalls(marker).ShouldBe(1);
 
         // In flight only under a lease (Messaging:RequestTimeout 8 s + 30 s margin), never for the whole 24 h.

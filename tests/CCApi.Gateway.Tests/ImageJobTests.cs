@@ -100,10 +100,7 @@ public sealed class ImageJobTests(GatewayFixture gateway)
         (await PollAsync(id))["status"]!.GetValue<string>().ShouldBe("pending");
 
         var other = await gateway.OtherClient.GetAsync($"/v1/images/jobs/{id}");
-        other.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        var error = (await GatewayFixture.ReadJsonAsync(other))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
-        error["code"]!.GetValue<string>().ShouldBe("not_found");
+        await GatewayFixture.ShouldBeErrorAsync(other, HttpStatusCode.NotFound, "invalid_request_error", "not_found");
 
         foreach (var unknown in new[] { "img_" + Guid.NewGuid().ToString("N"), jobId.ToString("N"), "img_xyz", "img_" + jobId.ToString("D"), "img_%20", "IMG_" + jobId.ToString("N") })
         {

@@ -19,10 +19,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
 
     private static async Task ShouldBeNotAllowedAsync(HttpResponseMessage response, string model)
     {
-        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("permission_error");
-        error["code"]!.GetValue<string>().ShouldBe("model_not_allowed");
+        var error = await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.Forbidden, "permission_error", "model_not_allowed");
         error["details"]!["model"]!.GetValue<string>().ShouldBe(model);
     }
 

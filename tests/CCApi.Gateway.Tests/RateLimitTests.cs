@@ -26,10 +26,7 @@ public sealed class RateLimitTests(GatewayFixture gateway)
 
     private static async Task ShouldBeRateLimitedAsync(HttpResponseMessage response, string limit)
     {
-        response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
-        var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
-        error["type"]!.GetValue<string>().ShouldBe("rate_limit_error");
-        error["code"]!.GetValue<string>().ShouldBe("rate_limit_exceeded");
+        var error = await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.TooManyRequests, "rate_limit_error", "rate_limit_exceeded");
         error["details"]!["limit"]!.GetValue<string>().ShouldBe(limit);
         var retryAfter = response.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldNotBeNull();
         retryAfter.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));

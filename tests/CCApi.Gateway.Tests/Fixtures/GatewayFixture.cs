@@ -158,6 +158,19 @@ public sealed class GatewayFixture : IAsyncLifetime
     public Task<HttpResponseMessage> PostJsonAsync(string path, JsonNode body, HttpClient? client = null) =>
         PostJsonAsync(path, body.ToJsonString(), client);
 
+    /// <summary>
+    /// Asserts that <paramref name="response"/> is the CCAPI error object with this status, type and code; answers the error
+    /// for the checks particular to a test.
+    /// </summary>
+    public static async Task<JsonNode> ShouldBeErrorAsync(HttpResponseMessage response, HttpStatusCode status, string type, string code)
+    {
+        response.StatusCode.ShouldBe(status);
+        var error = (await ReadJsonAsync(response))["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe(type);
+        error["code"]!.GetValue<string>().ShouldBe(code);
+        return error;
+    }
+
     public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
