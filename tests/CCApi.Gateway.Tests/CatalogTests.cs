@@ -110,26 +110,20 @@ public sealed class CatalogSnapshotTests(GatewayFixture gateway)
     public async Task Refreshes_the_snapshot_on_CatalogChanged_so_a_downed_provider_answers_503_at_once()
     {
         (await gateway.PostJsonAsync("/v1/images/generations", StabilityRequest)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        bool restored;
         try
         {
-            gateway.Internal.SetStatus("stabilityai", "unavailable");
-            await gateway.Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
-
-            (await TestInfrastructure.EventuallyAsync(async () =>
-                (await gateway.PostJsonAsync("/v1/images/generations", StabilityRequest)).StatusCode == HttpStatusCode.ServiceUnavailable,
-                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+            (await gateway.SetProviderStatusAsync("stabilityai", "unavailable", "/v1/images/generations", StabilityRequest, HttpStatusCode.ServiceUnavailable))
+                .ShouldBeTrue();
             var error = (await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations", StabilityRequest)))["error"]!;
             error["code"]!.GetValue<string>().ShouldBe("provider_unavailable");
         }
         finally
         {
-            gateway.Internal.SetStatus("stabilityai", "available");
-            await gateway.Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
+            restored = await gateway.SetProviderStatusAsync("stabilityai", "available", "/v1/images/generations", StabilityRequest, HttpStatusCode.OK);
         }
 
-        (await TestInfrastructure.EventuallyAsync(async () =>
-            (await gateway.PostJsonAsync("/v1/images/generations", StabilityRequest)).StatusCode == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+        restored.ShouldBeTrue();
     }
 
     [Fact]
@@ -154,11 +148,7 @@ public sealed class UnavailableProviderFailoverTests(GatewayFixture gateway)
     {
         try
         {
-            gateway.Internal.SetStatus("openai", "unavailable");
-            await gateway.Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
-            (await TestInfrastructure.EventuallyAsync(async () =>
-                (await gateway.PostJsonAsync("/v1/chat/completions", OpenAiOnly)).StatusCode == HttpStatusCode.ServiceUnavailable,
-                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+            (await gateway.SetProviderStatusAsync("openai", "unavailable", "/v1/chat/completions", OpenAiOnly, HttpStatusCode.ServiceUnavailable)).ShouldBeTrue();
             var marker = Guid.NewGuid().ToString("N");
 
             var response = await gateway.PostJsonAsync("/v1/chat/completions",
@@ -170,11 +160,7 @@ public sealed class UnavailableProviderFailoverTests(GatewayFixture gateway)
         }
         finally
         {
-            gateway.Internal.SetStatus("openai", "available");
-            await gateway.Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
-            (await TestInfrastructure.EventuallyAsync(async () =>
-                (await gateway.PostJsonAsync("/v1/chat/completions", OpenAiOnly)).StatusCode == HttpStatusCode.OK,
-                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100))).ShouldBeTrue();
+            (await gateway.SetProviderStatusAsync("openai", "available", "/v1/chat/completions", OpenAiOnly, HttpStatusCode.OK)).ShouldBeTrue();
         }
     }
 }

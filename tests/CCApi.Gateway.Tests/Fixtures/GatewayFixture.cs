@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
 using CCApi.Storage;
@@ -145,6 +146,18 @@ public sealed class GatewayFixture : IAsyncLifetime
         Transport = new HttpClientPipelineTransport(Factory.CreateClient()),
         RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
     });
+
+    /// <summary>
+    /// Sets a provider's status in the stub catalog and announces CatalogChanged; answers whether the gateway followed within
+    /// 15 s, seen as <paramref name="json"/> posted to <paramref name="path"/> answering <paramref name="expected"/>.
+    /// </summary>
+    public async Task<bool> SetProviderStatusAsync(string provider, string status, string path, string json, HttpStatusCode expected)
+    {
+        Internal.SetStatus(provider, status);
+        await Providers.Bus.Publish(new CatalogChanged { Timestamp = DateTimeOffset.UtcNow, Version = "test" });
+        return await TestInfrastructure.EventuallyAsync(async () => (await PostJsonAsync(path, json)).StatusCode == expected,
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+    }
 
     /// <summary>The routes that run a model, so every one of them answers with reservations, limits and provider errors.</summary>
     public static TheoryData<string> ModelRoutes => ["/v1/chat/completions", "/v1/audio/speech", "/v1/images/generations", "/v1/images/generate"];
