@@ -41,6 +41,36 @@ public sealed class CreditTests(GatewayFixture gateway)
         return [.. ledger["data"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "usage").Select(e => e!)];
     }
 
+    /// <summary>
+    /// Starts an async imaginepro/nano-banana job on a new key holding $1; answers the key, a client carrying it and the job,
+    /// once the job is accepted with its $0.04 reserved.
+    /// </summary>
+    private async Task<(string Id, HttpClient Client, Guid JobId)> StartReservedImageJobAsync(string name, string prompt)
+    {
+        var (id, client) = await gateway.CreateKeyAsync($$"""{"name":"{{name}}","credits_usd":1}""");
+        var response = await gateway.PostJsonAsync("/v1/images/generate",
+            $$"""{"model":"imaginepro/nano-banana","contents":[{"text":"{{prompt}}"}]}""", client);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var jobId = Guid.ParseExact((await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>()[4..], "N");
+        Usd((await AdminKeyAsync(id))["reserved_usd"]).ShouldBe(0.04m);
+        return (id, client, jobId);
+    }
+
+    /// <summary>
+    /// A new key holding <paramref name="creditsUsd"/> and one job's hold of <paramref name="heldNanoUsd"/>, written straight
+    /// into Redis as the reservation script leaves it (expiring in an hour); answers the key and the job.
+    /// </summary>
+    private async Task<(string Id, Guid JobId)> KeyWithHoldAsync(string name, string creditsUsd, long heldNanoUsd)
+    {
+        var (id, client) = await gateway.CreateKeyAsync($$"""{"name":"{{name}}","credits_usd":{{creditsUsd}}}""");
+        client.Dispose();
+        var jobId = Guid.NewGuid();
+        var db = gateway.Redis.GetDatabase();
+        await db.HashSetAsync(RedisKeys.ApiKeyReservations(id), jobId.ToString("N"), $"{heldNanoUsd}:{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}");
+        await db.HashIncrementAsync(RedisKeys.ApiKey(id), "reserved_nusd", heldNanoUsd);
+        return (id, jobId);
+    }
+
     [Fact]
     public async Task Chat_settles_the_priced_usage_inline_and_shows_cost_usd()
     {
@@ -205,12 +235,7 @@ public sealed class CreditTests(GatewayFixture gateway)
     [Fact]
     public async Task Settling_a_job_once_from_many_callers_charges_it_exactly_once()
     {
-        var (id, client) = await gateway.CreateKeyAsync("""{"name":"once","credits_usd":1}""");
-        client.Dispose();
-        var jobId = Guid.NewGuid();
-        var db = gateway.Redis.GetDatabase();
-        await db.HashSetAsync(RedisKeys.ApiKeyReservations(id), jobId.ToString("N"), $"50000000:{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}");
-        await db.HashIncrementAsync(RedisKeys.ApiKey(id), "reserved_nusd", 50_000_000);
+        var (id, jobId) = await KeyWithHoldAsync("once", "1", 50_000_000);
         var route = new JobRoute { OwnerId = id, Provider = "openai", Model = "openai/gpt-4o-mini", ProviderModel = "gpt-4o-mini", Pricing = new ModelPricing { InputPerMillion = 0.15m, OutputPerMillion = 0.6m } };
         var settlement = gateway.Factory.Services.GetRequiredService<CreditSettlement>();
 
@@ -229,12 +254,7 @@ public sealed class CreditTests(GatewayFixture gateway)
     [Fact]
     public async Task A_charge_never_exceeds_the_hold_so_spend_never_exceeds_credits()
     {
-        var (id, client) = await gateway.CreateKeyAsync("""{"name":"capped","credits_usd":0.01}""");
-        client.Dispose();
-        var jobId = Guid.NewGuid();
-        var db = gateway.Redis.GetDatabase();
-        await db.HashSetAsync(RedisKeys.ApiKeyReservations(id), jobId.ToString("N"), $"5000000:{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}");
-        await db.HashIncrementAsync(RedisKeys.ApiKey(id), "reserved_nusd", 5_000_000);
+        var (id, jobId) = await KeyWithHoldAsync("capped", "0.01", 5_000_000);
         var route = new JobRoute { OwnerId = id, Provider = "openai", Model = "openai/gpt-4o-mini", ProviderModel = "gpt-4o-mini" };
 
         var (outcome, charged) = await gateway.Factory.Services.GetRequiredService<CreditSettlement>()
@@ -250,14 +270,8 @@ public sealed class CreditTests(GatewayFixture gateway)
     [Fact]
     public async Task A_canceled_async_job_releases_its_reservation_through_its_remembered_owner()
     {
-        var (id, client) = await gateway.CreateKeyAsync("""{"name":"async-cancel","credits_usd":1}""");
+        var (id, client, jobId) = await StartReservedImageJobAsync("async-cancel", "a canceled lighthouse");
         using var _ = client;
-
-        var response = await gateway.PostJsonAsync("/v1/images/generate",
-            """{"model":"imaginepro/nano-banana","contents":[{"text":"a canceled lighthouse"}]}""", client);
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var jobId = Guid.ParseExact((await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>()[4..], "N");
-        Usd((await AdminKeyAsync(id))["reserved_usd"]).ShouldBe(0.04m);
 
         await gateway.Providers.Bus.Publish(new JobCanceled { JobId = jobId, Timestamp = DateTimeOffset.UtcNow, Reason = "test" });
 
@@ -269,14 +283,9 @@ public sealed class CreditTests(GatewayFixture gateway)
     [Fact]
     public async Task A_faulted_async_command_releases_its_reservation()
     {
-        var (id, client) = await gateway.CreateKeyAsync("""{"name":"async-fault","credits_usd":1}""");
+        var (id, client, jobId) = await StartReservedImageJobAsync("async-fault", "a faulted lighthouse");
         using var _ = client;
-        var response = await gateway.PostJsonAsync("/v1/images/generate",
-            """{"model":"imaginepro/nano-banana","contents":[{"text":"a faulted lighthouse"}]}""", client);
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var jobId = Guid.ParseExact((await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>()[4..], "N");
         (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.ImageCommands.ContainsKey(jobId)), TimeSpan.FromSeconds(10))).ShouldBeTrue();
-        Usd((await AdminKeyAsync(id))["reserved_usd"]).ShouldBe(0.04m);
 
         // what MassTransit publishes when no adapter can process the command (poison message)
         await gateway.Providers.Bus.Publish<MassTransit.Fault<GenerateImage>>(new { Message = gateway.Providers.ImageCommands[jobId], Timestamp = DateTime.UtcNow });

@@ -33,6 +33,14 @@ public sealed class ImageJobControlTests(GatewayFixture gateway)
         return (response, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Cancels the job with the bootstrap key; answers the body once the status is <paramref name="expected"/>.</summary>
+    private async Task<JsonNode> CancelAsync(Guid jobId, HttpStatusCode expected)
+    {
+        var response = await gateway.Client.PostAsync($"/v1/images/jobs/img_{jobId:N}/cancel", null);
+        response.StatusCode.ShouldBe(expected);
+        return await GatewayFixture.ReadJsonAsync(response);
+    }
+
     [Fact]
     public async Task The_status_stream_carries_the_public_job_view_per_event_with_its_id_and_heartbeats_as_comments()
     {
@@ -117,10 +125,8 @@ public sealed class ImageJobControlTests(GatewayFixture gateway)
     {
         var jobId = AddJob("processing");
 
-        var response = await gateway.Client.PostAsync($"/v1/images/jobs/img_{jobId:N}/cancel", null);
+        var view = await CancelAsync(jobId, HttpStatusCode.OK);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var view = await GatewayFixture.ReadJsonAsync(response);
         ((string)view["id"]!).ShouldBe("img_" + jobId.ToString("N"));
         ((string)view["status"]!).ShouldBe("canceled");
         ((string)view["error"]!["code"]!).ShouldBe("canceled");
@@ -132,10 +138,8 @@ public sealed class ImageJobControlTests(GatewayFixture gateway)
     {
         var jobId = AddJob("completed");
 
-        var response = await gateway.Client.PostAsync($"/v1/images/jobs/img_{jobId:N}/cancel", null);
+        var body = await CancelAsync(jobId, HttpStatusCode.Conflict);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        var body = await GatewayFixture.ReadJsonAsync(response);
         ((string)body["error"]!["code"]!).ShouldBe("job_not_cancelable");
         ((string)body["error"]!["type"]!).ShouldBe("invalid_request_error");
         ((string)body["error"]!["details"]!["status"]!).ShouldBe("completed");
