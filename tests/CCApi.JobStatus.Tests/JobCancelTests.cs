@@ -67,10 +67,7 @@ public sealed class JobCancelTests(WebhookFactory factory) : IClassFixture<Webho
     [Fact]
     public async Task Canceling_a_finished_job_is_a_409_with_its_view_and_publishes_nothing()
     {
-        var jobId = Guid.NewGuid();
-        await factory.RegisterAsync(TestJobs.Register(jobId));
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-        await factory.WaitForStateAsync(jobId, "completed");
+        var jobId = await factory.CompleteNewJobAsync();
 
         using var response = await factory.CreateClient().PostAsync($"/jobs/{jobId:N}/cancel", null);
 
@@ -132,7 +129,7 @@ public sealed class JobCancelTests(WebhookFactory factory) : IClassFixture<Webho
             }
 
             (await answer.Content.ReadFromJsonAsync<JobView>(JobStatusFactory.Json))!.State.ShouldBe(winner);
-            var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+            var job = await factory.WaitForWebhookAsync(jobId, "delivered");
             job.State.ShouldBe(winner);
             var stream = (await factory.ReadStatusesAsync(jobId)).Where(v => JobStates.IsTerminal(v.State)).ToList();
             stream.Select(v => v.State).ShouldBe([winner]);

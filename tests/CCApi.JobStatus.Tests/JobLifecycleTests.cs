@@ -45,11 +45,8 @@ public class JobLifecycleTests(JobStatusFactory factory) : IClassFixture<JobStat
     [Fact]
     public async Task A_late_job_started_after_completion_does_not_regress_the_state()
     {
-        var jobId = Guid.NewGuid();
         using var consumed = factory.WatchConsumed();
-        await factory.RegisterAsync(TestJobs.Register(jobId));
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-        await factory.WaitForStateAsync(jobId, "completed");
+        var jobId = await factory.CompleteNewJobAsync();
 
         await factory.Bus.Publish(TestJobs.Started(jobId));
         await consumed.WaitAsync<JobStarted>(jobId);

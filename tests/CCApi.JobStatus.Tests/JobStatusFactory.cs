@@ -63,6 +63,25 @@ public class JobStatusFactory : ServiceFactory<Program>
         response.Message.JobId.ShouldBe(register.JobId);
     }
 
+    /// <summary>Registers an image job (posting its webhook to <paramref name="webhookUrl"/>, if any) and publishes its result, as an adapter would.</summary>
+    public async Task RegisterAndGenerateAsync(Guid jobId, string? webhookUrl = null)
+    {
+        await RegisterAsync(TestJobs.Register(jobId, webhookUrl));
+        await Bus.Publish(TestJobs.Generated(jobId));
+    }
+
+    /// <summary>Registers a new image job and publishes its result; answers its id once the job view says completed.</summary>
+    public async Task<Guid> CompleteNewJobAsync()
+    {
+        var jobId = Guid.NewGuid();
+        await RegisterAndGenerateAsync(jobId);
+        await WaitForStateAsync(jobId, "completed");
+        return jobId;
+    }
+
+    /// <summary>Polls until the job's webhook delivery has reached <paramref name="status"/> (delivered, failed, dead).</summary>
+    public Task<JobView> WaitForWebhookAsync(Guid jobId, string status) => WaitForJobAsync(jobId, j => j.Webhook?.Status == status);
+
     /// <summary>Signals when the service has finished consuming a job message (for events that must change nothing).</summary>
     public ConsumedMessages WatchConsumed()
     {

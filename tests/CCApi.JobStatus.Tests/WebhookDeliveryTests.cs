@@ -49,13 +49,9 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     [Fact]
     public async Task A_completed_async_job_posts_the_public_response_signed_to_the_Standard_Webhooks_spec()
     {
-        var jobId = Guid.NewGuid();
         var hook = _receiver.Hook(200);
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
 
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-
-        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        var (jobId, job) = await DeliverAsync(hook, "delivered");
         job.Webhook!.Attempts.ShouldBe(1);
         job.Webhook.DeliveredAt.ShouldNotBeNull();
         job.Webhook.LastStatusCode.ShouldBe(200);
@@ -93,13 +89,9 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     [Fact]
     public async Task Server_errors_are_retried_on_the_schedule_with_the_same_webhook_id_until_delivered()
     {
-        var jobId = Guid.NewGuid();
         var hook = _receiver.Hook(500, 503, 200);
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
 
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-
-        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        var (jobId, job) = await DeliverAsync(hook, "delivered");
         job.Webhook!.Attempts.ShouldBe(3);
         var deliveries = _receiver.DeliveriesTo(hook);
         deliveries.Count.ShouldBe(3);
@@ -116,9 +108,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     {
         var jobId = Guid.NewGuid();
         var hook = _receiver.Hook(new Reply(503, RetryAfter: "2"), new Reply(200));
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
-
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
+        await factory.RegisterAndGenerateAsync(jobId, hook);
 
         // Between the attempts the view shows the retry planned at least Retry-After later (the schedule says 300 ms).
         var waiting = await factory.WaitForJobAsync(jobId, j => j.Webhook is { Status: "pending", Attempts: 1 } || j.Webhook?.Status == "delivered");
@@ -128,7 +118,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
             (waiting.Webhook.NextAttemptAt!.Value - waiting.Webhook.LastAttemptAt!.Value).ShouldBeGreaterThanOrEqualTo(2);
         }
 
-        (await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered")).Webhook!.Attempts.ShouldBe(2);
+        (await factory.WaitForWebhookAsync(jobId, "delivered")).Webhook!.Attempts.ShouldBe(2);
         var deliveries = _receiver.DeliveriesTo(hook);
         deliveries.Count.ShouldBe(2);
         (Timestamp(deliveries[1]) - Timestamp(deliveries[0])).ShouldBeGreaterThanOrEqualTo(2);
@@ -143,7 +133,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
 
         await factory.Bus.Publish(new JobCanceled { JobId = jobId, Timestamp = DateTimeOffset.UtcNow });
 
-        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "failed");
+        var job = await factory.WaitForWebhookAsync(jobId, "failed");
         job.Webhook!.Attempts.ShouldBe(1);
         job.Webhook.LastStatusCode.ShouldBe(410);
         job.Webhook.LastError!.ShouldContain("410");
@@ -156,13 +146,9 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     [Fact]
     public async Task After_the_last_attempt_the_delivery_is_dead_and_the_job_view_says_why()
     {
-        var jobId = Guid.NewGuid();
         var hook = _receiver.Hook(503);
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
 
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-
-        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "dead");
+        var (jobId, job) = await DeliverAsync(hook, "dead");
         job.Webhook!.Attempts.ShouldBe(3);
         job.Webhook.LastStatusCode.ShouldBe(503);
         job.Webhook.LastError.ShouldBe("The receiver answered HTTP 503.");
@@ -180,16 +166,13 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     [Fact]
     public async Task Redelivery_starts_a_new_series_of_the_same_message()
     {
-        var jobId = Guid.NewGuid();
         var hook = _receiver.Hook(503, 503, 503, 200);
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-        await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "dead");
+        var (jobId, _) = await DeliverAsync(hook, "dead");
 
         using var response = await factory.CreateClient().PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null);
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        var job = await factory.WaitForWebhookAsync(jobId, "delivered");
         job.Webhook!.Attempts.ShouldBe(1);
         var deliveries = _receiver.DeliveriesTo(hook);
         deliveries.Count.ShouldBe(4);
@@ -203,10 +186,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         var client = factory.CreateClient();
         (await client.PostAsync($"/jobs/{Guid.NewGuid():N}/webhook/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
-        var plain = Guid.NewGuid();
-        await factory.RegisterAsync(TestJobs.Register(plain));
-        await factory.Bus.Publish(TestJobs.Generated(plain));
-        await factory.WaitForStateAsync(plain, "completed");
+        var plain = await factory.CompleteNewJobAsync();
         await ShouldBeConflictAsync(await client.PostAsync($"/jobs/{plain:N}/webhook/redeliver", null), "webhook_not_set");
 
         var running = Guid.NewGuid();
@@ -217,14 +197,10 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     [Fact]
     public async Task Redirects_are_never_followed()
     {
-        var jobId = Guid.NewGuid();
         var target = _receiver.Hook(200);
         var hook = _receiver.Hook(new Reply(307, Location: target));
-        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
 
-        await factory.Bus.Publish(TestJobs.Generated(jobId));
-
-        var job = await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "dead");
+        var (_, job) = await DeliverAsync(hook, "dead");
         job.Webhook!.LastStatusCode.ShouldBe(307);
         job.Webhook.LastError!.ShouldContain("never followed");
         _receiver.DeliveriesTo(hook).Count.ShouldBe(3);
@@ -242,7 +218,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
 
         await factory.Bus.Publish(TestJobs.Generated(jobId, blob));
 
-        await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        await factory.WaitForWebhookAsync(jobId, "delivered");
         var image = JsonNode.Parse(_receiver.DeliveriesTo(hook).Single().Body)!["data"]![0]!.AsObject();
         ((string)image["b64_json"]!).ShouldBe(Convert.ToBase64String(png));
         image.ContainsKey("url").ShouldBeFalse();
@@ -262,7 +238,7 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
             Error = new ErrorInfo { Status = 400, Type = "invalid_request_error", Code = "invalid_request", Message = "The prompt was refused.", Details = new Dictionary<string, string> { ["param"] = "contents" } },
         });
 
-        await factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "delivered");
+        await factory.WaitForWebhookAsync(jobId, "delivered");
         var delivery = _receiver.DeliveriesTo(hook).Single();
         delivery.Headers["X-CCAPI-Event"].ShouldBe("job.failed");
         delivery.Headers["webhook-id"].ShouldBe($"msg_{jobId:N}_failed");
@@ -273,6 +249,14 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         ((string)body["error"]!["code"]!).ShouldBe("invalid_request");
         ((string)body["error"]!["details"]!["param"]!).ShouldBe("contents");
         body["error"]!.AsObject().ContainsKey("status").ShouldBeFalse(); // the public error object has no status
+    }
+
+    /// <summary>Runs a new image job to completion with its webhook on <paramref name="hook"/>; answers it once the delivery is <paramref name="outcome"/>.</summary>
+    private async Task<(Guid JobId, JobView Job)> DeliverAsync(string hook, string outcome)
+    {
+        var jobId = Guid.NewGuid();
+        await factory.RegisterAndGenerateAsync(jobId, hook);
+        return (jobId, await factory.WaitForWebhookAsync(jobId, outcome));
     }
 
     private static async Task ShouldBeConflictAsync(HttpResponseMessage response, string code)
@@ -297,67 +281,34 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
 }
 
 [Collection(JobStatusBusCollection.Name)]
-public sealed class PrivateWebhookTests : IAsyncLifetime
+public sealed class PrivateWebhookTests() : WebhookHostTests(new JobStatusFactory(new Dictionary<string, string?>
 {
-    private readonly JobStatusFactory _factory = new(new Dictionary<string, string?>
-    {
-        ["OutboundUrls:AllowPrivateNetworks"] = "false",
-        ["Webhooks:Secret"] = WebhookFactory.Secret,
-    });
-
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _factory.DisposeAsync();
-    }
-
+    ["OutboundUrls:AllowPrivateNetworks"] = "false",
+    ["Webhooks:Secret"] = WebhookFactory.Secret,
+}))
+{
     [Fact]
     public async Task A_webhook_to_a_loopback_address_is_refused_without_retries()
     {
-        var jobId = Guid.NewGuid();
-        var hook = _receiver.Hook(200);
-        await _factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
+        var job = await RefusedWebhookJobAsync(Guid.NewGuid());
 
-        await _factory.Bus.Publish(TestJobs.Generated(jobId));
-
-        var job = await _factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "failed");
         job.Webhook!.Attempts.ShouldBe(1);
         job.Webhook.LastStatusCode.ShouldBeNull();
-        _receiver.DeliveriesTo(hook).ShouldBeEmpty();
     }
 }
 
 [Collection(JobStatusBusCollection.Name)]
-public sealed class UnconfiguredWebhookTests : IAsyncLifetime
+public sealed class UnconfiguredWebhookTests() : WebhookHostTests(new JobStatusFactory(new Dictionary<string, string?> { ["Webhooks:Secret"] = "" }))
 {
-    private readonly JobStatusFactory _factory = new(new Dictionary<string, string?> { ["Webhooks:Secret"] = "" });
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task Without_a_secret_nothing_is_sent_unsigned_and_the_job_view_says_so()
     {
         var jobId = Guid.NewGuid();
-        var hook = _receiver.Hook(200);
-        await _factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook));
 
-        await _factory.Bus.Publish(TestJobs.Generated(jobId));
+        var job = await RefusedWebhookJobAsync(jobId);
 
-        var job = await _factory.WaitForJobAsync(jobId, j => j.Webhook?.Status == "failed");
         job.Webhook!.LastError!.ShouldContain("Webhooks:Secret");
-        _receiver.DeliveriesTo(hook).ShouldBeEmpty();
-        using var redeliver = await _factory.CreateClient().PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null);
+        using var redeliver = await Factory.CreateClient().PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null);
         redeliver.StatusCode.ShouldBe(HttpStatusCode.Conflict);
     }
 }
