@@ -29,13 +29,16 @@ public class CatalogDefinitionTests
         Problem(root).ShouldContain("'local/echo-1'): id is defined more than once");
     }
 
-    [Fact]
-    public void Rejects_an_id_that_is_not_provider_slash_provider_model()
+    [Theory]
+    [InlineData("local/echo-1", "provider_model", "echo-2", "id must be provider + \"/\" + provider_model ('local/echo-2')")]
+    [InlineData("local/echo-1", "type", "video", "type 'video' must be one of chat, image, audio")]
+    [InlineData("local/pixel-1", "mode", "batch", "mode 'batch' must be one of sync, async")]
+    public void Rejects_a_model_field_set_to_a_value_the_catalog_does_not_allow(string id, string field, string value, string problem)
     {
         var root = TestCatalog.Node();
-        root.Model("local/echo-1")["provider_model"] = "echo-2";
+        root.Model(id)[field] = value;
 
-        Problem(root).ShouldContain("id must be provider + \"/\" + provider_model ('local/echo-2')");
+        Problem(root).ShouldContain(problem);
     }
 
     [Fact]
@@ -56,24 +59,6 @@ public class CatalogDefinitionTests
         root["providers"]![0]!["open_model_types"] = new JsonArray("chat", "video");
 
         Problem(root).ShouldContain("providers[0].open_model_types: 'video' is not one of chat, image, audio");
-    }
-
-    [Fact]
-    public void Rejects_an_unknown_model_type()
-    {
-        var root = TestCatalog.Node();
-        root.Model("local/echo-1")["type"] = "video";
-
-        Problem(root).ShouldContain("type 'video' must be one of chat, image, audio");
-    }
-
-    [Fact]
-    public void Rejects_an_unknown_mode()
-    {
-        var root = TestCatalog.Node();
-        root.Model("local/pixel-1")["mode"] = "batch";
-
-        Problem(root).ShouldContain("mode 'batch' must be one of sync, async");
     }
 
     [Fact]
