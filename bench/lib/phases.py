@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from runfiles import read_jsonl, read_kv
+
 work, raw = sys.argv[1], sys.argv[2]
 raw_name = os.path.basename(raw.rstrip("/"))
 SHORT = {"CCApi.Gateway": "gateway", "CCApi.Adapters.Local": "local adapter", "CCApi.Adapters.OpenAI": "openai adapter",
@@ -14,14 +16,8 @@ SHORT = {"CCApi.Gateway": "gateway", "CCApi.Adapters.Local": "local adapter", "C
          "rabbitmq": "rabbitmq", "redis": "redis", "mock-upstream": "mock", "slow-mock": "delayed mock",
          "wrk": "client", "other": "other", "machine": "machine"}
 
-env = {}
-with open(os.path.join(work, "phases-env")) as f:
-    for line in f:
-        if "=" in line:
-            k, v = line.rstrip("\n").split("=", 1)
-            env[k] = v
-with open(os.path.join(work, "phases.jsonl")) as f:
-    points = [json.loads(l) for l in f if l.strip()]
+env = read_kv(os.path.join(work, "phases-env"))
+points = read_jsonl(os.path.join(work, "phases.jsonl"))
 out = []
 w = out.append
 
@@ -44,6 +40,10 @@ def verdict(ok):
 
 def ours(p):
     return sum(pct_core(p, n) for n in p["cpu_ticks"] if n not in ("steal", "machine", "other"))
+
+
+def sock_errors(p):
+    return int(p["err_connect"] + p["err_read"] + p["err_write"] + p["err_timeout"])
 
 
 def find(scenario):
@@ -117,9 +117,8 @@ else:
     w("| connections | submits/s | p50 | p90 | p99 | non-2xx / socket errors | jobs left queued (purged) | others |")
     w("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for p in find("jobs-submit"):
-        sock = int(p["err_connect"] + p["err_read"] + p["err_write"] + p["err_timeout"])
         w(f"| {p['conns']} | {p['rps']:,.0f} {verdict(p['rps'] >= 500 and not p['non2xx'])} | {ms(p['p50_us'])} | "
-          f"{ms(p['p90_us'])} | {ms(p['p99_us'])} | {int(p['non2xx'])} / {sock} | "
+          f"{ms(p['p90_us'])} | {ms(p['p99_us'])} | {int(p['non2xx'])} / {sock_errors(p)} | "
           f"{env.get('purged.jobs-submit-c%d' % p['conns'], '?')} | {others(p)} % |")
     w("")
     w(f"Poll: `GET /v1/images/jobs/{{id}}` round robin over {env.get('poll_ids', '?')} jobs submitted on an empty queue "
@@ -130,11 +129,10 @@ else:
     w("| target req/s | achieved req/s | connections | p50 | p90 | p99 | max | non-2xx / socket errors | others |")
     w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for p in find("jobs-poll"):
-        sock = int(p["err_connect"] + p["err_read"] + p["err_write"] + p["err_timeout"])
         rate_ok = p["rps"] >= 0.95 * p["target_rps"]
         v = verdict(p["p50_us"] <= 2000) if rate_ok else "**rate not reached**"
         w(f"| {p['target_rps']:,.0f} | {p['rps']:,.0f} | {p['conns']} | {ms(p['p50_us'])} {v} | {ms(p['p90_us'])} | "
-          f"{ms(p['p99_us'])} | {ms(p['max_us'])} | {int(p['non2xx'])} / {sock} | {others(p)} % |")
+          f"{ms(p['p99_us'])} | {ms(p['max_us'])} | {int(p['non2xx'])} / {sock_errors(p)} | {others(p)} % |")
 
 # ------------------------------------------------------------------------------------------------------------ replicas
 w("")
@@ -157,9 +155,8 @@ else:
     for n in sorted(rp):
         p = rp[n]
         ceiling = n * limit * 1000 / delay
-        sock = int(p["err_connect"] + p["err_read"] + p["err_write"] + p["err_timeout"])
         w(f"| {n} | {env.get('replica_consumers.%d' % n, '?')} | {p['rps']:,.1f} | {ceiling:,.0f} | {p['rps'] / ceiling:.0%} | "
-          f"{ms(p['p50_us'])} | {ms(p['p99_us'])} | {int(p['non2xx'])} / {sock} | {ours(p)} % | {others(p)} % | "
+          f"{ms(p['p50_us'])} | {ms(p['p99_us'])} | {int(p['non2xx'])} / {sock_errors(p)} | {ours(p)} % | {others(p)} % | "
           f"{pct_core(p, 'machine')} % |")
     if 1 in rp and 2 in rp and rp[1]["rps"]:
         ratio = rp[2]["rps"] / rp[1]["rps"]
