@@ -8,6 +8,7 @@
 #   - RSS of every process after the load; CPU of every process during each point;
 #   - a second, short phase with span files on (gateway and adapter restarted) to split the 1-connection latency into
 #     gateway, bus and adapter time;
+#   - issue 10's streaming, async-job and adapter-replica phases (below), after the peer comparison;
 #   - bench/results/<date>-<label>.md and bench/results/raw/<date>-<label>/ (raw wrk outputs, small text files).
 # Everything it started is stopped on exit (Ctrl-C included), and only that. Noise from other processes on the machine
 # is measured per point and handled as bench/README.md describes (BENCH_MAX_OTHER, BENCH_QUIET_BUDGET, BENCH_RETRIES).
@@ -24,13 +25,28 @@
 # Peer comparison (issue 10): ../shared/peer-bench/peer-overhead.sh in the same run, after the points above — wrk
 # straight to its mock OpenAI provider, through the Portkey AI Gateway, and through our full path (gateway -> bus ->
 # OpenAI adapter -> the same mock); its tables and the ccapi/Portkey ratios are appended to the report.
-#   BENCH_PEER (1)       0 skips it (and the OpenAI adapter and mock provider it needs)
+#   BENCH_PEER (1)       0 skips it (and, with BENCH_STREAM=0 too, the OpenAI adapter and mock provider it needs)
 #   BENCH_PEER_DURATION / BENCH_PEER_CONNECTIONS (BENCH_DURATION / BENCH_CONNECTIONS)  seconds per row / connections
 #   BENCH_PEER_WARMUP (2) / BENCH_PEER_PRIME (20)  warm-up per row / untimed load per target before any row
 #                        (Portkey needs ~10k requests to reach steady state)
 #   BENCH_MOCK_PORT (18280) / BENCH_PORTKEY_PORT (8887)  the mock provider's and Portkey's ports (must be free)
 #   BENCH_PEER_SRC (../shared/peer-bench)  copied to .data/bench/peer-bench, where npm installs Portkey on first use
 #                        (if that fails the report says so and the comparison runs without Portkey)
+# Issue 10's other goals, each a phase after the peer comparison (before the span phase), each skipped with its =0:
+#   BENCH_STREAM (1)     streaming: time to first token of `"stream": true` chat completions through the gateway (OpenAI
+#                        adapter -> peer-bench's mock) and straight to the mock, interleaved one at a time on one
+#                        connection each (lib/ttft.py); needs the OpenAI adapter and the mock, started even with BENCH_PEER=0
+#   BENCH_STREAM_DURATION (BENCH_DURATION)  seconds of the phase (after 2 s unrecorded)
+#   BENCH_JOBS (1)       async jobs: POST /v1/images/generate (local/pixel-async-1, 202 + job id) closed loop at
+#                        BENCH_JOBS_CONNECTIONS ("16 64"), then GET /v1/images/jobs/{id} over BENCH_POLL_IDS (16) finished
+#                        jobs at a fixed BENCH_POLL_RATE (1000) req/s on BENCH_POLL_CONNECTIONS (16) (wrk/paced-get.lua);
+#                        the submitted jobs' backlog is purged from local-image after the submits
+#   BENCH_JOBS_DURATION (BENCH_DURATION)  seconds per submit point and of the poll point
+#   BENCH_REPLICAS (1)   scaling: chat through the OpenAI adapter against a second mock that answers after
+#                        BENCH_REPLICA_DELAY_MS (200), with one then two adapter replicas on the same queue, each
+#                        OpenAI__ChatConcurrencyLimit=BENCH_REPLICA_LIMIT (32), at BENCH_REPLICA_CONNECTIONS (4 x limit)
+#   BENCH_REPLICA_DURATION (BENCH_DURATION)  seconds per replica count (after 3 s unrecorded)
+#   BENCH_SLOW_MOCK_PORT (BENCH_MOCK_PORT + 1)  the delayed mock's port; replica 2 listens on the gateway port + 12
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
@@ -62,7 +78,27 @@ PEER_WARMUP=${BENCH_PEER_WARMUP:-2}
 PEER_PRIME=${BENCH_PEER_PRIME:-20}
 MOCK_PORT=${BENCH_MOCK_PORT:-18280}
 PORTKEY_PORT=${BENCH_PORTKEY_PORT:-8887}
-case "$PEER" in 0 | 1) ;; *) echo "BENCH_PEER must be 0 or 1." >&2; exit 2 ;; esac
+STREAM=${BENCH_STREAM:-1}
+STREAM_DURATION=${BENCH_STREAM_DURATION:-$DURATION}
+JOBS=${BENCH_JOBS:-1}
+read -r -a JOBS_CONNECTIONS <<<"${BENCH_JOBS_CONNECTIONS:-16 64}"
+JOBS_DURATION=${BENCH_JOBS_DURATION:-$DURATION}
+POLL_RATE=${BENCH_POLL_RATE:-1000}
+POLL_CONNECTIONS=${BENCH_POLL_CONNECTIONS:-16}
+POLL_IDS=${BENCH_POLL_IDS:-16}
+REPLICAS=${BENCH_REPLICAS:-1}
+REPLICA_DELAY_MS=${BENCH_REPLICA_DELAY_MS:-200}
+REPLICA_LIMIT=${BENCH_REPLICA_LIMIT:-32}
+REPLICA_CONNECTIONS=${BENCH_REPLICA_CONNECTIONS:-$((4 * REPLICA_LIMIT))}
+REPLICA_DURATION=${BENCH_REPLICA_DURATION:-$DURATION}
+SLOW_MOCK_PORT=${BENCH_SLOW_MOCK_PORT:-$((MOCK_PORT + 1))}
+for v in PEER STREAM JOBS REPLICAS; do
+  case "${!v}" in 0 | 1) ;; *) echo "BENCH_$v must be 0 or 1." >&2; exit 2 ;; esac
+done
+# The OpenAI adapter and peer-bench's mock provider run from the start when the peer comparison or the streaming phase
+# needs them; the replica phase starts its own (against a delayed mock) and needs only node.
+OPENAI=$((PEER || STREAM))
+MOCK_JS="$PEER_SRC/mock-upstream/server.mjs" # run in place (read-only is fine); the peer phase runs its scratch copy
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 now_ms() { date +%s%3N; }
@@ -88,15 +124,18 @@ case "$SOURCE" in
 esac
 
 OWN_PORTS=("$AMQP_PORT" "$REDIS_PORT" "$PORT" $((PORT + 1)) $((PORT + 2)) $((PORT + 10)))
-if [ "$PEER" = 1 ]; then OWN_PORTS+=($((PORT + 11)) "$MOCK_PORT" "$PORTKEY_PORT"); fi # peer-overhead.sh would use a server it finds
+if [ "$OPENAI" = 1 ]; then OWN_PORTS+=($((PORT + 11)) "$MOCK_PORT"); fi
+if [ "$PEER" = 1 ]; then OWN_PORTS+=("$PORTKEY_PORT"); fi # peer-overhead.sh would use a server it finds
+if [ "$REPLICAS" = 1 ]; then OWN_PORTS+=($((PORT + 11)) $((PORT + 12)) "$SLOW_MOCK_PORT"); fi
 for p in "${OWN_PORTS[@]}"; do
   if port_open "$p"; then
-    echo "Port $p is already in use; the benchmark needs its own servers (set BENCH_PORT / BENCH_AMQP_PORT / BENCH_REDIS_PORT / BENCH_MOCK_PORT / BENCH_PORTKEY_PORT, or BENCH_PEER=0)." >&2
+    echo "Port $p is already in use; the benchmark needs its own servers (set BENCH_PORT / BENCH_AMQP_PORT / BENCH_REDIS_PORT / BENCH_MOCK_PORT / BENCH_PORTKEY_PORT / BENCH_SLOW_MOCK_PORT, or skip phases with BENCH_PEER=0 BENCH_STREAM=0 BENCH_REPLICAS=0)." >&2
     exit 2
   fi
 done
 
 MOCK_PID=""
+SLOW_MOCK_PID=""
 PEER_SID="" # the session peer-overhead.sh runs in while it runs: it, Portkey, timeout and wrk (own process group)
 peer_session_pids() { ps -eo pid=,sid= | awk -v s="$PEER_SID" '$2 == s {print $1}'; }
 # peer-overhead.sh keeps its raw outputs (wrk per row, preflight answers, results.tsv) in a mktemp directory it names
@@ -117,6 +156,7 @@ cleanup() {
     [ -n "$tmp" ] && rm -rf "$tmp"
   fi
   [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null
+  [ -n "$SLOW_MOCK_PID" ] && kill "$SLOW_MOCK_PID" 2>/dev/null
   stop_services
   infra_stop
 }
@@ -134,6 +174,12 @@ if [ "$PEER" = 1 ]; then
     { echo "No peer benchmark at $PEER_SRC (set BENCH_PEER_SRC, or BENCH_PEER=0 to skip the comparison)." >&2; exit 2; }
   command -v node >/dev/null ||
     { echo "The peer comparison needs Node 20+ (node not on PATH); BENCH_PEER=0 skips it." >&2; exit 2; }
+fi
+if [ "$OPENAI" = 1 ] || [ "$REPLICAS" = 1 ]; then
+  [ -f "$MOCK_JS" ] ||
+    { echo "No mock provider at $MOCK_JS (set BENCH_PEER_SRC, or BENCH_PEER=0 BENCH_STREAM=0 BENCH_REPLICAS=0)." >&2; exit 2; }
+  command -v node >/dev/null ||
+    { echo "The mock provider needs Node 20+ (node not on PATH); BENCH_PEER=0 BENCH_STREAM=0 BENCH_REPLICAS=0 skip what needs it." >&2; exit 2; }
 fi
 
 # ---------------------------------------------------------------------------------------------------- machine & commit
@@ -162,6 +208,9 @@ fi
   echo "span_duration_s=$SPAN_DURATION"
   echo "max_other=${BENCH_MAX_OTHER:-25}"
   echo "peer=$PEER"
+  echo "stream=$STREAM"
+  echo "jobs=$JOBS"
+  echo "replicas=$REPLICAS"
 } >"$WORK/env"
 
 # ------------------------------------------------------------------------------------------ peer comparison: scratch
@@ -308,8 +357,8 @@ wait_provider_available() { # provider
 
 # One after another, so each time-to-ready is the service's own, not a fight for the two cores (run.sh starts the
 # first three together); Catalog first so the adapter's first heartbeat and the gateway's first snapshot find it.
-if [ "$PEER" = 1 ]; then # the mock provider runs the whole time (idle until the peer phase) so the path is checked first
-  PORT=$MOCK_PORT node "$PEER_DIR/mock-upstream/server.mjs" >"$WORK/mock-upstream.log" 2>&1 &
+if [ "$OPENAI" = 1 ]; then # the mock provider runs the whole time (idle until the peer phase) so the path is checked first
+  PORT=$MOCK_PORT node "$MOCK_JS" >"$WORK/mock-upstream.log" 2>&1 &
   MOCK_PID=$!
   for ((i = 0; i < 100; i++)); do port_open "$MOCK_PORT" && break; sleep 0.1; done
   port_open "$MOCK_PORT" || { echo "peer-bench's mock provider did not start:" >&2; cat "$WORK/mock-upstream.log" >&2; exit 1; }
@@ -321,12 +370,12 @@ wait_quiet 10
 start_timed CCApi.Catalog $((PORT + 1)) "${CATALOG_ENV[@]}"
 start_timed CCApi.JobStatus $((PORT + 2)) "${JOBSTATUS_ENV[@]}"
 start_timed CCApi.Adapters.Local $((PORT + 10)) "${ADAPTER_ENV[@]}"
-if [ "$PEER" = 1 ]; then start_timed CCApi.Adapters.OpenAI $((PORT + 11)) "${OPENAI_ENV[@]}"; fi
+if [ "$OPENAI" = 1 ]; then start_timed CCApi.Adapters.OpenAI $((PORT + 11)) "${OPENAI_ENV[@]}"; fi
 start_timed CCApi.Gateway "$PORT" "${GATEWAY_ENV[@]}"
 t0=$(now_ms)
 wait_provider_available local
 log "provider local available $(($(now_ms) - t0)) ms after the gateway was ready"
-if [ "$PEER" = 1 ]; then wait_provider_available openai; fi
+if [ "$OPENAI" = 1 ]; then wait_provider_available openai; fi
 for name in "${!READY_MS[@]}"; do echo "ready_ms.$name=${READY_MS[$name]}"; done >>"$WORK/env"
 
 CHAT_BODY='{"model":"local/echo-1","messages":[{"role":"user","content":"Hello, benchmark."}]}'
@@ -335,7 +384,7 @@ curl -fsS --max-time 10 -H "Authorization: Bearer $API_KEY" -H 'Content-Type: ap
   "$PUBLIC_URL/v1/chat/completions" >"$RAW/smoke-chat-response.json"
 jq -e '.choices[0].message.content | length > 0' "$RAW/smoke-chat-response.json" >/dev/null
 log "smoke test ok: $(jq -c '.choices[0].message.content' "$RAW/smoke-chat-response.json" | cut -c1-80)"
-if [ "$PEER" = 1 ]; then # the peer comparison's path, before minutes are spent on the points
+if [ "$OPENAI" = 1 ]; then # the peer comparison's (and streaming phase's) path, before minutes are spent on the points
   curl -fsS --max-time 10 -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' -d "$PEER_BODY" \
     "$PUBLIC_URL/v1/chat/completions" >"$RAW/smoke-openai-response.json"
   jq -e '.choices[0].message.content | length > 0' "$RAW/smoke-openai-response.json" >/dev/null
@@ -352,25 +401,31 @@ curl -fsS --max-time 10 -H "Authorization: Bearer $ACCOUNTS_KEY" -H 'Content-Typ
 log "accounts key ok (credits + limits): $(curl -fsS -H "Authorization: Bearer $ACCOUNTS_KEY" "$PUBLIC_URL/v1/key" | jq -c '{credits_usd,reserved_usd,limits}')"
 
 # ---------------------------------------------------------------------------------------------------- load generation
-# run_point <scenario> <connections> <seconds> <record: yes|no>
+# run_point <scenario> <connections> <seconds> <record: yes|no>; recorded points are appended to $POINTS_FILE
 run_point() {
   local scenario=$1 conns=$2 secs=$3 record=$4 threads=2 t0 t1 out
   ((conns < threads)) && threads=$conns # wrk needs at least one connection per thread
   out="$RAW/$scenario-c$conns.txt"
   [ "$record" = yes ] || out="$WORK/warmup-$scenario-c$conns.txt"
-  local env=(BENCH_METHOD=GET BENCH_BODY= BENCH_KEY=) url="$PUBLIC_URL/health/live"
-  if [ "$scenario" != health ]; then
-    env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$API_KEY")
-    [ "$scenario" = chat-accounts ] && env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$ACCOUNTS_KEY")
-    [ "$scenario" = chat-openai ] && env=(BENCH_METHOD=POST "BENCH_BODY=$PEER_BODY" "BENCH_KEY=$API_KEY")
-    url="$PUBLIC_URL/v1/chat/completions"
-  fi
+  local env url="$PUBLIC_URL/v1/chat/completions" script="$BENCH_DIR/wrk/request.lua"
+  case "$scenario" in
+    health) env=(BENCH_METHOD=GET BENCH_BODY= BENCH_KEY=) url="$PUBLIC_URL/health/live" ;;
+    chat) env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$API_KEY") ;;
+    chat-accounts) env=(BENCH_METHOD=POST "BENCH_BODY=$CHAT_BODY" "BENCH_KEY=$ACCOUNTS_KEY") ;;
+    chat-openai | replicas-*) env=(BENCH_METHOD=POST "BENCH_BODY=$PEER_BODY" "BENCH_KEY=$API_KEY") ;; # replicas: the slow mock
+    jobs-submit) env=(BENCH_METHOD=POST "BENCH_BODY=$JOB_BODY" "BENCH_KEY=$API_KEY") url="$PUBLIC_URL/v1/images/generate" ;;
+    jobs-poll)
+      env=("BENCH_PATHS=$POLL_PATHS" "BENCH_RATE=$POLL_RATE" "BENCH_THREADS=$threads" "BENCH_KEY=$API_KEY")
+      url=$PUBLIC_URL script="$BENCH_DIR/wrk/paced-get.lua"
+      ;;
+    *) echo "run_point: unknown scenario $scenario" >&2; return 1 ;;
+  esac
   local attempt other best_other=-1
   for attempt in 1 2; do
     [ "$record" = yes ] && wait_quiet 10
     cpu_snapshot "$WORK/cpu-before.json"
     t0=$(now_ms)
-    env "${env[@]}" wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$BENCH_DIR/wrk/request.lua" "$url" >"$out.try$attempt" 2>&1
+    env "${env[@]}" wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$script" "$url" >"$out.try$attempt" 2>&1
     t1=$(now_ms)
     cpu_snapshot "$WORK/cpu-after.json"
     local line
@@ -378,14 +433,14 @@ run_point() {
     [ -n "$line" ] || { echo "wrk produced no summary:" >&2; cat "$out.try$attempt" >&2; return 1; }
     if [ "$record" != yes ]; then
       mv "$out.try$attempt" "$out"
-      log "$scenario c=$conns (not in the table): $(echo "$line" | grep -oE '(rps|p50_us|p99_us|non2xx)=[^ ]*' | tr '\n' ' ')"
+      log "$scenario c=$conns (not in the table): $(echo "$line" | grep -oE '\b(rps|p50_us|p99_us|non2xx)=[^ ]*' | tr '\n' ' ')"
       return 0
     fi
     # shellcheck disable=SC2046
     python3 "$BENCH_DIR/lib/point.py" "$scenario" "$conns" "$threads" $((t1 - t0)) "$out.try$attempt" "$WORK/cpu-before.json" \
       "$WORK/cpu-after.json" $(tracked_pids) >"$WORK/point.try$attempt"
     other=$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print(round(p["cpu_ticks"]["other"] * 1000 / p["wall_ms"]))' "$WORK/point.try$attempt")
-    log "$scenario c=$conns: $(echo "$line" | grep -oE '(rps|p50_us|p99_us|non2xx)=[^ ]*' | tr '\n' ' ')others ${other}%"
+    log "$scenario c=$conns: $(echo "$line" | grep -oE '\b(rps|p50_us|p99_us|non2xx)=[^ ]*' | tr '\n' ' ')others ${other}%"
     if ((best_other < 0 || other < best_other)); then best_other=$other; cp "$WORK/point.try$attempt" "$WORK/point.best"; cp "$out.try$attempt" "$out"; fi
     ((other < MAX_OTHER || RETRY_BUDGET <= 0)) && break
     ((RETRY_BUDGET--)) || true
@@ -394,15 +449,16 @@ run_point() {
   [ -f "$out.try2" ] && mv "$out.try1" "${out%.txt}-attempt1.txt" && mv "$out.try2" "${out%.txt}-attempt2.txt"
   rm -f "$out.try1"
   python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["attempts"]=int(sys.argv[2]); print(json.dumps(p))' \
-    "$WORK/point.best" "$attempt" >>"$WORK/points.jsonl"
+    "$WORK/point.best" "$attempt" >>"$POINTS_FILE"
 }
+POINTS_FILE="$WORK/points.jsonl" # the phases after the peer comparison record theirs in phases.jsonl
 
 log "warm-up (${WARMUP} s per endpoint, not recorded)"
 run_point health 16 "$WARMUP" no
 run_point chat 16 "$WARMUP" no
 run_point chat-accounts 16 "$WARMUP" no
 # The peer comparison's path too, so the OpenAI adapter's JIT is not in the peer phase's CPU per request.
-if [ "$PEER" = 1 ]; then run_point chat-openai 16 "$WARMUP" no; fi
+if [ "$OPENAI" = 1 ]; then run_point chat-openai 16 "$WARMUP" no; fi
 sleep 1
 
 log "measuring (${DURATION} s per point)"
@@ -478,6 +534,135 @@ if [ "$PEER" = 1 ]; then
   printf '%s\n' ${PEER_NOTES[@]+"${PEER_NOTES[@]}"} >"$WORK/peer-notes"
 fi
 
+# ------------------------------------------------------------------------------------- issue 10's other goals (phases)
+# Streaming, async jobs and adapter replicas: each after the peer comparison, each skippable (header). Their points go
+# to phases.jsonl (same JSON as the points above: wrk summary + CPU per process), their settings to phases-env, and
+# lib/phases.py writes their sections of the report.
+POINTS_FILE="$WORK/phases.jsonl"
+: >"$POINTS_FILE"
+: >"$WORK/phases-env"
+phase_env() { printf '%s\n' "$@" >>"$WORK/phases-env"; }
+rabbitmqctl_() { "${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}/rabbitmqctl" -n "ccapi-$AMQP_PORT@localhost" -q "$@" </dev/null 2>/dev/null; }
+queue_field() { # queue field: one column of list_queues for one queue (empty if it does not exist)
+  { rabbitmqctl_ list_queues name "$2" || true; } | awk -v q="$1" '$1 == q {print $2}'
+}
+phase_env "stream=$STREAM" "jobs=$JOBS" "replicas=$REPLICAS"
+
+# Streaming. lib/ttft.py alternates one streamed request through the gateway (OpenAI adapter -> mock) with the same
+# request straight to the mock, on one keep-alive connection each, and times each to its first content token.
+if [ "$STREAM" = 1 ]; then
+  STREAM_BODY="{\"model\":\"$PEER_MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi in five words.\"}],\"max_tokens\":16,\"stream\":true}"
+  STREAM_DIRECT_BODY=${STREAM_BODY/"\"$PEER_MODEL\""/"\"${PEER_MODEL#*/}\""}
+  wait_quiet 10
+  log "streaming: time to first token, gateway and direct interleaved, ${STREAM_DURATION} s (+2 s unrecorded)"
+  cpu_snapshot "$WORK/cpu-before.json"
+  t0=$(now_ms)
+  python3 "$BENCH_DIR/lib/ttft.py" "$STREAM_DURATION" 2 "$PUBLIC_URL/v1/chat/completions" "$API_KEY" "$STREAM_BODY" \
+    "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" "$STREAM_DIRECT_BODY" >"$RAW/stream-ttft.json"
+  t1=$(now_ms)
+  cpu_snapshot "$WORK/cpu-after.json"
+  # shellcheck disable=SC2046
+  python3 "$BENCH_DIR/lib/point.py" stream 1 1 $((t1 - t0)) - "$WORK/cpu-before.json" "$WORK/cpu-after.json" \
+    $(tracked_pids) >>"$POINTS_FILE"
+  log "streaming: $(jq -c '{direct: .direct.ttft_p50_ms, gateway: .gateway.ttft_p50_ms, added_p50_ms, errors: (.direct.errors + .gateway.errors)}' "$RAW/stream-ttft.json")"
+  phase_env "stream_duration_s=$STREAM_DURATION" "stream_model=$PEER_MODEL"
+fi
+
+# Async jobs. Submits: closed-loop wrk on POST /v1/images/generate (an async model: 202 after JobStatus has registered
+# the job and the command is on local-image). The local adapter runs 4 of them at a time with 1.2 s of pauses each, so
+# nearly all stay queued: after each point the backlog is counted and purged, so it weighs on nothing after it.
+# Polling: GET /v1/images/jobs/{id} over jobs that have finished (the final payload, the largest answer), at a fixed rate.
+if [ "$JOBS" = 1 ]; then
+  JOB_BODY='{"model":"local/pixel-async-1","contents":[{"text":"A benchmark tile"}],"parameters":{"width":64,"height":64}}'
+  submit_job() { # prints the job id of one 202
+    local code
+    code=$(curl -sS -o "$WORK/job-submit.json" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $API_KEY" \
+      -H 'Content-Type: application/json' -d "$JOB_BODY" "$PUBLIC_URL/v1/images/generate")
+    [ "$code" = 202 ] || { echo "POST /v1/images/generate answered $code, not 202: $(head -c 300 "$WORK/job-submit.json")" >&2; return 1; }
+    jq -re '.id' "$WORK/job-submit.json"
+  }
+  job_status() { curl -fsS --max-time 5 -H "Authorization: Bearer $API_KEY" "$PUBLIC_URL/v1/images/jobs/$1" | jq -r .status; }
+  purge_images() { # point: counts the local-image backlog, then empties it
+    local depth
+    depth=$(queue_field local-image messages)
+    rabbitmqctl_ purge_queue local-image >/dev/null || log "WARNING: could not purge local-image; its backlog stays"
+    phase_env "purged.$1=${depth:-?}"
+    log "purged ${depth:-?} queued image jobs from local-image after $1"
+  }
+  JOB_ID=$(submit_job)
+  log "async jobs: smoke test ok (202, $JOB_ID, poll_url $(jq -r .poll_url "$WORK/job-submit.json"))"
+  cp "$WORK/job-submit.json" "$RAW/smoke-job-202.json"
+  run_point jobs-submit 16 2 no
+  purge_images warm-up
+  for c in "${JOBS_CONNECTIONS[@]}"; do
+    run_point jobs-submit "$c" "$JOBS_DURATION" yes
+    purge_images "jobs-submit-c$c"
+    sleep 1
+  done
+  # The poll set: fresh jobs on an empty queue, polled once they have all completed.
+  POLL_LIST=()
+  for ((i = 0; i < POLL_IDS; i++)); do POLL_LIST+=("$(submit_job)"); done
+  pending=0
+  for ((i = 0; i < 300; i++)); do
+    pending=0
+    for id in "${POLL_LIST[@]}"; do [ "$(job_status "$id")" = completed ] || { pending=1; break; }; done
+    [ "$pending" = 0 ] && break
+    sleep 0.2
+  done
+  [ "$pending" = 0 ] || log "WARNING: not every job of the poll set completed within 60 s; polling them as they are"
+  curl -fsS -H "Authorization: Bearer $API_KEY" "$PUBLIC_URL/v1/images/jobs/${POLL_LIST[0]}" >"$RAW/poll-sample.json"
+  POLL_PATHS=$(printf '/v1/images/jobs/%s ' "${POLL_LIST[@]}")
+  log "async jobs: polling ${#POLL_LIST[@]} jobs ($(for id in "${POLL_LIST[@]}"; do job_status "$id"; done | sort | uniq -c | xargs)) at ${POLL_RATE} req/s on ${POLL_CONNECTIONS} connections"
+  run_point jobs-poll "$POLL_CONNECTIONS" 2 no
+  run_point jobs-poll "$POLL_CONNECTIONS" "$JOBS_DURATION" yes
+  phase_env "jobs_duration_s=$JOBS_DURATION" "poll_rate=$POLL_RATE" "poll_ids=${#POLL_LIST[@]}" \
+    "poll_statuses=$(for id in "${POLL_LIST[@]}"; do job_status "$id"; done | sort | uniq -c | xargs)" \
+    "poll_body_bytes=$(wc -c <"$RAW/poll-sample.json")" "job_body=$JOB_BODY"
+fi
+
+# Adapter replicas. A second mock answers every call after REPLICA_DELAY_MS; the OpenAI adapter is restarted against it
+# with its chat concurrency set explicitly, measured alone, then beside a second replica consuming the same queue
+# (openai-chat). With REPLICA_CONNECTIONS >= 2 x replicas x limit, requests wait in the queue: the adapters' concurrency,
+# not the clients or the CPU, bounds the rate (ceiling: replicas x limit / delay).
+if [ "$REPLICAS" = 1 ]; then
+  log "replicas: restarting the OpenAI adapter against a mock that answers after ${REPLICA_DELAY_MS} ms"
+  MOCK_DELAY_MS=$REPLICA_DELAY_MS PORT=$SLOW_MOCK_PORT node "$MOCK_JS" >"$WORK/slow-mock.log" 2>&1 &
+  SLOW_MOCK_PID=$!
+  for ((i = 0; i < 100; i++)); do port_open "$SLOW_MOCK_PORT" && break; sleep 0.1; done
+  port_open "$SLOW_MOCK_PORT" || { echo "the delayed mock provider did not start:" >&2; cat "$WORK/slow-mock.log" >&2; exit 1; }
+  TRACKED+=(slow-mock)
+  PID[slow-mock]=$SLOW_MOCK_PID
+  REPLICA_ENV=("${COMMON[@]}" OPENAI_API_KEY=sk-mock "OPENAI_BASE_URL=http://127.0.0.1:$SLOW_MOCK_PORT/v1"
+    OutboundUrls__AllowPrivateNetworks=true "OpenAI__ChatConcurrencyLimit=$REPLICA_LIMIT")
+  if [ "$OPENAI" = 1 ]; then stop_one CCApi.Adapters.OpenAI; else TRACKED+=(CCApi.Adapters.OpenAI); fi
+  start_timed CCApi.Adapters.OpenAI $((PORT + 11)) "${REPLICA_ENV[@]}"
+  wait_provider_available openai
+  t0=$(now_ms)
+  curl -fsS --max-time 10 -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' -d "$PEER_BODY" \
+    "$PUBLIC_URL/v1/chat/completions" | jq -e '.choices[0].message.content | length > 0' >/dev/null
+  log "replicas: smoke test ok through the delayed mock in $(($(now_ms) - t0)) ms"
+  for n in 1 2; do
+    if [ "$n" = 2 ]; then
+      start_timed "CCApi.Adapters.OpenAI#2" $((PORT + 12)) "${REPLICA_ENV[@]}"
+      TRACKED+=("CCApi.Adapters.OpenAI#2")
+    fi
+    for ((i = 0; i < 50; i++)); do [ "$(queue_field openai-chat consumers)" = "$n" ] && break; sleep 0.2; done
+    phase_env "replica_consumers.$n=$(queue_field openai-chat consumers)"
+    run_point "replicas-$n" "$REPLICA_CONNECTIONS" 3 no
+    sleep 1
+    run_point "replicas-$n" "$REPLICA_CONNECTIONS" "$REPLICA_DURATION" yes
+    sleep 2 # the queued requests of the point drain (at most connections / ceiling seconds)
+  done
+  stop_one "CCApi.Adapters.OpenAI#2"
+  stop_one CCApi.Adapters.OpenAI
+  kill "$SLOW_MOCK_PID" 2>/dev/null
+  wait "$SLOW_MOCK_PID" 2>/dev/null || true
+  SLOW_MOCK_PID=""
+  phase_env "replica_delay_ms=$REPLICA_DELAY_MS" "replica_limit=$REPLICA_LIMIT" "replica_connections=$REPLICA_CONNECTIONS" \
+    "replica_duration_s=$REPLICA_DURATION"
+fi
+POINTS_FILE="$WORK/points.jsonl"
+
 # ------------------------------------------------------------------------------------------- span phase (1 connection)
 # Gateway and adapter restarted with Telemetry__SpanFile so each request's spans can be lined up by trace id. This phase
 # is separate because writing spans synchronously to a file slows every request a little.
@@ -505,6 +690,9 @@ if [ "$PEER" = 1 ]; then
 else
   printf '\nNo peer comparison in this run (BENCH_PEER=0).\n' >>"$REPORT"
 fi
+python3 "$BENCH_DIR/lib/phases.py" "$WORK" "$RAW" >>"$REPORT"
+cp "$WORK/phases.jsonl" "$RAW/phases.jsonl"
+cp "$WORK/phases-env" "$RAW/phases-env.txt"
 cp "$WORK/points.jsonl" "$RAW/points.jsonl"
 cp "$WORK/spans.json" "$RAW/spans.json"
 cp "$WORK/env" "$RAW/env.txt"

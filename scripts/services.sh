@@ -19,7 +19,9 @@ SERVICE_STOP_GRACE=30 # seconds between SIGTERM and SIGKILL, longer than the ser
 
 rm -f "$CCAPI_DATA_DIR/services.pids" # pids of an earlier run are not ours to check or stop
 
-service_dll() { echo "$CCAPI_ROOT/services/$1/bin/$CCAPI_CONFIGURATION/net10.0/$1.dll"; }
+# A name may carry an instance suffix, "<project>#<n>" (bench/run.sh's second adapter replica): the project's dll runs,
+# while the log file and the services.pids entry are the instance's own.
+service_dll() { echo "$CCAPI_ROOT/services/${1%%#*}/bin/$CCAPI_CONFIGURATION/net10.0/${1%%#*}.dll"; }
 
 supervisor_log() { echo "[supervisor $(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -35,7 +37,7 @@ describe_exit() {
 run_service_once() { # name port log [VAR=value ...]: starts the service in the background; its pid in $!
   local name=$1 port=$2 log=$3; shift 3
   (
-    cd "$CCAPI_ROOT/services/$name" || exit 1
+    cd "$CCAPI_ROOT/services/${name%%#*}" || exit 1
     export Urls="http://127.0.0.1:$port" DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Production}
     for kv in "$@"; do export "${kv?}"; done
     exec dotnet "$(service_dll "$name")"

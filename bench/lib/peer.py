@@ -9,22 +9,13 @@ import os
 import re
 import sys
 
+from runfiles import read_kv
+
 work, raw = sys.argv[1], sys.argv[2]
 peer_raw = os.path.join(raw, "peer")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SHORT = {"CCApi.Gateway": "gateway", "CCApi.Adapters.OpenAI": "openai adapter", "CCApi.Adapters.Local": "local adapter",
          "CCApi.JobStatus": "jobstatus", "CCApi.Catalog": "catalog", "rabbitmq": "rabbitmq", "redis": "redis"}
-
-
-def read_kv(path):
-    kv = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if "=" in line:
-                    k, v = line.rstrip("\n").split("=", 1)
-                    kv[k] = v
-    return kv
 
 
 def result(line):

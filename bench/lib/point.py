@@ -1,6 +1,6 @@
 """One measured point for bench/run.sh as a JSON line: wrk's BENCH summary line plus the CPU each process used.
 
-usage: point.py <scenario> <connections> <threads> <wall_ms> <wrk-output> <before.json> <after.json> name=pid...
+usage: point.py <scenario> <connections> <threads> <wall_ms> <wrk-output or -> <before.json> <after.json> name=pid...
 CPU is in clock ticks (1/100 s) of one core; the machine has nproc cores' worth per second."""
 import json
 import sys
@@ -8,10 +8,11 @@ import sys
 scenario, conns, threads, wall_ms, wrk_out, before_path, after_path, *tracked = sys.argv[1:]
 tracked = dict(t.split("=", 1) for t in tracked)
 
-with open(wrk_out) as f:
-    line = next(l for l in f if l.startswith("BENCH "))
 point = {"scenario": scenario, "conns": int(conns), "threads": int(threads), "wall_ms": int(wall_ms)}
-point.update({k: float(v) for k, v in (p.split("=", 1) for p in line.split()[1:])})
+if wrk_out != "-":  # "-": a phase without wrk (its own client's CPU shows in the "wrk" column)
+    with open(wrk_out) as f:
+        line = next(l for l in f if l.startswith("BENCH "))
+    point.update({k: float(v) for k, v in (p.split("=", 1) for p in line.split()[1:])})
 
 with open(before_path) as f:
     before = json.load(f)

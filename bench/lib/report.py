@@ -6,15 +6,11 @@ import json
 import os
 import sys
 
+from runfiles import read_jsonl, read_kv
+
 work, raw = sys.argv[1], sys.argv[2]
-env = {}
-with open(os.path.join(work, "env")) as f:
-    for line in f:
-        if "=" in line:
-            k, v = line.rstrip("\n").split("=", 1)
-            env[k] = v
-with open(os.path.join(work, "points.jsonl")) as f:
-    points = [json.loads(l) for l in f if l.strip()]
+env = read_kv(os.path.join(work, "env"))
+points = read_jsonl(os.path.join(work, "points.jsonl"))
 with open(os.path.join(work, "spans.json")) as f:
     spans = json.load(f)
 spans_on = {}

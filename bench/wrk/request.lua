@@ -19,12 +19,7 @@ end
 -- No response() hook on purpose: defining one makes wrk parse every body, which costs load-generator CPU on a
 -- machine where wrk shares the cores with the servers. Non-2xx answers are still counted (summary.errors.status).
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "summary.lua")
 function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%.1f " ..
-    "err_connect=%d err_read=%d err_write=%d err_timeout=%d non2xx=%d\n",
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
-    e.connect, e.read, e.write, e.timeout, e.status))
+  write_bench_summary(summary, latency)
 end
