@@ -1,7 +1,6 @@
 using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
 using Microsoft.Extensions.Options;
-using Microsoft.ML.Tokenizers;
 
 namespace CCApi.Gateway.Credits;
 
@@ -18,9 +17,9 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
     public const int ReplyPriming = 3;
 
     // Loaded once, on first use (a few hundred ms): only keys with credits ever count tokens.
-    private static readonly Lazy<Tokenizer> Tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    private static readonly Lazy<O200kTokenCounter> Tokenizer = new(O200kTokenCounter.Load);
 
-    public static int CountTokens(string text) => text.Length == 0 ? 0 : Tokenizer.Value.CountTokens(text);
+    public static int CountTokens(string text) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text);
 
     /// <summary>Input tokens of a conversation as OpenAI bills them (content, parts, tool calls, per-message framing).</summary>
     public static long CountInputTokens(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools = null)

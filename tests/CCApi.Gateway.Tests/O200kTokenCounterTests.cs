@@ -1,0 +1,79 @@
+using System.Text;
+using CCApi.Gateway.Credits;
+using Microsoft.ML.Tokenizers;
+
+namespace CCApi.Gateway.Tests;
+
+/// <summary>
+/// The gateway counts o200k tokens with its own compact counter (<see cref="O200kTokenCounter"/>, ~5 MiB instead of the
+/// ~66 MiB Microsoft.ML.Tokenizers keeps); these tests hold it to <see cref="TiktokenTokenizer"/>'s counts, token for token,
+/// on every kind of text a chat carries, on both merge paths (short pieces by scan, long ones by heap) and on random text.
+/// </summary>
+public sealed class O200kTokenCounterTests
+{
+    private static readonly Lazy<O200kTokenCounter> Counter = new(O200kTokenCounter.Load);
+    private static readonly Lazy<Tokenizer> Reference = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+
+    public static TheoryData<string, string> Texts => new()
+    {
+        { "empty", "" },
+        { "english", "Hello world! The quick brown fox jumps over the lazy dog; it's 4:30 p.m. and we'll've gone." },
+        { "contractions and case", "I'M HERE, you're THERE, they'D LL've 'S" },
+        { "numbers", "1 12 123 1234 12345 3.14159 -42 1,000,000 ٣٤٥ 0x1F" },
+        { "code", "public static int Add(int a, int b)\n{\n    return a + b; // sum\n}\n\tif (x >= 10 && y != null) { yield(); }\n" },
+        { "json", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":100,\"url\":\"https://a.b/c?d=e&f=g\"}" },
+        { "whitespace", "a  b   c\n\n\n  d\r\n\r\ne\t\t f \u00a0 g \u3000h   \n   " },
+        { "cjk", "今日はいい天気ですね。我们去公园散步吧！한국어 문장도 있습니다." },
+        { "rtl and indic", "مرحبا بالعالم، كيف حالك؟ שלום עולם नमस्ते दुनिया ਸਤ ਸ੍ਰੀ ਅਕਾਲ" },
+        { "emoji", "I ❤️ 🍕! 👨‍👩‍👧‍👦 🏳️‍🌈 👍🏽 🤖🤖🤖 ☕" },
+        { "combining marks", "e\u0301 a\u0300\u0323 Z\u0351\u0352\u0353\u0354alg\u0315o\u0336 n\u0303o\u0303" },
+        { "special tokens", "before<|endoftext|>after <|endofprompt|> and <|endoftext|><|endoftext|> <|notspecial|>" },
+        { "lone surrogates", "a\ud800b \udc00 c\ud83d" },
+        { "control chars", "\u0000\u0001\u001f\u007f\u0085\u2028\u2029 end" },
+        { "punctuation runs", "!!!??? ... --- === /// \\\\\\ ``` ''' \"\"\" <<<>>> ///\n///\r\n" },
+        { "urls and paths", "See https://example.com/a/b_c-d.html#frag or C:\\Users\\me\\file.txt or /usr/local/bin/dotnet" },
+        { "long letter run", new string('a', 5000) },
+        { "long mixed run", string.Concat(Enumerable.Repeat("ab", 2000)) },
+        { "long word", string.Concat(Enumerable.Repeat("Pneumonoultramicroscopicsilicovolcanoconiosis", 40)) },
+        { "long digits", new string('7', 999) },
+        { "long punctuation", new string('!', 3000) + new string('.', 3000) },
+        { "long spaces", new string(' ', 4000) + "x" + new string('\n', 500) },
+        { "long emoji run", string.Concat(Enumerable.Repeat("🍕", 700)) },
+        { "long cjk run", string.Concat(Enumerable.Repeat("天気", 600)) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Counts_what_tiktoken_counts(string kind, string text)
+    {
+        Counter.Value.Count(text).ShouldBe(Reference.Value.CountTokens(text), kind);
+    }
+
+    [Fact]
+    public void Counts_what_tiktoken_counts_on_random_text_of_every_script()
+    {
+        // Fixed seed: a failure names the text, and the next run sees the same texts.
+        var random = new Random(20261204);
+        string[] alphabet =
+        [
+            "a", "b", "e", "t", "Z", "Q", " ", "  ", "\n", "\r\n", "\t", "'", "'s", "'LL", "1", "42", "999", ".", ",", "!", "?",
+            "-", "_", "/", "\\", "\"", "{", "}", "<|", "|>", "é", "ß", "ø", "日", "本", "語", "한", "ع", "ש", "न", "\u0301",
+            "🍕", "👍🏽", "‍", "\u00a0", "\u3000", "\ud800", "€", "™", "½", "Ⅻ", "<|endoftext|>",
+        ];
+        for (var i = 0; i < 1500; i++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(1, i % 50 == 0 ? 400 : 40);
+            for (var j = 0; j < length; j++)
+            {
+                text.Append(alphabet[random.Next(alphabet.Length)]);
+            }
+
+            var s = text.ToString();
+            Counter.Value.Count(s).ShouldBe(Reference.Value.CountTokens(s), $"text #{i}: {Escape(s)}");
+        }
+    }
+
+    private static string Escape(string s) =>
+        string.Concat(s.Select(c => c is >= ' ' and <= '~' ? c.ToString() : $"\\u{(int)c:x4}"));
+}
