@@ -61,6 +61,22 @@ public static class JobFields
 /// <summary>How each bus message changes a job. Pure: the consumers apply what these return.</summary>
 public static class JobChanges
 {
+    /// <summary>
+    /// The change a job event makes: the one mapping <see cref="Consumers.JobEventConsumer{TEvent}"/> applies for every
+    /// event type it is registered for.
+    /// </summary>
+    public static JobChange Of(object jobEvent) => jobEvent switch
+    {
+        JobStarted m => Started(m),
+        JobProgressed m => Progressed(m),
+        Contracts.ImageGenerated m => ImageGenerated(m),
+        Contracts.ChatCompleted m => ChatCompleted(m),
+        Contracts.SpeechSynthesized m => SpeechSynthesized(m),
+        JobFailed m => Failed(m),
+        JobCanceled m => Canceled(m),
+        _ => throw new NotSupportedException($"No job change is known for the event {jobEvent.GetType().Name}."),
+    };
+
     /// <summary>The gateway registers an async job before answering 202: its facts are authoritative.</summary>
     public static JobChange Registered(RegisterJob m)
     {
