@@ -12,15 +12,10 @@ namespace CCApi.Adapters.ElevenLabs.Consumers;
 /// </summary>
 public sealed class SpeechConsumer(ElevenLabsClient client, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<Speech>
 {
-    public async Task Consume(ConsumeContext<Speech> context)
-    {
-        var command = context.Message;
-        using var call = AdapterTelemetry.Start(command);
-
-        await runner.RunAsync(context, JobKind.Speech, "elevenlabs-speech", call, async cancellationToken =>
+    public Task Consume(ConsumeContext<Speech> context) =>
+        runner.RunAsync(context, JobKind.Speech, "elevenlabs-speech", async (command, cancellationToken) =>
         {
             var audio = await client.SpeechAsync(command, cancellationToken);
             return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.Format.ContentType, audio.Format.Format, audio.DurationSeconds, context.CancellationToken);
         });
-    }
 }
