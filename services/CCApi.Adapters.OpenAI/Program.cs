@@ -1,6 +1,7 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI;
 using CCApi.Adapters.OpenAI.Consumers;
+using CCApi.Adapters.OpenAI.Upstream;
 using MassTransit;
 
 // The kit's adapter host (service defaults, Redis storage for blobs and chat streams, the adapter bus, health endpoints) with:
@@ -9,7 +10,7 @@ AdapterHost.Run(args,
     {
         x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat
         x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image
-        x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech
+        x.AddProviderSpeechConsumer<OpenAIClient>();                                 // {provider}-speech
     },
     services: builder => builder.AddOpenAIAdapterServices()); // options, upstream client + resilience, heartbeat
 
