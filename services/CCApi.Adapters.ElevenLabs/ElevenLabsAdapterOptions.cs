@@ -15,9 +15,8 @@ public sealed class ElevenLabsAdapterOptions : UpstreamAdapterOptions
     public const string PublicBaseUrl = "https://api.elevenlabs.io";
 
     public ElevenLabsAdapterOptions()
+        : base("elevenlabs", PublicBaseUrl)
     {
-        Provider = "elevenlabs";
-        BaseUrl = PublicBaseUrl;
         // ElevenLabs limits concurrent requests per subscription (2 on Free up to 15 on Scale/Business); more in flight
         // than the plan allows only turns into 429s. Raise it to the plan's limit.
         ConcurrencyLimit = 5;

@@ -1,22 +1,11 @@
 using CCApi.Adapters.ElevenLabs;
-using CCApi.Adapters.ElevenLabs.Consumers;
+using CCApi.Adapters.ElevenLabs.Upstream;
 using CCApi.Adapters.Hosting;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using MassTransit;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();           // OTel, health, JSON, error handling
-builder.AddRedisStorage();              // IBlobStore (the audio), Redis readiness
-builder.AddAdapterMessaging(x =>
-{
-    x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech, the only capability ElevenLabs has here
-});
-builder.AddElevenLabsAdapterServices(); // options, upstream client + resilience, voice directory, heartbeat
-
-var app = builder.Build();
-app.UseServiceDefaults();
-app.MapDefaultEndpoints();              // /health/live, /health/ready
-app.Run();
+// The kit's adapter host (service defaults, Redis storage for the audio, the adapter bus, health endpoints) with:
+AdapterHost.Run(args,
+    consumers: x => x.AddProviderSpeechConsumer<ElevenLabsClient>(), // {provider}-speech, the only capability ElevenLabs has here
+    services: builder => builder.AddElevenLabsAdapterServices());    // options, upstream client + resilience, voice directory, heartbeat
 
 public partial class Program; // public: WebApplicationFactory hosts the service in tests

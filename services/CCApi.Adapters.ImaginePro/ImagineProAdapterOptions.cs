@@ -19,9 +19,8 @@ public sealed class ImagineProAdapterOptions : UpstreamAdapterOptions
     public const string PublicBaseUrl = "https://api.imaginepro.ai";
 
     public ImagineProAdapterOptions()
+        : base("imaginepro", PublicBaseUrl)
     {
-        Provider = "imaginepro";
-        BaseUrl = PublicBaseUrl;
         RequestTimeout = TimeSpan.FromSeconds(30); // one submit or one poll; the generation itself is bounded by MaxPollDuration
     }
 

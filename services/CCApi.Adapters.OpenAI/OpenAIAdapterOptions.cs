@@ -8,16 +8,10 @@ namespace CCApi.Adapters.OpenAI;
 /// side by side as several processes with different <see cref="UpstreamAdapterOptions.Provider"/> names, each a
 /// provider in the catalog.
 /// </summary>
-public sealed class OpenAIAdapterOptions : UpstreamAdapterOptions
+public sealed class OpenAIAdapterOptions() : UpstreamAdapterOptions("openai", PublicBaseUrl)
 {
     public const string SectionName = "OpenAI";
     public const string ApiKeyVariable = "OPENAI_API_KEY";
     public const string BaseUrlVariable = "OPENAI_BASE_URL";
     public const string PublicBaseUrl = "https://api.openai.com/v1";
-
-    public OpenAIAdapterOptions()
-    {
-        Provider = "openai";
-        BaseUrl = PublicBaseUrl;
-    }
 }

@@ -1,22 +1,11 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.StabilityAI;
 using CCApi.Adapters.StabilityAI.Consumers;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using MassTransit;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();            // OTel, health, JSON, error handling, OutboundUrlGuard
-builder.AddRedisStorage();               // IBlobStore (generated images, uploaded inputs), Redis readiness
-builder.AddAdapterMessaging(x =>
-{
-    x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();   // {provider}-image (only)
-});
-builder.AddStabilityAIAdapterServices(); // options, upstream client + resilience, heartbeat
-
-var app = builder.Build();
-app.UseServiceDefaults();
-app.MapDefaultEndpoints();               // /health/live, /health/ready
-app.Run();
+// The kit's adapter host (service defaults, Redis storage for generated images and uploaded inputs, the adapter bus, health endpoints) with:
+AdapterHost.Run(args,
+    consumers: x => x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>(), // {provider}-image (only)
+    services: builder => builder.AddStabilityAIAdapterServices());                            // options, upstream client + resilience, heartbeat
 
 public partial class Program; // public: WebApplicationFactory hosts the service in tests

@@ -7,16 +7,10 @@ namespace CCApi.Adapters.StabilityAI;
 /// STABILITY_API_KEY and the base URL from STABILITY_BASE_URL (the names Stability's own examples use); the base URL
 /// has no path: the adapter calls {base}/v1/generation/{engine_id}/….
 /// </summary>
-public sealed class StabilityAIAdapterOptions : UpstreamAdapterOptions
+public sealed class StabilityAIAdapterOptions() : UpstreamAdapterOptions("stabilityai", PublicBaseUrl)
 {
     public const string SectionName = "StabilityAI";
     public const string ApiKeyVariable = "STABILITY_API_KEY";
     public const string BaseUrlVariable = "STABILITY_BASE_URL";
     public const string PublicBaseUrl = "https://api.stability.ai";
-
-    public StabilityAIAdapterOptions()
-    {
-        Provider = "stabilityai";
-        BaseUrl = PublicBaseUrl;
-    }
 }

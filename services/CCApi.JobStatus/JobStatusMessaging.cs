@@ -16,13 +16,13 @@ public static class JobStatusMessaging
         builder.AddMessaging(x =>
         {
             AddJobEventConsumer<RegisterJobConsumer>(x);
-            AddJobEventConsumer<JobStartedConsumer>(x);
-            AddJobEventConsumer<JobProgressedConsumer>(x);
-            AddJobEventConsumer<ImageGeneratedConsumer>(x);
-            AddJobEventConsumer<ChatCompletedConsumer>(x);
-            AddJobEventConsumer<SpeechSynthesizedConsumer>(x);
-            AddJobEventConsumer<JobFailedConsumer>(x);
-            AddJobEventConsumer<JobCanceledConsumer>(x);
+            AddJobEventConsumer<JobEventConsumer<JobStarted>>(x);
+            AddJobEventConsumer<JobEventConsumer<JobProgressed>>(x);
+            AddJobEventConsumer<JobEventConsumer<ImageGenerated>>(x);
+            AddJobEventConsumer<JobEventConsumer<ChatCompleted>>(x);
+            AddJobEventConsumer<JobEventConsumer<SpeechSynthesized>>(x);
+            AddJobEventConsumer<JobEventConsumer<JobFailed>>(x);
+            AddJobEventConsumer<JobEventConsumer<JobCanceled>>(x);
             AddJobEventConsumer<JobCommandFaultConsumer<GenerateImage>>(x);
             AddJobEventConsumer<JobCommandFaultConsumer<ChatCompletion>>(x);
             AddJobEventConsumer<JobCommandFaultConsumer<Speech>>(x);

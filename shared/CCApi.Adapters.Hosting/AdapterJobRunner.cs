@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 using MassTransit;
@@ -15,6 +16,26 @@ namespace CCApi.Adapters.Hosting;
 /// </summary>
 public sealed partial class AdapterJobRunner(JobResultCache results, JobCancellations cancellations, ILogger<AdapterJobRunner> logger)
 {
+    /// <summary>
+    /// The job as the other overload runs it, for a consumer that needs nothing of its provider call but the outcome: the
+    /// call's span is started here (<see cref="AdapterTelemetry.Start"/>) and ends with the job.
+    /// </summary>
+    /// <param name="step">The result-cache key of this kind of work (e.g. "openai-speech").</param>
+    /// <param name="work">Calls the provider with the command; its token fires when the consumer stops or the deadline passes.</param>
+    /// <param name="callKind">INTERNAL for a model running in the adapter's own process (the local provider), else CLIENT.</param>
+    public async Task RunAsync<TCommand, TResult>(
+        ConsumeContext<TCommand> context,
+        JobKind kind,
+        string step,
+        Func<TCommand, CancellationToken, Task<TResult>> work,
+        ActivityKind callKind = ActivityKind.Client)
+        where TCommand : class, IJobCommand
+        where TResult : class, IJobResult
+    {
+        using var call = AdapterTelemetry.Start(context.Message, callKind);
+        await RunAsync(context, kind, step, call, cancellationToken => work(context.Message, cancellationToken));
+    }
+
     /// <param name="step">The result-cache key of this kind of work (e.g. "openai-speech").</param>
     /// <param name="call">The consumer's provider call (see <see cref="AdapterTelemetry.Start"/>); gets the outcome.</param>
     /// <param name="work">Calls the provider; its token fires when the consumer stops or the deadline passes.</param>

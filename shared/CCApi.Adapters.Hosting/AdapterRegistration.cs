@@ -95,6 +95,14 @@ public static partial class AdapterRegistration
             x.AddConsumer<JobCanceledConsumer, JobCanceledConsumerDefinition>();
         });
 
+    /// <summary>
+    /// The kit's speech consumer (<see cref="ProviderSpeechConsumer{TProvider}"/>) on "{provider}-speech", for an adapter
+    /// whose provider client is an <see cref="ISpeechProvider"/>.
+    /// </summary>
+    public static void AddProviderSpeechConsumer<TProvider>(this IBusRegistrationConfigurator x)
+        where TProvider : class, ISpeechProvider =>
+        x.AddConsumer<ProviderSpeechConsumer<TProvider>, ProviderSpeechConsumerDefinition<TProvider>>();
+
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex ProviderName();
 }

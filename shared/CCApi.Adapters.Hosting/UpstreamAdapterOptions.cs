@@ -10,10 +10,17 @@ namespace CCApi.Adapters.Hosting;
 /// </summary>
 public abstract class UpstreamAdapterOptions : AdapterOptions
 {
+    /// <summary>Every upstream adapter starts from its provider name and the provider's public API as the base URL.</summary>
+    protected UpstreamAdapterOptions(string provider, string publicBaseUrl)
+    {
+        Provider = provider;
+        BaseUrl = publicBaseUrl;
+    }
+
     /// <summary>The upstream API's base URL (the provider's public one unless configured).</summary>
     [Required]
     [Url(ErrorMessage = "BaseUrl must be an absolute http(s) URL.")]
-    public string BaseUrl { get; set; } = "";
+    public string BaseUrl { get; set; }
 
     /// <summary>The platform's key for the provider. Never logged. Empty = provider unavailable.</summary>
     public string? ApiKey { get; set; }

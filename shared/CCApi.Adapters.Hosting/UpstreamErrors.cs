@@ -12,7 +12,20 @@ public sealed record UpstreamErrorBody(string? Message, string? Type = null, str
     /// Reads the common shapes: <c>{"error":{"message","type","param","code"}}</c> (OpenAI and compatibles),
     /// <c>{"error":"text"}</c>, <c>{"message":..}</c> and <c>{"detail":..}</c>. Null when the body is none of them.
     /// </summary>
-    public static UpstreamErrorBody? Parse(string? body)
+    public static UpstreamErrorBody? Parse(string? body) => Read(body, Common);
+
+    /// <summary>
+    /// Reads a provider's own error shape: <paramref name="own"/> gets the body's root object and returns null when it
+    /// does not recognise it; then the common shapes (<see cref="Parse(string?)"/>) are tried. Null for an empty body, one
+    /// that is not JSON, or one that is neither.
+    /// </summary>
+    public static UpstreamErrorBody? Parse(string? body, Func<JsonElement, UpstreamErrorBody?> own)
+    {
+        ArgumentNullException.ThrowIfNull(own);
+        return Read(body, root => own(root) ?? Common(root));
+    }
+
+    private static UpstreamErrorBody? Read(string? body, Func<JsonElement, UpstreamErrorBody?> read)
     {
         if (string.IsNullOrWhiteSpace(body))
         {
@@ -22,33 +35,32 @@ public sealed record UpstreamErrorBody(string? Message, string? Type = null, str
         try
         {
             using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            if (root.TryGetProperty("error", out var error))
-            {
-                if (error.ValueKind == JsonValueKind.String)
-                {
-                    return new UpstreamErrorBody(error.GetString());
-                }
-
-                if (error.ValueKind == JsonValueKind.Object)
-                {
-                    return new UpstreamErrorBody(Text(error, "message"), Text(error, "type"), Text(error, "code"), Text(error, "param"));
-                }
-            }
-
-            return Text(root, "message") is { } message ? new UpstreamErrorBody(message, Code: Text(root, "code"))
-                : Text(root, "detail") is { } detail ? new UpstreamErrorBody(detail)
-                : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? read(doc.RootElement) : null;
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    private static UpstreamErrorBody? Common(JsonElement root)
+    {
+        if (root.TryGetProperty("error", out var error))
+        {
+            if (error.ValueKind == JsonValueKind.String)
+            {
+                return new UpstreamErrorBody(error.GetString());
+            }
+
+            if (error.ValueKind == JsonValueKind.Object)
+            {
+                return new UpstreamErrorBody(Text(error, "message"), Text(error, "type"), Text(error, "code"), Text(error, "param"));
+            }
+        }
+
+        return Text(root, "message") is { } message ? new UpstreamErrorBody(message, Code: Text(root, "code"))
+            : Text(root, "detail") is { } detail ? new UpstreamErrorBody(detail)
+            : null;
     }
 
     private static string? Text(JsonElement element, string name) =>
@@ -79,17 +91,12 @@ public static class UpstreamErrors
         switch (status)
         {
             case 401 or 403:
-                return new ErrorInfo
-                {
-                    Status = 502,
-                    Type = ErrorTypes.Api,
-                    Code = ErrorCodes.ProviderAuthFailed,
-                    Message = $"Provider '{provider}' refused the platform's credentials (HTTP {status}). Your CCAPI API key is fine: " +
-                              "the platform's key for this provider is missing permissions, revoked or wrong; contact the platform operator.",
-                    Details = Details(("provider", provider), ("upstream_status", Status(status))),
-                };
+                return ProviderApiError(502, ErrorCodes.ProviderAuthFailed, provider,
+                    $"Provider '{provider}' refused the platform's credentials (HTTP {status}). Your CCAPI API key is fine: " +
+                    "the platform's key for this provider is missing permissions, revoked or wrong; contact the platform operator.",
+                    ("upstream_status", Status(status)));
             case 429:
-                var seconds = retryAfter is { } r ? Math.Max(1, (int)Math.Ceiling(r.TotalSeconds)) : (int?)null;
+                var seconds = WholeSeconds(retryAfter);
                 return new ErrorInfo
                 {
                     Status = 429,
@@ -103,14 +110,9 @@ public static class UpstreamErrors
             case 408 or 504:
                 return Timeout(provider, null, status);
             case >= 500:
-                return new ErrorInfo
-                {
-                    Status = 502,
-                    Type = ErrorTypes.Api,
-                    Code = ErrorCodes.ProviderError,
-                    Message = $"Provider '{provider}' failed (HTTP {status})" + (said is null ? "." : $": {said}"),
-                    Details = Details(("provider", provider), ("upstream_status", Status(status))),
-                };
+                return ProviderApiError(502, ErrorCodes.ProviderError, provider,
+                    $"Provider '{provider}' failed (HTTP {status})" + (said is null ? "." : $": {said}"),
+                    ("upstream_status", Status(status)));
             case >= 400:
                 return new ErrorInfo
                 {
@@ -127,92 +129,59 @@ public static class UpstreamErrors
         }
     }
 
-    public static ErrorInfo Timeout(string provider, TimeSpan? after, int? upstreamStatus = null) => new()
-    {
-        Status = 504,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderTimeout,
-        Message = upstreamStatus is { } s
-            ? $"Provider '{provider}' timed out (HTTP {s})."
-            : $"Provider '{provider}' did not answer" + (after is { } a ? $" within {a.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s." : " in time."),
-        Details = Details(("provider", provider), ("upstream_status", upstreamStatus is { } u ? Status(u) : null)),
-    };
+    public static ErrorInfo Timeout(string provider, TimeSpan? after, int? upstreamStatus = null) =>
+        ProviderApiError(504, ErrorCodes.ProviderTimeout, provider,
+            upstreamStatus is { } s
+                ? $"Provider '{provider}' timed out (HTTP {s})."
+                : $"Provider '{provider}' did not answer" + (after is { } a ? $" within {a.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s." : " in time."),
+            ("upstream_status", upstreamStatus is { } u ? Status(u) : null));
 
-    public static ErrorInfo Unreachable(string provider) => new()
-    {
-        Status = 502,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderError,
-        Message = $"Provider '{provider}' could not be reached.",
-        Details = Details(("provider", provider)),
-    };
+    public static ErrorInfo Unreachable(string provider) =>
+        ProviderApiError(502, ErrorCodes.ProviderError, provider, $"Provider '{provider}' could not be reached.");
 
-    public static ErrorInfo Malformed(string provider, string what) => new()
-    {
-        Status = 502,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderError,
-        Message = $"Provider '{provider}' returned a malformed response ({what}).",
-        Details = Details(("provider", provider)),
-    };
+    public static ErrorInfo Malformed(string provider, string what) =>
+        ProviderApiError(502, ErrorCodes.ProviderError, provider, $"Provider '{provider}' returned a malformed response ({what}).");
 
     /// <summary>502: the provider itself failed in a way no status code describes (a local tool missing or crashing).</summary>
-    public static ErrorInfo ProviderFailed(string provider, string message) => new()
-    {
-        Status = 502,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderError,
-        Message = message,
-        Details = Details(("provider", provider)),
-    };
+    public static ErrorInfo ProviderFailed(string provider, string message) =>
+        ProviderApiError(502, ErrorCodes.ProviderError, provider, message);
 
-    public static ErrorInfo DroppedMidStream(string provider) => new()
-    {
-        Status = 502,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderError,
-        Message = $"The connection to provider '{provider}' dropped before the stream ended.",
-        Details = Details(("provider", provider)),
-    };
+    public static ErrorInfo DroppedMidStream(string provider) =>
+        ProviderApiError(502, ErrorCodes.ProviderError, provider, $"The connection to provider '{provider}' dropped before the stream ended.");
 
     /// <summary>An error the provider reported inside an otherwise successful (200) stream.</summary>
-    public static ErrorInfo StreamError(string provider, UpstreamErrorBody? body) => new()
-    {
-        Status = 502,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderError,
-        Message = $"Provider '{provider}' failed mid-stream" + (string.IsNullOrWhiteSpace(body?.Message) ? "." : $": {body!.Message}"),
-        Details = Details(("provider", provider), ("provider_code", body?.Code)),
-    };
+    public static ErrorInfo StreamError(string provider, UpstreamErrorBody? body) =>
+        ProviderApiError(502, ErrorCodes.ProviderError, provider,
+            $"Provider '{provider}' failed mid-stream" + (string.IsNullOrWhiteSpace(body?.Message) ? "." : $": {body!.Message}"),
+            ("provider_code", body?.Code));
 
-    public static ErrorInfo NoApiKey(string provider) => new()
-    {
-        Status = 503,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderUnavailable,
-        Message = $"Provider '{provider}' is unavailable: the platform has no API key configured for it.",
-        Details = Details(("provider", provider)),
-    };
+    public static ErrorInfo NoApiKey(string provider) =>
+        ProviderApiError(503, ErrorCodes.ProviderUnavailable, provider, $"Provider '{provider}' is unavailable: the platform has no API key configured for it.");
 
-    public static ErrorInfo CircuitOpen(string provider, TimeSpan? retryAfter) => new()
+    public static ErrorInfo CircuitOpen(string provider, TimeSpan? retryAfter)
     {
-        Status = 503,
-        Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderUnavailable,
-        Message = $"Provider '{provider}' is failing repeatedly; requests fail fast until it recovers" +
-                  (retryAfter is { } r ? $" (retry in about {Math.Max(1, (int)Math.Ceiling(r.TotalSeconds))} s)." : "."),
-        Details = Details(("provider", provider), ("retry_after", retryAfter is { } ra ? Math.Max(1, (int)Math.Ceiling(ra.TotalSeconds)).ToString(CultureInfo.InvariantCulture) : null)),
-    };
+        var seconds = WholeSeconds(retryAfter);
+        return ProviderApiError(503, ErrorCodes.ProviderUnavailable, provider,
+            $"Provider '{provider}' is failing repeatedly; requests fail fast until it recovers" + (seconds is { } s ? $" (retry in about {s} s)." : "."),
+            ("retry_after", seconds?.ToString(CultureInfo.InvariantCulture)));
+    }
 
     /// <summary>504: the edge's deadline for the job passed while the provider was working.</summary>
-    public static ErrorInfo DeadlinePassed(string provider) => new()
+    public static ErrorInfo DeadlinePassed(string provider) =>
+        ProviderApiError(504, ErrorCodes.ProviderTimeout, provider, $"The request's deadline passed before provider '{provider}' answered.");
+
+    /// <summary>An api_error about the provider: its name always in the details, then <paramref name="more"/> (empty values left out).</summary>
+    private static ErrorInfo ProviderApiError(int status, string code, string provider, string message, params (string Key, string? Value)[] more) => new()
     {
-        Status = 504,
+        Status = status,
         Type = ErrorTypes.Api,
-        Code = ErrorCodes.ProviderTimeout,
-        Message = $"The request's deadline passed before provider '{provider}' answered.",
-        Details = Details(("provider", provider)),
+        Code = code,
+        Message = message,
+        Details = Details([("provider", provider), .. more]),
     };
+
+    /// <summary>A Retry-After as the whole seconds a client is told to wait (at least 1).</summary>
+    private static int? WholeSeconds(TimeSpan? delay) => delay is { } d ? Math.Max(1, (int)Math.Ceiling(d.TotalSeconds)) : null;
 
     private static string Status(int status) => status.ToString(CultureInfo.InvariantCulture);
 

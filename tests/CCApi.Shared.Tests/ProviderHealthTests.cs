@@ -53,10 +53,7 @@ public sealed class ProviderHealthTests
 
     private static ProviderHealth Health(AdapterOptions options, params IProviderStatusSource[] sources) => new(options, sources, TimeProvider.System);
 
-    private sealed class Options : UpstreamAdapterOptions
-    {
-        public Options() => Provider = "test-provider";
-    }
+    private sealed class Options() : UpstreamAdapterOptions("test-provider", publicBaseUrl: "");
 
     private sealed class Fixed(ProviderStatus? problem) : IProviderStatusSource
     {

@@ -9,9 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.ElevenLabs.Upstream;
 
-/// <summary>Audio as ElevenLabs returned it, checked against the container that was asked for.</summary>
-public sealed record SynthesizedAudio(byte[] Bytes, OutputFormat Format, double DurationSeconds);
-
 /// <summary>
 /// ElevenLabs' text-to-speech wire protocol: POST {base}/v1/text-to-speech/{voice_id}?output_format=… with the
 /// <c>xi-api-key</c> header and a JSON body {text, model_id, voice_settings}; the answer is the audio bytes. Every call
@@ -21,7 +18,7 @@ public sealed class ElevenLabsClient(
     IHttpClientFactory httpClientFactory,
     UpstreamPipeline pipeline,
     VoiceDirectory voices,
-    IOptions<ElevenLabsAdapterOptions> options)
+    IOptions<ElevenLabsAdapterOptions> options) : ISpeechProvider
 {
     public const string HttpClientName = "elevenlabs-upstream";
     public const string ApiKeyHeader = "xi-api-key";
@@ -34,7 +31,13 @@ public sealed class ElevenLabsClient(
 
     private string Provider => options.Value.Provider;
 
-    public async Task<SynthesizedAudio> SpeechAsync(Speech command, CancellationToken cancellationToken)
+    public string SpeechStep => "elevenlabs-speech";
+
+    /// <summary>
+    /// Speech through POST /v1/text-to-speech/{voice_id}, the voice resolved by id or name; the audio is checked against
+    /// the container that was asked for, and its duration read from it.
+    /// </summary>
+    public async Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken)
     {
         var format = Validate(command);
         var voiceId = await voices.ResolveAsync(command.Voice, cancellationToken);
@@ -90,7 +93,7 @@ public sealed class ElevenLabsClient(
                 throw new UpstreamException(UpstreamErrors.Malformed(Provider, $"the audio is not {format.ProviderFormat}"));
             }
 
-            return new SynthesizedAudio(audio, format, OutputFormats.DurationSeconds(format, audio));
+            return new SpeechAudio(audio, format.ContentType, format.Format, OutputFormats.DurationSeconds(format, audio));
         }
     }
 

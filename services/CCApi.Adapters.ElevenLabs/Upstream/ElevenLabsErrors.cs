@@ -40,38 +40,27 @@ public static class ElevenLabsErrors
         ["model_not_found"] = "model",
     };
 
-    public static UpstreamErrorBody? Parse(string? body)
+    public static UpstreamErrorBody? Parse(string? body) => UpstreamErrorBody.Parse(body, static root =>
     {
-        if (string.IsNullOrWhiteSpace(body))
+        if (!root.TryGetProperty("detail", out var detail))
         {
             return null;
         }
 
-        try
+        switch (detail.ValueKind)
         {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("detail", out var detail))
-            {
-                switch (detail.ValueKind)
-                {
-                    case JsonValueKind.Object:
-                        var code = Text(detail, "code") ?? Text(detail, "status");
-                        var param = Text(detail, "param") is { } p ? CcapiField(p) : code is null ? null : FieldOfCode.GetValueOrDefault(code);
-                        return new UpstreamErrorBody(Text(detail, "message"), Text(detail, "type"), code, param);
-                    case JsonValueKind.Array:
-                        return Validation(detail);
-                    case JsonValueKind.String:
-                        return new UpstreamErrorBody(detail.GetString());
-                }
-            }
+            case JsonValueKind.Object:
+                var code = Text(detail, "code") ?? Text(detail, "status");
+                var param = Text(detail, "param") is { } p ? CcapiField(p) : code is null ? null : FieldOfCode.GetValueOrDefault(code);
+                return new UpstreamErrorBody(Text(detail, "message"), Text(detail, "type"), code, param);
+            case JsonValueKind.Array:
+                return Validation(detail);
+            case JsonValueKind.String:
+                return new UpstreamErrorBody(detail.GetString());
+            default:
+                return null;
         }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        return UpstreamErrorBody.Parse(body);
-    }
+    });
 
     /// <summary>
     /// 503: the platform's ElevenLabs account has no characters left. Not the client's fault, and not a refused

@@ -150,38 +150,21 @@ public static class ImagineProWire
     /// (a string, or a list of validation messages), <c>error</c> only the status phrase. Other shapes fall back to the
     /// common parser.
     /// </summary>
-    public static UpstreamErrorBody? ParseError(string? body)
+    public static UpstreamErrorBody? ParseError(string? body) => UpstreamErrorBody.Parse(body, static root =>
     {
-        if (string.IsNullOrWhiteSpace(body))
+        if (!root.TryGetProperty("message", out var message))
         {
             return null;
         }
 
-        try
+        var text = message.ValueKind switch
         {
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message))
-            {
-                var text = message.ValueKind switch
-                {
-                    JsonValueKind.String => message.GetString(),
-                    JsonValueKind.Array => string.Join("; ", message.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString())),
-                    _ => null,
-                };
-                if (!string.IsNullOrWhiteSpace(text))
-                {
-                    return new UpstreamErrorBody(text);
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        return UpstreamErrorBody.Parse(body);
-    }
+            JsonValueKind.String => message.GetString(),
+            JsonValueKind.Array => string.Join("; ", message.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString())),
+            _ => null,
+        };
+        return string.IsNullOrWhiteSpace(text) ? null : new UpstreamErrorBody(text);
+    });
 
     /// <summary>True when an error text says the content was refused (see <see cref="ModerationWords"/>).</summary>
     public static bool IsModeration(string? error) =>

@@ -1,3 +1,5 @@
+using CCApi.Contracts;
+
 namespace CCApi.Adapters.Local.Audio;
 
 /// <summary>The output formats espeak-1 produces and their content types.</summary>
@@ -16,14 +18,6 @@ public static class AudioFormats
     /// <summary>Sample rate of "pcm" output: OpenAI's raw PCM is 24 kHz, 16-bit signed little-endian, mono.</summary>
     public const int PcmSampleRate = 24_000;
 
-    public static string? ContentType(string format) => format switch
-    {
-        Mp3 => "audio/mpeg",
-        Wav => "audio/wav",
-        Ogg => "audio/ogg",
-        Opus => "audio/opus",
-        Flac => "audio/flac",
-        Pcm => "audio/pcm",
-        _ => null,
-    };
+    /// <summary>The content type of a format espeak-1 produces (<see cref="SpeechFormats"/>); null for any other.</summary>
+    public static string? ContentType(string format) => All.Contains(format) ? SpeechFormats.ContentType(format) : null;
 }

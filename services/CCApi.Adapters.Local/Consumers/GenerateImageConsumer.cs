@@ -18,11 +18,8 @@ public sealed class GenerateImageConsumer(
     AdapterJobRunner runner,
     IOptions<LocalAdapterOptions> options) : IConsumer<GenerateImage>
 {
-    public async Task Consume(ConsumeContext<GenerateImage> context)
-    {
-        var command = context.Message;
-        using var call = AdapterTelemetry.Start(command, ActivityKind.Internal);
-        await runner.RunAsync(context, JobKind.Image, "local-image", call, async cancellationToken =>
+    public Task Consume(ConsumeContext<GenerateImage> context) =>
+        runner.RunAsync(context, JobKind.Image, "local-image", async (command, cancellationToken) =>
         {
             await ImageJobEvents.StartedAsync(context);
 
@@ -49,8 +46,7 @@ public sealed class GenerateImageConsumer(
 
             await ProgressAsync(context, 75, "stored", cancellationToken);
             return ImageJobEvents.Generated(command, images);
-        });
-    }
+        }, ActivityKind.Internal);
 
     /// <summary>Async jobs only: report progress, then pause so a poller can see the job running.</summary>
     private async Task ProgressAsync(ConsumeContext<GenerateImage> context, int percent, string message, CancellationToken cancellationToken)

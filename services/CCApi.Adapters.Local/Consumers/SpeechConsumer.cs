@@ -14,12 +14,8 @@ public sealed partial class SpeechConsumer(
     AdapterJobRunner runner,
     ILogger<SpeechConsumer> logger) : IConsumer<Speech>
 {
-    public async Task Consume(ConsumeContext<Speech> context)
-    {
-        var command = context.Message;
-        using var call = AdapterTelemetry.Start(command, ActivityKind.Internal);
-
-        await runner.RunAsync(context, JobKind.Speech, "local-speech", call, async cancellationToken =>
+    public Task Consume(ConsumeContext<Speech> context) =>
+        runner.RunAsync(context, JobKind.Speech, "local-speech", async (command, cancellationToken) =>
         {
             SynthesizedAudio audio;
             try
@@ -35,8 +31,7 @@ public sealed partial class SpeechConsumer(
             }
 
             return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.ContentType, audio.Format, audio.DurationSeconds, context.CancellationToken);
-        });
-    }
+        }, ActivityKind.Internal);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "External tool {Tool} failed for speech job {JobId}")]
     private static partial void LogToolFailed(ILogger logger, Exception exception, string tool, Guid jobId);

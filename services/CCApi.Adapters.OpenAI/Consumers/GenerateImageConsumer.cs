@@ -14,12 +14,8 @@ namespace CCApi.Adapters.OpenAI.Consumers;
 /// </summary>
 public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs inputs, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<GenerateImage>
 {
-    public async Task Consume(ConsumeContext<GenerateImage> context)
-    {
-        var command = context.Message;
-        using var call = AdapterTelemetry.Start(command);
-
-        await runner.RunAsync(context, JobKind.Image, "openai-image", call, async cancellationToken =>
+    public Task Consume(ConsumeContext<GenerateImage> context) =>
+        runner.RunAsync(context, JobKind.Image, "openai-image", async (command, cancellationToken) =>
         {
             IReadOnlyList<UpstreamImage> upstream;
             if (ImageEditPlan.IsEdit(command))
@@ -56,5 +52,4 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
 
             return ImageJobEvents.Generated(command, images, upstream[0].RevisedPrompt);
         });
-    }
 }

@@ -31,23 +31,9 @@ public static class ChatRequestWriter
 
             json.WriteEndArray();
 
-            if (command.Temperature is { } temperature)
-            {
-                Name(json, written, "temperature");
-                json.WriteNumberValue(temperature);
-            }
-
-            if (command.TopP is { } topP)
-            {
-                Name(json, written, "top_p");
-                json.WriteNumberValue(topP);
-            }
-
-            if (command.MaxTokens is { } maxTokens)
-            {
-                Name(json, written, "max_tokens");
-                json.WriteNumberValue(maxTokens);
-            }
+            Optional(json, written, "temperature", command.Temperature);
+            Optional(json, written, "top_p", command.TopP);
+            Optional(json, written, "max_tokens", command.MaxTokens);
 
             if (command.Tools is { Count: > 0 } tools)
             {
@@ -105,12 +91,7 @@ public static class ChatRequestWriter
                 json.WriteEndArray();
             }
 
-            if (command.Seed is { } seed)
-            {
-                Name(json, written, "seed");
-                json.WriteNumberValue(seed);
-            }
-
+            Optional(json, written, "seed", command.Seed);
             if (command.User is { } user)
             {
                 Name(json, written, "user");
@@ -215,6 +196,26 @@ public static class ChatRequestWriter
                     property.WriteTo(json);
                 }
             }
+        }
+    }
+
+    /// <summary>A modeled number the client may leave out: written only when set.</summary>
+    private static void Optional(Utf8JsonWriter json, HashSet<string> written, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            Name(json, written, name);
+            json.WriteNumberValue(number);
+        }
+    }
+
+    /// <summary>A modeled whole number the client may leave out (max_tokens, seed): written only when set, exactly.</summary>
+    private static void Optional(Utf8JsonWriter json, HashSet<string> written, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            Name(json, written, name);
+            json.WriteNumberValue(number);
         }
     }
 

@@ -15,7 +15,7 @@ public sealed record UpstreamImage(byte[] Bytes, string ContentType, string? Rev
 /// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
 /// POST /images/generations, POST /images/edits (multipart), POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
 /// </summary>
-public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, UpstreamAdapterOptions options, OutboundUrlGuard urlGuard)
+public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, UpstreamAdapterOptions options, OutboundUrlGuard urlGuard) : ISpeechProvider
 {
     public const string HttpClientName = "openai-upstream";
 
@@ -23,16 +23,8 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue AcceptEvents = new("text/event-stream");
 
-    /// <summary>Formats /audio/speech accepts (response_format), and the content type each is stored under.</summary>
-    public static readonly IReadOnlyDictionary<string, string> SpeechFormats = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["mp3"] = "audio/mpeg",
-        ["opus"] = "audio/opus",
-        ["aac"] = "audio/aac",
-        ["flac"] = "audio/flac",
-        ["wav"] = "audio/wav",
-        ["pcm"] = "audio/pcm",
-    };
+    /// <summary>Formats /audio/speech accepts (response_format); each is stored under its <see cref="SpeechFormats"/> content type.</summary>
+    public static readonly IReadOnlyList<string> SpeechResponseFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
     private string Provider => options.Provider;
 
@@ -146,13 +138,16 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         return images;
     }
 
-    public async Task<(byte[] Audio, string ContentType)> SpeechAsync(Speech command, CancellationToken cancellationToken)
+    public string SpeechStep => "openai-speech";
+
+    /// <summary>Speech through POST /audio/speech, in the format asked for (its duration is not reported).</summary>
+    public async Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken)
     {
         var format = command.Format.ToLowerInvariant();
-        if (!SpeechFormats.TryGetValue(format, out var contentType))
+        if (!SpeechResponseFormats.Contains(format) || SpeechFormats.ContentType(format) is not { } contentType)
         {
             throw ApiException.BadField("response_format",
-                $"Provider '{Provider}' cannot produce '{command.Format}' audio; use one of {string.Join(", ", SpeechFormats.Keys)}.");
+                $"Provider '{Provider}' cannot produce '{command.Format}' audio; use one of {string.Join(", ", SpeechResponseFormats)}.");
         }
 
         var body = JsonBody(json =>
@@ -184,7 +179,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             throw new UpstreamException(UpstreamErrors.Malformed(Provider, "JSON where audio was expected"));
         }
 
-        return (audio, contentType);
+        return new SpeechAudio(audio, contentType, format, DurationSeconds: 0);
     }
 
     /// <summary>The body of POST /images/generations: size from width×height; dall-e models are asked for b64_json.</summary>

@@ -16,12 +16,8 @@ namespace CCApi.Adapters.StabilityAI.Consumers;
 /// </summary>
 public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs inputs, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<GenerateImage>
 {
-    public async Task Consume(ConsumeContext<GenerateImage> context)
-    {
-        var command = context.Message;
-        using var call = AdapterTelemetry.Start(command);
-
-        await runner.RunAsync(context, JobKind.Image, "stabilityai-image", call, async cancellationToken =>
+    public Task Consume(ConsumeContext<GenerateImage> context) =>
+        runner.RunAsync(context, JobKind.Image, "stabilityai-image", async (command, cancellationToken) =>
         {
             var plan = GenerationPlan.For(command);
             await ImageJobEvents.StartedAsync(context);
@@ -70,5 +66,4 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
 
             return ImageJobEvents.Generated(command, images);
         });
-    }
 }

@@ -30,30 +30,16 @@ public static class StabilityErrorBody
         ["invalid_image_dimensions"] = GenerationPlan.InputField,
     };
 
-    public static UpstreamErrorBody? Parse(string? body)
+    public static UpstreamErrorBody? Parse(string? body) => UpstreamErrorBody.Parse(body, static root =>
     {
-        if (string.IsNullOrWhiteSpace(body))
+        if ((Text(root, "name") is not null || Text(root, "id") is not null) && Text(root, "message") is { } message)
         {
-            return null;
+            var name = Text(root, "name");
+            return new UpstreamErrorBody(message, Type: null, Code: name, Param: FieldOf(name, message));
         }
 
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && (Text(root, "name") is not null || Text(root, "id") is not null) && Text(root, "message") is { } message)
-            {
-                var name = Text(root, "name");
-                return new UpstreamErrorBody(message, Type: null, Code: name, Param: FieldOf(name, message));
-            }
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        return UpstreamErrorBody.Parse(body);
-    }
+        return null;
+    });
 
     /// <summary>The CCAPI field a Stability error is about: from its name, else from the message's "field: …" prefix.</summary>
     public static string? FieldOf(string? name, string message)

@@ -34,7 +34,7 @@ public sealed record JobChange
     public bool IsTerminal => Target is { } target && JobStates.IsTerminal(target);
 }
 
-/// <summary>Hash field names of a job record.</summary>
+/// <summary>Hash field names of a job record (its webhook delivery fields: <see cref="Webhooks.WebhookFields"/>).</summary>
 public static class JobFields
 {
     public const string State = CCApi.Storage.RedisKeys.JobStateField;
@@ -54,13 +54,27 @@ public static class JobFields
     public const string RevisedPrompt = "revised_prompt";
     public const string Usage = "usage";
     public const string Error = "error";
-    public const string WebhookStatus = "webhook_status";
-    public const string WebhookAttempts = "webhook_attempts";
 }
 
 /// <summary>How each bus message changes a job. Pure: the consumers apply what these return.</summary>
 public static class JobChanges
 {
+    /// <summary>
+    /// The change a job event makes: the one mapping <see cref="Consumers.JobEventConsumer{TEvent}"/> applies for every
+    /// event type it is registered for.
+    /// </summary>
+    public static JobChange Of(object jobEvent) => jobEvent switch
+    {
+        JobStarted m => Started(m),
+        JobProgressed m => Progressed(m),
+        Contracts.ImageGenerated m => ImageGenerated(m),
+        Contracts.ChatCompleted m => ChatCompleted(m),
+        Contracts.SpeechSynthesized m => SpeechSynthesized(m),
+        JobFailed m => Failed(m),
+        JobCanceled m => Canceled(m),
+        _ => throw new NotSupportedException($"No job change is known for the event {jobEvent.GetType().Name}."),
+    };
+
     /// <summary>The gateway registers an async job before answering 202: its facts are authoritative.</summary>
     public static JobChange Registered(RegisterJob m)
     {
@@ -171,24 +185,21 @@ public static class JobChanges
         })),
     };
 
-    private static JobChange Completed(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute route, JobKind kind, Usage usage) => new()
-    {
-        JobId = jobId,
-        Cause = cause,
-        Timestamp = timestamp,
-        Target = JobState.Completed,
-        Fill = Identity(route, kind),
-        Result = new Fields().Add(JobFields.Usage, Json(usage)),
-    };
+    private static JobChange Completed(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute route, JobKind kind, Usage usage) =>
+        Terminal(cause, jobId, timestamp, route, kind, JobState.Completed, JobFields.Usage, Json(usage));
 
-    private static JobChange Failed(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute? route, JobKind? kind, ErrorInfo error) => new()
+    private static JobChange Failed(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute? route, JobKind? kind, ErrorInfo error) =>
+        Terminal(cause, jobId, timestamp, route, kind, JobState.Failed, JobFields.Error, Json(error));
+
+    /// <summary>An event that ends the job: its identity fills gaps, and its one result field is written with the transition.</summary>
+    private static JobChange Terminal(string cause, Guid jobId, DateTimeOffset timestamp, JobRoute? route, JobKind? kind, JobState target, string resultField, string resultJson) => new()
     {
         JobId = jobId,
         Cause = cause,
         Timestamp = timestamp,
-        Target = JobState.Failed,
+        Target = target,
         Fill = Identity(route, kind),
-        Result = new Fields().Add(JobFields.Error, Json(error)),
+        Result = new Fields().Add(resultField, resultJson),
     };
 
     /// <summary>

@@ -1,0 +1,17 @@
+using CCApi.Contracts;
+
+namespace CCApi.Adapters.Hosting;
+
+/// <summary>
+/// What a provider that turns text into speech does for the kit's <see cref="ProviderSpeechConsumer{TProvider}"/>: the
+/// audio for one <see cref="Speech"/> command. A failure it knows ends the job as the CCAPI error it carries
+/// (<see cref="UpstreamException"/>, <see cref="ServiceDefaults.ApiException"/>), like any job the runner runs.
+/// </summary>
+public interface ISpeechProvider
+{
+    /// <summary>The result-cache key of its speech jobs (e.g. "openai-speech").</summary>
+    string SpeechStep { get; }
+
+    /// <param name="cancellationToken">Fires when the consumer stops, the job's deadline passes or its client leaves.</param>
+    Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken);
+}
