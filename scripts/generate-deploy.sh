@@ -363,6 +363,7 @@ solution_filter() {
     "projects": [
       "shared/CCApi.Contracts/CCApi.Contracts.csproj",
       "shared/CCApi.ServiceDefaults/CCApi.ServiceDefaults.csproj",
+      "shared/CCApi.Outbound/CCApi.Outbound.csproj",
       "shared/CCApi.Messaging/CCApi.Messaging.csproj",
       "shared/CCApi.Storage/CCApi.Storage.csproj",
       "shared/CCApi.Adapters.Hosting/CCApi.Adapters.Hosting.csproj",

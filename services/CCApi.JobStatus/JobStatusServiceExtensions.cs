@@ -1,5 +1,6 @@
 using CCApi.JobStatus.Jobs;
 using CCApi.JobStatus.Webhooks;
+using CCApi.Outbound;
 using CCApi.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,10 @@ public static class JobStatusServiceExtensions
     private const string WebhookProblemsHint =
         "Webhooks:Secret must be whsec_ + base64 of 24 to 64 bytes (or unset: webhooks off), and Webhooks:Schedule 1 to 20 comma-separated delays of at most 1 day.";
 
-    /// <summary>Job records and their script, the stuck-job sweeper, webhook rendering/signing/sending, and their options.</summary>
+    /// <summary>
+    /// Job records and their script, the stuck-job sweeper, webhook rendering/signing/sending (posted through the
+    /// <see cref="OutboundUrlGuard"/>), and their options.
+    /// </summary>
     public static IHostApplicationBuilder AddJobStatusServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<JobsOptions>()
@@ -26,6 +30,7 @@ public static class JobStatusServiceExtensions
             .Validate(o => !o.Problems().Any(), "Webhooks: " + WebhookProblemsHint)
             .ValidateOnStart();
         builder.Services.AddBlobUrls();
+        builder.AddOutboundUrlGuard();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobStore>();

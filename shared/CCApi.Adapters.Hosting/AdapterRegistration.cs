@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CCApi.Messaging;
+using CCApi.Outbound;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,8 +15,8 @@ public static partial class AdapterRegistration
     /// <summary>
     /// What every provider adapter registers, whether it calls an upstream API or not: its options (section
     /// <paramref name="sectionName"/>, validated at start and also served as <see cref="AdapterOptions"/>), the provider's
-    /// health (the worst of the registered <see cref="IProviderStatusSource"/>s), the heartbeat, and what its consumers
-    /// run on (<see cref="AddAdapterJobs"/>).
+    /// health (the worst of the registered <see cref="IProviderStatusSource"/>s), the heartbeat, what its consumers
+    /// run on (<see cref="AddAdapterJobs"/>) and the <see cref="OutboundUrlGuard"/> that fetches <c>image.url</c> inputs.
     /// </summary>
     public static OptionsBuilder<TOptions> AddAdapter<TOptions>(this IHostApplicationBuilder builder, string sectionName)
         where TOptions : AdapterOptions
@@ -31,6 +32,7 @@ public static partial class AdapterRegistration
         builder.Services.AddSingleton<ProviderHealth>();
         builder.Services.AddHostedService<ProviderHeartbeatService>();
         builder.AddAdapterJobs();
+        builder.AddOutboundUrlGuard();
         return options;
     }
 

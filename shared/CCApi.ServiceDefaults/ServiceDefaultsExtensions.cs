@@ -19,10 +19,6 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<CcapiExceptionHandler>();
         builder.Services.Configure<KestrelServerOptions>(KestrelErrorBodies.Configure); // errors Kestrel answers itself get the error object too
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
-        builder.Services.AddOptions<OutboundUrlOptions>().BindConfiguration(OutboundUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<OutboundUrlGuard>();
-        builder.Services.AddHttpClient(OutboundUrlGuard.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundUrlGuard>().CreateHandler());
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;

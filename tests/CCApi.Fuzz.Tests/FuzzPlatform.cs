@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Security.Cryptography;

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Net;
 using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
@@ -205,7 +206,7 @@ public sealed class OutboundUrlGuardTests
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["OutboundUrls:AllowPrivateNetworks"] = allowPrivate.ToString();
         builder.Configuration["OutboundUrls:MaxBytes"] = maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        builder.AddServiceDefaults();
+        builder.AddOutboundUrlGuard();
         return builder.Build().Services.GetRequiredService<OutboundUrlGuard>();
     }
 

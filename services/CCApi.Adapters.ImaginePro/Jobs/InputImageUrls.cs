@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
 using CCApi.ServiceDefaults;

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Globalization;
 using CCApi.ServiceDefaults;
 

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CCApi.ServiceDefaults;

@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;

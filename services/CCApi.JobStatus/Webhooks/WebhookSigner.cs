@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

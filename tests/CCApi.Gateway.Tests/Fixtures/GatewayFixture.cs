@@ -1,3 +1,4 @@
+using CCApi.Outbound;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.Http.Headers;

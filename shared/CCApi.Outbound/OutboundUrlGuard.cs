@@ -1,29 +1,9 @@
-using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace CCApi.ServiceDefaults;
-
-public sealed class OutboundUrlOptions
-{
-    public const string SectionName = "OutboundUrls";
-
-    /// <summary>Largest body fetched from a user-supplied URL.</summary>
-    [Range(1024, 256L * 1024 * 1024)]
-    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
-
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>
-    /// Lets user-supplied URLs reach loopback and private addresses. For local development and tests only:
-    /// in production this must stay false (design §3).
-    /// </summary>
-    public bool AllowPrivateNetworks { get; set; }
-}
+namespace CCApi.Outbound;
 
 /// <summary>
 /// Fetches and posts to URLs taken from users (<c>image.url</c>, <c>webhook_url</c>) safely: http(s) only, and never to
@@ -229,5 +209,3 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
             || (b[0] == 203 && b[1] == 0 && b[2] == 113)     // documentation (TEST-NET-3)
             || b[0] >= 224);                                 // multicast, reserved, broadcast
 }
-
-public sealed class OutboundUrlException(string message) : Exception(message);

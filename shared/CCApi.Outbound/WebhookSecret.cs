@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace CCApi.ServiceDefaults;
+namespace CCApi.Outbound;
 
 /// <summary>
 /// The Standard Webhooks secret format: <c>whsec_</c> + base64 of the HMAC key (24 to 64 bytes here). JobStatus signs
