@@ -7,8 +7,8 @@ namespace CCApi.Adapters.Hosting;
 
 /// <summary>
 /// The entry point every provider adapter shares, so an adapter's Program.cs names only what is its own — its consumers
-/// and its services. Every adapter runs the same host: service defaults (OTel, health, JSON, CCAPI errors,
-/// OutboundUrlGuard), Redis storage (blobs, chat streams, readiness), the adapter bus
+/// and its services. Every adapter runs the same host: service defaults (OTel, health, JSON, CCAPI errors),
+/// Redis storage (blobs, chat streams, readiness), the adapter bus
 /// (<see cref="AdapterRegistration.AddAdapterMessaging"/>: these consumers plus the kit's JobCanceledConsumer) and
 /// /health/live + /health/ready. Workers use the Web SDK too, so WebApplicationFactory hosts them in tests.
 /// </summary>
