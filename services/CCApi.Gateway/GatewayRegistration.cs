@@ -1,17 +1,7 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
 using CCApi.Gateway.Idempotency;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway;
 

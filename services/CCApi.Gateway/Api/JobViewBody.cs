@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CCApi.Contracts;
 
 namespace CCApi.Gateway.Api;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Api;
 

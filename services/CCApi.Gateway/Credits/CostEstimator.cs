@@ -1,6 +1,4 @@
-using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
-using Microsoft.Extensions.Options;
 using Microsoft.ML.Tokenizers;
 
 namespace CCApi.Gateway.Credits;

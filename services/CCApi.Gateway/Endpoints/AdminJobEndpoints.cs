@@ -1,13 +1,4 @@
 using System.Globalization;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Endpoints;
 

@@ -1,6 +1,4 @@
-using CCApi.Gateway.Auth;
 using CCApi.Gateway.Idempotency;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Endpoints;
 

@@ -1,9 +1,5 @@
 using System.Text;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CCApi.Gateway.Endpoints;
 

@@ -1,15 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CCApi.Gateway.Endpoints;
 
 /// <summary>POST /v1/chat/completions: OpenAI-compatible, with <c>models</c> failover and SSE streaming (spec 2.1).</summary>

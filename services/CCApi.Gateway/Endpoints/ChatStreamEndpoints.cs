@@ -1,8 +1,3 @@
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CCApi.Gateway.Endpoints;

@@ -1,7 +1,4 @@
 using System.Globalization;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CCApi.Gateway.Endpoints;
 

@@ -1,15 +1,4 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using static CCApi.Gateway.Api.Validation;
 

@@ -1,16 +1,4 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using MassTransit;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Endpoints;

@@ -3,13 +3,6 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace CCApi.Gateway.Endpoints;

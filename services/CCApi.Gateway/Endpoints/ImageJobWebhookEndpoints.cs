@@ -1,12 +1,3 @@
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CCApi.Gateway.Endpoints;
 
 /// <summary>POST /v1/images/jobs/{id}/webhook/redeliver: send a finished job's webhook again, for its owner only (mapped with the other job routes by <see cref="ImageJobEndpoints"/>).</summary>

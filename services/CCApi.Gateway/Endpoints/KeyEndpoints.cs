@@ -1,8 +1,4 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Endpoints;

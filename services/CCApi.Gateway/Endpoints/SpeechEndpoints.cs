@@ -1,14 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Endpoints;

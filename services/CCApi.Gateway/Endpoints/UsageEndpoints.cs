@@ -1,8 +1,4 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Credits;
-using CCApi.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using StackExchange.Redis;
 

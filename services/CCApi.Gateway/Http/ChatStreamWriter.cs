@@ -1,11 +1,6 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Dispatch;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using StackExchange.Redis;
 
