@@ -5,20 +5,9 @@ public static class ChatEndpoints
 {
     private const string Route = "POST /v1/chat/completions";
 
-    public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Chat"))
-        {
-            group.MapPost("/chat/completions", CreateChatCompletion)
-                .Accepts<ChatCompletionRequestBody>("application/json")
-                .Produces<ChatCompletionResponse>(StatusCodes.Status200OK)
-                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-        }
-
-        return app;
-    }
+    public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Chat", group => group.MapModelPost<ChatCompletionRequestBody, ChatCompletionResponse>(
+            "/chat/completions", CreateChatCompletion, route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")));
 
     public static async Task<Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>> CreateChatCompletion(
         HttpContext http,

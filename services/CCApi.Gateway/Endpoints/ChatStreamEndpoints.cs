@@ -5,9 +5,8 @@ namespace CCApi.Gateway.Endpoints;
 /// <summary>GET /v1/chat/completions/{id}/stream: resumes a streaming chat the client lost (<see cref="ChatStreamResume"/>).</summary>
 public static class ChatStreamEndpoints
 {
-    public static IEndpointRouteBuilder MapChatStreamEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Chat"))
+    public static IEndpointRouteBuilder MapChatStreamEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Chat", group =>
         {
             group.MapGet("/chat/completions/{id}/stream", ResumeChatStream)
                 .WithSummary("Resume a streaming chat completion")
@@ -22,10 +21,7 @@ public static class ChatStreamEndpoints
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
                 .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
                 .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
-        }
-
-        return app;
-    }
+        });
 
     public static Task<ChatStreamResume> ResumeChatStream(
         string id,

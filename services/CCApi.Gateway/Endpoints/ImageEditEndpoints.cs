@@ -18,9 +18,8 @@ public static class ImageEditEndpoints
     private static readonly string[] ImageFields = ["image", "image[]"];
     private static readonly string[] Qualities = ["standard", "hd", "low", "medium", "high", "auto"];
 
-    public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Images"))
+    public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Images", group =>
         {
             group.MapPost("/images/edits", CreateImageEdits)
                 .WithSummary("Edit images (OpenAI-compatible, multipart)")
@@ -36,10 +35,7 @@ public static class ImageEditEndpoints
                 .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
                 .ProducesModelRouteErrors()
                 .DisableAntiforgery();
-        }
-
-        return app;
-    }
+        });
 
     public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageEdits(
         HttpContext http,
@@ -148,19 +144,7 @@ public static class ImageEditEndpoints
                     Quality = quality,
                     Deadline = attempt.Deadline,
                 };
-                var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, attempt.Route, JobKind.Image, cancellationToken);
-                var data = await ImageEndpoints.RenderImagesAsync(http.Request,
-                    result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-                    responseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
-                return new(TypedResults.Json(
-                    new ImageGenerationsResponse(
-                        Id: "img_" + command.JobId.ToString("N"),
-                        Created: command.Timestamp.ToUnixTimeSeconds(),
-                        Model: attempt.Route.Model,
-                        Provider: attempt.Route.Provider,
-                        Data: data,
-                        RevisedPrompt: result.RevisedPrompt),
-                    GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
+                return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, blobs, urls, cancellationToken);
             },
         }, cancellationToken);
     }

@@ -13,25 +13,13 @@ public static class ImageEndpoints
     private const string GenerateRoute = "POST /v1/images/generate";
     private static readonly string[] LegacyQualities = ["standard", "hd", "low", "medium", "high", "auto"];
 
-    public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Images"))
+    public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Images", group =>
         {
-            group.MapPost("/images/generations", CreateImageGenerations)
-                .Accepts<ImageGenerationsRequestBody>("application/json")
-                .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-            group.MapPost("/images/generate", GenerateImages)
-                .Accepts<ImageGenerateRequestBody>("application/json")
-                .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
-                .Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted)
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-        }
-
-        return app;
-    }
+            group.MapModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>("/images/generations", CreateImageGenerations);
+            group.MapModelPost<ImageGenerateRequestBody, MultimodalImageResponse>("/images/generate", GenerateImages,
+                route => route.Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted));
+        });
 
     /// <summary>A POST /v1/images/generations request checked against its model.</summary>
     public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height);
@@ -97,20 +85,7 @@ public static class ImageEndpoints
                     Style = body.Style,
                     Deadline = attempt.Deadline,
                 };
-                var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, attempt.Route, JobKind.Image, cancellationToken);
-                // data[].revised_prompt as OpenAI has it (its SDKs read it there), plus the documented top-level copy.
-                var data = await RenderImagesAsync(http.Request,
-                    result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-                    body.ResponseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
-                return new(TypedResults.Json(
-                    new ImageGenerationsResponse(
-                        Id: "img_" + command.JobId.ToString("N"),
-                        Created: command.Timestamp.ToUnixTimeSeconds(),
-                        Model: attempt.Route.Model,
-                        Provider: attempt.Route.Provider,
-                        Data: data,
-                        RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
-                    GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
+                return await RequestGenerationsAsync(http.Request, command, body.ResponseFormat, dispatcher, blobs, urls, cancellationToken);
             },
         }, cancellationToken);
     }
@@ -145,6 +120,33 @@ public static class ImageEndpoints
             IsAsync = IsAsync,
             Execute = (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, blobs, urls, options.Value, cancellationToken),
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a synchronous image command and answers as OpenAI does (POST /v1/images/generations and /v1/images/edits):
+    /// data[].revised_prompt where its SDKs read it, plus the documented top-level copy.
+    /// </summary>
+    internal static async Task<ModelOutcome<JsonHttpResult<ImageGenerationsResponse>>> RequestGenerationsAsync(
+        HttpRequest request,
+        GenerateImage command,
+        string? responseFormat,
+        ProviderDispatcher dispatcher,
+        IBlobStore blobs,
+        PublicUrls urls,
+        CancellationToken cancellationToken)
+    {
+        var route = command.Route;
+        var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+        var data = await RenderImagesAsync(request, result, responseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
+        return new(TypedResults.Json(
+            new ImageGenerationsResponse(
+                Id: "img_" + command.JobId.ToString("N"),
+                Created: command.Timestamp.ToUnixTimeSeconds(),
+                Model: route.Model,
+                Provider: route.Provider,
+                Data: data,
+                RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
+            GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
     }
 
     private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
@@ -191,8 +193,7 @@ public static class ImageEndpoints
         {
             // webhook_url is accepted but unused here: a synchronous answer already carries the result.
             var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-            var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-                plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
+            var data = await RenderImagesAsync(http.Request, result, plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
             return new(TypedResults.Json(
                 new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
                     Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
@@ -273,6 +274,12 @@ public static class ImageEndpoints
 
         return result;
     }
+
+    /// <summary>A provider's images (each with its own revised prompt, else the result's) as <see cref="ImageDatum"/>s.</summary>
+    private static Task<List<ImageDatum>> RenderImagesAsync(
+        HttpRequest request, ImageGenerated result, string responseFormat, IBlobStore blobs, PublicUrls urls, bool seeds, CancellationToken cancellationToken) =>
+        RenderImagesAsync(request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
+            responseFormat, blobs, urls, seeds, cancellationToken);
 
     /// <summary>Image data as signed URLs or inline base64 (bytes read from the blob store, all at once).</summary>
     internal static async Task<List<ImageDatum>> RenderImagesAsync(

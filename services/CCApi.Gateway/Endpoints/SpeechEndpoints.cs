@@ -14,20 +14,9 @@ public static class SpeechEndpoints
     private static readonly string[] OutputFormats = ["mp3", "wav", "ogg", "opus", "flac", "pcm"];
     private static readonly string[] OpenAiFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
-    public static IEndpointRouteBuilder MapSpeechEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Speech"))
-        {
-            group.MapPost("/audio/speech", CreateSpeech)
-                .Accepts<SpeechRequestBody>("application/json")
-                .Produces<SpeechResponse>(StatusCodes.Status200OK)
-                .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-        }
-
-        return app;
-    }
+    public static IEndpointRouteBuilder MapSpeechEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Speech", group => group.MapModelPost<SpeechRequestBody, SpeechResponse>(
+            "/audio/speech", CreateSpeech, route => route.Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")));
 
     /// <summary>How the client wants the audio: format, and bytes vs. JSON (url | b64_json).</summary>
     public sealed record SpeechMode(string Format, string FormatField, bool Json, bool Inline);
