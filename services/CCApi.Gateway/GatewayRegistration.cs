@@ -1,4 +1,5 @@
 using CCApi.Gateway.Accounts;
+using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Idempotency;
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -49,6 +50,7 @@ public static class GatewayRegistration
 
         services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
+        services.AddTransient<ImageJobViews>(); // per request, like the typed JobStatus client it holds
         services.AddHttpClient<JobStatusWebhookClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
 
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI

@@ -5,18 +5,11 @@ public static class ImageJobWebhookEndpoints
 {
     /// <summary>202 with the job view (its <c>webhook.status</c> now "pending").</summary>
     public static async Task<JsonHttpResult<MultimodalImageResponse>> RedeliverWebhook(
-        string id,
-        HttpContext http,
-        JobStatusClient jobs,
-        JobStatusWebhookClient webhooks,
-        IBlobStore blobs,
-        PublicUrls urls,
-        CatalogSnapshot catalog,
-        CancellationToken cancellationToken)
+        string id, HttpContext http, ImageJobViews views, JobStatusWebhookClient webhooks, CancellationToken cancellationToken)
     {
-        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
+        var (jobId, _) = await views.GetOwnedAsync(id, http, cancellationToken);
         await webhooks.RedeliverAsync(jobId, cancellationToken);
-        var view = await ImageJobEndpoints.GetImageJob(id, http, jobs, blobs, urls, catalog, cancellationToken);
+        var view = await ImageJobEndpoints.GetImageJob(id, http, views, cancellationToken);
         return TypedResults.Json(view.Value, GatewayJsonContext.Web.MultimodalImageResponse, statusCode: StatusCodes.Status202Accepted);
     }
 }
