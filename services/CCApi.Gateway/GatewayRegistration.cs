@@ -24,6 +24,7 @@ public static class GatewayRegistration
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PublicUrls>();
+        services.AddSingleton<ModelFiles>();
         services.AddSingleton<JsonBody>();
 
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -42,8 +42,7 @@ public static class ImageEditEndpoints
         CatalogAccess catalogs,
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
-        IBlobStore blobs,
-        PublicUrls urls,
+        ModelFiles modelFiles,
         IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
@@ -112,21 +111,14 @@ public static class ImageEditEndpoints
 
         // Everything is validated; the shared pipeline does availability, allow-list, limits and the credit reservation.
         var count = (int)(n ?? 1);
-        return await pipeline.RunAsync(http, new ModelRequest<int, JsonHttpResult<ImageGenerationsResponse>>
-        {
-            Route = Route,
-            ModelType = "image",
-            Kind = JobKind.Image,
-            Candidates = [("model", model.Id)],
-            Plan = _ => count,
-            Tokens = (_, _) => TokenEstimate.FromCharacters(prompt.Length),
-            Cost = (m, images) => CostEstimator.Images(m.Pricing, images),
-            Execute = async (attempt, images) =>
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, JsonHttpResult<ImageGenerationsResponse>>(
+            Route, model.Id, _ => count, images => (prompt, images),
+            async (attempt, images) =>
             {
                 var inputs = new List<ImageInput>(uploads.Count);
                 foreach (var (bytes, type, field, isMask) in uploads)
                 {
-                    var blob = await blobs.PutAsync(bytes, type, cancellationToken);
+                    var blob = await modelFiles.PutAsync(bytes, type, cancellationToken);
                     inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
                 }
 
@@ -144,9 +136,8 @@ public static class ImageEditEndpoints
                     Quality = quality,
                     Deadline = attempt.Deadline,
                 };
-                return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, blobs, urls, cancellationToken);
-            },
-        }, cancellationToken);
+                return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, modelFiles, cancellationToken);
+            }), cancellationToken);
     }
 
     /// <summary>The multipart request body in the OpenAPI document.</summary>

@@ -6,7 +6,7 @@ namespace CCApi.Gateway.Endpoints;
 /// What every image job route needs (the client routes and the admin API's): the caller's job from JobStatus, and its
 /// public view with this gateway's file URLs and the catalog's price. One per request (it holds the typed JobStatus client).
 /// </summary>
-public sealed class ImageJobViews(JobStatusClient jobs, IBlobStore blobs, PublicUrls urls, CatalogSnapshot catalog)
+public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, PublicUrls urls, CatalogSnapshot catalog)
 {
     /// <summary>JobStatus, for what a route does with the job besides viewing it (events, cancel, list).</summary>
     public JobStatusClient Jobs => jobs;
@@ -42,9 +42,9 @@ public sealed class ImageJobViews(JobStatusClient jobs, IBlobStore blobs, Public
         if (state == JobStates.Completed && job.Images is { } images)
         {
             var present = images.Where(i => i.Blob?.Id is not null).ToList();
-            data = await ImageEndpoints.RenderImagesAsync(request,
+            data = await files.ImagesAsync(request,
                 present.Select(i => (i.Blob!.Id!, i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? job.RevisedPrompt)),
-                job.ResponseFormat ?? "url", blobs, urls, seeds: true, cancellationToken);
+                job.ResponseFormat ?? "url", seeds: true, cancellationToken);
         }
 
         JobErrorResponse? error = null;
