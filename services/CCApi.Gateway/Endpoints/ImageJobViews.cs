@@ -75,9 +75,7 @@ public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, Public
             Progress: state == JobStates.Completed ? 100 : job.Progress ?? 0,
             Error: error,
             Usage: usage,
-            Webhook: job.Webhook is { Status: { } hook } w
-                ? new WebhookDeliveryResponse(hook, w.Attempts, w.LastError, w.LastStatusCode, w.LastAttemptAt, w.NextAttemptAt, w.DeliveredAt)
-                : null,
+            Webhook: job.Webhook,
             KeyId: request.HttpContext.IsAdmin() ? job.OwnerId : null);
     }
 
