@@ -3,7 +3,6 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -44,12 +43,9 @@ public static partial class ImageJobControlEndpoints
         var (jobId, _) = await views.GetOwnedAsync(id, http, cancellationToken);
         using var upstream = await views.Jobs.OpenEventsAsync(jobId, lastEventId, cancellationToken) ?? throw ImageJobViews.NotFound(id);
 
-        var response = http.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(cancellationToken);
-        var writer = response.BodyWriter;
+        EventStreamResponse.Begin(http);
+        await http.Response.StartAsync(cancellationToken);
+        var writer = http.Response.BodyWriter;
         try
         {
             await using var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken);
