@@ -1,4 +1,3 @@
-using CCApi.Contracts;
 using CCApi.Gateway.Consumers;
 using CCApi.Messaging;
 using MassTransit;

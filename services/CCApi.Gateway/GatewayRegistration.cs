@@ -1,17 +1,8 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
+using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Idempotency;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway;
 
@@ -33,6 +24,7 @@ public static class GatewayRegistration
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PublicUrls>();
+        services.AddSingleton<ModelFiles>();
         services.AddSingleton<JsonBody>();
 
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -59,6 +51,7 @@ public static class GatewayRegistration
 
         services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
         services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
+        services.AddTransient<ImageJobViews>(); // per request, like the typed JobStatus client it holds
         services.AddHttpClient<JobStatusWebhookClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
 
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI

@@ -1,9 +1,6 @@
 using CCApi.Gateway;
 using CCApi.Gateway.Endpoints;
-using CCApi.Gateway.Http;
 using CCApi.Gateway.OperatorConsole;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();                 // OTel, health, JSON, CCAPI error handler

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using CCApi.Gateway.Auth;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Accounts;

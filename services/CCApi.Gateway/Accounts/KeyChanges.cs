@@ -1,6 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Auth;
-using CCApi.ServiceDefaults;
 using MassTransit;
 
 namespace CCApi.Gateway.Accounts;

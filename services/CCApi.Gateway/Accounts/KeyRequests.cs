@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CCApi.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Accounts;

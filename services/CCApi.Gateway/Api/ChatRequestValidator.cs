@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CCApi.Contracts;
-using CCApi.ServiceDefaults;
 using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Api;

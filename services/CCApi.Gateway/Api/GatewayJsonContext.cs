@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using CCApi.Contracts;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Api;
 

@@ -99,6 +99,7 @@ public sealed record ImageUsageResponse(
 /// <summary>
 /// An async job's webhook delivery (ours; absent without webhook_url or before the job ends): status "pending",
 /// "delivered", "failed" (410 Gone or a refused URL) or "dead" (every attempt failed; redeliver to try again).
+/// Read from JobStatus' job view as it is and passed on unchanged.
 /// </summary>
 public sealed record WebhookDeliveryResponse(
     string Status,

@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Text;
-using CCApi.Contracts;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
 using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Api;

@@ -1,5 +1,3 @@
-using CCApi.ServiceDefaults;
-
 namespace CCApi.Gateway.Api;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CCApi.Contracts;
 
 namespace CCApi.Gateway.Api;
 
@@ -23,7 +22,9 @@ public sealed class JobViewBody
     public string? RevisedPrompt { get; set; }
     public JobViewError? Error { get; set; }
     public JobViewUsage? Usage { get; set; }
-    public JobViewWebhook? Webhook { get; set; }
+
+    /// <summary>JobStatus' webhook delivery record, shown to the job's owner as it is.</summary>
+    public WebhookDeliveryResponse? Webhook { get; set; }
 }
 
 /// <summary>The job's priced usage as JobStatus keeps it (the adapter's <c>Usage</c>).</summary>
@@ -47,18 +48,6 @@ public sealed class JobViewUsage
         Cost = Cost,
         Currency = Currency ?? "USD",
     };
-}
-
-/// <summary>JobStatus' webhook delivery record; shown to the job's owner as <c>webhook</c>.</summary>
-public sealed class JobViewWebhook
-{
-    public string? Status { get; set; }
-    public int Attempts { get; set; }
-    public string? LastError { get; set; }
-    public int? LastStatusCode { get; set; }
-    public long? LastAttemptAt { get; set; }
-    public long? NextAttemptAt { get; set; }
-    public long? DeliveredAt { get; set; }
 }
 
 public sealed class JobViewImage

@@ -1,6 +1,5 @@
 using CCApi.Outbound;
 using System.Globalization;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Api;
 

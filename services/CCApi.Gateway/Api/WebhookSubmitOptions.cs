@@ -1,5 +1,4 @@
 using CCApi.Outbound;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Api;
 

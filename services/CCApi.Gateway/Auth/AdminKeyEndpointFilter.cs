@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CCApi.Gateway.Accounts;
-using CCApi.ServiceDefaults;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Auth;

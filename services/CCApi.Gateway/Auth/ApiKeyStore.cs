@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
-using CCApi.ServiceDefaults;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Auth;

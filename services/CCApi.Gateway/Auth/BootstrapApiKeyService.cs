@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace CCApi.Gateway.Auth;
 
 /// <summary>

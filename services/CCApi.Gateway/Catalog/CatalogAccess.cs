@@ -1,5 +1,3 @@
-using CCApi.ServiceDefaults;
-
 namespace CCApi.Gateway.Catalog;
 
 /// <summary>What request handlers use: the current snapshot, or — before the first load — one bounded attempt, else 503.</summary>

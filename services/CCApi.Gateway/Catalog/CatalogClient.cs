@@ -1,7 +1,4 @@
 using System.Net;
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Catalog;
 

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Catalog;
 

@@ -1,5 +1,3 @@
-using CCApi.Contracts;
-
 namespace CCApi.Gateway.Catalog;
 
 /// <summary>The gateway's in-memory catalog: read on every request, written by <see cref="CatalogRefresher"/>.</summary>

@@ -1,5 +1,3 @@
-using CCApi.Contracts;
-
 namespace CCApi.Gateway.Catalog;
 
 /// <summary>One immutable, indexed version of the catalog; replaced as a whole on refresh.</summary>

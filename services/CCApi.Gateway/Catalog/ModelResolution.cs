@@ -1,7 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Auth;
-using CCApi.ServiceDefaults;
-
 namespace CCApi.Gateway.Catalog;
 
 /// <summary>Model lookups with the public API's errors.</summary>

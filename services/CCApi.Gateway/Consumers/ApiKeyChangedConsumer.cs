@@ -1,5 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Auth;
 using MassTransit;
 
 namespace CCApi.Gateway.Consumers;

@@ -1,5 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Credits;
 using MassTransit;
 
 namespace CCApi.Gateway.Consumers;

@@ -1,6 +1,4 @@
-using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Credits;
 

@@ -1,5 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Limits;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Credits;

@@ -1,9 +1,5 @@
 using System.Globalization;
-using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Limits;
-using CCApi.Storage;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Credits;

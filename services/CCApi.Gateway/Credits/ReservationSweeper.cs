@@ -1,9 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Dispatch;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Credits;

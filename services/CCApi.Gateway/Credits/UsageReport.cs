@@ -1,7 +1,5 @@
 using System.Globalization;
 using CCApi.Gateway.Accounts;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Credits;

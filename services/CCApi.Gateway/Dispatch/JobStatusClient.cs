@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using CCApi.Gateway.Api;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Dispatch;
 

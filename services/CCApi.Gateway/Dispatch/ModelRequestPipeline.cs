@@ -1,10 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-
 namespace CCApi.Gateway.Dispatch;
 
 /// <summary>One attempt of a model request: the job it became, its model and route, and its deadline (null = async).</summary>

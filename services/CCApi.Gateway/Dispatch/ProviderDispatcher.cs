@@ -1,13 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using CCApi.Contracts;
-using CCApi.Gateway.Http;
 using CCApi.Gateway.Idempotency;
 using CCApi.Messaging;
-using CCApi.ServiceDefaults;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Dispatch;
 

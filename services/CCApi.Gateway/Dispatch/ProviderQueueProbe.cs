@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using CCApi.Contracts;
 using CCApi.Messaging;
-using CCApi.ServiceDefaults;
-using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using CCApi.ServiceDefaults;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Dispatch;
 

@@ -1,9 +1,4 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Endpoints;
 

@@ -1,13 +1,4 @@
 using System.Globalization;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -41,7 +32,7 @@ public static class AdminJobEndpoints
 
     /// <summary>GET /admin/v1/jobs?limit= (1–200, default 50): views without their image data (open a job for that).</summary>
     public static async Task<JsonHttpResult<AdminJobList>> ListJobs(
-        string? limit, HttpContext http, JobStatusClient jobs, IBlobStore blobs, PublicUrls urls, CatalogSnapshot catalog, CancellationToken cancellationToken)
+        string? limit, HttpContext http, ImageJobViews views, CancellationToken cancellationToken)
     {
         var size = 50;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
@@ -49,18 +40,18 @@ public static class AdminJobEndpoints
             throw ApiException.BadField("limit", "'limit' must be a whole number from 1 to 200.");
         }
 
-        var page = await jobs.ListRecentAsync(size, cancellationToken);
-        var views = new List<MultimodalImageResponse>(page.Data.Count);
+        var page = await views.Jobs.ListRecentAsync(size, cancellationToken);
+        var list = new List<MultimodalImageResponse>(page.Data.Count);
         foreach (var job in page.Data)
         {
             if (Guid.TryParseExact(job.Id, "N", out var jobId))
             {
-                var view = await ImageJobEndpoints.RenderAsync(jobId, WithoutImages(job), http.Request, blobs, urls, catalog, cancellationToken);
-                views.Add(view);
+                var view = await views.RenderAsync(jobId, WithoutImages(job), http.Request, cancellationToken);
+                list.Add(view);
             }
         }
 
-        return TypedResults.Json(new AdminJobList(views, page.HasMore), GatewayJsonContext.Web.AdminJobList);
+        return TypedResults.Json(new AdminJobList(list, page.HasMore), GatewayJsonContext.Web.AdminJobList);
     }
 
     private static JobViewBody WithoutImages(JobViewBody job)

@@ -1,6 +1,4 @@
-using CCApi.Gateway.Auth;
 using CCApi.Gateway.Idempotency;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -37,6 +35,33 @@ public static class ApiRoutes
         }
 
         return groups;
+    }
+
+    /// <summary>Maps an area's routes (<paramref name="map"/>, called once per group) into every group of <see cref="MapApiGroups"/>.</summary>
+    public static IEndpointRouteBuilder MapApiRoutes(this IEndpointRouteBuilder app, string tag, Action<RouteGroupBuilder> map, bool authenticated = true)
+    {
+        foreach (var group in app.MapApiGroups(tag, authenticated))
+        {
+            map(group);
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// A model route that takes a JSON body: documents the body, the 200 response, what else the route answers on
+    /// success (<paramref name="alsoAnswers"/>: another content type, a 202), 400 and <see cref="ProducesModelRouteErrors"/>.
+    /// </summary>
+    public static RouteHandlerBuilder MapModelPost<TRequest, TResponse>(
+        this RouteGroupBuilder group, string pattern, Delegate handler, Func<RouteHandlerBuilder, RouteHandlerBuilder>? alsoAnswers = null)
+        where TRequest : notnull
+    {
+        var route = group.MapPost(pattern, handler)
+            .Accepts<TRequest>("application/json")
+            .Produces<TResponse>(StatusCodes.Status200OK);
+        return (alsoAnswers?.Invoke(route) ?? route)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .ProducesModelRouteErrors();
     }
 
     /// <summary>

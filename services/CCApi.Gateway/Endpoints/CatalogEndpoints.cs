@@ -1,9 +1,5 @@
 using System.Text;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -15,9 +11,8 @@ namespace CCApi.Gateway.Endpoints;
 /// </summary>
 public static class CatalogEndpoints
 {
-    public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Catalog"))
+    public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Catalog", group =>
         {
             group.MapGet("/models", ListModels).Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
             group.MapGet("/models/{**id}", GetModel)
@@ -25,10 +20,7 @@ public static class CatalogEndpoints
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
             group.MapGet("/providers", ListProviders);
             group.MapGet("/providers/{name}", GetProvider).Produces<ErrorResponse>(StatusCodes.Status404NotFound);
-        }
-
-        return app;
-    }
+        });
 
     public static Task<ContentHttpResult> ListModels(HttpContext http, CatalogClient catalog, CancellationToken cancellationToken)
     {

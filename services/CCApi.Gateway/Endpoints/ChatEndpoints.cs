@@ -1,15 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CCApi.Gateway.Endpoints;
 
 /// <summary>POST /v1/chat/completions: OpenAI-compatible, with <c>models</c> failover and SSE streaming (spec 2.1).</summary>
@@ -17,20 +5,9 @@ public static class ChatEndpoints
 {
     private const string Route = "POST /v1/chat/completions";
 
-    public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Chat"))
-        {
-            group.MapPost("/chat/completions", CreateChatCompletion)
-                .Accepts<ChatCompletionRequestBody>("application/json")
-                .Produces<ChatCompletionResponse>(StatusCodes.Status200OK)
-                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-        }
-
-        return app;
-    }
+    public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Chat", group => group.MapModelPost<ChatCompletionRequestBody, ChatCompletionResponse>(
+            "/chat/completions", CreateChatCompletion, route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")));
 
     public static async Task<Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>> CreateChatCompletion(
         HttpContext http,

@@ -1,8 +1,3 @@
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CCApi.Gateway.Endpoints;
@@ -10,9 +5,8 @@ namespace CCApi.Gateway.Endpoints;
 /// <summary>GET /v1/chat/completions/{id}/stream: resumes a streaming chat the client lost (<see cref="ChatStreamResume"/>).</summary>
 public static class ChatStreamEndpoints
 {
-    public static IEndpointRouteBuilder MapChatStreamEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Chat"))
+    public static IEndpointRouteBuilder MapChatStreamEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Chat", group =>
         {
             group.MapGet("/chat/completions/{id}/stream", ResumeChatStream)
                 .WithSummary("Resume a streaming chat completion")
@@ -27,10 +21,7 @@ public static class ChatStreamEndpoints
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
                 .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
                 .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
-        }
-
-        return app;
-    }
+        });
 
     public static Task<ChatStreamResume> ResumeChatStream(
         string id,

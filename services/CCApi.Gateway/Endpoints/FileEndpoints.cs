@@ -1,7 +1,4 @@
 using System.Globalization;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -14,18 +11,14 @@ public static class FileEndpoints
 {
     private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
-    public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Files", authenticated: false))
+    public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Files", group =>
         {
             group.MapGet("/files/{name}", GetFile)
                 .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
                 .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
-        }
-
-        return app;
-    }
+        }, authenticated: false);
 
     public static async Task<FileContentHttpResult> GetFile(
         string name, HttpContext http, BlobUrlSigner signer, IBlobStore blobs, TimeProvider time, CancellationToken cancellationToken)

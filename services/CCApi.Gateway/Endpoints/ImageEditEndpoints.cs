@@ -1,15 +1,4 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using static CCApi.Gateway.Api.Validation;
 
@@ -29,9 +18,8 @@ public static class ImageEditEndpoints
     private static readonly string[] ImageFields = ["image", "image[]"];
     private static readonly string[] Qualities = ["standard", "hd", "low", "medium", "high", "auto"];
 
-    public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Images"))
+    public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Images", group =>
         {
             group.MapPost("/images/edits", CreateImageEdits)
                 .WithSummary("Edit images (OpenAI-compatible, multipart)")
@@ -47,18 +35,14 @@ public static class ImageEditEndpoints
                 .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
                 .ProducesModelRouteErrors()
                 .DisableAntiforgery();
-        }
-
-        return app;
-    }
+        });
 
     public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageEdits(
         HttpContext http,
         CatalogAccess catalogs,
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
-        IBlobStore blobs,
-        PublicUrls urls,
+        ModelFiles modelFiles,
         IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
@@ -127,21 +111,14 @@ public static class ImageEditEndpoints
 
         // Everything is validated; the shared pipeline does availability, allow-list, limits and the credit reservation.
         var count = (int)(n ?? 1);
-        return await pipeline.RunAsync(http, new ModelRequest<int, JsonHttpResult<ImageGenerationsResponse>>
-        {
-            Route = Route,
-            ModelType = "image",
-            Kind = JobKind.Image,
-            Candidates = [("model", model.Id)],
-            Plan = _ => count,
-            Tokens = (_, _) => TokenEstimate.FromCharacters(prompt.Length),
-            Cost = (m, images) => CostEstimator.Images(m.Pricing, images),
-            Execute = async (attempt, images) =>
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, JsonHttpResult<ImageGenerationsResponse>>(
+            Route, model.Id, _ => count, images => (prompt, images),
+            async (attempt, images) =>
             {
                 var inputs = new List<ImageInput>(uploads.Count);
                 foreach (var (bytes, type, field, isMask) in uploads)
                 {
-                    var blob = await blobs.PutAsync(bytes, type, cancellationToken);
+                    var blob = await modelFiles.PutAsync(bytes, type, cancellationToken);
                     inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
                 }
 
@@ -159,21 +136,8 @@ public static class ImageEditEndpoints
                     Quality = quality,
                     Deadline = attempt.Deadline,
                 };
-                var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, attempt.Route, JobKind.Image, cancellationToken);
-                var data = await ImageEndpoints.RenderImagesAsync(http.Request,
-                    result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-                    responseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
-                return new(TypedResults.Json(
-                    new ImageGenerationsResponse(
-                        Id: "img_" + command.JobId.ToString("N"),
-                        Created: command.Timestamp.ToUnixTimeSeconds(),
-                        Model: attempt.Route.Model,
-                        Provider: attempt.Route.Provider,
-                        Data: data,
-                        RevisedPrompt: result.RevisedPrompt),
-                    GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
-            },
-        }, cancellationToken);
+                return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, modelFiles, cancellationToken);
+            }), cancellationToken);
     }
 
     /// <summary>The multipart request body in the OpenAPI document.</summary>

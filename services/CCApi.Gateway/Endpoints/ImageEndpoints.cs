@@ -1,16 +1,4 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using MassTransit;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Endpoints;
@@ -25,25 +13,13 @@ public static class ImageEndpoints
     private const string GenerateRoute = "POST /v1/images/generate";
     private static readonly string[] LegacyQualities = ["standard", "hd", "low", "medium", "high", "auto"];
 
-    public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Images"))
+    public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Images", group =>
         {
-            group.MapPost("/images/generations", CreateImageGenerations)
-                .Accepts<ImageGenerationsRequestBody>("application/json")
-                .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-            group.MapPost("/images/generate", GenerateImages)
-                .Accepts<ImageGenerateRequestBody>("application/json")
-                .Produces<MultimodalImageResponse>(StatusCodes.Status200OK)
-                .Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted)
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-        }
-
-        return app;
-    }
+            group.MapModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>("/images/generations", CreateImageGenerations);
+            group.MapModelPost<ImageGenerateRequestBody, MultimodalImageResponse>("/images/generate", GenerateImages,
+                route => route.Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted));
+        });
 
     /// <summary>A POST /v1/images/generations request checked against its model.</summary>
     public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height);
@@ -78,22 +54,14 @@ public static class ImageEndpoints
         JsonBody json,
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
-        IBlobStore blobs,
-        PublicUrls urls,
+        ModelFiles files,
         IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
-        return await pipeline.RunAsync(http, new ModelRequest<GenerationsPlan, JsonHttpResult<ImageGenerationsResponse>>
-        {
-            Route = GenerationsRoute,
-            ModelType = "image",
-            Kind = JobKind.Image,
-            Candidates = [("model", body.Model)],
-            Plan = model => ValidateGenerations(body, model, options.Value),
-            Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Prompt.Length),
-            Cost = (model, plan) => CostEstimator.Images(model.Pricing, plan.Count),
-            Execute = async (attempt, plan) =>
+        return await pipeline.RunAsync(http, ImageRequest<GenerationsPlan, JsonHttpResult<ImageGenerationsResponse>>(
+            GenerationsRoute, body.Model, model => ValidateGenerations(body, model, options.Value), plan => (plan.Prompt, plan.Count),
+            async (attempt, plan) =>
             {
                 var command = new GenerateImage
                 {
@@ -109,22 +77,8 @@ public static class ImageEndpoints
                     Style = body.Style,
                     Deadline = attempt.Deadline,
                 };
-                var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, attempt.Route, JobKind.Image, cancellationToken);
-                // data[].revised_prompt as OpenAI has it (its SDKs read it there), plus the documented top-level copy.
-                var data = await RenderImagesAsync(http.Request,
-                    result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-                    body.ResponseFormat ?? "url", blobs, urls, seeds: false, cancellationToken);
-                return new(TypedResults.Json(
-                    new ImageGenerationsResponse(
-                        Id: "img_" + command.JobId.ToString("N"),
-                        Created: command.Timestamp.ToUnixTimeSeconds(),
-                        Model: attempt.Route.Model,
-                        Provider: attempt.Route.Provider,
-                        Data: data,
-                        RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
-                    GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
-            },
-        }, cancellationToken);
+                return await RequestGenerationsAsync(http.Request, command, body.ResponseFormat, dispatcher, files, cancellationToken);
+            }), cancellationToken);
     }
 
     public static async Task<JsonHttpResult<MultimodalImageResponse>> GenerateImages(
@@ -133,30 +87,72 @@ public static class ImageEndpoints
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
-        IBlobStore blobs,
+        ModelFiles files,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
         IOptions<WebhookSubmitOptions> webhooks,
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
-        return await pipeline.RunAsync(http, new ModelRequest<ImagePlan, JsonHttpResult<MultimodalImageResponse>>
-        {
-            Route = GenerateRoute,
-            ModelType = "image",
-            Kind = JobKind.Image,
-            Candidates = [("model", body.Model)],
-            Plan = model =>
+        var request = ImageRequest<ImagePlan, JsonHttpResult<MultimodalImageResponse>>(
+            GenerateRoute,
+            body.Model,
+            model =>
             {
                 var plan = ImageRequestValidator.Validate(body, model, options.Value);
                 webhooks.Value.EnsureAccepted(plan.WebhookUrl); // never sent unsigned: refused when no secret is configured
                 return plan;
             },
-            Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Prompt.Length),
-            Cost = (model, plan) => CostEstimator.Images(model.Pricing, plan.NumImages),
-            IsAsync = IsAsync,
-            Execute = (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, blobs, urls, options.Value, cancellationToken),
-        }, cancellationToken);
+            plan => (plan.Prompt, plan.NumImages),
+            (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, files, urls, options.Value, cancellationToken));
+        return await pipeline.RunAsync(http, request with { IsAsync = IsAsync }, cancellationToken);
+    }
+
+    /// <summary>
+    /// An image route's request to the pipeline: an image model named by <c>model</c>, TPM charged by the prompt, the
+    /// reservation priced per image (<paramref name="size"/>: the plan's prompt and image count).
+    /// </summary>
+    internal static ModelRequest<TPlan, TResult> ImageRequest<TPlan, TResult>(
+        string route,
+        string? model,
+        Func<ModelEntry, TPlan> plan,
+        Func<TPlan, (string Prompt, int Images)> size,
+        Func<ModelAttempt, TPlan, Task<ModelOutcome<TResult>>> execute) => new()
+    {
+        Route = route,
+        ModelType = "image",
+        Kind = JobKind.Image,
+        Candidates = [("model", model)],
+        Plan = plan,
+        Tokens = (_, p) => TokenEstimate.FromCharacters(size(p).Prompt.Length),
+        Cost = (entry, p) => CostEstimator.Images(entry.Pricing, size(p).Images),
+        Execute = execute,
+    };
+
+    /// <summary>
+    /// Runs a synchronous image command and answers as OpenAI does (POST /v1/images/generations and /v1/images/edits):
+    /// data[].revised_prompt where its SDKs read it, plus the documented top-level copy.
+    /// </summary>
+    internal static async Task<ModelOutcome<JsonHttpResult<ImageGenerationsResponse>>> RequestGenerationsAsync(
+        HttpRequest request,
+        GenerateImage command,
+        string? responseFormat,
+        ProviderDispatcher dispatcher,
+        ModelFiles files,
+        CancellationToken cancellationToken)
+    {
+        var route = command.Route;
+        var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+        var data = await RenderImagesAsync(request, result, responseFormat ?? "url", files, seeds: false, cancellationToken);
+        return new(TypedResults.Json(
+            new ImageGenerationsResponse(
+                Id: "img_" + command.JobId.ToString("N"),
+                Created: command.Timestamp.ToUnixTimeSeconds(),
+                Model: route.Model,
+                Provider: route.Provider,
+                Data: data,
+                RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
+            GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
     }
 
     private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
@@ -167,14 +163,14 @@ public static class ImageEndpoints
         ImagePlan plan,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
-        IBlobStore blobs,
+        ModelFiles files,
         PublicUrls urls,
         GatewayOptions options,
         CancellationToken cancellationToken)
     {
         var (model, route) = (attempt.Model, attempt.Route);
         var isAsync = IsAsync(model);
-        var inputs = await StoreInputsAsync(plan.Inputs, blobs, cancellationToken);
+        var inputs = await StoreInputsAsync(plan.Inputs, files, cancellationToken);
         var command = new GenerateImage
         {
             JobId = attempt.JobId,
@@ -203,8 +199,7 @@ public static class ImageEndpoints
         {
             // webhook_url is accepted but unused here: a synchronous answer already carries the result.
             var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-            var data = await RenderImagesAsync(http.Request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
-                plan.ResponseFormat, blobs, urls, seeds: true, cancellationToken);
+            var data = await RenderImagesAsync(http.Request, result, plan.ResponseFormat, files, seeds: true, cancellationToken);
             return new(TypedResults.Json(
                 new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
                     Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
@@ -262,7 +257,7 @@ public static class ImageEndpoints
         }
     }
 
-    private static async Task<List<ImageInput>?> StoreInputsAsync(IReadOnlyList<PendingImage> inputs, IBlobStore blobs, CancellationToken cancellationToken)
+    private static async Task<List<ImageInput>?> StoreInputsAsync(IReadOnlyList<PendingImage> inputs, ModelFiles files, CancellationToken cancellationToken)
     {
         if (inputs.Count == 0)
         {
@@ -274,7 +269,7 @@ public static class ImageEndpoints
         {
             if (input.Bytes is { } bytes)
             {
-                var blob = await blobs.PutAsync(bytes, input.MimeType ?? "application/octet-stream", cancellationToken);
+                var blob = await files.PutAsync(bytes, input.MimeType ?? "application/octet-stream", cancellationToken);
                 result.Add(new ImageInput { Blob = blob, MimeType = input.MimeType, IsMask = input.IsMask });
             }
             else
@@ -286,30 +281,9 @@ public static class ImageEndpoints
         return result;
     }
 
-    /// <summary>Image data as signed URLs or inline base64 (bytes read from the blob store, all at once).</summary>
-    internal static async Task<List<ImageDatum>> RenderImagesAsync(
-        HttpRequest request,
-        IEnumerable<(string BlobId, string? ContentType, long? Seed, string? RevisedPrompt)> images,
-        string responseFormat,
-        IBlobStore blobs,
-        PublicUrls urls,
-        bool seeds,
-        CancellationToken cancellationToken)
-    {
-        var list = images.ToList();
-        if (responseFormat != "b64_json")
-        {
-            return list.Select(i => new ImageDatum(urls.File(request, i.BlobId, i.ContentType), null, i.RevisedPrompt, seeds ? i.Seed : null)).ToList();
-        }
-
-        var fetched = await Task.WhenAll(list.Select(i => blobs.GetAsync(i.BlobId, cancellationToken)));
-        var data = new List<ImageDatum>(list.Count);
-        for (var i = 0; i < list.Count; i++)
-        {
-            var blob = fetched[i] ?? throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider's result is no longer available.");
-            data.Add(new ImageDatum(null, Convert.ToBase64String(blob.Bytes), list[i].RevisedPrompt, seeds ? list[i].Seed : null));
-        }
-
-        return data;
-    }
+    /// <summary>A provider's images (each with its own revised prompt, else the result's) as <see cref="ImageDatum"/>s.</summary>
+    private static Task<List<ImageDatum>> RenderImagesAsync(
+        HttpRequest request, ImageGenerated result, string responseFormat, ModelFiles files, bool seeds, CancellationToken cancellationToken) =>
+        files.ImagesAsync(request, result.Images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? result.RevisedPrompt)),
+            responseFormat, seeds, cancellationToken);
 }

@@ -3,14 +3,6 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -30,10 +22,7 @@ public static partial class ImageJobControlEndpoints
     public static async Task StreamImageJobEvents(
         string id,
         HttpContext http,
-        JobStatusClient jobs,
-        IBlobStore blobs,
-        PublicUrls urls,
-        CatalogSnapshot catalog,
+        ImageJobViews views,
         IHostApplicationLifetime lifetime,
         CancellationToken requestAborted)
     {
@@ -51,16 +40,12 @@ public static partial class ImageJobControlEndpoints
                 $"The '{LastEventIdHeader}' header must be the id of an event of this stream, e.g. '1764855600000-0'.");
         }
 
-        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
-        using var upstream = await jobs.OpenEventsAsync(jobId, lastEventId, cancellationToken)
-            ?? throw ApiException.NotFound($"No image job '{Validation.Truncate(id)}'.");
+        var (jobId, _) = await views.GetOwnedAsync(id, http, cancellationToken);
+        using var upstream = await views.Jobs.OpenEventsAsync(jobId, lastEventId, cancellationToken) ?? throw ImageJobViews.NotFound(id);
 
-        var response = http.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(cancellationToken);
-        var writer = response.BodyWriter;
+        EventStreamResponse.Begin(http);
+        await http.Response.StartAsync(cancellationToken);
+        var writer = http.Response.BodyWriter;
         try
         {
             await using var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken);
@@ -75,7 +60,7 @@ public static partial class ImageJobControlEndpoints
                         continue;
                     }
 
-                    var view = await ImageJobEndpoints.RenderAsync(jobId, job, http.Request, blobs, urls, catalog, cancellationToken);
+                    var view = await views.RenderAsync(jobId, job, http.Request, cancellationToken);
                     writer.Write(Encoding.UTF8.GetBytes($"id: {parser.LastEventId}\nevent: status\ndata: "));
                     using (var json = new Utf8JsonWriter(writer))
                     {
@@ -103,19 +88,11 @@ public static partial class ImageJobControlEndpoints
     }
 
     /// <summary>200 with the canceled job; 409 job_not_cancelable with the job when it had already ended.</summary>
-    public static async Task<IResult> CancelImageJob(
-        string id,
-        HttpContext http,
-        JobStatusClient jobs,
-        IBlobStore blobs,
-        PublicUrls urls,
-        CatalogSnapshot catalog,
-        CancellationToken cancellationToken)
+    public static async Task<IResult> CancelImageJob(string id, HttpContext http, ImageJobViews views, CancellationToken cancellationToken)
     {
-        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
-        var outcome = await jobs.CancelAsync(jobId, cancellationToken)
-            ?? throw ApiException.NotFound($"No image job '{Validation.Truncate(id)}'.");
-        var view = await ImageJobEndpoints.RenderAsync(jobId, outcome.Job, http.Request, blobs, urls, catalog, cancellationToken);
+        var (jobId, _) = await views.GetOwnedAsync(id, http, cancellationToken);
+        var outcome = await views.Jobs.CancelAsync(jobId, cancellationToken) ?? throw ImageJobViews.NotFound(id);
+        var view = await views.RenderAsync(jobId, outcome.Job, http.Request, cancellationToken);
         if (outcome.Canceled)
         {
             return TypedResults.Json(view, GatewayJsonContext.Web.MultimodalImageResponse);

@@ -1,12 +1,3 @@
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CCApi.Gateway.Endpoints;
 
 /// <summary>POST /v1/images/jobs/{id}/webhook/redeliver: send a finished job's webhook again, for its owner only (mapped with the other job routes by <see cref="ImageJobEndpoints"/>).</summary>
@@ -14,18 +5,11 @@ public static class ImageJobWebhookEndpoints
 {
     /// <summary>202 with the job view (its <c>webhook.status</c> now "pending").</summary>
     public static async Task<JsonHttpResult<MultimodalImageResponse>> RedeliverWebhook(
-        string id,
-        HttpContext http,
-        JobStatusClient jobs,
-        JobStatusWebhookClient webhooks,
-        IBlobStore blobs,
-        PublicUrls urls,
-        CatalogSnapshot catalog,
-        CancellationToken cancellationToken)
+        string id, HttpContext http, ImageJobViews views, JobStatusWebhookClient webhooks, CancellationToken cancellationToken)
     {
-        var (jobId, _) = await ImageJobEndpoints.GetOwnedAsync(id, http, jobs, cancellationToken);
+        var (jobId, _) = await views.GetOwnedAsync(id, http, cancellationToken);
         await webhooks.RedeliverAsync(jobId, cancellationToken);
-        var view = await ImageJobEndpoints.GetImageJob(id, http, jobs, blobs, urls, catalog, cancellationToken);
+        var view = await ImageJobEndpoints.GetImageJob(id, http, views, cancellationToken);
         return TypedResults.Json(view.Value, GatewayJsonContext.Web.MultimodalImageResponse, statusCode: StatusCodes.Status202Accepted);
     }
 }

@@ -1,8 +1,4 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Endpoints;
@@ -13,15 +9,11 @@ namespace CCApi.Gateway.Endpoints;
 /// </summary>
 public static class KeyEndpoints
 {
-    public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Keys"))
+    public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Keys", group =>
         {
             group.MapGet("/key", GetOwnKey).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized).Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
-        }
-
-        return app;
-    }
+        });
 
     public static async Task<Ok<ApiKeyView>> GetOwnKey(HttpContext http, ApiKeyRepository keys, KeyRateLimiter limiter)
     {

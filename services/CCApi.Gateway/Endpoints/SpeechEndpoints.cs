@@ -1,14 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Http;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Endpoints;
@@ -25,20 +14,9 @@ public static class SpeechEndpoints
     private static readonly string[] OutputFormats = ["mp3", "wav", "ogg", "opus", "flac", "pcm"];
     private static readonly string[] OpenAiFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
-    public static IEndpointRouteBuilder MapSpeechEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Speech"))
-        {
-            group.MapPost("/audio/speech", CreateSpeech)
-                .Accepts<SpeechRequestBody>("application/json")
-                .Produces<SpeechResponse>(StatusCodes.Status200OK)
-                .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
-                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-                .ProducesModelRouteErrors();
-        }
-
-        return app;
-    }
+    public static IEndpointRouteBuilder MapSpeechEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Speech", group => group.MapModelPost<SpeechRequestBody, SpeechResponse>(
+            "/audio/speech", CreateSpeech, route => route.Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")));
 
     /// <summary>How the client wants the audio: format, and bytes vs. JSON (url | b64_json).</summary>
     public sealed record SpeechMode(string Format, string FormatField, bool Json, bool Inline);
@@ -107,8 +85,7 @@ public static class SpeechEndpoints
         JsonBody json,
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
-        IBlobStore blobs,
-        PublicUrls urls,
+        ModelFiles files,
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.SpeechRequestBody, cancellationToken);
@@ -136,30 +113,29 @@ public static class SpeechEndpoints
                     Deadline = attempt.Deadline,
                 };
                 var result = await dispatcher.RequestAsync<Speech, SpeechSynthesized>(command, attempt.Route, JobKind.Speech, cancellationToken);
-                return new(await RenderAsync(http.Request, command, plan, result, blobs, urls, cancellationToken), result.Usage);
+                return new(await RenderAsync(http.Request, command, plan, result, files, cancellationToken), result.Usage);
             },
         }, cancellationToken);
     }
 
     private static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>> RenderAsync(
-        HttpRequest request, Speech command, SpeechPlan plan, SpeechSynthesized result, IBlobStore blobs, PublicUrls urls, CancellationToken cancellationToken)
+        HttpRequest request, Speech command, SpeechPlan plan, SpeechSynthesized result, ModelFiles files, CancellationToken cancellationToken)
     {
         var mode = plan.Mode;
         if (!mode.Json)
         {
-            var audio = await FetchAsync(blobs, result.Audio, cancellationToken);
-            return TypedResults.File(audio.Bytes, MediaTypes.Audio(result.Format));
+            return TypedResults.File(await files.ReadAsync(result.Audio.Id, cancellationToken), MediaTypes.Audio(result.Format));
         }
 
         string? url = null;
         string? b64 = null;
         if (mode.Inline)
         {
-            b64 = Convert.ToBase64String((await FetchAsync(blobs, result.Audio, cancellationToken)).Bytes);
+            b64 = Convert.ToBase64String(await files.ReadAsync(result.Audio.Id, cancellationToken));
         }
         else
         {
-            url = urls.File(request, result.Audio, result.Format);
+            url = files.Url(request, result.Audio, result.Format);
         }
 
         var route = command.Route;
@@ -176,8 +152,4 @@ public static class SpeechEndpoints
                 Usage: new SpeechUsageResponse(result.Usage.Characters > 0 ? result.Usage.Characters : plan.Input.Length, CostEstimator.CostUsd(route, result.Usage))),
             GatewayJsonContext.Web.SpeechResponse);
     }
-
-    internal static async Task<Blob> FetchAsync(IBlobStore blobs, BlobRef blob, CancellationToken cancellationToken) =>
-        await blobs.GetAsync(blob.Id, cancellationToken)
-        ?? throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider's result is no longer available.");
 }

@@ -1,8 +1,4 @@
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Credits;
-using CCApi.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using StackExchange.Redis;
 
@@ -18,19 +14,15 @@ public static class UsageEndpoints
     private static readonly string[] ClientGroups = ["day", "model"];
     private static readonly string[] AdminGroups = ["day", "model", "key"];
 
-    public static IEndpointRouteBuilder MapUsageEndpoints(this IEndpointRouteBuilder app)
-    {
-        foreach (var group in app.MapApiGroups("Usage"))
+    public static IEndpointRouteBuilder MapUsageEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapApiRoutes("Usage", group =>
         {
             group.MapGet("/usage", GetOwnUsage)
                 .Produces<UsageReport>()
                 .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
                 .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
                 .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
-        }
-
-        return app;
-    }
+        });
 
     /// <summary>Mapped by <see cref="AdminEndpoints"/> into its group (admin key, off without one).</summary>
     public static RouteHandlerBuilder MapAdminUsage(this RouteGroupBuilder admin) =>

@@ -1,9 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Credits;
-using CCApi.Gateway.Dispatch;
-using CCApi.Gateway.Limits;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Http;

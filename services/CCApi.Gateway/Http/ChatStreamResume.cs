@@ -1,9 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Dispatch;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-
 namespace CCApi.Gateway.Http;
 
 /// <summary>

@@ -1,12 +1,6 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
-using CCApi.Contracts;
-using CCApi.Gateway.Api;
-using CCApi.Gateway.Dispatch;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.AspNetCore.Http.Features;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Http;
@@ -28,11 +22,9 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
     {
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
+        EventStreamResponse.Begin(http);
         response.Headers["X-Accel-Buffering"] = "no";
         response.Headers[ChatStreamResume.JobIdHeader] = jobId.ToString("N"); // GET /v1/chat/completions/{id}/stream resumes it
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
     /// <summary>

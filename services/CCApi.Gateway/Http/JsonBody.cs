@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using CCApi.ServiceDefaults;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Http;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using CCApi.Contracts;
 using CCApi.Gateway.OperatorConsole;
-using CCApi.ServiceDefaults;
 using static CCApi.ServiceDefaults.TelemetryAttributes;
 
 namespace CCApi.Gateway.Http;

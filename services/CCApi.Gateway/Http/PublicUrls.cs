@@ -1,6 +1,3 @@
-using CCApi.Contracts;
-using CCApi.Storage;
-
 namespace CCApi.Gateway.Http;
 
 /// <summary>

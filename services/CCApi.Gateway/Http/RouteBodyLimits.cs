@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Http;
 

@@ -2,11 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
-using CCApi.Gateway.Auth;
 using CCApi.Messaging;
-using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Idempotency;

@@ -1,5 +1,3 @@
-using CCApi.ServiceDefaults;
-
 namespace CCApi.Gateway.Idempotency;
 
 /// <summary>The errors of <c>Idempotency-Key</c> handling, all <c>invalid_request_error</c> (Stripe's semantics).</summary>

@@ -1,4 +1,3 @@
-using CCApi.Storage;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Idempotency;

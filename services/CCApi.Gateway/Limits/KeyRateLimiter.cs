@@ -1,8 +1,5 @@
 using System.Globalization;
 using CCApi.Gateway.Accounts;
-using CCApi.ServiceDefaults;
-using CCApi.Storage;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Limits;

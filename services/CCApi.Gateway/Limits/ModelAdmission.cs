@@ -1,10 +1,5 @@
 using System.Globalization;
-using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.Gateway.Credits;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Limits;
 

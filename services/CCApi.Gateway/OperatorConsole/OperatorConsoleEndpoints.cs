@@ -1,12 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using CCApi.Gateway.Auth;
-using CCApi.Gateway.Catalog;
-using CCApi.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.OperatorConsole;
 

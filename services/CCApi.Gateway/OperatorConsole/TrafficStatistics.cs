@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using CCApi.Storage;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.OperatorConsole;
