@@ -56,7 +56,7 @@ public static class RedisKeys
     /// <summary>SHA-256 (hex) of a key's secret → the key's id (string). The only place the hash leads somewhere.</summary>
     public static string ApiKeyLookup(string keyHash) => $"ccapi:{{keyhash:{keyHash}}}";
 
-    /// <summary>Every key id scored by creation time (unix ms): the admin API's newest-first listing.</summary>
+    /// <summary>Every key id scored by creation time (unix µs; ms for keys an older gateway created): the admin API's newest-first listing.</summary>
     public static string ApiKeysByCreation => "ccapi:{keys}:created";
     public static string JobIdempotency(Guid jobId, string step) => $"ccapi:{{job:{jobId:N}}}:done:{step}";
 

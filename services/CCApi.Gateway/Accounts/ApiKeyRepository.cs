@@ -88,7 +88,7 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
             throw new InvalidOperationException("A freshly generated key id already exists."); // 2^64 ids: not expected
         }
 
-        await db.SortedSetAddAsync(RedisKeys.ApiKeysByCreation, record.Id, now.ToUnixTimeMilliseconds());
+        await db.SortedSetAddAsync(RedisKeys.ApiKeysByCreation, record.Id, CreationScore(now));
         await db.StringSetAsync(RedisKeys.ApiKeyLookup(hash), record.Id);
         return (record, secret);
     }
@@ -117,10 +117,17 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
         }
 
         await transaction.ExecuteAsync();
-        await db.SortedSetAddAsync(RedisKeys.ApiKeysByCreation, id, now.ToUnixTimeMilliseconds(), SortedSetWhen.NotExists);
+        await db.SortedSetAddAsync(RedisKeys.ApiKeysByCreation, id, CreationScore(now), SortedSetWhen.NotExists);
         await db.StringSetAsync(RedisKeys.ApiKeyLookup(hash), id);
         return id;
     }
+
+    /// <summary>
+    /// A key's place in the newest-first listing: unix microseconds, so keys an operator creates one after another list in
+    /// that order (in milliseconds two quick creations tied and listed by their random ids). Exact in a Redis score (a
+    /// double: integers to 2^53); entries written in milliseconds by an older gateway still sort as the older keys they are.
+    /// </summary>
+    private static long CreationScore(DateTimeOffset now) => (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     public async Task<ApiKeyRecord?> GetAsync(string id) =>
         IsKeyId(id) ? ApiKeyRecord.FromHash(await Db.HashGetAllAsync(RedisKeys.ApiKey(id))) : null;
