@@ -16,17 +16,14 @@ namespace CCApi.EndToEnd.Tests;
 /// The imaginepro provider end to end: 202 → pending → processing (with rising progress, as the adapter polls the
 /// ImaginePro emulator) → completed, the signed webhook with the final payload, and a provider-side failure.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ImagineProProviderTests(PlatformFixture platform) : IDisposable
+public sealed class ImagineProProviderTests(PlatformFixture platform) : PlatformTest(platform)
 {
-    public void Dispose() => platform.ImaginePro.Reset();
-
     [Fact]
     public async Task Nano_banana_job_goes_from_202_through_rising_progress_to_completed_and_signs_the_webhook()
     {
-        platform.ImaginePro.Reset();
+        Platform.ImaginePro.Reset();
         await using var hook = await WebhookReceiver.StartAsync();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         using var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
@@ -59,8 +56,8 @@ public sealed class ImagineProProviderTests(PlatformFixture platform) : IDisposa
         using var anonymous = new HttpClient();
         (await anonymous.GetByteArrayAsync(url))[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
 
-        platform.ImaginePro.Submits.ShouldBe(1);
-        var submit = JsonNode.Parse(platform.ImaginePro.Requests.First(r => r.Path == ImagineProEmulator.SubmitPath).Body)!;
+        Platform.ImaginePro.Submits.ShouldBe(1);
+        var submit = JsonNode.Parse(Platform.ImaginePro.Requests.First(r => r.Path == ImagineProEmulator.SubmitPath).Body)!;
         submit.ToJsonString().ShouldContain("a banana made of glass");
         submit.ToJsonString().ShouldContain("nano-banana");
 
@@ -70,14 +67,14 @@ public sealed class ImagineProProviderTests(PlatformFixture platform) : IDisposa
         ((string)payload["status"]!).ShouldBe("completed");
         var parts = signature!.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         parts["v1"].ShouldBe(Convert.ToHexStringLower(HMACSHA256.HashData(
-            Encoding.UTF8.GetBytes(platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}"))));
+            Encoding.UTF8.GetBytes(Platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}"))));
     }
 
     [Fact]
     public async Task A_generation_the_provider_fails_ends_the_job_failed_with_the_providers_message()
     {
-        platform.ImaginePro.Reset();
-        using var client = platform.CreateClient();
+        Platform.ImaginePro.Reset();
+        using var client = Platform.CreateClient();
 
         using var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
