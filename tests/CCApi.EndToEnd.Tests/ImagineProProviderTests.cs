@@ -1,14 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Emulators.ImaginePro;
 using CCApi.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CCApi.EndToEnd.Tests;
 
@@ -61,13 +55,11 @@ public sealed class ImagineProProviderTests(PlatformFixture platform) : Platform
         submit.ToJsonString().ShouldContain("a banana made of glass");
         submit.ToJsonString().ShouldContain("nano-banana");
 
-        var (body, signature) = await hook.Received.WaitAsync(TimeSpan.FromSeconds(30));
+        var (body, headers) = await hook.NextAsync();
         var payload = JsonNode.Parse(body)!;
         ((string)payload["id"]!).ShouldBe(id);
         ((string)payload["status"]!).ShouldBe("completed");
-        var parts = signature!.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        parts["v1"].ShouldBe(Convert.ToHexStringLower(HMACSHA256.HashData(
-            Encoding.UTF8.GetBytes(Platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}"))));
+        WebhookReceiver.ShouldCarryTheCcapiSignature(body, headers, Platform.WebhookSecret);
     }
 
     [Fact]
@@ -94,46 +86,5 @@ public sealed class ImagineProProviderTests(PlatformFixture platform) : Platform
         ((string)final!["status"]!).ShouldBe("failed");
         ((string)final["error"]!["code"]!).ShouldBe("provider_error");
         ((string)final["error"]!["message"]!).ShouldContain(ImagineProEmulator.GenerationError);
-    }
-
-    /// <summary>A loopback HTTP server that records the first webhook it receives.</summary>
-    private sealed class WebhookReceiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly TaskCompletionSource<(string Body, string? Signature)> _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private WebhookReceiver(WebApplication app, string url)
-        {
-            _app = app;
-            Url = url;
-        }
-
-        public string Url { get; }
-
-        public Task<(string Body, string? Signature)> Received => _received.Task;
-
-        public static async Task<WebhookReceiver> StartAsync()
-        {
-            var port = TestInfrastructure.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
-            var receiver = new WebhookReceiver(app, $"http://127.0.0.1:{port}/hook");
-            app.MapPost("/hook", async (HttpRequest request) =>
-            {
-                using var reader = new StreamReader(request.Body);
-                receiver._received.TrySetResult((await reader.ReadToEndAsync(), request.Headers["X-CCAPI-Signature"]));
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            return receiver;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }
