@@ -58,22 +58,6 @@ public class StabilityAIAdapterHost() : EmulatedAdapterHost<Program, StabilityAI
     /// <summary>Requests the emulator's generation endpoints received (its file routes for input URLs aside).</summary>
     public int GenerationCalls => Emulator.Requests.Count(r => r.Path.StartsWith("/v1/generation/", StringComparison.Ordinal));
 
-    /// <summary>
-    /// Runs <paramref name="command"/> on a fresh emulator and checks the adapter refused it itself: a 400 naming
-    /// <paramref name="param"/>, and no generation call.
-    /// </summary>
-    public async Task<ErrorInfo> RefusedAsync(GenerateImage command, string param)
-    {
-        Emulator.Reset();
-
-        var error = await FailedAsync(command);
-
-        error.Status.ShouldBe(400);
-        error.Details!["param"].ShouldBe(param);
-        GenerationCalls.ShouldBe(0);
-        return error;
-    }
-
     /// <summary>Sends the command as the gateway does for an asynchronous model (no response address).</summary>
     public Task SendAsync(GenerateImage command) => SendAsync(JobKind.Image, command);
 }
