@@ -27,26 +27,7 @@ public static class PngImage
             row[3 + (x * 3)] = b;
         }
 
-        using var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            for (var y = 0; y < height; y++)
-            {
-                zlib.Write(row);
-            }
-        }
-
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8;  // bit depth
-        header[9] = 2;  // colour type: truecolour
-        using var png = new MemoryStream();
-        png.Write(Signature);
-        WriteChunk(png, "IHDR", header);
-        WriteChunk(png, "IDAT", compressed.ToArray());
-        WriteChunk(png, "IEND", []);
-        return png.ToArray();
+        return Encode(width, height, 2, row); // colour type 2: truecolour
     }
 
     /// <summary>
@@ -56,6 +37,12 @@ public static class PngImage
     public static byte[] Transparent(int width, int height)
     {
         var row = new byte[1 + (width * 4)]; // filter byte 0 (None), then RGBA quadruplets, all zero
+        return Encode(width, height, 6, row); // colour type 6: truecolour with alpha
+    }
+
+    /// <summary>An 8-bit PNG of <paramref name="height"/> copies of one filtered scanline <paramref name="row"/>.</summary>
+    private static byte[] Encode(int width, int height, byte colourType, byte[] row)
+    {
         using var compressed = new MemoryStream();
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
@@ -69,7 +56,7 @@ public static class PngImage
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8;  // bit depth
-        header[9] = 6;  // colour type: truecolour with alpha
+        header[9] = colourType;
         using var png = new MemoryStream();
         png.Write(Signature);
         WriteChunk(png, "IHDR", header);

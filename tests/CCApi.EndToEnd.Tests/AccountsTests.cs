@@ -16,15 +16,14 @@ namespace CCApi.EndToEnd.Tests;
 /// gateway within a second, and the OpenAI .NET SDK surfaces 402 and 429 as <see cref="ClientResultException"/>.
 /// The priced model is openai/gpt-4o-mini ($0.15 / $0.60 per million tokens) behind the OpenAI emulator.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class AccountsTests(PlatformFixture platform)
+public sealed class AccountsTests(PlatformFixture platform) : PlatformTest(platform)
 {
     private const string Priced = "openai/gpt-4o-mini";
 
     private HttpClient Admin(string origin)
     {
         var client = new HttpClient { BaseAddress = new Uri(origin), Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", platform.AdminApiKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Platform.AdminApiKey);
         return client;
     }
 
@@ -37,8 +36,8 @@ public sealed class AccountsTests(PlatformFixture platform)
 
     private async Task<(string Id, string Key)> CreateKeyAsync(string json)
     {
-        using var admin = Admin(platform.Origin);
-        var response = await admin.PostAsync("/admin/v1/keys", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        using var admin = Admin(Platform.Origin);
+        var response = await admin.PostAsync("/admin/v1/keys", Json(json));
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToJsonString());
         return (body["id"]!.GetValue<string>(), body["key"]!.GetValue<string>());
@@ -46,7 +45,7 @@ public sealed class AccountsTests(PlatformFixture platform)
 
     private async Task<JsonNode> KeyRecordAsync(string id)
     {
-        using var admin = Admin(platform.Origin);
+        using var admin = Admin(Platform.Origin);
         return JsonNode.Parse(await admin.GetStringAsync("/admin/v1/keys/" + id))!;
     }
 
@@ -56,13 +55,13 @@ public sealed class AccountsTests(PlatformFixture platform)
     [Fact]
     public async Task Two_hundred_concurrent_requests_on_two_gateways_never_spend_more_than_the_credits()
     {
-        platform.OpenAI.Reset();
-        (await platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(30))).ShouldBeTrue();
-        var second = await platform.SecondGatewayAsync();
+        Platform.OpenAI.Reset();
+        (await Platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        var second = await Platform.SecondGatewayAsync();
         const string Prompt = "Say something short";
 
         // the actual cost of one such request, as the adapter prices the emulator's usage
-        using var bootstrap = platform.CreateClient();
+        using var bootstrap = Platform.CreateClient();
         var probe = await ChatAsync(bootstrap, Priced, Prompt);
         var probeBody = JsonNode.Parse(await probe.Content.ReadAsStringAsync())!;
         probe.StatusCode.ShouldBe(HttpStatusCode.OK, probeBody.ToJsonString());
@@ -71,7 +70,7 @@ public sealed class AccountsTests(PlatformFixture platform)
 
         var initial = 50 * cost; // covers 50 requests at their actual cost; each reserves more, so fewer run at once
         var (id, key) = await CreateKeyAsync($$"""{"name":"e2e-credits","credits_usd":{{initial.ToString(CultureInfo.InvariantCulture)}}}""");
-        using var one = Client(platform.Origin, key);
+        using var one = Client(Platform.Origin, key);
         using var two = Client(second, key);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => ChatAsync(i % 2 == 0 ? one : two, Priced, Prompt)));
@@ -110,9 +109,9 @@ public sealed class AccountsTests(PlatformFixture platform)
     [Fact]
     public async Task An_rpm_limit_is_exact_across_two_gateways()
     {
-        var second = await platform.SecondGatewayAsync();
+        var second = await Platform.SecondGatewayAsync();
         var (_, key) = await CreateKeyAsync("""{"name":"e2e-rpm","limits":{"rpm":4}}""");
-        using var one = Client(platform.Origin, key);
+        using var one = Client(Platform.Origin, key);
         using var two = Client(second, key);
 
         var statuses = new List<HttpStatusCode>();
@@ -127,12 +126,12 @@ public sealed class AccountsTests(PlatformFixture platform)
     [Fact]
     public async Task A_revocation_reaches_the_second_gateway_within_a_second()
     {
-        var second = await platform.SecondGatewayAsync();
+        var second = await Platform.SecondGatewayAsync();
         var (id, key) = await CreateKeyAsync("""{"name":"e2e-revoke"}""");
         using var two = Client(second, key);
         (await two.GetAsync("/v1/key")).StatusCode.ShouldBe(HttpStatusCode.OK); // cached on the second gateway now
 
-        using var admin = Admin(platform.Origin);
+        using var admin = Admin(Platform.Origin);
         (await admin.DeleteAsync("/admin/v1/keys/" + id)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         (await TestInfrastructure.EventuallyAsync(async () => (await two.GetAsync("/v1/key")).StatusCode == HttpStatusCode.Unauthorized,
@@ -146,7 +145,7 @@ public sealed class AccountsTests(PlatformFixture platform)
         var (_, limited) = await CreateKeyAsync("""{"name":"e2e-limited","limits":{"rpm":1}}""");
         ChatClient Chat(string key, string model) => new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions
         {
-            Endpoint = new Uri(platform.BaseUrl),
+            Endpoint = new Uri(Platform.BaseUrl),
             RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
         }).GetChatClient(model);
 

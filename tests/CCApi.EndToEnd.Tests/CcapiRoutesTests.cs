@@ -1,26 +1,20 @@
 using CCApi.Outbound;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CCApi.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CCApi.EndToEnd.Tests;
 
 /// <summary>The CCAPI-only routes over plain HTTP, against the real processes.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CcapiRoutesTests(PlatformFixture platform)
+public sealed class CcapiRoutesTests(PlatformFixture platform) : PlatformTest(platform)
 {
     [Fact]
     public async Task Sync_multimodal_generation_answers_200_completed_with_data()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
@@ -46,7 +40,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Image_to_image_operation_is_derived_from_the_contents()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var input = Convert.ToBase64String(await MakePngAsync(client));
 
         var response = await client.PostAsJsonAsync("/v1/images/generate", new
@@ -69,7 +63,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Async_generation_answers_202_and_the_job_moves_from_pending_through_processing_to_completed()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
@@ -84,7 +78,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
         accepted["execution"]!["mode"]!.GetValue<string>().ShouldBe("async");
         accepted["estimated_time"]!.GetValue<double>().ShouldBeGreaterThan(0);
         var pollUrl = accepted["poll_url"]!.GetValue<string>();
-        pollUrl.ShouldBe($"{platform.BaseUrl}/images/jobs/{accepted["id"]!.GetValue<string>()}");
+        pollUrl.ShouldBe($"{Platform.BaseUrl}/images/jobs/{accepted["id"]!.GetValue<string>()}");
         response.Headers.Location!.ToString().ShouldBe(pollUrl);
 
         var seen = new List<string>();
@@ -116,13 +110,13 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task A_failed_async_job_ends_as_failed_with_an_error_object()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         // The adapter fetches image URLs itself; one that answers 404 fails the job (not the request).
         var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
             model = "local/pixel-async-1",
-            contents = new object[] { new { text = "remix", image = new { url = $"{platform.Origin}/v1/files/{new string('0', 32)}?expires=1&signature=x" } } },
+            contents = new object[] { new { text = "remix", image = new { url = $"{Platform.Origin}/v1/files/{new string('0', 32)}?expires=1&signature=x" } } },
         });
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
@@ -143,49 +137,29 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Webhook_receives_the_final_payload_signed_to_the_Standard_Webhooks_spec_and_is_redelivered_on_request()
     {
-        var port = TestInfrastructure.FreePort();
-        var received = System.Threading.Channels.Channel.CreateUnbounded<(string Body, HeaderDictionary Headers)>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        await using var receiver = builder.Build();
-        receiver.MapPost("/hook", async (HttpRequest request) =>
-        {
-            using var reader = new StreamReader(request.Body);
-            var headers = new HeaderDictionary();
-            foreach (var (name, value) in request.Headers)
-            {
-                headers[name] = value;
-            }
-
-            await received.Writer.WriteAsync((await reader.ReadToEndAsync(), headers));
-            return Results.Ok();
-        });
-        await receiver.StartAsync();
-        using var client = platform.CreateClient();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var client = Platform.CreateClient();
 
         var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
             model = "local/pixel-async-1",
             contents = new[] { new { text = "webhook please" } },
             parameters = new { width = 64, height = 64 },
-            webhook_url = $"http://127.0.0.1:{port}/hook",
+            webhook_url = receiver.Url,
         });
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
 
-        var (body, headers) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var (body, headers) = await receiver.NextAsync();
 
-        new StandardWebhooks.StandardWebhook(platform.WebhookSecret).Verify(body, headers); // throws if not valid
+        new StandardWebhooks.StandardWebhook(Platform.WebhookSecret).Verify(body, headers); // throws if not valid
         headers["webhook-id"].ToString().ShouldBe($"msg_{id[4..]}_completed");
         var payload = JsonNode.Parse(body)!;
         payload["id"]!.GetValue<string>().ShouldBe(id);
         payload["status"]!.GetValue<string>().ShouldBe("completed");
         payload["data"]!.AsArray().Count.ShouldBe(1);
         headers["X-CCAPI-Event"].ToString().ShouldBe("job.completed");
-        var parts = headers["X-CCAPI-Signature"].ToString().Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]); // deprecated header
-        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}")));
-        parts["v1"].ShouldBe(expected);
+        WebhookReceiver.ShouldCarryTheCcapiSignature(body, headers, Platform.WebhookSecret); // deprecated header
 
         JsonNode? view = null;
         (await TestInfrastructure.EventuallyAsync(async () =>
@@ -195,15 +169,15 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
 
         using var redeliver = await client.PostAsync($"/v1/images/jobs/{id}/webhook/redeliver", null);
         redeliver.StatusCode.ShouldBe(HttpStatusCode.Accepted, await redeliver.Content.ReadAsStringAsync());
-        var (again, againHeaders) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-        new StandardWebhooks.StandardWebhook(platform.WebhookSecret).Verify(again, againHeaders);
+        var (again, againHeaders) = await receiver.NextAsync();
+        new StandardWebhooks.StandardWebhook(Platform.WebhookSecret).Verify(again, againHeaders);
         againHeaders["webhook-id"].ToString().ShouldBe(headers["webhook-id"].ToString());
     }
 
     [Fact]
     public async Task A_key_sees_only_its_own_jobs()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
             model = "local/pixel-async-1",
@@ -212,16 +186,16 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
         });
         var pollUrl = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["poll_url"]!.GetValue<string>();
 
-        using var stranger = platform.CreateClient("sk-not-a-key");
+        using var stranger = Platform.CreateClient("sk-not-a-key");
         (await stranger.GetAsync(pollUrl)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await client.GetAsync($"{platform.BaseUrl}/images/jobs/img_{Guid.NewGuid():N}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await client.GetAsync($"{platform.BaseUrl}/images/jobs/not-a-job")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.GetAsync($"{Platform.BaseUrl}/images/jobs/img_{Guid.NewGuid():N}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.GetAsync($"{Platform.BaseUrl}/images/jobs/not-a-job")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task Speech_in_ccapi_mode_returns_json_with_a_fetchable_url()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var response = await client.PostAsJsonAsync("/v1/audio/speech", new
         {
@@ -244,7 +218,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Providers_are_listed_with_live_status_and_details()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var list = JsonNode.Parse(await client.GetStringAsync("/v1/providers"))!;
         list["object"]!.GetValue<string>().ShouldBe("list");
@@ -262,7 +236,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Models_can_be_filtered_sorted_and_paged()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var images = JsonNode.Parse(await client.GetStringAsync("/v1/models?provider=local&type=image&sort=id&order=desc"))!;
         var ids = images["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToList();
@@ -279,7 +253,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Unprefixed_paths_serve_the_same_api()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var response = await client.GetAsync("/models");
 
@@ -297,9 +271,9 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [InlineData("/v1/images/generate", "{\"model\":\"local/pixel-1\",\"contents\":[{\"text\":\"x\"}],\"webhook_url\":\"ftp://x\"}", "webhook_url")]
     public async Task Bad_input_is_a_400_naming_the_field(string path, string json, string field)
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
-        var response = await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync(path, Json(json));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
@@ -310,7 +284,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Missing_key_is_401_with_the_documented_error()
     {
-        using var client = new HttpClient { BaseAddress = new Uri(platform.Origin) };
+        using var client = new HttpClient { BaseAddress = new Uri(Platform.Origin) };
 
         var response = await client.GetAsync("/v1/models");
 
@@ -324,7 +298,7 @@ public sealed class CcapiRoutesTests(PlatformFixture platform)
     [Fact]
     public async Task Unknown_model_is_model_not_found()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var response = await client.PostAsJsonAsync("/v1/images/generations", new { model = "acme/imaginary", prompt = "x" });
 

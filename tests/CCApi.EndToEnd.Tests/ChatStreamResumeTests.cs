@@ -9,12 +9,9 @@ namespace CCApi.EndToEnd.Tests;
 /// Resuming a chat stream through the real processes: gateway → RabbitMQ → the OpenAI adapter process → the OpenAI
 /// emulator, with the client cutting the connection while the provider is provably mid-stream (the emulator holds it).
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ChatStreamResumeTests(PlatformFixture platform) : IDisposable
+public sealed class ChatStreamResumeTests(PlatformFixture platform) : PlatformTest(platform)
 {
-    private Emulators.OpenAI.OpenAIEmulator Emulator => platform.OpenAI;
-
-    public void Dispose() => Emulator.Reset();
+    private Emulators.OpenAI.OpenAIEmulator Emulator => Platform.OpenAI;
 
     private sealed record SseEvent(string? Id, string Data);
 
@@ -46,7 +43,7 @@ public sealed class ChatStreamResumeTests(PlatformFixture platform) : IDisposabl
     {
         Emulator.Reset();
         Emulator.HoldStreams = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
         var prompt = "Resume me " + Guid.NewGuid().ToString("N")[..8];
         var body = new { model = "openai/gpt-4o-mini", stream = true, stream_options = new { include_usage = true }, messages = new[] { new { role = "user", content = prompt } } };
 
@@ -102,16 +99,16 @@ public sealed class ChatStreamResumeTests(PlatformFixture platform) : IDisposabl
     public async Task Another_key_cannot_resume_the_stream_and_a_garbage_Last_Event_ID_is_a_400()
     {
         Emulator.Reset();
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
         using var response = await http.PostAsJsonAsync("/v1/chat/completions",
             new { model = "local/echo-1", stream = true, messages = new[] { new { role = "user", content = "mine" } } });
         var jobId = response.Headers.GetValues("x-ccapi-job-id").Single();
         (await response.Content.ReadAsStringAsync()).ShouldEndWith("data: [DONE]\n\n");
 
-        using var admin = platform.CreateClient(platform.AdminApiKey);
+        using var admin = Platform.CreateClient(Platform.AdminApiKey);
         using var created = await admin.PostAsJsonAsync("/admin/v1/keys", new { name = "someone else" });
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
-        using var other = platform.CreateClient((await created.Content.ReadFromJsonAsync<JsonNode>())!["key"]!.GetValue<string>());
+        using var other = Platform.CreateClient((await created.Content.ReadFromJsonAsync<JsonNode>())!["key"]!.GetValue<string>());
 
         using var foreign = await other.SendAsync(Resume(jobId, null));
         foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);

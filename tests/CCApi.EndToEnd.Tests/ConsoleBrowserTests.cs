@@ -11,18 +11,17 @@ namespace CCApi.EndToEnd.Tests;
 /// async image job on Jobs, revoke the key and see the playground refused. Screenshots of every page at 1280 px and at
 /// 390 px go to <c>$CCAPI_TEST_OUTPUT/console</c> (test.sh: <c>.data/test/output/console</c>).
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : IAsyncLifetime
+public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : PlatformTest(platform), IAsyncLifetime
 {
     private static readonly string[] Pages = ["overview", "keys", "usage", "jobs", "playground"];
     private readonly List<string> _consoleErrors = [];
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
-    private string ConsoleUrl => platform.Origin + "/console/";
+    private string ConsoleUrl => Platform.Origin + "/console/";
 
     private string ScreenshotDir => Path.Combine(
-        Environment.GetEnvironmentVariable("CCAPI_TEST_OUTPUT") is { Length: > 0 } output ? output : Path.Combine(platform.RepoRoot, ".data", "test", "output"),
+        Environment.GetEnvironmentVariable("CCAPI_TEST_OUTPUT") is { Length: > 0 } output ? output : Path.Combine(Platform.RepoRoot, ".data", "test", "output"),
         "console");
 
     public async Task InitializeAsync()
@@ -70,7 +69,7 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : IAsy
     private async Task SignInAsync(IPage page)
     {
         await page.GotoAsync(ConsoleUrl);
-        await page.GetByLabel("Admin key").FillAsync(platform.AdminApiKey);
+        await page.GetByLabel("Admin key").FillAsync(Platform.AdminApiKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Level = 1 })).ToBeVisibleAsync();
     }
@@ -98,7 +97,7 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : IAsy
     {
         using var http = new HttpClient();
 
-        using var redirect = await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }).GetAsync(platform.Origin + "/console");
+        using var redirect = await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }).GetAsync(Platform.Origin + "/console");
         using var index = await http.GetAsync(ConsoleUrl);
         using var script = await http.GetAsync(ConsoleUrl + "app.js");
 

@@ -11,13 +11,12 @@ namespace CCApi.EndToEnd.Tests;
 /// /metrics endpoint of some service, under exactly that name. Only RabbitMQ's own exporter metrics
 /// (<see cref="GrafanaDashboards.RabbitMqExporterMetrics"/>) come from elsewhere.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class DashboardMetricsTests(PlatformFixture platform)
+public sealed class DashboardMetricsTests(PlatformFixture platform) : PlatformTest(platform)
 {
     [Fact]
     public async Task Every_metric_a_dashboard_queries_is_served_by_a_service_after_traffic()
     {
-        var expected = GrafanaDashboards.Queries(platform.RepoRoot)
+        var expected = GrafanaDashboards.Queries(Platform.RepoRoot)
             .SelectMany(q => q.Metrics)
             .Where(m => !GrafanaDashboards.RabbitMqExporterMetrics.Contains(m))
             .ToHashSet(StringComparer.Ordinal);
@@ -44,7 +43,7 @@ public sealed class DashboardMetricsTests(PlatformFixture platform)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var result = new Dictionary<string, HashSet<string>>();
-        foreach (var process in platform.Processes)
+        foreach (var process in Platform.Processes)
         {
             using var response = await http.GetAsync($"http://127.0.0.1:{process.Port}/metrics");
             response.StatusCode.ShouldBe(HttpStatusCode.OK, $"/metrics of {process.Name}");
@@ -61,9 +60,9 @@ public sealed class DashboardMetricsTests(PlatformFixture platform)
     private async Task DriveTrafficAsync()
     {
         // Whatever an earlier test in the collection did to the OpenAI upstream, it answers normally here.
-        platform.OpenAI.Reset();
-        (await platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(30))).ShouldBeTrue("openai never became available");
-        using var client = platform.CreateClient();
+        Platform.OpenAI.Reset();
+        (await Platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(30))).ShouldBeTrue("openai never became available");
+        using var client = Platform.CreateClient();
         foreach (var model in new[] { "local/echo-1", "openai/gpt-4o-mini" })
         {
             var chat = await client.PostAsJsonAsync("/v1/chat/completions", new { model, messages = new[] { new { role = "user", content = "Count the metrics" } } });

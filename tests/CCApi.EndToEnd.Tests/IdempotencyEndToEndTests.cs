@@ -1,17 +1,15 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Testing;
 
 namespace CCApi.EndToEnd.Tests;
 
 /// <summary>Idempotency-Key through the real processes (Kestrel, the bus, JobStatus and the local adapter).</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class IdempotencyEndToEndTests(PlatformFixture platform)
+public sealed class IdempotencyEndToEndTests(PlatformFixture platform) : PlatformTest(platform)
 {
     private static HttpRequestMessage Post(string path, string json, string key)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(json) };
         request.Headers.Add("Idempotency-Key", key);
         return request;
     }
@@ -19,7 +17,7 @@ public sealed class IdempotencyEndToEndTests(PlatformFixture platform)
     [Fact]
     public async Task An_async_image_job_retried_with_the_same_key_is_the_same_job_and_completes()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var key = Guid.NewGuid().ToString();
         var body = """{"model":"local/pixel-async-1","contents":[{"text":"An idempotent lighthouse"}],"parameters":{"width":64,"height":64}}""";
 
@@ -40,7 +38,7 @@ public sealed class IdempotencyEndToEndTests(PlatformFixture platform)
     [Fact]
     public async Task A_streamed_chat_is_replayed_as_recorded_and_another_body_is_422()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var key = Guid.NewGuid().ToString();
         var body = """{"model":"local/echo-1","stream":true,"messages":[{"role":"user","content":"Outline a launch plan for CCAPI."}]}""";
 

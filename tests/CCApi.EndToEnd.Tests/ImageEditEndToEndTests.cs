@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CCApi.Emulators;
-using OpenAI;
 using OpenAI.Images;
 
 namespace CCApi.EndToEnd.Tests;
@@ -13,24 +12,15 @@ namespace CCApi.EndToEnd.Tests;
 /// and the OpenAI adapter (→ the emulator's /v1/images/edits), and inpainting from /images/generate contents with a
 /// mask to Stability's …/image-to-image/masking.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ImageEditEndToEndTests(PlatformFixture platform) : IDisposable
+public sealed class ImageEditEndToEndTests(PlatformFixture platform) : PlatformTest(platform)
 {
     private static readonly byte[] Image = PngImage.Solid(512, 512, 40, 80, 120);
     private static readonly byte[] Mask = PngImage.Transparent(512, 512);
 
-    private OpenAIClient Client => new(new ApiKeyCredential(platform.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseUrl) });
-
-    public void Dispose()
-    {
-        platform.OpenAI.Reset();
-        platform.StabilityAI.Reset();
-    }
-
     [Fact]
     public async Task The_OpenAI_SDK_edits_an_image_with_a_mask_on_the_local_model()
     {
-        GeneratedImage edited = await Client.GetImageClient("local/pixel-1").GenerateImageEditAsync(
+        GeneratedImage edited = await Sdk.GetImageClient("local/pixel-1").GenerateImageEditAsync(
             new MemoryStream(Image), "image.png", "paint a door", new MemoryStream(Mask), "mask.png",
             new ImageEditOptions { Size = GeneratedImageSize.W512xH512, ResponseFormat = GeneratedImageFormat.Bytes });
 
@@ -42,33 +32,33 @@ public sealed class ImageEditEndToEndTests(PlatformFixture platform) : IDisposab
     [Fact]
     public async Task The_OpenAI_SDK_edits_reach_the_providers_images_edits_once()
     {
-        platform.OpenAI.Reset();
+        Platform.OpenAI.Reset();
 
-        GeneratedImage edited = await Client.GetImageClient("openai/gpt-image-1").GenerateImageEditAsync(
+        GeneratedImage edited = await Sdk.GetImageClient("openai/gpt-image-1").GenerateImageEditAsync(
             new MemoryStream(PngImage.Solid(1024, 1024, 1, 2, 3)), "image.png", "add a moon", new MemoryStream(PngImage.Transparent(1024, 1024)), "mask.png",
             new ImageEditOptions { Size = GeneratedImageSize.W1024xH1024, ResponseFormat = GeneratedImageFormat.Uri });
 
         edited.ImageUri.ShouldNotBeNull();
-        platform.OpenAI.Count("/v1/images/edits").ShouldBe(1);
+        Platform.OpenAI.Count("/v1/images/edits").ShouldBe(1);
     }
 
     [Fact]
     public async Task A_model_without_inpainting_answers_400_before_any_provider_call()
     {
-        platform.OpenAI.Reset();
+        Platform.OpenAI.Reset();
 
-        var error = await Should.ThrowAsync<ClientResultException>(() => Client.GetImageClient("openai/dall-e-3").GenerateImageEditAsync(
+        var error = await Should.ThrowAsync<ClientResultException>(() => Sdk.GetImageClient("openai/dall-e-3").GenerateImageEditAsync(
             new MemoryStream(Image), "image.png", "paint a door", new MemoryStream(Mask), "mask.png"));
 
         error.Status.ShouldBe(400);
-        platform.OpenAI.Requests.ShouldBeEmpty();
+        Platform.OpenAI.Requests.ShouldBeEmpty();
     }
 
     [Fact]
     public async Task Contents_with_a_mask_inpaint_through_Stabilitys_masking_endpoint()
     {
-        platform.StabilityAI.Reset();
-        using var http = platform.CreateClient();
+        Platform.StabilityAI.Reset();
+        using var http = Platform.CreateClient();
         var image = Convert.ToBase64String(PngImage.Solid(1024, 1024, 10, 20, 30));
         var mask = Convert.ToBase64String(PngImage.Solid(1024, 1024, 255, 255, 255));
 
@@ -85,7 +75,7 @@ public sealed class ImageEditEndToEndTests(PlatformFixture platform) : IDisposab
         var body = await response.Content.ReadFromJsonAsync<JsonNode>();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, body?.ToJsonString());
         body!["execution"]!["operation"]!.GetValue<string>().ShouldBe("inpainting");
-        platform.StabilityAI.Requests.ShouldNotBeEmpty(); // (a slow attempt on a loaded machine may be retried)
-        platform.StabilityAI.Requests.ShouldAllBe(r => r.Path == "/v1/generation/stable-diffusion-xl-1024-v1-0/image-to-image/masking");
+        Platform.StabilityAI.Requests.ShouldNotBeEmpty(); // (a slow attempt on a loaded machine may be retried)
+        Platform.StabilityAI.Requests.ShouldAllBe(r => r.Path == "/v1/generation/stable-diffusion-xl-1024-v1-0/image-to-image/masking");
     }
 }

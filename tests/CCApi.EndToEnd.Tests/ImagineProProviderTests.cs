@@ -1,15 +1,9 @@
 using CCApi.Outbound;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Emulators.ImaginePro;
 using CCApi.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CCApi.EndToEnd.Tests;
 
@@ -17,17 +11,14 @@ namespace CCApi.EndToEnd.Tests;
 /// The imaginepro provider end to end: 202 → pending → processing (with rising progress, as the adapter polls the
 /// ImaginePro emulator) → completed, the signed webhook with the final payload, and a provider-side failure.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ImagineProProviderTests(PlatformFixture platform) : IDisposable
+public sealed class ImagineProProviderTests(PlatformFixture platform) : PlatformTest(platform)
 {
-    public void Dispose() => platform.ImaginePro.Reset();
-
     [Fact]
     public async Task Nano_banana_job_goes_from_202_through_rising_progress_to_completed_and_signs_the_webhook()
     {
-        platform.ImaginePro.Reset();
+        Platform.ImaginePro.Reset();
         await using var hook = await WebhookReceiver.StartAsync();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         using var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
@@ -60,25 +51,23 @@ public sealed class ImagineProProviderTests(PlatformFixture platform) : IDisposa
         using var anonymous = new HttpClient();
         (await anonymous.GetByteArrayAsync(url))[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
 
-        platform.ImaginePro.Submits.ShouldBe(1);
-        var submit = JsonNode.Parse(platform.ImaginePro.Requests.First(r => r.Path == ImagineProEmulator.SubmitPath).Body)!;
+        Platform.ImaginePro.Submits.ShouldBe(1);
+        var submit = JsonNode.Parse(Platform.ImaginePro.Requests.First(r => r.Path == ImagineProEmulator.SubmitPath).Body)!;
         submit.ToJsonString().ShouldContain("a banana made of glass");
         submit.ToJsonString().ShouldContain("nano-banana");
 
-        var (body, signature) = await hook.Received.WaitAsync(TimeSpan.FromSeconds(30));
+        var (body, headers) = await hook.NextAsync();
         var payload = JsonNode.Parse(body)!;
         ((string)payload["id"]!).ShouldBe(id);
         ((string)payload["status"]!).ShouldBe("completed");
-        var parts = signature!.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        parts["v1"].ShouldBe(Convert.ToHexStringLower(HMACSHA256.HashData(
-            Encoding.UTF8.GetBytes(platform.WebhookSecret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}"))));
+        WebhookReceiver.ShouldCarryTheCcapiSignature(body, headers, Platform.WebhookSecret);
     }
 
     [Fact]
     public async Task A_generation_the_provider_fails_ends_the_job_failed_with_the_providers_message()
     {
-        platform.ImaginePro.Reset();
-        using var client = platform.CreateClient();
+        Platform.ImaginePro.Reset();
+        using var client = Platform.CreateClient();
 
         using var response = await client.PostAsJsonAsync("/v1/images/generate", new
         {
@@ -98,46 +87,5 @@ public sealed class ImagineProProviderTests(PlatformFixture platform) : IDisposa
         ((string)final!["status"]!).ShouldBe("failed");
         ((string)final["error"]!["code"]!).ShouldBe("provider_error");
         ((string)final["error"]!["message"]!).ShouldContain(ImagineProEmulator.GenerationError);
-    }
-
-    /// <summary>A loopback HTTP server that records the first webhook it receives.</summary>
-    private sealed class WebhookReceiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly TaskCompletionSource<(string Body, string? Signature)> _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private WebhookReceiver(WebApplication app, string url)
-        {
-            _app = app;
-            Url = url;
-        }
-
-        public string Url { get; }
-
-        public Task<(string Body, string? Signature)> Received => _received.Task;
-
-        public static async Task<WebhookReceiver> StartAsync()
-        {
-            var port = TestInfrastructure.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
-            var receiver = new WebhookReceiver(app, $"http://127.0.0.1:{port}/hook");
-            app.MapPost("/hook", async (HttpRequest request) =>
-            {
-                using var reader = new StreamReader(request.Body);
-                receiver._received.TrySetResult((await reader.ReadToEndAsync(), request.Headers["X-CCAPI-Signature"]));
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            return receiver;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }

@@ -12,12 +12,9 @@ namespace CCApi.EndToEnd.Tests;
 /// to completion and resumed with Last-Event-ID, and cancel (POST /v1/images/jobs/{id}/cancel) of running and
 /// finished jobs, and racing the completion.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class JobControlTests(PlatformFixture platform) : IDisposable
+public sealed class JobControlTests(PlatformFixture platform) : PlatformTest(platform)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
-    public void Dispose() => platform.ImaginePro.Reset();
 
     private async Task<string> SubmitAsync(HttpClient client, string model, string prompt)
     {
@@ -71,7 +68,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task The_status_stream_follows_a_job_from_submit_to_completion_and_resumes_after_a_dropped_connection()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var id = await SubmitAsync(client, "local/pixel-async-1", "a stream of paint " + Guid.NewGuid().ToString("N")[..6]);
 
         var head = await ReadEventsAsync(client, id, take: 2); // then the client drops the connection
@@ -104,7 +101,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task The_status_stream_refuses_a_malformed_Last_Event_ID_and_unknown_jobs()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var id = await SubmitAsync(client, "local/pixel-async-1", "refusals");
 
         using var bad = new HttpRequestMessage(HttpMethod.Get, $"/v1/images/jobs/{id}/events");
@@ -121,10 +118,10 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task Canceling_a_running_job_stops_its_adapter_polling_the_provider_and_it_stays_canceled()
     {
-        var imaginePro = platform.ImaginePro;
+        var imaginePro = Platform.ImaginePro;
         imaginePro.Reset();
         imaginePro.Paused = true; // the provider job stays QUEUED: the adapter keeps polling until told to stop
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var id = await SubmitAsync(client, "imaginepro/nano-banana", "a canceled banana");
         (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(imaginePro.MessageIds.Count == 1 && imaginePro.AllFetches > 0), Patience))
             .ShouldBeTrue();
@@ -153,7 +150,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task Canceling_a_finished_job_is_a_409_job_not_cancelable_with_the_job()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var id = await SubmitAsync(client, "local/pixel-async-1", "finished first");
         Status((await ReadEventsAsync(client, id))[^1].View).ShouldBe("completed");
 
@@ -169,7 +166,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task A_cancel_racing_the_completion_leaves_one_terminal_state_that_every_reader_sees()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var id = await SubmitAsync(client, "local/pixel-async-1", "photo finish");
         // The last progress step: the completion is one step away when the cancel goes out.
         (await TestInfrastructure.EventuallyAsync(async () =>
@@ -192,14 +189,14 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task The_status_stream_survives_a_JobStatus_restart_the_client_resumes_with_Last_Event_ID_and_loses_nothing()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var id = await SubmitAsync(client, "local/pixel-async-1", "through a restart");
         var head = await ReadEventsAsync(client, id, take: 2);
         var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var during = ReadEventsAsync(client, id, lastEventId: head[^1].Id, mayBeCut: true, opened: opened);
         await opened.Task.WaitAsync(Patience);
 
-        await platform.StopServiceAsync("CCApi.JobStatus"); // the open stream ends; events queue up on the bus meanwhile
+        await Platform.StopServiceAsync("CCApi.JobStatus"); // the open stream ends; events queue up on the bus meanwhile
         List<(string Id, JsonNode View)> cut;
         try
         {
@@ -207,7 +204,7 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
         }
         finally
         {
-            await platform.StartServiceAsync("CCApi.JobStatus");
+            await Platform.StartServiceAsync("CCApi.JobStatus");
         }
 
         var seen = head.Concat(cut).ToList();
@@ -222,12 +219,12 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
     [Fact]
     public async Task A_job_canceled_while_its_adapter_was_down_never_reaches_the_provider()
     {
-        var imaginePro = platform.ImaginePro;
+        var imaginePro = Platform.ImaginePro;
         imaginePro.Reset();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         // Frozen rather than stopped: a provider with no adapter at all is refused at once (503 provider_unavailable),
         // while a frozen adapter still holds its queue, so the command waits there as it would behind a busy adapter.
-        platform.PauseService("CCApi.Adapters.ImaginePro", paused: true);
+        Platform.PauseService("CCApi.Adapters.ImaginePro", paused: true);
         string id;
         try
         {
@@ -238,11 +235,11 @@ public sealed class JobControlTests(PlatformFixture platform) : IDisposable
         }
         finally
         {
-            platform.PauseService("CCApi.Adapters.ImaginePro", paused: false);
+            Platform.PauseService("CCApi.Adapters.ImaginePro", paused: false);
         }
 
         // The queued command is delivered first; a job submitted after it runs to completion, so by then the first was handled.
-        (await platform.ProviderStatusIsAsync("imaginepro", "available", Patience)).ShouldBeTrue();
+        (await Platform.ProviderStatusIsAsync("imaginepro", "available", Patience)).ShouldBeTrue();
         var other = await SubmitAsync(client, "imaginepro/nano-banana", "drawn after the restart");
         Status((await ReadEventsAsync(client, other))[^1].View).ShouldBe("completed");
 

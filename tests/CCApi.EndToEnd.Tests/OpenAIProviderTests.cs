@@ -1,11 +1,9 @@
-using System.ClientModel;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CCApi.Emulators;
 using CCApi.Testing;
-using OpenAI;
 using OpenAI.Audio;
 using OpenAI.Chat;
 using OpenAI.Images;
@@ -17,21 +15,16 @@ namespace CCApi.EndToEnd.Tests;
 /// OpenAI emulator (configured through OPENAI_API_KEY / OPENAI_BASE_URL), and back; plus failover, mid-stream failure and
 /// the circuit breaker as a client sees them.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
+public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest(platform)
 {
-    private OpenAIClient Client => new(new ApiKeyCredential(platform.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseUrl) });
-
-    private Emulators.OpenAI.OpenAIEmulator Emulator => platform.OpenAI;
-
-    public void Dispose() => Emulator.Reset();
+    private Emulators.OpenAI.OpenAIEmulator Emulator => Platform.OpenAI;
 
     [Fact]
     public async Task Chat_reaches_the_upstream_with_the_providers_model_id_and_the_platforms_key()
     {
         Emulator.Reset();
 
-        var result = (await Client.GetChatClient("openai/gpt-4o-mini").CompleteChatAsync([new UserChatMessage("Hello upstream")])).Value;
+        var result = (await Sdk.GetChatClient("openai/gpt-4o-mini").CompleteChatAsync([new UserChatMessage("Hello upstream")])).Value;
 
         result.Content[0].Text.ShouldBe("Emulated reply to: Hello upstream");
         result.Model.ShouldBe("openai/gpt-4o-mini");
@@ -47,7 +40,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     {
         Emulator.Reset();
 
-        var result = (await Client.GetChatClient("openai/llama3.1:8b").CompleteChatAsync([new UserChatMessage("Which model are you?")])).Value;
+        var result = (await Sdk.GetChatClient("openai/llama3.1:8b").CompleteChatAsync([new UserChatMessage("Which model are you?")])).Value;
 
         result.Model.ShouldBe("openai/llama3.1:8b");
         result.Content[0].Text.ShouldBe("Emulated reply to: Which model are you?");
@@ -61,7 +54,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
         var text = new System.Text.StringBuilder();
         ChatTokenUsage? usage = null;
 
-        await foreach (var update in Client.GetChatClient("openai/gpt-4o-mini").CompleteChatStreamingAsync(
+        await foreach (var update in Sdk.GetChatClient("openai/gpt-4o-mini").CompleteChatStreamingAsync(
             [new UserChatMessage("Stream this please")]))
         {
             foreach (var part in update.ContentUpdate)
@@ -82,7 +75,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     {
         Emulator.Reset();
 
-        var audio = (await Client.GetAudioClient("openai/tts-1").GenerateSpeechAsync("Hello", GeneratedSpeechVoice.Nova,
+        var audio = (await Sdk.GetAudioClient("openai/tts-1").GenerateSpeechAsync("Hello", GeneratedSpeechVoice.Nova,
             new SpeechGenerationOptions { ResponseFormat = GeneratedSpeechFormat.Mp3 })).Value.ToArray();
 
         audio.ShouldBe(AudioSamples.For("mp3"));
@@ -94,7 +87,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     {
         Emulator.Reset();
 
-        var image = (await Client.GetImageClient("openai/dall-e-3").GenerateImageAsync("a lighthouse at dusk",
+        var image = (await Sdk.GetImageClient("openai/dall-e-3").GenerateImageAsync("a lighthouse at dusk",
             new ImageGenerationOptions { ResponseFormat = GeneratedImageFormat.Bytes, Size = GeneratedImageSize.W1024xH1024 })).Value;
 
         image.ImageBytes.ToArray()[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
@@ -105,7 +98,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     public async Task An_upstream_400_reaches_the_client_as_400_with_the_providers_message()
     {
         Emulator.Reset();
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
         {
@@ -124,7 +117,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     {
         Emulator.Reset();
         Emulator.Fail(FailureMode.RateLimited, retryAfterSeconds: 30); // longer than the adapter waits (MaxRetryAfter 2 s)
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
         {
@@ -142,7 +135,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     {
         Emulator.Reset();
         Emulator.Fail(FailureMode.ServerError, times: 3); // the first attempt and both retries
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
         {
@@ -200,7 +193,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
     {
         Emulator.Reset();
         Emulator.Fail(FailureMode.ServerError);
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
         var chat = new { model = "openai/gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } };
 
         for (var i = 0; i < 6; i++)
@@ -209,7 +202,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
             failed.StatusCode.ShouldBeOneOf(HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable);
         }
 
-        (await platform.ProviderStatusIsAsync("openai", "degraded", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        (await Platform.ProviderStatusIsAsync("openai", "degraded", TimeSpan.FromSeconds(10))).ShouldBeTrue();
         var calls = Emulator.Requests.Count;
         using (var fast = await http.PostAsJsonAsync("/v1/chat/completions", chat))
         {
@@ -226,13 +219,13 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : IDisposable
             return probe.StatusCode == HttpStatusCode.OK;
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
         recovered.ShouldBeTrue();
-        (await platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        (await Platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(10))).ShouldBeTrue();
     }
 
     /// <summary>POSTs a streaming chat and returns every SSE data payload in order.</summary>
     private async Task<List<string>> StreamAsync(object body)
     {
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(body) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await Peek(response));

@@ -1,6 +1,5 @@
 using System.ClientModel;
 using System.Text.Json;
-using OpenAI;
 using OpenAI.Audio;
 using OpenAI.Chat;
 using OpenAI.Images;
@@ -8,15 +7,12 @@ using OpenAI.Images;
 namespace CCApi.EndToEnd.Tests;
 
 /// <summary>The official OpenAI .NET SDK pointed at the gateway's base URL works for models, chat, streaming, tools, speech and images.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class OpenAiSdkTests(PlatformFixture platform)
+public sealed class OpenAiSdkTests(PlatformFixture platform) : PlatformTest(platform)
 {
-    private OpenAIClient Client => new(new ApiKeyCredential(platform.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseUrl) });
-
     [Fact]
     public async Task Models_list_contains_the_local_demo_models()
     {
-        var models = (await Client.GetOpenAIModelClient().GetModelsAsync()).Value;
+        var models = (await Sdk.GetOpenAIModelClient().GetModelsAsync()).Value;
 
         models.Select(m => m.Id).ShouldContain("local/echo-1");
         models.Select(m => m.Id).ShouldContain("local/pixel-1");
@@ -27,18 +23,18 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Models_retrieve_reads_one_model_by_its_slashed_id()
     {
-        var model = (await Client.GetOpenAIModelClient().GetModelAsync("openai/gpt-4o-mini")).Value;
+        var model = (await Sdk.GetOpenAIModelClient().GetModelAsync("openai/gpt-4o-mini")).Value;
 
         model.Id.ShouldBe("openai/gpt-4o-mini");
         model.OwnedBy.ShouldNotBeNullOrEmpty();
-        var missing = await Should.ThrowAsync<ClientResultException>(() => Client.GetOpenAIModelClient().GetModelAsync("openai/no-such-model"));
+        var missing = await Should.ThrowAsync<ClientResultException>(() => Sdk.GetOpenAIModelClient().GetModelAsync("openai/no-such-model"));
         missing.Status.ShouldBe(404);
     }
 
     [Fact]
     public async Task Chat_completion_answers_deterministically_with_usage()
     {
-        var chat = Client.GetChatClient("local/echo-1");
+        var chat = Sdk.GetChatClient("local/echo-1");
         ChatMessage[] messages = [new SystemChatMessage("You are a precise assistant."), new UserChatMessage("Outline a launch plan for CCAPI.")];
 
         var first = (await chat.CompleteChatAsync(messages)).Value;
@@ -56,10 +52,10 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Max_tokens_truncates_with_finish_reason_length()
     {
-        var chat = Client.GetChatClient("local/echo-1");
+        var chat = Sdk.GetChatClient("local/echo-1");
 
         var result = (await chat.CompleteChatAsync(
-            [new UserChatMessage("Describe, at length and in detail, how a message travels through the whole platform.")],
+            [new UserChatMessage("Describe, at length and in detail, how a message travels through the whole Platform.")],
             new ChatCompletionOptions { MaxOutputTokenCount = 3 })).Value;
 
         result.FinishReason.ShouldBe(ChatFinishReason.Length);
@@ -69,7 +65,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Streaming_yields_the_same_text_as_the_non_streaming_answer_and_usage_last()
     {
-        var chat = Client.GetChatClient("local/echo-1");
+        var chat = Sdk.GetChatClient("local/echo-1");
         ChatMessage[] messages = [new UserChatMessage("Stream me a short answer about RabbitMQ.")];
         var expected = (await chat.CompleteChatAsync(messages)).Value.Content[0].Text;
 
@@ -100,7 +96,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Tool_calls_come_back_with_arguments_matching_the_schema_and_a_tool_result_is_answered()
     {
-        var chat = Client.GetChatClient("local/echo-1");
+        var chat = Sdk.GetChatClient("local/echo-1");
         var tool = ChatTool.CreateFunctionTool(
             "get_weather",
             "Current weather for a city",
@@ -128,7 +124,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Streaming_tool_calls_arrive_as_deltas()
     {
-        var chat = Client.GetChatClient("local/echo-1");
+        var chat = Sdk.GetChatClient("local/echo-1");
         var tool = ChatTool.CreateFunctionTool("lookup_order", "Find an order",
             BinaryData.FromString("""{"type":"object","properties":{"order_id":{"type":"string"}},"required":["order_id"]}"""));
         var options = new ChatCompletionOptions { Tools = { tool }, ToolChoice = ChatToolChoice.CreateFunctionChoice("lookup_order") };
@@ -158,7 +154,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [InlineData("mp3")]
     public async Task Speech_returns_real_audio_bytes(string format)
     {
-        var audio = Client.GetAudioClient("local/espeak-1");
+        var audio = Sdk.GetAudioClient("local/espeak-1");
         var speechFormat = format == "wav" ? GeneratedSpeechFormat.Wav : GeneratedSpeechFormat.Mp3;
 
         var bytes = (await audio.GenerateSpeechAsync("Welcome to CCAPI, your unified AI gateway.", GeneratedSpeechVoice.Alloy,
@@ -182,7 +178,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Image_generation_returns_distinct_pngs_of_the_requested_size_as_bytes()
     {
-        var images = Client.GetImageClient("local/pixel-1");
+        var images = Sdk.GetImageClient("local/pixel-1");
 
         var result = (await images.GenerateImagesAsync("photorealistic drone shot of a solar farm at sunrise", 2,
             new ImageGenerationOptions { Size = new GeneratedImageSize(320, 192), ResponseFormat = GeneratedImageFormat.Bytes })).Value;
@@ -198,13 +194,13 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Image_generation_returns_fetchable_signed_urls()
     {
-        var images = Client.GetImageClient("local/pixel-1");
+        var images = Sdk.GetImageClient("local/pixel-1");
 
         var result = (await images.GenerateImageAsync("a lighthouse in fog",
             new ImageGenerationOptions { Size = new GeneratedImageSize(256, 256), ResponseFormat = GeneratedImageFormat.Uri })).Value;
 
         result.ImageUri.ShouldNotBeNull();
-        result.ImageUri.AbsoluteUri.ShouldStartWith(platform.Origin + "/v1/files/");
+        result.ImageUri.AbsoluteUri.ShouldStartWith(Platform.Origin + "/v1/files/");
         using var anonymous = new HttpClient();
         var response = await anonymous.GetAsync(result.ImageUri);
         response.IsSuccessStatusCode.ShouldBeTrue();
@@ -215,7 +211,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform)
     [Fact]
     public async Task Unknown_model_is_a_400_the_sdk_surfaces()
     {
-        var chat = Client.GetChatClient("nobody/nothing");
+        var chat = Sdk.GetChatClient("nobody/nothing");
 
         var ex = await Should.ThrowAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("hi")]));
 

@@ -1,6 +1,5 @@
 using CCApi.Outbound;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Security.Cryptography;
 using CCApi.Emulators;
 using CCApi.Emulators.ElevenLabs;
@@ -23,7 +22,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     private readonly List<ServiceProcess> _processes = [];
     private readonly Dictionary<string, Dictionary<string, string>> _environments = new(StringComparer.Ordinal);
 
-    public string RepoRoot { get; } = FindRepoRoot();
+    public string RepoRoot => TestInfrastructure.RepoRoot;
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("ccapi-e2e-").FullName;
     public string ApiKey { get; } = "sk-ccapi-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
@@ -292,63 +291,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     private void Start(string name, int port, Dictionary<string, string> environment)
     {
         _environments[name] = environment;
-        environment["Urls"] = $"http://127.0.0.1:{port}";
-        environment["DOTNET_ENVIRONMENT"] = "Production";
-        var dll = Path.Combine(RepoRoot, "services", name, "bin", Configuration, "net10.0", name + ".dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"{dll} does not exist: build the solution in {Configuration} first (test.sh does).");
-        }
-
-        _processes.Add(ServiceProcess.Start(name, port, dll, Path.Combine(RepoRoot, "services", name), environment));
+        _processes.Add(ServiceProcess.Start(RepoRoot, name, port, environment));
     }
 
-    private async Task WaitReadyAsync(ServiceProcess process)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var ready = await TestInfrastructure.EventuallyAsync(async () =>
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}.\n{process.Output}");
-            }
-
-            try
-            {
-                return (await http.GetAsync($"http://127.0.0.1:{process.Port}/health/ready")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-            catch (TaskCanceledException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
-        if (!ready)
-        {
-            throw new InvalidOperationException($"{process.Name} was not ready within 60 s.\n{Logs()}");
-        }
-    }
-
-    private static string Configuration =>
-        Environment.GetEnvironmentVariable("CCAPI_CONFIGURATION")
-        ?? typeof(PlatformFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
-        ?? "Debug";
-
-    internal static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CCApi.Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("CCApi.Platform.sln not found above " + AppContext.BaseDirectory);
-    }
+    private Task WaitReadyAsync(ServiceProcess process) => process.WaitReadyAsync(Logs);
 }
 
 /// <summary>A real provider adapter process and the emulator it calls.</summary>

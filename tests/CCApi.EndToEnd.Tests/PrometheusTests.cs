@@ -9,14 +9,13 @@ namespace CCApi.EndToEnd.Tests;
 /// client metrics from the adapter that called the provider, the server metrics and overhead from the gateway, job
 /// states from JobStatus and provider status from the catalog.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class PrometheusTests(PlatformFixture platform)
+public sealed class PrometheusTests(PlatformFixture platform) : PlatformTest(platform)
 {
     [Fact]
     public async Task A_chat_through_a_real_adapter_shows_up_on_the_adapter_and_gateway_metrics_endpoints()
     {
-        platform.OpenAI.Reset();
-        using var client = platform.CreateClient();
+        Platform.OpenAI.Reset();
+        using var client = Platform.CreateClient();
         var response = await client.PostAsJsonAsync("/v1/chat/completions",
             new { model = "openai/gpt-4o-mini", messages = new[] { new { role = "user", content = "count me" } } });
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
@@ -30,7 +29,7 @@ public sealed class PrometheusTests(PlatformFixture platform)
             ("gen_ai_client_token_usage_bucket", [.. call, "gen_ai_token_type=\"output\""]),
             ("ccapi_queue_wait_seconds_bucket", [.. model, "gen_ai_operation_name=\"chat\""]),
             ("ccapi_tokens_total", [.. model, "gen_ai_token_type=\"output\""]),
-            ("ccapi_cost_USD_total", [.. model, $"ccapi_key_id=\"{platform.KeyId}\""]),
+            ("ccapi_cost_USD_total", [.. model, $"ccapi_key_id=\"{Platform.KeyId}\""]),
         ];
         string[] served = ["gen_ai_operation_name=\"chat\"", "gen_ai_provider_name=\"openai\"", "gen_ai_request_model=\"openai/gpt-4o-mini\""];
         (string, string[])[] gateway =
@@ -52,7 +51,7 @@ public sealed class PrometheusTests(PlatformFixture platform)
     /// <summary>Each series (metric name and labels, in any order) is on the service's scrape; the exporter caches a scrape briefly.</summary>
     private async Task ShouldExposeAsync(string service, (string Name, string[] Labels)[] series)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(platform.ServiceUrl(service)) };
+        using var http = new HttpClient { BaseAddress = new Uri(Platform.ServiceUrl(service)) };
         string[] lines = [];
         bool Has((string Name, string[] Labels) s) =>
             lines.Any(l => l.StartsWith(s.Name + "{", StringComparison.Ordinal) && s.Labels.All(label => l.Contains(label, StringComparison.Ordinal)));

@@ -18,7 +18,7 @@ public sealed class RunScriptSupervisionTests
     [Fact]
     public async Task Run_sh_restarts_a_killed_adapter_and_stops_exactly_what_it_started_on_SIGTERM()
     {
-        var root = PlatformFixture.FindRepoRoot();
+        var root = TestInfrastructure.RepoRoot;
         var dataDir = Directory.CreateTempSubdirectory("ccapi-runsh-").FullName;
         var port = FreePortBlock(15);
         // run.sh starts its own broker and Redis on spare ports (its RabbitMQ node also takes AMQP port + 20000), so
@@ -62,17 +62,7 @@ public sealed class RunScriptSupervisionTests
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        async Task<bool> ReadyAsync(int p)
-        {
-            try
-            {
-                return (await http.GetAsync($"http://127.0.0.1:{p}/health/ready")).IsSuccessStatusCode;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                return false;
-            }
-        }
+        Task<bool> ReadyAsync(int p) => ServiceProcess.IsReadyAsync(http, p);
 
         var adapterPort = port + 10;
         try
@@ -107,10 +97,10 @@ public sealed class RunScriptSupervisionTests
                 () => Task.FromResult(!started.Any(IsRunningAService) && ProcessesWithEnvironment($"CCAPI_DATA_DIR={dataDir}").Count == 0), Patience);
             started.Where(IsRunningAService).ShouldBeEmpty("service processes left after run.sh stopped:\n" + Output());
             ProcessesWithEnvironment($"CCAPI_DATA_DIR={dataDir}").ShouldBeEmpty("processes started by run.sh (services, broker, Redis) left behind:\n" + Output());
-            PortOpen(amqpPort).ShouldBeFalse("run.sh stops the broker it started");
-            PortOpen(redisPort).ShouldBeFalse("run.sh stops the Redis it started");
-            PortOpen(testBrokerPort).ShouldBeTrue("run.sh stops nothing it did not start");
-            PortOpen(testRedisPort).ShouldBeTrue("run.sh stops nothing it did not start");
+            TestInfrastructure.PortOpen(amqpPort).ShouldBeFalse("run.sh stops the broker it started");
+            TestInfrastructure.PortOpen(redisPort).ShouldBeFalse("run.sh stops the Redis it started");
+            TestInfrastructure.PortOpen(testBrokerPort).ShouldBeTrue("run.sh stops nothing it did not start");
+            TestInfrastructure.PortOpen(testRedisPort).ShouldBeTrue("run.sh stops nothing it did not start");
         }
         finally
         {
@@ -192,20 +182,6 @@ public sealed class RunScriptSupervisionTests
     {
         using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
-    }
-
-    private static bool PortOpen(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect("127.0.0.1", port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     /// <summary>A base port with the <paramref name="count"/> ports from it free (run.sh uses the gateway port + 0…14).</summary>

@@ -1,9 +1,7 @@
-using System.ClientModel;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CCApi.Emulators;
-using OpenAI;
 using OpenAI.Audio;
 using OpenAI.Images;
 
@@ -13,28 +11,19 @@ namespace CCApi.EndToEnd.Tests;
 /// The elevenlabs and stabilityai providers end to end: client → gateway → RabbitMQ → the adapter process → its
 /// provider's emulator (configured through ELEVENLABS_* / STABILITY_* as run.sh does) and back, success and failure.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDisposable
+public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : PlatformTest(platform)
 {
-    private OpenAIClient Client => new(new ApiKeyCredential(platform.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(platform.BaseUrl) });
-
-    public void Dispose()
-    {
-        platform.ElevenLabs.Reset();
-        platform.StabilityAI.Reset();
-    }
-
     [Fact]
     public async Task ElevenLabs_speaks_with_a_voice_named_by_the_client_through_the_OpenAI_SDK()
     {
-        platform.ElevenLabs.Reset();
+        Platform.ElevenLabs.Reset();
 
-        var audio = (await Client.GetAudioClient("elevenlabs/eleven_turbo_v2").GenerateSpeechAsync("Welcome to CCAPI.",
+        var audio = (await Sdk.GetAudioClient("elevenlabs/eleven_turbo_v2").GenerateSpeechAsync("Welcome to CCAPI.",
             new GeneratedSpeechVoice("Rachel"), new SpeechGenerationOptions { ResponseFormat = GeneratedSpeechFormat.Mp3 })).Value.ToArray();
 
         audio.Length.ShouldBeGreaterThan(0);
         (audio[0] == 0xFF && (audio[1] & 0xE0) == 0xE0 || audio.AsSpan(0, 3).SequenceEqual("ID3"u8)).ShouldBeTrue("an MP3 frame or ID3 tag");
-        var call = platform.ElevenLabs.Requests.Single(r => r.Path.StartsWith("/v1/text-to-speech/", StringComparison.Ordinal));
+        var call = Platform.ElevenLabs.Requests.Single(r => r.Path.StartsWith("/v1/text-to-speech/", StringComparison.Ordinal));
         call.Path.ShouldBe("/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"); // Rachel's id, resolved from the name
         var body = JsonNode.Parse(call.Body)!;
         ((string)body["model_id"]!).ShouldBe("eleven_turbo_v2");
@@ -44,8 +33,8 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDis
     [Fact]
     public async Task ElevenLabs_wav_comes_back_as_a_signed_url_in_the_CCAPI_json_mode()
     {
-        platform.ElevenLabs.Reset();
-        using var http = platform.CreateClient();
+        Platform.ElevenLabs.Reset();
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/audio/speech", new
         {
@@ -70,7 +59,7 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDis
     [Fact]
     public async Task ElevenLabs_unknown_voice_name_is_a_400_naming_the_voice()
     {
-        using var http = platform.CreateClient();
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/audio/speech", new { model = "elevenlabs/eleven_turbo_v2", input = "Hi", voice = "Nobody In Particular" });
 
@@ -83,9 +72,9 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDis
     [Fact]
     public async Task ElevenLabs_server_errors_are_retried_then_answered_502()
     {
-        platform.ElevenLabs.Reset();
-        platform.ElevenLabs.Fail(FailureMode.ServerError);
-        using var http = platform.CreateClient();
+        Platform.ElevenLabs.Reset();
+        Platform.ElevenLabs.Fail(FailureMode.ServerError);
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/audio/speech", new { model = "elevenlabs/eleven_turbo_v2", input = "Hi", voice = "21m00Tcm4TlvDq8ikWAM" });
 
@@ -96,16 +85,16 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDis
     [Fact]
     public async Task StabilityAI_text_to_image_through_the_OpenAI_SDK_maps_size_and_count()
     {
-        platform.StabilityAI.Reset();
+        Platform.StabilityAI.Reset();
 
-        var images = (await Client.GetImageClient("stabilityai/stable-diffusion-xl-1024-v1-0").GenerateImagesAsync("a lighthouse at dusk", 2,
+        var images = (await Sdk.GetImageClient("stabilityai/stable-diffusion-xl-1024-v1-0").GenerateImagesAsync("a lighthouse at dusk", 2,
             new ImageGenerationOptions { ResponseFormat = GeneratedImageFormat.Bytes, Size = new GeneratedImageSize(1216, 832) })).Value;
 
         images.Count.ShouldBe(2);
         images.ShouldAllBe(i => i.ImageBytes.ToArray()[0] == 0x89 && i.ImageBytes.ToArray()[1] == (byte)'P');
-        var call = platform.StabilityAI.Requests.ShouldHaveSingleItem();
+        var call = Platform.StabilityAI.Requests.ShouldHaveSingleItem();
         call.Path.ShouldBe("/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image");
-        call.Authorization.ShouldBe("Bearer " + platform.StabilityAI.ApiKey);
+        call.Authorization.ShouldBe("Bearer " + Platform.StabilityAI.ApiKey);
         var body = JsonNode.Parse(call.Body)!;
         ((int)body["samples"]!).ShouldBe(2);
         ((int)body["width"]!).ShouldBe(1216);
@@ -115,8 +104,8 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDis
     [Fact]
     public async Task StabilityAI_image_to_image_from_CCAPI_contents_sends_the_init_image()
     {
-        platform.StabilityAI.Reset();
-        using var http = platform.CreateClient();
+        Platform.StabilityAI.Reset();
+        using var http = Platform.CreateClient();
         var init = Convert.ToBase64String(PngImage.Solid(64, 64, 200, 120, 40));
 
         using var response = await http.PostAsJsonAsync("/v1/images/generate", new
@@ -131,29 +120,29 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : IDis
         var body = JsonNode.Parse(raw)!;
         ((string)body["execution"]!["operation"]!).ShouldBe("image-to-image");
         body["data"]!.AsArray().Count.ShouldBe(1);
-        var call = platform.StabilityAI.Requests.ShouldHaveSingleItem();
+        var call = Platform.StabilityAI.Requests.ShouldHaveSingleItem();
         call.Path.ShouldBe("/v1/generation/stable-diffusion-xl-1024-v1-0/image-to-image");
     }
 
     [Fact]
     public async Task StabilityAI_size_it_cannot_make_is_a_400_naming_the_size_before_any_upstream_call()
     {
-        platform.StabilityAI.Reset();
-        using var http = platform.CreateClient();
+        Platform.StabilityAI.Reset();
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/images/generations", new { model = "stabilityai/stable-diffusion-xl-1024-v1-0", prompt = "x", size = "512x512" });
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         ((string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["error"]!["details"]!["param"]!).ShouldBe("size");
-        platform.StabilityAI.Requests.ShouldBeEmpty();
+        Platform.StabilityAI.Requests.ShouldBeEmpty();
     }
 
     [Fact]
     public async Task StabilityAI_upstream_that_stays_slow_ends_in_504()
     {
-        platform.StabilityAI.Reset();
-        platform.StabilityAI.Fail(FailureMode.Slow, delay: TimeSpan.FromSeconds(30)); // longer than the adapter's 3 s per attempt
-        using var http = platform.CreateClient();
+        Platform.StabilityAI.Reset();
+        Platform.StabilityAI.Fail(FailureMode.Slow, delay: TimeSpan.FromSeconds(30)); // longer than the adapter's 3 s per attempt
+        using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/images/generations", new { model = "stabilityai/stable-diffusion-xl-1024-v1-0", prompt = "x", size = "1024x1024" });
 

@@ -12,14 +12,13 @@ namespace CCApi.EndToEnd.Tests;
 /// One request is one trace: the gateway's HTTP span, the bus, the adapter's provider call (with its GenAI attributes) and
 /// its upstream HTTP call, and JobStatus's bookkeeping share a trace id.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class TracingTests(PlatformFixture platform)
+public sealed class TracingTests(PlatformFixture platform) : PlatformTest(platform)
 {
     [Fact]
     public async Task One_trace_covers_gateway_adapter_and_jobstatus_for_an_async_image_job()
     {
         var traceId = ActivityTraceId.CreateRandom();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/images/generate")
         {
             Content = JsonContent.Create(new { model = "local/pixel-async-1", contents = new[] { new { text = "trace me" } }, parameters = new { width = 64, height = 64 } }),
@@ -44,8 +43,8 @@ public sealed class TracingTests(PlatformFixture platform)
     public async Task One_trace_covers_gateway_bus_provider_call_upstream_http_and_jobstatus_with_genai_attributes()
     {
         var traceId = ActivityTraceId.CreateRandom();
-        platform.OpenAI.Reset();
-        using var client = platform.CreateClient();
+        Platform.OpenAI.Reset();
+        using var client = Platform.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = JsonContent.Create(new { model = "openai/gpt-4o-mini", messages = new[] { new { role = "user", content = "trace me upstream" } }, max_tokens = 32 }),
@@ -75,7 +74,7 @@ public sealed class TracingTests(PlatformFixture platform)
         tags.GetProperty("gen_ai.response.finish_reasons").EnumerateArray().Select(e => e.GetString()).ShouldBe(["stop"]);
 
         // ...whose child is the HTTP call to the upstream (the emulator).
-        var upstream = new Uri(platform.OpenAI.BaseUrl);
+        var upstream = new Uri(Platform.OpenAI.BaseUrl);
         var children = spans["CCApi.Adapters.OpenAI"]
             .Where(s => s.GetProperty("parent_span_id").GetString() == provider.GetProperty("span_id").GetString())
             .Select(s => (Kind: s.GetProperty("kind").GetString(), Url: s.GetProperty("tags").TryGetProperty("url.full", out var url) ? url.GetString() : null))
@@ -101,7 +100,7 @@ public sealed class TracingTests(PlatformFixture platform)
         Dictionary<string, List<JsonElement>> spans = [];
         var all = await TestInfrastructure.EventuallyAsync(() =>
         {
-            spans = services.ToDictionary(s => s, s => SpanFiles.Read(platform.SpanFile(s), traceId.ToHexString()));
+            spans = services.ToDictionary(s => s, s => SpanFiles.Read(Platform.SpanFile(s), traceId.ToHexString()));
             // The gateway's server span ends (and is exported) only after the response has gone out.
             return Task.FromResult(spans.Values.All(list => list.Count > 0)
                 && spans["CCApi.Gateway"].Any(s => s.GetProperty("kind").GetString() == "Server")

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Testing;
 using Xunit.Abstractions;
@@ -12,15 +11,14 @@ namespace CCApi.Fuzz.Tests;
 /// image, as it would have without the kills: unacknowledged commands go back to the queue and the restarted adapter
 /// runs them again; JobStatus keeps one result per job.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class AdapterKillTests(FuzzPlatform platform, ITestOutputHelper output)
+public sealed class AdapterKillTests(FuzzPlatform platform, ITestOutputHelper output) : FuzzTest(platform)
 {
     private const int Jobs = 200;
 
     [Fact]
     public async Task Async_jobs_in_flight_all_complete_once_through_two_SIGKILLs_of_their_adapter()
     {
-        using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
+        using var client = Platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
         using var gate = new SemaphoreSlim(16);
         var ids = await Task.WhenAll(Enumerable.Range(0, Jobs).Select(async i =>
         {
@@ -28,7 +26,7 @@ public sealed class AdapterKillTests(FuzzPlatform platform, ITestOutputHelper ou
             try
             {
                 var body = $$$"""{"model":"local/pixel-async-1","contents":[{"text":"job {{{i}}}"}],"parameters":{"width":64,"height":64,"seed":{{{i}}}}}""";
-                using var response = await client.PostAsync("/v1/images/generate", new StringContent(body, Encoding.UTF8, "application/json"));
+                using var response = await client.PostAsync("/v1/images/generate", Json(body));
                 var text = await response.Content.ReadAsStringAsync();
                 response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
                 return (string)JsonNode.Parse(text)!["id"]!;
@@ -44,7 +42,7 @@ public sealed class AdapterKillTests(FuzzPlatform platform, ITestOutputHelper ou
         {
             var done = await CountTerminalAsync(client, ids);
             done.ShouldBeLessThan(Jobs, "every job ended before the kill: nothing was in flight");
-            await platform.KillAndRestartAsync("CCApi.Adapters.Local");
+            await Platform.KillAndRestartAsync("CCApi.Adapters.Local");
             kills++;
             output.WriteLine($"kill {kills}: {done} of {Jobs} jobs had ended");
         }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace CCApi.Fuzz.Tests;
@@ -12,18 +11,17 @@ namespace CCApi.Fuzz.Tests;
 /// is the ownership check, not a wrong path or id), and A's job is untouched by B's cancel. Generated files are not in
 /// this list on purpose: their signed URLs are the credential, by design, for whoever the client hands them to.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class CrossKeyJobAccessTests(FuzzPlatform platform)
+public sealed class CrossKeyJobAccessTests(FuzzPlatform platform) : FuzzTest(platform)
 {
     [Fact]
     public async Task Another_valid_key_gets_404_on_every_route_naming_a_job_it_did_not_make()
     {
-        using var a = platform.CreateClient();
-        using var admin = platform.CreateClient(platform.AdminKey);
+        using var a = Platform.CreateClient();
+        using var admin = Platform.CreateClient(Platform.AdminKey);
         using var created = await admin.PostAsync("/admin/v1/keys", Json("""{"name":"cross-key-b"}"""));
         var createdText = await created.Content.ReadAsStringAsync();
         created.StatusCode.ShouldBe(HttpStatusCode.Created, createdText);
-        using var b = platform.CreateClient((string)JsonNode.Parse(createdText)!["key"]!);
+        using var b = Platform.CreateClient((string)JsonNode.Parse(createdText)!["key"]!);
         (await b.GetAsync("/v1/key")).StatusCode.ShouldBe(HttpStatusCode.OK); // B is a valid key
 
         using var submitted = await a.PostAsync("/v1/images/generate", Json(
@@ -91,5 +89,4 @@ public sealed class CrossKeyJobAccessTests(FuzzPlatform platform)
         return (string)JsonNode.Parse(first["data: ".Length..])!["id"]!;
     }
 
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

@@ -12,8 +12,7 @@ namespace CCApi.Fuzz.Tests;
 /// provider_unavailable at once (the gateway waits up to a minute for an adapter here, so a request that waited would
 /// fail this test by its client timeout, not pass slowly); the configured key keeps working when Redis lost its records.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class DependencyFaultTests(FuzzPlatform platform)
+public sealed class DependencyFaultTests(FuzzPlatform platform) : FuzzTest(platform)
 {
     public static TheoryData<string, string> NoAdapter() => new()
     {
@@ -30,9 +29,9 @@ public sealed class DependencyFaultTests(FuzzPlatform platform)
     public async Task A_model_whose_provider_has_no_running_adapter_answers_503_provider_unavailable_without_waiting(string path, string body)
     {
         // The client gives up long before the gateway's own 60 s request timeout: only an answer that did not wait passes.
-        using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(10));
+        using var client = Platform.CreateClient(timeout: TimeSpan.FromSeconds(10));
 
-        using var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync(path, Json(body));
 
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, text);
@@ -46,7 +45,7 @@ public sealed class DependencyFaultTests(FuzzPlatform platform)
     [Fact]
     public async Task The_catalog_still_calls_those_providers_degraded_so_the_answer_came_from_the_broker()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
 
         var provider = JsonNode.Parse(await client.GetStringAsync("/v1/providers/openai"))!;
 
@@ -56,9 +55,9 @@ public sealed class DependencyFaultTests(FuzzPlatform platform)
     [Fact]
     public async Task The_bootstrap_key_works_again_at_once_after_Redis_lost_its_records()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         (await client.GetAsync("/v1/key")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(platform.ApiKey)));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Platform.ApiKey)));
         var id = "key_" + hash[..16];
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
         var db = redis.GetDatabase();

@@ -1,6 +1,5 @@
 using CCApi.Outbound;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Security.Cryptography;
 using CCApi.Testing;
 
@@ -22,7 +21,7 @@ public class FuzzPlatform : IAsyncLifetime
     public string WebhookSecret { get; } = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     public int GatewayPort { get; } = TestInfrastructure.FreePort();
     public string Origin => $"http://127.0.0.1:{GatewayPort}";
-    public string RepoRoot { get; } = FindRepoRoot();
+    public string RepoRoot => TestInfrastructure.RepoRoot;
 
     public IReadOnlyList<ServiceProcess> Processes => _processes;
 
@@ -154,17 +153,9 @@ public class FuzzPlatform : IAsyncLifetime
 
     private void Start(string name, int port, Dictionary<string, string> environment)
     {
-        environment["Urls"] = $"http://127.0.0.1:{port}";
-        environment["DOTNET_ENVIRONMENT"] = "Production";
         Configure(name, environment);
-        var dll = Path.Combine(RepoRoot, "services", name, "bin", Configuration, "net10.0", name + ".dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"{dll} does not exist: build the solution in {Configuration} first (test.sh does).");
-        }
-
         _environments[name] = environment;
-        _processes.Add(ServiceProcess.Start(name, port, dll, Path.Combine(RepoRoot, "services", name), environment));
+        _processes.Add(ServiceProcess.Start(RepoRoot, name, port, environment));
     }
 
     /// <summary>Whether every running service answers /health/ready with 200 right now.</summary>
@@ -173,15 +164,7 @@ public class FuzzPlatform : IAsyncLifetime
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var process in _processes)
         {
-            try
-            {
-                using var response = await http.GetAsync($"http://127.0.0.1:{process.Port}/health/ready");
-                if (!response.IsSuccessStatusCode)
-                {
-                    return false;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            if (!await ServiceProcess.IsReadyAsync(http, process.Port))
             {
                 return false;
             }
@@ -190,48 +173,7 @@ public class FuzzPlatform : IAsyncLifetime
         return true;
     }
 
-    private async Task WaitReadyAsync(ServiceProcess process)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var ready = await TestInfrastructure.EventuallyAsync(async () =>
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}.\n{process.Output}");
-            }
-
-            try
-            {
-                return (await http.GetAsync($"http://127.0.0.1:{process.Port}/health/ready")).IsSuccessStatusCode;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
-        if (!ready)
-        {
-            throw new InvalidOperationException($"{process.Name} was not ready within 60 s.\n{Logs()}");
-        }
-    }
-
-    private static string Configuration =>
-        Environment.GetEnvironmentVariable("CCAPI_CONFIGURATION")
-        ?? typeof(FuzzPlatform).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
-        ?? "Debug";
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CCApi.Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("CCApi.Platform.sln not found above " + AppContext.BaseDirectory);
-    }
+    private Task WaitReadyAsync(ServiceProcess process) => process.WaitReadyAsync(Logs);
 }
 
 [CollectionDefinition(Name)]

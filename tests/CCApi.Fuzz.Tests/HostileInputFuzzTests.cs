@@ -12,8 +12,7 @@ namespace CCApi.Fuzz.Tests;
 /// 500; a 5xx only as a documented provider answer), and the platform still serving valid requests afterwards.
 /// CCAPI_FUZZ_ITERATIONS sets the number of generated requests (default 5000), CCAPI_FUZZ_SEED replays a failure.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class HostileInputFuzzTests(FuzzPlatform platform, ITestOutputHelper output)
+public sealed class HostileInputFuzzTests(FuzzPlatform platform, ITestOutputHelper output) : FuzzTest(platform)
 {
     private static int Iterations =>
         int.TryParse(Environment.GetEnvironmentVariable("CCAPI_FUZZ_ITERATIONS"), out var n) && n > 0 ? n : 5000;
@@ -22,7 +21,7 @@ public sealed class HostileInputFuzzTests(FuzzPlatform platform, ITestOutputHelp
     public async Task Generated_hostile_requests_on_every_route_answer_a_success_or_a_4xx_with_the_error_object()
     {
         var rules = new ResponseRules();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var cases = Gen.Select(Gen.Int[0, HostileRequests.Routes - 1], Gen.Int[0, HostileRequests.Mutations - 1], Gen.Int[0, 1000], Gen.Int[0, int.MaxValue],
             (route, mutation, field, seed) => new FuzzCase(route, mutation, field, seed));
 
@@ -44,7 +43,7 @@ public sealed class HostileInputFuzzTests(FuzzPlatform platform, ITestOutputHelp
     public async Task Every_corpus_value_in_fields_of_every_body_route_answers_a_success_or_a_4xx_with_the_error_object()
     {
         var rules = new ResponseRules();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var failures = new List<string>();
         using var gate = new SemaphoreSlim(6);
         var work = new List<Task>();
@@ -93,7 +92,7 @@ public sealed class HostileInputFuzzTests(FuzzPlatform platform, ITestOutputHelp
 
     private async Task SendAndCheckAsync(HttpClient client, HttpRequestMessage request, bool admin, string description, ResponseRules rules)
     {
-        HostileRequests.Authorize(request, admin ? platform.AdminKey : platform.ApiKey);
+        HostileRequests.Authorize(request, admin ? Platform.AdminKey : Platform.ApiKey);
         HttpResponseMessage response;
         try
         {
@@ -126,12 +125,12 @@ public sealed class HostileInputFuzzTests(FuzzPlatform platform, ITestOutputHelp
         ];
         foreach (var (path, body) in valid)
         {
-            using var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync(path, Json(body));
             response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{path}: {await response.Content.ReadAsStringAsync()}");
         }
 
         var chat = JsonNode.Parse(await (await client.PostAsync("/v1/chat/completions",
-            new StringContent("""{"model":"local/echo-1","messages":[{"role":"user","content":"echo"}]}""", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync());
+            Json("""{"model":"local/echo-1","messages":[{"role":"user","content":"echo"}]}"""))).Content.ReadAsStringAsync());
         ((string?)chat?["choices"]?[0]?["message"]?["content"]).ShouldNotBeNullOrEmpty();
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Testing;
 
@@ -9,26 +8,25 @@ namespace CCApi.Fuzz.Tests;
 /// Issue 11, "JobStatus down while adapters publish": async jobs accepted, JobStatus killed while the adapter finishes
 /// them — their events wait in JobStatus's durable queue — and started again: every job is completed, with its image.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class JobStatusOutageTests(FuzzPlatform platform)
+public sealed class JobStatusOutageTests(FuzzPlatform platform) : FuzzTest(platform)
 {
     private const int Jobs = 20;
 
     [Fact]
     public async Task Jobs_finished_while_JobStatus_was_down_are_completed_once_it_is_back()
     {
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var ids = new List<string>();
         for (var i = 0; i < Jobs; i++)
         {
             var body = $$$"""{"model":"local/pixel-async-1","contents":[{"text":"outage {{{i}}}"}],"parameters":{"width":64,"height":64}}""";
-            using var response = await client.PostAsync("/v1/images/generate", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/v1/images/generate", Json(body));
             var text = await response.Content.ReadAsStringAsync();
             response.StatusCode.ShouldBe(HttpStatusCode.Accepted, text);
             ids.Add((string)JsonNode.Parse(text)!["id"]!);
         }
 
-        await platform.KillAsync("CCApi.JobStatus");
+        await Platform.KillAsync("CCApi.JobStatus");
         try
         {
             // Meanwhile the adapter runs the jobs (20 jobs, 8 at a time, ~0.6 s each) and publishes their events.
@@ -36,7 +34,7 @@ public sealed class JobStatusOutageTests(FuzzPlatform platform)
         }
         finally
         {
-            await platform.StartAgainAsync("CCApi.JobStatus");
+            await Platform.StartAgainAsync("CCApi.JobStatus");
         }
 
         var completed = await TestInfrastructure.EventuallyAsync(async () =>

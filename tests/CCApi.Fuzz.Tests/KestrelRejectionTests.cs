@@ -9,8 +9,7 @@ namespace CCApi.Fuzz.Tests;
 /// 414, 431, broken framing), and those ASP.NET Core answers without an endpoint (404, 405, 415, 413): each carries the
 /// CCAPI error object. Sent as raw bytes over TCP to the real gateway process, since HttpClient will not send most of them.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class KestrelRejectionTests(FuzzPlatform platform)
+public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(platform)
 {
     public static TheoryData<string, string, int> Requests() => new()
     {
@@ -39,7 +38,7 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform)
     [MemberData(nameof(Requests))]
     public async Task A_request_refused_before_the_API_answers_with_the_error_object(string what, string raw, int status)
     {
-        var (head, body) = await SendRawAsync(raw.Replace("{key}", platform.ApiKey, StringComparison.Ordinal));
+        var (head, body) = await SendRawAsync(raw.Replace("{key}", Platform.ApiKey, StringComparison.Ordinal));
 
         head.ShouldStartWith($"HTTP/1.1 {status} ", customMessage: what);
         head.ShouldContain("Content-Type: application/json", Case.Insensitive, what);
@@ -52,7 +51,7 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform)
     [Fact]
     public async Task A_valid_request_on_the_same_server_is_answered_normally_after_the_rejections()
     {
-        var (head, body) = await SendRawAsync($"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {platform.ApiKey}\r\nConnection: close\r\n\r\n");
+        var (head, body) = await SendRawAsync($"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {Platform.ApiKey}\r\nConnection: close\r\n\r\n");
 
         head.ShouldStartWith("HTTP/1.1 200 ");
         body.ShouldContain("local/echo-1");
@@ -62,7 +61,7 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform)
     private async Task<(string Head, string Body)> SendRawAsync(string raw)
     {
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", platform.GatewayPort);
+        await tcp.ConnectAsync("127.0.0.1", Platform.GatewayPort);
         var stream = tcp.GetStream();
         stream.ReadTimeout = 10_000;
         await stream.WriteAsync(Encoding.Latin1.GetBytes(raw));

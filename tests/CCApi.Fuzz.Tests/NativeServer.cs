@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using CCApi.Testing;
 
 namespace CCApi.Fuzz.Tests;
@@ -87,7 +86,7 @@ public sealed class NativeServer : IAsyncDisposable
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var listening = await TestInfrastructure.EventuallyAsync(() => Task.FromResult(_process.HasExited || Listening()),
+        var listening = await TestInfrastructure.EventuallyAsync(() => Task.FromResult(_process.HasExited || TestInfrastructure.PortOpen(Port)),
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(100));
         if (!listening || _process.HasExited)
         {
@@ -110,7 +109,7 @@ public sealed class NativeServer : IAsyncDisposable
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await _process.WaitForExitAsync(timeout.Token);
-        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(!Listening()), TimeSpan.FromSeconds(10)))
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(!TestInfrastructure.PortOpen(Port)), TimeSpan.FromSeconds(10)))
             .ShouldBeTrue($"{_name} still listens on {Port} after it stopped");
     }
 
@@ -142,20 +141,6 @@ public sealed class NativeServer : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private bool Listening()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect("127.0.0.1", Port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private void Append(string? line)

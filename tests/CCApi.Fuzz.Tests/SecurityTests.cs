@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using CCApi.Testing;
 
@@ -11,8 +10,7 @@ namespace CCApi.Fuzz.Tests;
 /// never connected to (this platform does not allow private networks); no secret a service was given — API key, admin
 /// key, signing key, webhook secret — appears in any line any service wrote, after traffic that used all of them.
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class SecurityTests(FuzzPlatform platform)
+public sealed class SecurityTests(FuzzPlatform platform) : FuzzTest(platform)
 {
     [Fact]
     public async Task A_webhook_url_on_loopback_in_any_spelling_is_never_connected_to()
@@ -20,13 +18,13 @@ public sealed class SecurityTests(FuzzPlatform platform)
         await using var listener = new ConnectionCounter();
         var port = listener.Port;
         string[] hosts = ["127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0.0.0.0", "[::]"];
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var jobs = new List<(string Host, string Id)>();
 
         foreach (var host in hosts)
         {
             var body = $$"""{"model":"local/pixel-async-1","contents":[{"text":"ssrf"}],"parameters":{"width":64,"height":64},"webhook_url":"http://{{host}}:{{port}}/hook"}""";
-            using var response = await client.PostAsync("/v1/images/generate", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/v1/images/generate", Json(body));
             var text = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
@@ -51,15 +49,15 @@ public sealed class SecurityTests(FuzzPlatform platform)
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // webhook delivery follows the terminal state
         listener.Connections.ShouldBe(0, "a webhook reached a loopback listener");
-        platform.Processes.Single(p => p.Name == "CCApi.JobStatus").Output.ShouldNotContain($":{port}/hook\" delivered", Case.Insensitive);
+        Platform.Processes.Single(p => p.Name == "CCApi.JobStatus").Output.ShouldNotContain($":{port}/hook\" delivered", Case.Insensitive);
     }
 
     [Fact]
     public async Task No_secret_a_service_was_given_appears_in_any_service_log()
     {
-        using var client = platform.CreateClient();
-        using var admin = platform.CreateClient(platform.AdminKey);
-        using var wrong = platform.CreateClient("sk-wrong-" + platform.ApiKey); // a refused key that contains the real one
+        using var client = Platform.CreateClient();
+        using var admin = Platform.CreateClient(Platform.AdminKey);
+        using var wrong = Platform.CreateClient("sk-wrong-" + Platform.ApiKey); // a refused key that contains the real one
         (await client.PostAsync("/v1/chat/completions", Json("""{"model":"local/echo-1","messages":[{"role":"user","content":"log me"}]}"""))).EnsureSuccessStatusCode();
         (await client.PostAsync("/v1/chat/completions", Json("""{"model":"local/echo-1","messages":[{"role":"user","content":"x"}],"stream":true}"""))).EnsureSuccessStatusCode();
         (await client.PostAsync("/v1/images/generations", Json("""{"model":"local/pixel-1","prompt":"p","size":"64x64"}"""))).EnsureSuccessStatusCode();
@@ -70,11 +68,11 @@ public sealed class SecurityTests(FuzzPlatform platform)
         (await admin.GetAsync("/v1/key")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized); // the admin key on a client route
         await Task.Delay(TimeSpan.FromSeconds(1)); // the processes' output reaches their pipes
 
-        foreach (var process in platform.AllProcesses)
+        foreach (var process in Platform.AllProcesses)
         {
             var log = process.Output;
             log.ShouldNotBeEmpty();
-            foreach (var secret in platform.Secrets)
+            foreach (var secret in Platform.Secrets)
             {
                 log.Contains(secret, StringComparison.Ordinal).ShouldBeFalse($"{process.Name} logged a secret ({secret[..6]}…)");
                 log.Contains(secret[..Math.Min(24, secret.Length)], StringComparison.Ordinal).ShouldBeFalse($"{process.Name} logged part of a secret ({secret[..6]}…)");
@@ -82,5 +80,4 @@ public sealed class SecurityTests(FuzzPlatform platform)
         }
     }
 
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace CCApi.Fuzz.Tests;
@@ -11,8 +10,7 @@ namespace CCApi.Fuzz.Tests;
 /// naming the field, by the outbound URL guard before any connect (its message says so), and a listener on every local
 /// address on that port never sees a connection. The platform does not allow private networks (the default).
 /// </summary>
-[Collection(FuzzCollection.Name)]
-public sealed class SsrfImageUrlTests(FuzzPlatform platform)
+public sealed class SsrfImageUrlTests(FuzzPlatform platform) : FuzzTest(platform)
 {
     /// <summary>Hosts as a client would write them in a URL; those on loopback reach the listener if ever connected to.</summary>
     public static readonly string[] Hosts =
@@ -36,14 +34,14 @@ public sealed class SsrfImageUrlTests(FuzzPlatform platform)
     public async Task An_image_url_on_any_non_public_address_is_refused_with_400_naming_the_field_and_never_connected_to()
     {
         await using var listener = new ConnectionCounter();
-        using var client = platform.CreateClient();
+        using var client = Platform.CreateClient();
         var wrong = new List<string>();
 
         foreach (var host in Hosts)
         {
             var url = $"http://{host}:{listener.Port}/image.png";
             var body = $$$"""{"model":"local/pixel-1","contents":[{"text":"ssrf","image":{"url":"{{{url}}}"}}],"parameters":{"width":64,"height":64}}""";
-            using var response = await client.PostAsync("/v1/images/generate", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/v1/images/generate", Json(body));
             var text = await response.Content.ReadAsStringAsync();
             var error = response.StatusCode == HttpStatusCode.BadRequest ? JsonNode.Parse(text)?["error"] : null;
             var param = (string?)error?["details"]?["param"];

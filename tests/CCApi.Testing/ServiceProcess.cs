@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace CCApi.Testing;
 
@@ -31,11 +32,25 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
-    public static ServiceProcess Start(string name, int port, string dll, string workingDirectory, IDictionary<string, string> environment)
+    /// <summary>
+    /// Starts services/<paramref name="name"/> as test.sh built it (bin/&lt;configuration&gt;/net10.0, the configuration
+    /// of the test build) in Production, listening on <paramref name="port"/> only; <paramref name="environment"/> gets
+    /// those two settings added.
+    /// </summary>
+    public static ServiceProcess Start(string repoRoot, string name, int port, IDictionary<string, string> environment)
     {
+        environment["Urls"] = $"http://127.0.0.1:{port}";
+        environment["DOTNET_ENVIRONMENT"] = "Production";
+        var directory = Path.Combine(repoRoot, "services", name);
+        var dll = Path.Combine(directory, "bin", Configuration, "net10.0", name + ".dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} does not exist: build the solution in {Configuration} first (test.sh does).");
+        }
+
         var info = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = workingDirectory,
+            WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -54,6 +69,43 @@ public sealed class ServiceProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return service;
+    }
+
+    private static string Configuration =>
+        Environment.GetEnvironmentVariable("CCAPI_CONFIGURATION")
+        ?? typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
+        ?? "Debug";
+
+    /// <summary>Whether the service on <paramref name="port"/> answers /health/ready with success right now (false while it cannot be reached).</summary>
+    public static async Task<bool> IsReadyAsync(HttpClient http, int port)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"http://127.0.0.1:{port}/health/ready");
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Waits (60 s at most) until the service is ready. Throws with its output when it exits first, and with
+    /// <paramref name="logs"/> (every process of the platform) when the time is over.
+    /// </summary>
+    public async Task WaitReadyAsync(Func<string> logs)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var ready = await TestInfrastructure.EventuallyAsync(
+            async () => HasExited
+                ? throw new InvalidOperationException($"{Name} exited with {ExitCode}.\n{Output}")
+                : await IsReadyAsync(http, Port),
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        if (!ready)
+        {
+            throw new InvalidOperationException($"{Name} was not ready within 60 s.\n{logs()}");
+        }
     }
 
     /// <summary>The process id (for signals a test sends itself, e.g. SIGKILL).</summary>

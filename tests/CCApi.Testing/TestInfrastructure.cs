@@ -39,6 +39,37 @@ public static class TestInfrastructure
         ? $"{RabbitMqBase}/"
         : $"{RabbitMqBase}/{Uri.EscapeDataString("ccapi-test-" + vhost)}";
 
+    /// <summary>The repository the tests run in: the first folder above the test binaries that holds CCApi.Platform.sln.</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CCApi.Platform.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("CCApi.Platform.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/> right now.</summary>
+    public static bool PortOpen(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

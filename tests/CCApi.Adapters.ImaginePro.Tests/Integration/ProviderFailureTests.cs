@@ -92,44 +92,29 @@ public sealed class ProviderFailureTests(ImagineProAdapterHost host) : IClassFix
     [Fact]
     public async Task Answers_400_naming_the_mask_without_calling_the_provider()
     {
-        host.Emulator.Reset();
         var command = host.Image() with
         {
             Operation = "image-to-image",
             Inputs = [new ImageInput { Url = "https://images.example.com/a.png" }, new ImageInput { Url = "https://images.example.com/m.png", IsMask = true }],
         };
 
-        var error = await host.FailedAsync(command);
-
-        error.Status.ShouldBe(400);
-        error.Details!["param"].ShouldBe("contents[1].mask");
-        host.Emulator.Requests.ShouldBeEmpty();
+        await host.RefusedAsync(command, "contents[1].mask");
     }
 
     [Fact]
     public async Task Answers_400_naming_the_operation_for_inpainting_without_calling_the_provider()
     {
-        host.Emulator.Reset();
-
-        var error = await host.FailedAsync(host.Image() with { Operation = "inpainting", Inputs = [new ImageInput { Url = "https://images.example.com/a.png" }] });
-
-        error.Status.ShouldBe(400);
-        error.Details!["param"].ShouldBe("operation");
-        host.Emulator.Requests.ShouldBeEmpty();
+        await host.RefusedAsync(host.Image() with { Operation = "inpainting", Inputs = [new ImageInput { Url = "https://images.example.com/a.png" }] }, "operation");
     }
 
     [Fact]
     public async Task Answers_400_for_uploaded_image_data_when_no_public_file_url_is_configured()
     {
-        host.Emulator.Reset();
         var blob = await host.Blobs.PutAsync(CCApi.Emulators.PngImage.Solid("input"), "image/png");
 
-        var error = await host.FailedAsync(host.Image() with { Operation = "image-to-image", Inputs = [new ImageInput { Blob = blob, MimeType = "image/png" }] });
+        var error = await host.RefusedAsync(host.Image() with { Operation = "image-to-image", Inputs = [new ImageInput { Blob = blob, MimeType = "image/png" }] }, "contents[0].image");
 
-        error.Status.ShouldBe(400);
-        error.Details!["param"].ShouldBe("contents[0].image");
         error.Message.ShouldContain("by URL only");
-        host.Emulator.Requests.ShouldBeEmpty();
     }
 }
 

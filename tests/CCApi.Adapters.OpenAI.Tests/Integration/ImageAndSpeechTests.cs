@@ -82,14 +82,7 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
     [Fact]
     public async Task Answers_400_for_an_edit_without_an_input_image_without_calling_the_provider()
     {
-        host.Emulator.Reset();
-
-        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image() with { Operation = "image-to-image" }, JobKind.Image);
-
-        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
-        failed!.Message.Error.Status.ShouldBe(400);
-        failed.Message.Error.Details!["param"].ShouldBe("image");
-        host.Emulator.Requests.ShouldBeEmpty();
+        await host.RefusedAsync(host.Image() with { Operation = "image-to-image" }, "image");
     }
 
     [Fact]
@@ -128,14 +121,7 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
     [Fact]
     public async Task Answers_400_naming_response_format_for_a_format_OpenAI_cannot_produce()
     {
-        host.Emulator.Reset();
-
-        var response = await host.AskAsync<Speech, SpeechSynthesized>(host.Speech(format: "ogg"), JobKind.Speech);
-
-        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
-        failed!.Message.Error.Status.ShouldBe(400);
-        failed.Message.Error.Details!["param"].ShouldBe("response_format");
-        host.Emulator.Requests.ShouldBeEmpty();
+        await host.RefusedAsync(host.Speech(format: "ogg"), "response_format");
     }
 
     [Fact]

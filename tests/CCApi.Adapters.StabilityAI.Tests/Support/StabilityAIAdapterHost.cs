@@ -55,6 +55,9 @@ public class StabilityAIAdapterHost() : EmulatedAdapterHost<Program, StabilityAI
     public async Task<ErrorInfo> FailedAsync(GenerateImage command) =>
         JobOutcome.Of(command, await AskAsync(command)).ShouldHaveFailed();
 
+    /// <summary>Requests the emulator's generation endpoints received (its file routes for input URLs aside).</summary>
+    public int GenerationCalls => Emulator.Requests.Count(r => r.Path.StartsWith("/v1/generation/", StringComparison.Ordinal));
+
     /// <summary>Sends the command as the gateway does for an asynchronous model (no response address).</summary>
     public Task SendAsync(GenerateImage command) => SendAsync(JobKind.Image, command);
 }

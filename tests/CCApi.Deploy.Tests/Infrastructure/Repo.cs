@@ -1,11 +1,12 @@
 using System.Xml.Linq;
+using CCApi.Testing;
 
 namespace CCApi.Deploy.Tests.Infrastructure;
 
 /// <summary>The repository the tests run in, found by walking up from the test binaries to CCApi.Platform.sln.</summary>
 public static class Repo
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => TestInfrastructure.RepoRoot;
 
     public static string PathOf(string relative) => Path.GetFullPath(Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar)));
 
@@ -26,19 +27,6 @@ public static class Repo
         .ToList();
 
     public static ServiceProject Service(string project) => Services.Single(s => s.Project == project);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CCApi.Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No CCApi.Platform.sln above {AppContext.BaseDirectory}.");
-    }
 }
 
 /// <summary>

@@ -38,14 +38,7 @@ internal sealed class ElevenLabsEndpoints(ElevenLabsEmulator emulator)
         }
         else
         {
-            try
-            {
-                body = JsonNode.Parse(text) as JsonObject;
-            }
-            catch (JsonException)
-            {
-            }
-
+            body = EmulatorEndpoints.ParseObject(text);
             if (body is null)
             {
                 problems.Add(Problem("json_invalid", ["body", 0], "JSON decode error", text));
@@ -217,55 +210,40 @@ internal sealed class ElevenLabsEndpoints(ElevenLabsEmulator emulator)
     }
 
     /// <summary>True when the failure answered the request (or cut it).</summary>
-    private static async Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool json)
-    {
-        switch (failure?.Mode)
+    private static Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool json) => EmulatorEndpoints.AnswerFailureAsync(http, failure,
+        rateLimited: () => JsonAsync(http, 429, new JsonObject
         {
-            case FailureMode.Slow:
-                await Task.Delay(failure.Delay, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                return http.RequestAborted.IsCancellationRequested;
-            case FailureMode.RateLimited:
-                http.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                await JsonAsync(http, 429, new JsonObject
-                {
-                    ["detail"] = new JsonObject
-                    {
-                        ["type"] = "rate_limit_error",
-                        ["code"] = "concurrent_limit_exceeded",
-                        ["status"] = "too_many_concurrent_requests",
-                        ["message"] = "Too many concurrent requests. Your current subscription is associated with a maximum of 5 concurrent requests (running in parallel).",
-                        ["request_id"] = Guid.NewGuid().ToString("N"),
-                    },
-                });
-                return true;
-            case FailureMode.ServerError:
-                await DetailAsync(http, 500, "internal_server_error", "An internal server error occurred. Please try again later.");
-                return true;
-            case FailureMode.Malformed when json:
-                http.Response.StatusCode = 200;
+            ["detail"] = new JsonObject
+            {
+                ["type"] = "rate_limit_error",
+                ["code"] = "concurrent_limit_exceeded",
+                ["status"] = "too_many_concurrent_requests",
+                ["message"] = "Too many concurrent requests. Your current subscription is associated with a maximum of 5 concurrent requests (running in parallel).",
+                ["request_id"] = Guid.NewGuid().ToString("N"),
+            },
+        }),
+        serverError: () => DetailAsync(http, 500, "internal_server_error", "An internal server error occurred. Please try again later."),
+        malformed: async () =>
+        {
+            if (json)
+            {
                 http.Response.ContentType = "application/json";
                 await http.Response.WriteAsync("{\"voices\": [ {\"voice_id\": ");
-                return true;
-            case FailureMode.Malformed:
-                http.Response.StatusCode = 200;
+            }
+            else
+            {
                 http.Response.ContentType = "audio/mpeg";
                 await http.Response.Body.WriteAsync(EmulatedAudio.NotAudio());
-                return true;
-            case FailureMode.DropMidStream:
-                // Headers promise the whole file, part of it is sent, then the connection is cut.
-                var audio = EmulatedAudio.Mp3(1.0);
-                http.Response.StatusCode = 200;
-                http.Response.ContentType = json ? "application/json" : "audio/mpeg";
-                http.Response.ContentLength = audio.Length;
-                await http.Response.Body.WriteAsync(audio.AsMemory(0, audio.Length / 3));
-                await http.Response.Body.FlushAsync();
-                await Task.Delay(50);
-                http.Abort();
-                return true;
-            default:
-                return false;
-        }
-    }
+            }
+        },
+        partial: async () =>
+        {
+            // Headers promise the whole file, part of it is sent, then the connection is cut.
+            var audio = EmulatedAudio.Mp3(1.0);
+            http.Response.ContentType = json ? "application/json" : "audio/mpeg";
+            http.Response.ContentLength = audio.Length;
+            await http.Response.Body.WriteAsync(audio.AsMemory(0, audio.Length / 3));
+        });
 
     private static string? KeyOf(HttpContext http) =>
         http.Request.Headers.TryGetValue(ApiKeyHeader, out var key) ? key.ToString() : null;

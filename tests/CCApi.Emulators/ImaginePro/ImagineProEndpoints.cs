@@ -28,16 +28,7 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
             return;
         }
 
-        JsonObject? body = null;
-        try
-        {
-            body = JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException)
-        {
-        }
-
-        if (body is null)
+        if (EmulatorEndpoints.ParseObject(text) is not { } body)
         {
             await ErrorAsync(http, 400, "Unexpected token in JSON body");
             return;
@@ -213,32 +204,14 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
     }
 
     /// <summary>True when the failure answered the request (or cut it); a Slow failure waits, then answers normally.</summary>
-    private static async Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure)
-    {
-        switch (failure?.Mode)
+    private static Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure) => EmulatorEndpoints.AnswerFailureAsync(http, failure,
+        rateLimited: () => ErrorAsync(http, 429, "ThrottlerException: Too Many Requests", "Too Many Requests"),
+        serverError: () => ErrorAsync(http, 500, "Internal server error", "Internal Server Error"),
+        malformed: () =>
         {
-            case FailureMode.Slow:
-                await Task.Delay(failure.Delay, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                return http.RequestAborted.IsCancellationRequested;
-            case FailureMode.RateLimited:
-                http.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                await ErrorAsync(http, 429, "ThrottlerException: Too Many Requests", "Too Many Requests");
-                return true;
-            case FailureMode.ServerError:
-                await ErrorAsync(http, 500, "Internal server error", "Internal Server Error");
-                return true;
-            case FailureMode.Malformed:
-                http.Response.StatusCode = 200;
-                http.Response.ContentType = "application/json";
-                await http.Response.WriteAsync("{\"success\": true, \"messageId\": ");
-                return true;
-            case FailureMode.DropMidStream:
-                http.Abort();
-                return true;
-            default:
-                return false;
-        }
-    }
+            http.Response.ContentType = "application/json";
+            return http.Response.WriteAsync("{\"success\": true, \"messageId\": ");
+        });
 
     /// <summary>NestJS's error body, which ImaginePro's API answers with: {"statusCode","message","error"}.</summary>
     private static Task ErrorAsync(HttpContext http, int status, string message, string? error = null) =>

@@ -301,46 +301,31 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         return (null, null);
     }
 
-    /// <summary>True when the failure answered the request (or cut it).</summary>
-    private static async Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool stream)
-    {
-        switch (failure?.Mode)
+    /// <summary>True when the failure answered the request (or cut it); a stream is cut after its first chunk.</summary>
+    private static Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool stream) => EmulatorEndpoints.AnswerFailureAsync(http, failure,
+        rateLimited: () => ErrorAsync(http, 429, "Rate limit reached for requests. Please try again in 1s.", "requests", null, "rate_limit_exceeded"),
+        serverError: () => ErrorAsync(http, 500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null),
+        malformed: async () =>
         {
-            case FailureMode.Slow:
-                await Task.Delay(failure.Delay, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                return http.RequestAborted.IsCancellationRequested;
-            case FailureMode.RateLimited:
-                http.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                await ErrorAsync(http, 429, "Rate limit reached for requests. Please try again in 1s.", "requests", null, "rate_limit_exceeded");
-                return true;
-            case FailureMode.ServerError:
-                await ErrorAsync(http, 500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null);
-                return true;
-            case FailureMode.Malformed when stream:
-                http.Response.StatusCode = 200;
+            if (stream)
+            {
                 http.Response.ContentType = "text/event-stream; charset=utf-8";
                 await WriteEventAsync(http, "{\"id\":\"chatcmpl-broken\",\"choices\":[{\"delta\":");
                 await WriteEventAsync(http, "[DONE]");
-                return true;
-            case FailureMode.Malformed:
-                http.Response.StatusCode = 200;
+            }
+            else
+            {
                 http.Response.ContentType = "application/json";
                 await http.Response.WriteAsync("{\"id\": \"broken\", \"choices\": [ {\"message\": ");
-                return true;
-            case FailureMode.DropMidStream when stream:
-                http.Response.StatusCode = 200;
+            }
+        },
+        partial: stream
+            ? () =>
+            {
                 http.Response.ContentType = "text/event-stream; charset=utf-8";
-                await WriteEventAsync(http, "{\"id\":\"chatcmpl-emulated\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Partial \"},\"finish_reason\":null}]}");
-                await Task.Delay(50);
-                http.Abort();
-                return true;
-            case FailureMode.DropMidStream:
-                http.Abort();
-                return true;
-            default:
-                return false;
-        }
-    }
+                return WriteEventAsync(http, "{\"id\":\"chatcmpl-emulated\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Partial \"},\"finish_reason\":null}]}");
+            }
+            : null);
 
     private static Func<HttpContext, Task>? ValidateChat(JsonObject body)
     {

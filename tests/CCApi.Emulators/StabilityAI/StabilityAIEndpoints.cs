@@ -41,16 +41,7 @@ internal sealed class StabilityAIEndpoints(StabilityAIEmulator emulator)
             return;
         }
 
-        JsonObject? body = null;
-        try
-        {
-            body = JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException)
-        {
-        }
-
-        if (body is null)
+        if (EmulatorEndpoints.ParseObject(text) is not { } body)
         {
             await ErrorAsync(http, 400, "bad_request", "request body: must be a JSON object");
             return;
@@ -277,39 +268,24 @@ internal sealed class StabilityAIEndpoints(StabilityAIEmulator emulator)
             return;
         }
 
-        switch (failure?.Mode)
-        {
-            case FailureMode.Slow:
-                await Task.Delay(failure.Delay, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                if (http.RequestAborted.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                break;
-            case FailureMode.RateLimited:
-                http.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                await ErrorAsync(http, 429, "rate_limit_exceeded",
-                    "You have exceeded the rate limit of 150 requests within a 10 second period, and have been timed out for 60 seconds.");
-                return;
-            case FailureMode.ServerError:
-                await ErrorAsync(http, 500, "server_error", "An unexpected server error occurred, please try again.");
-                return;
-            case FailureMode.Malformed:
-                http.Response.StatusCode = 200;
+        if (await EmulatorEndpoints.AnswerFailureAsync(http, failure,
+            rateLimited: () => ErrorAsync(http, 429, "rate_limit_exceeded",
+                "You have exceeded the rate limit of 150 requests within a 10 second period, and have been timed out for 60 seconds."),
+            serverError: () => ErrorAsync(http, 500, "server_error", "An unexpected server error occurred, please try again."),
+            malformed: () =>
+            {
                 http.Response.ContentType = "application/json";
-                await http.Response.WriteAsync("{\"artifacts\": [ {\"base64\": \"iVBORw0KGgo");
-                return;
-            case FailureMode.DropMidStream:
+                return http.Response.WriteAsync("{\"artifacts\": [ {\"base64\": \"iVBORw0KGgo");
+            },
+            partial: () =>
+            {
                 // Headers and half of a (large) body, then the connection is cut.
-                http.Response.StatusCode = 200;
                 http.Response.ContentType = "application/json";
                 http.Response.ContentLength = 4096;
-                await http.Response.WriteAsync("{\"artifacts\": [ {\"base64\": \"" + new string('A', 1500));
-                await http.Response.Body.FlushAsync();
-                await Task.Delay(50);
-                http.Abort();
-                return;
+                return http.Response.WriteAsync("{\"artifacts\": [ {\"base64\": \"" + new string('A', 1500));
+            }))
+        {
+            return;
         }
 
         var artifacts = new JsonArray();

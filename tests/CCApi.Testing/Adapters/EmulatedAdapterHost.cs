@@ -1,4 +1,6 @@
+using CCApi.Contracts;
 using CCApi.Emulators;
+using Shouldly;
 
 namespace CCApi.Testing.Adapters;
 
@@ -27,6 +29,22 @@ public abstract class EmulatedAdapterHost<TProgram, TEmulator> : AdapterHost<TPr
     Emulator IEmulatedAdapterHost.Emulator => Emulator;
 
     public override int? ProviderRequests => Emulator.Requests.Count;
+
+    /// <summary>
+    /// Runs <paramref name="command"/> on a fresh emulator and checks the adapter refused it itself: the job fails with a
+    /// 400 naming <paramref name="param"/>, and the provider was never called.
+    /// </summary>
+    public async Task<ErrorInfo> RefusedAsync(IJobCommand command, string param)
+    {
+        Emulator.Reset();
+
+        var error = (await RunJobAsync(command)).ShouldHaveFailed();
+
+        error.Status.ShouldBe(400);
+        error.Details.ShouldNotBeNull()["param"].ShouldBe(param);
+        Emulator.Requests.ShouldBeEmpty();
+        return error;
+    }
 
     /// <summary>False: the adapter runs without an API key (the provider is "unavailable").</summary>
     protected virtual bool WithApiKey => true;

@@ -35,13 +35,18 @@ public abstract class FailureModeTests<THost>(THost host)
     {
     }
 
+    /// <summary>Runs <see cref="AdapterHost.Job"/> with only this failure queued on the emulator (see <see cref="Emulator.Fail"/>).</summary>
+    protected Task<JobOutcome> RunJobFailingAsync(FailureMode mode, int times = int.MaxValue, TimeSpan? delay = null, int retryAfterSeconds = 1)
+    {
+        host.Emulator.Reset();
+        host.Emulator.Fail(mode, times, delay, retryAfterSeconds);
+        return host.RunJobAsync(host.Job());
+    }
+
     [Fact]
     public async Task Retries_a_429_after_its_Retry_After_and_succeeds()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.RateLimited, times: 1, retryAfterSeconds: 1);
-
-        var result = (await host.RunJobAsync(host.Job())).ShouldHaveSucceeded();
+        var result = (await RunJobFailingAsync(FailureMode.RateLimited, times: 1, retryAfterSeconds: 1)).ShouldHaveSucceeded();
 
         UpstreamCalls.ShouldBe(2);
         host.Emulator.Requests.First().Failure.ShouldBe(FailureMode.RateLimited);
@@ -52,10 +57,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Answers_429_rate_limit_exceeded_with_retry_after_when_the_provider_keeps_rate_limiting()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.RateLimited, retryAfterSeconds: 0);
-
-        var error = (await host.RunJobAsync(host.Job())).ShouldHaveFailed();
+        var error = (await RunJobFailingAsync(FailureMode.RateLimited, retryAfterSeconds: 0)).ShouldHaveFailed();
 
         error.Status.ShouldBe(429);
         error.Type.ShouldBe("rate_limit_error");
@@ -68,10 +70,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Answers_429_at_once_when_Retry_After_is_longer_than_the_adapter_waits()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.RateLimited, retryAfterSeconds: 600);
-
-        var error = (await host.RunJobAsync(host.Job())).ShouldHaveFailed();
+        var error = (await RunJobFailingAsync(FailureMode.RateLimited, retryAfterSeconds: 600)).ShouldHaveFailed();
 
         error.Status.ShouldBe(429);
         error.Details!["retry_after"].ShouldBe("600");
@@ -81,10 +80,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Answers_502_provider_error_after_bounded_retries_of_a_500()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.ServerError);
-
-        var error = (await host.RunJobAsync(host.Job())).ShouldHaveFailed();
+        var error = (await RunJobFailingAsync(FailureMode.ServerError)).ShouldHaveFailed();
 
         error.Status.ShouldBe(502);
         error.Code.ShouldBe("provider_error");
@@ -95,10 +91,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Recovers_when_a_500_is_followed_by_success()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.ServerError, times: 2);
-
-        var result = (await host.RunJobAsync(host.Job())).ShouldHaveSucceeded();
+        var result = (await RunJobFailingAsync(FailureMode.ServerError, times: 2)).ShouldHaveSucceeded();
 
         UpstreamCalls.ShouldBe(3);
         ShouldHaveRecovered(result);
@@ -107,10 +100,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Answers_504_provider_timeout_when_every_attempt_is_too_slow()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.Slow, delay: TimeSpan.FromSeconds(10));
-
-        var error = (await host.RunJobAsync(host.Job())).ShouldHaveFailed();
+        var error = (await RunJobFailingAsync(FailureMode.Slow, delay: TimeSpan.FromSeconds(10))).ShouldHaveFailed();
 
         error.Status.ShouldBe(504);
         error.Code.ShouldBe("provider_timeout");
@@ -120,10 +110,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Answers_502_when_the_answer_is_malformed_without_retrying()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.Malformed, times: 1);
-
-        var error = (await host.RunJobAsync(host.Job())).ShouldHaveFailed();
+        var error = (await RunJobFailingAsync(FailureMode.Malformed, times: 1)).ShouldHaveFailed();
 
         error.Status.ShouldBe(502);
         error.Code.ShouldBe("provider_error");
@@ -135,10 +122,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Answers_502_when_the_connection_drops_on_every_attempt()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.DropMidStream);
-
-        var error = (await host.RunJobAsync(host.Job())).ShouldHaveFailed();
+        var error = (await RunJobFailingAsync(FailureMode.DropMidStream)).ShouldHaveFailed();
 
         error.Status.ShouldBe(502);
         error.Code.ShouldBe("provider_error");
@@ -148,10 +132,7 @@ public abstract class FailureModeTests<THost>(THost host)
     [Fact]
     public async Task Recovers_when_one_dropped_connection_is_followed_by_success()
     {
-        host.Emulator.Reset();
-        host.Emulator.Fail(FailureMode.DropMidStream, times: 1);
-
-        var result = (await host.RunJobAsync(host.Job())).ShouldHaveSucceeded();
+        var result = (await RunJobFailingAsync(FailureMode.DropMidStream, times: 1)).ShouldHaveSucceeded();
 
         UpstreamCalls.ShouldBe(2);
         ShouldHaveRecovered(result);
