@@ -1,10 +1,6 @@
 using System.ClientModel;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
 using OpenAI;
 using OpenAI.Chat;
 

@@ -1,10 +1,6 @@
-using CCApi.Outbound;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
+using CCApi.Outbound;
 
 namespace CCApi.EndToEnd.Tests;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
-
 namespace CCApi.EndToEnd.Tests;
 
 /// <summary>Idempotency-Key through the real processes (Kestrel, the bus, JobStatus and the local adapter).</summary>

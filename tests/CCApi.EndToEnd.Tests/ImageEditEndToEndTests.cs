@@ -1,7 +1,4 @@
 using System.ClientModel;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using CCApi.Emulators;
 using OpenAI.Images;
 

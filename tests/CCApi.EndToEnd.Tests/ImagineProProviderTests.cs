@@ -1,9 +1,5 @@
-using CCApi.Outbound;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using CCApi.Emulators.ImaginePro;
-using CCApi.Testing;
+using CCApi.Outbound;
 
 namespace CCApi.EndToEnd.Tests;
 

@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
-using System.Text.Json.Nodes;
 using CCApi.Emulators.ImaginePro;
-using CCApi.Testing;
 
 namespace CCApi.EndToEnd.Tests;
 

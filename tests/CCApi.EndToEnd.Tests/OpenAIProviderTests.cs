@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CCApi.Emulators;
-using CCApi.Testing;
 using OpenAI.Audio;
 using OpenAI.Chat;
 using OpenAI.Images;

@@ -1,4 +1,3 @@
-using CCApi.Outbound;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using CCApi.Emulators;
@@ -6,7 +5,7 @@ using CCApi.Emulators.ElevenLabs;
 using CCApi.Emulators.ImaginePro;
 using CCApi.Emulators.OpenAI;
 using CCApi.Emulators.StabilityAI;
-using CCApi.Testing;
+using CCApi.Outbound;
 
 namespace CCApi.EndToEnd.Tests;
 

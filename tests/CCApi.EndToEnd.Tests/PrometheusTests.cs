@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using CCApi.Testing;
-
 namespace CCApi.EndToEnd.Tests;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using CCApi.Testing;
 
 namespace CCApi.EndToEnd.Tests;
 

@@ -1,5 +1,4 @@
 using CCApi.Outbound;
-using System.Net.Http.Json;
 
 namespace CCApi.EndToEnd.Tests;
 

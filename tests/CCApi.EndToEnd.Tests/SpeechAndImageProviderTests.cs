@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using CCApi.Emulators;
 using OpenAI.Audio;
 using OpenAI.Images;

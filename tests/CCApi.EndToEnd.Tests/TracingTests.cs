@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
 
 namespace CCApi.EndToEnd.Tests;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
 using Xunit.Abstractions;
 
 namespace CCApi.Fuzz.Tests;

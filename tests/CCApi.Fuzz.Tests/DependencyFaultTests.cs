@@ -1,8 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
 using StackExchange.Redis;
 
 namespace CCApi.Fuzz.Tests;

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
 using Xunit.Abstractions;
 
 namespace CCApi.Fuzz.Tests;

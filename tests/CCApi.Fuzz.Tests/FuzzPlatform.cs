@@ -1,7 +1,6 @@
-using CCApi.Outbound;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using CCApi.Testing;
+using CCApi.Outbound;
 
 namespace CCApi.Fuzz.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json.Nodes;
 
 namespace CCApi.Fuzz.Tests;
 

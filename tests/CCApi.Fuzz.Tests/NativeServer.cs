@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CCApi.Testing;
 
 namespace CCApi.Fuzz.Tests;
 

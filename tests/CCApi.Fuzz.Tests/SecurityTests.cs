@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text.Json.Nodes;
-using CCApi.Testing;
 
 namespace CCApi.Fuzz.Tests;
 

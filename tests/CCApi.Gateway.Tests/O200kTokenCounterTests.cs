@@ -1,4 +1,3 @@
-using System.Text;
 using CCApi.Gateway.Credits;
 using Microsoft.ML.Tokenizers;
 

@@ -1,8 +1,8 @@
-using CCApi.Outbound;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using CCApi.JobStatus.Webhooks;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 using StandardWebhooks;

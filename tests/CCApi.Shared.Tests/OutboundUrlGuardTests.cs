@@ -1,6 +1,5 @@
-using CCApi.Outbound;
 using System.Net;
-using CCApi.ServiceDefaults;
+using CCApi.Outbound;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

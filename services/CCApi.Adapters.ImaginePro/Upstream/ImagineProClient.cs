@@ -1,6 +1,6 @@
-using CCApi.Outbound;
 using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.Adapters.ImaginePro.Upstream;

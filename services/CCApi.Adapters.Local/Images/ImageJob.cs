@@ -1,6 +1,6 @@
-using CCApi.Outbound;
 using System.Security.Cryptography;
 using CCApi.Contracts;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 

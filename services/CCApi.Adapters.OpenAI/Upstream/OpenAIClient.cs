@@ -1,10 +1,10 @@
-using CCApi.Outbound;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.Adapters.OpenAI.Upstream;

@@ -1,5 +1,5 @@
-using CCApi.Outbound;
 using System.Globalization;
+using CCApi.Outbound;
 
 namespace CCApi.Gateway.Api;
 

@@ -1,6 +1,6 @@
-using CCApi.Outbound;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.JobStatus.Webhooks;

@@ -1,7 +1,7 @@
-using CCApi.Outbound;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
-using CCApi.Outbound;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CCApi.Outbound;
 using CCApi.ServiceDefaults;
 using StandardWebhooks;
 

@@ -1,4 +1,3 @@
-using CCApi.Outbound;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
@@ -6,6 +5,7 @@ using System.Text.Json;
 using CCApi.Contracts;
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Auth;
+using CCApi.Outbound;
 using CCApi.Storage;
 using OpenAI;
 using StackExchange.Redis;

@@ -5,8 +5,6 @@ using CCApi.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Shouldly;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 

@@ -1,7 +1,5 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
-using Shouldly;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 

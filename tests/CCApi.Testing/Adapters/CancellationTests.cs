@@ -4,9 +4,7 @@ using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Shouldly;
 using StackExchange.Redis;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 

@@ -1,8 +1,6 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Emulators;
-using Shouldly;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 

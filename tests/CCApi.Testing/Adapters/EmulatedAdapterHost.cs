@@ -1,6 +1,5 @@
 using CCApi.Contracts;
 using CCApi.Emulators;
-using Shouldly;
 
 namespace CCApi.Testing.Adapters;
 

@@ -1,7 +1,5 @@
 using CCApi.Contracts;
 using CCApi.Emulators;
-using Shouldly;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 

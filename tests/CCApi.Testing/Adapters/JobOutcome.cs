@@ -1,6 +1,5 @@
 using CCApi.Contracts;
 using MassTransit;
-using Shouldly;
 
 namespace CCApi.Testing.Adapters;
 

@@ -1,6 +1,4 @@
 using CCApi.Contracts;
-using Shouldly;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 

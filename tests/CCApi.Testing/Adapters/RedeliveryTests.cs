@@ -1,7 +1,5 @@
 using System.Text.Json;
 using CCApi.Contracts;
-using Shouldly;
-using Xunit;
 
 namespace CCApi.Testing.Adapters;
 
