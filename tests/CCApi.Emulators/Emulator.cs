@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -105,7 +104,7 @@ public abstract class Emulator : IAsyncDisposable
         where T : Emulator
     {
         ArgumentNullException.ThrowIfNull(emulator);
-        emulator.Origin = $"http://127.0.0.1:{(port == 0 ? FreePort() : port)}";
+        emulator.Origin = $"http://127.0.0.1:{(port == 0 ? LoopbackPorts.Claim() : port)}";
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(emulator.Origin);
         builder.Logging.ClearProviders();
@@ -172,11 +171,4 @@ public abstract class Emulator : IAsyncDisposable
     private static readonly JsonSerializerOptions SnakeCase = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private sealed record FailureRequest(string? Mode, int? Times, int? DelayMs, int? RetryAfter);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

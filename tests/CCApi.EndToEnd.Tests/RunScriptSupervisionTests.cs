@@ -19,7 +19,7 @@ public sealed class RunScriptSupervisionTests
     {
         var root = TestInfrastructure.RepoRoot;
         var dataDir = Directory.CreateTempSubdirectory("ccapi-runsh-").FullName;
-        var port = FreePortBlock(15);
+        var port = CCApi.Emulators.LoopbackPorts.ClaimBlock(15); // run.sh uses the gateway port + 0…14
         // run.sh starts its own broker and Redis on spare ports (its RabbitMQ node also takes AMQP port + 20000), so
         // the test sees it stop them; the test's own broker and Redis must survive it.
         // Below the ephemeral range (32768+ on Linux), so no outgoing connection takes them between check and use.
@@ -181,21 +181,6 @@ public sealed class RunScriptSupervisionTests
     {
         using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
-    }
-
-    /// <summary>A base port with the <paramref name="count"/> ports from it free (run.sh uses the gateway port + 0…14).</summary>
-    private static int FreePortBlock(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = Random.Shared.Next(15_000, 30_000);
-            if (Enumerable.Range(start, count).All(IsFree))
-            {
-                return start;
-            }
-        }
-
-        throw new InvalidOperationException($"No {count} consecutive free ports found.");
     }
 
     private static int FreePort(int from, int to, Func<int, bool> alsoFree)

@@ -70,12 +70,8 @@ public static class TestInfrastructure
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port for a service or listener a test starts, never handed to anyone else (<see cref="CCApi.Emulators.LoopbackPorts"/>).</summary>
+    public static int FreePort() => CCApi.Emulators.LoopbackPorts.Claim();
 
     /// <summary>A signing key for blob URLs in tests.</summary>
     public const string SigningKey = "test-signing-key-0123456789abcdef0123456789abcdef";
