@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.Storage;
 using MassTransit;
 
 namespace CCApi.Adapters.Hosting;
@@ -25,6 +26,28 @@ public static class ImageJobEvents
         return command.Async
             ? context.Publish(new JobProgressed { JobId = command.JobId, Timestamp = Now(time), Percent = percent, Message = message }, context.CancellationToken)
             : Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stores the images a provider made, in order (stored even if the job is canceled meanwhile: the outcome is
+    /// recorded): <paramref name="content"/> gives an image's bytes and type, <paramref name="describe"/> what the
+    /// provider said of it (seed, revised prompt) next to its stored blob.
+    /// </summary>
+    public static async Task<GeneratedImage[]> StoreAsync<T>(
+        IBlobStore blobs, IReadOnlyList<T> outputs, Func<T, Blob> content, Func<T, BlobRef, GeneratedImage> describe, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(describe);
+        var images = new GeneratedImage[outputs.Count];
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var (bytes, contentType) = content(outputs[i]);
+            images[i] = describe(outputs[i], await blobs.PutAsync(bytes, contentType, cancellationToken));
+        }
+
+        return images;
     }
 
     /// <summary>The outcome: the stored images, priced per image from the catalog.</summary>

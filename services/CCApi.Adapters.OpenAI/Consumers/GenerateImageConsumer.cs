@@ -40,16 +40,8 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
 
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
-            var images = new GeneratedImage[upstream.Count];
-            for (var i = 0; i < upstream.Count; i++)
-            {
-                images[i] = new GeneratedImage
-                {
-                    Blob = await blobs.PutAsync(upstream[i].Bytes, upstream[i].ContentType, context.CancellationToken),
-                    RevisedPrompt = upstream[i].RevisedPrompt,
-                };
-            }
-
+            var images = await ImageJobEvents.StoreAsync(blobs, upstream, u => new Blob(u.Bytes, u.ContentType),
+                (u, blob) => new GeneratedImage { Blob = blob, RevisedPrompt = u.RevisedPrompt }, context.CancellationToken);
             return ImageJobEvents.Generated(command, images, upstream[0].RevisedPrompt);
         });
 }
