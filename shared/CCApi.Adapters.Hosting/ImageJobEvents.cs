@@ -30,24 +30,24 @@ public static class ImageJobEvents
 
     /// <summary>
     /// Stores the images a provider made, in order (stored even if the job is canceled meanwhile: the outcome is
-    /// recorded): <paramref name="content"/> gives an image's bytes and type, <paramref name="describe"/> what the
-    /// provider said of it (seed, revised prompt) next to its stored blob.
+    /// recorded), each with what the provider said of it.
     /// </summary>
-    public static async Task<GeneratedImage[]> StoreAsync<T>(
-        IBlobStore blobs, IReadOnlyList<T> outputs, Func<T, Blob> content, Func<T, BlobRef, GeneratedImage> describe, CancellationToken cancellationToken)
+    public static async Task<GeneratedImage[]> StoreAsync(IBlobStore blobs, IReadOnlyList<ProviderImage> images, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blobs);
-        ArgumentNullException.ThrowIfNull(outputs);
-        ArgumentNullException.ThrowIfNull(content);
-        ArgumentNullException.ThrowIfNull(describe);
-        var images = new GeneratedImage[outputs.Count];
-        for (var i = 0; i < outputs.Count; i++)
+        ArgumentNullException.ThrowIfNull(images);
+        var stored = new GeneratedImage[images.Count];
+        for (var i = 0; i < images.Count; i++)
         {
-            var (bytes, contentType) = content(outputs[i]);
-            images[i] = describe(outputs[i], await blobs.PutAsync(bytes, contentType, cancellationToken));
+            stored[i] = new GeneratedImage
+            {
+                Blob = await blobs.PutAsync(images[i].Bytes, images[i].ContentType, cancellationToken),
+                Seed = images[i].Seed,
+                RevisedPrompt = images[i].RevisedPrompt,
+            };
         }
 
-        return images;
+        return stored;
     }
 
     /// <summary>The outcome: the stored images, priced per image from the catalog.</summary>

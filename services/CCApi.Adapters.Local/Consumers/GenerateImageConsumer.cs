@@ -27,18 +27,18 @@ public sealed class GenerateImageConsumer(
             var tint = await job.LoadTintAsync(command.Inputs, cancellationToken);
             await ProgressAsync(context, 25, "inputs checked", cancellationToken);
 
-            var rendered = new (byte[] Png, long Seed)[command.NumImages];
+            var rendered = new ProviderImage[command.NumImages];
             for (var i = 0; i < command.NumImages; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var seed = ImageJob.SeedOf(command, i);
-                rendered[i] = (ProceduralImage.RenderPng(new ImageSpec(command.Prompt, seed, command.Width, command.Height, tint, ImageJob.TintStrength(command.Strength))), seed);
+                var png = ProceduralImage.RenderPng(new ImageSpec(command.Prompt, seed, command.Width, command.Height, tint, ImageJob.TintStrength(command.Strength)));
+                rendered[i] = new ProviderImage(png, "image/png", seed);
             }
 
             await ProgressAsync(context, 50, "rendered", cancellationToken);
 
-            var images = await ImageJobEvents.StoreAsync(blobs, rendered, r => new Blob(r.Png, "image/png"),
-                (r, blob) => new GeneratedImage { Blob = blob, Seed = r.Seed }, context.CancellationToken);
+            var images = await ImageJobEvents.StoreAsync(blobs, rendered, context.CancellationToken);
 
             await ProgressAsync(context, 75, "stored", cancellationToken);
             return ImageJobEvents.Generated(command, images);

@@ -17,7 +17,7 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
     public Task Consume(ConsumeContext<GenerateImage> context) =>
         runner.RunAsync(context, JobKind.Image, "openai-image", async (command, cancellationToken) =>
         {
-            IReadOnlyList<UpstreamImage> upstream;
+            IReadOnlyList<ProviderImage> upstream;
             if (ImageEditPlan.IsEdit(command))
             {
                 var plan = ImageEditPlan.For(command); // 400 naming the field before anything is loaded or sent
@@ -40,8 +40,7 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
 
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
-            var images = await ImageJobEvents.StoreAsync(blobs, upstream, u => new Blob(u.Bytes, u.ContentType),
-                (u, blob) => new GeneratedImage { Blob = blob, RevisedPrompt = u.RevisedPrompt }, context.CancellationToken);
+            var images = await ImageJobEvents.StoreAsync(blobs, upstream, context.CancellationToken);
             return ImageJobEvents.Generated(command, images, upstream[0].RevisedPrompt);
         });
 }

@@ -54,8 +54,7 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
             var artifacts = await client.GenerateAsync(plan, initImage, maskImage, cancellationToken);
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
-            var images = await ImageJobEvents.StoreAsync(blobs, artifacts, a => new Blob(a.Bytes, a.ContentType),
-                (a, blob) => new GeneratedImage { Blob = blob, Seed = a.Seed }, context.CancellationToken);
+            var images = await ImageJobEvents.StoreAsync(blobs, artifacts, context.CancellationToken);
             return ImageJobEvents.Generated(command, images);
         });
 }
