@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using CCApi.Contracts;
 using CCApi.JobStatus.Jobs;
 using CCApi.JobStatus.Webhooks;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.JobStatus;
 
@@ -21,10 +22,5 @@ public sealed partial class JobStatusJsonContext : JsonSerializerContext
     /// The context for bodies people read: the generated options plus a relaxed encoder, so quotes, '&amp;' in URLs and
     /// non-ASCII text are written as OpenAI's API writes them (\" rather than \u0022).
     /// </summary>
-    public static JobStatusJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
-    {
-        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    public static JobStatusJsonContext Web { get; } = new(CcapiJson.Readable());
 }

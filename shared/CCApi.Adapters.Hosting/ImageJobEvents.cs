@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.Storage;
 using MassTransit;
 
 namespace CCApi.Adapters.Hosting;
@@ -25,6 +26,28 @@ public static class ImageJobEvents
         return command.Async
             ? context.Publish(new JobProgressed { JobId = command.JobId, Timestamp = Now(time), Percent = percent, Message = message }, context.CancellationToken)
             : Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stores the images a provider made, in order (stored even if the job is canceled meanwhile: the outcome is
+    /// recorded), each with what the provider said of it.
+    /// </summary>
+    public static async Task<GeneratedImage[]> StoreAsync(IBlobStore blobs, IReadOnlyList<ProviderImage> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(images);
+        var stored = new GeneratedImage[images.Count];
+        for (var i = 0; i < images.Count; i++)
+        {
+            stored[i] = new GeneratedImage
+            {
+                Blob = await blobs.PutAsync(images[i].Bytes, images[i].ContentType, cancellationToken),
+                Seed = images[i].Seed,
+                RevisedPrompt = images[i].RevisedPrompt,
+            };
+        }
+
+        return stored;
     }
 
     /// <summary>The outcome: the stored images, priced per image from the catalog.</summary>

@@ -88,10 +88,5 @@ public sealed class ApiException : Exception
 public sealed partial class ErrorJsonContext : JsonSerializerContext
 {
     /// <summary>Like <see cref="JsonSerializerContext"/>'s default, but messages keep their quotes readable (no \u0027).</summary>
-    public static ErrorJsonContext Relaxed { get; } = new(new System.Text.Json.JsonSerializerOptions
-    {
-        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    public static ErrorJsonContext Relaxed { get; } = new(CcapiJson.Readable());
 }

@@ -27,22 +27,18 @@ public sealed class GenerateImageConsumer(
             var tint = await job.LoadTintAsync(command.Inputs, cancellationToken);
             await ProgressAsync(context, 25, "inputs checked", cancellationToken);
 
-            var pngs = new byte[command.NumImages][];
-            var seeds = new long[command.NumImages];
+            var rendered = new ProviderImage[command.NumImages];
             for (var i = 0; i < command.NumImages; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                seeds[i] = ImageJob.SeedOf(command, i);
-                pngs[i] = ProceduralImage.RenderPng(new ImageSpec(command.Prompt, seeds[i], command.Width, command.Height, tint, ImageJob.TintStrength(command.Strength)));
+                var seed = ImageJob.SeedOf(command, i);
+                var png = ProceduralImage.RenderPng(new ImageSpec(command.Prompt, seed, command.Width, command.Height, tint, ImageJob.TintStrength(command.Strength)));
+                rendered[i] = new ProviderImage(png, "image/png", seed);
             }
 
             await ProgressAsync(context, 50, "rendered", cancellationToken);
 
-            var images = new GeneratedImage[pngs.Length];
-            for (var i = 0; i < pngs.Length; i++)
-            {
-                images[i] = new GeneratedImage { Blob = await blobs.PutAsync(pngs[i], "image/png", context.CancellationToken), Seed = seeds[i] };
-            }
+            var images = await ImageJobEvents.StoreAsync(blobs, rendered, context.CancellationToken);
 
             await ProgressAsync(context, 75, "stored", cancellationToken);
             return ImageJobEvents.Generated(command, images);

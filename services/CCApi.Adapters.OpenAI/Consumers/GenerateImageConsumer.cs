@@ -17,7 +17,7 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
     public Task Consume(ConsumeContext<GenerateImage> context) =>
         runner.RunAsync(context, JobKind.Image, "openai-image", async (command, cancellationToken) =>
         {
-            IReadOnlyList<UpstreamImage> upstream;
+            IReadOnlyList<ProviderImage> upstream;
             if (ImageEditPlan.IsEdit(command))
             {
                 var plan = ImageEditPlan.For(command); // 400 naming the field before anything is loaded or sent
@@ -40,16 +40,7 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
 
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
-            var images = new GeneratedImage[upstream.Count];
-            for (var i = 0; i < upstream.Count; i++)
-            {
-                images[i] = new GeneratedImage
-                {
-                    Blob = await blobs.PutAsync(upstream[i].Bytes, upstream[i].ContentType, context.CancellationToken),
-                    RevisedPrompt = upstream[i].RevisedPrompt,
-                };
-            }
-
+            var images = await ImageJobEvents.StoreAsync(blobs, upstream, context.CancellationToken);
             return ImageJobEvents.Generated(command, images, upstream[0].RevisedPrompt);
         });
 }

@@ -9,9 +9,6 @@ using CCApi.ServiceDefaults;
 
 namespace CCApi.Adapters.OpenAI.Upstream;
 
-/// <summary>An image as the provider returned it: bytes (decoded or fetched) and its sniffed content type.</summary>
-public sealed record UpstreamImage(byte[] Bytes, string ContentType, string? RevisedPrompt);
-
 /// <summary>
 /// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
 /// POST /images/generations, POST /images/edits (multipart), POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
@@ -61,7 +58,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         }
     }
 
-    public async Task<IReadOnlyList<UpstreamImage>> GenerateImagesAsync(GenerateImage command, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ProviderImage>> GenerateImagesAsync(GenerateImage command, CancellationToken cancellationToken)
     {
         var body = ImageRequest(command);
         using var response = await pipeline.SendAsync(Http, () => Post("images/generations", body, AcceptJson), streaming: false, cancellationToken);
@@ -69,7 +66,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     }
 
     /// <summary>POST /images/edits (multipart) for a validated <see cref="ImageEditPlan"/> and its loaded images.</summary>
-    public async Task<IReadOnlyList<UpstreamImage>> EditImagesAsync(ImageEditPlan plan, IReadOnlyList<LoadedImage> images, LoadedImage? mask, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ProviderImage>> EditImagesAsync(ImageEditPlan plan, IReadOnlyList<LoadedImage> images, LoadedImage? mask, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         using var response = await pipeline.SendAsync(Http, () =>
@@ -81,7 +78,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         return await ReadImagesAsync(response, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<UpstreamImage>> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ProviderImage>> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var bytes = await ReadBytesAsync(response, cancellationToken);
 
@@ -101,7 +98,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image response is not valid JSON"), ex);
         }
 
-        var images = new List<UpstreamImage>(items.Count);
+        var images = new List<ProviderImage>(items.Count);
         foreach (var (b64, url, revised) in items)
         {
             byte[] image;
@@ -133,7 +130,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             }
 
             var contentType = SniffImage(image) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
-            images.Add(new UpstreamImage(image, contentType, revised));
+            images.Add(new ProviderImage(image, contentType, RevisedPrompt: revised));
         }
 
         return images;

@@ -54,16 +54,7 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
             var artifacts = await client.GenerateAsync(plan, initImage, maskImage, cancellationToken);
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
-            var images = new GeneratedImage[artifacts.Count];
-            for (var i = 0; i < artifacts.Count; i++)
-            {
-                images[i] = new GeneratedImage
-                {
-                    Blob = await blobs.PutAsync(artifacts[i].Bytes, artifacts[i].ContentType, context.CancellationToken),
-                    Seed = artifacts[i].Seed,
-                };
-            }
-
+            var images = await ImageJobEvents.StoreAsync(blobs, artifacts, context.CancellationToken);
             return ImageJobEvents.Generated(command, images);
         });
 }

@@ -5,9 +5,6 @@ using CCApi.ServiceDefaults;
 
 namespace CCApi.Adapters.StabilityAI.Upstream;
 
-/// <summary>One generated image as the provider returned it: decoded bytes, sniffed type, and the seed that made it.</summary>
-public sealed record Artifact(byte[] Bytes, string ContentType, long? Seed);
-
 /// <summary>
 /// Reads a v1 generation response, <c>{"artifacts":[{"base64","seed","finishReason"}]}</c> (the reference's schema also
 /// shows a bare array of the same objects; both are accepted). finishReason SUCCESS = an image; CONTENT_FILTERED = the
@@ -18,7 +15,7 @@ public static class ArtifactReader
 {
     public const string ContentPolicyViolation = "content_policy_violation";
 
-    public static IReadOnlyList<Artifact> Read(ReadOnlySpan<byte> body, string provider)
+    public static IReadOnlyList<ProviderImage> Read(ReadOnlySpan<byte> body, string provider)
     {
         List<(string? Base64, long? Seed, string? Reason)> items;
         try
@@ -58,7 +55,7 @@ public static class ArtifactReader
             });
         }
 
-        var artifacts = new List<Artifact>(items.Count);
+        var artifacts = new List<ProviderImage>(items.Count);
         foreach (var (base64, seed, reason) in items)
         {
             if (reason is not (null or "SUCCESS"))
@@ -87,7 +84,7 @@ public static class ArtifactReader
                 throw new UpstreamException(UpstreamErrors.Malformed(provider, "an artifact is not a PNG, JPEG or WebP image"));
             }
 
-            artifacts.Add(new Artifact(bytes, contentType, seed));
+            artifacts.Add(new ProviderImage(bytes, contentType, seed));
         }
 
         return artifacts;

@@ -21,7 +21,7 @@ public sealed class StabilityAIClient(IHttpClientFactory httpClientFactory, Upst
 
     /// <param name="initImage">The loaded input image for image-to-image and masking; null for text-to-image.</param>
     /// <param name="maskImage">The loaded mask for masking (inpainting); null otherwise.</param>
-    public async Task<IReadOnlyList<Artifact>> GenerateAsync(GenerationPlan plan, LoadedImage? initImage, LoadedImage? maskImage, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ProviderImage>> GenerateAsync(GenerationPlan plan, LoadedImage? initImage, LoadedImage? maskImage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         Func<HttpRequestMessage> request;

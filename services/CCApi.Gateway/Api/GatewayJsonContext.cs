@@ -33,11 +33,5 @@ public sealed partial class GatewayJsonContext : JsonSerializerContext
     /// The context for bodies people read: the generated options plus a relaxed encoder, so quotes, '&amp;' in URLs and
     /// non-ASCII text are written as OpenAI's API writes them (\" rather than \u0022).
     /// </summary>
-    public static GatewayJsonContext Web { get; } = new(new System.Text.Json.JsonSerializerOptions
-    {
-        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        AllowDuplicateProperties = false,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    public static GatewayJsonContext Web { get; } = new(CcapiJson.Readable(allowDuplicateProperties: false));
 }

@@ -89,7 +89,7 @@ public sealed partial class ReservationSweeper(
             if (job is { State: "completed", Usage: { } usage } && KindOf(job.Kind) is { } kind)
             {
                 var route = new JobRoute { OwnerId = keyId, Provider = job.Provider ?? "", Model = job.Model ?? "", ProviderModel = job.Model ?? "" };
-                var (outcome, _) = await settlement.SettleAsync(keyId, jobId, route, kind, usage.ToUsage(), priced: usage.Cost > 0);
+                var (outcome, _) = await settlement.SettleAsync(keyId, jobId, route, kind, usage, priced: usage.Cost > 0);
                 settled += outcome == SettleOutcome.Settled ? 1 : 0;
             }
         }

@@ -122,20 +122,7 @@ public static class ImageEditEndpoints
                     inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
                 }
 
-                var command = new GenerateImage
-                {
-                    JobId = attempt.JobId,
-                    Timestamp = dispatcher.Now,
-                    Route = attempt.Route,
-                    Operation = operation,
-                    Prompt = prompt,
-                    Inputs = inputs,
-                    NumImages = images,
-                    Width = width,
-                    Height = height,
-                    Quality = quality,
-                    Deadline = attempt.Deadline,
-                };
+                var command = ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, operation, prompt, inputs, images, width, height, quality);
                 return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, modelFiles, cancellationToken);
             }), cancellationToken);
     }

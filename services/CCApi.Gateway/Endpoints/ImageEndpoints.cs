@@ -63,20 +63,8 @@ public static class ImageEndpoints
             GenerationsRoute, body.Model, model => ValidateGenerations(body, model, options.Value), plan => (plan.Prompt, plan.Count),
             async (attempt, plan) =>
             {
-                var command = new GenerateImage
-                {
-                    JobId = attempt.JobId,
-                    Timestamp = dispatcher.Now,
-                    Route = attempt.Route,
-                    Operation = "text-to-image",
-                    Prompt = plan.Prompt,
-                    NumImages = plan.Count,
-                    Width = plan.Width,
-                    Height = plan.Height,
-                    Quality = body.Quality,
-                    Style = body.Style,
-                    Deadline = attempt.Deadline,
-                };
+                var command = GenerationsCommand(attempt, dispatcher.Now, "text-to-image", plan.Prompt, inputs: null, plan.Count, plan.Width, plan.Height, body.Quality)
+                    with { Style = body.Style };
                 return await RequestGenerationsAsync(http.Request, command, body.ResponseFormat, dispatcher, files, cancellationToken);
             }), cancellationToken);
     }
@@ -127,6 +115,23 @@ public static class ImageEndpoints
         Tokens = (_, p) => TokenEstimate.FromCharacters(size(p).Prompt.Length),
         Cost = (entry, p) => CostEstimator.Images(entry.Pricing, size(p).Images),
         Execute = execute,
+    };
+
+    /// <summary>The command of the OpenAI-compatible synchronous routes (POST /v1/images/generations and /v1/images/edits) for this attempt.</summary>
+    internal static GenerateImage GenerationsCommand(
+        ModelAttempt attempt, DateTimeOffset now, string operation, string prompt, IReadOnlyList<ImageInput>? inputs, int images, int width, int height, string? quality) => new()
+    {
+        JobId = attempt.JobId,
+        Timestamp = now,
+        Route = attempt.Route,
+        Operation = operation,
+        Prompt = prompt,
+        Inputs = inputs,
+        NumImages = images,
+        Width = width,
+        Height = height,
+        Quality = quality,
+        Deadline = attempt.Deadline,
     };
 
     /// <summary>

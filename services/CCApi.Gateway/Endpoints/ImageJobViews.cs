@@ -41,9 +41,8 @@ public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, Public
         List<ImageDatum>? data = null;
         if (state == JobStates.Completed && job.Images is { } images)
         {
-            var present = images.Where(i => i.Blob?.Id is not null).ToList();
             data = await files.ImagesAsync(request,
-                present.Select(i => (i.Blob!.Id!, i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? job.RevisedPrompt)),
+                images.Select(i => (i.Blob.Id, (string?)i.Blob.ContentType, i.Seed, i.RevisedPrompt ?? job.RevisedPrompt)),
                 job.ResponseFormat ?? "url", seeds: true, cancellationToken);
         }
 
@@ -83,6 +82,6 @@ public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, Public
     public static ApiException NotFound(string id) =>
         ApiException.NotFound($"No image job '{Validation.Truncate(id)}'.");
 
-    private static JsonElement? Details(JsonElement? details) =>
-        details is { ValueKind: JsonValueKind.Object } ? details : null;
+    private static JsonElement? Details(IReadOnlyDictionary<string, string>? details) =>
+        details is null ? null : JsonSerializer.SerializeToElement(details, GatewayJsonContext.Web.IReadOnlyDictionaryStringString);
 }

@@ -9,7 +9,7 @@ public sealed class UpstreamBodiesTests
 {
     private static readonly string Png = Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
 
-    private static IReadOnlyList<Artifact> Read(string json) => ArtifactReader.Read(Encoding.UTF8.GetBytes(json), "stabilityai");
+    private static IReadOnlyList<ProviderImage> Read(string json) => ArtifactReader.Read(Encoding.UTF8.GetBytes(json), "stabilityai");
 
     private static UpstreamException Fails(string json) => Should.Throw<UpstreamException>(() => Read(json));
 
