@@ -1,5 +1,5 @@
-using CCApi.Adapters.Hosting;
 using System.Diagnostics;
+using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local.Chat;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;

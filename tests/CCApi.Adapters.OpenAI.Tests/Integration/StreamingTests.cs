@@ -1,10 +1,10 @@
+using System.Text.Json;
 using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
 using CCApi.Emulators;
 using CCApi.Emulators.OpenAI;
 using CCApi.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using System.Text.Json;
 
 namespace CCApi.Adapters.OpenAI.Tests.Integration;
 
