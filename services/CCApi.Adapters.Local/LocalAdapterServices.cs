@@ -18,6 +18,7 @@ public static class LocalAdapterServices
         builder.Services.AddSingleton<IProviderStatusSource, EspeakStatus>();
 
         builder.Services.AddSingleton<SpeechSynthesizer>();
+        builder.Services.AddSingleton<LocalSpeechProvider>();
         builder.Services.AddSingleton<ImageJob>();
         builder.Services.AddHealthChecks().AddCheck<ToolsHealthCheck>("espeak-ng", tags: [HealthTags.Ready]);
         return builder;

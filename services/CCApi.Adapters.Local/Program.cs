@@ -1,5 +1,6 @@
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.Local;
+using CCApi.Adapters.Local.Audio;
 using CCApi.Adapters.Local.Consumers;
 using MassTransit;
 
@@ -9,7 +10,7 @@ AdapterHost.Run(args,
     {
         x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat: echo-1
         x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image: pixel-1, pixel-async-1
-        x.AddConsumer<SpeechConsumer, SpeechConsumerDefinition>();                   // {provider}-speech: espeak-1
+        x.AddProviderSpeechConsumer<LocalSpeechProvider>();                          // {provider}-speech: espeak-1
     },
     services: builder => builder.AddLocalAdapterServices()); // options, engines, heartbeat, espeak-ng readiness
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CCApi.Contracts;
 
 namespace CCApi.Adapters.Hosting;
@@ -11,6 +12,9 @@ public interface ISpeechProvider
 {
     /// <summary>The result-cache key of its speech jobs (e.g. "openai-speech").</summary>
     string SpeechStep { get; }
+
+    /// <summary>The kind of the provider-call span: a call to the provider's API (Client), or work in this process (Internal).</summary>
+    ActivityKind SpeechCallKind => ActivityKind.Client;
 
     /// <param name="cancellationToken">Fires when the consumer stops, the job's deadline passes or its client leaves.</param>
     Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken);

@@ -18,5 +18,5 @@ public sealed class ProviderSpeechConsumer<TProvider>(TProvider provider, IBlobS
         {
             var audio = await provider.SynthesizeAsync(command, cancellationToken);
             return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.ContentType, audio.Format, audio.DurationSeconds, context.CancellationToken);
-        });
+        }, provider.SpeechCallKind);
 }
