@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -86,25 +87,25 @@ public sealed class SpeechSynthesizer(IOptions<LocalAdapterOptions> options)
         var channels = audio.Channels.ToString(CultureInfo.InvariantCulture);
         return format switch
         {
-            AudioFormats.Wav => audio.ToWav(),
+            SpeechFormats.Wav => audio.ToWav(),
 
             // OpenAI's pcm is 24 kHz 16-bit LE mono without a header; espeak-ng speaks at 22 050 Hz, so resample.
-            AudioFormats.Pcm => audio.ResampleMono(AudioFormats.PcmSampleRate).Samples,
+            SpeechFormats.Pcm => audio.ResampleMono(AudioFormats.PcmSampleRate).Samples,
 
-            AudioFormats.Mp3 => await ExternalTool.RunAsync(_options.LamePath,
+            SpeechFormats.Mp3 => await ExternalTool.RunAsync(_options.LamePath,
                 ["--quiet", "-r", "-s", kiloRate, "--bitwidth", "16", "--signed", "--little-endian", "-m", "m", "-b", "64", "-", "-"],
                 audio.Samples, _options.ToolTimeout, cancellationToken),
 
             // Fixed stream serial numbers (from the input) keep the output byte-identical for the same request.
-            AudioFormats.Ogg => await ExternalTool.RunAsync(_options.OggencPath,
+            SpeechFormats.Ogg => await ExternalTool.RunAsync(_options.OggencPath,
                 ["-Q", "-r", "-B", "16", "-C", channels, "-R", rate, "--raw-endianness", "0", "-s", serialText, "-o", "-", "-"],
                 audio.Samples, _options.ToolTimeout, cancellationToken),
 
-            AudioFormats.Opus => await ExternalTool.RunAsync(_options.OpusencPath,
+            SpeechFormats.Opus => await ExternalTool.RunAsync(_options.OpusencPath,
                 ["--quiet", "--raw", "--raw-bits", "16", "--raw-rate", rate, "--raw-chan", channels, "--raw-endianness", "0", "--serial", serialText, "-", "-"],
                 audio.Samples, _options.ToolTimeout, cancellationToken),
 
-            AudioFormats.Flac => await ExternalTool.RunAsync(_options.FlacPath,
+            SpeechFormats.Flac => await ExternalTool.RunAsync(_options.FlacPath,
                 ["-s", "--force-raw-format", "--endian=little", "--sign=signed", "--channels=" + channels, "--bps=16", "--sample-rate=" + rate, "-c", "-"],
                 audio.Samples, _options.ToolTimeout, cancellationToken),
 

@@ -22,7 +22,8 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     private static readonly MediaTypeWithQualityHeaderValue AcceptEvents = new("text/event-stream");
 
     /// <summary>Formats /audio/speech accepts (response_format); each is stored under its <see cref="SpeechFormats"/> content type.</summary>
-    public static readonly IReadOnlyList<string> SpeechResponseFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
+    public static readonly IReadOnlyList<string> SpeechResponseFormats =
+        [SpeechFormats.Mp3, SpeechFormats.Opus, SpeechFormats.Aac, SpeechFormats.Flac, SpeechFormats.Wav, SpeechFormats.Pcm];
 
     private string Provider => options.Provider;
 
