@@ -107,19 +107,28 @@ public sealed partial class O200kTokenCounter
         return count;
     }
 
+    /// <summary>
+    /// The first special token in <paramref name="text"/>: one forward scan for "&lt;|" (every special token starts so),
+    /// so a text full of them costs linear time, not a search of the whole rest per token found.
+    /// </summary>
     private static (int At, int Length) NextSpecialToken(ReadOnlySpan<char> text)
     {
-        (int At, int Length) first = (text.Length, 0);
-        foreach (var special in SpecialTokens)
+        var from = 0;
+        while (text[from..].IndexOf("<|", StringComparison.Ordinal) is >= 0 and var found)
         {
-            var at = text.IndexOf(special, StringComparison.Ordinal);
-            if (at >= 0 && at < first.At)
+            var at = from + found;
+            foreach (var special in SpecialTokens)
             {
-                first = (at, special.Length);
+                if (text[at..].StartsWith(special, StringComparison.Ordinal))
+                {
+                    return (at, special.Length);
+                }
             }
+
+            from = at + 1;
         }
 
-        return first;
+        return (text.Length, 0);
     }
 
     private int CountOrdinary(ReadOnlySpan<char> text)
