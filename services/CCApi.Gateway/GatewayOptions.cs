@@ -84,7 +84,7 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CatalogRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long the gateway waits for JobStatus to register an async job before answering 503.</summary>
+    /// <summary>How long the gateway waits for JobStatus to register an async job, and then for the broker to take its command, before answering 503.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RegisterJobTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

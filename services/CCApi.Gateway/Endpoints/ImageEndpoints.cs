@@ -75,6 +75,7 @@ public static class ImageEndpoints
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
+        BusHealthWatch busHealth,
         ModelFiles files,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
@@ -92,7 +93,7 @@ public static class ImageEndpoints
                 return plan;
             },
             plan => (plan.Prompt, plan.NumImages),
-            (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, files, urls, options.Value, cancellationToken));
+            (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, busHealth, files, urls, options.Value, cancellationToken));
         return await pipeline.RunAsync(http, request with { IsAsync = IsAsync }, cancellationToken);
     }
 
@@ -168,6 +169,7 @@ public static class ImageEndpoints
         ImagePlan plan,
         ProviderDispatcher dispatcher,
         IRequestClient<RegisterJob> registry,
+        BusHealthWatch busHealth,
         ModelFiles files,
         PublicUrls urls,
         GatewayOptions options,
@@ -211,16 +213,21 @@ public static class ImageEndpoints
                 GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
         }
 
-        await RegisterAsync(registry, command, plan, model, options.RegisterJobTimeout, cancellationToken);
+        await RegisterAsync(registry, busHealth, command, plan, model, options.RegisterJobTimeout, cancellationToken);
+
+        // Not the client's token (a registered job must get its command or end failed), but bounded: a broker that stops
+        // answering before the connection is seen lost must not hold the client past the register timeout.
+        using var handOff = new CancellationTokenSource(options.RegisterJobTimeout);
         try
         {
-            await dispatcher.SendAsync(command, route, JobKind.Image, CancellationToken.None);
+            await dispatcher.SendAsync(command, route, JobKind.Image, handOff.Token);
         }
-        catch (ApiException ex)
+        catch (Exception ex) when (ex is ApiException || (ex is OperationCanceledException && handOff.IsCancellationRequested))
         {
             // The job is registered as pending: end it, so it cannot stay pending forever.
-            await dispatcher.PublishFailedAsync(command.JobId, route, JobKind.Image, ex.ToErrorInfo());
-            throw;
+            var error = ex as ApiException ?? ProviderDispatcher.BusUnavailable();
+            await dispatcher.PublishFailedAsync(command.JobId, route, JobKind.Image, error.ToErrorInfo());
+            throw error;
         }
 
         var pollUrl = urls.ImageJob(http.Request, publicId);
@@ -232,10 +239,18 @@ public static class ImageEndpoints
             statusCode: StatusCodes.Status202Accepted), HandOff: true); // the reservation is held until the job's terminal event
     }
 
-    /// <summary>JobStatus records the job as pending before the client hears 202, so the first poll finds it.</summary>
+    /// <summary>
+    /// JobStatus records the job as pending before the client hears 202, so the first poll finds it. Watched like every
+    /// other wait on the bus (<see cref="BusHealthWatch"/>: 503 at once when the broker connection is lost) and bounded as
+    /// a whole — the request's send included, which MassTransit would otherwise hold until the broker is back.
+    /// </summary>
     private static async Task RegisterAsync(
-        IRequestClient<RegisterJob> registry, GenerateImage command, ImagePlan plan, ModelEntry model, TimeSpan timeout, CancellationToken cancellationToken)
+        IRequestClient<RegisterJob> registry, BusHealthWatch busHealth, GenerateImage command, ImagePlan plan, ModelEntry model, TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
+        using var watch = busHealth.Begin(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(watch.Token);
+        deadline.CancelAfter(timeout);
         try
         {
             await registry.GetResponse<JobRegistered>(new RegisterJob
@@ -249,9 +264,13 @@ public static class ImageEndpoints
                 WebhookUrl = plan.WebhookUrl,
                 ResponseFormat = plan.ResponseFormat,
                 EstimatedSeconds = model.EstimatedSeconds,
-            }, cancellationToken, timeout);
+            }, deadline.Token, timeout);
         }
-        catch (Exception ex) when (ex is RequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (watch.BusLost && ex is OperationCanceledException or MassTransitException)
+        {
+            throw ProviderDispatcher.BusUnavailable();
+        }
+        catch (Exception ex) when (ex is RequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
                 "The job could not be registered right now; nothing was started. Retry shortly.");
