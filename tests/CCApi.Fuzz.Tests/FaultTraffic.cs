@@ -83,7 +83,7 @@ public sealed class FaultTraffic(RestartPlatform platform)
     }
 
     /// <summary>
-    /// Once the fault is over the platform serves again by itself: a synchronous request answers 200 (within seconds: the
+    /// Once the fault is over the platform serves again by itself: a synchronous request answers 200 (within 30 s: the
     /// adapter's consumer and the gateway's one-second queue probe cache catch up), an async job completes.
     /// </summary>
     public async Task ShouldWorkAgainAsync()
@@ -96,7 +96,7 @@ public sealed class FaultTraffic(RestartPlatform platform)
             using var sync = await client.SendAsync(request);
             last = $"HTTP {(int)sync.StatusCode} {await sync.Content.ReadAsStringAsync()}";
             return sync.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250))).ShouldBeTrue("no synchronous request succeeded after the fault: " + last);
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue("no synchronous request succeeded after the fault: " + last);
 
         using var submission = Image("local/pixel-async-1", "after the fault", 64);
         using var submitted = await client.SendAsync(submission);
