@@ -79,8 +79,13 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
 
             token.Token.ThrowIfCancellationRequested();
             var result = call.Succeeded(await work(token.Token));
-            await results.SetAsync(command.JobId, step, result);
+
+            // Stored before the outcome leaves — Redis runs one connection's commands in order and the write is already on
+            // it — but not waited for first: the caller does not wait for this round trip. A failed store still faults the
+            // message (redelivery), as it did when it was awaited before answering.
+            var stored = results.SetAsync(command.JobId, step, result, command.Deadline);
             await AdapterOutcomes.FinishAsync(context, result);
+            await stored;
             return;
         }
         catch (Exception ex) when (FailureOf(ex, command.Route.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } known)

@@ -5,25 +5,34 @@ namespace CCApi.Adapters.Hosting;
 
 /// <summary>
 /// How a job ends, the same way in every adapter: a synchronous caller (the command came as a request) gets the outcome
-/// as the response, and the outcome is ALWAYS published too, for JobStatus.
+/// as the response, and the outcome is ALWAYS published too, for JobStatus (see <see cref="FinishAsync{T}"/>).
 /// </summary>
 public static class AdapterOutcomes
 {
     /// <summary>
-    /// Responds (when the command was a request) without waiting for the broker's publisher confirm, then publishes the
-    /// outcome with one. The response goes to the waiting gateway's temporary queue: a confirm would add a broker round
-    /// trip to every synchronous call and guarantee nothing the job needs — if the broker loses the response, the gateway
-    /// answers 504 and the confirmed event still ends the job (its record, its settlement).
+    /// Ends the job. An asynchronous job (no response address) ends with its event alone, so the event is persistent and
+    /// published with a publisher confirm: it is the job's result. A synchronous caller gets the outcome as the response
+    /// and the same outcome is published for JobStatus' record — both without waiting for a publisher confirm, and the
+    /// event transient: the response already carries the result to the caller (if the broker lost it, the gateway answers
+    /// 504 and publishes the job's failure itself), so a confirm or a disk write per synchronous call would only add a
+    /// broker round trip and broker work to every call. What a lost event costs is the record of a job whose caller has
+    /// its answer — only a broker restart between the publish and JobStatus' consume loses it.
     /// </summary>
     public static async Task FinishAsync<T>(ConsumeContext context, T outcome)
         where T : class
     {
-        if (context.ResponseAddress is not null)
+        if (context.ResponseAddress is null)
         {
-            await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
+            await context.Publish(outcome, context.CancellationToken);
+            return;
         }
 
-        await context.Publish(outcome, context.CancellationToken);
+        await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
+        await context.Publish(outcome, static publish =>
+        {
+            publish.Durable = false;
+            publish.TrySetAwaitAck(false);
+        }, context.CancellationToken);
     }
 
     public static JobFailed Failed(IJobMessage command, JobRoute route, JobKind kind, ErrorInfo error) => new()

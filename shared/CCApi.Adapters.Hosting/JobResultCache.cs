@@ -6,11 +6,18 @@ using StackExchange.Redis;
 namespace CCApi.Adapters.Hosting;
 
 /// <summary>
-/// Remembers a finished job's outcome (next to the job's other keys, for as long as its blobs live), so that a
-/// redelivered command answers with the SAME result instead of calling — and paying — the provider a second time.
+/// Remembers a finished job's outcome (next to the job's other keys), so that a redelivered command answers with the SAME
+/// result instead of calling — and paying — the provider a second time.
 /// </summary>
-public sealed class JobResultCache(IConnectionMultiplexer redis, IOptions<RedisOptions> options)
+public sealed class JobResultCache(IConnectionMultiplexer redis, IOptions<RedisOptions> options, TimeProvider time)
 {
+    /// <summary>
+    /// How long past its command's deadline an outcome is kept: the command's time-to-live in the broker ends at that
+    /// deadline and <see cref="AdapterJobRunner"/> never runs a command past it, so no redelivery needs the outcome later;
+    /// the margin covers clocks that differ between the gateway that set the deadline and this adapter.
+    /// </summary>
+    public static readonly TimeSpan DeadlineMargin = TimeSpan.FromMinutes(5);
+
     public async Task<T?> GetAsync<T>(Guid jobId, string step)
         where T : class
     {
@@ -18,7 +25,24 @@ public sealed class JobResultCache(IConnectionMultiplexer redis, IOptions<RedisO
         return value.IsNull ? null : JsonSerializer.Deserialize<T>((string)value!);
     }
 
-    public Task SetAsync<T>(Guid jobId, string step, T outcome)
+    /// <summary>
+    /// Stores the outcome until <paramref name="deadline"/> + <see cref="DeadlineMargin"/> (a synchronous job's command
+    /// carries one: seconds to minutes), or without a deadline as long as the job's blobs
+    /// (<see cref="RedisOptions.BlobTtl"/>) — never longer than that.
+    /// </summary>
+    public Task SetAsync<T>(Guid jobId, string step, T outcome, DateTimeOffset? deadline = null)
         where T : class =>
-        redis.GetDatabase().StringSetAsync(RedisKeys.JobIdempotency(jobId, step), JsonSerializer.Serialize(outcome), options.Value.BlobTtl);
+        redis.GetDatabase().StringSetAsync(RedisKeys.JobIdempotency(jobId, step), JsonSerializer.Serialize(outcome), Ttl(deadline));
+
+    private TimeSpan Ttl(DateTimeOffset? deadline)
+    {
+        var longest = options.Value.BlobTtl;
+        if (deadline is not { } d)
+        {
+            return longest;
+        }
+
+        var needed = d - time.GetUtcNow() + DeadlineMargin;
+        return needed < DeadlineMargin ? DeadlineMargin : needed > longest ? longest : needed;
+    }
 }

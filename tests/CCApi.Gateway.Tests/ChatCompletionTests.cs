@@ -56,6 +56,22 @@ public sealed class ChatFailoverAndErrorTests(GatewayFixture gateway)
     };
 
     [Fact]
+    public async Task A_synchronous_command_is_transient_and_a_streaming_one_persistent()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        (await gateway.PostJsonAsync("/v1/chat/completions", Request(marker, "local/echo-1"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var streamMarker = Guid.NewGuid().ToString("N");
+        var stream = Request(streamMarker, "local/echo-1");
+        stream["stream"] = true;
+        (await (await gateway.PostJsonAsync("/v1/chat/completions", stream)).Content.ReadAsStringAsync()).ShouldContain("[DONE]");
+
+        // Worth something only while its caller waits: a restarted broker drops it rather than run it for nobody.
+        gateway.Providers.ChatCommandPersistent[gateway.Providers.FindChat(marker)!.JobId].ShouldBeFalse();
+        // A stream outlives its request (Last-Event-ID resumes it), so its command survives a broker restart.
+        gateway.Providers.ChatCommandPersistent[gateway.Providers.FindChat(streamMarker)!.JobId].ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Fails_over_to_the_next_model_when_the_first_provider_answers_502()
     {
         var marker = "[openai-fails] " + Guid.NewGuid().ToString("N");

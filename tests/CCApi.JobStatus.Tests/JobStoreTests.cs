@@ -153,6 +153,31 @@ public class JobStoreTests : IClassFixture<RedisFixture>
     }
 
     [Fact]
+    public async Task A_record_created_final_keeps_no_event_stream_but_one_that_moved_there_does()
+    {
+        var db = _redis.Connection.GetDatabase();
+        var completed = new ChatCompleted
+        {
+            JobId = _jobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = Route with { Model = "local/echo-1", ProviderModel = "echo-1" },
+            Choices = [],
+            Usage = new Usage { PromptTokens = 3, CompletionTokens = 4, TotalTokens = 7 },
+        };
+
+        (await _store.ApplyAsync(JobChanges.ChatCompleted(completed))).Outcome.ShouldBe(JobWriteOutcome.Applied);
+
+        (await db.KeyExistsAsync(RedisKeys.Job(_jobId))).ShouldBeTrue();
+        (await db.KeyExistsAsync(RedisKeys.JobEvents(_jobId))).ShouldBeFalse("nobody can follow a job that had no record");
+
+        var registered = Guid.NewGuid();
+        var store = new JobStore(_redis.Connection, Options.Create(new JobsOptions()), TimeProvider.System);
+        await store.ApplyAsync(JobChanges.Registered(Register() with { JobId = registered }));
+        await store.ApplyAsync(JobChanges.ImageGenerated(Generated() with { JobId = registered }));
+        (await db.StreamLengthAsync(RedisKeys.JobEvents(registered))).ShouldBe(2, "pending, then completed");
+    }
+
+    [Fact]
     public async Task A_redelivered_event_changes_nothing()
     {
         var generated = JobChanges.ImageGenerated(Generated());

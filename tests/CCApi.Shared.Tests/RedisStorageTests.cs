@@ -25,6 +25,27 @@ public sealed class RedisStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_result_is_kept_past_its_commands_deadline_by_the_margin_and_never_longer_than_blobs()
+    {
+        var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis, BlobTtl = TimeSpan.FromHours(1) });
+        var cache = new CCApi.Adapters.Hosting.JobResultCache(_redis, options, TimeProvider.System);
+        var db = _redis.GetDatabase();
+        var margin = CCApi.Adapters.Hosting.JobResultCache.DeadlineMargin;
+        async Task<TimeSpan> StoredFor(DateTimeOffset? deadline)
+        {
+            var jobId = Guid.NewGuid();
+            await cache.SetAsync(jobId, "test-step", new Usage { TotalTokens = 7 }, deadline);
+            (await cache.GetAsync<Usage>(jobId, "test-step"))!.TotalTokens.ShouldBe(7);
+            return (await db.KeyTimeToLiveAsync(RedisKeys.JobIdempotency(jobId, "test-step")))!.Value;
+        }
+
+        (await StoredFor(DateTimeOffset.UtcNow.AddSeconds(30))).ShouldBeInRange(margin + TimeSpan.FromSeconds(25), margin + TimeSpan.FromSeconds(30));
+        (await StoredFor(DateTimeOffset.UtcNow.AddMinutes(-1))).ShouldBeInRange(margin - TimeSpan.FromSeconds(5), margin, "a passed deadline keeps the margin");
+        (await StoredFor(DateTimeOffset.UtcNow.AddDays(2))).ShouldBeInRange(TimeSpan.FromMinutes(59), TimeSpan.FromHours(1), "capped at the blob TTL");
+        (await StoredFor(null)).ShouldBeInRange(TimeSpan.FromMinutes(59), TimeSpan.FromHours(1), "no deadline: as long as the job's blobs");
+    }
+
+    [Fact]
     public async Task A_blob_round_trips_with_its_content_type_and_expires()
     {
         var store = new RedisBlobStore(_redis, _options);

@@ -53,7 +53,10 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
     /// Every applied change that creates the record or changes its state or progress appends a snapshot of the whole
     /// record to the job's event stream (KEYS[2], <see cref="RedisKeys.JobEvents"/>, same TTL) and publishes the entry id
     /// on KEYS[3]: the status stream (<see cref="JobEvents"/>) reads it. Progress only rises and states only rise in rank,
-    /// so a job has at most ~100 entries.
+    /// so a job has at most ~100 entries. A record created already final (a synchronous chat or speech job: its first
+    /// event is its outcome) gets no entry: nobody can be following a job that had no record (the status stream answers
+    /// 404 until there is one), and a later reader is served the record itself (<see cref="JobEvents.SnapshotId"/>) — one
+    /// write, one stream key, one publish less per synchronous call.
     /// Returns { 1 applied | 0 ignored | -1 missing, state, webhook_status }.
     /// </summary>
     internal static readonly string Script = $$"""
@@ -143,7 +146,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         if changed then
           redis.call('HSET', key, 'updated', ARGV[2])
           redis.call('EXPIRE', key, ARGV[3])
-          if visible then
+          if visible and not (created == 1 and rank[state] == final) then
             -- The whole record as it now is, in the same script: no reader sees a state the stream lacks, or the reverse.
             local id = redis.call('XADD', KEYS[2], '*', unpack(redis.call('HGETALL', key)))
             redis.call('EXPIRE', KEYS[2], ARGV[3])

@@ -76,6 +76,9 @@ public sealed class FakeProviders : IAsyncDisposable
     }
 
     public ConcurrentDictionary<Guid, ChatCompletion> ChatCommands { get; } = new();
+
+    /// <summary>Whether each chat command reached its queue as a persistent message (RabbitMQ's delivery mode 2).</summary>
+    public ConcurrentDictionary<Guid, bool> ChatCommandPersistent { get; } = new();
     public ConcurrentDictionary<Guid, GenerateImage> ImageCommands { get; } = new();
     public ConcurrentDictionary<Guid, Speech> SpeechCommands { get; } = new();
     public ConcurrentDictionary<Guid, RegisterJob> Registrations { get; } = new();
@@ -104,6 +107,10 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var command = context.Message;
         ChatCommands[command.JobId] = command;
+        if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
+        {
+            ChatCommandPersistent[command.JobId] = delivery.Properties.Persistent;
+        }
         var text = string.Join("\n", command.Messages.Select(m => m.Content ?? m.ContentPartsJson ?? ""));
         var failure = Failure(text, provider);
         if (command.Stream)
