@@ -108,6 +108,24 @@ public sealed class ImageJobTests(GatewayFixture gateway)
         }
     }
 
+    [Fact]
+    public async Task A_chat_or_speech_job_is_not_an_image_job_even_behind_img_()
+    {
+        foreach (var kind in new[] { "chat", "speech" })
+        {
+            var jobId = Guid.NewGuid();
+            gateway.Internal.Jobs[jobId] = StubInternalServices.JobView(new
+            {
+                Id = jobId.ToString("N"), OwnerId = gateway.KeyId, Kind = kind, State = "completed", Mode = "sync",
+                Model = "local/echo-1", Provider = "local", Created = 1_800_000_000L, Updated = 1_800_000_000L, Progress = 100,
+            });
+            var id = "img_" + jobId.ToString("N"); // the hex of its chatcmpl- id
+
+            await GatewayFixture.ShouldBeErrorAsync(await gateway.Client.GetAsync($"/v1/images/jobs/{id}"), HttpStatusCode.NotFound, "invalid_request_error", "not_found");
+            await GatewayFixture.ShouldBeErrorAsync(await gateway.Client.PostAsync($"/v1/images/jobs/{id}/cancel", null), HttpStatusCode.NotFound, "invalid_request_error", "not_found");
+        }
+    }
+
     [Theory]
     [InlineData("pending", 0)]
     [InlineData("processing", 40)]

@@ -153,7 +153,7 @@ public class JobStoreTests : IClassFixture<RedisFixture>
     }
 
     [Fact]
-    public async Task A_record_created_final_keeps_no_event_stream_but_one_that_moved_there_does()
+    public async Task A_record_created_final_keeps_no_event_stream_and_a_short_ttl_but_one_that_moved_there_does_not()
     {
         var db = _redis.Connection.GetDatabase();
         var completed = new ChatCompleted
@@ -169,12 +169,14 @@ public class JobStoreTests : IClassFixture<RedisFixture>
 
         (await db.KeyExistsAsync(RedisKeys.Job(_jobId))).ShouldBeTrue();
         (await db.KeyExistsAsync(RedisKeys.JobEvents(_jobId))).ShouldBeFalse("nobody can follow a job that had no record");
+        (await db.KeyTimeToLiveAsync(RedisKeys.Job(_jobId)))!.Value.ShouldBeInRange(TimeSpan.FromMinutes(59), TimeSpan.FromHours(1), "Jobs:SynchronousTtl");
 
         var registered = Guid.NewGuid();
         var store = new JobStore(_redis.Connection, Options.Create(new JobsOptions()), TimeProvider.System);
         await store.ApplyAsync(JobChanges.Registered(Register() with { JobId = registered }));
         await store.ApplyAsync(JobChanges.ImageGenerated(Generated() with { JobId = registered }));
         (await db.StreamLengthAsync(RedisKeys.JobEvents(registered))).ShouldBe(2, "pending, then completed");
+        (await db.KeyTimeToLiveAsync(RedisKeys.Job(registered)))!.Value.ShouldBeGreaterThan(TimeSpan.FromHours(23), "Jobs:Ttl");
     }
 
     [Fact]

@@ -12,8 +12,8 @@ public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, Public
     public JobStatusClient Jobs => jobs;
 
     /// <summary>
-    /// The caller's job with this public id; 404 for a malformed id, an unknown job and another key's job alike. The admin
-    /// key (the admin API's job routes) reaches every key's jobs.
+    /// The caller's image job with this public id; 404 for a malformed id, an unknown job, another key's job and a job that
+    /// is not an image job alike. The admin key (the admin API's job routes) reaches every key's jobs.
     /// </summary>
     public async Task<(Guid JobId, JobViewBody Job)> GetOwnedAsync(string id, HttpContext http, CancellationToken cancellationToken)
     {
@@ -24,9 +24,13 @@ public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, Public
         }
 
         var job = await jobs.GetAsync(jobId, cancellationToken);
-        if (job is null || (owner is not null && !string.Equals(job.OwnerId, owner, StringComparison.Ordinal)))
+        if (job is null
+            || (owner is not null && !string.Equals(job.OwnerId, owner, StringComparison.Ordinal))
+            || (job.Kind is { } kind && kind != "image"))
         {
-            throw NotFound(id); // another key's job is indistinguishable from no job
+            // Another key's job is indistinguishable from no job; so is a chat or speech job, whose id a client can
+            // put behind "img_" (its "chatcmpl-" id carries the same hex) — those are not image jobs to read or cancel.
+            throw NotFound(id);
         }
 
         return (jobId, job);

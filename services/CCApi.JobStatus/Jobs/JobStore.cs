@@ -56,7 +56,8 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
     /// so a job has at most ~100 entries. A record created already final (a synchronous chat or speech job: its first
     /// event is its outcome) gets no entry: nobody can be following a job that had no record (the status stream answers
     /// 404 until there is one), and a later reader is served the record itself (<see cref="JobEvents.SnapshotId"/>) — one
-    /// write, one stream key, one publish less per synchronous call.
+    /// write, one stream key, one publish less per synchronous call — and lives <see cref="JobsOptions.SynchronousTtl"/>
+    /// instead of <see cref="JobsOptions.Ttl"/>.
     /// Returns { 1 applied | 0 ignored | -1 missing, state, webhook_status }.
     /// </summary>
     internal static readonly string Script = $$"""
@@ -96,7 +97,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
           visible = true
         end
 
-        local i = 8
+        local i = 9
         local n = tonumber(ARGV[i]); i = i + 1
         for _ = 1, n do
           if redis.call('HGET', key, ARGV[i]) ~= ARGV[i + 1] then
@@ -144,9 +145,10 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         end
 
         if changed then
+          local arrivedFinal = created == 1 and rank[state] == final
           redis.call('HSET', key, 'updated', ARGV[2])
-          redis.call('EXPIRE', key, ARGV[3])
-          if visible and not (created == 1 and rank[state] == final) then
+          redis.call('EXPIRE', key, arrivedFinal and ARGV[8] or ARGV[3])
+          if visible and not arrivedFinal then
             -- The whole record as it now is, in the same script: no reader sees a state the stream lacks, or the reverse.
             local id = redis.call('XADD', KEYS[2], '*', unpack(redis.call('HGETALL', key)))
             redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -168,6 +170,7 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
             change.Progress?.ToString(CultureInfo.InvariantCulture) ?? "",
             change.MayCreate ? "1" : "0",
             change.Timestamp.ToUnixTimeSeconds(),
+            (long)_options.SynchronousTtl.TotalSeconds,
         };
         AddPairs(args, change.Overwrite);
         AddPairs(args, change.Fill);

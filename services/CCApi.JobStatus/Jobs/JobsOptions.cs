@@ -10,6 +10,15 @@ public sealed class JobsOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Jobs:Ttl must be between 1 minute and 30 days.")]
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long the record of a job that arrived already finished stays — a synchronous chat or speech call, whose first
+    /// event is its outcome. Its caller had the result in the response and no public route reads it; what reads it is the
+    /// gateway's reservation sweeper (minutes after the call, <c>Credits:ReservationGrace</c>) and operators. At a
+    /// thousand calls a second, a day of such records is ~60 GB of Redis; an hour is what they are needed for.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Jobs:SynchronousTtl must be between 1 minute and 30 days.")]
+    public TimeSpan SynchronousTtl { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>A job still pending or processing this long after it was first seen is failed with a 504 timeout.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Jobs:StuckAfter must be between 1 second and 1 day.")]
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
