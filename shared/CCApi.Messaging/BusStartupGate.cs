@@ -13,13 +13,35 @@ namespace CCApi.Messaging;
 internal sealed partial class BusStartupGate(IBusControl bus, IOptions<MessagingOptions> options, ILogger<BusStartupGate> logger)
     : IHostedService
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var wait = options.Value.StartupWait;
-        if (await bus.WaitForHealthStatus(BusHealthStatus.Healthy, wait).WaitAsync(cancellationToken) != BusHealthStatus.Healthy)
+        if (!await IsHealthyWithinAsync(bus, wait, cancellationToken))
         {
             LogStartingWithoutBus(logger, wait.TotalSeconds);
         }
+    }
+
+    /// <summary>
+    /// Looks every 10 ms: the bus connects in ~100–300 ms, and MassTransit's own WaitForHealthStatus looks every 100 ms —
+    /// up to 100 ms of every start spent not noticing a bus that is already there.
+    /// </summary>
+    internal static async Task<bool> IsHealthyWithinAsync(IBusControl bus, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var until = Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        while (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+        {
+            if (Environment.TickCount64 >= until)
+            {
+                return false;
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+
+        return true;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

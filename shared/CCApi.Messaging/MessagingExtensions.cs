@@ -73,7 +73,7 @@ public static class MessagingExtensions
             o.ConsumerStopTimeout = m.Value.StopTimeout / 2;
         });
 
-        builder.Services.AddHostedService<BusStartupGate>(); // after MassTransit's hosted service, which starts the bus
+        builder.Services.AddHostedService<BusStartupGate>(); // the HTTP server starts after it: the bus is connected (or StartupWait passed)
         return builder;
     }
 

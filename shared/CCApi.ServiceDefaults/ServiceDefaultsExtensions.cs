@@ -19,6 +19,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<CcapiExceptionHandler>();
         builder.Services.Configure<KestrelServerOptions>(KestrelErrorBodies.Configure); // errors Kestrel answers itself get the error object too
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
+
+        // The hosted services start side by side: the bus connecting (held by Messaging's BusStartupGate), the gateway's
+        // first catalog load, its bootstrap key write and the like wait on different servers, and readiness needs all of
+        // them — one after another they added up. The HTTP server still starts only after every one of them has started,
+        // so the first request never races the bus. They stop in reverse order, as before.
+        builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         return builder;
     }
 
