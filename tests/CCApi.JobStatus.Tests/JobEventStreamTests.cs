@@ -123,29 +123,6 @@ public sealed class JobEventStreamTests(JobEventsFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_job_whose_first_event_was_its_outcome_is_served_from_its_record_and_ends()
-    {
-        var jobId = Guid.NewGuid();
-        await factory.Bus.Publish(new ChatCompleted
-        {
-            JobId = jobId,
-            Timestamp = DateTimeOffset.UtcNow,
-            Route = TestJobs.Route with { Model = "local/echo-1", ProviderModel = "echo-1" },
-            Choices = [],
-            Usage = new Usage { PromptTokens = 1, CompletionTokens = 2, TotalTokens = 3 },
-        });
-        await factory.WaitForStateAsync(jobId, "completed");
-
-        var events = await factory.ReadEventsAsync(jobId);
-
-        events.Count.ShouldBe(1);
-        events[0].Id.ShouldBe(JobEvents.SnapshotId);
-        events[0].View!.State.ShouldBe("completed");
-        events[0].View!.Usage!.TotalTokens.ShouldBe(3);
-        (await factory.ReadEventsAsync(jobId, lastEventId: JobEvents.SnapshotId)).ShouldBeEmpty();
-    }
-
-    [Fact]
     public async Task Resuming_after_the_terminal_event_ends_at_once_with_nothing()
     {
         var jobId = await RunJobToCompletionAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using CCApi.Contracts;
+using CCApi.JobStatus.Jobs;
 using MassTransit;
 
 namespace CCApi.JobStatus.Tests;
@@ -106,6 +107,12 @@ public class JobLifecycleTests(JobStatusFactory factory) : IClassFixture<JobStat
         job.Mode.ShouldBe("sync");
         job.Model.ShouldBe("local/espeak-1");
         job.Usage!.Characters.ShouldBe(11);
+
+        // It arrived finished, so it has no event stream: its status stream serves the record itself and ends.
+        var events = await factory.ReadEventsAsync(jobId);
+        events.Single().Id.ShouldBe(JobEvents.SnapshotId);
+        events.Single().View!.State.ShouldBe("completed");
+        (await factory.ReadEventsAsync(jobId, lastEventId: JobEvents.SnapshotId)).ShouldBeEmpty();
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Messaging;
 using CCApi.Testing;
@@ -9,6 +11,9 @@ namespace CCApi.Shared.Tests;
 
 public sealed class MessagingTests
 {
+    private const string OutcomesProvider = "outcomes-test";
+    private static readonly ConcurrentDictionary<Guid, bool> EventPersistent = new();
+
     [Theory]
     [InlineData("amqp://guest:guest@127.0.0.1:5673/", "127.0.0.1", 5673, "/", "guest", "guest")]
     [InlineData("amqp://u%40x:p%3Aw@rabbit/ccapi-test-e2e", "rabbit", 5672, "ccapi-test-e2e", "u@x", "p:w")]
@@ -49,15 +54,7 @@ public sealed class MessagingTests
                 .CreateRequestClient<Speech>(MessagingExtensions.QueueAddress("shared-test", JobKind.Speech), RequestTimeout.After(s: 30));
             var jobId = Guid.NewGuid();
 
-            var response = await client.GetResponse<SpeechSynthesized, JobFailed>(new Speech
-            {
-                JobId = jobId,
-                Timestamp = DateTimeOffset.UtcNow,
-                Route = new JobRoute { OwnerId = "key_test", Provider = "shared-test", Model = "shared-test/echo", ProviderModel = "echo" },
-                Input = "hello",
-                Voice = "alloy",
-                Format = "wav",
-            });
+            var response = await client.GetResponse<SpeechSynthesized, JobFailed>(EchoSpeech.Command("shared-test", jobId));
 
             response.Is(out Response<SpeechSynthesized>? ok).ShouldBeTrue();
             ok!.Message.JobId.ShouldBe(jobId);
@@ -71,19 +68,81 @@ public sealed class MessagingTests
 
     private sealed class EchoSpeechConsumer : IConsumer<Speech>
     {
-        public Task Consume(ConsumeContext<Speech> context) => context.RespondAsync(new SpeechSynthesized
-        {
-            JobId = context.Message.JobId,
-            Timestamp = DateTimeOffset.UtcNow,
-            Route = context.Message.Route,
-            Audio = new BlobRef { Id = "none", ContentType = "audio/wav" },
-            Format = context.Message.Format,
-            Usage = new Usage { Characters = context.Message.Input.Length },
-        });
+        public Task Consume(ConsumeContext<Speech> context) => context.RespondAsync(EchoSpeech.Synthesized(context.Message));
     }
 
     private sealed class EchoSpeechConsumerDefinition : ConsumerDefinition<EchoSpeechConsumer>
     {
         public EchoSpeechConsumerDefinition() => EndpointName = Queues.For("shared-test", JobKind.Speech);
+    }
+
+    /// <summary>
+    /// How <see cref="AdapterOutcomes.FinishAsync{T}"/> ends a job: an asynchronous job's event is its result (persistent); a
+    /// synchronous job's caller gets the response and JobStatus a transient copy of the event.
+    /// </summary>
+    [Fact]
+    public async Task A_requested_job_answers_and_publishes_a_transient_event_and_a_sent_one_publishes_a_persistent_event()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMq("shared");
+        builder.AddMessaging(x =>
+        {
+            x.AddConsumer<FinishingSpeechConsumer, FinishingSpeechConsumerDefinition>();
+            x.AddConsumer<SynthesizedObserver, SynthesizedObserverDefinition>();
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var address = MessagingExtensions.QueueAddress(OutcomesProvider, JobKind.Speech);
+            var requested = Command();
+            var response = await bus.CreateRequestClient<Speech>(address, RequestTimeout.After(s: 30))
+                .GetResponse<SpeechSynthesized, JobFailed>(requested);
+            response.Is(out Response<SpeechSynthesized>? answered).ShouldBeTrue();
+            answered!.Message.JobId.ShouldBe(requested.JobId);
+
+            var sent = Command();
+            await (await bus.GetSendEndpoint(address)).Send(sent);
+
+            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(EventPersistent.ContainsKey(requested.JobId) && EventPersistent.ContainsKey(sent.JobId)), TimeSpan.FromSeconds(30)))
+                .ShouldBeTrue("both events reach their subscriber");
+            EventPersistent[requested.JobId].ShouldBeFalse("the caller has the result; the event is JobStatus' record");
+            EventPersistent[sent.JobId].ShouldBeTrue("without a caller the event is the job's result");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private static Speech Command() => EchoSpeech.Command(OutcomesProvider);
+
+    private sealed class FinishingSpeechConsumer : IConsumer<Speech>
+    {
+        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, EchoSpeech.Synthesized(context.Message));
+    }
+
+    private sealed class FinishingSpeechConsumerDefinition : ConsumerDefinition<FinishingSpeechConsumer>
+    {
+        public FinishingSpeechConsumerDefinition() => EndpointName = Queues.For(OutcomesProvider, JobKind.Speech);
+    }
+
+    private sealed class SynthesizedObserver : IConsumer<SpeechSynthesized>
+    {
+        public Task Consume(ConsumeContext<SpeechSynthesized> context)
+        {
+            if (context.Message.Route.Provider == OutcomesProvider && context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
+            {
+                EventPersistent[context.Message.JobId] = delivery.Properties.Persistent;
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class SynthesizedObserverDefinition : ConsumerDefinition<SynthesizedObserver>
+    {
+        public SynthesizedObserverDefinition() => EndpointName = "outcomes-test-observer";
     }
 }
