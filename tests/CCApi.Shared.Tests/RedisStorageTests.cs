@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Storage;
 using CCApi.Testing;
 using Microsoft.Extensions.Options;
-using System.Threading.Channels;
 using StackExchange.Redis;
 
 namespace CCApi.Shared.Tests;
@@ -146,7 +148,7 @@ public sealed class RedisStorageTests : IAsyncLifetime
         var ids = await streams.AppendAsync(jobId, [new ChatStreamDelta { Role = "assistant" }, new ChatStreamDelta { Content = "Hi" }, new ChatStreamDelta { Done = true }]);
 
         ids.Length.ShouldBe(3);
-        var note = ((string)(await notes.Reader.ReadAsync()).Message!).Split('\n');
+        var note = await NextNoteAsync(notes);
         note.Length.ShouldBe(7); // the id before them (none), then id and JSON per entry
         note[0].ShouldBe("");
         note[1].ShouldBe(ids[0]);
@@ -155,7 +157,7 @@ public sealed class RedisStorageTests : IAsyncLifetime
         read.Select(e => e.Id).ShouldBe(ids);
         read[1].Delta.Content.ShouldBe("Hi");
         (await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "after" })).ShouldNotBeNull();
-        ((string)(await notes.Reader.ReadAsync()).Message!).Split('\n')[0].ShouldBe(ids[2]); // the next one names the last id before it
+        (await NextNoteAsync(notes))[0].ShouldBe(ids[2]); // the next one names the last id before it
     }
 
     [Fact]
@@ -233,6 +235,58 @@ public sealed class RedisStorageTests : IAsyncLifetime
         });
     }
 
+    [Fact]
+    public async Task Chunks_that_arrived_together_go_out_in_one_append_when_the_upstream_waits_and_before_its_failure()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var notes = await NotificationsAsync(jobId);
+        var more = new TaskCompletionSource();
+        var batch = new ChatStreamBatch(streams, jobId);
+
+        var relay = Task.Run(async () =>
+        {
+            await foreach (var text in batch.Relay(Upstream(more.Task)))
+            {
+                batch.Add(new ChatStreamDelta { Content = text });
+            }
+        });
+
+        // "a" and "b" were there together: one notification with both, sent while the upstream waits for more.
+        var first = await NextNoteAsync(notes);
+        first.Length.ShouldBe(5);
+        first[2].ShouldContain("\"a\"");
+        first[4].ShouldContain("\"b\"");
+        more.SetResult();
+
+        // "c" came just before the upstream failed: it is in the stream before the failure reaches the consumer.
+        (await Should.ThrowAsync<InvalidOperationException>(relay)).Message.ShouldBe("upstream dropped");
+        var second = await NextNoteAsync(notes);
+        second.Length.ShouldBe(3);
+        second[2].ShouldContain("\"c\"");
+        (await _redis.GetDatabase().StreamLengthAsync(RedisKeys.JobStream(jobId))).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Flushing_nothing_appends_nothing()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+
+        await new ChatStreamBatch(streams, jobId).FlushAsync();
+
+        (await _redis.GetDatabase().KeyExistsAsync(RedisKeys.JobStream(jobId))).ShouldBeFalse();
+    }
+
+    private static async IAsyncEnumerable<string> Upstream(Task more, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        yield return "a";
+        yield return "b";
+        await more.WaitAsync(cancellationToken);
+        yield return "c";
+        throw new InvalidOperationException("upstream dropped");
+    }
+
     private async Task<Channel<ChannelMessage>> NotificationsAsync(Guid jobId)
     {
         var queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobStreamChannel(jobId)));
@@ -240,6 +294,10 @@ public sealed class RedisStorageTests : IAsyncLifetime
         queue.OnMessage(message => notes.Writer.TryWrite(message));
         return notes;
     }
+
+    /// <summary>The next notification's lines (bounded: a missing one fails the test rather than hanging it).</summary>
+    private static async Task<string[]> NextNoteAsync(Channel<ChannelMessage> notes) =>
+        ((string)(await notes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20))).Message!).Split('\n');
 
     /// <summary>Until the reader's subscription is in place (PUBSUB NUMSUB counts it), so what is published next reaches it.</summary>
     private async Task WaitForSubscriberAsync(Guid jobId)
