@@ -10,9 +10,11 @@ namespace CCApi.Storage;
 
 /// <summary>
 /// Streaming chat chunks travel adapter → edge through one Redis Stream per job (never through the bus or JobStatus):
-/// the adapter appends and notifies in one round trip; the edge subscribes to the notification channel and reads with
-/// XRANGE from the last id it has seen — no blocking command on the shared multiplexer — which also lets a client
-/// resume with Last-Event-ID.
+/// the adapter appends and notifies in one round trip, and the notification carries the entries themselves, after the id
+/// of the entry before them. A reader that has seen exactly that id takes them from the notification — no read on the
+/// first-token path; any other (a notification missed, dropped or out of order, a resume with Last-Event-ID, a reader
+/// that has just subscribed) reads with XRANGE from the last id it has seen — never a blocking command on the shared
+/// multiplexer.
 /// </summary>
 public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOptions> options)
 {
@@ -21,28 +23,57 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    // XADD + PEXPIRE + PUBLISH as one atomic round trip. KEYS[1] stream, KEYS[2] channel (same hash tag).
+    // XADD each entry + PEXPIRE + one PUBLISH, atomic, one round trip. KEYS[1] stream, KEYS[2] channel (same hash tag);
+    // ARGV[1] TTL (ms), ARGV[2..] the entries' JSON in order. The notification is "<id before them, or empty>" then
+    // "<id>" and "<JSON>" per entry, one per line (the JSON has no raw line break).
     private const string AppendScript = """
-        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*', 'd', ARGV[1])
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        redis.call('PUBLISH', KEYS[2], id)
-        return id
+        local before = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        local note = { before[1] and before[1][1] or '' }
+        local ids = {}
+        for i = 2, #ARGV do
+          local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*', 'd', ARGV[i])
+          ids[#ids + 1] = id
+          note[#note + 1] = id
+          note[#note + 1] = ARGV[i]
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        redis.call('PUBLISH', KEYS[2], table.concat(note, '\n'))
+        return ids
         """;
 
     /// <summary>The one field of each stream entry: the JSON of a <see cref="ChatStreamDelta"/>.</summary>
     private const string DataField = "d";
 
+    /// <summary>Entries read per XRANGE; a full page means there may be more.</summary>
+    private const int Page = 256;
+
+    /// <summary>Notifications a reader holds before it drops new ones (each dropped one is a gap it reads with XRANGE).</summary>
+    private const int NotificationBacklog = 64;
+
     /// <summary>How long the reader waits without news before it checks the stream anyway (a missed notification).</summary>
     public static readonly TimeSpan PollFallback = TimeSpan.FromMilliseconds(500);
 
-    public async Task<string> AppendAsync(Guid jobId, ChatStreamDelta delta)
+    /// <summary>Appends one entry; returns its id.</summary>
+    public async Task<string> AppendAsync(Guid jobId, ChatStreamDelta delta) => (await AppendAsync(jobId, [delta]))[0];
+
+    /// <summary>
+    /// Appends entries in order in one round trip, with one notification for all of them (a consumer batches what its
+    /// upstream delivered at once); returns their ids.
+    /// </summary>
+    public async Task<string[]> AppendAsync(Guid jobId, IReadOnlyList<ChatStreamDelta> deltas)
     {
-        var payload = JsonSerializer.Serialize(delta, Json);
-        var ttl = (long)options.Value.StreamTtl.TotalMilliseconds;
+        ArgumentNullException.ThrowIfNull(deltas);
+        ArgumentOutOfRangeException.ThrowIfZero(deltas.Count);
+        var args = new RedisValue[deltas.Count + 1];
+        args[0] = (long)options.Value.StreamTtl.TotalMilliseconds;
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            args[i + 1] = JsonSerializer.Serialize(deltas[i], Json);
+        }
+
         var result = await redis.GetDatabase().ScriptEvaluateAsync(AppendScript,
-            [RedisKeys.JobStream(jobId), RedisKeys.JobStreamChannel(jobId)],
-            [payload, ttl]);
-        return (string)result!;
+            [RedisKeys.JobStream(jobId), RedisKeys.JobStreamChannel(jobId)], args);
+        return (string[])result!;
     }
 
     /// <summary>
@@ -120,16 +151,21 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
 
     /// <summary>
     /// Entries after <paramref name="afterId"/> (or from the start), in order, until one is <c>Done</c> or carries an
-    /// error. Subscribes before the first read so no append can slip between read and wait. Ends with
-    /// <see cref="TimeoutException"/> when nothing arrives for <paramref name="idleTimeout"/>.
+    /// error. Subscribes before the first read so no append can slip between read and wait; then takes each notification
+    /// that continues from the last id it has seen as it is, and reads the stream for any other that is not about entries
+    /// it has already seen. Ends with <see cref="TimeoutException"/> when nothing arrives for <paramref name="idleTimeout"/>.
     /// </summary>
     public async IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadAsync(
         Guid jobId, string? afterId, TimeSpan idleTimeout, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        var notes = Channel.CreateBounded<RedisValue>(new BoundedChannelOptions(NotificationBacklog)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        });
         var subscriber = redis.GetSubscriber();
         var channel = new RedisChannel(RedisKeys.JobStreamChannel(jobId), RedisChannel.PatternMode.Literal);
-        Action<RedisChannel, RedisValue> handler = (_, _) => signal.Writer.TryWrite(true);
+        Action<RedisChannel, RedisValue> handler = (_, message) => notes.Writer.TryWrite(message);
         await subscriber.SubscribeAsync(channel, handler);
         try
         {
@@ -137,27 +173,36 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
             var key = RedisKeys.JobStream(jobId);
             var last = afterId;
             var lastNews = DateTime.UtcNow;
+            var read = true;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                // XRANGE from just after the last id seen ("(" makes the start exclusive, Redis 6.2+), a page at a time.
-                var entries = await db.StreamRangeAsync(key, last is null ? "-" : "(" + last, "+", count: 256);
-                foreach (var entry in entries)
+                if (read)
                 {
-                    var id = (string)entry.Id!;
-                    var delta = JsonSerializer.Deserialize<ChatStreamDelta>((string)entry[DataField]!, Json)!;
-                    last = id;
-                    yield return (id, delta);
-                    if (delta.Done || delta.Error is not null)
+                    // XRANGE from just after the last id seen ("(" makes the start exclusive, Redis 6.2+), a page at a time.
+                    var entries = await db.StreamRangeAsync(key, last is null ? "-" : "(" + last, "+", count: Page);
+                    foreach (var entry in entries)
                     {
-                        yield break;
+                        var id = (string)entry.Id!;
+                        var delta = Deserialize((string)entry[DataField]!);
+                        last = id;
+                        yield return (id, delta);
+                        if (IsTerminal(delta))
+                        {
+                            yield break;
+                        }
                     }
-                }
 
-                if (entries.Length > 0)
-                {
-                    lastNews = DateTime.UtcNow;
-                    continue; // there may be more than one page
+                    if (entries.Length > 0)
+                    {
+                        lastNews = DateTime.UtcNow;
+                    }
+
+                    read = entries.Length == Page; // a full page: there may be more
+                    if (read)
+                    {
+                        continue;
+                    }
                 }
 
                 var remaining = idleTimeout - (DateTime.UtcNow - lastNews);
@@ -166,21 +211,89 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                     throw new TimeoutException($"No stream data for {idleTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s.");
                 }
 
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                wait.CancelAfter(remaining < PollFallback ? remaining : PollFallback);
-                try
+                if (!notes.Reader.TryRead(out var message))
                 {
-                    await signal.Reader.ReadAsync(wait.Token);
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    wait.CancelAfter(remaining < PollFallback ? remaining : PollFallback);
+                    try
+                    {
+                        message = await notes.Reader.ReadAsync(wait.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        read = true; // fallback poll
+                        continue;
+                    }
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+                var note = Notification.Parse(message);
+                if (note is null || !string.Equals(note.Value.Before, last ?? "", StringComparison.Ordinal))
                 {
-                    // fallback poll
+                    // Not the continuation of what was seen: a gap (read it), or entries already read (nothing to do).
+                    read = note is null || Compare(note.Value.LastId, last) > 0;
+                    continue;
+                }
+
+                lastNews = DateTime.UtcNow;
+                foreach (var (id, data) in note.Value.Entries)
+                {
+                    var delta = Deserialize(data);
+                    last = id;
+                    yield return (id, delta);
+                    if (IsTerminal(delta))
+                    {
+                        yield break;
+                    }
                 }
             }
         }
         finally
         {
             await subscriber.UnsubscribeAsync(channel, handler);
+        }
+    }
+
+    private static ChatStreamDelta Deserialize(string json) => JsonSerializer.Deserialize<ChatStreamDelta>(json, Json)!;
+
+    private static bool IsTerminal(ChatStreamDelta delta) => delta.Done || delta.Error is not null;
+
+    /// <summary>Orders two entry ids; null (nothing seen yet) comes before every id, an unparsable one after.</summary>
+    private static int Compare(string? a, string? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null ? (b is null ? 0 : -1) : 1;
+        }
+
+        return TryParseEntryId(a, out var x) && TryParseEntryId(b, out var y) ? x.CompareTo(y) : 1;
+    }
+
+    /// <summary>One notification of <see cref="AppendScript"/>: the id before its entries ("" for none), and the entries.</summary>
+    private readonly record struct Notification(string Before, List<(string Id, string Data)> Entries)
+    {
+        public string LastId => Entries[^1].Id;
+
+        /// <summary>Null for anything else (e.g. a bare id, as an older adapter published): the reader reads the stream.</summary>
+        public static Notification? Parse(RedisValue message)
+        {
+            var lines = ((string?)message ?? "").Split('\n');
+            if (lines.Length < 3 || lines.Length % 2 == 0)
+            {
+                return null;
+            }
+
+            var entries = new List<(string Id, string Data)>(lines.Length / 2);
+            for (var i = 1; i < lines.Length; i += 2)
+            {
+                if (!TryParseEntryId(lines[i], out _))
+                {
+                    return null;
+                }
+
+                entries.Add((lines[i], lines[i + 1]));
+            }
+
+            return new Notification(lines[0], entries);
         }
     }
 }

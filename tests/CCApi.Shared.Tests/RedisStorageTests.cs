@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Storage;
 using CCApi.Testing;
@@ -157,6 +160,90 @@ public sealed class RedisStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Entries_appended_together_are_read_in_order_from_one_notification()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var notes = await NotificationsAsync(jobId);
+
+        var ids = await streams.AppendAsync(jobId, [new ChatStreamDelta { Role = "assistant" }, new ChatStreamDelta { Content = "Hi" }, new ChatStreamDelta { Done = true }]);
+
+        ids.Length.ShouldBe(3);
+        var note = await NextNoteAsync(notes);
+        note.Length.ShouldBe(7); // the id before them (none), then id and JSON per entry
+        note[0].ShouldBe("");
+        note[1].ShouldBe(ids[0]);
+        note[5].ShouldBe(ids[2]);
+        var read = await ReadAllAsync(streams, jobId, null);
+        read.Select(e => e.Id).ShouldBe(ids);
+        read[1].Delta.Content.ShouldBe("Hi");
+        (await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "after" })).ShouldNotBeNull();
+        (await NextNoteAsync(notes))[0].ShouldBe(ids[2]); // the next one names the last id before it
+    }
+
+    [Fact]
+    public async Task A_notification_that_continues_from_the_last_id_seen_is_taken_as_it_is()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        await using var reader = streams.ReadAsync(jobId, null, TimeSpan.FromSeconds(20)).GetAsyncEnumerator();
+        var first = reader.MoveNextAsync(); // subscribes, finds nothing, waits
+        await WaitForSubscriberAsync(jobId);
+
+        // Entries that are only in the notification, not in the stream: a reader that took them from XRANGE would not see them.
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.JobStreamChannel(jobId)),
+            "\n1-1\n{\"content\":\"from the note\"}\n1-2\n{\"done\":true}");
+
+        (await first).ShouldBeTrue();
+        reader.Current.ShouldBe(("1-1", new ChatStreamDelta { Content = "from the note" }));
+        (await reader.MoveNextAsync()).ShouldBeTrue();
+        reader.Current.Delta.Done.ShouldBeTrue();
+        (await reader.MoveNextAsync()).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_missed_notification_is_a_gap_the_reader_fills_from_the_stream_in_order()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var reader = ReadAllAsync(streams, jobId, null);
+        await WaitForSubscriberAsync(jobId);
+
+        // An entry whose notification never came (e.g. the reader's subscription was briefly down): the next notification
+        // names it as the id before, which this reader has not seen.
+        await _redis.GetDatabase().StreamAddAsync(RedisKeys.JobStream(jobId), "d", "{\"content\":\"missed \"}");
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "noticed" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+
+        var read = await reader.WaitAsync(TimeSpan.FromSeconds(20));
+        read.Select(e => e.Delta.Content).ShouldBe(["missed ", "noticed", null]);
+        read[^1].Delta.Done.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_notification_about_entries_already_read_adds_nothing()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var a = await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "a" }); // before the reader: read with XRANGE
+        await using var reader = streams.ReadAsync(jobId, null, TimeSpan.FromSeconds(20)).GetAsyncEnumerator();
+        (await reader.MoveNextAsync()).ShouldBeTrue();
+        reader.Current.Id.ShouldBe(a);
+
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.JobStreamChannel(jobId)), $"\n{a}\n{{\"content\":\"a\"}}");
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "b" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+
+        var rest = new List<string?>();
+        while (await reader.MoveNextAsync())
+        {
+            rest.Add(reader.Current.Delta.Content);
+        }
+
+        rest.ShouldBe(["b", null]);
+    }
+
+    [Fact]
     public async Task A_silent_stream_times_out()
     {
         var streams = new ChatStreams(_redis, _options);
@@ -167,5 +254,92 @@ public sealed class RedisStorageTests : IAsyncLifetime
             {
             }
         });
+    }
+
+    [Fact]
+    public async Task Chunks_that_arrived_together_go_out_in_one_append_when_the_upstream_waits_and_before_its_failure()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var notes = await NotificationsAsync(jobId);
+        var more = new TaskCompletionSource();
+        var batch = new ChatStreamBatch(streams, jobId);
+
+        var relay = Task.Run(async () =>
+        {
+            await foreach (var text in batch.Relay(Upstream(more.Task)))
+            {
+                batch.Add(new ChatStreamDelta { Content = text });
+            }
+        });
+
+        // "a" and "b" were there together: one notification with both, sent while the upstream waits for more.
+        var first = await NextNoteAsync(notes);
+        first.Length.ShouldBe(5);
+        first[2].ShouldContain("\"a\"");
+        first[4].ShouldContain("\"b\"");
+        more.SetResult();
+
+        // "c" came just before the upstream failed: it is in the stream before the failure reaches the consumer.
+        (await Should.ThrowAsync<InvalidOperationException>(relay)).Message.ShouldBe("upstream dropped");
+        var second = await NextNoteAsync(notes);
+        second.Length.ShouldBe(3);
+        second[2].ShouldContain("\"c\"");
+        (await _redis.GetDatabase().StreamLengthAsync(RedisKeys.JobStream(jobId))).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Flushing_nothing_appends_nothing()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+
+        await new ChatStreamBatch(streams, jobId).FlushAsync();
+
+        (await _redis.GetDatabase().KeyExistsAsync(RedisKeys.JobStream(jobId))).ShouldBeFalse();
+    }
+
+    private static async IAsyncEnumerable<string> Upstream(Task more, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        yield return "a";
+        yield return "b";
+        await more.WaitAsync(cancellationToken);
+        yield return "c";
+        throw new InvalidOperationException("upstream dropped");
+    }
+
+    private async Task<Channel<ChannelMessage>> NotificationsAsync(Guid jobId)
+    {
+        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobStreamChannel(jobId)));
+        var notes = Channel.CreateUnbounded<ChannelMessage>();
+        queue.OnMessage(message => notes.Writer.TryWrite(message));
+        return notes;
+    }
+
+    /// <summary>The next notification's lines (bounded: a missing one fails the test rather than hanging it).</summary>
+    private static async Task<string[]> NextNoteAsync(Channel<ChannelMessage> notes) =>
+        ((string)(await notes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20))).Message!).Split('\n');
+
+    /// <summary>Until the reader's subscription is in place (PUBSUB NUMSUB counts it), so what is published next reaches it.</summary>
+    private async Task WaitForSubscriberAsync(Guid jobId)
+    {
+        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+        var channel = RedisKeys.JobStreamChannel(jobId);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((long)(await server.ExecuteAsync("PUBSUB", "NUMSUB", channel))[1] == 0)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    private static async Task<List<(string Id, ChatStreamDelta Delta)>> ReadAllAsync(ChatStreams streams, Guid jobId, string? after)
+    {
+        var read = new List<(string Id, ChatStreamDelta Delta)>();
+        await foreach (var entry in streams.ReadAsync(jobId, after, TimeSpan.FromSeconds(20)))
+        {
+            read.Add(entry);
+        }
+
+        return read;
     }
 }

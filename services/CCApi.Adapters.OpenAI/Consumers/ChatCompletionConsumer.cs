@@ -11,7 +11,8 @@ namespace CCApi.Adapters.OpenAI.Consumers;
 /// <summary>
 /// Chat through POST /chat/completions. Non-streaming: responds (and publishes) <see cref="ChatCompleted"/> or
 /// <see cref="JobFailed"/>. Streaming: relays the upstream SSE chunks to the job's Redis stream (role, content and
-/// tool-call deltas, finish reason, usage, done — or an error entry), then publishes the outcome.
+/// tool-call deltas, finish reason, usage, done — or an error entry), the chunks that arrived together in one append
+/// (<see cref="ChatStreamBatch"/>), then publishes the outcome.
 /// </summary>
 public sealed class ChatCompletionConsumer(
     OpenAIClient client,
@@ -58,6 +59,7 @@ public sealed class ChatCompletionConsumer(
         string? finishReason = null;
         int prompt = 0, completion = 0;
         var roleSent = false;
+        var batch = new ChatStreamBatch(streams, jobId);
         using var canceled = cancellations.Register(jobId);
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
         using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, canceled.Token);
@@ -68,19 +70,19 @@ public sealed class ChatCompletionConsumer(
                 throw new UpstreamException(UpstreamErrors.DeadlinePassed(options.Provider));
             }
 
-            await foreach (var chunk in client.StreamChatAsync(command, token.Token))
+            await foreach (var chunk in batch.Relay(client.StreamChatAsync(command, token.Token), token.Token))
             {
                 call.Response(chunk.Id, chunk.Model);
                 if (!roleSent)
                 {
-                    await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
+                    batch.Add(new ChatStreamDelta { Role = "assistant" });
                     roleSent = true;
                 }
 
                 if (!string.IsNullOrEmpty(chunk.Content))
                 {
                     content.Append(chunk.Content);
-                    await streams.AppendAsync(jobId, new ChatStreamDelta { Content = chunk.Content });
+                    batch.Add(new ChatStreamDelta { Content = chunk.Content });
                 }
 
                 if (chunk.ToolCalls is { } deltas)
@@ -91,13 +93,13 @@ public sealed class ChatCompletionConsumer(
                         calls[d.Index] = (known.Id ?? d.Id, known.Name ?? d.Name, known.Arguments.Append(d.ArgumentsFragment));
                     }
 
-                    await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = deltas });
+                    batch.Add(new ChatStreamDelta { ToolCalls = deltas });
                 }
 
                 if (chunk.FinishReason is { } reason && finishReason is null)
                 {
                     finishReason = reason;
-                    await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = reason });
+                    batch.Add(new ChatStreamDelta { FinishReason = reason });
                 }
 
                 if (chunk.PromptTokens is { } p)
@@ -108,13 +110,13 @@ public sealed class ChatCompletionConsumer(
 
             if (!roleSent)
             {
-                await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
+                batch.Add(new ChatStreamDelta { Role = "assistant" });
             }
 
             if (finishReason is null)
             {
                 finishReason = calls.Count > 0 ? "tool_calls" : "stop";
-                await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = finishReason });
+                batch.Add(new ChatStreamDelta { FinishReason = finishReason });
             }
 
             var toolCalls = calls.Count == 0 ? null
@@ -126,8 +128,9 @@ public sealed class ChatCompletionConsumer(
                 FinishReason = finishReason,
             };
             var completed = Completed(command, [choice], prompt, completion, null);
-            await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
-            await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+            batch.Add(new ChatStreamDelta { Usage = completed.Usage });
+            batch.Add(new ChatStreamDelta { Done = true });
+            await batch.FlushAsync();
             await results.SetAsync(jobId, Step, completed);
             await context.Publish(call.Succeeded(completed), context.CancellationToken);
         }

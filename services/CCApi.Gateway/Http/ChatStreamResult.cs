@@ -45,8 +45,20 @@ public sealed partial class ChatStreamResult : IResult
         var pending = new List<(string Id, ChatStreamDelta Delta)>();
         try
         {
-            await streams.BeginAsync(ChatStreamResume.RecordOf(command)); // owner and rendering, for a later resume
-            await dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
+            // The record (owner and rendering, for a later resume) is written beside the send, not before it: nobody can
+            // resume before the job id reaches the client with the first content, and both round trips overlap.
+            var begun = streams.BeginAsync(ChatStreamResume.RecordOf(command));
+            try
+            {
+                await dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
+            }
+            catch
+            {
+                await begun.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+
+            await RecordAsync(begun, command, dispatcher);
             while (true)
             {
                 if (!await NextAsync(move, command, dispatcher))
@@ -128,6 +140,23 @@ public sealed partial class ChatStreamResult : IResult
             await _reading.CancelAsync();
             await _entries.DisposeAsync();
             _reading.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the stream's record; if Redis could not write it, the command is already out: the job is canceled (the
+    /// client gets the 503 and the provider is not kept streaming to nobody).
+    /// </summary>
+    private static async Task RecordAsync(Task begun, ChatCompletion command, ProviderDispatcher dispatcher)
+    {
+        try
+        {
+            await begun;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            await dispatcher.PublishCanceledAsync(command.JobId, "The chat stream could not be recorded.");
+            throw ApiException.FromErrorInfo(ChatStreamWriter.Unavailable());
         }
     }
 

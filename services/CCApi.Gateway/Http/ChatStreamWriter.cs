@@ -43,10 +43,12 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         Action? onFirstWritten,
         CancellationToken cancellationToken)
     {
-        foreach (var (id, delta) in first)
+        var held = first as IReadOnlyCollection<(string Id, ChatStreamDelta Delta)> ?? first.ToList();
+        var left = held.Count;
+        foreach (var (id, delta) in held)
         {
             onEntry?.Invoke(delta);
-            if (!await WriteAsync(id, delta, cancellationToken))
+            if (!await WriteAsync(id, delta, cancellationToken, flush: --left == 0)) // what was read before the response goes out in one write
             {
                 return;
             }
@@ -95,8 +97,11 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         }
     }
 
-    /// <summary>Writes the events of one entry; false once the stream is over (done or error).</summary>
-    public async ValueTask<bool> WriteAsync(string id, ChatStreamDelta delta, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the events of one entry; false once the stream is over (done or error). <paramref name="flush"/> false leaves
+    /// them for the next flush (an entry that is not the stream's last is written on with the next one).
+    /// </summary>
+    public async ValueTask<bool> WriteAsync(string id, ChatStreamDelta delta, CancellationToken cancellationToken, bool flush = true)
     {
         if (delta.Error is { } error)
         {
@@ -108,13 +113,13 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         {
             var content = delta.Content ?? (delta.Role is not null && delta.ToolCalls is null ? "" : null);
             var choice = new ChunkChoice(0, new ChunkDelta(delta.Role, content, ToolCallChunks(delta.ToolCalls)), delta.FinishReason);
-            await WriteChunkAsync(id, Chunk([choice], null), cancellationToken);
+            WriteChunk(id, Chunk([choice], null));
         }
 
         if (delta.Usage is { } usage && stream.IncludeUsage)
         {
-            await WriteChunkAsync(id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
-                stream.Priced ? usage.Cost : null)), cancellationToken);
+            WriteChunk(id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
+                stream.Priced ? usage.Cost : null)));
         }
 
         if (delta.Done)
@@ -123,6 +128,11 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
             WriteAscii("data: [DONE]\n\n");
             await writer.FlushAsync(cancellationToken);
             return false;
+        }
+
+        if (flush)
+        {
+            await writer.FlushAsync(cancellationToken);
         }
 
         return true;
@@ -165,7 +175,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
             c.Id is null ? null : "function",
             new FunctionCallChunk(c.Name, c.ArgumentsFragment ?? (c.Id is null ? null : "")))).ToList();
 
-    private async ValueTask WriteChunkAsync(string id, ChatCompletionChunk chunk, CancellationToken cancellationToken)
+    private void WriteChunk(string id, ChatCompletionChunk chunk)
     {
         WriteId(id);
         WriteAscii("data: ");
@@ -173,7 +183,6 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         JsonSerializer.Serialize(_json, chunk, GatewayJsonContext.Web.ChatCompletionChunk);
         _json.Flush();
         WriteAscii("\n\n");
-        await writer.FlushAsync(cancellationToken);
     }
 
     private void WriteId(string id)
