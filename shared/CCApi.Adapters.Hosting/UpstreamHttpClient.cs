@@ -12,7 +12,9 @@ public static class UpstreamHttpClient
     /// The provider's pooled HttpClient, named <paramref name="name"/>: the options' base URL, no HttpClient timeout (the
     /// <see cref="UpstreamPipeline"/> owns timeouts, per attempt and per stream read), never a proxy, connections recycled
     /// every 5 minutes (DNS changes), any compression. <paramref name="authenticate"/> puts the key in the provider's auth
-    /// header, only when a key is set (without one the pipeline answers 503 before any call).
+    /// header, only when a key is set (without one the pipeline answers 503 before any call). Without the factory's
+    /// logging handlers: they only write "Start/End processing HTTP request" at Information, below the level every upstream
+    /// adapter's appsettings sets for System.Net.Http.HttpClient, yet open a log scope per call on the hot path; the pipeline logs every upstream failure itself.
     /// </summary>
     public static IHostApplicationBuilder AddUpstreamHttpClient<TOptions>(this IHostApplicationBuilder builder, string name, Action<HttpRequestHeaders, string> authenticate)
         where TOptions : UpstreamAdapterOptions
@@ -32,7 +34,8 @@ public static class UpstreamHttpClient
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 AutomaticDecompression = DecompressionMethods.All,
                 UseProxy = false,
-            });
+            })
+            .RemoveAllLoggers();
         return builder;
     }
 

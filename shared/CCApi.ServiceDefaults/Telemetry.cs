@@ -70,6 +70,13 @@ internal static class TelemetryRegistration
                 {
                     tracing.AddProcessor(new SimpleActivityExportProcessor(new JsonLinesSpanExporter(options.SpanFile, serviceName)));
                 }
+                else if (otlp is null && string.IsNullOrWhiteSpace(builder.Configuration["OTEL_TRACES_SAMPLER"]))
+                {
+                    // Nothing exports a span: record none (no tags, events or timings filled in per request — measurable
+                    // CPU on every hop), yet every span still exists for propagation, so trace ids keep flowing through
+                    // the bus to the adapters and JobStatus and into every log line. An exporter brings full recording back.
+                    tracing.SetSampler(new AlwaysOffSampler());
+                }
             })
             .WithMetrics(metrics =>
             {
