@@ -7,13 +7,15 @@ namespace CCApi.Adapters.Hosting;
 /// <summary>
 /// A streaming chat consumer's entries on their way to the job's Redis stream (<see cref="ChatStreams"/>): each delta is
 /// added as the upstream chunk is parsed, and what has gathered goes out in one append — one Redis round trip, one
-/// notification — as soon as the upstream has nothing more buffered (<see cref="Relay{T}"/>), so the first token waits
-/// for no round trip but its own, and chunks the provider sent together are not appended one round trip after another.
-/// Entries keep their order: a batch is appended only after the one before it has been.
+/// notification — as soon as the upstream has nothing more buffered (<see cref="Relay{T}"/>), so chunks the provider sent
+/// together are not appended one round trip after another. The first token (with the role entry before it) goes out the
+/// moment it is added, never held back for the chunks behind it. Entries keep their order: a batch is appended only
+/// after the one before it has been.
 /// </summary>
 public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId)
 {
     private readonly List<ChatStreamDelta> _pending = [];
+    private bool _tokenOut;
 
     public void Add(ChatStreamDelta delta) => _pending.Add(delta);
 
@@ -28,6 +30,7 @@ public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId)
         var deltas = _pending.ToArray();
         _pending.Clear();
         await streams.AppendAsync(jobId, deltas);
+        _tokenOut |= Array.Exists(deltas, IsToken);
     }
 
     /// <summary>
@@ -40,6 +43,11 @@ public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId)
         await using var chunks = upstream.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
+            if (!_tokenOut && _pending.Exists(IsToken))
+            {
+                await FlushAsync(); // the first token waits for nothing but its own round trip
+            }
+
             var next = chunks.MoveNextAsync();
             if (!next.IsCompleted)
             {
@@ -65,4 +73,9 @@ public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId)
             yield return chunks.Current;
         }
     }
+
+    /// <summary>Anything a client sees as the stream's start (all but the bare role entry), as the gateway counts it.</summary>
+    private static bool IsToken(ChatStreamDelta delta) =>
+        delta.Content is not null || delta.ToolCalls is not null || delta.FinishReason is not null || delta.Usage is not null
+        || delta.Done || delta.Error is not null;
 }

@@ -257,7 +257,7 @@ public sealed class RedisStorageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Chunks_that_arrived_together_go_out_in_one_append_when_the_upstream_waits_and_before_its_failure()
+    public async Task The_first_token_goes_out_at_once_and_later_chunks_that_arrived_together_in_one_append_before_a_wait_or_failure()
     {
         var streams = new ChatStreams(_redis, _options);
         var jobId = Guid.NewGuid();
@@ -269,23 +269,29 @@ public sealed class RedisStorageTests : IAsyncLifetime
         {
             await foreach (var text in batch.Relay(Upstream(more.Task)))
             {
-                batch.Add(new ChatStreamDelta { Content = text });
+                batch.Add(text == "a" ? new ChatStreamDelta { Role = "assistant" } : new ChatStreamDelta { Content = text });
             }
         });
 
-        // "a" and "b" were there together: one notification with both, sent while the upstream waits for more.
+        // The role and the first token go out together the moment the token is there, though "c" is there too.
         var first = await NextNoteAsync(notes);
         first.Length.ShouldBe(5);
-        first[2].ShouldContain("\"a\"");
+        first[2].ShouldContain("\"assistant\"");
         first[4].ShouldContain("\"b\"");
+        // "c" and "d" were there together: one notification with both, sent while the upstream waits for more.
+        var second = await NextNoteAsync(notes);
+        second.Length.ShouldBe(5);
+        second[0].ShouldBe(first[3]);
+        second[2].ShouldContain("\"c\"");
+        second[4].ShouldContain("\"d\"");
         more.SetResult();
 
-        // "c" came just before the upstream failed: it is in the stream before the failure reaches the consumer.
+        // "e" came just before the upstream failed: it is in the stream before the failure reaches the consumer.
         (await Should.ThrowAsync<InvalidOperationException>(relay)).Message.ShouldBe("upstream dropped");
-        var second = await NextNoteAsync(notes);
-        second.Length.ShouldBe(3);
-        second[2].ShouldContain("\"c\"");
-        (await _redis.GetDatabase().StreamLengthAsync(RedisKeys.JobStream(jobId))).ShouldBe(3);
+        var third = await NextNoteAsync(notes);
+        third.Length.ShouldBe(3);
+        third[2].ShouldContain("\"e\"");
+        (await _redis.GetDatabase().StreamLengthAsync(RedisKeys.JobStream(jobId))).ShouldBe(5);
     }
 
     [Fact]
@@ -303,8 +309,10 @@ public sealed class RedisStorageTests : IAsyncLifetime
     {
         yield return "a";
         yield return "b";
-        await more.WaitAsync(cancellationToken);
         yield return "c";
+        yield return "d";
+        await more.WaitAsync(cancellationToken);
+        yield return "e";
         throw new InvalidOperationException("upstream dropped");
     }
 
