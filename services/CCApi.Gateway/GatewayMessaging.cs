@@ -10,7 +10,8 @@ namespace CCApi.Gateway;
 /// </summary>
 public static class GatewayMessaging
 {
-    public static IHostApplicationBuilder AddGatewayMessaging(this IHostApplicationBuilder builder) =>
+    public static IHostApplicationBuilder AddGatewayMessaging(this IHostApplicationBuilder builder)
+    {
         builder.AddMessaging(x =>
         {
             x.AddConsumer<CatalogChangedConsumer, CatalogChangedConsumerDefinition>(); // per-instance: refresh the snapshot
@@ -18,4 +19,7 @@ public static class GatewayMessaging
             x.AddConsumer<CreditSettlementConsumer, CreditSettlementConsumerDefinition>(); // shared: settle jobs from terminal events
             x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
         });
+        builder.Services.AddHostedService<LegacySettlementQueue>();                   // an upgraded broker's orphan queue, removed once
+        return builder;
+    }
 }

@@ -60,4 +60,19 @@ public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, s
         return new AmqpAddress(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? (tls ? 5671 : 5672) : uri.Port),
             string.IsNullOrEmpty(vhost) ? "/" : vhost, user, password, tls);
     }
+
+    /// <summary>
+    /// A RabbitMQ.Client connection factory for this address, for the few things MassTransit does not do (the gateway's
+    /// queue probe, removing an obsolete queue); named so the broker's connection list says who it is.
+    /// </summary>
+    public RabbitMQ.Client.ConnectionFactory ConnectionFactory(string clientName) => new()
+    {
+        HostName = Host,
+        Port = Port,
+        VirtualHost = VirtualHost,
+        UserName = Username,
+        Password = Password,
+        Ssl = new RabbitMQ.Client.SslOption { Enabled = UseTls, ServerName = Host },
+        ClientProvidedName = clientName,
+    };
 }

@@ -58,7 +58,7 @@ public sealed class CreditSettlementConsumer(CreditSettlement settlement) :
 /// One shared queue, "gateway-job-settlement", for all replicas (competing consumers: each event is settled by one of them),
 /// with retries for Redis hiccups; the script makes a retried event harmless. (Named anew when it stopped taking
 /// ChatCompleted and SpeechSynthesized: a broker keeps a queue's old bindings, so an upgraded broker's old
-/// "gateway-settlement" queue is deleted by hand, see README.)
+/// "gateway-settlement" queue is deleted at start, <see cref="LegacySettlementQueue"/>.)
 /// </summary>
 public sealed class CreditSettlementConsumerDefinition : ConsumerDefinition<CreditSettlementConsumer>
 {

@@ -119,24 +119,10 @@ public sealed partial class ProviderQueueProbe(
                 await closed.DisposeAsync();
             }
 
-            var address = AmqpAddress.Parse(messaging.Value.ConnectionString);
-            var factory = new ConnectionFactory
-            {
-                HostName = address.Host,
-                Port = address.Port,
-                VirtualHost = address.VirtualHost,
-                UserName = address.Username,
-                Password = address.Password,
-                AutomaticRecoveryEnabled = false, // a closed connection is simply opened again on the next probe
-                TopologyRecoveryEnabled = false,
-                RequestedConnectionTimeout = options.Value.ProbeTimeout,
-                ClientProvidedName = "ccapi-gateway-queue-probe",
-            };
-            if (address.UseTls)
-            {
-                factory.Ssl = new SslOption { Enabled = true, ServerName = address.Host };
-            }
-
+            var factory = AmqpAddress.Parse(messaging.Value.ConnectionString).ConnectionFactory("ccapi-gateway-queue-probe");
+            factory.AutomaticRecoveryEnabled = false; // a closed connection is simply opened again on the next probe
+            factory.TopologyRecoveryEnabled = false;
+            factory.RequestedConnectionTimeout = options.Value.ProbeTimeout;
             _connection = await factory.CreateConnectionAsync(cancellationToken);
             return _connection;
         }
