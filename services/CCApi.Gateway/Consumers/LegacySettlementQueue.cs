@@ -1,6 +1,5 @@
 using CCApi.Messaging;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace CCApi.Gateway.Consumers;
 
@@ -25,10 +24,14 @@ public sealed partial class LegacySettlementQueue(IOptions<MessagingOptions> opt
         try
         {
             var dropped = await DeleteAsync(AmqpAddress.Parse(options.Value.ConnectionString), stoppingToken);
-            LogDeleted(logger, QueueName, dropped);
+            if (dropped > 0)
+            {
+                LogDeleted(logger, QueueName, dropped); // absent or empty (every start after the first) is not news
+            }
         }
-        catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
+            // Whatever it is (broker away, no permission on the queue, …): a one-off cleanup never stops the gateway.
             LogFailed(logger, QueueName, ex);
         }
     }
@@ -42,7 +45,7 @@ public sealed partial class LegacySettlementQueue(IOptions<MessagingOptions> opt
         return await channel.QueueDeleteAsync(QueueName, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed the obsolete queue {Queue} if it was there ({Messages} messages nobody read)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed the obsolete queue {Queue} and the {Messages} messages nobody read in it")]
     private static partial void LogDeleted(ILogger logger, string queue, uint messages);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the obsolete queue {Queue}; delete it by hand (rabbitmqctl delete_queue)")]
