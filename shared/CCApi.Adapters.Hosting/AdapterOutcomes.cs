@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.Messaging;
 using MassTransit;
 
 namespace CCApi.Adapters.Hosting;
@@ -28,11 +29,7 @@ public static class AdapterOutcomes
         }
 
         await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
-        await context.Publish(outcome, static publish =>
-        {
-            publish.Durable = false;
-            publish.TrySetAwaitAck(false);
-        }, context.CancellationToken);
+        await context.Publish<T>(outcome, MessagingExtensions.SynchronousCall, context.CancellationToken);
     }
 
     public static JobFailed Failed(IJobMessage command, JobRoute route, JobKind kind, ErrorInfo error) => new()

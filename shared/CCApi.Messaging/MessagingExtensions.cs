@@ -77,6 +77,19 @@ public static class MessagingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// How every message of a synchronous call goes out (the gateway's command, the adapter's copy of the outcome for JobStatus): transient
+    /// — no disk write in the broker, and a restarted broker drops it rather than deliver it for a caller long gone — and
+    /// not waited on for a publisher confirm. The caller's response is the acknowledgement that counts: without one the
+    /// gateway answers 503/504 and the job ends failed. An asynchronous job's messages keep the defaults (persistent, confirmed).
+    /// </summary>
+    public static void SynchronousCall(SendContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Durable = false;
+        context.TrySetAwaitAck(false);
+    }
+
     /// <summary>The queue an adapter consumes for a provider and capability, as a send address.</summary>
     public static Uri QueueAddress(string provider, JobKind kind) => new($"queue:{Queues.For(provider, kind)}");
 

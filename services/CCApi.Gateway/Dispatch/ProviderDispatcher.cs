@@ -50,15 +50,8 @@ public sealed partial class ProviderDispatcher(
         using var watch = busHealth.Begin(cancellationToken); // the broker connection lost: 503 at once, not a timeout
         try
         {
-            var response = await client.GetResponse<TSuccess, JobFailed>(command, static request => request.UseExecute(static send =>
-            {
-                // A synchronous command is worth something only while its caller waits: transient (no disk write in the
-                // broker; a restarted broker drops it rather than run it for nobody) and not waited on for a publisher
-                // confirm — the response is the acknowledgement, and without one the caller gets 504 and the job a
-                // JobFailed, as for any lost answer.
-                send.Durable = false;
-                send.TrySetAwaitAck(false);
-            }), watch.Token, messaging.Value.RequestTimeout);
+            var response = await client.GetResponse<TSuccess, JobFailed>(command,
+                static request => request.UseExecute(MessagingExtensions.SynchronousCall), watch.Token, messaging.Value.RequestTimeout);
             if (response.Is(out Response<TSuccess>? success))
             {
                 metrics?.Answered(success.Message);
