@@ -106,7 +106,7 @@ public class StartupValidationTests
         {
             using var factory = new CatalogFactory(new Dictionary<string, string?> { ["Catalog:DefinitionPath"] = path });
 
-            var error = Should.Throw<Exception>(() => factory.CreateClient());
+            var error = factory.StartupFailure();
 
             Flatten(error).ShouldContain(e => e is CatalogDefinitionException && e.Message.Contains("mode 'batch'", StringComparison.Ordinal));
         }
@@ -121,7 +121,7 @@ public class StartupValidationTests
     {
         using var factory = new CatalogFactory(new Dictionary<string, string?> { ["Catalog:DefinitionPath"] = null });
 
-        var error = Should.Throw<Exception>(() => factory.CreateClient());
+        var error = factory.StartupFailure();
 
         Flatten(error).ShouldContain(e => e.Message.Contains("Catalog:DefinitionPath is required", StringComparison.Ordinal));
     }

@@ -140,7 +140,7 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     {
         await using var factory = gateway.NewGateway(adminKey: adminKey == "BOOTSTRAP" ? gateway.ApiKey : adminKey);
 
-        var failure = Should.Throw<Exception>(() => factory.CreateClient());
+        var failure = factory.StartupFailure();
 
         failure.ToString().ShouldContain("Auth:AdminApiKey");
     }

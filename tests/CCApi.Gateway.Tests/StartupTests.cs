@@ -21,7 +21,7 @@ public sealed class StartupTests
             [key] = value,
         });
 
-        var error = Should.Throw<OptionsValidationException>(() => factory.CreateClient());
+        var error = factory.StartupFailure().ShouldBeOfType<OptionsValidationException>();
 
         error.Message.ShouldContain(named);
     }

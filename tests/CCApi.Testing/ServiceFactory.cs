@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CCApi.Testing;
 
@@ -12,6 +15,29 @@ public class ServiceFactory<TProgram>(string vhost, IReadOnlyDictionary<string, 
     : WebApplicationFactory<TProgram>
     where TProgram : class
 {
+    private readonly StartupFailureLog _startupFailures = new();
+
+    /// <summary>
+    /// Starts the service expecting it to refuse, and returns why (the exception its host's start threw).
+    /// WebApplicationFactory can lose that reason: the application starts its own host on its own thread, and when that
+    /// start fails and the host is disposed before the factory asks it for its lifetime, the factory throws an
+    /// ObjectDisposedException instead. The host logs the reason ("Hosting failed to start") before it rethrows, so the
+    /// reason is taken from there.
+    /// </summary>
+    public Exception StartupFailure()
+    {
+        try
+        {
+            _ = Services;
+        }
+        catch (Exception thrown)
+        {
+            return _startupFailures.First ?? thrown;
+        }
+
+        throw new InvalidOperationException($"{typeof(TProgram).Assembly.GetName().Name} started; it was expected to refuse.");
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -31,5 +57,35 @@ public class ServiceFactory<TProgram>(string vhost, IReadOnlyDictionary<string, 
 
             config.AddInMemoryCollection(values);
         });
+        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(_startupFailures));
+    }
+
+    /// <summary>Keeps the exception of the host's "Hosting failed to start" log entry.</summary>
+    private sealed class StartupFailureLog : ILoggerProvider, ILogger
+    {
+        private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+        private const string StartupFaulted = "HostedServiceStartupFaulted";
+        private readonly ConcurrentQueue<Exception> _failures = new();
+
+        public Exception? First => _failures.TryPeek(out var failure) ? failure : null;
+
+        public ILogger CreateLogger(string categoryName) => categoryName == HostCategory ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (exception is not null && eventId.Name == StartupFaulted)
+            {
+                _failures.Enqueue(exception);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

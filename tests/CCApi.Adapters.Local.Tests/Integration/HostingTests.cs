@@ -24,7 +24,7 @@ public class HostingTests(LocalAdapterHost host)
     {
         using var factory = new ServiceFactory<Program>("local", new Dictionary<string, string?> { ["LocalAdapter:Provider"] = "Not Valid!" });
 
-        var ex = Should.Throw<Exception>(() => factory.Services);
+        var ex = factory.StartupFailure();
 
         ex.ToString().ShouldContain("LocalAdapter:Provider");
     }
