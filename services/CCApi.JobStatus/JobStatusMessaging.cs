@@ -23,6 +23,7 @@ public static class JobStatusMessaging
             AddJobEventConsumer<JobEventConsumer<SpeechSynthesized>>(x);
             AddJobEventConsumer<JobEventConsumer<JobFailed>>(x);
             AddJobEventConsumer<JobEventConsumer<JobCanceled>>(x);
+            AddJobEventConsumer<SynchronousOutcomesConsumer>(x);
             AddJobEventConsumer<JobCommandFaultConsumer<GenerateImage>>(x);
             AddJobEventConsumer<JobCommandFaultConsumer<ChatCompletion>>(x);
             AddJobEventConsumer<JobCommandFaultConsumer<Speech>>(x);

@@ -14,7 +14,8 @@ namespace CCApi.Adapters.Hosting;
 /// (when requested) and published; a known failure (<see cref="UpstreamException"/>, <see cref="ApiException"/>, the
 /// deadline) ends the job as <see cref="JobFailed"/> with the CCAPI error. Anything else is a bug and faults the message.
 /// </summary>
-public sealed partial class AdapterJobRunner(JobResultCache results, JobCancellations cancellations, ILogger<AdapterJobRunner> logger)
+public sealed partial class AdapterJobRunner(
+    JobResultCache results, JobCancellations cancellations, SynchronousOutcomePublisher outcomes, ILogger<AdapterJobRunner> logger)
 {
     /// <summary>
     /// The job as the other overload runs it, for a consumer that needs nothing of its provider call but the outcome: the
@@ -55,7 +56,7 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
         if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
-            await AdapterOutcomes.FinishAsync(context, earlier);
+            await AdapterOutcomes.FinishAsync(context, earlier, outcomes);
             return;
         }
 
@@ -84,7 +85,7 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
             // it — but not waited for first: the caller does not wait for this round trip. A failed store still faults the
             // message (redelivery), as it did when it was awaited before answering.
             var stored = results.SetAsync(command.JobId, step, result, command.Deadline);
-            await AdapterOutcomes.FinishAsync(context, result);
+            await AdapterOutcomes.FinishAsync(context, result, outcomes);
             await stored;
             return;
         }
@@ -101,7 +102,7 @@ public sealed partial class AdapterJobRunner(JobResultCache results, JobCancella
         }
 
         call.Failed(error);
-        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error));
+        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error), outcomes);
     }
 
     /// <summary>

@@ -1,26 +1,24 @@
 using CCApi.Contracts;
-using CCApi.Messaging;
 using MassTransit;
 
 namespace CCApi.Adapters.Hosting;
 
 /// <summary>
 /// How a job ends, the same way in every adapter: a synchronous caller (the command came as a request) gets the outcome
-/// as the response, and the outcome is ALWAYS published too, for JobStatus (see <see cref="FinishAsync{T}"/>).
+/// as the response, and JobStatus ALWAYS gets the outcome too (see <see cref="FinishAsync{T}"/>).
 /// </summary>
 public static class AdapterOutcomes
 {
     /// <summary>
     /// Ends the job. An asynchronous job (no response address) ends with its event alone, so the event is persistent and
-    /// published with a publisher confirm: it is the job's result. A synchronous caller gets the outcome as the response
-    /// and the same outcome is published for JobStatus' record — both without waiting for a publisher confirm, and the
-    /// event transient: the response already carries the result to the caller (if the broker lost it, the gateway answers
-    /// 504 and publishes the job's failure itself), so a confirm or a disk write per synchronous call would only add a
-    /// broker round trip and broker work to every call. What a lost event costs is the record of a job whose caller has
-    /// its answer — only a broker restart between the publish and JobStatus' consume loses it.
+    /// published with a publisher confirm: it is the job's result. A synchronous caller gets the outcome as the response,
+    /// without waiting for a publisher confirm — the gateway that waits for it answers 504 and publishes the job's
+    /// failure itself if the broker lost it — and JobStatus' copy goes to <paramref name="outcomes"/>, which publishes
+    /// many of them in one transient message: a confirm, a disk write or a message of its own per synchronous call would
+    /// only add broker work to every call for a record nobody waits on.
     /// </summary>
-    public static async Task FinishAsync<T>(ConsumeContext context, T outcome)
-        where T : class
+    public static async Task FinishAsync<T>(ConsumeContext context, T outcome, SynchronousOutcomePublisher outcomes)
+        where T : class, IJobMessage
     {
         if (context.ResponseAddress is null)
         {
@@ -29,7 +27,7 @@ public static class AdapterOutcomes
         }
 
         await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
-        await context.Publish<T>(outcome, MessagingExtensions.SynchronousCall, context.CancellationToken);
+        await outcomes.AddAsync(outcome, context.CancellationToken);
     }
 
     public static JobFailed Failed(IJobMessage command, JobRoute route, JobKind kind, ErrorInfo error) => new()

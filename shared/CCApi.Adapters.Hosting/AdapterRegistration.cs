@@ -83,6 +83,13 @@ public static partial class AdapterRegistration
         builder.Services.TryAddSingleton<JobCancellations>();
         builder.Services.TryAddSingleton<AdapterJobRunner>();
         builder.Services.TryAddSingleton<StreamingChatJobs>();
+        if (!builder.Services.Any(d => d.ServiceType == typeof(SynchronousOutcomePublisher)))
+        {
+            // After the bus (AdapterHost adds the bus first), so it stops first and publishes what it holds while the bus is up.
+            builder.Services.AddSingleton<SynchronousOutcomePublisher>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SynchronousOutcomePublisher>());
+        }
+
         return builder;
     }
 

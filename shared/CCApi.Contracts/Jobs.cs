@@ -64,3 +64,33 @@ public sealed record JobCanceled : IJobMessage
     public required DateTimeOffset Timestamp { get; init; }
     public string? Reason { get; init; }
 }
+
+/// <summary>
+/// Event for JobStatus: the outcomes of synchronous jobs, many per message. Each already went to its caller as the
+/// response; JobStatus keeps the record (usage for the reservation sweeper, the job's place in its trace). An adapter
+/// collects them for a few milliseconds and publishes them together, so a synchronous call does not cost a broker
+/// message, a delivery and a consume of its own for a record nobody waits on.
+/// </summary>
+public sealed record SynchronousOutcomes
+{
+    public required IReadOnlyList<SynchronousOutcome> Outcomes { get; init; }
+}
+
+/// <summary>One synchronous job's outcome in <see cref="SynchronousOutcomes"/>: exactly one of the outcome fields is set.</summary>
+public sealed record SynchronousOutcome
+{
+    /// <summary>A completed chat, without its choices (JobStatus records usage, never content).</summary>
+    public ChatCompleted? Chat { get; init; }
+
+    public SpeechSynthesized? Speech { get; init; }
+
+    public ImageGenerated? Image { get; init; }
+
+    public JobFailed? Failed { get; init; }
+
+    /// <summary>The W3C traceparent of the adapter's span that ended the job, so JobStatus' span joins the job's trace.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The outcome that is set; null for a kind a newer adapter added that this reader does not know.</summary>
+    public IJobMessage? Outcome() => (IJobMessage?)Chat ?? (IJobMessage?)Speech ?? (IJobMessage?)Image ?? Failed;
+}

@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.JobStatus.Jobs;
+using CCApi.ServiceDefaults;
+using CCApi.Testing;
 using MassTransit;
 
 namespace CCApi.JobStatus.Tests;
@@ -113,6 +117,66 @@ public class JobLifecycleTests(JobStatusFactory factory) : IClassFixture<JobStat
         events.Single().Id.ShouldBe(JobEvents.SnapshotId);
         events.Single().View!.State.ShouldBe("completed");
         (await factory.ReadEventsAsync(jobId, lastEventId: JobEvents.SnapshotId)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Synchronous_outcomes_batched_by_an_adapter_are_each_recorded_under_their_own_trace()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == CcapiTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var route = TestJobs.Route with { Model = "local/echo-1", ProviderModel = "echo-1" };
+        var (chat, speech, failed) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        static string Trace() => $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01";
+        var traces = new[] { Trace(), Trace(), Trace() };
+
+        await factory.Bus.Publish(new SynchronousOutcomes
+        {
+            Outcomes =
+            [
+                new SynchronousOutcome
+                {
+                    Chat = new ChatCompleted { JobId = chat, Timestamp = DateTimeOffset.UtcNow, Route = route, Choices = [], Usage = new Usage { PromptTokens = 5, CompletionTokens = 6, TotalTokens = 11 } },
+                    TraceParent = traces[0],
+                },
+                new SynchronousOutcome
+                {
+                    Speech = new SpeechSynthesized
+                    {
+                        JobId = speech, Timestamp = DateTimeOffset.UtcNow, Route = route with { Model = "local/espeak-1" },
+                        Audio = new BlobRef { Id = new string('b', 32), ContentType = "audio/wav", Length = 10 }, Format = "wav", Usage = new Usage { Characters = 9 },
+                    },
+                    TraceParent = traces[1],
+                },
+                new SynchronousOutcome
+                {
+                    Failed = new JobFailed
+                    {
+                        JobId = failed, Timestamp = DateTimeOffset.UtcNow, Route = route, Kind = JobKind.Chat,
+                        Error = new ErrorInfo { Status = 504, Type = "api_error", Code = "provider_timeout", Message = "The provider did not answer in time." },
+                    },
+                    TraceParent = traces[2],
+                },
+                new SynchronousOutcome { TraceParent = traces[0] }, // a kind a newer adapter added: skipped, the rest still recorded
+            ],
+        });
+
+        var completed = await factory.WaitForStateAsync(chat, "completed");
+        (completed.Kind, completed.Mode, completed.Usage!.TotalTokens).ShouldBe(("chat", "sync", 11));
+        var synthesized = await factory.WaitForStateAsync(speech, "completed");
+        (synthesized.Kind, synthesized.Usage!.Characters).ShouldBe(("speech", 9));
+        var failure = await factory.WaitForStateAsync(failed, "failed");
+        failure.Error!.Code.ShouldBe("provider_timeout");
+
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(spans.Count(s => s.OperationName.StartsWith("jobstatus ", StringComparison.Ordinal)
+            && traces.Contains($"00-{s.TraceId}-{s.ParentSpanId}-01")) >= 3), JobStatusFactory.Patience)).ShouldBeTrue("each record's span joins its job's trace");
+        spans.Single(s => $"00-{s.TraceId}-{s.ParentSpanId}-01" == traces[0]).OperationName.ShouldBe("jobstatus ChatCompleted");
+        spans.Single(s => $"00-{s.TraceId}-{s.ParentSpanId}-01" == traces[2]).OperationName.ShouldBe("jobstatus JobFailed");
     }
 
     [Fact]

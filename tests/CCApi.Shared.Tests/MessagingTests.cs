@@ -12,7 +12,7 @@ namespace CCApi.Shared.Tests;
 public sealed class MessagingTests
 {
     private const string OutcomesProvider = "outcomes-test";
-    private static readonly ConcurrentDictionary<Guid, bool> EventPersistent = new();
+    private static readonly ConcurrentDictionary<Guid, (string How, bool Persistent)> Observed = new();
 
     [Theory]
     [InlineData("amqp://guest:guest@127.0.0.1:5673/", "127.0.0.1", 5673, "/", "guest", "guest")]
@@ -78,18 +78,21 @@ public sealed class MessagingTests
 
     /// <summary>
     /// How <see cref="AdapterOutcomes.FinishAsync{T}"/> ends a job: an asynchronous job's event is its result (persistent); a
-    /// synchronous job's caller gets the response and JobStatus a transient copy of the event.
+    /// synchronous job's caller gets the response, and JobStatus its copy in a transient batch
+    /// (<see cref="SynchronousOutcomes"/>), never an event of its own.
     /// </summary>
     [Fact]
-    public async Task A_requested_job_answers_and_publishes_a_transient_event_and_a_sent_one_publishes_a_persistent_event()
+    public async Task A_requested_job_answers_and_batches_a_transient_copy_and_a_sent_one_publishes_a_persistent_event()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMq("shared");
         builder.AddMessaging(x =>
         {
             x.AddConsumer<FinishingSpeechConsumer, FinishingSpeechConsumerDefinition>();
-            x.AddConsumer<SynthesizedObserver, SynthesizedObserverDefinition>();
+            x.AddConsumer<OutcomeObserver, OutcomeObserverDefinition>();
         });
+        builder.Services.AddSingleton<SynchronousOutcomePublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SynchronousOutcomePublisher>());
         using var host = builder.Build();
         await host.StartAsync();
         try
@@ -105,10 +108,10 @@ public sealed class MessagingTests
             var sent = Command();
             await (await bus.GetSendEndpoint(address)).Send(sent);
 
-            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(EventPersistent.ContainsKey(requested.JobId) && EventPersistent.ContainsKey(sent.JobId)), TimeSpan.FromSeconds(30)))
-                .ShouldBeTrue("both events reach their subscriber");
-            EventPersistent[requested.JobId].ShouldBeFalse("the caller has the result; the event is JobStatus' record");
-            EventPersistent[sent.JobId].ShouldBeTrue("without a caller the event is the job's result");
+            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(Observed.ContainsKey(requested.JobId) && Observed.ContainsKey(sent.JobId)), TimeSpan.FromSeconds(30)))
+                .ShouldBeTrue("both outcomes reach their subscriber");
+            Observed[requested.JobId].ShouldBe((nameof(SynchronousOutcomes), false), "the caller has the result; the batch is JobStatus' record");
+            Observed[sent.JobId].ShouldBe((nameof(SpeechSynthesized), true), "without a caller the event is the job's result");
         }
         finally
         {
@@ -118,9 +121,9 @@ public sealed class MessagingTests
 
     private static Speech Command() => EchoSpeech.Command(OutcomesProvider);
 
-    private sealed class FinishingSpeechConsumer : IConsumer<Speech>
+    private sealed class FinishingSpeechConsumer(SynchronousOutcomePublisher outcomes) : IConsumer<Speech>
     {
-        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, EchoSpeech.Synthesized(context.Message));
+        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, EchoSpeech.Synthesized(context.Message), outcomes);
     }
 
     private sealed class FinishingSpeechConsumerDefinition : ConsumerDefinition<FinishingSpeechConsumer>
@@ -128,21 +131,36 @@ public sealed class MessagingTests
         public FinishingSpeechConsumerDefinition() => EndpointName = Queues.For(OutcomesProvider, JobKind.Speech);
     }
 
-    private sealed class SynthesizedObserver : IConsumer<SpeechSynthesized>
+    /// <summary>How each outcome of this test's provider arrived: in which message, persistent or not (a second arrival would show as a clash).</summary>
+    private sealed class OutcomeObserver : IConsumer<SpeechSynthesized>, IConsumer<SynchronousOutcomes>
     {
         public Task Consume(ConsumeContext<SpeechSynthesized> context)
         {
-            if (context.Message.Route.Provider == OutcomesProvider && context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
+            Observe(context, context.Message, nameof(SpeechSynthesized));
+            return Task.CompletedTask;
+        }
+
+        public Task Consume(ConsumeContext<SynchronousOutcomes> context)
+        {
+            foreach (var entry in context.Message.Outcomes)
             {
-                EventPersistent[context.Message.JobId] = delivery.Properties.Persistent;
+                Observe(context, entry.Speech, nameof(SynchronousOutcomes));
             }
 
             return Task.CompletedTask;
         }
+
+        private static void Observe(ConsumeContext context, SpeechSynthesized? outcome, string how)
+        {
+            if (outcome?.Route.Provider == OutcomesProvider && context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
+            {
+                Observed.AddOrUpdate(outcome.JobId, (how, delivery.Properties.Persistent), (_, _) => ("twice", false));
+            }
+        }
     }
 
-    private sealed class SynthesizedObserverDefinition : ConsumerDefinition<SynthesizedObserver>
+    private sealed class OutcomeObserverDefinition : ConsumerDefinition<OutcomeObserver>
     {
-        public SynthesizedObserverDefinition() => EndpointName = "outcomes-test-observer";
+        public OutcomeObserverDefinition() => EndpointName = "outcomes-test-observer";
     }
 }

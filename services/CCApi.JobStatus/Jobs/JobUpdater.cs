@@ -11,10 +11,11 @@ namespace CCApi.JobStatus.Jobs;
 /// </summary>
 public sealed partial class JobUpdater(JobStore store, ILogger<JobUpdater> logger)
 {
-    public async Task<JobWriteResult> ApplyAsync(JobChange change, ISendEndpointProvider sender, CancellationToken cancellationToken)
+    /// <param name="trace">The span the change belongs under when it is not the current one (a batch's entry); default: the current.</param>
+    public async Task<JobWriteResult> ApplyAsync(JobChange change, ISendEndpointProvider sender, CancellationToken cancellationToken, ActivityContext trace = default)
     {
         // Named after the cause: the bus's own spans are named after the shared queue ("jobstatus process").
-        using var activity = CcapiTelemetry.Source.StartActivity($"jobstatus {change.Cause}");
+        using var activity = CcapiTelemetry.Source.StartActivity($"jobstatus {change.Cause}", ActivityKind.Internal, trace);
         activity?.SetTag("ccapi.job_id", change.JobId.ToString("N"));
         var tracked = !change.IsTerminal && change.MayCreate;
         if (tracked)

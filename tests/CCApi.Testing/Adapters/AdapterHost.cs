@@ -105,6 +105,15 @@ public abstract class AdapterHost : IAsyncLifetime
             Record<ImageGenerated>(e);
             Record<SpeechSynthesized>(e);
             Record<ProviderHeartbeat>(e);
+            e.Handler<SynchronousOutcomes>(context => // JobStatus' copies of synchronous outcomes, recorded as the events they carry
+            {
+                foreach (var outcome in context.Message.Outcomes.Select(o => o.Outcome()).OfType<IJobMessage>())
+                {
+                    Events.Enqueue(outcome);
+                }
+
+                return Task.CompletedTask;
+            });
         });
         await _recorder.Ready;
     }

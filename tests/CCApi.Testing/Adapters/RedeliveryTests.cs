@@ -4,7 +4,8 @@ using CCApi.Contracts;
 namespace CCApi.Testing.Adapters;
 
 /// <summary>
-/// Every adapter, the local one included, under at-least-once delivery: the outcome is published for JobStatus, and a
+/// Every adapter, the local one included, under at-least-once delivery: the outcome is published for JobStatus (a
+/// synchronous one in a batch), and a
 /// command delivered again after its job finished answers with the stored outcome instead of calling — and paying —
 /// the provider a second time.
 /// </summary>
@@ -19,7 +20,8 @@ public abstract class RedeliveryTests<THost>(THost host)
         var answered = (await host.RunJobAsync(command)).ShouldHaveSucceeded();
 
         var published = (await host.WaitForAsync<IJobResult>(e => e.JobId == command.JobId)).ShouldHaveSingleItem();
-        Json(published).ShouldBe(Json(answered));
+        var recorded = answered is ChatCompleted chat ? chat with { Choices = [] } : answered; // JobStatus keeps usage, never a chat's content
+        Json(published).ShouldBe(Json(recorded));
     }
 
     [Fact]
