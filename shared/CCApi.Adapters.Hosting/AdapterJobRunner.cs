@@ -51,8 +51,10 @@ public sealed partial class AdapterJobRunner(
     {
         ArgumentNullException.ThrowIfNull(call);
         var command = context.Message;
-        var earlierRead = results.GetAsync<TResult>(command.JobId, step);
-        var canceledRead = cancellations.IsCanceledInStoreAsync(command.JobId); // pipelined with the read above
+        // Redis is asked (one round trip, both reads pipelined) only where it can know something: a stored result only
+        // for a command delivered before, a cancellation only for one this replica may not have heard of.
+        var earlierRead = MayBeRepeated(context) ? results.GetAsync<TResult>(command.JobId, step) : Task.FromResult<TResult?>(null);
+        var canceledRead = cancellations.MayHaveMissedCancellation(command.Timestamp) ? cancellations.IsCanceledInStoreAsync(command.JobId) : Task.FromResult(false);
         if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
@@ -104,6 +106,13 @@ public sealed partial class AdapterJobRunner(
         call.Failed(error);
         await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error), outcomes);
     }
+
+    /// <summary>
+    /// Whether this delivery may repeat one that already ran: RabbitMQ's redelivered flag (a consumer died or stopped
+    /// holding it), a retry of the same delivery, or MassTransit's redelivery. A first delivery has no stored result.
+    /// </summary>
+    public static bool MayBeRepeated(ConsumeContext context) =>
+        context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0 || context.GetRedeliveryCount() > 0;
 
     /// <summary>
     /// The CCAPI error a known job failure stands for; null for anything else (a bug, or the consumer itself stopping —

@@ -3,6 +3,7 @@ using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace CCApi.Adapters.Hosting;
@@ -12,12 +13,23 @@ namespace CCApi.Adapters.Hosting;
 /// on POST /v1/images/jobs/{id}/cancel) stop in every adapter replica: the work in flight is canceled — a provider call
 /// or stream that nobody will read is not paid for — and a command still queued for a canceled job is not started at
 /// all, whether this replica heard the event (<see cref="WasCanceled"/>) or not (<see cref="IsCanceledInStoreAsync"/>:
-/// the job record says "canceled" — the replica was down, or started after the cancel).
+/// the job record says "canceled" — the replica was down, or started after the cancel). The store is asked only when
+/// the replica may have missed the event (<see cref="MayHaveMissedCancellation"/>): a command created while this
+/// replica's cancellation queue was listening has every cancellation of its job coming to that queue, so the common
+/// case costs no Redis round trip before the provider call.
 /// </summary>
-public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer redis)
+public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer redis) : IReceiveEndpointObserver
 {
     /// <summary>How long a cancellation is remembered for commands that have not started yet.</summary>
     public static readonly TimeSpan Memory = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How far the gateway's clock (a command's timestamp) may be ahead of this replica's: a command stamped less than
+    /// this after the cancellation queue became ready is treated as older than it.
+    /// </summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+
+    private long _listeningSinceTicks; // 0: the cancellation queue is not listening (not yet, or lost with its connection)
 
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _canceled = new();
@@ -48,6 +60,17 @@ public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer r
     public async Task<bool> IsCanceledInStoreAsync(Guid jobId) =>
         (string?)await redis.GetDatabase().HashGetAsync(RedisKeys.Job(jobId), RedisKeys.JobStateField) == JobStates.Canceled;
 
+    /// <summary>
+    /// True when a cancellation of a job whose command was created at <paramref name="commandCreated"/> may not have
+    /// reached this replica: its cancellation queue is not listening, or was not yet when the command was created (a
+    /// temporary queue: a lost connection deletes it, and what was published meanwhile never reaches the new one).
+    /// </summary>
+    public bool MayHaveMissedCancellation(DateTimeOffset commandCreated)
+    {
+        var since = Interlocked.Read(ref _listeningSinceTicks);
+        return since == 0 || commandCreated.UtcTicks < since + ClockSkew.Ticks;
+    }
+
     /// <summary>True when the job was canceled within the last <see cref="Memory"/>.</summary>
     public bool WasCanceled(Guid jobId) => _canceled.ContainsKey(jobId);
 
@@ -76,6 +99,25 @@ public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer r
         }
     }
 
+    // The cancellation queue's own events (the observer is connected to that endpoint only, by its definition).
+    Task IReceiveEndpointObserver.Ready(ReceiveEndpointReady ready)
+    {
+        Interlocked.Exchange(ref _listeningSinceTicks, time.GetUtcNow().UtcTicks);
+        return Task.CompletedTask;
+    }
+
+    Task IReceiveEndpointObserver.Faulted(ReceiveEndpointFaulted faulted) => NotListening();
+
+    Task IReceiveEndpointObserver.Stopping(ReceiveEndpointStopping stopping) => NotListening();
+
+    Task IReceiveEndpointObserver.Completed(ReceiveEndpointCompleted completed) => NotListening();
+
+    private Task NotListening()
+    {
+        Interlocked.Exchange(ref _listeningSinceTicks, 0);
+        return Task.CompletedTask;
+    }
+
     public sealed class Registration(JobCancellations owner, Guid jobId, CancellationTokenSource cts) : IDisposable
     {
         public CancellationToken Token => cts.Token;
@@ -102,7 +144,8 @@ public sealed class JobCanceledConsumer(JobCancellations cancellations) : IConsu
 
 /// <summary>
 /// Every replica must hear every cancellation (the job may run on any of them), so the consumer gets a temporary,
-/// per-instance queue, auto-deleted when the process stops.
+/// per-instance queue, auto-deleted when the process stops. <see cref="JobCancellations"/> watches that endpoint: while
+/// it listens, commands created since need no look at the store.
 /// </summary>
 public sealed class JobCanceledConsumerDefinition : ConsumerDefinition<JobCanceledConsumer>
 {
@@ -114,4 +157,8 @@ public sealed class JobCanceledConsumerDefinition : ConsumerDefinition<JobCancel
             e.InstanceId = "adapter-" + Guid.NewGuid().ToString("N")[..12];
         });
     }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<JobCanceledConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.ConnectReceiveEndpointObserver(context.GetRequiredService<JobCancellations>());
 }

@@ -177,7 +177,7 @@ public sealed class AsyncJobTests(ImagineProAdapterHost host) : IClassFixture<Im
         var first = await host.AskAsync(command);
         var requests = host.Emulator.Requests.Count;
 
-        var second = await host.AskAsync(command);
+        var second = await host.AskAsync(command, redelivery: true);
 
         second.Is(out Response<ImageGenerated>? again).ShouldBeTrue();
         first.Is(out Response<ImageGenerated>? original).ShouldBeTrue();

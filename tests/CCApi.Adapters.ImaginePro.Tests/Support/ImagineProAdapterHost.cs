@@ -75,7 +75,7 @@ public class ImagineProAdapterHost : EmulatedAdapterHost<Program, ImagineProEmul
     public async Task<ErrorInfo> FailedAsync(GenerateImage command) => (await RunJobAsync(command)).ShouldHaveFailed();
 
     /// <summary>The synchronous path: a request client on the adapter's queue, as the gateway uses for sync models.</summary>
-    public Task<Response<ImageGenerated, JobFailed>> AskAsync(GenerateImage command) => AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image);
+    public Task<Response<ImageGenerated, JobFailed>> AskAsync(GenerateImage command, bool redelivery = false) => AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image, redelivery);
 
     /// <summary>Events of type <typeparamref name="T"/> recorded for a job, in the order they were published.</summary>
     public List<T> Recorded<T>(Guid jobId)

@@ -39,7 +39,7 @@ public sealed class JobLifecycleTests(StabilityAIAdapterHost host) : IClassFixtu
         var command = host.TextToImage(n: 2) with { Seed = 3 };
 
         var first = await host.GeneratedAsync(command);
-        var second = await host.GeneratedAsync(command);
+        var second = await host.GeneratedAsync(command, redelivery: true);
 
         second.Images.Select(i => i.Blob.Id).ShouldBe(first.Images.Select(i => i.Blob.Id));
         second.Images.Select(i => i.Seed).ShouldBe([3L, 4L]);

@@ -38,11 +38,11 @@ public class StabilityAIAdapterHost() : EmulatedAdapterHost<Program, StabilityAI
     };
 
     /// <summary>Sends the command as the gateway does for a synchronous model: a request to the provider's queue.</summary>
-    public Task<Response<ImageGenerated, JobFailed>> AskAsync(GenerateImage command) => AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image);
+    public Task<Response<ImageGenerated, JobFailed>> AskAsync(GenerateImage command, bool redelivery = false) => AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image, redelivery);
 
-    public async Task<ImageGenerated> GeneratedAsync(GenerateImage command)
+    public async Task<ImageGenerated> GeneratedAsync(GenerateImage command, bool redelivery = false)
     {
-        var response = await AskAsync(command);
+        var response = await AskAsync(command, redelivery);
         if (response.Is(out Response<JobFailed>? failed))
         {
             throw new ShouldAssertException($"expected images, got JobFailed {failed!.Message.Error.Status}: {failed.Message.Error.Message}");

@@ -71,6 +71,22 @@ public abstract class AdapterHost : IAsyncLifetime
         };
     }
 
+    /// <summary>
+    /// A <see cref="Job"/> whose command was created before this replica's cancellation queue listened — queued while the
+    /// replica was down or not yet started, so a cancellation published meanwhile never reached it.
+    /// </summary>
+    public IJobCommand JobQueuedBeforeStart()
+    {
+        var before = DateTimeOffset.UtcNow.AddMinutes(-1);
+        return Job() switch
+        {
+            ChatCompletion chat => chat with { Timestamp = before },
+            GenerateImage image => image with { Timestamp = before },
+            Speech speech => speech with { Timestamp = before },
+            var other => throw new InvalidOperationException($"No timestamp for a {other.GetType().Name}."),
+        };
+    }
+
     /// <summary>The adapter's settings before <see cref="Configure"/> and <see cref="Overrides"/>: its provider name and a quick heartbeat.</summary>
     protected virtual Dictionary<string, string?> Settings() => new()
     {
@@ -161,18 +177,31 @@ public abstract class AdapterHost : IAsyncLifetime
         Bus.CreateRequestClient<T>(new Uri($"queue:{Queue(kind)}"), RequestTimeout.After(s: 60));
 
     /// <summary>Sends a command as the gateway does for an asynchronous job (no response address).</summary>
-    public async Task SendAsync<T>(JobKind kind, T message)
+    /// <param name="redelivery">Delivered as MassTransit redelivers a message (MT-Redelivery-Count), a repeat of one that already ran.</param>
+    public async Task SendAsync<T>(JobKind kind, T message, bool redelivery = false)
         where T : class
     {
         var endpoint = await Bus.GetSendEndpoint(new Uri($"queue:{Queue(kind)}"));
-        await endpoint.Send(message);
+        await endpoint.Send(message, context => MarkRedelivery(context, redelivery));
     }
 
     /// <summary>Sends a command as the gateway does for a synchronous job: a request answered by the result or JobFailed.</summary>
-    public async Task<Response<TSuccess, JobFailed>> AskAsync<TCommand, TSuccess>(TCommand command, JobKind kind)
+    /// <param name="redelivery">Delivered as MassTransit redelivers a message (MT-Redelivery-Count), a repeat of one that already ran.</param>
+    public async Task<Response<TSuccess, JobFailed>> AskAsync<TCommand, TSuccess>(TCommand command, JobKind kind, bool redelivery = false)
         where TCommand : class
         where TSuccess : class =>
-        await Client<TCommand>(kind).GetResponse<TSuccess, JobFailed>(command);
+        await Client<TCommand>(kind).GetResponse<TSuccess, JobFailed>(command, request => request.UseExecute(context => MarkRedelivery(context, redelivery)));
+
+    /// <summary>Marks a message as MassTransit marks one it delivers again (MT-Redelivery-Count): a repeat of a delivery that already ran.</summary>
+    public static void Redelivered(SendContext context) => context.Headers.Set(MessageHeaders.RedeliveryCount, 1);
+
+    private static void MarkRedelivery(SendContext context, bool redelivery)
+    {
+        if (redelivery)
+        {
+            Redelivered(context);
+        }
+    }
 
     public JobRoute Route(string model, ModelPricing? pricing = null) => new()
     {
@@ -187,24 +216,25 @@ public abstract class AdapterHost : IAsyncLifetime
     /// Runs a job the way the gateway does: an asynchronous image job is sent and its end awaited on the bus (a new
     /// result or JobFailed for its job id); anything else is a request answered by the result or JobFailed.
     /// </summary>
-    public async Task<JobOutcome> RunJobAsync(IJobCommand command, int seconds = 60)
+    /// <param name="redelivery">Delivered as a repeat of a delivery that already ran (<see cref="SendAsync{T}"/>).</param>
+    public async Task<JobOutcome> RunJobAsync(IJobCommand command, int seconds = 60, bool redelivery = false)
     {
         ArgumentNullException.ThrowIfNull(command);
         switch (command)
         {
             case GenerateImage { Async: true } image:
                 var before = Ends(image.JobId).Count;
-                await SendAsync(JobKind.Image, image);
+                await SendAsync(JobKind.Image, image, redelivery);
                 var ended = await TestInfrastructure.EventuallyAsync(() => Task.FromResult(Ends(image.JobId).Count > before), TimeSpan.FromSeconds(seconds));
                 ended.ShouldBeTrue($"job {image.JobId:N} did not end within {seconds} s");
                 var end = Ends(image.JobId)[before];
                 return new JobOutcome(command, end as IJobResult, end as JobFailed);
             case GenerateImage image:
-                return JobOutcome.Of(command, await AskAsync<GenerateImage, ImageGenerated>(image, JobKind.Image));
+                return JobOutcome.Of(command, await AskAsync<GenerateImage, ImageGenerated>(image, JobKind.Image, redelivery));
             case ChatCompletion chat:
-                return JobOutcome.Of(command, await AskAsync<ChatCompletion, ChatCompleted>(chat, JobKind.Chat));
+                return JobOutcome.Of(command, await AskAsync<ChatCompletion, ChatCompleted>(chat, JobKind.Chat, redelivery));
             case Speech speech:
-                return JobOutcome.Of(command, await AskAsync<Speech, SpeechSynthesized>(speech, JobKind.Speech));
+                return JobOutcome.Of(command, await AskAsync<Speech, SpeechSynthesized>(speech, JobKind.Speech, redelivery));
             default:
                 throw new ArgumentException($"No way to run a {command.GetType().Name}.", nameof(command));
         }

@@ -34,9 +34,10 @@ public abstract class CancellationTests<THost>(THost host)
     [Fact]
     public async Task A_command_for_a_job_canceled_while_it_was_queued_never_starts_and_ends_canceled()
     {
-        var command = host.Job();
+        var command = host.JobQueuedBeforeStart();
         var calls = host.ProviderRequests;
-        // What POST /v1/images/jobs/{id}/cancel leaves in the job record (JobStatus' script), for a replica that never heard JobCanceled.
+        // What POST /v1/images/jobs/{id}/cancel leaves in the job record (JobStatus' script), for a replica that never heard
+        // JobCanceled: the command was queued before the replica's cancellation queue listened.
         await SetStateAsync(command.JobId, JobStates.Canceled);
 
         var error = (await host.RunJobAsync(command)).ShouldHaveFailed();
