@@ -13,7 +13,8 @@ namespace CCApi.Adapters.Hosting;
 public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMultiplexer redis, ILogger<StreamingChatJobs> logger)
 {
     /// <summary>
-    /// At-least-once delivery: if this job's stream already has entries, a previous delivery produced them. A finished
+    /// At-least-once delivery: if a delivery that may repeat one that ran (<see cref="AdapterJobRunner.MayBeRepeated"/>)
+    /// finds entries in this job's stream, a previous delivery produced them. A finished
     /// stream is left alone and its outcome republished (<paramref name="completed"/>; nothing when it returns null); a
     /// failed one republishes its error; a stream cut off mid-way is ended with <paramref name="interrupted"/> rather than
     /// continued with duplicated chunks (and the provider is not called — or paid — twice). True when it was a redelivery.
@@ -22,6 +23,11 @@ public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMu
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(completed);
+        if (!AdapterJobRunner.MayBeRepeated(context))
+        {
+            return false; // a first delivery: nothing wrote this job's stream yet (and the first token waits for no look)
+        }
+
         var command = context.Message;
         var length = await redis.GetDatabase().StreamLengthAsync(RedisKeys.JobStream(command.JobId));
         if (length == 0)

@@ -105,7 +105,7 @@ public class ChatTests(LocalAdapterHost host)
         await host.SendAsync("local-chat", command);
         await host.WaitForAsync<ChatCompleted>(e => e.JobId == command.JobId);
         var before = await StreamLengthAsync(command.JobId);
-        await host.SendAsync("local-chat", command);
+        await host.SendAsync("local-chat", command, redelivery: true);
         await host.WaitForAsync<ChatCompleted>(e => e.JobId == command.JobId, count: 2);
 
         (await StreamLengthAsync(command.JobId)).ShouldBe(before);

@@ -26,10 +26,17 @@ public sealed class LocalAdapterHost() : AdapterHost<Program>("local", "LocalAda
     public IRequestClient<T> Client<T>(string queue)
         where T : class => Bus.CreateRequestClient<T>(new Uri($"queue:{queue}"), RequestTimeout.After(s: 60));
 
-    public async Task SendAsync<T>(string queue, T message)
+    /// <param name="redelivery">Delivered as a repeat of a delivery that already ran (see <see cref="AdapterHost.Redelivered"/>).</param>
+    public async Task SendAsync<T>(string queue, T message, bool redelivery = false)
         where T : class
     {
         var endpoint = await Bus.GetSendEndpoint(new Uri($"queue:{queue}"));
-        await endpoint.Send(message);
+        await endpoint.Send(message, context =>
+        {
+            if (redelivery)
+            {
+                AdapterHost.Redelivered(context);
+            }
+        });
     }
 }

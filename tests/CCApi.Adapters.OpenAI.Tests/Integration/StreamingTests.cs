@@ -100,7 +100,7 @@ public sealed class StreamingTests(OpenAIAdapterHost host) : IClassFixture<OpenA
         await streams.AppendAsync(command.JobId, new ChatStreamDelta { Role = "assistant" }); // what the dead delivery wrote
         await streams.AppendAsync(command.JobId, new ChatStreamDelta { Content = "Half" });
 
-        var deltas = await host.StreamAsync(command);
+        var deltas = await host.StreamAsync(command, redelivery: true);
 
         deltas.Select(d => d.Content).ShouldContain("Half");
         deltas.Count(d => d.Content is not null).ShouldBe(1); // nothing duplicated, nothing continued

@@ -56,10 +56,10 @@ public class OpenAIAdapterHost() : EmulatedAdapterHost<Program, OpenAIEmulator>(
     };
 
     /// <summary>Sends a streaming chat and reads its Redis stream to the end (done or error).</summary>
-    public async Task<List<ChatStreamDelta>> StreamAsync(ChatCompletion command)
+    public async Task<List<ChatStreamDelta>> StreamAsync(ChatCompletion command, bool redelivery = false)
     {
         var streams = Services.GetRequiredService<ChatStreams>();
-        await SendAsync(JobKind.Chat, command);
+        await SendAsync(JobKind.Chat, command, redelivery);
         var deltas = new List<ChatStreamDelta>();
         await foreach (var (_, delta) in streams.ReadAsync(command.JobId, null, TimeSpan.FromSeconds(30)))
         {
