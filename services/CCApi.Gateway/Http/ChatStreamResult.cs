@@ -48,14 +48,26 @@ public sealed partial class ChatStreamResult : IResult
             // The record (owner and rendering, for a later resume) is written beside the send, not before it: nobody can
             // resume before the job id reaches the client with the first content, and both round trips overlap.
             var begun = streams.BeginAsync(ChatStreamResume.RecordOf(command));
-            try
+
+            // The command is persistent, and the broker confirms it once its disk has it — often after the adapter has
+            // already answered with the first entries. So the first token does not wait for the confirm: whichever comes
+            // first, and a send that fails before any entry still fails the request (503) as it did.
+            var sent = dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
+            if (await Task.WhenAny(sent, move) == sent || sent.IsCompleted)
             {
-                await dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
+                try
+                {
+                    await sent;
+                }
+                catch
+                {
+                    await begun.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    throw;
+                }
             }
-            catch
+            else
             {
-                await begun.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                throw;
+                ObserveLateSend(sent, command.JobId, logger);
             }
 
             await RecordAsync(begun, command, dispatcher);
@@ -147,6 +159,18 @@ public sealed partial class ChatStreamResult : IResult
     /// Waits for the stream's record; if Redis could not write it, the command is already out: the job is canceled (the
     /// client gets the 503 and the provider is not kept streaming to nobody).
     /// </summary>
+    /// <summary>A send still unconfirmed when the stream already has entries: the adapter has the command; a failure now is only logged.</summary>
+    private static void ObserveLateSend(Task sent, Guid jobId, ILogger logger) =>
+        _ = sent.ContinueWith(
+            static (task, state) => LogLateSendFailed(((Guid JobId, ILogger Logger))state!, task.Exception!),
+            (jobId, logger),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+    private static void LogLateSendFailed((Guid JobId, ILogger Logger) state, Exception exception) =>
+        LogSendFailedAfterEntries(state.Logger, state.JobId, exception);
+
     private static async Task RecordAsync(Task begun, ChatCompletion command, ProviderDispatcher dispatcher)
     {
         try
@@ -187,6 +211,9 @@ public sealed partial class ChatStreamResult : IResult
 
     private static ApiException StreamEnded() =>
         new(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider's stream ended unexpectedly.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the broker did not confirm the streaming command its adapter had already answered")]
+    private static partial void LogSendFailedAfterEntries(ILogger logger, Guid jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: client disconnected during the stream; the job continues and can be resumed")]
     private static partial void LogDisconnected(ILogger logger, Guid jobId);
