@@ -8,10 +8,23 @@ namespace CCApi.Adapters.Hosting;
 
 /// <summary>
 /// What every streaming chat consumer shares around the job's Redis stream (<see cref="ChatStreams"/>): handling a
-/// redelivered command whose stream an earlier delivery already wrote, and ending a stream with an error.
+/// redelivered command whose stream an earlier delivery already wrote, ending a stream with its outcome or an error.
 /// </summary>
-public sealed partial class StreamingChatJobs(ChatStreams streams, IConnectionMultiplexer redis, ILogger<StreamingChatJobs> logger)
+public sealed partial class StreamingChatJobs(
+    ChatStreams streams, IConnectionMultiplexer redis, SynchronousOutcomePublisher outcomes, ILogger<StreamingChatJobs> logger)
 {
+    /// <summary>
+    /// Ends a stream that completed (its last entries — usage, done — already appended): JobStatus' copy of the outcome
+    /// goes out with the synchronous jobs' (<see cref="SynchronousOutcomePublisher"/>, transient, many to a message), since
+    /// the stream's reader has the result already — it is the record for the reservation sweeper and operators, not a
+    /// result anyone waits on.
+    /// </summary>
+    public Task CompletedAsync(ConsumeContext<ChatCompletion> context, ChatCompleted outcome)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return outcomes.AddAsync(outcome, context.CancellationToken);
+    }
+
     /// <summary>
     /// At-least-once delivery: if a delivery that may repeat one that ran (<see cref="AdapterJobRunner.MayBeRepeated"/>)
     /// finds entries in this job's stream, a previous delivery produced them. A finished

@@ -77,7 +77,7 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
             await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
             await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
 
-            await context.Publish(call.Succeeded(completed), context.CancellationToken);
+            await streaming.CompletedAsync(context, call.Succeeded(completed));
         }
         catch (UpstreamException ex)
         {

@@ -12,7 +12,7 @@ namespace CCApi.Adapters.OpenAI.Consumers;
 /// Chat through POST /chat/completions. Non-streaming: responds (and publishes) <see cref="ChatCompleted"/> or
 /// <see cref="JobFailed"/>. Streaming: relays the upstream SSE chunks to the job's Redis stream (role, content and
 /// tool-call deltas, finish reason, usage, done — or an error entry), the chunks that arrived together in one append
-/// (<see cref="ChatStreamBatch"/>), then publishes the outcome.
+/// (<see cref="ChatStreamBatch"/>), then hands the outcome to JobStatus (<see cref="StreamingChatJobs.CompletedAsync"/>).
 /// </summary>
 public sealed class ChatCompletionConsumer(
     OpenAIClient client,
@@ -131,8 +131,8 @@ public sealed class ChatCompletionConsumer(
             batch.Add(new ChatStreamDelta { Usage = completed.Usage });
             batch.Add(new ChatStreamDelta { Done = true });
             await batch.FlushAsync();
-            await results.SetAsync(jobId, Step, completed);
-            await context.Publish(call.Succeeded(completed), context.CancellationToken);
+            await results.SetAsync(jobId, Step, completed, command.Deadline); // for a redelivery, until the command's deadline (+ margin)
+            await streaming.CompletedAsync(context, call.Succeeded(completed));
         }
         catch (Exception ex) when (AdapterJobRunner.FailureOf(ex, options.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } error)
         {
