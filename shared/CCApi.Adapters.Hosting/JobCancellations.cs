@@ -14,9 +14,10 @@ namespace CCApi.Adapters.Hosting;
 /// or stream that nobody will read is not paid for — and a command still queued for a canceled job is not started at
 /// all, whether this replica heard the event (<see cref="WasCanceled"/>) or not (<see cref="IsCanceledInStoreAsync"/>:
 /// the job record says "canceled" — the replica was down, or started after the cancel). The store is asked only when
-/// the replica may have missed the event (<see cref="MayHaveMissedCancellation"/>): a command created while this
-/// replica's cancellation queue was listening has every cancellation of its job coming to that queue, so the common
-/// case costs no Redis round trip before the provider call.
+/// the replica may not have the event yet (<see cref="MayHaveMissedCancellation"/>): a command that waited in its queue,
+/// or one created before this replica's cancellation queue listened. A fresh command on a listening replica — the common
+/// case — costs no Redis round trip before the provider call; a cancellation that reaches it after it started stops the
+/// call in flight (<see cref="Register"/>).
 /// </summary>
 public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer redis) : IReceiveEndpointObserver
 {
@@ -28,6 +29,12 @@ public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer r
     /// this after the cancellation queue became ready is treated as older than it.
     /// </summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A command older than this when it starts has waited in its queue (a busy, paused or restarted adapter): long enough
+    /// for its job to have been canceled with the event still queued behind on this replica, so the record is read.
+    /// </summary>
+    public static readonly TimeSpan Fresh = TimeSpan.FromMilliseconds(100);
 
     private long _listeningSinceTicks; // 0: the cancellation queue is not listening (not yet, or lost with its connection)
 
@@ -62,13 +69,16 @@ public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer r
 
     /// <summary>
     /// True when a cancellation of a job whose command was created at <paramref name="commandCreated"/> may not have
-    /// reached this replica: its cancellation queue is not listening, or was not yet when the command was created (a
+    /// reached this replica yet: the command waited in its queue longer than <see cref="Fresh"/> (the event may be queued
+    /// behind), or this replica's cancellation queue is not listening, or was not yet when the command was created (a
     /// temporary queue: a lost connection deletes it, and what was published meanwhile never reaches the new one).
     /// </summary>
     public bool MayHaveMissedCancellation(DateTimeOffset commandCreated)
     {
         var since = Interlocked.Read(ref _listeningSinceTicks);
-        return since == 0 || commandCreated.UtcTicks < since + ClockSkew.Ticks;
+        return since == 0
+            || commandCreated.UtcTicks < since + ClockSkew.Ticks
+            || time.GetUtcNow() - commandCreated > Fresh;
     }
 
     /// <summary>True when the job was canceled within the last <see cref="Memory"/>.</summary>

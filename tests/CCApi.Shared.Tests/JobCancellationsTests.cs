@@ -5,15 +5,15 @@ namespace CCApi.Shared.Tests;
 
 /// <summary>
 /// When an adapter looks at JobStatus' record before starting a job: only for a command this replica may not have heard
-/// the cancellation of — created before its cancellation queue listened (give or take the clock skew), or while that
-/// queue is not listening. Every other command starts without a Redis round trip.
+/// the cancellation of — one that waited in its queue, one created before its cancellation queue listened (give or take
+/// the clock skew), or while that queue is not listening. A fresh command starts without a Redis round trip.
 /// </summary>
 public sealed class JobCancellationsTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 5, 2, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task Only_a_command_created_before_the_cancellation_queue_listened_or_while_it_does_not_needs_the_store()
+    public async Task Only_a_command_that_waited_or_was_created_before_the_cancellation_queue_listened_needs_the_store()
     {
         var time = new SettableTime(Start);
         var cancellations = new JobCancellations(time, redis: null!);
@@ -23,14 +23,21 @@ public sealed class JobCancellationsTests
 
         await queue.Ready(null!);
         cancellations.MayHaveMissedCancellation(Start.AddMinutes(-1)).ShouldBeTrue("queued before the replica listened");
-        cancellations.MayHaveMissedCancellation(Start + JobCancellations.ClockSkew - TimeSpan.FromMilliseconds(1)).ShouldBeTrue("within the clock skew");
-        cancellations.MayHaveMissedCancellation(Start + JobCancellations.ClockSkew).ShouldBeFalse("created while listening");
+        var listening = Start + JobCancellations.ClockSkew;
+        time.Now = listening;
+        cancellations.MayHaveMissedCancellation(listening - TimeSpan.FromMilliseconds(1)).ShouldBeTrue("within the clock skew");
+        cancellations.MayHaveMissedCancellation(listening).ShouldBeFalse("created while listening, started at once");
+        time.Now = listening + JobCancellations.Fresh;
+        cancellations.MayHaveMissedCancellation(listening).ShouldBeFalse("started within the freshness window");
+        time.Now = listening + JobCancellations.Fresh + TimeSpan.FromMilliseconds(1);
+        cancellations.MayHaveMissedCancellation(listening).ShouldBeTrue("waited in its queue: the cancellation may be queued behind it");
 
         await queue.Faulted(null!); // the connection dropped: the temporary queue and what was published to it are gone
         cancellations.MayHaveMissedCancellation(Start.AddMinutes(1)).ShouldBeTrue();
 
         time.Now = Start.AddMinutes(2);
         await queue.Ready(null!); // listening again, on a new queue
+        time.Now = Start.AddMinutes(3);
         cancellations.MayHaveMissedCancellation(Start.AddMinutes(1)).ShouldBeTrue("created while the queue was gone");
         cancellations.MayHaveMissedCancellation(Start.AddMinutes(3)).ShouldBeFalse();
 
