@@ -39,8 +39,6 @@ run_service_once() { # name port log [VAR=value ...]: starts the service in the 
   (
     cd "$CCAPI_ROOT/services/${name%%#*}" || exit 1
     export Urls="http://127.0.0.1:$port" DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Production}
-    # The 4 MiB gen0 budget the images set too (deploy/Dockerfile says why); environment only, like there.
-    export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x400000}
     for kv in "$@"; do export "${kv?}"; done
     exec dotnet "$(service_dll "$name")"
   ) >>"$log" 2>&1 &

@@ -153,16 +153,6 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void Image_sets_the_gen0_budget_run_sh_sets()
-    {
-        // The runtime reads DOTNET_GCgen0size from the environment only: the image and scripts/services.sh each set it,
-        // and what operators deploy must match what the benchmark measures.
-        var env = Docker.Final.All("ENV").SelectMany(e => Dockerfile.SplitArguments(e.Arguments)).ToList();
-        var image = env.Where(e => e.StartsWith("DOTNET_GCgen0size=", StringComparison.Ordinal)).ShouldHaveSingleItem()["DOTNET_GCgen0size=".Length..];
-        Repo.Read("scripts/services.sh").ShouldContain("DOTNET_GCgen0size=${DOTNET_GCgen0size:-" + image + "}");
-    }
-
-    [Fact]
     public void Image_healthcheck_probes_liveness_never_readiness()
     {
         var healthcheck = Docker.Final.All("HEALTHCHECK").Single().Arguments;
