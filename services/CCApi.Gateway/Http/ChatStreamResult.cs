@@ -67,7 +67,7 @@ public sealed partial class ChatStreamResult : IResult
             }
             else
             {
-                ObserveLateSend(sent, command.JobId, logger);
+                _ = ObserveLateSendAsync(sent, command.JobId, logger);
             }
 
             await RecordAsync(begun, command, dispatcher);
@@ -155,22 +155,23 @@ public sealed partial class ChatStreamResult : IResult
         }
     }
 
+    /// <summary>A send still unconfirmed when the stream already has entries: the adapter has the command; a failure now is only logged.</summary>
+    private static async Task ObserveLateSendAsync(Task sent, Guid jobId, ILogger logger)
+    {
+        try
+        {
+            await sent;
+        }
+        catch (Exception ex)
+        {
+            LogSendFailedAfterEntries(logger, jobId, ex);
+        }
+    }
+
     /// <summary>
     /// Waits for the stream's record; if Redis could not write it, the command is already out: the job is canceled (the
     /// client gets the 503 and the provider is not kept streaming to nobody).
     /// </summary>
-    /// <summary>A send still unconfirmed when the stream already has entries: the adapter has the command; a failure now is only logged.</summary>
-    private static void ObserveLateSend(Task sent, Guid jobId, ILogger logger) =>
-        _ = sent.ContinueWith(
-            static (task, state) => LogLateSendFailed(((Guid JobId, ILogger Logger))state!, task.Exception!),
-            (jobId, logger),
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-
-    private static void LogLateSendFailed((Guid JobId, ILogger Logger) state, Exception exception) =>
-        LogSendFailedAfterEntries(state.Logger, state.JobId, exception);
-
     private static async Task RecordAsync(Task begun, ChatCompletion command, ProviderDispatcher dispatcher)
     {
         try

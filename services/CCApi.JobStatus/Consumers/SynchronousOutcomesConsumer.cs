@@ -13,10 +13,11 @@ namespace CCApi.JobStatus.Consumers;
 public sealed class SynchronousOutcomesConsumer(JobUpdater jobs) : IConsumer<SynchronousOutcomes>
 {
     public Task Consume(ConsumeContext<SynchronousOutcomes> context) =>
-        Task.WhenAll(context.Message.Outcomes
-            .Select(entry => (Outcome: entry.Outcome(), Trace: TraceOf(entry.TraceParent)))
-            .Where(entry => entry.Outcome is not null) // a kind a newer adapter added: nothing this version can record
-            .Select(entry => jobs.ApplyAsync(JobChanges.Of(entry.Outcome!), context, context.CancellationToken, entry.Trace)));
+        Task.WhenAll(
+            from entry in context.Message.Outcomes
+            let outcome = entry.Outcome()
+            where outcome is not null // a kind a newer adapter added: nothing this version can record
+            select jobs.ApplyAsync(JobChanges.Of(outcome), context, context.CancellationToken, TraceOf(entry.TraceParent)));
 
     private static ActivityContext TraceOf(string? traceParent) =>
         ActivityContext.TryParse(traceParent, null, out var context) ? context : default;

@@ -31,12 +31,6 @@ public sealed class LocalAdapterHost() : AdapterHost<Program>("local", "LocalAda
         where T : class
     {
         var endpoint = await Bus.GetSendEndpoint(new Uri($"queue:{queue}"));
-        await endpoint.Send(message, context =>
-        {
-            if (redelivery)
-            {
-                AdapterHost.Redelivered(context);
-            }
-        });
+        await endpoint.Send(message, context => MarkRedelivery(context, redelivery));
     }
 }

@@ -195,7 +195,7 @@ public abstract class AdapterHost : IAsyncLifetime
     /// <summary>Marks a message as MassTransit marks one it delivers again (MT-Redelivery-Count): a repeat of a delivery that already ran.</summary>
     public static void Redelivered(SendContext context) => context.Headers.Set(MessageHeaders.RedeliveryCount, 1);
 
-    private static void MarkRedelivery(SendContext context, bool redelivery)
+    protected static void MarkRedelivery(SendContext context, bool redelivery)
     {
         if (redelivery)
         {
