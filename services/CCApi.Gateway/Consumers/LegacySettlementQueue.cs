@@ -23,7 +23,7 @@ public sealed partial class LegacySettlementQueue(IOptions<MessagingOptions> opt
 
         try
         {
-            var dropped = await DeleteAsync(AmqpAddress.Parse(options.Value.ConnectionString), stoppingToken);
+            var dropped = await DeleteAsync(AmqpAddress.Parse(options.Value.ConnectionString), QueueName, stoppingToken);
             if (dropped > 0)
             {
                 LogDeleted(logger, QueueName, dropped); // absent or empty (every start after the first) is not news
@@ -36,13 +36,16 @@ public sealed partial class LegacySettlementQueue(IOptions<MessagingOptions> opt
         }
     }
 
-    /// <summary>Deletes the queue if it exists; answers how many messages it still held (0 when it did not exist).</summary>
-    public static async Task<uint> DeleteAsync(AmqpAddress address, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes <paramref name="queue"/> if it exists; answers how many messages it still held (0 when it did not exist).
+    /// The name is a parameter so a test can exercise this on a queue no gateway starting beside it will delete first.
+    /// </summary>
+    public static async Task<uint> DeleteAsync(AmqpAddress address, string queue, CancellationToken cancellationToken)
     {
         var factory = address.ConnectionFactory("ccapi-gateway-legacy-queue");
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        return await channel.QueueDeleteAsync(QueueName, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+        return await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed the obsolete queue {Queue} and the {Messages} messages nobody read in it")]
