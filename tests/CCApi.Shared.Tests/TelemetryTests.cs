@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using CCApi.Testing;
@@ -47,6 +48,39 @@ public sealed class TelemetryTests
 
         (await app.Client.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await app.Client.GetAsync("/ping")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_metric_stream_past_its_cardinality_limit_counts_the_rest_as_overflow_and_keeps_its_buckets()
+    {
+        await using var app = await StartAsync(new() { ["Telemetry:MetricCardinalityLimit"] = "3" });
+
+        for (var status = 200; status < 210; status++)
+        {
+            (await app.Client.GetAsync($"/status/{status}")).StatusCode.ShouldBe((HttpStatusCode)status);
+        }
+
+        var text = await app.Client.GetStringAsync("/metrics");
+        var statuses = Regex.Matches(text, @"http_server_request_duration_seconds_count\{[^}]*http_route=""/status/\{code:int\}""[^}]*\}")
+            .Select(m => Regex.Match(m.Value, @"http_response_status_code=""(\d+)""").Groups[1].Value)
+            .Where(code => code.Length > 0)
+            .Distinct()
+            .ToList();
+        statuses.Count.ShouldBeInRange(1, 3); // ten statuses sent; the limit kept three at most …
+        text.ShouldContain("otel_metric_overflow=\"true\""); // … and counted the others together
+        text.ShouldContain("http_server_request_duration_seconds_bucket{"); // the view changed the limit only:
+        text.ShouldContain("le=\"0.075\""); // ASP.NET Core's advised boundaries, not the SDK's default ones
+    }
+
+    [Theory]
+    [InlineData("Telemetry:MetricCardinalityLimit")]
+    [InlineData("Telemetry:KeyMetricCardinalityLimit")]
+    public async Task A_cardinality_limit_below_one_stops_the_service_and_says_which(string setting)
+    {
+        var failure = await Should.ThrowAsync<InvalidOperationException>(() => StartAsync(new() { [setting] = "0" }));
+
+        failure.Message.ShouldStartWith(setting);
+        failure.Message.ShouldContain("at least 1");
     }
 
     [Theory]
@@ -168,6 +202,7 @@ public sealed class TelemetryTests
         app.UseServiceDefaults();
         app.MapDefaultEndpoints();
         app.MapGet("/ping", () => "pong");
+        app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
         if (withRedis)
         {
             app.MapGet("/redis", async (IConnectionMultiplexer redis) =>
