@@ -1,0 +1,141 @@
+// One point of bench/bus-floor.sh: one request in flight at a time for SECONDS (after a 3 s warm-up), then one line
+// "<variant> <round trips/s> <p50 µs> <p90 µs> <p99 µs> <CPU µs per round trip, this process>".
+//
+//   raw                     RabbitMQ.Client alone: publish to a queue, a consumer on a second connection publishes
+//                           back to a reply queue (transient, no publisher confirms, auto-ack): the broker's floor.
+//   mt-platform             MassTransit request/response as the platform sends a synchronous call: publisher
+//                           confirmations on (the host setting every service has), the request and the response
+//                           transient and not waited on (MessagingExtensions.SynchronousCall), GetResponse<T1, T2>.
+//   mt-requester-unconfirmed  the same with publisher confirmations off on the requester's bus only (the gateway's side).
+//   mt-unconfirmed          publisher confirmations off on both buses.
+//   mt-confirmed            the request and the response waited on for their confirms (MassTransit's defaults).
+using System.Diagnostics;
+using CCApi.Bench.BusFloor;
+using MassTransit;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+var amqp = new Uri(args[0]);
+var variant = args[1];
+var seconds = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+var payload = new string('x', 600); // about a short chat request's size on the wire
+
+Func<Task> roundTrip;
+Func<Task> stop;
+if (variant == "raw")
+{
+    var factory = new ConnectionFactory { Uri = amqp };
+    var requesterConnection = await factory.CreateConnectionAsync();
+    var responderConnection = await factory.CreateConnectionAsync();
+    var requester = await requesterConnection.CreateChannelAsync();
+    var responder = await responderConnection.CreateChannelAsync();
+    var requests = (await requester.QueueDeclareAsync("", durable: false, exclusive: false, autoDelete: true)).QueueName;
+    var replies = (await requester.QueueDeclareAsync("", durable: false, exclusive: false, autoDelete: true)).QueueName;
+    var properties = new BasicProperties { DeliveryMode = DeliveryModes.Transient };
+    var body = System.Text.Encoding.UTF8.GetBytes(payload);
+    var serve = new AsyncEventingBasicConsumer(responder);
+    serve.ReceivedAsync += async (_, delivery) => await responder.BasicPublishAsync("", replies, false, properties, delivery.Body);
+    await responder.BasicConsumeAsync(requests, autoAck: true, serve);
+    TaskCompletionSource reply = new();
+    var receive = new AsyncEventingBasicConsumer(requester);
+    receive.ReceivedAsync += (_, _) => { reply.TrySetResult(); return Task.CompletedTask; };
+    await requester.BasicConsumeAsync(replies, autoAck: true, receive);
+    roundTrip = async () =>
+    {
+        reply = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await requester.BasicPublishAsync("", requests, false, properties, body);
+        await reply.Task;
+    };
+    stop = async () => { await requesterConnection.CloseAsync(); await responderConnection.CloseAsync(); };
+}
+else
+{
+    var confirmed = variant == "mt-confirmed";
+    var responderConfirms = variant is "mt-platform" or "mt-requester-unconfirmed" or "mt-confirmed";
+    var requesterConfirms = variant is "mt-platform" or "mt-confirmed";
+    if (variant is not ("mt-platform" or "mt-requester-unconfirmed" or "mt-unconfirmed" or "mt-confirmed"))
+    {
+        throw new ArgumentException($"unknown variant '{variant}'");
+    }
+
+    var queue = $"bus-floor-{Environment.ProcessId}";
+    var responder = Bus(responderConfirms, cfg => cfg.ReceiveEndpoint(queue, e =>
+    {
+        e.AutoDelete = true; // the queue goes with the run (MassTransit declares it durable, as a provider's queue is)
+        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
+        {
+            send.Durable = false;
+            if (!confirmed)
+            {
+                send.TrySetAwaitAck(false);
+            }
+        }));
+    }));
+    var requester = Bus(requesterConfirms, null);
+    await responder.StartAsync();
+    await requester.StartAsync();
+    var client = requester.CreateRequestClient<Ping>(new Uri($"queue:{queue}?autodelete=true"));
+    roundTrip = async () => await client.GetResponse<Pong, Failed>(new Ping { Text = payload }, request => request.UseExecute(send =>
+    {
+        send.Durable = false;
+        if (!confirmed)
+        {
+            send.TrySetAwaitAck(false);
+        }
+    }), default, RequestTimeout.After(s: 10));
+    stop = async () => { await requester.StopAsync(); await responder.StopAsync(); };
+
+    IBusControl Bus(bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+    {
+        var user = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
+        var password = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]);
+        cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h =>
+        {
+            h.Username(user);
+            h.Password(password);
+            h.PublisherConfirmation = publisherConfirmation;
+        });
+        endpoints?.Invoke(cfg);
+    });
+}
+
+var latencies = new List<double>(200_000);
+var clock = Stopwatch.StartNew();
+while (clock.Elapsed < TimeSpan.FromSeconds(3)) // warm-up: tiered JIT settles (its background compiles would count as CPU)
+{
+    await roundTrip();
+}
+
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+clock.Restart();
+while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+{
+    var start = Stopwatch.GetTimestamp();
+    await roundTrip();
+    latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+}
+
+var elapsed = clock.Elapsed.TotalSeconds;
+var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / latencies.Count;
+await stop();
+latencies.Sort();
+double At(double q) => latencies[(int)(q * (latencies.Count - 1))];
+Console.WriteLine(FormattableString.Invariant($"{variant} {latencies.Count / elapsed:F0} {At(0.5):F0} {At(0.9):F0} {At(0.99):F0} {cpu:F0}"));
+
+namespace CCApi.Bench.BusFloor
+{
+    public sealed record Ping
+    {
+        public required string Text { get; init; }
+    }
+
+    public sealed record Pong
+    {
+        public required string Text { get; init; }
+    }
+
+    public sealed record Failed
+    {
+        public required string Reason { get; init; }
+    }
+}
