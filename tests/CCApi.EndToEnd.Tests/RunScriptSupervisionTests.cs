@@ -26,7 +26,7 @@ public sealed class RunScriptSupervisionTests
         var amqpPort = FreePort(10_000, 12_700, p => IsFree(p + 20_000));
         var redisPort = FreePort(12_700, 15_000, _ => true);
         var testBrokerPort = new Uri(TestInfrastructure.RabbitMqBase).Port;
-        var testRedisPort = int.Parse(TestInfrastructure.Redis.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        var testRedisPort = int.Parse(TestInfrastructure.RedisEndpoint.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
         var pidFile = Path.Combine(dataDir, "services.pids");
 
         var info = new ProcessStartInfo("bash") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };

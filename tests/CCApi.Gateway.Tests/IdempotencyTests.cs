@@ -267,9 +267,9 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
     [Fact]
     public async Task Without_Redis_a_request_with_the_header_is_refused_with_503_and_not_executed()
     {
-        using var redis = new TcpProxy(TestInfrastructure.Redis);
+        using var redis = new TcpProxy(TestInfrastructure.RedisEndpoint);
         await using var isolated = gateway.NewGateway(adminKey: null, cacheTtl: "00:10:00",
-            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.Endpoint });
+            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = TestInfrastructure.RedisAt(redis.Endpoint) });
         var (_, client) = await gateway.CreateKeyAsync("""{"name":"idem-no-redis"}""", isolated);
         using var _ = client;
         (await PostAsync(client, "/v1/chat/completions", Chat("warm " + Guid.NewGuid()), null)).StatusCode.ShouldBe(HttpStatusCode.OK); // the key is cached now

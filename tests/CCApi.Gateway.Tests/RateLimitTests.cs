@@ -262,9 +262,9 @@ public sealed class RateLimitTests(GatewayFixture gateway)
     [Fact]
     public async Task Without_Redis_a_limited_key_is_refused_with_503_never_served_unlimited()
     {
-        using var redis = new TcpProxy(TestInfrastructure.Redis);
+        using var redis = new TcpProxy(TestInfrastructure.RedisEndpoint);
         await using var isolated = gateway.NewGateway(adminKey: null, cacheTtl: "00:10:00",
-            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.Endpoint });
+            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = TestInfrastructure.RedisAt(redis.Endpoint) });
         var (_, client) = await gateway.CreateKeyAsync("""{"name":"no-redis","limits":{"rpm":100}}""", isolated);
         using var _ = client;
         (await ChatAsync(client, "while redis is up")).StatusCode.ShouldBe(HttpStatusCode.OK); // the key is cached now

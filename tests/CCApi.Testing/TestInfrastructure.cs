@@ -27,9 +27,37 @@ public static class TestInfrastructure
         ? $"amqp://guest:guest@127.0.0.1:{TestContainers.ForThisProcess.RabbitMq.GetMappedPublicPort(5672)}"
         : (Environment.GetEnvironmentVariable("CCAPI_TEST_RABBITMQ") ?? "amqp://guest:guest@127.0.0.1:5673").TrimEnd('/');
 
-    public static string Redis => UsesContainers
+    /// <summary>host:port of this process's Redis container, or of test.sh's native server (6380 by default).</summary>
+    public static string RedisEndpoint => UsesContainers
         ? $"127.0.0.1:{TestContainers.ForThisProcess.Redis.GetMappedPublicPort(6379)}"
         : Environment.GetEnvironmentVariable("CCAPI_TEST_REDIS") ?? "127.0.0.1:6380";
+
+    /// <summary>
+    /// The Redis connection string of this test project. With containers the Redis is the assembly's own; on the native
+    /// server each test project gets a database of its own (<c>defaultDatabase</c>), as it gets a RabbitMQ virtual host,
+    /// so that projects running side by side never share a key — such as the webhook schedule <c>ccapi:{webhooks}:due</c>,
+    /// from which a JobStatus of another project (the end-to-end platform's, on the production retry schedule) used to
+    /// deliver this project's retries.
+    /// </summary>
+    public static string Redis => RedisAt(RedisEndpoint);
+
+    /// <summary>The connection string of this test project's Redis database at another address (a proxy in front of it).</summary>
+    public static string RedisAt(string endpoint) => UsesContainers ? endpoint : $"{endpoint},defaultDatabase={ProjectDatabase}";
+
+    // Above ProjectDatabase: static initializers run in declaration order.
+    private static readonly string[] TestProjects =
+    [
+        "CCApi.Shared.Tests", "CCApi.Gateway.Tests", "CCApi.Catalog.Tests", "CCApi.JobStatus.Tests", "CCApi.Adapters.Local.Tests",
+        "CCApi.Adapters.OpenAI.Tests", "CCApi.Adapters.ElevenLabs.Tests", "CCApi.Adapters.StabilityAI.Tests",
+        "CCApi.Adapters.ImaginePro.Tests", "CCApi.EndToEnd.Tests", "CCApi.Fuzz.Tests", "CCApi.Deploy.Tests",
+    ];
+
+    /// <summary>Each test project's database on the native Redis (1–12; 0 for an assembly not listed).</summary>
+    private static int ProjectDatabase { get; } = Array.IndexOf(TestProjects, TestAssemblyName()) + 1;
+
+    private static string? TestAssemblyName() => AppDomain.CurrentDomain.GetAssemblies()
+        .Select(a => a.GetName().Name)
+        .FirstOrDefault(name => name is not null && name.StartsWith("CCApi.", StringComparison.Ordinal) && name.EndsWith(".Tests", StringComparison.Ordinal));
 
     /// <summary>
     /// The connection string for a test project: "gateway", "catalog", "jobstatus", "local", "shared", "e2e", … names its
