@@ -43,7 +43,8 @@ public sealed class DashboardMetricsTests(PlatformFixture platform) : PlatformTe
             using var response = await http.GetAsync($"http://127.0.0.1:{process.Port}/metrics");
             response.StatusCode.ShouldBe(HttpStatusCode.OK, $"/metrics of {process.Name}");
             var text = await response.Content.ReadAsStringAsync();
-            result[process.Name] = text.Split('\n')
+            // Keyed by port too: a second gateway (AccountsTests starts one) is a process of the same name.
+            result[$"{process.Name}:{process.Port}"] = text.Split('\n')
                 .Where(line => line.Length > 0 && line[0] != '#')
                 .Select(line => line[..line.IndexOfAny([' ', '{'])])
                 .ToHashSet(StringComparer.Ordinal);

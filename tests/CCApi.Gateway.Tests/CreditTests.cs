@@ -349,9 +349,6 @@ public sealed class CreditTests(GatewayFixture gateway)
         var db = gateway.Redis.GetDatabase();
         var past = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds();
         var (completed, failed) = (Guid.NewGuid(), Guid.NewGuid());
-        // as a gateway killed after dispatch leaves them: the jobs went on and ended, nobody settled them
-        await db.HashSetAsync(RedisKeys.ApiKeyReservations(id), [new(completed.ToString("N"), $"100000000:{past}"), new(failed.ToString("N"), $"100000000:{past}")]);
-        await db.HashIncrementAsync(RedisKeys.ApiKey(id), "reserved_nusd", 200_000_000);
         gateway.Internal.Jobs[completed] = StubInternalServices.JobView(new
         {
             Id = completed.ToString("D"), OwnerId = id, Kind = "chat", State = "completed", Mode = "sync", Model = "openai/gpt-4o-mini", Provider = "openai",
@@ -361,6 +358,11 @@ public sealed class CreditTests(GatewayFixture gateway)
         {
             Id = failed.ToString("D"), OwnerId = id, Kind = "chat", State = "failed", Mode = "sync", Model = "openai/gpt-4o-mini", Provider = "openai",
         });
+
+        // as a gateway killed after dispatch leaves them: the jobs went on and ended, nobody settled them (written after
+        // the job records, so that no sweep can see a reservation whose job it cannot find yet)
+        await db.HashSetAsync(RedisKeys.ApiKeyReservations(id), [new(completed.ToString("N"), $"100000000:{past}"), new(failed.ToString("N"), $"100000000:{past}")]);
+        await db.HashIncrementAsync(RedisKeys.ApiKey(id), "reserved_nusd", 200_000_000);
 
         var finished = await gateway.Factory.Services.GetRequiredService<ReservationSweeper>().SweepOnceAsync();
         var again = await gateway.Factory.Services.GetRequiredService<ReservationSweeper>().SweepOnceAsync();

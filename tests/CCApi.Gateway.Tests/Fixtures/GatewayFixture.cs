@@ -73,6 +73,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Gateway:MaxRequestBodyBytes"] = "1048576",
             ["Gateway:MaxInputImageBytes"] = "65536",
             ["Webhooks:Secret"] = WebhookSecret, // webhook_url is refused without one
+            ["Credits:SweepInterval"] = "01:00:00", // the sweeper tests call SweepOnceAsync; a background sweep must not race them
             ["Logging:LogLevel:Default"] = "Warning",
         });
 
@@ -130,6 +131,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Auth:AdminApiKey"] = adminKey,
             ["Auth:CacheTtl"] = cacheTtl,
             ["Gateway:CatalogRefreshInterval"] = "00:10:00",
+            ["Credits:SweepInterval"] = "01:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
