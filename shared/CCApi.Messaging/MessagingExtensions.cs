@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,12 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // Readiness is BusReadinessCheck's (Degraded is not ready); MassTransit's own check keeps a tag of its own.
+            x.ConfigureHealthCheckOptions(o =>
+            {
+                o.Name = "masstransit";
+                o.Tags.Add("masstransit");
+            });
             configure?.Invoke(x);
 
             if (transport == "inmemory")
@@ -74,6 +81,7 @@ public static class MessagingExtensions
         });
 
         builder.Services.AddHostedService<BusStartupGate>(); // the HTTP server starts after it: the bus is connected (or StartupWait passed)
+        builder.Services.AddHealthChecks().AddCheck<BusReadinessCheck>(BusReadinessCheck.Name, tags: [HealthTags.Ready]);
         return builder;
     }
 

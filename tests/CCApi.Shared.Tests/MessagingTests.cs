@@ -4,7 +4,9 @@ using CCApi.Contracts;
 using CCApi.Messaging;
 using CCApi.Testing;
 using MassTransit;
+using CCApi.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace CCApi.Shared.Tests;
@@ -63,6 +65,53 @@ public sealed class MessagingTests
         finally
         {
             await host.StopAsync();
+        }
+    }
+
+    /// <summary>
+    /// Readiness follows the endpoints, not only the connection: a bus that is connected but has an endpoint that cannot
+    /// consume is not ready (MassTransit calls that Degraded, which /health/ready would answer with 200), and says which.
+    /// </summary>
+    [Fact]
+    public async Task A_connected_bus_with_an_endpoint_that_cannot_consume_is_not_ready_and_names_it()
+    {
+        var queue = $"readiness-test-{Guid.NewGuid():N}";
+        var address = AmqpAddress.Parse(TestInfrastructure.RabbitMq("shared"));
+        await using var connection = await address.ConnectionFactory("ccapi-tests").CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        // Declared with an argument the endpoint does not ask for: its declare fails (PRECONDITION_FAILED) while the queue is there.
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-max-length"] = 1 });
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMq("shared");
+            builder.Configuration["Messaging:StartupWait"] = "00:00:01";
+            builder.AddMessaging(x => x.AddConsumer<EchoSpeechConsumer>().Endpoint(e => e.Name = queue));
+            using var host = builder.Build();
+            await host.StartAsync();
+            try
+            {
+                var health = host.Services.GetRequiredService<HealthCheckService>();
+                HealthReport? report = null;
+                (await TestInfrastructure.EventuallyAsync(async () =>
+                {
+                    report = await health.CheckHealthAsync(r => r.Tags.Contains(HealthTags.Ready));
+                    return report.Entries["masstransit-bus"].Description?.Contains(queue, StringComparison.Ordinal) == true;
+                }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100))).ShouldBeTrue(report?.Entries["masstransit-bus"].Description);
+
+                report!.Status.ShouldBe(HealthStatus.Unhealthy);
+                report.Entries["masstransit-bus"].Status.ShouldBe(HealthStatus.Unhealthy);
+                host.Services.GetRequiredService<IBusControl>().CheckHealth().Status.ShouldNotBe(BusHealthStatus.Healthy);
+            }
+            finally
+            {
+                await host.StopAsync();
+            }
+        }
+        finally
+        {
+            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
         }
     }
 
