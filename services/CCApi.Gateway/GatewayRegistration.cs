@@ -34,7 +34,7 @@ public static class GatewayRegistration
         services.AddOptions<CreditOptions>().BindConfiguration(CreditOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CostEstimator>();      // a request's maximum cost (o200k tokenizer, loaded once)
         services.AddSingleton<CreditSettlement>();   // settle / release exactly once per job id
-        services.AddSingleton<UsageReader>();        // GET /v1/usage, /admin/v1/usage from the ledgers
+        services.AddSingleton<UsageReader>();        // GET /v1/usage, /admin/v1/usage from the hourly rollups (and ledgers)
         services.AddSingleton<ReservationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<ReservationSweeper>());
 

@@ -29,6 +29,19 @@ public static class RedisKeys
     /// <summary>An API key's ledger (stream): credit changes, later settlements, each with the balance after it.</summary>
     public static string ApiKeyLedger(string keyId) => $"ccapi:{{key:{keyId}}}:ledger";
 
+    /// <summary>
+    /// A key's usage rollups: this sorted set lists the UTC days (days since the epoch, as member and score) that have a
+    /// day hash <c>{this}:{day}</c> of hourly sums (fields <c>{hour}:{metric}:{model}</c>), written with each usage entry
+    /// of the ledger, so a usage report reads sums instead of every entry.
+    /// </summary>
+    public static string ApiKeyUsage(string keyId) => $"ccapi:{{key:{keyId}}}:usage";
+
+    /// <summary>One UTC day of a key's usage rollups (hash; see <see cref="ApiKeyUsage"/>).</summary>
+    public static string ApiKeyUsageDay(string keyId, long day) => $"ccapi:{{key:{keyId}}}:usage:{day}";
+
+    /// <summary>The id of the first ledger entry in the key's usage rollups (string): older usage entries are read from the ledger.</summary>
+    public static string ApiKeyUsageSince(string keyId) => $"ccapi:{{key:{keyId}}}:usage:since";
+
     /// <summary>A key's rate-limit state (hash: <c>rq</c>, <c>tk</c> = GCRA theoretical arrival times in µs), expiring when full again.</summary>
     public static string ApiKeyRateState(string keyId) => $"ccapi:{{key:{keyId}}}:rate";
 

@@ -27,8 +27,9 @@ public sealed class CreditOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long ledger entries (usage and credit changes) are kept: older ones are trimmed as new usage is written, so a
-    /// busy key's ledger stays bounded. Usage reports cover at most this far back.
+    /// How long ledger entries (usage and credit changes) and the hourly usage rollups are kept: older entries are
+    /// trimmed as new usage is written, so a busy key's ledger stays bounded; a day of rollups expires this long after
+    /// the day. Usage reports cover at most this far back.
     /// </summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Credits:LedgerRetention must be between 1 and 3650 days.")]
     public TimeSpan LedgerRetention { get; set; } = TimeSpan.FromDays(400);

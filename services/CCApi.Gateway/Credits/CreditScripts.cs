@@ -8,22 +8,24 @@ namespace CCApi.Gateway.Credits;
 public static class CreditScripts
 {
     /// <summary>
-    /// KEYS: the key's record, its reservations, its ledger, the job's settled marker, and — when the request holds a
-    /// rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost in nano-dollars (-1 =
-    /// release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model, provider, kind, prompt
-    /// tokens, completion tokens, images, characters, priced (1|0), the oldest ledger id to keep (unix ms: entries older
-    /// than <see cref="CreditOptions.LedgerRetention"/> are trimmed, approximately, as entries are added), and with the
-    /// lease keys: lease id ("" = none), tpm (0 = none), token correction.
+    /// KEYS: the key's record, its reservations, its ledger, the job's settled marker, its usage rollups and their
+    /// "since" id (<see cref="RedisKeys.ApiKeyUsage"/>), and — when the request holds a rate-limit lease — the key's rate
+    /// state and in-flight set. ARGV: job id (N), actual cost in nano-dollars (-1 = release: the job failed, was canceled
+    /// or timed out), marker TTL (s), unix seconds, model, provider, kind, prompt tokens, completion tokens, images,
+    /// characters, priced (1|0), the oldest ledger id to keep (unix ms: entries older than
+    /// <see cref="CreditOptions.LedgerRetention"/> are trimmed, approximately, as entries are added), the retention in
+    /// ms, and with the lease keys: lease id ("" = none), tpm (0 = none), token correction.
     /// <para>
     /// Exactly once per job id: the marker is set first (SET NX); a second call finds it and changes nothing. The hold is
     /// removed from <c>reserved_nusd</c>; on success the charge is the actual cost capped at the hold (or, when the hold
     /// already expired, at what is available) and at the balance — spend never exceeds credits — and is taken from
     /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, and written to the ledger as a "usage" entry
-    /// with the balance after it. The lease, when given, is released whatever the outcome (one call ends the request).
+    /// with the balance after it, and added to the key's hourly usage rollups (<see cref="UsageRollupFunction"/>). The
+    /// lease, when given, is released whatever the outcome (one call ends the request).
     /// Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
     /// </para>
     /// </summary>
-    public const string Settle = "if redis.replicate_commands then redis.replicate_commands() end\n" + Limits.RateLimitScripts.ReleaseLeaseFunction + """
+    public const string Settle = "if redis.replicate_commands then redis.replicate_commands() end\n" + Limits.RateLimitScripts.ReleaseLeaseFunction + UsageRollupFunction + """
         local function settle()
           if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '0', '0'} end
           if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[3]) then return {'duplicate', '0', '0'} end
@@ -47,16 +49,53 @@ public static class CreditScripts
           end
           local text = string.format('%.0f', charge)
           if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
-          redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[13], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+          local id = redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[13], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
             'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
             'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
             'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
             'cost_nusd', text, 'priced', ARGV[12])
+          roll_up(KEYS[5], KEYS[6], id, tonumber(ARGV[14]), ARGV[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], text)
           return {'settled', string.format('%.0f', hold), text}
         end
         local outcome = settle()
-        if #KEYS >= 6 then release_lease(KEYS[5], KEYS[6], ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])) end
+        if #KEYS >= 8 then release_lease(KEYS[7], KEYS[8], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
         return outcome
+        """;
+
+    /// <summary>
+    /// Lua: <c>roll_up(usage_key, since_key, id, retention_ms, model, prompt, completion, images, characters, cost)</c> adds
+    /// one usage entry of the ledger (stream id <c>id</c>) to the key's hourly sums, in the entry's UTC day hash
+    /// <c>{usage_key}:{day}</c> (days since the epoch), under the fields <c>{hour}:{metric}:{model}</c> — metrics
+    /// <c>n</c> (requests), <c>in</c>/<c>out</c> (tokens), <c>img</c>, <c>chr</c> and <c>nusd</c> (cost in
+    /// nano-dollars), zeros left out. The hour is the stream id's, so the sums and the entries agree on which hour an
+    /// entry is in (<see cref="UsagePlan"/> reads partial hours from the entries). A new day hash expires a retention
+    /// after its day and is listed in <c>usage_key</c> (days older than the retention leave it); the first one also
+    /// records <c>id</c> in <c>since_key</c>: older entries are in the ledger only (written before the rollups were).
+    /// The day hash's name is derived from <c>usage_key</c>, so it shares its hash tag and Redis Cluster slot.
+    /// </summary>
+    public const string UsageRollupFunction = """
+        local function roll_up(usage_key, since_key, id, retention_ms, model, prompt, completion, images, characters, cost)
+          local ms = tonumber(string.match(id, '^(%d+)'))
+          local day = math.floor(ms / 86400000)
+          local day_text = string.format('%.0f', day)
+          local day_key = usage_key .. ':' .. day_text
+          local fresh = redis.call('EXISTS', day_key) == 0
+          local hour = string.format('%.0f', math.floor((ms - day * 86400000) / 3600000)) .. ':'
+          local of_model = ':' .. model
+          redis.call('HINCRBY', day_key, hour .. 'n' .. of_model, 1)
+          if tonumber(prompt) > 0 then redis.call('HINCRBY', day_key, hour .. 'in' .. of_model, prompt) end
+          if tonumber(completion) > 0 then redis.call('HINCRBY', day_key, hour .. 'out' .. of_model, completion) end
+          if tonumber(images) > 0 then redis.call('HINCRBY', day_key, hour .. 'img' .. of_model, images) end
+          if tonumber(characters) > 0 then redis.call('HINCRBY', day_key, hour .. 'chr' .. of_model, characters) end
+          if tonumber(cost) > 0 then redis.call('HINCRBY', day_key, hour .. 'nusd' .. of_model, cost) end
+          if fresh then
+            redis.call('PEXPIREAT', day_key, string.format('%.0f', (day + 1) * 86400000 + retention_ms))
+            redis.call('ZADD', usage_key, day_text, day_text)
+            redis.call('ZREMRANGEBYSCORE', usage_key, '-inf', '(' .. string.format('%.0f', math.floor((ms - retention_ms) / 86400000)))
+            redis.call('SET', since_key, id, 'NX')
+          end
+        end
+
         """;
 
     /// <summary>

@@ -25,6 +25,7 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
 {
     private readonly long _markerSeconds = (long)options.Value.SettledJobTtl.TotalSeconds;
     private readonly TimeSpan _retention = options.Value.LedgerRetention;
+    private readonly long _retentionMs = (long)options.Value.LedgerRetention.TotalMilliseconds;
 
     /// <summary>Charges <paramref name="usage"/> (priced by the adapter) for the job and releases its reservation.</summary>
     /// <param name="priced">Whether the model had a price (the ledger's <c>cost_usd</c> is null otherwise); default: the route's pricing says.</param>
@@ -53,15 +54,16 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
         var now = time.GetUtcNow();
         priced ??= route?.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing);
         RedisKey[] keys = lease is null
-            ? [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId)]
+            ? [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
+                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyUsageSince(keyId)]
             : [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
-                RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
+                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyUsageSince(keyId), RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
         RedisValue[] arguments =
         [
             jobId.ToString("N"), actual, _markerSeconds, now.ToUnixTimeSeconds(),
             route?.Model ?? "", route?.Provider ?? "", kind is { } k ? KindName(k) : "",
             usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0, usage?.Images ?? 0, usage?.Characters ?? 0, priced.Value ? 1 : 0,
-            (now - _retention).ToUnixTimeMilliseconds(),
+            (now - _retention).ToUnixTimeMilliseconds(), _retentionMs,
             lease?.LeaseId ?? "", lease?.Tpm ?? 0, lease?.TokenCorrection ?? 0,
         ];
         return redis.GetDatabase().ScriptEvaluateAsync(CreditScripts.Settle, keys, arguments, flags);

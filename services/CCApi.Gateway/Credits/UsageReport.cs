@@ -61,57 +61,39 @@ public sealed record UsageQuery(long From, long To, string GroupBy)
 }
 
 /// <summary>
-/// Usage from the keys' ledgers: each settled job is one "usage" entry (stream id = its time in ms), so a time window is
-/// an XRANGE. Read in pages; grouped by UTC day, model or key.
+/// Usage from the keys' ledgers: each settled job is one "usage" entry (stream id = its time in ms) and is added to the
+/// key's hourly rollups as it is written (<see cref="CreditScripts.UsageRollupFunction"/>). A report reads the whole
+/// hours of its window from the rollups and only the rest entry by entry (<see cref="UsagePlan"/>: a partial hour at
+/// either end, usage from before the rollups), so its cost follows the days and models in it, not the requests.
+/// Grouped by UTC day, model or key; keys are read a few at a time, concurrently.
 /// </summary>
-public sealed class UsageReader(IConnectionMultiplexer redis)
+public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
 {
     private const int Page = 1000;
+    private const int KeysAtOnce = 16;
+    private const long DayMs = 86_400_000;
+
+    /// <summary>The rollup metrics (field names of a day hash), in <see cref="UsageRow"/>'s order of sums.</summary>
+    private static readonly string[] Metrics = ["n", "in", "out", "img", "chr", "nusd"];
 
     public async Task<UsageReport> ReadAsync(IReadOnlyList<string> keyIds, UsageQuery query)
     {
         var db = redis.GetDatabase();
+        var (from, to) = (query.From * 1000, query.To * 1000 + 999);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var rows = new SortedDictionary<string, long[]>(StringComparer.Ordinal);
-        var first = (query.From * 1000).ToString(CultureInfo.InvariantCulture);
-        var last = (query.To * 1000 + 999).ToString(CultureInfo.InvariantCulture);
-        foreach (var keyId in keyIds)
+        foreach (var chunk in keyIds.Chunk(KeysAtOnce))
         {
-            RedisValue start = first;
-            while (true)
+            foreach (var sums in await Task.WhenAll(chunk.Select(keyId => ReadKeyAsync(db, keyId, from, to, now, query.GroupBy))))
             {
-                var entries = await db.StreamRangeAsync(RedisKeys.ApiKeyLedger(keyId), start, last, Page);
-                foreach (var entry in entries)
+                foreach (var (group, values) in sums)
                 {
-                    if ((string?)entry["type"] != "usage")
+                    var total = Row(rows, group);
+                    for (var i = 0; i < total.Length; i++)
                     {
-                        continue;
+                        total[i] += values[i];
                     }
-
-                    var group = query.GroupBy switch
-                    {
-                        "model" => (string?)entry["model"] ?? "",
-                        "key" => keyId,
-                        _ => Day((string)entry.Id!),
-                    };
-                    if (!rows.TryGetValue(group, out var sums))
-                    {
-                        rows[group] = sums = new long[6];
-                    }
-
-                    sums[0]++;
-                    sums[1] += Long(entry, "prompt_tokens");
-                    sums[2] += Long(entry, "completion_tokens");
-                    sums[3] += Long(entry, "images");
-                    sums[4] += Long(entry, "characters");
-                    sums[5] += Long(entry, "cost_nusd");
                 }
-
-                if (entries.Length < Page)
-                {
-                    break;
-                }
-
-                start = "(" + (string)entries[^1].Id!;
             }
         }
 
@@ -123,11 +105,113 @@ public sealed class UsageReader(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<string>> AllKeyIdsAsync() =>
         [.. (await redis.GetDatabase().SortedSetRangeByRankAsync(RedisKeys.ApiKeysByCreation)).Select(id => (string)id!)];
 
-    private static string Day(string streamId)
+    private static async Task<Dictionary<string, long[]>> ReadKeyAsync(IDatabase db, string keyId, long from, long to, long now, string groupBy)
     {
-        var ms = long.Parse(streamId.AsSpan(0, streamId.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var rows = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var sinceRead = db.StringGetAsync(RedisKeys.ApiKeyUsageSince(keyId));
+        var daysRead = db.SortedSetRangeByScoreAsync(RedisKeys.ApiKeyUsage(keyId), from / DayMs, to / DayMs);
+        var plan = UsagePlan.For(from, to, await sinceRead, now);
+        var days = await daysRead;
+        if (plan.HasHours)
+        {
+            var wanted = days.Select(d => (long)d).Where(d => d >= plan.FirstHour / 24 && d <= plan.LastHour / 24).ToArray();
+            var hashes = await Task.WhenAll(wanted.Select(day => db.HashGetAllAsync(RedisKeys.ApiKeyUsageDay(keyId, day))));
+            for (var i = 0; i < wanted.Length; i++)
+            {
+                AddRollup(rows, keyId, wanted[i], hashes[i], plan, groupBy);
+            }
+        }
+
+        foreach (var range in plan.Ranges)
+        {
+            await AddEntriesAsync(rows, db, keyId, range, groupBy);
+        }
+
+        return rows;
     }
+
+    /// <summary>Adds a day hash's fields (<c>{hour}:{metric}:{model}</c>) of the plan's hours.</summary>
+    private static void AddRollup(Dictionary<string, long[]> rows, string keyId, long day, HashEntry[] fields, UsagePlan plan, string groupBy)
+    {
+        foreach (var field in fields)
+        {
+            var name = (string)field.Name!;
+            var first = name.IndexOf(':', StringComparison.Ordinal);
+            var second = first < 0 ? -1 : name.IndexOf(':', first + 1);
+            if (second < 0 || !int.TryParse(name.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out var hourOfDay)
+                || day * 24 + hourOfDay < plan.FirstHour || day * 24 + hourOfDay > plan.LastHour
+                || !long.TryParse((string?)field.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                continue;
+            }
+
+            var metric = Array.IndexOf(Metrics, name[(first + 1)..second]);
+            if (metric < 0)
+            {
+                continue;
+            }
+
+            var group = groupBy switch
+            {
+                "model" => name[(second + 1)..],
+                "key" => keyId,
+                _ => Day(day * DayMs),
+            };
+            Row(rows, group)[metric] += value;
+        }
+    }
+
+    /// <summary>Adds the usage entries of one ledger range, read in pages.</summary>
+    private static async Task AddEntriesAsync(IDictionary<string, long[]> rows, IDatabase db, string keyId, LedgerRange range, string groupBy)
+    {
+        RedisValue start = range.Start;
+        while (true)
+        {
+            var entries = await db.StreamRangeAsync(RedisKeys.ApiKeyLedger(keyId), start, range.End, Page);
+            foreach (var entry in entries)
+            {
+                if ((string?)entry["type"] != "usage")
+                {
+                    continue;
+                }
+
+                UsagePlan.TryMs((string)entry.Id!, out var ms);
+                var group = groupBy switch
+                {
+                    "model" => (string?)entry["model"] ?? "",
+                    "key" => keyId,
+                    _ => Day(ms),
+                };
+                var sums = Row(rows, group);
+                sums[0]++;
+                sums[1] += Long(entry, "prompt_tokens");
+                sums[2] += Long(entry, "completion_tokens");
+                sums[3] += Long(entry, "images");
+                sums[4] += Long(entry, "characters");
+                sums[5] += Long(entry, "cost_nusd");
+            }
+
+            if (entries.Length < Page)
+            {
+                break;
+            }
+
+            start = "(" + (string)entries[^1].Id!;
+        }
+    }
+
+    private static long[] Row(IDictionary<string, long[]> rows, string group)
+    {
+        if (!rows.TryGetValue(group, out var sums))
+        {
+            rows[group] = sums = new long[Metrics.Length];
+        }
+
+        return sums;
+    }
+
+    private static string Day(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static long Long(StreamEntry entry, string field) =>
         long.TryParse((string?)entry[field], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
