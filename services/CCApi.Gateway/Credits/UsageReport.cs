@@ -21,7 +21,11 @@ public sealed record UsageReport(IReadOnlyList<UsageRow> Data, long From, long T
     public string Object => "list";
 }
 
-/// <summary>The query of a usage report, validated: every problem is a 400 naming its field.</summary>
+/// <summary>
+/// The query of a usage report, validated: every problem is a 400 naming its field. Without <c>from</c>, the window
+/// starts on the hour 30 days before <c>to</c>, so that the default report reads whole hours from the rollups; the
+/// report says which window it covers.
+/// </summary>
 public sealed record UsageQuery(long From, long To, string GroupBy)
 {
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
@@ -29,7 +33,7 @@ public sealed record UsageQuery(long From, long To, string GroupBy)
     public static UsageQuery Parse(string? from, string? to, string? groupBy, IReadOnlyList<string> groups, long now)
     {
         var end = Seconds(to, "to") ?? now;
-        var start = Seconds(from, "from") ?? end - (long)DefaultWindow.TotalSeconds;
+        var start = Seconds(from, "from") ?? (end - (long)DefaultWindow.TotalSeconds) / 3600 * 3600;
         if (start > end)
         {
             throw ApiException.BadField("from", $"'from' ({start}) must not be after 'to' ({end}).");

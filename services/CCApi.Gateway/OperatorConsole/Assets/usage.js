@@ -62,7 +62,7 @@ export function render(view) {
     }
     const query = new URLSearchParams({
       from: String(start / 1000),
-      to: String(Math.min(end, Date.now()) / 1000 | 0),
+      to: String(Math.min(end - 1000, Date.now()) / 1000 | 0), // "to" is included: the end date's last second
       group_by: groupBy.value,
     });
     if (key.value) query.set("key_id", key.value);
