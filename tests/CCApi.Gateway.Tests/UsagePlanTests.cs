@@ -65,7 +65,7 @@ public sealed class UsagePlanTests
         var plan = UsagePlan.For(Base, Base + Day - 1, null, Now);
 
         plan.HasHours.ShouldBeFalse();
-        plan.Ranges.ShouldBe([new LedgerRange($"{Base}", $"{Base + Day - 1}")]);
+        plan.Ranges.ShouldBe([new LedgerRange($"{Base}", $"{Base + Day - 1}", BeforeRollups: true)]);
     }
 
     [Fact]
@@ -78,9 +78,9 @@ public sealed class UsagePlanTests
         var after = UsagePlan.For(Base + 8 * H, Base + Day - 1, since, Now);
 
         (plan.FirstHour, plan.LastHour).ShouldBe((Base / H + 7, Base / H + 23)); // hour 7 holds only entries from "since" on
-        plan.Ranges.ShouldBe([new LedgerRange($"{Base}", "(" + since)]);
+        plan.Ranges.ShouldBe([new LedgerRange($"{Base}", "(" + since, BeforeRollups: true)]);
         before.HasHours.ShouldBeFalse();
-        before.Ranges.ShouldBe([new LedgerRange($"{Base}", $"{Base + 6 * H}")]);
+        before.Ranges.ShouldBe([new LedgerRange($"{Base}", $"{Base + 6 * H}", BeforeRollups: true)]);
         (after.FirstHour, after.LastHour).ShouldBe((Base / H + 8, Base / H + 23));
         after.Ranges.ShouldBeEmpty();
     }
@@ -115,7 +115,9 @@ public sealed class UsagePlanTests
             var plan = UsagePlan.For(a, b, $"{since.Ms}-{since.Seq}", now);
 
             var fromRollups = entries.Count(e => Compare(e, since) >= 0 && e.Ms / H >= plan.FirstHour && e.Ms / H <= plan.LastHour);
-            var fromLedger = plan.Ranges.Sum(r => entries.Count(e => InRange(e, r)));
+            // A range before the rollups is read from the ledger, the others from the usage entries: each holds its side of "since".
+            var fromLedger = plan.Ranges.Sum(r => entries.Count(e => InRange(e, r) && (Compare(e, since) < 0) == r.BeforeRollups));
+            plan.Ranges.Sum(r => entries.Count(e => InRange(e, r))).ShouldBe(fromLedger, $"window [{a}, {b}]: a range reads the wrong stream");
             var expected = entries.Count(e => e.Ms >= a && e.Ms <= b);
 
             (fromRollups + fromLedger).ShouldBe(expected, $"window [{a}, {b}], now {now}");

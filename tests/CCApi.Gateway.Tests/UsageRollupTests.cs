@@ -45,8 +45,8 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
         (await Settlement.SettleAsync(id, Guid.NewGuid(), Route(id, "imaginepro/nano-banana"), JobKind.Image, new Usage { Images = 2, Cost = 0.08m }))
             .Outcome.ShouldBe(SettleOutcome.Settled);
 
-        // Everything the rollups hold is the ledger's, hour by hour (the stream id's hour).
-        var ledger = await Db.StreamRangeAsync(RedisKeys.ApiKeyLedger(id));
+        // Everything the rollups hold is in the usage entries, hour by hour (the stream id's hour).
+        var ledger = await Db.StreamRangeAsync(RedisKeys.ApiKeyUsageEntries(id));
         var usageIds = ledger.Where(e => (string?)e["type"] == "usage").Select(e => (string)e.Id!).ToList();
         usageIds.Count.ShouldBe(3);
         (await Db.StringGetAsync(RedisKeys.ApiKeyUsageSince(id))).ToString().ShouldBe(usageIds[0]);
@@ -69,10 +69,10 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
         fields.Keys.ShouldNotContain(k => k.Contains(":chr:", StringComparison.Ordinal)); // zeros are left out
 
         // A window of whole hours (from the start of the first entry's hour, to now) is read from the rollups: the
-        // ledger's entries can go and the report stays the same.
+        // usage entries can go and the report stays the same.
         var from = hours[0] * 3600;
         var before = await ReportAsync(id, $"from={from}&group_by=model");
-        await Db.KeyDeleteAsync(RedisKeys.ApiKeyLedger(id));
+        await Db.KeyDeleteAsync(RedisKeys.ApiKeyUsageEntries(id));
         var after = await ReportAsync(id, $"from={from}&group_by=model");
 
         after.ToJsonString().ShouldBe(before.ToJsonString());

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CCApi.Gateway.Accounts;
@@ -15,18 +16,22 @@ public enum CreditOutcome
 }
 
 /// <summary>
-/// API keys in Redis. Per key, everything shares the hash tag <c>{key:id}</c> (record hash, ledger stream), so the
+/// API keys in Redis. Per key, everything shares the hash tag <c>{key:id}</c> (record hash, ledger and usage streams), so the
 /// scripts that reserve and settle credits later run on one Redis Cluster slot. Secrets are stored only as SHA-256 in
 /// the lookup entry <c>{keyhash:sha256}</c> → id, which is written last: a key never authenticates before its record
 /// exists.
 /// </summary>
-public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeProvider time)
+public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeProvider time, IOptions<Credits.CreditOptions> credits)
 {
+    private readonly TimeSpan _ledgerRetention = credits.Value.LedgerRetention;
+
     public const string SecretPrefix = "sk-ccapi-";
     public const string AdminActor = "admin";
 
     // HINCRBY keeps the balance exact; the comparisons only guard the bounds. Adds the ledger entry in the same step.
-    private const string AdjustCreditsScript = """
+    // KEYS: the key's record, its ledger, its usage entries. ARGV: amount (nano-dollars), maximum balance, who, unix
+    // seconds, note, the oldest ledger id to keep (unix ms).
+    private const string AdjustCreditsScript = Credits.CreditScripts.AppendEntryFunction + """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
         local balance = redis.call('HGET', KEYS[1], 'credits_nusd')
         if not balance then return {'unlimited'} end
@@ -35,8 +40,8 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
         if after > tonumber(ARGV[2]) then return {'too_large', balance} end
         redis.call('HINCRBY', KEYS[1], 'credits_nusd', ARGV[1])
         local exact = redis.call('HGET', KEYS[1], 'credits_nusd')
-        local id = redis.call('XADD', KEYS[2], '*', 'type', 'credits', 'who', ARGV[3], 'created', ARGV[4],
-            'amount_nusd', ARGV[1], 'balance_after_nusd', exact, 'note', ARGV[5])
+        local id = append_entry(KEYS[2], KEYS[3], ARGV[6], {'type', 'credits', 'who', ARGV[3], 'created', ARGV[4],
+            'amount_nusd', ARGV[1], 'balance_after_nusd', exact, 'note', ARGV[5]})
         return {'ok', exact, id}
         """;
 
@@ -187,9 +192,10 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
             return (CreditOutcome.NoSuchKey, 0);
         }
 
+        var now = time.GetUtcNow();
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AdjustCreditsScript,
-            [RedisKeys.ApiKey(id), RedisKeys.ApiKeyLedger(id)],
-            [change.AmountNanos, Money.ToNanos(Money.MaxUsd), who, time.GetUtcNow().ToUnixTimeSeconds(), change.Note ?? ""]))!;
+            [RedisKeys.ApiKey(id), RedisKeys.ApiKeyLedger(id), RedisKeys.ApiKeyUsageEntries(id)],
+            [change.AmountNanos, Money.ToNanos(Money.MaxUsd), who, now.ToUnixTimeSeconds(), change.Note ?? "", (now - _ledgerRetention).ToUnixTimeMilliseconds()]))!;
         var balance = result.Length > 1 ? long.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture) : 0;
         return ((string?)result[0]) switch
         {
@@ -218,7 +224,10 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
         return (records, ids.Length > limit);
     }
 
-    /// <summary>The key's ledger, newest first; null when there is no such key.</summary>
+    /// <summary>
+    /// The key's ledger, newest first: its credit changes (and usage from before the rollups) and its usage entries,
+    /// merged by id (the two streams never share one); null when there is no such key.
+    /// </summary>
     public async Task<(IReadOnlyList<LedgerEntryView> Entries, bool HasMore)?> LedgerAsync(string id, int limit, string? after)
     {
         if (after is not null && !LedgerIdPattern().IsMatch(after))
@@ -232,9 +241,12 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
             return null;
         }
 
-        var entries = await db.StreamRangeAsync(RedisKeys.ApiKeyLedger(id), "-", after is null ? "+" : "(" + after, limit + 1, Order.Descending);
+        var end = after is null ? "+" : "(" + after;
+        var credits = db.StreamRangeAsync(RedisKeys.ApiKeyLedger(id), "-", end, limit + 1, Order.Descending);
+        var usage = db.StreamRangeAsync(RedisKeys.ApiKeyUsageEntries(id), "-", end, limit + 1, Order.Descending);
+        var entries = (await credits).Concat(await usage).OrderByDescending(e => Credits.StreamId.Parse(e.Id!)).Take(limit + 1).ToList();
         var views = entries.Take(limit).Select(e => ToView(id, e)).ToList();
-        return (views, entries.Length > limit);
+        return (views, entries.Count > limit);
     }
 
     /// <summary>Records a use; fire-and-forget, the caller throttles it.</summary>

@@ -27,12 +27,20 @@ public sealed class CreditOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long ledger entries (usage and credit changes) and the hourly usage rollups are kept: older entries are
-    /// trimmed as new usage is written, so a busy key's ledger stays bounded; a day of rollups expires this long after
-    /// the day. Usage reports cover at most this far back.
+    /// How long credit changes in the ledger and the hourly usage rollups are kept (a day of rollups expires this long
+    /// after the day; older ledger entries are trimmed as credit changes are written). Usage reports cover at most this
+    /// far back.
     /// </summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Credits:LedgerRetention must be between 1 and 3650 days.")]
     public TimeSpan LedgerRetention { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>
+    /// How long the per-job usage entries of the ledger are kept (trimmed as new ones are written). Each takes ~120 bytes
+    /// of Redis, one per request; usage reports do not need them past a partial hour at either end of their window, so
+    /// they can be kept far shorter than <see cref="LedgerRetention"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Credits:UsageEntryRetention must be between 1 and 3650 days.")]
+    public TimeSpan UsageEntryRetention { get; set; } = TimeSpan.FromDays(35);
 
     /// <summary>How long a settled job id is remembered, so a redelivered terminal event is not settled twice.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Credits:SettledJobTtl must be between 1 min and 30 days.")]

@@ -8,24 +8,26 @@ namespace CCApi.Gateway.Credits;
 public static class CreditScripts
 {
     /// <summary>
-    /// KEYS: the key's record, its reservations, its ledger, the job's settled marker, its usage rollups and their
-    /// "since" id (<see cref="RedisKeys.ApiKeyUsage"/>), and — when the request holds a rate-limit lease — the key's rate
-    /// state and in-flight set. ARGV: job id (N), actual cost in nano-dollars (-1 = release: the job failed, was canceled
-    /// or timed out), marker TTL (s), unix seconds, model, provider, kind, prompt tokens, completion tokens, images,
-    /// characters, priced (1|0), the oldest ledger id to keep (unix ms: entries older than
-    /// <see cref="CreditOptions.LedgerRetention"/> are trimmed, approximately, as entries are added), the retention in
-    /// ms, and with the lease keys: lease id ("" = none), tpm (0 = none), token correction.
+    /// KEYS: the key's record, its reservations, its usage entries (<see cref="RedisKeys.ApiKeyUsageEntries"/>), the job's
+    /// settled marker, its usage rollups and their "since" id (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, and —
+    /// when the request holds a rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost
+    /// in nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
+    /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest usage entry id to
+    /// keep (unix ms: entries older than <see cref="CreditOptions.UsageEntryRetention"/> are trimmed, approximately, as
+    /// entries are added), the rollups' retention in ms (<see cref="CreditOptions.LedgerRetention"/>), and with the lease
+    /// keys: lease id ("" = none), tpm (0 = none), token correction.
     /// <para>
     /// Exactly once per job id: the marker is set first (SET NX); a second call finds it and changes nothing. The hold is
     /// removed from <c>reserved_nusd</c>; on success the charge is the actual cost capped at the hold (or, when the hold
     /// already expired, at what is available) and at the balance — spend never exceeds credits — and is taken from
-    /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, and written to the ledger as a "usage" entry
-    /// with the balance after it, and added to the key's hourly usage rollups (<see cref="UsageRollupFunction"/>). The
+    /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, written to the key's usage entries as a
+    /// "usage" entry with the balance after it (<see cref="AppendEntryFunction"/>: its id is not in the ledger), and added
+    /// to the key's hourly usage rollups (<see cref="UsageRollupFunction"/>). The
     /// lease, when given, is released whatever the outcome (one call ends the request).
     /// Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
     /// </para>
     /// </summary>
-    public const string Settle = "if redis.replicate_commands then redis.replicate_commands() end\n" + Limits.RateLimitScripts.ReleaseLeaseFunction + UsageRollupFunction + """
+    public const string Settle = "if redis.replicate_commands then redis.replicate_commands() end\n" + Limits.RateLimitScripts.ReleaseLeaseFunction + AppendEntryFunction + UsageRollupFunction + """
         local function settle()
           if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '0', '0'} end
           if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[3]) then return {'duplicate', '0', '0'} end
@@ -49,17 +51,38 @@ public static class CreditScripts
           end
           local text = string.format('%.0f', charge)
           if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
-          local id = redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[13], '*', 'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+          local id = append_entry(KEYS[3], KEYS[7], ARGV[13], {'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
             'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
             'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
             'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
-            'cost_nusd', text, 'priced', ARGV[12])
+            'cost_nusd', text, 'priced', ARGV[12]})
           roll_up(KEYS[5], KEYS[6], id, tonumber(ARGV[14]), ARGV[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], text)
           return {'settled', string.format('%.0f', hold), text}
         end
         local outcome = settle()
-        if #KEYS >= 8 then release_lease(KEYS[7], KEYS[8], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
+        if #KEYS >= 9 then release_lease(KEYS[8], KEYS[9], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
         return outcome
+        """;
+
+    /// <summary>
+    /// Lua: <c>append_entry(stream, other, oldest, fields)</c> adds an entry (a table of field, value pairs) to one of a
+    /// key's two entry streams — the ledger (credit changes) or the usage entries — trimming entries older than
+    /// <c>oldest</c> (unix ms, approximately), and answers its id. The id is never one the other stream holds: the two
+    /// are listed as one ledger, by id, and an id is the listing's cursor. Redis makes each stream's ids increase, not the
+    /// two together; on a clash (a credit change and a settlement in the same millisecond) the entry is added again with
+    /// the next sequence number.
+    /// </summary>
+    public const string AppendEntryFunction = """
+        local function append_entry(stream, other, oldest, fields)
+          local id = redis.call('XADD', stream, 'MINID', '~', oldest, '*', unpack(fields))
+          while #redis.call('XRANGE', other, id, id) > 0 do
+            redis.call('XDEL', stream, id)
+            local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+            id = redis.call('XADD', stream, ms .. '-' .. string.format('%.0f', tonumber(seq) + 1), unpack(fields))
+          end
+          return id
+        end
+
         """;
 
     /// <summary>

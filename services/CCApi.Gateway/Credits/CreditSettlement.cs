@@ -15,7 +15,7 @@ public enum SettleOutcome
 
 /// <summary>
 /// Settles a job on its key exactly once (<see cref="CreditScripts.Settle"/>): the actual, priced usage is charged (keys
-/// with credits) and written to the ledger (every key: spend per key), and the reservation released; a failed job releases
+/// with credits) and written to the key's usage entries and rollups (every key: spend per key), and the reservation released; a failed job releases
 /// it all. The gateway settles what it finishes itself (synchronous jobs, streams) without waiting for Redis, folding the
 /// request's rate-limit lease into the same call; <see cref="Consumers.CreditSettlementConsumer"/> settles asynchronous
 /// jobs from their terminal events; <see cref="ReservationSweeper"/> settles what a dead gateway left, from the job's
@@ -24,8 +24,8 @@ public enum SettleOutcome
 public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<CreditOptions> options, TimeProvider time)
 {
     private readonly long _markerSeconds = (long)options.Value.SettledJobTtl.TotalSeconds;
-    private readonly TimeSpan _retention = options.Value.LedgerRetention;
-    private readonly long _retentionMs = (long)options.Value.LedgerRetention.TotalMilliseconds;
+    private readonly TimeSpan _entryRetention = options.Value.UsageEntryRetention;
+    private readonly long _rollupRetentionMs = (long)options.Value.LedgerRetention.TotalMilliseconds;
 
     /// <summary>Charges <paramref name="usage"/> (priced by the adapter) for the job and releases its reservation.</summary>
     /// <param name="priced">Whether the model had a price (the ledger's <c>cost_usd</c> is null otherwise); default: the route's pricing says.</param>
@@ -54,16 +54,17 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
         var now = time.GetUtcNow();
         priced ??= route?.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing);
         RedisKey[] keys = lease is null
-            ? [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
-                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyUsageSince(keyId)]
-            : [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
-                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyUsageSince(keyId), RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
+            ? [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyUsageEntries(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
+                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyUsageSince(keyId), RedisKeys.ApiKeyLedger(keyId)]
+            : [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyUsageEntries(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
+                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyUsageSince(keyId), RedisKeys.ApiKeyLedger(keyId),
+                RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
         RedisValue[] arguments =
         [
             jobId.ToString("N"), actual, _markerSeconds, now.ToUnixTimeSeconds(),
             route?.Model ?? "", route?.Provider ?? "", kind is { } k ? KindName(k) : "",
             usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0, usage?.Images ?? 0, usage?.Characters ?? 0, priced.Value ? 1 : 0,
-            (now - _retention).ToUnixTimeMilliseconds(), _retentionMs,
+            (now - _entryRetention).ToUnixTimeMilliseconds(), _rollupRetentionMs,
             lease?.LeaseId ?? "", lease?.Tpm ?? 0, lease?.TokenCorrection ?? 0,
         ];
         return redis.GetDatabase().ScriptEvaluateAsync(CreditScripts.Settle, keys, arguments, flags);

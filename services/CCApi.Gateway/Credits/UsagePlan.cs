@@ -1,7 +1,11 @@
 namespace CCApi.Gateway.Credits;
 
-/// <summary>A range of one key's ledger to read entry by entry: from <see cref="Start"/> to <see cref="End"/> (XRANGE ids; "(" = exclusive).</summary>
-public readonly record struct LedgerRange(string Start, string End);
+/// <summary>
+/// A range of one key's usage entries to read one by one: from <see cref="Start"/> to <see cref="End"/> (XRANGE ids; "("
+/// = exclusive), in the usage entries' stream or, <see cref="BeforeRollups"/>, in the ledger (usage settled before the
+/// key's rollups began, among its credit changes).
+/// </summary>
+public readonly record struct LedgerRange(string Start, string End, bool BeforeRollups = false);
 
 /// <summary>
 /// How one key's usage in a window [from, to] (unix ms, both included) is read: the
@@ -25,7 +29,7 @@ public sealed record UsagePlan(long FirstHour, long LastHour, IReadOnlyList<Ledg
     {
         if (since is null || !TryMs(since, out var sinceMs))
         {
-            return new UsagePlan(1, 0, [new LedgerRange(Id(from), Id(to))]);
+            return new UsagePlan(1, 0, [new LedgerRange(Id(from), Id(to), BeforeRollups: true)]);
         }
 
         var ranges = new List<LedgerRange>(3);
@@ -35,7 +39,7 @@ public sealed record UsagePlan(long FirstHour, long LastHour, IReadOnlyList<Ledg
         if (from <= sinceMs)
         {
             // Usage before the rollups began is in the ledger only; the rollups start exactly at "since".
-            ranges.Add(new LedgerRange(Id(from), to < sinceMs ? Id(to) : "(" + since));
+            ranges.Add(new LedgerRange(Id(from), to < sinceMs ? Id(to) : "(" + since, BeforeRollups: true));
             (low, lowId, leftWhole) = (sinceMs, since, true);
         }
         else
@@ -80,8 +84,9 @@ public sealed record UsagePlan(long FirstHour, long LastHour, IReadOnlyList<Ledg
     /// <summary>The millisecond part of a stream id ("ms-seq").</summary>
     public static bool TryMs(string streamId, out long ms)
     {
-        var dash = streamId.IndexOf('-', StringComparison.Ordinal);
-        return long.TryParse(dash < 0 ? streamId : streamId[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ms);
+        var parsed = StreamId.TryParse(streamId, out var id);
+        ms = id.Ms;
+        return parsed;
     }
 
     // A bare ms is a whole millisecond to XRANGE: "ms" as a start means ms-0, as an end ms-(max).

@@ -65,10 +65,10 @@ public sealed record UsageQuery(long From, long To, string GroupBy)
 }
 
 /// <summary>
-/// Usage from the keys' ledgers: each settled job is one "usage" entry (stream id = its time in ms) and is added to the
-/// key's hourly rollups as it is written (<see cref="CreditScripts.UsageRollupFunction"/>). A report reads the whole
-/// hours of its window from the rollups and only the rest entry by entry (<see cref="UsagePlan"/>: a partial hour at
-/// either end, usage from before the rollups), so its cost follows the days and models in it, not the requests.
+/// Usage from the keys' rollups and entries: each settled job is one "usage" entry (stream id = its time in ms) and is
+/// added to the key's hourly rollups as it is written (<see cref="CreditScripts.UsageRollupFunction"/>). A report reads
+/// the whole hours of its window from the rollups and only the rest entry by entry (<see cref="UsagePlan"/>: a partial
+/// hour at either end, usage from before the rollups), so its cost follows the days and models in it, not the requests.
 /// Grouped by UTC day, model or key; keys are read a few at a time, concurrently.
 /// </summary>
 public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
@@ -171,7 +171,8 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
         RedisValue start = range.Start;
         while (true)
         {
-            var entries = await db.StreamRangeAsync(RedisKeys.ApiKeyLedger(keyId), start, range.End, Page);
+            var stream = range.BeforeRollups ? RedisKeys.ApiKeyLedger(keyId) : RedisKeys.ApiKeyUsageEntries(keyId);
+            var entries = await db.StreamRangeAsync(stream, start, range.End, Page);
             foreach (var entry in entries)
             {
                 if ((string?)entry["type"] != "usage")

@@ -55,7 +55,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
-        var otherId = await new ApiKeyRepository(Redis, TimeProvider.System).StoreConfiguredAsync(OtherApiKey, "other");
+        var otherId = await new ApiKeyRepository(Redis, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Credits.CreditOptions())).StoreConfiguredAsync(OtherApiKey, "other");
         await Redis.GetDatabase().KeyExpireAsync(RedisKeys.ApiKey(otherId), TimeSpan.FromHours(1));
         await Redis.GetDatabase().KeyExpireAsync(RedisKeys.ApiKeyLookup(ApiKeyStore.Hash(OtherApiKey)), TimeSpan.FromHours(1));
 
