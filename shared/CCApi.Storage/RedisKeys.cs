@@ -28,14 +28,14 @@ public static class RedisKeys
 
     /// <summary>
     /// An API key's ledger (stream): credit changes, each with the balance after it, and the usage entries settled before
-    /// the key's usage rollups began (later ones are in <see cref="ApiKeyUsageEntries"/>). The two streams' ids never
-    /// collide, so <c>GET /admin/v1/keys/{id}/ledger</c> lists them merged, by id.
+    /// there were <see cref="ApiKeyUsageEntries"/> (in no rollup). The two streams' ids never collide, so
+    /// <c>GET /admin/v1/keys/{id}/ledger</c> lists them merged, by id.
     /// </summary>
     public static string ApiKeyLedger(string keyId) => $"ccapi:{{key:{keyId}}}:ledger";
 
     /// <summary>
-    /// A key's usage entries (stream), one per settled job with the balance after it, kept for their own, shorter
-    /// retention: reports past it read the hourly rollups.
+    /// A key's usage entries (stream), one per settled job with the balance after it, each also added to the hourly
+    /// rollups (<see cref="ApiKeyUsage"/>); kept for their own, shorter retention: reports past it read the rollups.
     /// </summary>
     public static string ApiKeyUsageEntries(string keyId) => $"ccapi:{{key:{keyId}}}:usage:entries";
 
@@ -48,9 +48,6 @@ public static class RedisKeys
 
     /// <summary>One UTC day of a key's usage rollups (hash; see <see cref="ApiKeyUsage"/>).</summary>
     public static string ApiKeyUsageDay(string keyId, long day) => $"ccapi:{{key:{keyId}}}:usage:{day}";
-
-    /// <summary>The id of the key's first entry in <see cref="ApiKeyUsageEntries"/> and its rollups (string): older usage entries are in the ledger.</summary>
-    public static string ApiKeyUsageSince(string keyId) => $"ccapi:{{key:{keyId}}}:usage:since";
 
     /// <summary>A key's rate-limit state (hash: <c>rq</c>, <c>tk</c> = GCRA theoretical arrival times in µs), expiring when full again.</summary>
     public static string ApiKeyRateState(string keyId) => $"ccapi:{{key:{keyId}}}:rate";

@@ -49,7 +49,6 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
         var ledger = await Db.StreamRangeAsync(RedisKeys.ApiKeyUsageEntries(id));
         var usageIds = ledger.Where(e => (string?)e["type"] == "usage").Select(e => (string)e.Id!).ToList();
         usageIds.Count.ShouldBe(3);
-        (await Db.StringGetAsync(RedisKeys.ApiKeyUsageSince(id))).ToString().ShouldBe(usageIds[0]);
         var fields = new Dictionary<string, long>();
         foreach (var day in (await Db.SortedSetRangeByRankAsync(RedisKeys.ApiKeyUsage(id))).Select(d => (long)d))
         {
@@ -61,7 +60,7 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
             }
         }
 
-        var hours = usageIds.Select(i => { UsagePlan.TryMs(i, out var ms); return ms / HourMs; }).ToList();
+        var hours = usageIds.Select(i => StreamId.Parse(i).Ms / HourMs).ToList();
         fields.Where(f => f.Key.Contains(":n:", StringComparison.Ordinal)).Sum(f => f.Value).ShouldBe(3);
         fields[$"{hours[0]}:in:openai/gpt-4o-mini"].ShouldBe(hours[1] == hours[0] ? 10 : 7);
         fields[$"{hours[2]}:img:imaginepro/nano-banana"].ShouldBe(2);
@@ -105,30 +104,36 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Usage_written_before_the_rollups_is_read_from_the_ledger_and_counted_once()
+    public async Task Usage_in_the_ledger_which_no_rollup_holds_is_read_from_it_and_counted_once()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"rollup-legacy","credits_usd":null}""");
         using var _ = client;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var twoDaysAgo = now - 2 * DayMs;
-        foreach (var (ms, model) in new[] { (twoDaysAgo, "openai/gpt-4o-mini"), (twoDaysAgo + 1, "openai/gpt-4o-mini"), (now - 90_000, "local/echo-1") })
-        {
-            // As a gateway before the rollups wrote them (no rollup, no "since").
-            await Db.StreamAddAsync(RedisKeys.ApiKeyLedger(id),
-                [new("type", "usage"), new("model", model), new("prompt_tokens", "4"), new("completion_tokens", "6"), new("cost_nusd", "1000")], $"{ms}-*");
-        }
 
+        // As a gateway of the version before the usage entries wrote them: to the ledger, in no rollup — before this
+        // version's first settlement, and after it (a rolling upgrade).
+        Task LegacyAsync(long ms, string model) => Db.StreamAddAsync(RedisKeys.ApiKeyLedger(id),
+            [new("type", "usage"), new("model", model), new("prompt_tokens", "4"), new("completion_tokens", "6"), new("cost_nusd", "1000")], $"{ms}-*");
+        await LegacyAsync(twoDaysAgo, "openai/gpt-4o-mini");
+        await LegacyAsync(twoDaysAgo + 1, "openai/gpt-4o-mini");
+        await LegacyAsync(now - 90_000, "local/echo-1");
         var legacyOnly = await ReportAsync(id, $"from={twoDaysAgo / 1000 - 60}&group_by=model");
         await SettleChatAsync(id, "openai/gpt-4o-mini", 7, 5, 0.00000405m);
+        await LegacyAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "local/echo-1");
         var both = await ReportAsync(id, $"from={twoDaysAgo / 1000 - 60}&group_by=day");
         var byModel = await ReportAsync(id, $"from={twoDaysAgo / 1000 - 60}&group_by=model");
+        var sinceTheHour = await ReportAsync(id, $"from={now / HourMs * 3600}&group_by=model"); // whole hours: rollups + the ledger
 
         Requests(legacyOnly, "openai/gpt-4o-mini").ShouldBe(2);
         Requests(legacyOnly, "local/echo-1").ShouldBe(1);
         Requests(byModel, "openai/gpt-4o-mini").ShouldBe(3);
-        byModel.Sum(r => r!["input_tokens"]!.GetValue<long>()).ShouldBe(4 + 4 + 4 + 7);
+        Requests(byModel, "local/echo-1").ShouldBe(2);
+        byModel.Sum(r => r!["input_tokens"]!.GetValue<long>()).ShouldBe(4 + 4 + 4 + 7 + 4);
         Requests(both, Day(twoDaysAgo)).ShouldBe(2);
-        both.Sum(r => r!["requests"]!.GetValue<long>()).ShouldBe(4);
+        both.Sum(r => r!["requests"]!.GetValue<long>()).ShouldBe(5);
+        Requests(sinceTheHour, "openai/gpt-4o-mini").ShouldBe(1);
+        Requests(sinceTheHour, "local/echo-1").ShouldBe(now - 90_000 >= now / HourMs * HourMs ? 2 : 1);
     }
 
     [Fact]
@@ -138,7 +143,6 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
         using var _ = client;
         var today = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / DayMs;
         var (d3, d2) = (today - 3, today - 2);
-        await Db.StringSetAsync(RedisKeys.ApiKeyUsageSince(id), $"{(d3 - 1) * DayMs}-0");
         await Db.SortedSetAddAsync(RedisKeys.ApiKeyUsage(id), [new(d3.ToString(CultureInfo.InvariantCulture), d3), new(d2.ToString(CultureInfo.InvariantCulture), d2)]);
         await Db.HashSetAsync(RedisKeys.ApiKeyUsageDay(id, d3), [new("0:n:a/x", 2), new("0:nusd:a/x", 3_000), new("23:n:a/x", 5), new("23:chr:b/y", 40)]);
         await Db.HashSetAsync(RedisKeys.ApiKeyUsageDay(id, d2), [new("12:n:b/y", 7), new("12:chr:b/y", 700), new("12:zzz:b/y", 99), new("bad", 1)]);

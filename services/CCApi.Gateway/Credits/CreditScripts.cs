@@ -9,7 +9,7 @@ public static class CreditScripts
 {
     /// <summary>
     /// KEYS: the key's record, its reservations, its usage entries (<see cref="RedisKeys.ApiKeyUsageEntries"/>), the job's
-    /// settled marker, its usage rollups and their "since" id (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, and —
+    /// settled marker, its usage rollups (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, and —
     /// when the request holds a rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost
     /// in nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
     /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest usage entry id to
@@ -51,16 +51,16 @@ public static class CreditScripts
           end
           local text = string.format('%.0f', charge)
           if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
-          local id = append_entry(KEYS[3], KEYS[7], ARGV[13], {'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+          local id = append_entry(KEYS[3], KEYS[6], ARGV[13], {'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
             'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
             'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
             'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
             'cost_nusd', text, 'priced', ARGV[12]})
-          roll_up(KEYS[5], KEYS[6], id, tonumber(ARGV[14]), ARGV[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], text)
+          roll_up(KEYS[5], id, tonumber(ARGV[14]), ARGV[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], text)
           return {'settled', string.format('%.0f', hold), text}
         end
         local outcome = settle()
-        if #KEYS >= 9 then release_lease(KEYS[8], KEYS[9], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
+        if #KEYS >= 8 then release_lease(KEYS[7], KEYS[8], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
         return outcome
         """;
 
@@ -86,18 +86,16 @@ public static class CreditScripts
         """;
 
     /// <summary>
-    /// Lua: <c>roll_up(usage_key, since_key, id, retention_ms, model, prompt, completion, images, characters, cost)</c> adds
-    /// one usage entry of the ledger (stream id <c>id</c>) to the key's hourly sums, in the entry's UTC day hash
+    /// Lua: <c>roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost)</c> adds one of
+    /// the key's usage entries (stream id <c>id</c>) to its hourly sums, in the entry's UTC day hash
     /// <c>{usage_key}:{day}</c> (days since the epoch), under the fields <c>{hour}:{metric}:{model}</c> — metrics
     /// <c>n</c> (requests), <c>in</c>/<c>out</c> (tokens), <c>img</c>, <c>chr</c> and <c>nusd</c> (cost in
     /// nano-dollars), zeros left out. The hour is the stream id's, so the sums and the entries agree on which hour an
     /// entry is in (<see cref="UsagePlan"/> reads partial hours from the entries). A new day hash expires a retention
-    /// after its day and is listed in <c>usage_key</c> (days older than the retention leave it); the first one also
-    /// records <c>id</c> in <c>since_key</c>: older entries are in the ledger only (written before the rollups were).
-    /// The day hash's name is derived from <c>usage_key</c>, so it shares its hash tag and Redis Cluster slot.
+    /// after its day and is listed in <c>usage_key</c> (days older than the retention leave it). The day hash's name is derived from <c>usage_key</c>, so it shares its hash tag and Redis Cluster slot.
     /// </summary>
     public const string UsageRollupFunction = """
-        local function roll_up(usage_key, since_key, id, retention_ms, model, prompt, completion, images, characters, cost)
+        local function roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost)
           local ms = tonumber(string.match(id, '^(%d+)'))
           local day = math.floor(ms / 86400000)
           local day_text = string.format('%.0f', day)
@@ -115,7 +113,6 @@ public static class CreditScripts
             redis.call('PEXPIREAT', day_key, string.format('%.0f', (day + 1) * 86400000 + retention_ms))
             redis.call('ZADD', usage_key, day_text, day_text)
             redis.call('ZREMRANGEBYSCORE', usage_key, '-inf', '(' .. string.format('%.0f', math.floor((ms - retention_ms) / 86400000)))
-            redis.call('SET', since_key, id, 'NX')
           end
         end
 

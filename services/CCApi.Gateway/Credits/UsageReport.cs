@@ -68,7 +68,8 @@ public sealed record UsageQuery(long From, long To, string GroupBy)
 /// Usage from the keys' rollups and entries: each settled job is one "usage" entry (stream id = its time in ms) and is
 /// added to the key's hourly rollups as it is written (<see cref="CreditScripts.UsageRollupFunction"/>). A report reads
 /// the whole hours of its window from the rollups and only the rest entry by entry (<see cref="UsagePlan"/>: a partial
-/// hour at either end, usage from before the rollups), so its cost follows the days and models in it, not the requests.
+/// hour at either end, and usage in the ledger, which no rollup holds), so its cost follows the days and models in it,
+/// not the requests.
 /// Grouped by UTC day, model or key; keys are read a few at a time, concurrently.
 /// </summary>
 public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
@@ -112,12 +113,10 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
     private static async Task<Dictionary<string, long[]>> ReadKeyAsync(IDatabase db, string keyId, long from, long to, long now, string groupBy)
     {
         var rows = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var sinceRead = db.StringGetAsync(RedisKeys.ApiKeyUsageSince(keyId));
-        var daysRead = db.SortedSetRangeByScoreAsync(RedisKeys.ApiKeyUsage(keyId), from / DayMs, to / DayMs);
-        var plan = UsagePlan.For(from, to, await sinceRead, now);
-        var days = await daysRead;
+        var plan = UsagePlan.For(from, to, now);
         if (plan.HasHours)
         {
+            var days = await db.SortedSetRangeByScoreAsync(RedisKeys.ApiKeyUsage(keyId), plan.FirstHour / 24, plan.LastHour / 24);
             var wanted = days.Select(d => (long)d).Where(d => d >= plan.FirstHour / 24 && d <= plan.LastHour / 24).ToArray();
             var hashes = await Task.WhenAll(wanted.Select(day => db.HashGetAllAsync(RedisKeys.ApiKeyUsageDay(keyId, day))));
             for (var i = 0; i < wanted.Length; i++)
@@ -128,8 +127,12 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
 
         foreach (var range in plan.Ranges)
         {
-            await AddEntriesAsync(rows, db, keyId, range, groupBy);
+            await AddEntriesAsync(rows, db, RedisKeys.ApiKeyUsageEntries(keyId), keyId, range, groupBy);
         }
+
+        // Usage in the ledger is in no rollup (settled before there were usage entries, or by a gateway of that
+        // version during an upgrade); after the upgrade the ledger holds little else than credit changes.
+        await AddEntriesAsync(rows, db, RedisKeys.ApiKeyLedger(keyId), keyId, new LedgerRange(Id(from), Id(to)), groupBy);
 
         return rows;
     }
@@ -166,12 +169,11 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
     }
 
     /// <summary>Adds the usage entries of one ledger range, read in pages.</summary>
-    private static async Task AddEntriesAsync(IDictionary<string, long[]> rows, IDatabase db, string keyId, LedgerRange range, string groupBy)
+    private static async Task AddEntriesAsync(IDictionary<string, long[]> rows, IDatabase db, RedisKey stream, string keyId, LedgerRange range, string groupBy)
     {
         RedisValue start = range.Start;
         while (true)
         {
-            var stream = range.BeforeRollups ? RedisKeys.ApiKeyLedger(keyId) : RedisKeys.ApiKeyUsageEntries(keyId);
             var entries = await db.StreamRangeAsync(stream, start, range.End, Page);
             foreach (var entry in entries)
             {
@@ -180,12 +182,11 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
                     continue;
                 }
 
-                UsagePlan.TryMs((string)entry.Id!, out var ms);
                 var group = groupBy switch
                 {
                     "model" => (string?)entry["model"] ?? "",
                     "key" => keyId,
-                    _ => Day(ms),
+                    _ => Day(StreamId.Parse((string)entry.Id!).Ms),
                 };
                 var sums = Row(rows, group);
                 sums[0]++;
@@ -217,6 +218,8 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
 
     private static string Day(long ms) =>
         DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Id(long ms) => ms.ToString(CultureInfo.InvariantCulture);
 
     private static long Long(StreamEntry entry, string field) =>
         long.TryParse((string?)entry[field], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
