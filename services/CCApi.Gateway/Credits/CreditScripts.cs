@@ -91,8 +91,10 @@ public static class CreditScripts
     /// <c>{usage_key}:{day}</c> (days since the epoch), under the fields <c>{hour}:{metric}:{model}</c> — metrics
     /// <c>n</c> (requests), <c>in</c>/<c>out</c> (tokens), <c>img</c>, <c>chr</c> and <c>nusd</c> (cost in
     /// nano-dollars), zeros left out. The hour is the stream id's, so the sums and the entries agree on which hour an
-    /// entry is in (<see cref="UsagePlan"/> reads partial hours from the entries). A new day hash expires a retention
-    /// after its day and is listed in <c>usage_key</c> (days older than the retention leave it). The day hash's name is derived from <c>usage_key</c>, so it shares its hash tag and Redis Cluster slot.
+    /// entry is in (<see cref="UsagePlan"/> reads partial hours from the entries). A day hash expires a retention after
+    /// its day and is listed in <c>usage_key</c> (days older than the retention leave it), both set again (idempotently)
+    /// with each hour's first entry for a model, so a settlement costs no extra read. The day hash's name is derived
+    /// from <c>usage_key</c>, so it shares its hash tag and Redis Cluster slot.
     /// </summary>
     public const string UsageRollupFunction = """
         local function roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost)
@@ -100,16 +102,15 @@ public static class CreditScripts
           local day = math.floor(ms / 86400000)
           local day_text = string.format('%.0f', day)
           local day_key = usage_key .. ':' .. day_text
-          local fresh = redis.call('EXISTS', day_key) == 0
           local hour = string.format('%.0f', math.floor((ms - day * 86400000) / 3600000)) .. ':'
           local of_model = ':' .. model
-          redis.call('HINCRBY', day_key, hour .. 'n' .. of_model, 1)
+          local first = redis.call('HINCRBY', day_key, hour .. 'n' .. of_model, 1) == 1
           if tonumber(prompt) > 0 then redis.call('HINCRBY', day_key, hour .. 'in' .. of_model, prompt) end
           if tonumber(completion) > 0 then redis.call('HINCRBY', day_key, hour .. 'out' .. of_model, completion) end
           if tonumber(images) > 0 then redis.call('HINCRBY', day_key, hour .. 'img' .. of_model, images) end
           if tonumber(characters) > 0 then redis.call('HINCRBY', day_key, hour .. 'chr' .. of_model, characters) end
           if tonumber(cost) > 0 then redis.call('HINCRBY', day_key, hour .. 'nusd' .. of_model, cost) end
-          if fresh then
+          if first then -- the hour's first entry for the model (the day's first among them): the day's expiry and index
             redis.call('PEXPIREAT', day_key, string.format('%.0f', (day + 1) * 86400000 + retention_ms))
             redis.call('ZADD', usage_key, day_text, day_text)
             redis.call('ZREMRANGEBYSCORE', usage_key, '-inf', '(' .. string.format('%.0f', math.floor((ms - retention_ms) / 86400000)))
