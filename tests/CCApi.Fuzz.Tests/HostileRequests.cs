@@ -71,7 +71,7 @@ public static class HostileRequests
         ("GET", "/v1/key?{q}={q}", false),
         ("GET", "/admin/v1/keys/{id}", true),
         ("GET", "/admin/v1/keys?limit={q}&after={q}", true),
-        ("GET", "/admin/v1/keys/{id}/ledger?limit={q}", true),
+        ("GET", "/admin/v1/keys/{id}/ledger?limit={q}&after={q}", true),
         ("DELETE", "/admin/v1/keys/{id}", true),
     ];
 

@@ -309,6 +309,10 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     [InlineData("/admin/v1/keys?limit=abc", "limit")]
     [InlineData("/admin/v1/keys?after=key_ffffffffffffffff", "after")]
     [InlineData("/admin/v1/keys?after=nonsense", "after")]
+    [InlineData("/admin/v1/keys/key_0000000000000000/ledger?after=nonsense", "after")]
+    [InlineData("/admin/v1/keys/key_0000000000000000/ledger?after=99999999999999999999-99999999999999999999", "after")]
+    [InlineData("/admin/v1/keys/key_0000000000000000/ledger?after=1-18446744073709551616", "after")]
+    [InlineData("/admin/v1/keys/key_0000000000000000/ledger?after=0-0", "after")]
     public async Task Answers_400_naming_the_parameter_for_bad_paging(string path, string field)
     {
         var (status, error) = await SendAsync(gateway.Admin, "GET", path);

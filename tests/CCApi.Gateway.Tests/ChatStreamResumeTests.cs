@@ -193,6 +193,8 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
     [InlineData("12-ab")]
     [InlineData("-1")]
     [InlineData("1-2-3")]
+    [InlineData("99999999999999999999-0")]                    // past 64 bits: Redis refuses it
+    [InlineData("18446744073709551615-18446744073709551615")] // the last id: Redis refuses to read after it
     public async Task A_garbage_Last_Event_ID_is_a_400_naming_the_header(string value)
     {
         var (jobId, _) = await StreamAsync("bad header " + Guid.NewGuid().ToString("N"));

@@ -60,7 +60,7 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
             }
         }
 
-        var hours = usageIds.Select(i => StreamId.Parse(i).Ms / HourMs).ToList();
+        var hours = usageIds.Select(i => ChatStreams.TryParseEntryId(i, out var id) ? (long)id.Milliseconds / HourMs : 0).ToList();
         fields.Where(f => f.Key.Contains(":n:", StringComparison.Ordinal)).Sum(f => f.Value).ShouldBe(3);
         fields[$"{hours[0]}:in:openai/gpt-4o-mini"].ShouldBe(hours[1] == hours[0] ? 10 : 7);
         fields[$"{hours[2]}:img:imaginepro/nano-banana"].ShouldBe(2);

@@ -148,6 +148,8 @@ public sealed class JobEventStreamTests(JobEventsFactory factory) : IClassFixtur
     [InlineData("12")]
     [InlineData("1-2-3")]
     [InlineData("-1-0")]
+    [InlineData("99999999999999999999-0")]                                  // past 64 bits: Redis refuses it
+    [InlineData("18446744073709551615-18446744073709551615")]               // the last id: nothing can follow it
     public async Task A_malformed_Last_Event_ID_is_a_400_naming_the_header(string lastEventId)
     {
         var jobId = Guid.NewGuid();

@@ -230,7 +230,9 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
     /// </summary>
     public async Task<(IReadOnlyList<LedgerEntryView> Entries, bool HasMore)?> LedgerAsync(string id, int limit, string? after)
     {
-        if (after is not null && !LedgerIdPattern().IsMatch(after))
+        // An id Redis takes as an exclusive end: within 64 bits (Redis refuses more, which would read as an outage) and
+        // not 0-0, before which nothing can be.
+        if (after is not null && !(LedgerIdPattern().IsMatch(after) && ChatStreams.TryParseEntryId(after, out var cursor) && cursor != (0UL, 0UL)))
         {
             throw ApiException.BadField("after", "'after' must be the id of a ledger entry (the last id of the previous page).");
         }
@@ -244,10 +246,12 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
         var end = after is null ? "+" : "(" + after;
         var credits = db.StreamRangeAsync(RedisKeys.ApiKeyLedger(id), "-", end, limit + 1, Order.Descending);
         var usage = db.StreamRangeAsync(RedisKeys.ApiKeyUsageEntries(id), "-", end, limit + 1, Order.Descending);
-        var entries = (await credits).Concat(await usage).OrderByDescending(e => Credits.StreamId.Parse(e.Id!)).Take(limit + 1).ToList();
+        var entries = (await credits).Concat(await usage).OrderByDescending(EntryId).Take(limit + 1).ToList();
         var views = entries.Take(limit).Select(e => ToView(id, e)).ToList();
         return (views, entries.Count > limit);
     }
+
+    private static (ulong, ulong) EntryId(StreamEntry entry) => ChatStreams.TryParseEntryId(entry.Id, out var id) ? id : default;
 
     /// <summary>Records a use; fire-and-forget, the caller throttles it.</summary>
     public void Touch(string id, long unixSeconds) =>

@@ -186,7 +186,7 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
                 {
                     "model" => (string?)entry["model"] ?? "",
                     "key" => keyId,
-                    _ => Day(StreamId.Parse((string)entry.Id!).Ms),
+                    _ => Day(ChatStreams.TryParseEntryId(entry.Id, out var id) ? (long)id.Milliseconds : 0),
                 };
                 var sums = Row(rows, group);
                 sums[0]++;
