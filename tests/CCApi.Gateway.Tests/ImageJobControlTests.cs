@@ -89,6 +89,8 @@ public sealed class ImageJobControlTests(GatewayFixture gateway)
     [InlineData("12")]
     [InlineData("1-0; drop")]
     [InlineData("-")]
+    [InlineData("99999999999999999999-0")]
+    [InlineData("18446744073709551615-18446744073709551615")]
     public async Task A_malformed_Last_Event_ID_is_a_400_naming_the_header(string lastEventId)
     {
         var jobId = AddJob("processing", ("1-0", "pending", 0));

@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CCApi.Storage;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -34,7 +35,8 @@ public static partial class ImageJobControlEndpoints
         {
             lastEventId = null;
         }
-        else if (lastEventId.Length > 41 || !EventId().IsMatch(lastEventId))
+        else if (lastEventId.Length > 41 || !EventId().IsMatch(lastEventId)
+            || !ChatStreams.TryParseEntryId(lastEventId, out var after) || after == (ulong.MaxValue, ulong.MaxValue)) // as JobStatus: one Redis can read after
         {
             throw ApiException.BadField(LastEventIdHeader,
                 $"The '{LastEventIdHeader}' header must be the id of an event of this stream, e.g. '1764855600000-0'.");
