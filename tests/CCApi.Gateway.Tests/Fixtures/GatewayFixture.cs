@@ -69,6 +69,9 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Auth:BootstrapApiKey"] = ApiKey,
             ["Auth:AdminApiKey"] = AdminApiKey,
             ["Messaging:RequestTimeout"] = "00:00:08",
+            // The queue probe's 800 ms is for production; a loaded CI machine (the suite beside containerized RabbitMQ)
+            // once took longer, and a chat answered 503 "broker cannot be reached". No test here is about that timeout.
+            ["Availability:ProbeTimeout"] = "00:00:05",
             ["Gateway:CatalogRefreshInterval"] = "00:10:00", // only CatalogChanged refreshes during the tests
             ["Gateway:MaxRequestBodyBytes"] = "1048576",
             ["Gateway:MaxInputImageBytes"] = "65536",
@@ -130,6 +133,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Auth:BootstrapApiKey"] = ApiKey,
             ["Auth:AdminApiKey"] = adminKey,
             ["Auth:CacheTtl"] = cacheTtl,
+            ["Availability:ProbeTimeout"] = "00:00:05",
             ["Gateway:CatalogRefreshInterval"] = "00:10:00",
             ["Credits:SweepInterval"] = "01:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
