@@ -124,6 +124,13 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
         return ((string)entries[0].Id!, JsonSerializer.Deserialize<ChatStreamDelta>((string)entries[0][DataField]!, Json)!);
     }
 
+    /// <summary>
+    /// A client's resume point in a stream (a <c>Last-Event-ID</c>): an entry id (<see cref="TryParseEntryId"/>) that Redis
+    /// can read after — not the last possible id, after which Redis refuses to read (nothing can follow it).
+    /// </summary>
+    public static bool IsResumePoint(string? value) =>
+        TryParseEntryId(value, out var id) && id != (ulong.MaxValue, ulong.MaxValue);
+
     /// <summary>Parses a Redis stream entry id (<c>&lt;ms&gt;-&lt;seq&gt;</c>, or <c>&lt;ms&gt;</c> alone); false for anything else.</summary>
     public static bool TryParseEntryId(string? value, out (ulong Milliseconds, ulong Sequence) id)
     {

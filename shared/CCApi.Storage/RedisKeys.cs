@@ -41,8 +41,8 @@ public static class RedisKeys
 
     /// <summary>
     /// A key's usage rollups: this sorted set lists the UTC days (days since the epoch, as member and score) that have a
-    /// day hash <c>{this}:{day}</c> of hourly sums (fields <c>{hour}:{metric}:{model}</c>), written with each usage entry
-    /// of the ledger, so a usage report reads sums instead of every entry.
+    /// day hash <c>{this}:{day}</c> of hourly sums (fields <c>{hour}:{metric}:{model}</c>), written with each of the key's
+    /// <see cref="ApiKeyUsageEntries"/>, so a usage report reads sums instead of every entry.
     /// </summary>
     public static string ApiKeyUsage(string keyId) => $"ccapi:{{key:{keyId}}}:usage";
 

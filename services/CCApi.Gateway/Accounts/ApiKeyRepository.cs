@@ -23,10 +23,10 @@ public enum CreditOutcome
 /// </summary>
 public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeProvider time, IOptions<Credits.CreditOptions> credits)
 {
-    private readonly TimeSpan _ledgerRetention = credits.Value.LedgerRetention;
-
     public const string SecretPrefix = "sk-ccapi-";
     public const string AdminActor = "admin";
+
+    private readonly TimeSpan _ledgerRetention = credits.Value.LedgerRetention;
 
     // HINCRBY keeps the balance exact; the comparisons only guard the bounds. Adds the ledger entry in the same step.
     // KEYS: the key's record, its ledger, its usage entries. ARGV: amount (nano-dollars), maximum balance, who, unix

@@ -9,8 +9,8 @@ public static class CreditScripts
 {
     /// <summary>
     /// KEYS: the key's record, its reservations, its usage entries (<see cref="RedisKeys.ApiKeyUsageEntries"/>), the job's
-    /// settled marker, its usage rollups (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, and —
-    /// when the request holds a rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost
+    /// settled marker, its usage rollups (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, and — when the request holds
+    /// a rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost
     /// in nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
     /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest usage entry id to
     /// keep (unix ms: entries older than <see cref="CreditOptions.UsageEntryRetention"/> are trimmed, approximately, as
@@ -22,8 +22,8 @@ public static class CreditScripts
     /// already expired, at what is available) and at the balance — spend never exceeds credits — and is taken from
     /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, written to the key's usage entries as a
     /// "usage" entry with the balance after it (<see cref="AppendEntryFunction"/>: its id is not in the ledger), and added
-    /// to the key's hourly usage rollups (<see cref="UsageRollupFunction"/>). The
-    /// lease, when given, is released whatever the outcome (one call ends the request).
+    /// to the key's hourly usage rollups (<see cref="UsageRollupFunction"/>). The lease, when given, is released whatever
+    /// the outcome (one call ends the request).
     /// Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
     /// </para>
     /// </summary>

@@ -15,8 +15,8 @@ public enum SettleOutcome
 
 /// <summary>
 /// Settles a job on its key exactly once (<see cref="CreditScripts.Settle"/>): the actual, priced usage is charged (keys
-/// with credits) and written to the key's usage entries and rollups (every key: spend per key), and the reservation released; a failed job releases
-/// it all. The gateway settles what it finishes itself (synchronous jobs, streams) without waiting for Redis, folding the
+/// with credits) and written to the key's usage entries and rollups (every key: spend per key), and the reservation
+/// released; a failed job releases it all. The gateway settles what it finishes itself (synchronous jobs, streams) without waiting for Redis, folding the
 /// request's rate-limit lease into the same call; <see cref="Consumers.CreditSettlementConsumer"/> settles asynchronous
 /// jobs from their terminal events; <see cref="ReservationSweeper"/> settles what a dead gateway left, from the job's
 /// record. Whichever comes first wins, the others change nothing.

@@ -116,8 +116,8 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
         var plan = UsagePlan.For(from, to, now);
         if (plan.HasHours)
         {
-            var days = await db.SortedSetRangeByScoreAsync(RedisKeys.ApiKeyUsage(keyId), plan.FirstHour / 24, plan.LastHour / 24);
-            var wanted = days.Select(d => (long)d).Where(d => d >= plan.FirstHour / 24 && d <= plan.LastHour / 24).ToArray();
+            var wanted = (await db.SortedSetRangeByScoreAsync(RedisKeys.ApiKeyUsage(keyId), plan.FirstHour / 24, plan.LastHour / 24))
+                .Select(d => (long)d).ToArray();
             var hashes = await Task.WhenAll(wanted.Select(day => db.HashGetAllAsync(RedisKeys.ApiKeyUsageDay(keyId, day))));
             for (var i = 0; i < wanted.Length; i++)
             {

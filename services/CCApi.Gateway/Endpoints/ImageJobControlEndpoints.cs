@@ -35,8 +35,7 @@ public static partial class ImageJobControlEndpoints
         {
             lastEventId = null;
         }
-        else if (lastEventId.Length > 41 || !EventId().IsMatch(lastEventId)
-            || !ChatStreams.TryParseEntryId(lastEventId, out var after) || after == (ulong.MaxValue, ulong.MaxValue)) // as JobStatus: one Redis can read after
+        else if (lastEventId.Length > 41 || !EventId().IsMatch(lastEventId) || !ChatStreams.IsResumePoint(lastEventId)) // as JobStatus checks it
         {
             throw ApiException.BadField(LastEventIdHeader,
                 $"The '{LastEventIdHeader}' header must be the id of an event of this stream, e.g. '1764855600000-0'.");

@@ -90,8 +90,7 @@ public sealed class ChatStreamResume : IResult
 
         return request.Query.TryGetValue("after", out var after) ? Parse(after.ToString(), "after") : null;
 
-        // Read from just after it: the last possible id has nothing after it, and Redis refuses to read there.
-        static string Parse(string value, string name) => ChatStreams.TryParseEntryId(value, out var id) && id != (ulong.MaxValue, ulong.MaxValue)
+        static string Parse(string value, string name) => ChatStreams.IsResumePoint(value)
             ? value
             : throw ApiException.BadField(name,
                 $"'{name}' must be the id of an event of this stream (e.g. '1733300000000-0'); got '{Validation.Truncate(value)}'.");

@@ -27,12 +27,11 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
     public const string SnapshotId = "0-0";
 
     /// <summary>
-    /// A Redis stream entry id, "&lt;ms&gt;-&lt;seq&gt;": the only Last-Event-ID a status stream accepts. Within 64 bits (Redis
-    /// refuses more) and not the last possible id, after which nothing can be (Redis refuses to read after it).
+    /// A Redis stream entry id, "&lt;ms&gt;-&lt;seq&gt;", that Redis can read after (<see cref="ChatStreams.IsResumePoint"/>):
+    /// the only Last-Event-ID a status stream accepts.
     /// </summary>
     public static bool IsEventId(string? value) =>
-        value is { Length: > 0 and <= 41 } && EventIdPattern().IsMatch(value)
-        && ChatStreams.TryParseEntryId(value, out var id) && id != (ulong.MaxValue, ulong.MaxValue);
+        value is { Length: > 0 and <= 41 } && EventIdPattern().IsMatch(value) && ChatStreams.IsResumePoint(value);
 
     /// <summary>
     /// The job's events after <paramref name="afterId"/> — or, without one, from its latest event (the current view) —
