@@ -217,12 +217,15 @@ public sealed class CreditTests(GatewayFixture gateway)
         };
         await gateway.Providers.Bus.Publish(generated);
         await gateway.Providers.Bus.Publish(generated); // redelivered
-        await gateway.Providers.Bus.Publish(new JobFailed { JobId = jobId, Timestamp = DateTimeOffset.UtcNow, Error = new ErrorInfo { Message = "late", Type = "api_error" } });
 
         (await ReservedIsZeroAsync(id)).ShouldBeTrue();
         (await TestInfrastructure.EventuallyAsync(async () => (await UsageEntriesAsync(id)).Count == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
-        // the same settlement again, many times at once (as redeliveries racing on several replicas): no effect
+        // A failure arriving after the job settled changes nothing. Published only now: the bus does not order two
+        // message types (one exchange each), so published together it could be consumed first and release the job (CI saw it).
+        await gateway.Providers.Bus.Publish(new JobFailed { JobId = jobId, Timestamp = DateTimeOffset.UtcNow, Error = new ErrorInfo { Message = "late", Type = "api_error" } });
         var settlement = gateway.Factory.Services.GetRequiredService<CreditSettlement>();
+        (await settlement.ReleaseAsync(id, jobId)).Outcome.ShouldBe(SettleOutcome.Duplicate); // what that JobFailed's consumer does
+        // the same settlement again, many times at once (as redeliveries racing on several replicas): no effect
         var again = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => settlement.SettleAsync(id, jobId, route, JobKind.Image, generated.Usage)));
 
         again.ShouldAllBe(r => r.Outcome == SettleOutcome.Duplicate);
