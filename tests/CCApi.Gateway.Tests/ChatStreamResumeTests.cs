@@ -122,38 +122,29 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
         var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var jobId = response.Headers.GetValues(ChatStreamResume.JobIdHeader).Single();
-        var stream = await response.Content.ReadAsStreamAsync(cancel.Token);
-        var seen = new StringBuilder();
-        var buffer = new byte[1024];
-        while (!seen.ToString().Contains("\"first\"", StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, cancel.Token);
-            read.ShouldBePositive();
-            seen.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
+        var seen = await GatewayFixture.ReadUntilAsync(response, "\"first\"", cancel.Token);
 
         await cancel.CancelAsync();
         response.Dispose();
-        var lastSeen = SseEvent.ParseAll(seen.ToString())[^1];
+        var lastSeen = SseEvent.ParseAll(seen)[^1];
         lastSeen.Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("first");
 
-        // The resumed reader is live: it is waiting on the job's notifications before the still running job appends the rest.
+        // The gateway keeps following the job after the disconnect (to settle it at its end), and the resumed reader is live:
+        // its headers are out before the still running job appends the rest.
         var job = Guid.ParseExact(jobId, "N");
-        (await TestInfrastructure.EventuallyAsync(async () => await SubscribersAsync(job) == 0,
-            TimeSpan.FromSeconds(15))).ShouldBeTrue("the original reader never stopped");
-        var resumed = gateway.Client.SendAsync(
-            new HttpRequestMessage(HttpMethod.Get, $"/v1/chat/completions/chatcmpl-{jobId}/stream") { Headers = { { "Last-Event-ID", lastSeen.Id } } });
         (await TestInfrastructure.EventuallyAsync(async () => await SubscribersAsync(job) == 1,
-            TimeSpan.FromSeconds(15))).ShouldBeTrue("the resumed reader never subscribed");
+            TimeSpan.FromSeconds(15))).ShouldBeTrue("nobody follows the job after its client left");
+        using var resumed = await gateway.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Get, $"/v1/chat/completions/chatcmpl-{jobId}/stream") { Headers = { { "Last-Event-ID", lastSeen.Id } } },
+            HttpCompletionOption.ResponseHeadersRead);
         var streams = new ChatStreams(gateway.Redis, Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis }));
         await streams.AppendAsync(job, new ChatStreamDelta { Content = " second" });
         await streams.AppendAsync(job, new ChatStreamDelta { FinishReason = "stop" });
         await streams.AppendAsync(job, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 2, TotalTokens = 5 } });
         await streams.AppendAsync(job, new ChatStreamDelta { Done = true });
 
-        using var resumedResponse = await resumed;
-        resumedResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var events = SseEvent.ParseAll(await resumedResponse.Content.ReadAsStringAsync());
+        resumed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var events = SseEvent.ParseAll(await resumed.Content.ReadAsStringAsync());
 
         events.Count.ShouldBe(4);
         events[0].Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe(" second");
@@ -162,6 +153,8 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
         events[3].Data.ShouldBe("[DONE]");
         gateway.Providers.ChatCommands.Values.Count(c => c.Messages.Any(m => m.Content == marker)).ShouldBe(1);
         gateway.Providers.CanceledEvents.ContainsKey(job).ShouldBeFalse();
+        (await TestInfrastructure.EventuallyAsync(async () => await SubscribersAsync(job) == 0,
+            TimeSpan.FromSeconds(15))).ShouldBeTrue("a reader still follows the ended job");
     }
 
     [Fact]

@@ -193,6 +193,73 @@ public sealed class CreditTests(GatewayFixture gateway)
         Usd((await AdminKeyAsync(id))["credits_usd"]).ShouldBe(1m);
     }
 
+    /// <summary>
+    /// Starts a streamed openai/gpt-4o-mini chat that stalls after its first content ([stream-stall]) on a new key holding $1
+    /// with one concurrent request, reads up to that content and disconnects; returns once the request has ended (a
+    /// second chat, $0.00000405, got the concurrency slot), with the stream's reservation still held.
+    /// </summary>
+    private async Task<(string Id, Guid JobId)> LeaveStreamAfterFirstContentAsync(string name)
+    {
+        var (id, client) = await gateway.CreateKeyAsync($$$"""{"name":"{{{name}}}","credits_usd":1,"limits":{"concurrency":1}}""");
+        using var _ = client;
+        var body = $$"""{"model":"openai/gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"[stream-stall] {{name}} {{Guid.NewGuid():N}}"}]}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        using var leave = new CancellationTokenSource();
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var jobId = Guid.ParseExact(response.Headers.GetValues("x-ccapi-job-id").Single(), "N");
+        await GatewayFixture.ReadUntilAsync(response, "\"first\"", leave.Token);
+
+        await leave.CancelAsync();
+        response.Dispose(); // the test server aborts the request when its response goes
+
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (await gateway.PostJsonAsync("/v1/chat/completions", Chat("after the stream " + Guid.NewGuid().ToString("N")), client)).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(15))).ShouldBeTrue("the streaming request never ended");
+        // The second chat's settlement is not awaited; once it is in, the stream's job still holds its reservation: the
+        // request's end did not release it.
+        (await TestInfrastructure.EventuallyAsync(async () => await ReservationsAsync(id) == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        return (id, jobId);
+    }
+
+    [Fact]
+    public async Task A_stream_whose_client_left_after_its_first_content_is_charged_when_it_ends()
+    {
+        var (id, jobId) = await LeaveStreamAfterFirstContentAsync("left-stream");
+        var streams = gateway.Factory.Services.GetRequiredService<ChatStreams>();
+        // The job goes on without its client: the rest of the stream, with its priced usage (3 + 2 tokens = $0.00000165).
+        const decimal cost = 0.00000165m;
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = " second" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = "stop" });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 2, TotalTokens = 5, Cost = cost } });
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+
+        (await TestInfrastructure.EventuallyAsync(async () => Usd((await AdminKeyAsync(id))["spent_usd"]) == cost + ChatCost, TimeSpan.FromSeconds(15)))
+            .ShouldBeTrue("the stream was not charged after its client left");
+        var key = await AdminKeyAsync(id);
+        Usd(key["credits_usd"]).ShouldBe(1m - cost - ChatCost);
+        Usd(key["reserved_usd"]).ShouldBe(0m);
+        (await ReservationsAsync(id)).ShouldBe(0);
+        (await UsageEntriesAsync(id)).Select(e => Usd(e["amount_usd"])).Order().ShouldBe([-ChatCost, -cost]);
+        gateway.Providers.CanceledEvents.ContainsKey(jobId).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_stream_whose_client_left_is_released_when_it_ends_in_a_provider_error()
+    {
+        var (id, jobId) = await LeaveStreamAfterFirstContentAsync("left-failed");
+        var streams = gateway.Factory.Services.GetRequiredService<ChatStreams>();
+        await streams.AppendAsync(jobId, new ChatStreamDelta
+        {
+            Error = new ErrorInfo { Status = 502, Type = CCApi.ServiceDefaults.ErrorTypes.Api, Code = CCApi.ServiceDefaults.ErrorCodes.ProviderError, Message = "upstream broke" },
+        });
+
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        (await ReservationsAsync(id)).ShouldBe(0);
+        Usd((await AdminKeyAsync(id))["credits_usd"]).ShouldBe(1m - ChatCost); // only the second chat
+        (await UsageEntriesAsync(id)).ShouldHaveSingleItem();
+    }
+
     [Fact]
     public async Task An_async_job_holds_its_reservation_until_its_terminal_event_and_redeliveries_settle_it_once()
     {

@@ -41,6 +41,13 @@ public sealed partial class CreditHold(CreditSettlement settlement, string keyId
     /// <summary>The job goes on after the response (async images, a stream without usage): its terminal event or the sweeper settles it.</summary>
     public void HandOff() => Interlocked.Exchange(ref _done, 1);
 
+    /// <summary>
+    /// Moves the account to a new owner that outlives the request — a stream whose client left goes on to its end and is
+    /// billed then — so the request's end no longer releases it. Null when it is already settled, handed off or released.
+    /// </summary>
+    public CreditHold? TakeOver() =>
+        Interlocked.Exchange(ref _done, 1) == 1 ? null : new CreditHold(settlement, keyId, jobId, reserved, logger);
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _done, 1) == 1 || !reserved)

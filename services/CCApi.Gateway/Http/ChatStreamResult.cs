@@ -43,6 +43,7 @@ public sealed partial class ChatStreamResult : IResult
         var entries = streams.ReadAsync(command.JobId, null, dispatcher.RequestTimeout, reading.Token).GetAsyncEnumerator(reading.Token);
         var move = entries.MoveNextAsync().AsTask(); // subscribes to the job's notifications before the command goes out
         var pending = new List<(string Id, ChatStreamDelta Delta)>();
+        Task? sent = null;
         try
         {
             // The record (owner and rendering, for a later resume) is written beside the send, not before it: nobody can
@@ -51,8 +52,11 @@ public sealed partial class ChatStreamResult : IResult
 
             // The command is persistent, and the broker confirms it once its disk has it — often after the adapter has
             // already answered with the first entries. So the first token does not wait for the confirm: whichever comes
-            // first, and a send that fails before any entry still fails the request (503) as it did.
-            var sent = dispatcher.SendAsync(command, command.Route, JobKind.Chat, cancellationToken);
+            // first, and a send that fails before any entry still fails the request (503) as it did. The send is not the
+            // client's to cancel: a command on its way runs, so its confirm is awaited (it marks the request dispatched for
+            // Idempotency-Key) whether or not the client stays; a client that leaves before the first content cancels the
+            // job below.
+            sent = SendAsync(command, dispatcher);
             if (await Task.WhenAny(sent, move) == sent || sent.IsCompleted)
             {
                 try
@@ -95,6 +99,11 @@ public sealed partial class ChatStreamResult : IResult
         }
         catch (Exception ex)
         {
+            if (sent is { IsCompleted: false })
+            {
+                _ = sent.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
             await reading.CancelAsync();
             await ((Task)move).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await entries.DisposeAsync();
@@ -115,12 +124,14 @@ public sealed partial class ChatStreamResult : IResult
         var hold = httpContext.CreditHold();
         var route = _command.Route;
         var aborted = httpContext.RequestAborted;
+        string? lastId = null;
         await using var writer = new ChatStreamWriter(httpContext.Response.BodyWriter, ChatStreamResume.RecordOf(_command));
         try
         {
             await writer.PumpAsync(_pending, _entries,
-                onEntry: delta =>
+                onEntry: (id, delta) =>
                 {
+                    lastId = id;
                     if (delta.Usage is { } usage)
                     {
                         lease?.ReportTokens(usage.TotalTokens); // the TPM charge becomes the actual count when the stream ends
@@ -144,14 +155,70 @@ public sealed partial class ChatStreamResult : IResult
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // Not canceled: the job runs to its end (bounded by its deadline) and stays resumable (ChatStreamResume).
+            // Not canceled: the job runs to its end (bounded by its deadline) and stays resumable (ChatStreamResume). What it
+            // produces is billed: the account leaves the request (whose end would release it) for a reader of the rest.
             LogDisconnected(_logger, _command.JobId);
+            if (hold?.TakeOver() is { } owner)
+            {
+                var streams = httpContext.RequestServices.GetRequiredService<ChatStreams>();
+                var stopping = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+                _ = SettleWhenEndedAsync(streams, owner, lastId, stopping);
+            }
         }
         finally
         {
             await _reading.CancelAsync();
             await _entries.DisposeAsync();
             _reading.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reads the rest of a stream whose client left and settles the job as a connected client's would be: charged with
+    /// the usage at its end, released when it ends in a provider error. A stream that ends without usage, or that cannot
+    /// be read to its end (Redis unreachable, nothing for the request timeout, the gateway stopping), is handed off: the
+    /// reservation stays and the sweeper settles it from the job's record when it expires.
+    /// </summary>
+    private async Task SettleWhenEndedAsync(ChatStreams streams, CreditHold owner, string? afterId, CancellationToken stopping)
+    {
+        try
+        {
+            await foreach (var (_, delta) in streams.ReadAsync(_command.JobId, afterId, _dispatcher.RequestTimeout, stopping))
+            {
+                if (delta.Usage is { } usage)
+                {
+                    owner.Settle(_command.Route, JobKind.Chat, usage, lease: null);
+                    LogSettledAfterDisconnect(_logger, _command.JobId, usage.TotalTokens);
+                    return;
+                }
+
+                if (delta.Error is not null)
+                {
+                    await owner.DisposeAsync();
+                    return;
+                }
+            }
+
+            owner.HandOff();
+        }
+        catch (Exception ex) // a task nobody awaits: whatever ends it, the reservation is left to the sweeper
+        {
+            owner.HandOff();
+            LogNotFollowedToEnd(_logger, _command.JobId, ex);
+        }
+    }
+
+    /// <summary>Sends the command, bounded by the request timeout (a broker that never confirms is a 503, as a lost one is).</summary>
+    private static async Task SendAsync(ChatCompletion command, ProviderDispatcher dispatcher)
+    {
+        using var sending = new CancellationTokenSource(dispatcher.RequestTimeout);
+        try
+        {
+            await dispatcher.SendAsync(command, command.Route, JobKind.Chat, sending.Token);
+        }
+        catch (OperationCanceledException) when (sending.IsCancellationRequested)
+        {
+            throw ProviderDispatcher.BusUnavailable();
         }
     }
 
@@ -218,4 +285,10 @@ public sealed partial class ChatStreamResult : IResult
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: client disconnected during the stream; the job continues and can be resumed")]
     private static partial void LogDisconnected(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: stream ended after its client left; settled with {TotalTokens} tokens")]
+    private static partial void LogSettledAfterDisconnect(ILogger logger, Guid jobId, int totalTokens);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the stream its client left could not be followed to its end; the reservation sweeper settles it")]
+    private static partial void LogNotFollowedToEnd(ILogger logger, Guid jobId, Exception exception);
 }

@@ -29,7 +29,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
 
     /// <summary>
     /// Writes entries until the stream is over: <paramref name="first"/> (already read), then what
-    /// <paramref name="entries"/> yields, each shown to <paramref name="onEntry"/> before it is written;
+    /// <paramref name="entries"/> yields, each shown to <paramref name="onEntry"/> (with its id) before it is written;
     /// <paramref name="onFirstWritten"/> once <paramref name="first"/> is out. A Redis failure ends the stream with a 503
     /// error event; an idle timeout with <paramref name="onTimeout"/>'s error; the end of the entries without [DONE] with
     /// <paramref name="ended"/> (null: just stop).
@@ -37,7 +37,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
     public async Task PumpAsync(
         IEnumerable<(string Id, ChatStreamDelta Delta)> first,
         IAsyncEnumerator<(string Id, ChatStreamDelta Delta)> entries,
-        Action<ChatStreamDelta>? onEntry,
+        Action<string, ChatStreamDelta>? onEntry,
         Func<Task<ErrorInfo>> onTimeout,
         ErrorInfo? ended,
         Action? onFirstWritten,
@@ -47,7 +47,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         var left = held.Count;
         foreach (var (id, delta) in held)
         {
-            onEntry?.Invoke(delta);
+            onEntry?.Invoke(id, delta);
             if (!await WriteAsync(id, delta, cancellationToken, flush: --left == 0)) // what was read before the response goes out in one write
             {
                 return;
@@ -89,7 +89,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
             }
 
             var (id, delta) = entries.Current;
-            onEntry?.Invoke(delta);
+            onEntry?.Invoke(id, delta);
             if (!await WriteAsync(id, delta, cancellationToken))
             {
                 return;

@@ -191,6 +191,22 @@ public sealed class GatewayFixture : IAsyncLifetime
         return error;
     }
 
+    /// <summary>Reads a streamed response until its text holds <paramref name="text"/>; answers what was read.</summary>
+    public static async Task<string> ReadUntilAsync(HttpResponseMessage response, string text, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var seen = new System.Text.StringBuilder();
+        var buffer = new byte[1024];
+        while (!seen.ToString().Contains(text, StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            read.ShouldBePositive();
+            seen.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        return seen.ToString();
+    }
+
     public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
