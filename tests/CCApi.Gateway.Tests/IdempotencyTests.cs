@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Security.Cryptography;
+using CCApi.Gateway.Idempotency;
 using CCApi.Storage;
 using OpenAI;
 using OpenAI.Chat;
@@ -171,6 +172,35 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
 
         await cancel.CancelAsync();
         (await Record.ExceptionAsync(() => slow)).ShouldBeAssignableTo<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task A_stream_whose_client_left_after_its_first_content_is_not_run_again_by_a_retry()
+    {
+        var key = NewKey();
+        var marker = Guid.NewGuid().ToString("N");
+        var body = Chat("[stream-stall] " + marker, stream: true);
+        using var leave = new CancellationTokenSource();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation(Header, key);
+        var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        var jobId = response.Headers.GetValues(IdempotencyEndpointFilter.JobIdHeader).Single();
+        await GatewayFixture.ReadUntilAsync(response, "\"first\"", leave.Token);
+
+        await leave.CancelAsync();
+        response.Dispose(); // the test server aborts the request when its response goes
+
+        // Once the first request has ended (409 in use until then), the retry learns the job id to resume instead of a second run.
+        HttpResponseMessage? retry = null;
+        (await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            retry = await PostAsync(gateway.Client, "/v1/chat/completions", body, key);
+            return (await GatewayFixture.ReadJsonAsync(retry))["error"]?["code"]?.GetValue<string>() != "idempotency_key_in_use";
+        }, TimeSpan.FromSeconds(15))).ShouldBeTrue();
+        var error = await GatewayFixture.ShouldBeErrorAsync(retry!, HttpStatusCode.Conflict, "invalid_request_error", "idempotency_response_unavailable");
+        error["details"]!["job_id"]!.GetValue<string>().ShouldBe(jobId);
+        error["details"]!["original_status"]!.GetValue<string>().ShouldBe("200");
+        ChatCalls(marker).ShouldBe(1);
     }
 
     [Fact]

@@ -26,7 +26,10 @@ namespace CCApi.Gateway.Idempotency;
 /// the handler produced, and every error raised after a command was dispatched to a provider (the dispatcher marks
 /// <see cref="IdempotentRequest"/>) — except 429 and 503, which mean "nothing was done, retry later". Errors raised before
 /// dispatch (auth, validation, allow-list, limits, credits, outages), unexpected exceptions and requests whose client went
-/// away delete the in-flight record, so the same key can simply be retried.</item>
+/// away before dispatch delete the in-flight record, so the same key can simply be retried. A client that goes away after
+/// dispatch is exactly the lost response the header is for: a held body is saved whole as if it had been sent; a stream
+/// cut short (its job goes on, resumable) is saved as unavailable, so a retry gets 409 with the job id, not a second
+/// run.</item>
 /// <item>Streams (SSE) are teed: each event reaches the client at once and is recorded; other bodies are held until
 /// saved, then sent. A body over <c>Idempotency:MaxResponseBytes</c> is delivered but not saved; a retry then gets 409
 /// <c>idempotency_response_unavailable</c> (with the job id when there is one) instead of a second execution.</item>
@@ -230,6 +233,16 @@ public sealed partial class IdempotencyEndpointFilter(
             var original = httpContext.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
             var recording = new RecordingResponseStream(original, filter.MaxResponseBytes);
             httpContext.Features.Set<IHttpResponseBodyFeature>(recording);
+            var aborted = httpContext.RequestAborted;
+            // Every result but a streamed chat is held back in the recording until saved: it is written whole, whether or
+            // not its client is still there (the point of the header). A stream must see its client leave (its job goes
+            // on, resumable, and is billed at its end: ChatStreamResult).
+            var held = !IsStream(inner);
+            if (held)
+            {
+                httpContext.RequestAborted = CancellationToken.None;
+            }
+
             try
             {
                 await inner.ExecuteAsync(httpContext);
@@ -238,16 +251,19 @@ public sealed partial class IdempotencyEndpointFilter(
             catch
             {
                 httpContext.Features.Set(original);
+                httpContext.RequestAborted = aborted;
                 await filter.ReleaseAsync(holder);
                 throw;
             }
             finally
             {
                 httpContext.Features.Set(original);
+                httpContext.RequestAborted = aborted;
             }
 
             var response = httpContext.Response;
-            if (httpContext.RequestAborted.IsCancellationRequested || !IsSaved(response.StatusCode))
+            var left = aborted.IsCancellationRequested;
+            if (!IsSaved(response.StatusCode) || (left && httpContext.IdempotentRequest()?.Dispatched != true))
             {
                 await filter.ReleaseAsync(holder);
             }
@@ -257,11 +273,27 @@ public sealed partial class IdempotencyEndpointFilter(
                     .Where(name => response.Headers.ContainsKey(name))
                     .Select(name => new KeyValuePair<string, string>(name, response.Headers[name].ToString()))
                     .ToList();
-                await filter.CompleteAsync(holder, new SavedResponse(response.StatusCode, headers, recording.Recorded));
+                // A stream its client left is incomplete here (its job goes on): saved as unavailable, never replayed cut short.
+                var body = left && recording.PassedThrough ? null : recording.Recorded;
+                await filter.CompleteAsync(holder, new SavedResponse(response.StatusCode, headers, body));
             }
 
-            await recording.FinishAsync(httpContext.RequestAborted);
+            if (!left)
+            {
+                await recording.FinishAsync(aborted);
+            }
         }
+    }
+
+    /// <summary>A streamed chat, also inside a <c>Results&lt;…&gt;</c> union (<see cref="INestedHttpResult"/>).</summary>
+    private static bool IsStream(IResult result)
+    {
+        while (result is INestedHttpResult nested)
+        {
+            result = nested.Result;
+        }
+
+        return result is Http.ChatStreamResult;
     }
 
     /// <summary>An error raised after dispatch, written exactly as the exception handler would write it.</summary>

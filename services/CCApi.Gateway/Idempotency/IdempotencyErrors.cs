@@ -11,7 +11,7 @@ public static class IdempotencyErrors
     /// <summary>422: the key was used with another request (method, path or body).</summary>
     public const string KeyReused = "idempotency_key_reused";
 
-    /// <summary>409: the request with this key executed, but its response was too large to be saved for replay.</summary>
+    /// <summary>409: the request with this key executed, but its response cannot be replayed (too large to save, or a stream its client left).</summary>
     public const string ResponseUnavailable = "idempotency_response_unavailable";
 
     public static ApiException InvalidHeader(string message) => ApiException.BadField(Header, message);
@@ -37,7 +37,8 @@ public static class IdempotencyErrors
         }
 
         return new ApiException(409, ErrorTypes.InvalidRequest, ResponseUnavailable,
-            "The request with this Idempotency-Key was executed, but its response was too large to be saved for replay; "
+            "The request with this Idempotency-Key was executed, but its response cannot be replayed: it was too large to be saved, "
+            + "or it was a stream whose client left (resume it from details.job_id: GET /v1/chat/completions/{job_id}/stream); "
             + "it is not executed again. Use a new key to send a new request.", details);
     }
 

@@ -20,6 +20,9 @@ public sealed class RecordingResponseStream(IHttpResponseBodyFeature inner, int 
     /// <summary>The body exceeded the cap: it went to the client but was not recorded.</summary>
     public bool Overflowed { get; private set; }
 
+    /// <summary>The body went to the client as it was written (a teed stream, or past the cap), not held back.</summary>
+    public bool PassedThrough => _passThrough;
+
     /// <summary>Everything written, when it fit under the cap.</summary>
     public byte[]? Recorded => Overflowed ? null : _recorded?.ToArray();
 
