@@ -11,6 +11,33 @@ public sealed class ImageJobTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_client_that_leaves_while_its_job_is_registered_gets_the_job_canceled_not_left_pending()
+    {
+        var prompt = "left while registering " + Guid.NewGuid().ToString("N");
+        var before = gateway.Providers.Registrations.Keys.ToHashSet();
+        gateway.Providers.RegisterDelay = TimeSpan.FromSeconds(1);
+        try
+        {
+            using var leave = new CancellationTokenSource();
+            var request = gateway.Client.PostAsync("/v1/images/generate",
+                new StringContent($$"""{"model":"local/pixel-async-1","contents":[{"text":"{{prompt}}"}]}""", System.Text.Encoding.UTF8, "application/json"), leave.Token);
+            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.Registrations.Keys.Any(k => !before.Contains(k))), TimeSpan.FromSeconds(10)))
+                .ShouldBeTrue("the job was never registered");
+            await leave.CancelAsync(); // JobStatus has the registration; its answer is still on the way
+            await Should.ThrowAsync<OperationCanceledException>(() => request);
+
+            var jobId = gateway.Providers.Registrations.Keys.Single(k => !before.Contains(k));
+            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.CanceledEvents.ContainsKey(jobId)), TimeSpan.FromSeconds(10)))
+                .ShouldBeTrue("the registered job was left pending");
+            gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+        }
+        finally
+        {
+            gateway.Providers.RegisterDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
     public async Task Registers_an_async_job_answers_202_and_is_polled_from_processing_to_completed()
     {
         gateway.Providers.ReleaseAsyncJobs = FakeProviders.NewRelease();

@@ -213,7 +213,13 @@ public static class ImageEndpoints
                 GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
         }
 
-        await RegisterAsync(registry, busHealth, command, plan, model, options.RegisterJobTimeout, cancellationToken);
+        await RegisterAsync(registry, busHealth, command, plan, model, options.RegisterJobTimeout);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The client left while JobStatus registered the job: it never heard of it, so it ends canceled, not pending.
+            await dispatcher.PublishCanceledAsync(command.JobId, "The client disconnected before the job was accepted.");
+            throw new OperationCanceledException("The client disconnected.", cancellationToken);
+        }
 
         // Not the client's token (a registered job must get its command or end failed), but bounded: a broker that stops
         // answering before the connection is seen lost must not hold the client past the register timeout.
@@ -242,13 +248,13 @@ public static class ImageEndpoints
     /// <summary>
     /// JobStatus records the job as pending before the client hears 202, so the first poll finds it. Watched like every
     /// other wait on the bus (<see cref="BusHealthWatch"/>: 503 at once when the broker connection is lost) and bounded as
-    /// a whole — the request's send included, which MassTransit would otherwise hold until the broker is back.
+    /// a whole — the request's send included, which MassTransit would otherwise hold until the broker is back. Not
+    /// canceled by the client: its registration may already be at JobStatus, and the caller must end a job it registered.
     /// </summary>
     private static async Task RegisterAsync(
-        IRequestClient<RegisterJob> registry, BusHealthWatch busHealth, GenerateImage command, ImagePlan plan, ModelEntry model, TimeSpan timeout,
-        CancellationToken cancellationToken)
+        IRequestClient<RegisterJob> registry, BusHealthWatch busHealth, GenerateImage command, ImagePlan plan, ModelEntry model, TimeSpan timeout)
     {
-        using var watch = busHealth.Begin(cancellationToken);
+        using var watch = busHealth.Begin(CancellationToken.None);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(watch.Token);
         deadline.CancelAfter(timeout);
         try
@@ -270,7 +276,7 @@ public static class ImageEndpoints
         {
             throw ProviderDispatcher.BusUnavailable();
         }
-        catch (Exception ex) when (ex is RequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is RequestException or OperationCanceledException)
         {
             throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
                 "The job could not be registered right now; nothing was started. Retry shortly.");

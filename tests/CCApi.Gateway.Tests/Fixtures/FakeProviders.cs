@@ -82,6 +82,9 @@ public sealed class FakeProviders : IAsyncDisposable
     public ConcurrentDictionary<Guid, GenerateImage> ImageCommands { get; } = new();
     public ConcurrentDictionary<Guid, Speech> SpeechCommands { get; } = new();
     public ConcurrentDictionary<Guid, RegisterJob> Registrations { get; } = new();
+
+    /// <summary>How long JobStatus' stand-in takes to answer RegisterJob (a test that sets it puts it back to zero).</summary>
+    public TimeSpan RegisterDelay { get; set; }
     public ConcurrentDictionary<Guid, JobFailed> FailedEvents { get; } = new();
     public ConcurrentDictionary<Guid, JobCanceled> CanceledEvents { get; } = new();
 
@@ -322,6 +325,11 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var job = context.Message;
         Registrations[job.JobId] = job;
+        if (RegisterDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(RegisterDelay);
+        }
+
         _internal.Jobs[job.JobId] = StubInternalServices.JobView(new
         {
             Id = job.JobId.ToString("N"),
