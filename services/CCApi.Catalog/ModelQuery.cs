@@ -39,7 +39,7 @@ public sealed record ModelQuery(string? Provider, string? Type, string Sort, boo
         {
             Capability = ParseList(capability, "capability", Capabilities),
             Modality = ParseList(modality, "modality", Modalities),
-            AllowedModels = allowedModels is null ? null : allowedModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            AllowedModels = ParseAllowed(allowedModels),
         };
 
     public static ModelQuery Parse(string? provider, string? type, string? sort, string? order, string? limit, string? offset)
@@ -99,6 +99,10 @@ public sealed record ModelQuery(string? Provider, string? Type, string Sort, boo
     }
 
     /// <summary>Whether an allow-list (exact ids, globs with one trailing '*', "*"; case ignored) admits <paramref name="id"/>.</summary>
+    /// <summary>The gateway's <c>allowed_models</c> (comma-separated patterns); null when it is absent.</summary>
+    public static IReadOnlyList<string>? ParseAllowed(string? allowedModels) =>
+        allowedModels?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public static bool IsAllowed(IReadOnlyList<string> patterns, string id) => patterns.Any(p =>
         p == "*" || (p.EndsWith('*') ? id.StartsWith(p[..^1], StringComparison.OrdinalIgnoreCase) : string.Equals(p, id, StringComparison.OrdinalIgnoreCase)));
 

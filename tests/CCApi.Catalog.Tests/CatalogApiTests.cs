@@ -183,6 +183,19 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
     }
 
     [Fact]
+    public async Task Providers_show_only_the_models_allowed_models_admits()
+    {
+        var openai = await GetJsonAsync("/providers/openai?allowed_models=local/*,openai/gpt-4o*");
+        var list = (await GetJsonAsync("/providers?allowed_models=local/*,openai/gpt-4o*"))["data"]!.AsArray();
+
+        openai["models"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini"]);
+        ((int)openai["model_count"]!).ShouldBe(1);
+        ((int)list.Single(p => (string)p!["name"]! == "openai")!["model_count"]!).ShouldBe(1);
+        ((int)list.Single(p => (string)p!["name"]! == "local")!["model_count"]!).ShouldBe(4);
+        ((int)list.Single(p => (string)p!["name"]! == "elevenlabs")!["model_count"]!).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Get_provider_answers_404_not_found_for_an_unknown_name()
     {
         var response = await _client.GetAsync("/providers/nobody");

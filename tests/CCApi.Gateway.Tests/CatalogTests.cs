@@ -69,6 +69,20 @@ public sealed class CatalogRelayTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Providers_are_asked_for_with_the_keys_allow_list_only()
+    {
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"providers-view","models":["local/*"]}""");
+        using var _ = client;
+
+        (await client.GetAsync("/v1/providers/local?allowed_models=*")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(gateway.Internal.LastProvidersQuery)["allowed_models"].ToString().ShouldBe("local/*");
+        (await client.GetAsync("/v1/providers")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(gateway.Internal.LastProvidersQuery)["allowed_models"].ToString().ShouldBe("local/*");
+        (await gateway.Client.GetAsync("/v1/providers?allowed_models=openai/*")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        gateway.Internal.LastProvidersQuery.ShouldBe(""); // the bootstrap key has no list, and a client's own is dropped
+    }
+
+    [Fact]
     public async Task A_client_cannot_widen_its_view_through_allowed_models()
     {
         (await gateway.Client.GetAsync("/v1/models?allowed_models=openai/*&limit=5")).StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -39,6 +39,19 @@ public sealed class KeyAccessTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_model_the_key_may_not_use_is_403_even_when_its_provider_is_down()
+    {
+        gateway.Internal.Status("elevenlabs").ShouldBe("unavailable");
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"down-and-refused","models":["local/*"]}""");
+        using var _ = client;
+
+        var speech = await gateway.PostJsonAsync("/v1/audio/speech",
+            """{"model":"elevenlabs/eleven_turbo_v2","input":"hi","voice":"aria","output_format":"mp3"}""", client);
+
+        await ShouldBeNotAllowedAsync(speech, "elevenlabs/eleven_turbo_v2"); // never a 503 that invites a retry
+    }
+
+    [Fact]
     public async Task An_exact_id_admits_only_that_model_on_every_model_route()
     {
         var (_, client) = await gateway.CreateKeyAsync("""{"name":"exact","models":["local/echo-1","openai/gpt-4o*"]}""");

@@ -49,8 +49,9 @@ public sealed record ModelRequest<TPlan, TResult>
 /// The one request pipeline of the model routes (chat, speech, both image routes), written once: the caller is already
 /// authenticated (the route group's <see cref="ApiKeyEndpointFilter"/>; the idempotency filter sits on the same groups)
 /// and the body validated by the handler; then resolve every candidate model (400/404) → the route's model checks →
-/// for each candidate in turn: provider available (503) → allow-list + rate limits + credit reservation in one Redis
-/// call (<see cref="ModelAdmission"/>: 403/429/402) → dispatch → settle the priced usage. A retriable failure (5xx,
+/// for each candidate in turn: the key's allow-list (403: never worth a retry, so it comes before the provider's state)
+/// → provider available (503) → rate limits + credit reservation in one Redis call (<see cref="ModelAdmission"/>:
+/// 429/402) → dispatch → settle the priced usage. A retriable failure (5xx,
 /// 429 from the provider) moves to the next candidate, whose job holds its own reservation.
 /// </summary>
 public sealed partial class ModelRequestPipeline(
@@ -67,6 +68,7 @@ public sealed partial class ModelRequestPipeline(
         {
             var (model, plan) = (models[i], plans[i]);
             var hasNext = i < models.Count - 1;
+            http.GetCaller().EnsureAllowed(model);
             if (!catalog.IsAvailable(model))
             {
                 last = ModelResolution.Unavailable(model);

@@ -7,7 +7,8 @@ namespace CCApi.Gateway.Endpoints;
 /// GET /v1/models (spec 2.6), /v1/models/{id}, /v1/providers and /v1/providers/{name} (2.7, 2.8): relayed to the
 /// Catalog service, which renders the public shapes and validates the query; its status and body pass through unchanged.
 /// A key with a <c>models</c> allow-list sees only the models the list admits (the catalog filters before paging, through
-/// the internal <c>allowed_models</c> parameter, which the gateway always sets itself), and 404 for any other model.
+/// the internal <c>allowed_models</c> parameter, which the gateway always sets itself), and 404 for any other model;
+/// a provider's models and model counts are filtered the same way.
 /// </summary>
 public static class CatalogEndpoints
 {
@@ -22,23 +23,8 @@ public static class CatalogEndpoints
             group.MapGet("/providers/{name}", GetProvider).Produces<ErrorResponse>(StatusCodes.Status404NotFound);
         });
 
-    public static Task<ContentHttpResult> ListModels(HttpContext http, CatalogClient catalog, CancellationToken cancellationToken)
-    {
-        var query = http.Request.QueryString;
-        var allowed = http.GetCaller().Models?.Patterns;
-        if (allowed is not null || http.Request.Query.ContainsKey(AllowedModels))
-        {
-            var builder = new QueryBuilder(http.Request.Query.Where(p => p.Key != AllowedModels));
-            if (allowed is not null)
-            {
-                builder.Add(AllowedModels, string.Join(',', allowed));
-            }
-
-            query = builder.ToQueryString();
-        }
-
-        return RelayAsync(catalog, "models" + query.Value, cancellationToken);
-    }
+    public static Task<ContentHttpResult> ListModels(HttpContext http, CatalogClient catalog, CancellationToken cancellationToken) =>
+        RelayAsync(catalog, "models" + QueryWithAllowList(http), cancellationToken);
 
     /// <summary>GET /v1/models/{id}: "openai/gpt-4o-mini" or "openai%2Fgpt-4o-mini" (how the OpenAI SDKs send it).</summary>
     public static Task<ContentHttpResult> GetModel(string id, HttpContext http, CatalogClient catalog, CancellationToken cancellationToken)
@@ -55,13 +41,32 @@ public static class CatalogEndpoints
     }
 
     public static Task<ContentHttpResult> ListProviders(HttpContext http, CatalogClient catalog, CancellationToken cancellationToken) =>
-        RelayAsync(catalog, "providers" + http.Request.QueryString.Value, cancellationToken);
+        RelayAsync(catalog, "providers" + QueryWithAllowList(http), cancellationToken);
 
+    /// <summary>GET /v1/providers/{name}: its models are those the caller's allow-list admits.</summary>
     public static Task<ContentHttpResult> GetProvider(string name, HttpContext http, CatalogClient catalog, CancellationToken cancellationToken) =>
-        RelayAsync(catalog, "providers/" + Uri.EscapeDataString(name) + http.Request.QueryString.Value, cancellationToken);
+        RelayAsync(catalog, "providers/" + Uri.EscapeDataString(name) + QueryWithAllowList(http), cancellationToken);
 
     /// <summary>The Catalog's internal filter: the caller's allow-list, comma-separated.</summary>
     private const string AllowedModels = "allowed_models";
+
+    /// <summary>The request's query with <see cref="AllowedModels"/> set from the caller's key (never from the client).</summary>
+    private static string? QueryWithAllowList(HttpContext http)
+    {
+        var allowed = http.GetCaller().Models?.Patterns;
+        if (allowed is null && !http.Request.Query.ContainsKey(AllowedModels))
+        {
+            return http.Request.QueryString.Value;
+        }
+
+        var builder = new QueryBuilder(http.Request.Query.Where(p => p.Key != AllowedModels));
+        if (allowed is not null)
+        {
+            builder.Add(AllowedModels, string.Join(',', allowed));
+        }
+
+        return builder.ToQueryString().Value;
+    }
 
     private static async Task<ContentHttpResult> RelayAsync(CatalogClient catalog, string pathAndQuery, CancellationToken cancellationToken)
     {

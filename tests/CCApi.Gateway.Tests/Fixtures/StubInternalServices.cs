@@ -38,6 +38,9 @@ public sealed class StubInternalServices : IAsyncDisposable
 
     public string? LastModelsQuery { get; private set; }
 
+    /// <summary>The query of the last GET /providers or /providers/{name} relayed here.</summary>
+    public string? LastProvidersQuery { get; private set; }
+
     /// <summary>POST /jobs/{id}/webhook/redeliver calls received, by job.</summary>
     public ConcurrentDictionary<Guid, int> Redeliveries { get; } = new();
 
@@ -97,10 +100,18 @@ public sealed class StubInternalServices : IAsyncDisposable
         app.MapGet("/models/{**id}", (string id) => Uri.UnescapeDataString(id) == "local/echo-1"
             ? Results.Text("""{"id":"local/echo-1","object":"model","created":1763683200,"owned_by":"ccapi","provider":{"name":"local"},"ccapi":{"type":"chat"}}""", "application/json")
             : Results.Text("""{"error":{"message":"No model.","type":"invalid_request_error","code":"model_not_found"}}""", "application/json", statusCode: 404));
-        app.MapGet("/providers", () => Results.Text("""{"object":"list","data":[{"name":"local","display_name":"Local","is_fundamental":true}]}""", "application/json"));
-        app.MapGet("/providers/{name}", (string name) => name == "local"
-            ? Results.Text("""{"name":"local","display_name":"Local","is_fundamental":true,"models":[]}""", "application/json")
-            : Results.Text("""{"error":{"message":"No provider.","type":"invalid_request_error","code":"not_found"}}""", "application/json", statusCode: 404));
+        app.MapGet("/providers", (HttpRequest request) =>
+        {
+            LastProvidersQuery = request.QueryString.Value;
+            return Results.Text("""{"object":"list","data":[{"name":"local","display_name":"Local","is_fundamental":true}]}""", "application/json");
+        });
+        app.MapGet("/providers/{name}", (string name, HttpRequest request) =>
+        {
+            LastProvidersQuery = request.QueryString.Value;
+            return name == "local"
+                ? Results.Text("""{"name":"local","display_name":"Local","is_fundamental":true,"models":[]}""", "application/json")
+                : Results.Text("""{"error":{"message":"No provider.","type":"invalid_request_error","code":"not_found"}}""", "application/json", statusCode: 404);
+        });
         app.MapGet("/jobs/{id:guid}", (Guid id) => Jobs.TryGetValue(id, out var job)
             ? Results.Text(job.ToJsonString(), "application/json")
             : Results.NotFound());
