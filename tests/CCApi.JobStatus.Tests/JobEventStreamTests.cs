@@ -123,12 +123,18 @@ public sealed class JobEventStreamTests(JobEventsFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task Resuming_after_the_terminal_event_ends_at_once_with_nothing()
+    public async Task Resuming_at_or_past_the_terminal_event_sends_only_the_ending_again()
     {
         var jobId = await RunJobToCompletionAsync();
-        var last = (await factory.ReadEventsAsync(jobId)).Single().Id;
+        var last = (await factory.ReadEventsAsync(jobId)).Single();
 
-        (await factory.ReadEventsAsync(jobId, lastEventId: last)).ShouldBeEmpty();
+        // An EventSource that reconnects after the end sees the terminal view (and stops), never an empty stream.
+        foreach (var after in new[] { last.Id, "99999999999999-0" })
+        {
+            var again = (await factory.ReadEventsAsync(jobId, lastEventId: after)).ShouldHaveSingleItem();
+            again.Id.ShouldBe(last.Id);
+            again.View!.State.ShouldBe("completed");
+        }
     }
 
     [Fact]

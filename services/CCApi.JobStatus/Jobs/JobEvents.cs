@@ -36,8 +36,24 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
     /// <summary>
     /// The job's events after <paramref name="afterId"/> — or, without one, from its latest event (the current view) —
     /// until the first terminal view, with a heartbeat item after every <paramref name="heartbeat"/> of silence.
-    /// Ends at once when the job is unknown, or when it was already terminal and nothing follows <paramref name="afterId"/>.
+    /// Ends at once when the job is unknown; when it was already terminal and nothing follows <paramref name="afterId"/>,
+    /// with its terminal event again.
     /// </summary>
+    /// <summary>The job's terminal event: its stream's last entry, or its record under <see cref="SnapshotId"/> when it has no stream.</summary>
+    private static async Task<JobEvent?> EndingAsync(IDatabase db, Guid jobId, RedisKey key)
+    {
+        var latest = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
+        if (latest.Length > 0)
+        {
+            var view = ToView(jobId, latest[0]);
+            return view.IsTerminal ? new JobEvent(latest[0].Id!, view) : null;
+        }
+
+        var all = await db.HashGetAllAsync(RedisKeys.Job(jobId));
+        var record = all.Length == 0 ? null : JobStore.Read(jobId, all.ToDictionary(e => (string)e.Name!, e => (string?)e.Value));
+        return record is { IsTerminal: true } ? new JobEvent(SnapshotId, record) : null;
+    }
+
     public async IAsyncEnumerable<JobEvent> ReadAsync(
         Guid jobId, string? afterId, TimeSpan heartbeat, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -120,6 +136,13 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
 
                 if (first && JobStates.IsTerminal(stateBefore))
                 {
+                    // The client already had the last event (or an id past it): it gets the ending again, as a chat
+                    // resume does, so an EventSource sees the terminal view and stops reconnecting.
+                    if (await EndingAsync(db, jobId, key) is { } ending)
+                    {
+                        yield return ending;
+                    }
+
                     yield break;
                 }
 
