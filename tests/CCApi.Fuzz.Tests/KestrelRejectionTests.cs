@@ -56,6 +56,25 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
         body.ShouldContain("local/echo-1");
     }
 
+    [Fact]
+    public async Task A_streamed_multipart_edit_over_its_routes_limit_is_413_as_a_json_body_is()
+    {
+        // Chunked (no Content-Length), so the limit is met while the form is read, not before the endpoint runs.
+        using var image = new StreamContent(new MemoryStream(new byte[26 * 1024 * 1024]));
+        image.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        using var form = new MultipartFormDataContent { { new StringContent("local/pixel-1"), "model" }, { new StringContent("x"), "prompt" }, { image, "image", "big.png" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Platform.GatewayPort}/v1/images/edits") { Content = form };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Platform.ApiKey);
+        using var client = new HttpClient();
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.RequestEntityTooLarge);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((string?)error["code"]).ShouldBe("payload_too_large");
+    }
+
     /// <summary>Sends <paramref name="raw"/> (Latin-1 bytes) and reads the answer until the server closes or its body is complete.</summary>
     private async Task<(string Head, string Body)> SendRawAsync(string raw)
     {

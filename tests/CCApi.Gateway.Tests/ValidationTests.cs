@@ -134,6 +134,8 @@ public sealed class ValidationTests(GatewayFixture gateway)
         { Generate, With(GenerateBase, """{"contents":[]}"""), "contents", "" },
         { Generate, With(GenerateBase, """{"contents":"a fox"}"""), "contents", "invalid_json" },
         { Generate, With(GenerateBase, """{"contents":[{}]}"""), "contents[0]", "missing_field" },
+        { Generate, With(GenerateBase, """{"contents":[{"text":""}]}"""), "contents[0].text", "missing_field" },
+        { Generate, With(GenerateBase, """{"contents":[{"text":"a fox"},{"text":" \n "}]}"""), "contents[1].text", "missing_field" },
         { Generate, With(GenerateBase, """{"contents":[null]}"""), "contents[0]", "invalid_json" },
         { Generate, With(GenerateBase, """{"contents":[{"text":5}]}"""), "contents[0].text", "invalid_json" },
         { Generate, With(GenerateBase, """{"contents":[{"image":{}}]}"""), "contents[0].image", "missing_field" },

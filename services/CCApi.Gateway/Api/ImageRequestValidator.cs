@@ -185,6 +185,11 @@ public static class ImageRequestValidator
                 throw ApiException.BadField(field, $"'{field}' needs 'text' or 'image'.", ErrorCodes.MissingField);
             }
 
+            if (item.Image is null && string.IsNullOrWhiteSpace(item.Text))
+            {
+                throw ApiException.BadField($"{field}.text", $"'{field}.text' must not be empty.", ErrorCodes.MissingField);
+            }
+
             if (item.Text is { } text)
             {
                 if (prompt.Length > 0)

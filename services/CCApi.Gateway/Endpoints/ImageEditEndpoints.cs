@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using static CCApi.Gateway.Api.Validation;
@@ -172,6 +173,11 @@ public static class ImageEditEndpoints
         try
         {
             return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's limit for the route (BodyLimits:Routes) reached while streaming: 413 as on every other route.
+            throw Http.JsonBody.TooLarge(request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
         }
         catch (InvalidDataException ex)
         {

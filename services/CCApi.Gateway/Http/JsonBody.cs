@@ -258,7 +258,8 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         : typeName.Contains("List`1", StringComparison.Ordinal) || typeName.Contains("[]", StringComparison.Ordinal) ? "an array"
         : "an object";
 
-    private static ApiException TooLarge(long limit) =>
+    /// <summary>413 <c>payload_too_large</c>: a body over its route's limit (<paramref name="limit"/> bytes).</summary>
+    public static ApiException TooLarge(long limit) =>
         new(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, $"The request body is larger than {limit} bytes.");
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
