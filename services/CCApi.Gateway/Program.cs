@@ -1,5 +1,6 @@
 using CCApi.Gateway;
 using CCApi.Gateway.Endpoints;
+using CCApi.Gateway.Http;
 using CCApi.Gateway.OperatorConsole;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.AddOperatorConsole();                 // /console options, traffic count
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseRequestIds();                          // x-request-id: req_<trace id> on every response, as OpenAI sends it
 app.UseRouteBodyLimits();                     // 413 past a route's BodyLimits:Routes entry, before anything reads
 app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.overhead per model request
 app.UseOperatorConsole();                     // /console: the embedded web console (CSP, no-cache + ETag)

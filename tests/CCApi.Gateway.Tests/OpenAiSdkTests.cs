@@ -31,6 +31,26 @@ public sealed class OpenAiSdkTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Every_answer_carries_an_x_request_id_naming_its_trace_as_the_SDK_reads_it()
+    {
+        ClientResult<ChatCompletion> completion = await Client().GetChatClient("local/echo-1").CompleteChatAsync([new UserChatMessage("request id")]);
+        var error = await Should.ThrowAsync<ClientResultException>(() => Client().GetOpenAIModelClient().GetModelAsync("local/nope"));
+        var traced = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        traced.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        using var withTrace = await gateway.Client.SendAsync(traced);
+        using var unauthorized = await gateway.Anonymous.GetAsync("/v1/models");
+
+        completion.GetRawResponse().Headers.TryGetValue("x-request-id", out var id).ShouldBeTrue();
+        id!.ShouldMatch("^req_[0-9a-f]{32}$");
+        error.GetRawResponse()!.Headers.TryGetValue("x-request-id", out var errorId).ShouldBeTrue();
+        errorId!.ShouldMatch("^req_[0-9a-f]{32}$");
+        errorId.ShouldNotBe(id);
+        withTrace.Headers.GetValues("x-request-id").ShouldBe(["req_0af7651916cd43dd8448eb211c80319c"]); // the caller's trace
+        unauthorized.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        unauthorized.Headers.GetValues("x-request-id").Single().ShouldMatch("^req_[0-9a-f]{32}$");
+    }
+
+    [Fact]
     public async Task CompleteChat_reads_the_completion()
     {
         ChatCompletion completion = await Client().GetChatClient("local/echo-1").CompleteChatAsync(
