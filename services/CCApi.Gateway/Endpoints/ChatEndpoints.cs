@@ -1,3 +1,5 @@
+using CCApi.Gateway.Idempotency;
+
 namespace CCApi.Gateway.Endpoints;
 
 /// <summary>POST /v1/chat/completions: OpenAI-compatible, with <c>models</c> failover and SSE streaming (spec 2.1).</summary>
@@ -35,7 +37,11 @@ public static class ChatEndpoints
                 var command = p.ToCommand(attempt.JobId, dispatcher.Now, attempt.Route, attempt.Deadline);
                 if (p.Stream)
                 {
-                    return new(await ChatStreamResult.StartAsync(command, streams, dispatcher, logger, cancellationToken)); // settles itself
+                    var stream = await ChatStreamResult.StartAsync(command, streams, dispatcher, logger, cancellationToken); // settles itself
+                    // Its first content is here, so the job runs, even if the broker's confirm of the (persistent) command
+                    // is still on its way: for Idempotency-Key the request has started executing.
+                    http.IdempotentRequest()?.MarkDispatched();
+                    return new(stream);
                 }
 
                 var completed = await dispatcher.RequestAsync<ChatCompletion, ChatCompleted>(command, attempt.Route, JobKind.Chat, cancellationToken);

@@ -248,6 +248,10 @@ public sealed partial class IdempotencyEndpointFilter(
                 await inner.ExecuteAsync(httpContext);
                 await recording.FlushWriterAsync(httpContext.RequestAborted);
             }
+            catch (OperationCanceledException) when (!held && aborted.IsCancellationRequested)
+            {
+                // A stream whose client left as it ended (the last flush): saved below as one its client left.
+            }
             catch
             {
                 httpContext.Features.Set(original);
