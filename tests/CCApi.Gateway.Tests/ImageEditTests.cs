@@ -135,6 +135,7 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     [InlineData("n", "two")]
     [InlineData("size", "huge")]
     [InlineData("response_format", "gif")]
+    [InlineData("stream", "true")]
     public async Task Bad_parameters_are_400s_naming_them(string field, string value)
     {
         var (response, json) = await PostAsync(Form("local/pixel-1", "edit", [(field, value)]));

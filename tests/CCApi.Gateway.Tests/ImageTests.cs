@@ -48,7 +48,7 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         var prompt = "b64 " + Guid.NewGuid().ToString("N");
 
         var body = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
-            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","response_format":"b64_json","size":"auto"}"""));
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","response_format":"b64_json","size":"auto","stream":false}"""));
 
         var item = body["data"]!.AsArray().ShouldHaveSingleItem()!;
         item.AsObject().ContainsKey("url").ShouldBeFalse();

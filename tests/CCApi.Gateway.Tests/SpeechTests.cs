@@ -15,7 +15,7 @@ public sealed class SpeechTests(GatewayFixture gateway)
         var formatJson = responseFormat is null ? "" : $",\"response_format\":\"{responseFormat}\"";
 
         var response = await gateway.PostJsonAsync("/v1/audio/speech",
-            $$"""{"model":"local/espeak-1","input":"Hello there","voice":"alloy","speed":1.25{{formatJson}}}""");
+            $$"""{"model":"local/espeak-1","input":"Hello there","voice":"alloy","speed":1.25,"stream_format":"audio"{{formatJson}}}""");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe(contentType);

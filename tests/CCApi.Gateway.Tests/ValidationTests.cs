@@ -98,6 +98,8 @@ public sealed class ValidationTests(GatewayFixture gateway)
         { Speech, With(SpeechBase, """{"model":"local/echo-1"}"""), "model", "" },
         { Speech, With(SpeechBase, """{"model":"nope/voice"}"""), "model", "model_not_found" },
         { Speech, With(SpeechBase, """{"input":null}"""), "input", "missing_field" },
+        { Speech, With(SpeechBase, """{"stream_format":"sse"}"""), "stream_format", "unsupported_parameter" },
+        { Speech, With(SpeechBase, """{"stream_format":"chunks"}"""), "stream_format", "" },
         { Speech, With(SpeechBase, """{"input":""}"""), "input", "" },
         { Speech, With(SpeechBase, $$$$"""{"input":"{{{{new string('a', 4097)}}}}"}"""), "input", "" },
         { Speech, With(SpeechBase, """{"input":5}"""), "input", "invalid_json" },
@@ -126,6 +128,8 @@ public sealed class ValidationTests(GatewayFixture gateway)
         { Generations, With(GenerationsBase, """{"response_format":"png"}"""), "response_format", "" },
         { Generations, With(GenerationsBase, """{"quality":"ultra"}"""), "quality", "" },
         { Generations, With(GenerationsBase, """{"style":"noir"}"""), "style", "" },
+        { Generations, With(GenerationsBase, """{"stream":true,"partial_images":1}"""), "stream", "unsupported_parameter" },
+        { Generations, With(GenerationsBase, """{"stream":"yes"}"""), "stream", "invalid_json" },
 
         { Generate, "{}", "model", "missing_field" },
         { Generate, With(GenerateBase, """{"model":"local/echo-1"}"""), "model", "" },

@@ -14,6 +14,9 @@ public sealed class ImageGenerationsRequestBody
     public string? Quality { get; set; }
     public string? Style { get; set; }
     public string? User { get; set; }
+
+    /// <summary>OpenAI's streamed image generation (partial images as events): not offered; true is refused, never ignored.</summary>
+    public bool? Stream { get; set; }
 }
 
 /// <summary>LegacyImageGenerationResponse (spec 3.11).</summary>

@@ -12,6 +12,9 @@ public sealed class SpeechRequestBody
     public string? ResponseFormat { get; set; }
     public double? Speed { get; set; }
     public string? Instructions { get; set; }
+
+    /// <summary>OpenAI's "audio" (the default, the audio bytes) or "sse" (audio deltas as events: not offered, refused).</summary>
+    public string? StreamFormat { get; set; }
 }
 
 /// <summary>

@@ -65,6 +65,12 @@ public static class ImageEditEndpoints
                 $"The model '{model.Id}' runs asynchronously; use POST /v1/images/generate with the image (and mask) in 'contents' for it.");
         }
 
+        if (string.Equals(Text(form, "stream"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadField("stream", "Streamed image edits are not supported; send the request without 'stream' (or with false).",
+                ErrorCodes.UnsupportedParameter);
+        }
+
         var prompt = Required(Text(form, "prompt"), "prompt");
         MaxLength(prompt, limits.MaxPromptCharacters, "prompt");
 

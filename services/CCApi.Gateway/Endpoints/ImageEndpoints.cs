@@ -39,6 +39,13 @@ public static class ImageEndpoints
             throw ApiException.BadField("model", $"The model '{model.Id}' does not generate images from text.");
         }
 
+        if (body.Stream == true)
+        {
+            // An SDK asked for image events would otherwise get a JSON body it reads as a stream with no event at all.
+            throw ApiException.BadField("stream", "Streamed image generation is not supported; send the request without 'stream' (or with false).",
+                ErrorCodes.UnsupportedParameter);
+        }
+
         var prompt = Required(body.Prompt, "prompt");
         MaxLength(prompt, options.MaxPromptCharacters, "prompt");
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");

@@ -70,6 +70,13 @@ public static class SpeechEndpoints
         }
 
         Range(body.Speed, 0.25, 4, "speed");
+        if (body.StreamFormat is { } streamFormat && streamFormat != "audio")
+        {
+            OneOf(streamFormat, "stream_format", "audio", "sse");
+            throw ApiException.BadField("stream_format", "'stream_format' sse (audio as server-sent events) is not supported; use audio (the default).",
+                ErrorCodes.UnsupportedParameter);
+        }
+
         var mode = ParseMode(body);
         if (model.Formats is { Count: > 0 } formats && !formats.Contains(mode.Format, StringComparer.OrdinalIgnoreCase))
         {
