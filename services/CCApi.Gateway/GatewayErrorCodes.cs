@@ -10,7 +10,7 @@ public static class GatewayErrorCodes
     public const string InvalidSignature = "invalid_signature";
 
     /// <summary>A body that is not application/json: 415.</summary>
-    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string UnsupportedMediaType = CCApi.ServiceDefaults.ErrorCodes.UnsupportedMediaType;
 
     /// <summary>A model outside the key's <c>models</c> list, or unpriced while the key refuses unpriced models: 403.</summary>
     public const string ModelNotAllowed = "model_not_allowed";

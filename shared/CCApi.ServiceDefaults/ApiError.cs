@@ -43,6 +43,7 @@ public static class ErrorCodes
     public const string Canceled = "canceled";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string PayloadTooLarge = "payload_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
 }
 
 /// <summary>Thrown anywhere in request handling to answer with a CCAPI error; the handler renders it.</summary>

@@ -54,6 +54,11 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
             context.Response.Headers.RetryAfter = retry;
         }
 
+        if (error.Status == 401)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer"; // RFC 9110: a 401 names the scheme it wants
+        }
+
         await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Relaxed.ErrorResponse, contentType: "application/json", cancellationToken);
     }
 
@@ -86,10 +91,15 @@ public static class ErrorHandlingExtensions
             {
                 404 => ApiException.NotFound($"No route for {http.Request.Method} {http.Request.Path}."),
                 405 => new ApiException(405, ErrorTypes.InvalidRequest, ErrorCodes.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}."),
-                415 => new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.InvalidRequest, "Content-Type must be application/json."),
+                415 => new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType, "Content-Type must be application/json."),
                 401 => ApiException.Unauthorized(),
                 _ => new ApiException(status, status >= 500 ? ErrorTypes.Api : ErrorTypes.InvalidRequest, null, $"HTTP {status}."),
             };
+            if (status == 401)
+            {
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
             await http.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Relaxed.ErrorResponse, contentType: "application/json");
         });
         return app;

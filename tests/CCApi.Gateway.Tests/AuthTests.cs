@@ -43,6 +43,7 @@ public sealed class AuthTests(GatewayFixture gateway)
     private static async Task ShouldBeUnauthorizedAsync(HttpResponseMessage response)
     {
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer");
         (await response.Content.ReadAsStringAsync()).ShouldBe(
             """{"error":{"message":"Missing or invalid Authorization header","type":"invalid_request_error","code":"unauthorized"}}""");
     }

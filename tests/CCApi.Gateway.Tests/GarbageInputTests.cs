@@ -197,7 +197,9 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
             var response = await gateway.Client.PostAsync(route, content);
 
             response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType, route);
-            (await GatewayFixture.ReadJsonAsync(response))["error"]!["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+            var error = (await GatewayFixture.ReadJsonAsync(response))["error"]!;
+            error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+            error["code"]!.GetValue<string>().ShouldBe("unsupported_media_type", route); // one code for one condition, whoever answers
         }
     }
 
