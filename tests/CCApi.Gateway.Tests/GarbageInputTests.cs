@@ -187,6 +187,9 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("multipart/form-data; boundary=x")]
     [InlineData("application/xml")]
+    [InlineData("application/json; charset=utf-16le")]
+    [InlineData("application/json; charset=iso-8859-1")]
+    [InlineData("application/json; charset=bogus")]
     public async Task Non_JSON_content_types_answer_415(string contentType)
     {
         foreach (var route in PostRoutes)
@@ -201,6 +204,20 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
             error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
             error["code"]!.GetValue<string>().ShouldBe("unsupported_media_type", route); // one code for one condition, whoever answers
         }
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json;charset=utf8")]
+    public async Task A_JSON_body_declared_UTF_8_is_read(string contentType)
+    {
+        using var content = new ByteArrayContent("""{"model":"local/echo-1","messages":[{"role":"user","content":"x"}]}"""u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await gateway.Client.PostAsync("/v1/chat/completions", content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

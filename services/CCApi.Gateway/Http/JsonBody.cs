@@ -20,6 +20,15 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
                 $"Content-Type must be application/json, not '{Truncate(request.ContentType, 100)}'.");
         }
 
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            && mediaType.Charset is { HasValue: true } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread, not transcoded.
+            throw new ApiException(415, ErrorTypes.InvalidRequest, GatewayErrorCodes.UnsupportedMediaType,
+                $"The JSON body must be UTF-8; charset '{Truncate(charset.ToString(), 40)}' is not supported.");
+        }
+
         var limit = options.Value.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
         {
