@@ -149,6 +149,19 @@ public sealed class ChatFailoverAndErrorTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Answers_503_service_unavailable_when_the_adapter_faults_on_Redis()
+    {
+        var marker = "[redis-fault] " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker, "local/echo-1"));
+
+        await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.ServiceUnavailable, "api_error", "service_unavailable"); // the platform's outage, not the provider's
+        var job = gateway.Providers.FindChat(marker).ShouldNotBeNull();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FailedEvents.ContainsKey(job.JobId)), TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Answers_503_provider_unavailable_at_once_for_a_model_whose_provider_is_down()
     {
         gateway.Internal.Status("elevenlabs").ShouldBe("unavailable");

@@ -85,13 +85,22 @@ public sealed partial class ProviderDispatcher(
         catch (RequestFaultException ex)
         {
             LogFault(logger, command.JobId, route.Provider, ex);
-            var error = new ErrorInfo
-            {
-                Status = 502,
-                Type = ErrorTypes.Api,
-                Code = ErrorCodes.ProviderError,
-                Message = $"The provider '{route.Provider}' failed to process the request.",
-            };
+            var error = IsStorageFault(ex.Fault)
+                ? new ErrorInfo
+                {
+                    // The adapter could not reach Redis (its retries spent): the platform's outage, not the provider's.
+                    Status = 503,
+                    Type = ErrorTypes.Api,
+                    Code = GatewayErrorCodes.ServiceUnavailable,
+                    Message = "The platform's storage could not be reached while the request ran; nothing was charged. Retry shortly.",
+                }
+                : new ErrorInfo
+                {
+                    Status = 502,
+                    Type = ErrorTypes.Api,
+                    Code = ErrorCodes.ProviderError,
+                    Message = $"The provider '{route.Provider}' failed to process the request.",
+                };
             await PublishFailedAsync(command.JobId, route, kind, error);
             throw ApiException.FromErrorInfo(error);
         }
@@ -101,6 +110,11 @@ public sealed partial class ProviderDispatcher(
             throw BusUnavailable();
         }
     }
+
+    /// <summary>A consumer fault caused by Redis (StackExchange.Redis' exceptions), anywhere in its exception chain.</summary>
+    public static bool IsStorageFault(Fault? fault) =>
+        fault?.Exceptions?.Any(e => e.ExceptionType?.StartsWith("StackExchange.Redis.", StringComparison.Ordinal) == true
+            || e.InnerException?.ExceptionType?.StartsWith("StackExchange.Redis.", StringComparison.Ordinal) == true) == true;
 
     /// <summary>Fire a command at a provider's queue (streaming chat, async images).</summary>
     public async Task SendAsync<TCommand>(TCommand command, JobRoute route, JobKind kind, CancellationToken cancellationToken)

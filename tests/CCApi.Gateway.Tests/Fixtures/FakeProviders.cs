@@ -14,7 +14,7 @@ namespace CCApi.Gateway.Tests.Fixtures;
 /// "local-image", "local-speech", …) and the real RegisterJob request. Behaviour is scripted by markers in the prompt:
 /// <list type="bullet">
 /// <item>[fail:NNN] → JobFailed with that status; [openai-fails] → the openai provider answers 502</item>
-/// <item>[fault] → the consumer throws (a MassTransit fault); [hang] → no answer at all</item>
+/// <item>[fault] → the consumer throws (a MassTransit fault); [redis-fault] → it throws a Redis timeout; [hang] → no answer at all</item>
 /// <item>[tools] → a tool call; streaming: [stream-error-after-content], [stream-tools], [stream-stall]</item>
 /// </list>
 /// Every command received is recorded by job id.
@@ -130,6 +130,11 @@ public sealed class FakeProviders : IAsyncDisposable
         if (text.Contains("[fault]", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("fake adapter crashed");
+        }
+
+        if (text.Contains("[redis-fault]", StringComparison.Ordinal))
+        {
+            throw new StackExchange.Redis.RedisTimeoutException(StackExchange.Redis.CommandFlags.None, "fake adapter lost Redis", StackExchange.Redis.CommandStatus.Unknown);
         }
 
         if (failure is not null)
