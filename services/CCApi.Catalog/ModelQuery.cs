@@ -98,11 +98,11 @@ public sealed record ModelQuery(string? Provider, string? Type, string Sort, boo
         return new ModelListResponse(hasMore ? matching[..Limit] : matching) { HasMore = hasMore };
     }
 
-    /// <summary>Whether an allow-list (exact ids, globs with one trailing '*', "*"; case ignored) admits <paramref name="id"/>.</summary>
     /// <summary>The gateway's <c>allowed_models</c> (comma-separated patterns); null when it is absent.</summary>
     public static IReadOnlyList<string>? ParseAllowed(string? allowedModels) =>
         allowedModels?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>Whether an allow-list (exact ids, globs with one trailing '*', "*"; case ignored) admits <paramref name="id"/>.</summary>
     public static bool IsAllowed(IReadOnlyList<string> patterns, string id) => patterns.Any(p =>
         p == "*" || (p.EndsWith('*') ? id.StartsWith(p[..^1], StringComparison.OrdinalIgnoreCase) : string.Equals(p, id, StringComparison.OrdinalIgnoreCase)));
 

@@ -9,9 +9,6 @@ public static class GatewayErrorCodes
     /// <summary>A signed file URL whose signature is wrong or expired: 403.</summary>
     public const string InvalidSignature = "invalid_signature";
 
-    /// <summary>A body that is not application/json: 415.</summary>
-    public const string UnsupportedMediaType = CCApi.ServiceDefaults.ErrorCodes.UnsupportedMediaType;
-
     /// <summary>A model outside the key's <c>models</c> list, or unpriced while the key refuses unpriced models: 403.</summary>
     public const string ModelNotAllowed = "model_not_allowed";
 

@@ -111,7 +111,7 @@ public sealed partial class ProviderDispatcher(
         }
     }
 
-    /// <summary>A consumer fault caused by Redis (StackExchange.Redis' exceptions), anywhere in its exception chain.</summary>
+    /// <summary>A consumer fault caused by Redis: a StackExchange.Redis exception, thrown or as the inner exception of one.</summary>
     public static bool IsStorageFault(Fault? fault) =>
         fault?.Exceptions?.Any(e => e.ExceptionType?.StartsWith("StackExchange.Redis.", StringComparison.Ordinal) == true
             || e.InnerException?.ExceptionType?.StartsWith("StackExchange.Redis.", StringComparison.Ordinal) == true) == true;

@@ -172,7 +172,7 @@ public static class ImageEditEndpoints
     {
         if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ApiException(415, ErrorTypes.InvalidRequest, GatewayErrorCodes.UnsupportedMediaType,
+            throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,
                 $"Content-Type must be multipart/form-data, not '{Truncate(request.ContentType ?? "(none)", 100)}'.");
         }
 

@@ -16,7 +16,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
     {
         if (!string.IsNullOrEmpty(request.ContentType) && !request.HasJsonContentType())
         {
-            throw new ApiException(415, ErrorTypes.InvalidRequest, GatewayErrorCodes.UnsupportedMediaType,
+            throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,
                 $"Content-Type must be application/json, not '{Truncate(request.ContentType, 100)}'.");
         }
 
@@ -25,7 +25,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
             && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread, not transcoded.
-            throw new ApiException(415, ErrorTypes.InvalidRequest, GatewayErrorCodes.UnsupportedMediaType,
+            throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,
                 $"The JSON body must be UTF-8; charset '{Truncate(charset.ToString(), 40)}' is not supported.");
         }
 

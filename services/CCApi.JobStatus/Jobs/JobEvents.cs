@@ -34,26 +34,27 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
         value is { Length: > 0 and <= 41 } && EventIdPattern().IsMatch(value) && ChatStreams.IsResumePoint(value);
 
     /// <summary>
+    /// The job's latest event: its stream's last entry, or — for a record without a stream (a job that arrived finished,
+    /// or one written before streams existed) — the record itself under <see cref="SnapshotId"/>. Null for no job.
+    /// </summary>
+    private static async Task<JobEvent?> LatestAsync(IDatabase db, Guid jobId, RedisKey key)
+    {
+        var latest = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
+        if (latest.Length > 0)
+        {
+            return new JobEvent(latest[0].Id!, ToView(jobId, latest[0]));
+        }
+
+        var all = await db.HashGetAllAsync(RedisKeys.Job(jobId));
+        return all.Length == 0 ? null : new JobEvent(SnapshotId, JobStore.Read(jobId, all.ToDictionary(e => (string)e.Name!, e => (string?)e.Value)));
+    }
+
+    /// <summary>
     /// The job's events after <paramref name="afterId"/> — or, without one, from its latest event (the current view) —
     /// until the first terminal view, with a heartbeat item after every <paramref name="heartbeat"/> of silence.
     /// Ends at once when the job is unknown; when it was already terminal and nothing follows <paramref name="afterId"/>,
     /// with its terminal event again.
     /// </summary>
-    /// <summary>The job's terminal event: its stream's last entry, or its record under <see cref="SnapshotId"/> when it has no stream.</summary>
-    private static async Task<JobEvent?> EndingAsync(IDatabase db, Guid jobId, RedisKey key)
-    {
-        var latest = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
-        if (latest.Length > 0)
-        {
-            var view = ToView(jobId, latest[0]);
-            return view.IsTerminal ? new JobEvent(latest[0].Id!, view) : null;
-        }
-
-        var all = await db.HashGetAllAsync(RedisKeys.Job(jobId));
-        var record = all.Length == 0 ? null : JobStore.Read(jobId, all.ToDictionary(e => (string)e.Name!, e => (string?)e.Value));
-        return record is { IsTerminal: true } ? new JobEvent(SnapshotId, record) : null;
-    }
-
     public async IAsyncEnumerable<JobEvent> ReadAsync(
         Guid jobId, string? afterId, TimeSpan heartbeat, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -77,36 +78,18 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
             var last = afterId;
             if (last is null)
             {
-                var latest = await db.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
-                if (latest.Length == 0)
+                if (await LatestAsync(db, jobId, key) is not { } latest)
                 {
-                    var all = await db.HashGetAllAsync(RedisKeys.Job(jobId));
-                    if (all.Length == 0)
-                    {
-                        yield break;
-                    }
-
-                    var view = JobStore.Read(jobId, all.ToDictionary(e => (string)e.Name!, e => (string?)e.Value));
-                    yield return new JobEvent(SnapshotId, view);
-                    if (view.IsTerminal)
-                    {
-                        yield break;
-                    }
-
-                    last = SnapshotId;
+                    yield break;
                 }
-                else
+
+                yield return latest;
+                if (latest.View!.IsTerminal)
                 {
-                    var entry = latest[0];
-                    var view = ToView(jobId, entry);
-                    yield return new JobEvent(entry.Id!, view);
-                    if (view.IsTerminal)
-                    {
-                        yield break;
-                    }
-
-                    last = entry.Id!;
+                    yield break;
                 }
+
+                last = latest.Id!;
             }
 
             var first = true;
@@ -138,7 +121,7 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
                 {
                     // The client already had the last event (or an id past it): it gets the ending again, as a chat
                     // resume does, so an EventSource sees the terminal view and stops reconnecting.
-                    if (await EndingAsync(db, jobId, key) is { } ending)
+                    if (await LatestAsync(db, jobId, key) is { View.IsTerminal: true } ending)
                     {
                         yield return ending;
                     }
