@@ -18,6 +18,9 @@ public static class GatewayErrorCodes
     /// <summary>A credit change that would leave the balance below zero: 400.</summary>
     public const string InsufficientBalance = "insufficient_balance";
 
+    /// <summary>A chat request whose messages and <c>max_tokens</c> exceed the model's context window: 400, as OpenAI's.</summary>
+    public const string ContextLengthExceeded = "context_length_exceeded";
+
     /// <summary>A cancel of a job that has already ended (completed, failed or canceled): 409, with the job view.</summary>
     public const string JobNotCancelable = "job_not_cancelable";
 }

@@ -73,6 +73,30 @@ public sealed class O200kTokenCounterTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Counting_up_to_a_limit_gives_the_whole_count_when_within_it_and_more_than_the_limit_when_past_it(string kind, string text)
+    {
+        var whole = Reference.Value.CountTokens(text);
+        Counter.Value.Count(text, stopAfter: whole).ShouldBe(whole, kind);
+        Counter.Value.Count(text, stopAfter: whole + 10).ShouldBe(whole, kind);
+        if (whole > 0)
+        {
+            Counter.Value.Count(text, stopAfter: whole - 1).ShouldBeGreaterThan(whole - 1, kind);
+            Counter.Value.Count(text, stopAfter: whole / 2).ShouldBeGreaterThan(whole / 2, kind);
+        }
+    }
+
+    [Fact]
+    public void A_limited_count_of_one_huge_piece_stops_without_merging_it()
+    {
+        // 20 million letters are one pre-tokenized piece: merging it is the cost the limit spares (and tiktoken's count of
+        // it is far past any context window). The bound used: at least one token per longest token's length.
+        var run = new string('a', 20_000_000);
+        Counter.Value.Count(run, stopAfter: 32_768).ShouldBeGreaterThan(32_768);
+        Counter.Value.Count("Hello " + run, stopAfter: 100_000).ShouldBeGreaterThan(100_000);
+    }
+
     private static string Escape(string s) =>
         string.Concat(s.Select(c => c is >= ' ' and <= '~' ? c.ToString() : $"\\u{(int)c:x4}"));
 }

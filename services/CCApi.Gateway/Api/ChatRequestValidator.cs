@@ -15,6 +15,10 @@ public sealed record ChatPlan
     public double? Temperature { get; init; }
     public double? TopP { get; init; }
     public int? MaxTokens { get; init; }
+
+    /// <summary>The field <see cref="MaxTokens"/> came from: "max_completion_tokens" when the client sent it, else "max_tokens".</summary>
+    public string MaxTokensField { get; init; } = "max_tokens";
+
     public IReadOnlyList<ChatTool>? Tools { get; init; }
     public string? ToolChoice { get; init; }
     public string? ToolChoiceFunction { get; init; }
@@ -97,6 +101,7 @@ public static partial class ChatRequestValidator
             Temperature = body.Temperature,
             TopP = body.TopP,
             MaxTokens = body.MaxCompletionTokens ?? body.MaxTokens,
+            MaxTokensField = body.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens",
             Tools = tools,
             ToolChoice = toolChoice,
             ToolChoiceFunction = toolChoiceFunction,
@@ -107,6 +112,35 @@ public static partial class ChatRequestValidator
             IncludeUsage = body.Stream == true && body.StreamOptions?.IncludeUsage == true,
             ExtraParametersJson = Extra(body.ExtensionData),
         };
+    }
+
+    /// <summary>
+    /// The checks that need the model, against its catalog capabilities, for every failover candidate before anything is
+    /// reserved or sent (400, as OpenAI answers them): <c>stream</c> on a model that does not stream and <c>tools</c> on
+    /// one without function calling (unsupported_parameter), <c>max_tokens</c> above the model's
+    /// <c>max_output_tokens</c>, and a request past its <c>context_length</c> (<see cref="ChatContextWindow"/>).
+    /// </summary>
+    public static ChatPlan ForModel(ChatPlan plan, ModelEntry model)
+    {
+        var capabilities = model.Capabilities;
+        if (plan.Stream && !capabilities.Streaming)
+        {
+            throw ApiException.BadField("stream", $"The model '{model.Id}' does not stream its responses; send 'stream': false.", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (plan.Tools is { Count: > 0 } && !capabilities.FunctionCalling)
+        {
+            throw ApiException.BadField("tools", $"The model '{model.Id}' does not support function calling; send no 'tools'.", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (plan.MaxTokens is { } max && capabilities.MaxOutputTokens is { } most && max > most)
+        {
+            var field = plan.MaxTokensField;
+            throw ApiException.BadField(field, $"'{field}' is too large: {max}. The model '{model.Id}' supports at most {most} completion tokens.");
+        }
+
+        ChatContextWindow.Ensure(plan, model);
+        return plan;
     }
 
     /// <summary><c>model</c> first, then <c>models</c> in order, without repeats.</summary>

@@ -19,6 +19,9 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
 
     public static int CountTokens(string text) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text);
 
+    /// <summary><paramref name="text"/>'s tokens, counted only until they pass <paramref name="stopAfter"/> (then the result exceeds it).</summary>
+    public static int CountTokens(string text, int stopAfter) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text, stopAfter);
+
     /// <summary>Input tokens of a conversation as OpenAI bills them (content, parts, tool calls, per-message framing).</summary>
     public static long CountInputTokens(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools = null)
     {

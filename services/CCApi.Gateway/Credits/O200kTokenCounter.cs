@@ -37,6 +37,7 @@ public sealed partial class O200kTokenCounter
     private readonly int[] _ranks;    // entry i's rank
     private readonly int[] _table;    // open addressing on the bytes' hash: entry index + 1, 0 = empty
     private readonly int _mask;
+    private readonly int _longest;    // the most bytes of any token: a piece of n bytes is at least n / _longest tokens
 
     private O200kTokenCounter(byte[] bytes, int[] starts, int[] ranks)
     {
@@ -48,6 +49,7 @@ public sealed partial class O200kTokenCounter
         _mask = _table.Length - 1;
         for (var i = 0; i < entries; i++)
         {
+            _longest = Math.Max(_longest, starts[i + 1] - starts[i]);
             var slot = Hash(Entry(i)) & _mask;
             while (_table[slot] != 0)
             {
@@ -86,16 +88,21 @@ public sealed partial class O200kTokenCounter
         return new O200kTokenCounter(bytes.WrittenSpan.ToArray(), [.. starts], [.. ranks]);
     }
 
-    /// <summary>The number of tokens tiktoken's o200k_base encodes <paramref name="text"/> into (special tokens allowed).</summary>
-    public int Count(string text)
+    /// <summary>
+    /// The number of tokens tiktoken's o200k_base encodes <paramref name="text"/> into (special tokens allowed); with
+    /// <paramref name="stopAfter"/>, counting stops at the first pre-tokenized piece that takes the count past it (the
+    /// result is then more than <paramref name="stopAfter"/>, not the whole text's count), so a limit check of a hostile
+    /// text costs the tokens up to the limit, not the text's.
+    /// </summary>
+    public int Count(string text, int stopAfter = int.MaxValue)
     {
         var count = 0;
         var rest = text.AsSpan();
-        while (rest.Length > 0)
+        while (rest.Length > 0 && count <= stopAfter)
         {
             var (at, length) = NextSpecialToken(rest);
-            count += CountOrdinary(rest[..at]);
-            if (length == 0)
+            count += CountOrdinary(rest[..at], stopAfter - count);
+            if (length == 0 || count > stopAfter)
             {
                 break;
             }
@@ -131,7 +138,7 @@ public sealed partial class O200kTokenCounter
         return (text.Length, 0);
     }
 
-    private int CountOrdinary(ReadOnlySpan<char> text)
+    private int CountOrdinary(ReadOnlySpan<char> text, int stopAfter)
     {
         var count = 0;
         byte[]? rented = null;
@@ -139,6 +146,14 @@ public sealed partial class O200kTokenCounter
         foreach (var match in PreTokenizer().EnumerateMatches(text))
         {
             var piece = text.Slice(match.Index, match.Length);
+            if (count + ((piece.Length + _longest - 1) / _longest) > stopAfter)
+            {
+                // Past the limit whatever its merges (at least one byte per char): a hostile run of one letter is one
+                // piece, and merging it would cost what the limit exists to spare.
+                count += (piece.Length + _longest - 1) / _longest;
+                break;
+            }
+
             var needed = Encoding.UTF8.GetMaxByteCount(piece.Length);
             if (needed > buffer.Length)
             {
@@ -152,6 +167,10 @@ public sealed partial class O200kTokenCounter
             }
 
             count += CountPiece(buffer[..ToUtf8(piece, buffer)]);
+            if (count > stopAfter)
+            {
+                break;
+            }
         }
 
         if (rented is not null)

@@ -29,7 +29,7 @@ public static class ChatEndpoints
             ModelType = "chat",
             Kind = JobKind.Chat,
             Candidates = [.. plan.Candidates.Select(c => (c.Field, (string?)c.Id))],
-            Plan = _ => plan,
+            Plan = model => ChatRequestValidator.ForModel(plan, model),
             Tokens = (_, p) => TokenEstimate.FromMessages(p.Messages),
             Cost = (model, p) => costs.Chat(model, p.Messages, p.Tools, p.MaxTokens),
             Execute = async (attempt, p) =>

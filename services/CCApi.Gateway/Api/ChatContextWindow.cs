@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace CCApi.Gateway.Api;
+
+/// <summary>
+/// Whether a chat request fits its model's context window (the catalog's <c>context_length</c>): the messages' tokens plus
+/// the completion tokens <c>max_tokens</c> asks for, as OpenAI checks it (400 <c>context_length_exceeded</c>, param
+/// <c>messages</c>). Answered before anything is reserved or sent, so a prompt the model cannot take is neither queued nor
+/// billed — the local provider, for one, would otherwise take it.
+/// <para>
+/// The count is a lower bound, so nothing the provider would take is refused: message text only (string content, text
+/// parts, tool calls' names and arguments) in o200k tokens (GPT-4o's encoding, the one the gateway prices with), plus
+/// OpenAI's framing of 3 tokens a message, 1 for the role and 3 for the reply; images, names and tool schemas are not
+/// counted. What is within that margin of the window is left to the provider to judge.
+/// </para>
+/// <para>
+/// Free for nearly every request: a text has at most as many tokens as UTF-8 bytes, and at most 3 bytes per UTF-16 char, so
+/// the tokenizer runs only when three times the characters could exceed the window; it then stops at the first piece past
+/// the window, so a hostile prompt costs the window's worth of counting, not the prompt's.
+/// </para>
+/// </summary>
+public static class ChatContextWindow
+{
+    private const int FramingPerMessage = CostEstimator.TokensPerMessage + 1; // + the role, one token for every role
+
+    public static void Ensure(ChatPlan plan, ModelEntry model)
+    {
+        if (model.Capabilities.ContextLength is not { } window)
+        {
+            return;
+        }
+
+        var completion = (long)(plan.MaxTokens ?? 0);
+        var budget = window - completion; // what the messages may take
+        if (UpperBound(plan.Messages) <= budget)
+        {
+            return;
+        }
+
+        if (budget < 0)
+        {
+            throw Exceeded(plan.MaxTokensField, window,
+                $"The model '{model.Id}' has a context length of {window} tokens; '{plan.MaxTokensField}' asks for {completion} completion tokens. Please lower '{plan.MaxTokensField}'.");
+        }
+
+        if (CountAtLeast(plan.Messages, budget) <= budget)
+        {
+            return;
+        }
+
+        throw Exceeded("messages", window, completion > 0
+            ? $"The model '{model.Id}' has a context length of {window} tokens; the messages take more than the {budget} left by the {completion} completion tokens '{plan.MaxTokensField}' asks for. Please shorten the messages or lower '{plan.MaxTokensField}'."
+            : $"The model '{model.Id}' has a context length of {window} tokens; the messages take more. Please shorten the messages.");
+    }
+
+    private static ApiException Exceeded(string field, int window, string message) =>
+        new(400, ErrorTypes.InvalidRequest, GatewayErrorCodes.ContextLengthExceeded, message,
+            new Dictionary<string, string> { ["param"] = field, ["context_length"] = window.ToString(CultureInfo.InvariantCulture) });
+
+    /// <summary>The most tokens the messages can be: every character as three (UTF-8 bytes), plus the framing.</summary>
+    private static long UpperBound(IReadOnlyList<ChatMessage> messages)
+    {
+        long characters = 0;
+        foreach (var message in messages)
+        {
+            characters += (message.Content?.Length ?? 0) + (message.ContentPartsJson?.Length ?? 0);
+            foreach (var call in message.ToolCalls ?? [])
+            {
+                characters += call.Name.Length + call.Arguments.Length;
+            }
+        }
+
+        return CostEstimator.ReplyPriming + ((long)messages.Count * FramingPerMessage) + (3 * characters);
+    }
+
+    /// <summary>The messages' tokens (the lower bound above), counted only until they pass <paramref name="budget"/>.</summary>
+    private static long CountAtLeast(IReadOnlyList<ChatMessage> messages, long budget)
+    {
+        long tokens = CostEstimator.ReplyPriming;
+        foreach (var message in messages)
+        {
+            tokens += FramingPerMessage;
+            foreach (var text in Texts(message))
+            {
+                if (tokens > budget)
+                {
+                    return tokens;
+                }
+
+                tokens += CostEstimator.CountTokens(text, (int)Math.Min(budget - tokens, int.MaxValue));
+            }
+        }
+
+        return tokens;
+    }
+
+    private static IEnumerable<string> Texts(ChatMessage message)
+    {
+        if (message.Content is { } content)
+        {
+            yield return content;
+        }
+
+        if (message.ContentPartsJson is { } parts)
+        {
+            // Validated as an array of part objects (ChatRequestValidator); only text parts are counted.
+            using var document = JsonDocument.Parse(parts);
+            foreach (var part in document.RootElement.EnumerateArray())
+            {
+                if (part.TryGetProperty("type", out var type) && type.ValueEquals("text")
+                    && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+                {
+                    yield return text.GetString()!;
+                }
+            }
+        }
+
+        foreach (var call in message.ToolCalls ?? [])
+        {
+            yield return call.Name;
+            yield return call.Arguments;
+        }
+    }
+}

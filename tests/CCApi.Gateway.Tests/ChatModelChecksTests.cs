@@ -1,0 +1,128 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Api;
+using CCApi.Gateway.Credits;
+using CCApi.ServiceDefaults;
+
+namespace CCApi.Gateway.Tests;
+
+/// <summary>
+/// The chat checks that need the model (<see cref="ChatRequestValidator.ForModel"/>): its catalog capabilities — streaming,
+/// function calling, <c>max_output_tokens</c> and <c>context_length</c> (<see cref="ChatContextWindow"/>) — each a 400
+/// naming the field before anything is reserved or sent.
+/// </summary>
+public sealed class ChatModelChecksTests
+{
+    private static ModelEntry Model(int? context = 1000, int? maxOutput = 100, bool streaming = true, bool functions = true) => new()
+    {
+        Id = "test/chat-1", Provider = "test", ProviderModel = "chat-1", DisplayName = "Chat", Type = "chat",
+        Capabilities = new ModelCapabilities { ContextLength = context, MaxOutputTokens = maxOutput, Streaming = streaming, FunctionCalling = functions },
+    };
+
+    private static ChatPlan Plan(string content, int? maxTokens = null, bool stream = false, string? parts = null, string maxTokensField = "max_tokens") => new()
+    {
+        Candidates = [("model", "test/chat-1")],
+        Messages = [new ChatMessage { Role = "user", Content = parts is null ? content : null, ContentPartsJson = parts }],
+        MaxTokens = maxTokens,
+        MaxTokensField = maxTokensField,
+        Stream = stream,
+    };
+
+    /// <summary>"w w w …": one o200k token a word (checked where the count matters).</summary>
+    private static string Words(int count) => string.Join(' ', Enumerable.Repeat("w", count));
+
+    private static ApiException Rejects(ChatPlan plan, ModelEntry model) =>
+        Should.Throw<ApiException>(() => ChatRequestValidator.ForModel(plan, model));
+
+    [Fact]
+    public void A_request_within_the_models_capabilities_passes_unchanged()
+    {
+        var plan = Plan("hello", maxTokens: 100, stream: true);
+        ChatRequestValidator.ForModel(plan, Model()).ShouldBeSameAs(plan);
+    }
+
+    [Fact]
+    public void Streaming_a_model_that_does_not_stream_is_an_unsupported_parameter()
+    {
+        var error = Rejects(Plan("hello", stream: true), Model(streaming: false));
+        (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "stream"));
+    }
+
+    [Fact]
+    public void Tools_on_a_model_without_function_calling_are_an_unsupported_parameter()
+    {
+        var plan = Plan("hello") with { Tools = [new ChatTool { Name = "f" }] };
+        var error = Rejects(plan, Model(functions: false));
+        (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "tools"));
+        ChatRequestValidator.ForModel(plan, Model()).ShouldBeSameAs(plan);
+    }
+
+    [Theory]
+    [InlineData("max_tokens")]
+    [InlineData("max_completion_tokens")]
+    public void Max_tokens_above_the_models_maximum_output_names_the_field_the_client_sent(string field)
+    {
+        var error = Rejects(Plan("hello", maxTokens: 101, maxTokensField: field), Model(maxOutput: 100));
+        (error.Status, error.Details!["param"]).ShouldBe((400, field));
+        error.Message.ShouldContain("100");
+        ChatRequestValidator.ForModel(Plan("hello", maxTokens: 100), Model(maxOutput: 100)); // at the maximum: fine
+    }
+
+    [Fact]
+    public void Messages_past_the_context_length_are_context_length_exceeded()
+    {
+        // 3 (reply) + 3 + 1 (message, role) + 2000 words: past 1000 tokens.
+        var error = Rejects(Plan(Words(2000)), Model(context: 1000, maxOutput: null));
+        (error.Status, error.Type, error.Code, error.Details!["param"]).ShouldBe((400, ErrorTypes.InvalidRequest, "context_length_exceeded", "messages"));
+        error.Details["context_length"].ShouldBe("1000");
+    }
+
+    [Fact]
+    public void The_window_counts_the_completion_max_tokens_asks_for()
+    {
+        // 993 words + 7 framing = exactly 1000 tokens: fits alone, not with one completion token more.
+        var words = Words(993);
+        CostEstimator.CountTokens(words).ShouldBe(993);
+        ChatRequestValidator.ForModel(Plan(words), Model(context: 1000, maxOutput: null));
+        var error = Rejects(Plan(words, maxTokens: 1), Model(context: 1000, maxOutput: null));
+        (error.Code, error.Details!["param"]).ShouldBe(("context_length_exceeded", "messages"));
+        error.Message.ShouldContain("max_tokens");
+    }
+
+    [Fact]
+    public void Max_tokens_alone_past_the_window_names_max_tokens()
+    {
+        var error = Rejects(Plan("hi", maxTokens: 1001), Model(context: 1000, maxOutput: null));
+        (error.Code, error.Details!["param"]).ShouldBe(("context_length_exceeded", "max_tokens"));
+    }
+
+    [Fact]
+    public void Only_text_parts_count_so_a_large_image_does_not_fill_the_window()
+    {
+        var image = "data:image/png;base64," + new string('A', 50_000);
+        var parts = $$$"""[{"type":"text","text":"what is this?"},{"type":"image_url","image_url":{"url":"{{{image}}}"}}]""";
+        ChatRequestValidator.ForModel(Plan("", parts: parts), Model(context: 1000, maxOutput: null));
+
+        var longText = $$"""[{"type":"text","text":"{{Words(2000)}}"}]""";
+        Rejects(Plan("", parts: longText), Model(context: 1000, maxOutput: null)).Code.ShouldBe("context_length_exceeded");
+    }
+
+    [Fact]
+    public void Tool_call_arguments_count()
+    {
+        var plan = Plan("hi") with
+        {
+            Messages =
+            [
+                new ChatMessage { Role = "user", Content = "hi" },
+                new ChatMessage { Role = "assistant", ToolCalls = [new ToolCall { Id = "c", Name = "f", Arguments = Words(2000) }] },
+            ],
+        };
+        Rejects(plan, Model(context: 1000, maxOutput: null)).Code.ShouldBe("context_length_exceeded");
+    }
+
+    [Fact]
+    public void A_model_without_a_context_length_or_maximum_output_is_not_checked()
+    {
+        ChatRequestValidator.ForModel(Plan(Words(5000), maxTokens: 1_000_000), Model(context: null, maxOutput: null));
+    }
+}
