@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using CCApi.Contracts;
 using CCApi.Gateway.Credits;
+using CCApi.Gateway.Dispatch;
 using CCApi.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
@@ -195,13 +196,13 @@ public sealed class CreditTests(GatewayFixture gateway)
 
     /// <summary>
     /// Starts a streamed openai/gpt-4o-mini chat that stalls after its first content ([stream-stall]) on a new key holding $1
-    /// with one concurrent request, reads up to that content and disconnects; returns once the request has ended (a
-    /// second chat, $0.00000405, got the concurrency slot), with the stream's reservation still held.
+    /// with one concurrent request, reads up to that content and disconnects; returns once the request has ended (its
+    /// stream slot on this replica is free), with the stream's reservation and the key's one concurrency slot still held by
+    /// the job, which runs on: a second chat is refused 429 until it ends.
     /// </summary>
-    private async Task<(string Id, Guid JobId)> LeaveStreamAfterFirstContentAsync(string name)
+    private async Task<(string Id, Guid JobId, HttpClient Client)> LeaveStreamAfterFirstContentAsync(string name)
     {
         var (id, client) = await gateway.CreateKeyAsync($$$"""{"name":"{{{name}}}","credits_usd":1,"limits":{"concurrency":1}}""");
-        using var _ = client;
         var body = $$"""{"model":"openai/gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"[stream-stall] {{name}} {{Guid.NewGuid():N}}"}]}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         using var leave = new CancellationTokenSource();
@@ -213,19 +214,26 @@ public sealed class CreditTests(GatewayFixture gateway)
         await leave.CancelAsync();
         response.Dispose(); // the test server aborts the request when its response goes
 
+        var slots = gateway.Factory.Services.GetRequiredService<StreamSlots>();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(slots.Open(id) == 0), TimeSpan.FromSeconds(15)))
+            .ShouldBeTrue("the streaming request never ended");
+        var refused = await gateway.PostJsonAsync("/v1/chat/completions", Chat("while the stream runs " + Guid.NewGuid().ToString("N")), client);
+        refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "the request's end freed the concurrency slot of a job still running");
+        (await ReservationsAsync(id)).ShouldBe(1); // the request's end did not release the reservation either
+        return (id, jobId, client);
+    }
+
+    /// <summary>Once the stream's job has ended, its concurrency slot is free again: a second chat ($0.00000405) is served.</summary>
+    private async Task ChatAfterTheStreamEndedAsync(HttpClient client) =>
         (await TestInfrastructure.EventuallyAsync(async () =>
             (await gateway.PostJsonAsync("/v1/chat/completions", Chat("after the stream " + Guid.NewGuid().ToString("N")), client)).StatusCode == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(15))).ShouldBeTrue("the streaming request never ended");
-        // The second chat's settlement is not awaited; once it is in, the stream's job still holds its reservation: the
-        // request's end did not release it.
-        (await TestInfrastructure.EventuallyAsync(async () => await ReservationsAsync(id) == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
-        return (id, jobId);
-    }
+            TimeSpan.FromSeconds(15))).ShouldBeTrue("the stream's job kept its concurrency slot after it ended");
 
     [Fact]
     public async Task A_stream_whose_client_left_after_its_first_content_is_charged_when_it_ends()
     {
-        var (id, jobId) = await LeaveStreamAfterFirstContentAsync("left-stream");
+        var (id, jobId, client) = await LeaveStreamAfterFirstContentAsync("left-stream");
+        using var _ = client;
         var streams = gateway.Factory.Services.GetRequiredService<ChatStreams>();
         // The job goes on without its client: the rest of the stream, with its priced usage (3 + 2 tokens = $0.00000165).
         const decimal cost = 0.00000165m;
@@ -233,6 +241,7 @@ public sealed class CreditTests(GatewayFixture gateway)
         await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = "stop" });
         await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 2, TotalTokens = 5, Cost = cost } });
         await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+        await ChatAfterTheStreamEndedAsync(client);
 
         (await TestInfrastructure.EventuallyAsync(async () => Usd((await AdminKeyAsync(id))["spent_usd"]) == cost + ChatCost, TimeSpan.FromSeconds(15)))
             .ShouldBeTrue("the stream was not charged after its client left");
@@ -247,12 +256,14 @@ public sealed class CreditTests(GatewayFixture gateway)
     [Fact]
     public async Task A_stream_whose_client_left_is_released_when_it_ends_in_a_provider_error()
     {
-        var (id, jobId) = await LeaveStreamAfterFirstContentAsync("left-failed");
+        var (id, jobId, client) = await LeaveStreamAfterFirstContentAsync("left-failed");
+        using var _ = client;
         var streams = gateway.Factory.Services.GetRequiredService<ChatStreams>();
         await streams.AppendAsync(jobId, new ChatStreamDelta
         {
             Error = new ErrorInfo { Status = 502, Type = CCApi.ServiceDefaults.ErrorTypes.Api, Code = CCApi.ServiceDefaults.ErrorCodes.ProviderError, Message = "upstream broke" },
         });
+        await ChatAfterTheStreamEndedAsync(client);
 
         (await ReservedIsZeroAsync(id)).ShouldBeTrue();
         (await ReservationsAsync(id)).ShouldBe(0);

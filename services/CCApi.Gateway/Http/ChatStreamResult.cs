@@ -125,6 +125,7 @@ public sealed partial class ChatStreamResult : IResult
         var route = _command.Route;
         var aborted = httpContext.RequestAborted;
         string? lastId = null;
+        var ended = false;
         await using var writer = new ChatStreamWriter(httpContext.Response.BodyWriter, ChatStreamResume.RecordOf(_command));
         try
         {
@@ -132,6 +133,7 @@ public sealed partial class ChatStreamResult : IResult
                 onEntry: (id, delta) =>
                 {
                     lastId = id;
+                    ended |= delta.Done || delta.Error is not null;
                     if (delta.Usage is { } usage)
                     {
                         lease?.ReportTokens(usage.TotalTokens); // the TPM charge becomes the actual count when the stream ends
@@ -156,13 +158,17 @@ public sealed partial class ChatStreamResult : IResult
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // Not canceled: the job runs to its end (bounded by its deadline) and stays resumable (ChatStreamResume). What it
-            // produces is billed: the account leaves the request (whose end would release it) for a reader of the rest.
+            // produces is billed, and it keeps its key's concurrency slot while it runs (else a client dropping each stream
+            // after its first token could run more jobs than limits.concurrency): the account and the lease leave the
+            // request (whose end would release them) for a reader of the rest.
             LogDisconnected(_logger, _command.JobId);
-            if (hold?.TakeOver() is { } owner)
+            var owner = hold?.TakeOver();
+            var slot = ended ? null : lease?.TakeOver();
+            if (owner is not null || slot is not null)
             {
                 var streams = httpContext.RequestServices.GetRequiredService<ChatStreams>();
                 var stopping = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-                _ = SettleWhenEndedAsync(streams, owner, lastId, stopping);
+                _ = SettleWhenEndedAsync(streams, owner, slot, lastId, stopping);
             }
         }
         finally
@@ -175,11 +181,12 @@ public sealed partial class ChatStreamResult : IResult
 
     /// <summary>
     /// Reads the rest of a stream whose client left and settles the job as a connected client's would be: charged with
-    /// the usage at its end, released when it ends in a provider error. A stream that ends without usage, or that cannot
-    /// be read to its end (Redis unreachable, nothing for the request timeout, the gateway stopping), is handed off: the
-    /// reservation stays and the sweeper settles it from the job's record when it expires.
+    /// the usage at its end (the concurrency slot freed and the TPM charge corrected in the same call), released when it
+    /// ends in a provider error. A stream that ends without usage, or that cannot be read to its end (Redis unreachable,
+    /// nothing for the request timeout, the gateway stopping), is handed off: the reservation stays and the sweeper
+    /// settles it from the job's record when it expires; the slot is freed then too (else it expires with its lease).
     /// </summary>
-    private async Task SettleWhenEndedAsync(ChatStreams streams, CreditHold owner, string? afterId, CancellationToken stopping)
+    private async Task SettleWhenEndedAsync(ChatStreams streams, CreditHold? owner, RateLimitLease? lease, string? afterId, CancellationToken stopping)
     {
         try
         {
@@ -187,24 +194,36 @@ public sealed partial class ChatStreamResult : IResult
             {
                 if (delta.Usage is { } usage)
                 {
-                    owner.Settle(_command.Route, JobKind.Chat, usage, lease: null);
+                    lease?.ReportTokens(usage.TotalTokens);
+                    owner?.Settle(_command.Route, JobKind.Chat, usage, lease);
                     LogSettledAfterDisconnect(_logger, _command.JobId, usage.TotalTokens);
                     return;
                 }
 
                 if (delta.Error is not null)
                 {
-                    await owner.DisposeAsync();
+                    if (owner is not null)
+                    {
+                        await owner.DisposeAsync();
+                    }
+
                     return;
                 }
             }
 
-            owner.HandOff();
+            owner?.HandOff();
         }
         catch (Exception ex) // a task nobody awaits: whatever ends it, the reservation is left to the sweeper
         {
-            owner.HandOff();
+            owner?.HandOff();
             LogNotFollowedToEnd(_logger, _command.JobId, ex);
+        }
+        finally
+        {
+            if (lease is not null)
+            {
+                await lease.DisposeAsync(); // nothing left to do when the settlement took its release
+            }
         }
     }
 

@@ -36,6 +36,22 @@ public sealed class RateLimitLease(KeyRateLimiter limiter, string keyId, string?
         return leaseId is null && correction == 0 ? null : new LeaseRelease(leaseId, tpm, correction);
     }
 
+    /// <summary>
+    /// Moves the hold to a new owner that outlives the request — a stream whose client left runs on to its end, and keeps
+    /// its concurrency slot until then — so the request's end no longer frees it. Null when it was already released.
+    /// </summary>
+    public RateLimitLease? TakeOver()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 1)
+        {
+            return null;
+        }
+
+        var owner = new RateLimitLease(limiter, keyId, leaseId, tpm, chargedTokens);
+        Interlocked.Exchange(ref owner._actualTokens, Interlocked.Read(ref _actualTokens));
+        return owner;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (TakeRelease() is { } release)
