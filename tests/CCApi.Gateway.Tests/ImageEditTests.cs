@@ -14,7 +14,10 @@ public sealed class ImageEditTests(GatewayFixture gateway)
         return content;
     }
 
-    private static MultipartFormDataContent Form(string model, string prompt, (string Name, string Value)[]? fields = null, bool image = true, bool mask = false)
+    private static MultipartFormDataContent Form(string model, string prompt, (string Name, string Value)[]? fields = null, bool image = true, bool mask = false) =>
+        Form(model, new StringContent(prompt), fields, image, mask);
+
+    private static MultipartFormDataContent Form(string model, HttpContent prompt, (string Name, string Value)[]? fields = null, bool image = true, bool mask = false)
     {
         var form = new MultipartFormDataContent();
         if (image)
@@ -28,7 +31,7 @@ public sealed class ImageEditTests(GatewayFixture gateway)
         }
 
         form.Add(new StringContent(model), "model");
-        form.Add(new StringContent(prompt), "prompt");
+        form.Add(prompt, "prompt");
         foreach (var (name, value) in fields ?? [])
         {
             form.Add(new StringContent(value), name);
@@ -154,6 +157,67 @@ public sealed class ImageEditTests(GatewayFixture gateway)
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("picture");
+    }
+
+    public static TheoryData<string, byte[]> NotUtf8 => new()
+    {
+        { "bytes that are not UTF-8", [0x61, 0xff, 0xfe, 0x62] },
+        { "a UTF-16 byte-order mark", [0xff, 0xfe, 0x61, 0x00] },
+        { "a lone surrogate in UTF-8 form", [0x61, 0xed, 0xa0, 0x80, 0x62] },
+        { "an overlong encoding", [0xc0, 0xaf] },
+        { "a truncated sequence", [0x61, 0xe2, 0x82] },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotUtf8))]
+    public async Task A_text_field_that_is_not_UTF8_is_a_400_naming_it_and_nothing_is_sent(string kind, byte[] prompt)
+    {
+        var form = Form("local/pixel-1", new ByteArrayContent(prompt));
+        var before = gateway.Providers.ImageCommands.Count;
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, kind);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("prompt", kind);
+        json["error"]!["message"]!.GetValue<string>().ShouldContain("UTF-8", Case.Sensitive, kind);
+        gateway.Providers.ImageCommands.Count.ShouldBe(before, kind);
+    }
+
+    [Fact]
+    public async Task A_text_field_declaring_another_charset_is_a_400_naming_it()
+    {
+        var form = Form("local/pixel-1", new StringContent("a fox", System.Text.Encoding.Unicode)); // charset=utf-16
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("prompt");
+    }
+
+    [Fact]
+    public async Task UTF8_text_reaches_the_provider_as_sent_with_a_byte_order_mark_dropped()
+    {
+        var prompt = "édit 🦊 \ufffd kept " + Guid.NewGuid().ToString("N"); // a real U+FFFD is text like any other
+        var form = Form("local/pixel-1", new ByteArrayContent([.. System.Text.Encoding.UTF8.Preamble, .. System.Text.Encoding.UTF8.GetBytes(prompt)]));
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, json.ToJsonString());
+        gateway.Providers.ImageCommands.Values.ShouldContain(c => c.Prompt == prompt);
+    }
+
+    [Fact]
+    public async Task A_part_without_a_form_data_name_is_a_400()
+    {
+        var form = Form("local/pixel-1", "edit");
+        var nameless = new StringContent("x");
+        nameless.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data");
+        form.Add(nameless);
+
+        var (response, json) = await PostAsync(form);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("body");
     }
 
     [Fact]

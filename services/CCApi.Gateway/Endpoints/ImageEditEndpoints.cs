@@ -178,7 +178,7 @@ public static class ImageEditEndpoints
 
         try
         {
-            return await request.ReadFormAsync(cancellationToken);
+            return await Http.MultipartForm.ReadAsync(request, cancellationToken); // text fields strictly UTF-8
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
