@@ -38,7 +38,7 @@ public static partial class ImageJobControlEndpoints
         else if (lastEventId.Length > 41 || !EventId().IsMatch(lastEventId) || !ChatStreams.IsResumePoint(lastEventId)) // as JobStatus checks it
         {
             throw ApiException.BadField(LastEventIdHeader,
-                $"The '{LastEventIdHeader}' header must be the id of an event of this stream, e.g. '1764855600000-0'.");
+                $"The '{LastEventIdHeader}' header must be an event id ('<milliseconds>-<sequence>', e.g. '1764855600000-0'), normally the last one received: the events after it are sent.");
         }
 
         var (jobId, _) = await views.GetOwnedAsync(id, http, cancellationToken);
