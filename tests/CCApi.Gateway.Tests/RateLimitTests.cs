@@ -1,6 +1,9 @@
 using System.ClientModel;
 using System.Globalization;
+using CCApi.Contracts;
+using CCApi.Gateway.Dispatch;
 using CCApi.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
 
 namespace CCApi.Gateway.Tests;
@@ -150,7 +153,7 @@ public sealed class RateLimitTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Concurrency_caps_requests_in_flight_and_a_disconnect_frees_its_slot()
+    public async Task Concurrency_caps_requests_in_flight_and_a_stream_its_client_left_holds_its_slot_until_its_job_ends()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"concurrency","limits":{"concurrency":2}}""");
         using var _ = client;
@@ -171,12 +174,24 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         await ShouldBeRateLimitedAsync(third, "concurrency");
         (await InFlightAsync(id)).ShouldBe(2);
 
-        await DisconnectAsync(held[0]); // the client goes away mid-stream
+        // The client goes away mid-stream; its job runs on (resumable, billed at its end), so it keeps its slot.
+        var left = Guid.ParseExact(held[0].Response.Headers.GetValues("x-ccapi-job-id").Single(), "N");
+        await DisconnectAsync(held[0]);
+        var slots = gateway.Factory.Services.GetRequiredService<StreamSlots>();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(slots.Open(id) == 1), TimeSpan.FromSeconds(15))).ShouldBeTrue("the request never ended");
+        (await InFlightAsync(id)).ShouldBe(2);
+        await ShouldBeRateLimitedAsync(await ChatAsync(client, "while the left stream runs"), "concurrency");
+
+        // Its job ends: the slot is free.
+        var streams = gateway.Factory.Services.GetRequiredService<ChatStreams>();
+        await streams.AppendAsync(left, new ChatStreamDelta { FinishReason = "stop" });
+        await streams.AppendAsync(left, new ChatStreamDelta { Usage = new Usage { PromptTokens = 3, CompletionTokens = 1, TotalTokens = 4 } });
+        await streams.AppendAsync(left, new ChatStreamDelta { Done = true });
         (await TestInfrastructure.EventuallyAsync(async () => await InFlightAsync(id) == 1, TimeSpan.FromSeconds(15))).ShouldBeTrue();
-        (await ChatAsync(client, "after a disconnect")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ChatAsync(client, "after the left stream ended")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         await DisconnectAsync(held[1]);
-        await ShouldReleaseEverySlotAsync(id);
+        await ShouldReleaseEverySlotAsync(id); // the stalled job's reader gives up after the request timeout: released then
     }
 
     private static async Task DisconnectAsync((HttpResponseMessage Response, CancellationTokenSource Disconnect) stream)
