@@ -116,7 +116,7 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
     {
         // An address literal is judged as it is (the resolver would refuse some, such as 0.0.0.0, with its own error).
         var addresses = IPAddress.TryParse(host.AsSpan().Trim("[]"), out var literal) ? [literal] : await resolve(host, cancellationToken);
-        var allowed = addresses.Where(a => allowPrivateNetworks || IsPublic(a)).ToArray();
+        var allowed = addresses.Where(a => IsPublic(a) || (allowPrivateNetworks && !IsLinkLocalOrMetadata(a))).ToArray();
         if (allowed.Length == 0)
         {
             throw new OutboundUrlException($"The host '{host}' resolves to a loopback, private or otherwise non-public address.");
@@ -192,6 +192,50 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         return !((b[0] == 0x20 && b[1] == 0x01 && b[2] <= 0x01)
             || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8));
     }
+
+    /// <summary>
+    /// Link-local addresses (169.254.0.0/16, fe80::/10) and the cloud metadata services (169.254.169.254 among them,
+    /// AWS's fd00:ec2::254, Alibaba's 100.100.100.200), in every IPv6 form that carries an IPv4 address: refused even when
+    /// private networks are allowed (<see cref="OutboundUrlOptions.AllowPrivateNetworks"/>, for a receiver or emulator on
+    /// this machine or network), since nothing a developer runs lives there and a credentials service may.
+    /// </summary>
+    public static bool IsLinkLocalOrMetadata(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        Span<byte> b = stackalloc byte[16];
+        if (!address.TryWriteBytes(b, out var length))
+        {
+            return true;
+        }
+
+        if (length == 4)
+        {
+            return IsLinkLocalOrMetadataIPv4(b[..4]);
+        }
+
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && IsLinkLocalOrMetadataIPv4(b.Slice(12, 4)))
+        {
+            return true; // NAT64, well-known or local-use prefix, of such an IPv4 address
+        }
+
+        if ((b[0] == 0x20 && b[1] == 0x02 && IsLinkLocalOrMetadataIPv4(b.Slice(2, 4))) // 6to4
+            || (b[..12].IndexOfAnyExcept((byte)0) < 0 && IsLinkLocalOrMetadataIPv4(b.Slice(12, 4)))) // IPv4-compatible ::a.b.c.d
+        {
+            return true;
+        }
+
+        return (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) // fe80::/10
+            || address.Equals(AwsMetadataIPv6);
+    }
+
+    private static readonly IPAddress AwsMetadataIPv6 = IPAddress.Parse("fd00:ec2::254");
+
+    private static bool IsLinkLocalOrMetadataIPv4(ReadOnlySpan<byte> b) =>
+        (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] == 100 && b[2] == 100 && b[3] == 200);
 
     private static bool IsPublicIPv4(ReadOnlySpan<byte> b) =>
         !(b[0] == 10

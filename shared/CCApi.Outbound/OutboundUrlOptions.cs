@@ -16,7 +16,8 @@ public sealed class OutboundUrlOptions
 
     /// <summary>
     /// Lets user-supplied URLs reach loopback and private addresses. For local development and tests only:
-    /// in production this must stay false (design §3).
+    /// in production this must stay false (design §3). Link-local and cloud metadata addresses stay refused either way
+    /// (<see cref="OutboundUrlGuard.IsLinkLocalOrMetadata"/>).
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 }

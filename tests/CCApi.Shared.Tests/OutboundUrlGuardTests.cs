@@ -119,6 +119,49 @@ public sealed class OutboundUrlGuardTests
         server.Hits.ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData("http://169.254.169.254:{port}/latest")]
+    [InlineData("http://[::ffff:169.254.169.254]:{port}/latest")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]:{port}/latest")]
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]:{port}/latest")]
+    [InlineData("http://[2002:a9fe:a9fe::1]:{port}/latest")]
+    [InlineData("http://[::169.254.169.254]:{port}/latest")]
+    [InlineData("http://169.254.0.1:{port}/latest")]
+    [InlineData("http://100.100.100.200:{port}/latest")]
+    [InlineData("http://[fd00:ec2::254]:{port}/latest")]
+    [InlineData("http://[fe80::1]:{port}/latest")]
+    public async Task Link_local_and_metadata_addresses_stay_refused_when_private_networks_are_allowed(string url)
+    {
+        var connected = false;
+        var ex = await Should.ThrowAsync<OutboundUrlException>(async () => await OutboundUrlGuard.ConnectCheckedAsync(
+            new Uri(url.Replace("{port}", "80", StringComparison.Ordinal)).Host, 80, allowPrivateNetworks: true,
+            (_, _) => Task.FromResult(Array.Empty<IPAddress>()),
+            (_, _, _) => { connected = true; return ValueTask.FromResult(0); },
+            CancellationToken.None));
+
+        ex.Message.ShouldContain("non-public");
+        connected.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    [InlineData("10.1.2.3")]
+    [InlineData("192.168.1.20")]
+    [InlineData("172.17.0.2")]
+    [InlineData("100.64.0.1")]
+    [InlineData("fd12:3456::1")]
+    public async Task Loopback_and_private_addresses_pass_when_private_networks_are_allowed(string address)
+    {
+        var connected = await OutboundUrlGuard.ConnectCheckedAsync(
+            address, 80, allowPrivateNetworks: true,
+            (_, _) => Task.FromResult(Array.Empty<IPAddress>()),
+            (addresses, _, _) => ValueTask.FromResult(addresses),
+            CancellationToken.None);
+
+        connected.ShouldBe([IPAddress.Parse(address)]);
+    }
+
     [Fact]
     public async Task A_redirect_is_not_followed_so_it_cannot_lead_to_a_private_address()
     {
