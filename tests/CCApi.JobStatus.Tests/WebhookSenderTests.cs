@@ -47,4 +47,29 @@ public class WebhookSenderTests
         using var none = new HttpResponseMessage(HttpStatusCode.InternalServerError);
         WebhookSender.Classify(none, Now).RetryAfter.ShouldBeNull();
     }
+
+    [Theory]
+    [InlineData("2147483648")] // one past int.MaxValue seconds: the typed header drops it as invalid
+    [InlineData("99999999999")]
+    [InlineData("999999999999999999999999999999")]
+    public void A_retry_after_too_long_to_represent_is_the_longest_wait_not_none(string seconds)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        response.Headers.TryAddWithoutValidation("Retry-After", seconds).ShouldBeTrue();
+
+        WebhookSender.Classify(response, Now).RetryAfter.ShouldBe(TimeSpan.FromDays(365));
+    }
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("-5")]
+    [InlineData("1.5")]
+    [InlineData("")]
+    public void A_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(string value)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        response.Headers.TryAddWithoutValidation("Retry-After", value);
+
+        WebhookSender.Classify(response, Now).RetryAfter.ShouldBeNull();
+    }
 }

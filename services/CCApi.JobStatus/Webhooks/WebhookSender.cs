@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -100,14 +101,36 @@ public sealed class WebhookSender(OutboundUrlGuard guard, IOptions<WebhookOption
         var problem = status is >= 300 and < 400
             ? $"The receiver answered HTTP {status} (a redirect, which is never followed)."
             : $"The receiver answered HTTP {status}.";
-        return new WebhookAttempt(WebhookAttemptOutcome.Retry, status, problem, RetryAfter(response.Headers.RetryAfter, now));
+        return new WebhookAttempt(WebhookAttemptOutcome.Retry, status, problem, RetryAfter(response.Headers, now));
     }
 
-    /// <summary>Retry-After as seconds or as an HTTP date; never negative.</summary>
-    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
+    /// <summary>The longest Retry-After read; the schedule caps what it honours far below (<c>Webhooks:MaxRetryAfter</c>).</summary>
+    private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromDays(365);
+
+    /// <summary>
+    /// Retry-After as seconds or as an HTTP date; never negative. Read from the raw header: the typed one drops a number
+    /// of seconds past <see cref="int.MaxValue"/> as invalid, which turned a receiver's "wait very long" into no wait at
+    /// all (the next attempt on the normal schedule) instead of the longest wait honoured.
+    /// </summary>
+    public static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now)
     {
-        { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta,
-        { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
-        _ => null,
-    };
+        if (!headers.NonValidated.TryGetValues("Retry-After", out var values) || values.Count != 1)
+        {
+            return null;
+        }
+
+        var raw = values.ToString().Trim();
+        if (raw.Length > 0 && raw.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0)
+        {
+            return raw.Length > 12 || long.Parse(raw, CultureInfo.InvariantCulture) > (long)LongestRetryAfter.TotalSeconds
+                ? LongestRetryAfter
+                : TimeSpan.FromSeconds(long.Parse(raw, CultureInfo.InvariantCulture));
+        }
+
+        return RetryConditionHeaderValue.TryParse(raw, out var header) && header.Date is { } date
+            ? (date > now ? Min(date - now, LongestRetryAfter) : TimeSpan.Zero)
+            : null;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
