@@ -67,6 +67,54 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         gateway.Providers.FindChat($"rpm {marker} refused").ShouldBeNull();
     }
 
+    private async Task PatchLimitsAsync(string id, string limits)
+    {
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, "/admin/v1/keys/" + id)
+        {
+            Content = new StringContent($$"""{"limits":{{limits}}}""", Encoding.UTF8, "application/json"),
+        };
+        (await gateway.Admin.SendAsync(patch)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_raised_rpm_carries_over_the_requests_made_not_the_old_limits_clock()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"raised","limits":{"rpm":5}}""");
+        using var _ = client;
+        for (var i = 0; i < 5; i++)
+        {
+            (await ChatAsync(client, $"raised {i}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        await ShouldBeRateLimitedAsync(await ChatAsync(client, "raised refused"), "requests");
+
+        await PatchLimitsAsync(id, """{"rpm":1000}""");
+        var after = await ChatAsync(client, "raised after");
+
+        // 5 requests (and the refused one, uncharged) in the last minute at 1,000 a minute: 994 left, more as time passes.
+        // The old limit's state, 60 s ahead, read at the new rate was 1,000 requests used: a 429, or next to nothing left.
+        after.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Number(after, "x-ratelimit-limit-requests").ShouldBe(1000);
+        Number(after, "x-ratelimit-remaining-requests").ShouldBeGreaterThanOrEqualTo(994);
+    }
+
+    [Fact]
+    public async Task A_lowered_rpm_counts_the_requests_already_made()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"lowered","limits":{"rpm":1000}}""");
+        using var _ = client;
+        for (var i = 0; i < 6; i++)
+        {
+            (await ChatAsync(client, $"lowered {i}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        await PatchLimitsAsync(id, """{"rpm":5}""");
+
+        // 6 requests in the last few seconds, 5 allowed a minute: refused. The old state (0.36 s ahead) read at one
+        // request every 12 s was less than one request used.
+        await ShouldBeRateLimitedAsync(await ChatAsync(client, "lowered refused"), "requests");
+    }
+
     [Fact]
     public async Task Get_key_shows_what_remains_of_each_limit_without_charging_it()
     {
