@@ -257,6 +257,9 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         // A repeated key is refused where it repeats (issue 11), not read as whichever comes last.
         { """{"name":"a","name":"b","models":{"$ref":"x"}}""", "name" },
         { """{"limits":{"rpm":600,"rpm":"600"}}""", "limits" },
+        // Finer than a nano-dollar: refused, not rounded (0.0000000001 made a key with no credits).
+        { """{"name":"fine","credits_usd":0.0000000001}""", "credits_usd" },
+        { """{"name":"fine","credits_usd":0.1234567891234}""", "credits_usd" },
     };
 
     [Theory]
@@ -291,6 +294,8 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     [InlineData("""{"amount_usd":0}""", "amount_usd")]
     [InlineData("""{"amount_usd":"10"}""", "amount_usd")]
     [InlineData("""{"amount_usd":1e30}""", "amount_usd")]
+    [InlineData("""{"amount_usd":0.0000000004}""", "amount_usd")]
+    [InlineData("""{"amount_usd":-1.0000000001}""", "amount_usd")]
     [InlineData("""{"amount_usd":1,"note":42}""", "note")]
     [InlineData("""{"amount_usd":1,"who":"me"}""", "who")]
     public async Task Answers_400_naming_the_field_for_a_bad_credit_change(string json, string field)

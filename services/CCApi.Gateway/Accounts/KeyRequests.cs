@@ -235,6 +235,13 @@ public static class KeyRequests
                 : $"'{field}' must be a number of USD from {min} to {max} (or null for unlimited).");
         }
 
+        if (decimal.Round(value, 9) != value)
+        {
+            // Balances are kept in nano-dollars: a finer amount would be rounded silently (0.0000000001 made a key with
+            // no credits, while the same top-up was refused as zero).
+            throw ApiException.BadField(field, $"'{field}' has more than 9 decimal places; the smallest unit is 0.000000001 USD.");
+        }
+
         return value;
     }
 
