@@ -152,6 +152,24 @@ public sealed class ChatRequestValidatorTests
     }
 
     [Fact]
+    public void Passes_valid_logprobs_and_response_format_through()
+    {
+        var plan = Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":20,"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object"}}}}""");
+
+        var extra = JsonNode.Parse(plan.ExtraParametersJson!)!.AsObject();
+        extra.Select(p => p.Key).ShouldBe(["logprobs", "top_logprobs", "response_format"], ignoreOrder: true);
+        extra["response_format"]!["json_schema"]!["name"]!.GetValue<string>().ShouldBe("answer");
+    }
+
+    [Fact]
+    public void Accepts_tool_messages_answering_the_calls_of_the_assistant_message_before_them()
+    {
+        var plan = Validate("""{"model":"a/x","messages":[{"role":"user","content":"weather?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"c2","type":"function","function":{"name":"g","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c2","content":"b"},{"role":"tool","tool_call_id":"c1","content":"a"},{"role":"user","content":"thanks"}]}""");
+
+        plan.Messages.Select(m => m.ToolCallId).ShouldBe([null, null, "c2", "c1", null]);
+    }
+
+    [Fact]
     public void Has_no_extra_parameters_when_every_field_is_known() =>
         Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}]}""").ExtraParametersJson.ShouldBeNull();
 

@@ -110,8 +110,81 @@ public static partial class ChatRequestValidator
             User = body.User,
             Stream = body.Stream == true,
             IncludeUsage = body.Stream == true && body.StreamOptions?.IncludeUsage == true,
-            ExtraParametersJson = Extra(body.ExtensionData),
+            ExtraParametersJson = Extra(PassedThrough(body.ExtensionData)),
         };
+    }
+
+    private static readonly string[] ResponseFormats = ["text", "json_object", "json_schema"];
+
+    /// <summary>
+    /// The OpenAI parameters passed through unmodelled, checked as OpenAI checks them where a wrong value would otherwise
+    /// reach an upstream or be silently ignored: <c>logprobs</c> a boolean, <c>top_logprobs</c> 0–20 and only with
+    /// <c>logprobs: true</c>, <c>response_format</c> an object whose <c>type</c> is text, json_object or json_schema
+    /// (the last with a named <c>json_schema</c>).
+    /// </summary>
+    private static Dictionary<string, JsonElement>? PassedThrough(Dictionary<string, JsonElement>? extension)
+    {
+        if (extension is null)
+        {
+            return null;
+        }
+
+        var logprobs = false;
+        if (extension.TryGetValue("logprobs", out var lp) && lp.ValueKind != JsonValueKind.Null)
+        {
+            logprobs = lp.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw WrongType("logprobs", "a boolean"),
+            };
+        }
+
+        if (extension.TryGetValue("top_logprobs", out var top) && top.ValueKind != JsonValueKind.Null)
+        {
+            if (top.ValueKind != JsonValueKind.Number || !top.TryGetInt32(out var count))
+            {
+                throw WrongType("top_logprobs", "an integer");
+            }
+
+            Range(count, 0, 20, "top_logprobs");
+            if (!logprobs)
+            {
+                throw ApiException.BadField("top_logprobs", "'top_logprobs' needs 'logprobs': true.");
+            }
+        }
+
+        if (extension.TryGetValue("response_format", out var format) && format.ValueKind != JsonValueKind.Null)
+        {
+            if (format.ValueKind != JsonValueKind.Object)
+            {
+                throw WrongType("response_format", "an object such as {\"type\":\"json_object\"}");
+            }
+
+            var type = StringProperty(format, "type", "response_format") ?? throw ApiException.Missing("response_format.type");
+            OneOf(type, "response_format.type", ResponseFormats);
+            if (type == "json_schema")
+            {
+                if (!format.TryGetProperty("json_schema", out var schema) || schema.ValueKind == JsonValueKind.Null)
+                {
+                    throw ApiException.Missing("response_format.json_schema");
+                }
+
+                if (schema.ValueKind != JsonValueKind.Object)
+                {
+                    throw WrongType("response_format.json_schema", "an object");
+                }
+
+                var name = StringProperty(schema, "name", "response_format.json_schema") ?? throw ApiException.Missing("response_format.json_schema.name");
+                if (!FunctionName().IsMatch(name))
+                {
+                    throw ApiException.BadField("response_format.json_schema.name",
+                        "'response_format.json_schema.name' must be 1-64 characters of a-z, A-Z, 0-9, '_' and '-'.");
+                }
+            }
+        }
+
+        return extension;
     }
 
     /// <summary>
@@ -195,6 +268,7 @@ public static partial class ChatRequestValidator
         }
 
         var result = new List<ChatMessage>(messages.Count);
+        HashSet<string>? answerable = null; // the tool call ids of the assistant message the tool messages answer
         for (var i = 0; i < messages.Count; i++)
         {
             var field = $"messages[{i}]";
@@ -225,9 +299,29 @@ public static partial class ChatRequestValidator
                     throw WrongType($"{field}.content", "a string or an array of content parts");
             }
 
-            if (role == "tool" && string.IsNullOrEmpty(message.ToolCallId))
+            if (role == "tool")
             {
-                throw ApiException.BadField($"{field}.tool_call_id", $"'{field}.tool_call_id' is required for tool messages.", ErrorCodes.MissingField);
+                if (string.IsNullOrEmpty(message.ToolCallId))
+                {
+                    throw ApiException.BadField($"{field}.tool_call_id", $"'{field}.tool_call_id' is required for tool messages.", ErrorCodes.MissingField);
+                }
+
+                // As OpenAI: a tool message answers a call of the assistant message before it (other tool messages between).
+                if (answerable is null)
+                {
+                    throw ApiException.BadField($"{field}.role",
+                        $"'{field}.role' is 'tool', but a tool message must answer a preceding assistant message with 'tool_calls'.");
+                }
+
+                if (!answerable.Contains(message.ToolCallId))
+                {
+                    throw ApiException.BadField($"{field}.tool_call_id",
+                        $"'{field}.tool_call_id' '{Truncate(message.ToolCallId)}' is not among the 'tool_calls' of the assistant message before it.");
+                }
+            }
+            else
+            {
+                answerable = toolCalls is null ? null : [.. toolCalls.Select(c => c.Id)];
             }
 
             result.Add(new ChatMessage
