@@ -57,6 +57,47 @@ public sealed class CcapiRoutesTests(PlatformFixture platform) : PlatformTest(pl
     }
 
     [Fact]
+    public async Task The_admin_job_list_pages_newest_first_with_last_id_as_the_cursor()
+    {
+        using var client = Platform.CreateClient();
+        var ours = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var response = await client.PostAsJsonAsync("/v1/images/generate", new
+            {
+                model = "local/pixel-async-1",
+                contents = new[] { new { text = $"listed job {i}" } },
+                parameters = new { width = 64, height = 64 },
+            });
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            ours.Add(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+            await Task.Delay(5); // distinct registration times
+        }
+
+        using var admin = Platform.CreateClient(Platform.AdminApiKey);
+        async Task<JsonNode> PageAsync(string query)
+        {
+            var response = await admin.GetAsync("/admin/v1/jobs?" + query);
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToJsonString());
+            return body;
+        }
+
+        var all = (await PageAsync("limit=200"))["data"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).ToList();
+        all.IndexOf(ours[1]).ShouldBeLessThan(all.IndexOf(ours[0])); // newest first
+        var page = await PageAsync($"limit=1&after={ours[1]}");
+        page["data"]!.AsArray().ShouldHaveSingleItem();
+        page["first_id"]!.GetValue<string>().ShouldBe(all[all.IndexOf(ours[1]) + 1]); // no gap, no repeat
+        page["last_id"]!.GetValue<string>().ShouldBe(page["first_id"]!.GetValue<string>());
+        page["has_more"]!.GetValue<bool>().ShouldBe(all.Count > all.IndexOf(ours[1]) + 2);
+
+        var unknown = await admin.GetAsync("/admin/v1/jobs?after=img_00000000000000000000000000000001");
+        unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await unknown.Content.ReadAsStringAsync())!["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("after");
+        (await admin.GetAsync("/admin/v1/jobs?after=nope")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Async_generation_answers_202_and_the_job_moves_from_pending_through_processing_to_completed()
     {
         using var client = Platform.CreateClient();

@@ -233,3 +233,55 @@ public class JobLifecycleTests(JobStatusFactory factory) : IClassFixture<JobStat
         ((string)error["type"]!).ShouldBe("invalid_request_error");
     }
 }
+
+/// <summary>GET /jobs?limit=&amp;after=: the newest asynchronous jobs, newest first, a page at a time (the admin API's list).</summary>
+[Collection(JobStatusBusCollection.Name)]
+public class RecentJobListTests(JobStatusFactory factory) : IClassFixture<JobStatusFactory>
+{
+    private async Task<(List<string> Ids, bool HasMore)> ListAsync(string query)
+    {
+        using var response = await factory.CreateClient().GetAsync("/jobs?" + query);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToJsonString());
+        return ([.. body["data"]!.AsArray().Select(j => j!["id"]!.GetValue<string>())], body["has_more"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Lists_newest_first_and_continues_after_a_cursor()
+    {
+        var jobs = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            jobs.Add(Guid.NewGuid());
+            await factory.RegisterAsync(TestJobs.Register(jobs[^1]));
+            await Task.Delay(5); // distinct registration times (the index's score is in ms)
+        }
+
+        var (first, _) = await ListAsync("limit=200");
+        var ours = first.Where(id => jobs.Contains(Guid.ParseExact(id, "N"))).ToList();
+        ours.ShouldBe([jobs[2].ToString("N"), jobs[1].ToString("N"), jobs[0].ToString("N")]);
+
+        // One job a page, from the newest of ours on: the pages follow each other without a gap or a repeat.
+        var (page, more) = await ListAsync($"limit=1&after={jobs[2]:N}");
+        more.ShouldBeTrue();
+        var next = first[first.IndexOf(jobs[2].ToString("N")) + 1];
+        page.ShouldBe([next]);
+        var (after, _) = await ListAsync($"limit=200&after={jobs[2]:N}");
+        after.ShouldNotContain(jobs[2].ToString("N"));
+        after.IndexOf(jobs[1].ToString("N")).ShouldBeLessThan(after.IndexOf(jobs[0].ToString("N")));
+    }
+
+    [Theory]
+    [InlineData("after=nope")]
+    [InlineData("after=00000000000000000000000000000001")] // a job id never listed
+    [InlineData("limit=0")]
+    [InlineData("limit=201")]
+    public async Task A_bad_cursor_or_limit_is_a_400_naming_it(string query)
+    {
+        using var response = await factory.CreateClient().GetAsync("/jobs?" + query);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        error["details"]!["param"]!.GetValue<string>().ShouldBe(query[..query.IndexOf('=')]);
+    }
+}

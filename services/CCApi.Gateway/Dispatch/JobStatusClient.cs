@@ -6,13 +6,23 @@ namespace CCApi.Gateway.Dispatch;
 /// <summary>The JobStatus service's internal HTTP API (GET /jobs/{id}) over a pooled, factory-managed HttpClient.</summary>
 public sealed partial class JobStatusClient(HttpClient http)
 {
-    /// <summary>The newest asynchronous jobs of every key, newest first (the admin API's job list).</summary>
-    public async Task<JobListBody> ListRecentAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest asynchronous jobs of every key, newest first (the admin API's job list), after the job
+    /// <paramref name="after"/> when given; null when that job is not in the list.
+    /// </summary>
+    public async Task<JobListBody?> ListRecentAsync(int limit, Guid? after, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await http.GetAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}"),
-                HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var query = after is { } cursor
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}&after={cursor:N}")
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}");
+            using var response = await http.GetAsync(query, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (after is not null && response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                return null; // the cursor is not in JobStatus' index
+            }
+
             response.EnsureSuccessStatusCode();
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             return await JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Web.JobListBody, cancellationToken)

@@ -30,9 +30,12 @@ public static class AdminJobEndpoints
         return app;
     }
 
-    /// <summary>GET /admin/v1/jobs?limit= (1–200, default 50): views without their image data (open a job for that).</summary>
+    /// <summary>
+    /// GET /admin/v1/jobs?limit=&amp;after= (limit 1–200, default 50): views without their image data (open a job for
+    /// that), newest first; <c>after</c> = the <c>last_id</c> of the page before continues the list.
+    /// </summary>
     public static async Task<JsonHttpResult<AdminJobList>> ListJobs(
-        string? limit, HttpContext http, ImageJobViews views, CancellationToken cancellationToken)
+        string? limit, string? after, HttpContext http, ImageJobViews views, CancellationToken cancellationToken)
     {
         var size = 50;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
@@ -40,7 +43,16 @@ public static class AdminJobEndpoints
             throw ApiException.BadField("limit", "'limit' must be a whole number from 1 to 200.");
         }
 
-        var page = await views.Jobs.ListRecentAsync(size, cancellationToken);
+        Guid? cursor = null;
+        if (after is not null)
+        {
+            cursor = Guid.TryParseExact(after.StartsWith("img_", StringComparison.Ordinal) ? after[4..] : after, "N", out var id)
+                ? id
+                : throw ApiException.BadField("after", "'after' must be a job id ('img_…'), the 'last_id' of the page before.");
+        }
+
+        var page = await views.Jobs.ListRecentAsync(size, cursor, cancellationToken)
+            ?? throw ApiException.BadField("after", $"The job '{Validation.Truncate(after!)}' in 'after' is not in the list: it holds the newest asynchronous jobs only.");
         var list = new List<MultimodalImageResponse>(page.Data.Count);
         foreach (var job in page.Data)
         {

@@ -27,8 +27,11 @@ public static class JobEndpoints
         return app;
     }
 
-    /// <summary>GET /jobs?limit=: the newest asynchronous jobs still on record, newest first (the admin API's and the console's list).</summary>
-    public static async Task<Ok<JobList>> ListRecentJobs(string? limit, JobStore store)
+    /// <summary>
+    /// GET /jobs?limit=&amp;after=: the newest asynchronous jobs still on record, newest first (the admin API's and the
+    /// console's list); <c>after</c> (a job id) continues after that job.
+    /// </summary>
+    public static async Task<Ok<JobList>> ListRecentJobs(string? limit, string? after, JobStore store)
     {
         var size = 50;
         if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
@@ -36,7 +39,14 @@ public static class JobEndpoints
             throw ApiException.BadField("limit", "'limit' must be a whole number from 1 to 200.");
         }
 
-        var (jobs, hasMore) = await store.RecentAsync(size);
+        Guid? cursor = null;
+        if (after is not null)
+        {
+            cursor = Guid.TryParseExact(after, "N", out var id) ? id : throw ApiException.BadField("after", "'after' must be a job id.");
+        }
+
+        var (jobs, hasMore) = await store.RecentAsync(size, cursor)
+            ?? throw ApiException.BadField("after", $"The job '{after}' in 'after' is not in the list (only the newest {JobStore.RecentJobsKept} asynchronous jobs are).");
         return TypedResults.Ok(new JobList(jobs, hasMore));
     }
 

@@ -203,11 +203,26 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
         return transaction.ExecuteAsync();
     }
 
-    /// <summary>The newest asynchronous jobs still on record, newest first; one more is read to tell whether there are more.</summary>
-    public async Task<(IReadOnlyList<JobView> Jobs, bool HasMore)> RecentAsync(int limit)
+    /// <summary>
+    /// The newest asynchronous jobs still on record, newest first, from just after <paramref name="after"/> when given (a
+    /// cursor: the last job of the page before); one more is read to tell whether there are more. Null when
+    /// <paramref name="after"/> is not in the index (never listed, or older than the newest <see cref="RecentJobsKept"/>).
+    /// </summary>
+    public async Task<(IReadOnlyList<JobView> Jobs, bool HasMore)?> RecentAsync(int limit, Guid? after = null)
     {
         var db = redis.GetDatabase();
-        var members = await db.SortedSetRangeByRankAsync(RedisKeys.RecentAsyncJobs, 0, limit, Order.Descending);
+        long start = 0;
+        if (after is { } cursor)
+        {
+            if (await db.SortedSetRankAsync(RedisKeys.RecentAsyncJobs, cursor.ToString("N"), Order.Descending) is not { } rank)
+            {
+                return null;
+            }
+
+            start = rank + 1;
+        }
+
+        var members = await db.SortedSetRangeByRankAsync(RedisKeys.RecentAsyncJobs, start, start + limit, Order.Descending);
         var ids = members.Take(limit).Select(m => Guid.TryParseExact((string?)m, "N", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
         var views = await Task.WhenAll(ids.Select(GetAsync));
         return (views.OfType<JobView>().ToList(), members.Length > limit);
