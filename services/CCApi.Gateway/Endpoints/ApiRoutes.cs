@@ -49,16 +49,15 @@ public static class ApiRoutes
     }
 
     /// <summary>
-    /// A model route that takes a JSON body: documents the body, the 200 response, what else the route answers on
-    /// success (<paramref name="alsoAnswers"/>: another content type, a 202), 400 and <see cref="ProducesModelRouteErrors"/>.
+    /// Describes a model route that takes a JSON body (mapped by the caller with <c>MapPost(pattern, Handler)</c>, a method
+    /// group the Request Delegate Generator compiles): documents the body, the 200 response, what else the route answers
+    /// on success (<paramref name="alsoAnswers"/>: another content type, a 202), 400 and <see cref="ProducesModelRouteErrors"/>.
     /// </summary>
-    public static RouteHandlerBuilder MapModelPost<TRequest, TResponse>(
-        this RouteGroupBuilder group, string pattern, Delegate handler, Func<RouteHandlerBuilder, RouteHandlerBuilder>? alsoAnswers = null)
+    public static RouteHandlerBuilder AsModelPost<TRequest, TResponse>(
+        this RouteHandlerBuilder route, Func<RouteHandlerBuilder, RouteHandlerBuilder>? alsoAnswers = null)
         where TRequest : notnull
     {
-        var route = group.MapPost(pattern, handler)
-            .Accepts<TRequest>("application/json")
-            .Produces<TResponse>(StatusCodes.Status200OK);
+        route.Accepts<TRequest>("application/json").Produces<TResponse>(StatusCodes.Status200OK);
         return (alsoAnswers?.Invoke(route) ?? route)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .ProducesModelRouteErrors();

@@ -8,8 +8,8 @@ public static class ChatEndpoints
     private const string Route = "POST /v1/chat/completions";
 
     public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapApiRoutes("Chat", group => group.MapModelPost<ChatCompletionRequestBody, ChatCompletionResponse>(
-            "/chat/completions", CreateChatCompletion, route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")));
+        app.MapApiRoutes("Chat", group => group.MapPost("/chat/completions", CreateChatCompletion).AsModelPost<ChatCompletionRequestBody, ChatCompletionResponse>(
+            route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")));
 
     public static async Task<Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>> CreateChatCompletion(
         HttpContext http,

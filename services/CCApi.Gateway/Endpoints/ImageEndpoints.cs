@@ -16,8 +16,8 @@ public static class ImageEndpoints
     public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Images", group =>
         {
-            group.MapModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>("/images/generations", CreateImageGenerations);
-            group.MapModelPost<ImageGenerateRequestBody, MultimodalImageResponse>("/images/generate", GenerateImages,
+            group.MapPost("/images/generations", CreateImageGenerations).AsModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>();
+            group.MapPost("/images/generate", GenerateImages).AsModelPost<ImageGenerateRequestBody, MultimodalImageResponse>(
                 route => route.Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted));
         });
 

@@ -15,8 +15,8 @@ public static class SpeechEndpoints
     private static readonly string[] OpenAiFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
     public static IEndpointRouteBuilder MapSpeechEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapApiRoutes("Speech", group => group.MapModelPost<SpeechRequestBody, SpeechResponse>(
-            "/audio/speech", CreateSpeech, route => route.Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")));
+        app.MapApiRoutes("Speech", group => group.MapPost("/audio/speech", CreateSpeech).AsModelPost<SpeechRequestBody, SpeechResponse>(
+            route => route.Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")));
 
     /// <summary>How the client wants the audio: format, and bytes vs. JSON (url | b64_json).</summary>
     public sealed record SpeechMode(string Format, string FormatField, bool Json, bool Inline);
