@@ -101,17 +101,19 @@ public sealed class RateLimitTests(GatewayFixture gateway)
     [Fact]
     public async Task A_lowered_rpm_counts_the_requests_already_made()
     {
-        var (id, client) = await gateway.CreateKeyAsync("""{"name":"lowered","limits":{"rpm":1000}}""");
+        // At 60 a minute each request takes one second of the bucket, so 10 made in a few seconds leave it more than 5
+        // requests deep however slow the machine (GCRA's backlog drains in real time: it is what the rescale carries).
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"lowered","limits":{"rpm":60}}""");
         using var _ = client;
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 10; i++)
         {
             (await ChatAsync(client, $"lowered {i}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
         await PatchLimitsAsync(id, """{"rpm":5}""");
 
-        // 6 requests in the last few seconds, 5 allowed a minute: refused. The old state (0.36 s ahead) read at one
-        // request every 12 s was less than one request used.
+        // More than 5 of the new limit's requests used: refused. The old state (seconds ahead) read at one request every
+        // 12 s was less than one request used.
         await ShouldBeRateLimitedAsync(await ChatAsync(client, "lowered refused"), "requests");
     }
 
