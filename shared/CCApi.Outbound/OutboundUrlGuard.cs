@@ -147,23 +147,14 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
     /// </summary>
     public static bool IsPublic(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
         Span<byte> b = stackalloc byte[16];
-        if (!address.TryWriteBytes(b, out var length))
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork && length == 4)
+        var length = Bytes(address, b);
+        if (length == 4)
         {
             return IsPublicIPv4(b[..4]);
         }
 
-        if (address.AddressFamily != AddressFamily.InterNetworkV6 || length != 16)
+        if (length != 16)
         {
             return false;
         }
@@ -201,20 +192,16 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
     /// </summary>
     public static bool IsLinkLocalOrMetadata(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
         Span<byte> b = stackalloc byte[16];
-        if (!address.TryWriteBytes(b, out var length))
-        {
-            return true;
-        }
-
+        var length = Bytes(address, b);
         if (length == 4)
         {
             return IsLinkLocalOrMetadataIPv4(b[..4]);
+        }
+
+        if (length != 16)
+        {
+            return true;
         }
 
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && IsLinkLocalOrMetadataIPv4(b.Slice(12, 4)))
@@ -233,6 +220,17 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
     }
 
     private static readonly IPAddress AwsMetadataIPv6 = IPAddress.Parse("fd00:ec2::254");
+
+    /// <summary>Writes the address's bytes (an IPv4-mapped IPv6 address as its IPv4 one): 4, 16, or 0 when it cannot.</summary>
+    private static int Bytes(IPAddress address, Span<byte> bytes)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return address.TryWriteBytes(bytes, out var length) ? length : 0;
+    }
 
     private static bool IsLinkLocalOrMetadataIPv4(ReadOnlySpan<byte> b) =>
         (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] == 100 && b[2] == 100 && b[3] == 200);
