@@ -91,6 +91,15 @@ public sealed class CcapiRoutesTests(PlatformFixture platform) : PlatformTest(pl
         page["last_id"]!.GetValue<string>().ShouldBe(page["first_id"]!.GetValue<string>());
         page["has_more"]!.GetValue<bool>().ShouldBe(all.Count > all.IndexOf(ours[1]) + 2);
 
+        var oldest = all[^1];
+        var empty = await PageAsync($"limit=5&after={oldest}"); // past the end: an empty page, ids null as OpenAI's
+        if (!empty["has_more"]!.GetValue<bool>() && empty["data"]!.AsArray().Count == 0)
+        {
+            empty.AsObject().ContainsKey("last_id").ShouldBeTrue();
+            empty["last_id"].ShouldBeNull();
+            empty["first_id"].ShouldBeNull();
+        }
+
         var unknown = await admin.GetAsync("/admin/v1/jobs?after=img_00000000000000000000000000000001");
         unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         JsonNode.Parse(await unknown.Content.ReadAsStringAsync())!["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("after");

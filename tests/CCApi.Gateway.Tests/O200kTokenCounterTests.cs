@@ -97,6 +97,39 @@ public sealed class O200kTokenCounterTests
         Counter.Value.Count("Hello " + run, stopAfter: 100_000).ShouldBeGreaterThan(100_000);
     }
 
+    public static TheoryData<string, string> LongPieces => new()
+    {
+        { "one letter", new string('a', 100_000) },
+        { "random letters", RandomText("abcdefghijklmnopqrstuvwxyz", 100_000) },
+        { "random cjk", RandomText("今日はいい天気ですね我们去公园散步吧", 60_000) },
+        { "one emoji", string.Concat(Enumerable.Repeat("🍕", 30_000)) },
+        { "punctuation", RandomText("!?.,;:-_=+*&^%$#@~", 100_000) },
+    };
+
+    [Theory]
+    [MemberData(nameof(LongPieces))]
+    public void A_piece_longer_than_a_chunk_counted_against_a_limit_is_within_a_fraction_of_a_percent_of_the_exact_count(string kind, string text)
+    {
+        var exact = Reference.Value.CountTokens(text);
+        Counter.Value.Count(text).ShouldBe(exact, kind); // without a limit: merged whole, exact
+
+        var estimate = Counter.Value.Count(text, stopAfter: int.MaxValue - 1);
+        Math.Abs(estimate - exact).ShouldBeLessThanOrEqualTo(Math.Max(2, exact / 200), $"{kind}: {estimate} against {exact}");
+        Counter.Value.Count(text, stopAfter: exact / 4).ShouldBeGreaterThan(exact / 4, kind);
+    }
+
+    private static string RandomText(string alphabet, int length)
+    {
+        var random = new Random(20261205);
+        return string.Create(length, alphabet, (span, a) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = a[random.Next(a.Length)];
+            }
+        });
+    }
+
     private static string Escape(string s) =>
         string.Concat(s.Select(c => c is >= ' ' and <= '~' ? c.ToString() : $"\\u{(int)c:x4}"));
 }

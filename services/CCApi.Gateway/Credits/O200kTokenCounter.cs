@@ -30,6 +30,9 @@ public sealed partial class O200kTokenCounter
     /// <summary>Pieces up to this many bytes merge by scanning (no allocation); longer ones through a heap.</summary>
     private const int ScanLimit = 128;
 
+    /// <summary>Pieces longer than this (in chars) are counted a chunk at a time when counting up to a limit (<see cref="CountLongPiece"/>).</summary>
+    private const int ChunkChars = 8192;
+
     private static readonly string[] SpecialTokens = ["<|endoftext|>", "<|endofprompt|>"];
 
     private readonly byte[] _bytes;   // every token's bytes, back to back, in file order
@@ -154,6 +157,17 @@ public sealed partial class O200kTokenCounter
                 break;
             }
 
+            if (stopAfter != int.MaxValue && piece.Length > ChunkChars)
+            {
+                count += CountLongPiece(piece, stopAfter - count);
+                if (count > stopAfter)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             var needed = Encoding.UTF8.GetMaxByteCount(piece.Length);
             if (needed > buffer.Length)
             {
@@ -202,6 +216,42 @@ public sealed partial class O200kTokenCounter
             buffer[total++] = (byte)(0x80 | ((lone >> 6) & 0x3F));
             buffer[total++] = (byte)(0x80 | (lone & 0x3F));
             text = text[(read + 1)..];
+        }
+    }
+
+    /// <summary>
+    /// A piece longer than <see cref="ChunkChars"/> counted against a limit: encoded and merged a chunk at a time,
+    /// stopping once past the limit, so one hostile "word" of megabytes costs about the limit's worth of work, not the
+    /// piece's (merging a 4-million-letter piece whole took seconds of CPU). Tokens cannot cross a chunk's edge here, so
+    /// the sum is an estimate: one token per edge is taken off for the token the whole piece may merge across it, which
+    /// keeps it within a fraction of a percent of the exact count (the tests). Without a limit (billing) the piece is
+    /// merged whole.
+    /// </summary>
+    private int CountLongPiece(ReadOnlySpan<char> piece, int budget)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(ChunkChars));
+        try
+        {
+            var count = 0;
+            var first = true;
+            while (piece.Length > 0 && count <= budget)
+            {
+                var take = Math.Min(ChunkChars, piece.Length);
+                if (take < piece.Length && char.IsHighSurrogate(piece[take - 1]))
+                {
+                    take--; // a surrogate pair stays whole
+                }
+
+                count += CountPiece(buffer.AsSpan(0, ToUtf8(piece[..take], buffer))) - (first ? 0 : 1);
+                first = false;
+                piece = piece[take..];
+            }
+
+            return count;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
