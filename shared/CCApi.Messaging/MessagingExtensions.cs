@@ -29,6 +29,9 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // MassTransit reports usage to its vendor by default (an outbound call at start and stop, a warning on an
+            // offline host): a self-hosted platform sends nothing anywhere it was not configured to.
+            x.DisableUsageTelemetry();
             // Readiness is BusReadinessCheck's (Degraded is not ready); MassTransit's own check keeps a tag of its own.
             x.ConfigureHealthCheckOptions(o =>
             {

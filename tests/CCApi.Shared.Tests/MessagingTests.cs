@@ -36,6 +36,17 @@ public sealed class MessagingTests
         Should.Throw<FormatException>(() => AmqpAddress.Parse("http://127.0.0.1:5672/"));
 
     [Fact]
+    public void The_bus_reports_no_usage_telemetry_to_MassTransits_vendor()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["Messaging:Transport"] = "inmemory";
+        builder.AddMessaging();
+        using var host = builder.Build();
+
+        host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UsageTelemetryOptions>>().Value.Enabled.ShouldBe(false);
+    }
+
+    [Fact]
     public void Queue_names_are_per_provider_and_capability()
     {
         Queues.For("local", JobKind.Chat).ShouldBe("local-chat");
