@@ -91,10 +91,11 @@ public sealed class CcapiRoutesTests(PlatformFixture platform) : PlatformTest(pl
         page["last_id"]!.GetValue<string>().ShouldBe(page["first_id"]!.GetValue<string>());
         page["has_more"]!.GetValue<bool>().ShouldBe(all.Count > all.IndexOf(ours[1]) + 2);
 
-        var oldest = all[^1];
-        var empty = await PageAsync($"limit=5&after={oldest}"); // past the end: an empty page, ids null as OpenAI's
-        if (!empty["has_more"]!.GetValue<bool>() && empty["data"]!.AsArray().Count == 0)
+        if (all.Count < 200) // the whole list fits one page: after its oldest job comes an empty page, ids null as OpenAI's
         {
+            var empty = await PageAsync($"limit=5&after={all[^1]}");
+            empty["data"]!.AsArray().ShouldBeEmpty();
+            empty["has_more"]!.GetValue<bool>().ShouldBeFalse();
             empty.AsObject().ContainsKey("last_id").ShouldBeTrue();
             empty["last_id"].ShouldBeNull();
             empty["first_id"].ShouldBeNull();

@@ -88,7 +88,7 @@ public sealed class O200kTokenCounterTests
     }
 
     [Fact]
-    public void A_limited_count_of_one_huge_piece_stops_without_merging_it()
+    public void A_limited_count_of_one_huge_piece_is_past_the_limit()
     {
         // 20 million letters are one pre-tokenized piece: merging it is the cost the limit spares (and tiktoken's count of
         // it is far past any context window). The bound used: at least one token per longest token's length.

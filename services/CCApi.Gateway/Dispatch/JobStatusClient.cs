@@ -14,9 +14,7 @@ public sealed partial class JobStatusClient(HttpClient http)
     {
         try
         {
-            var query = after is { } cursor
-                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}&after={cursor:N}")
-                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}");
+            var query = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"jobs?limit={limit}{(after is { } cursor ? "&after=" + cursor.ToString("N") : "")}");
             using var response = await http.GetAsync(query, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (after is not null && response.StatusCode == HttpStatusCode.BadRequest)
             {

@@ -22,7 +22,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
 
         if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             && mediaType.Charset is { HasValue: true } charset
-            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            && !MediaTypes.IsUtf8(charset))
         {
             // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread, not transcoded.
             throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,

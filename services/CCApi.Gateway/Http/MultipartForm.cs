@@ -74,9 +74,9 @@ public static class MultipartForm
     private static async Task<string> ReadTextAsync(MultipartSection section, string field, CancellationToken cancellationToken)
     {
         if (section.ContentType is { } type && MediaTypeHeaderValue.TryParse(type, out var media)
-            && HeaderUtilities.RemoveQuotes(media.Charset) is { Length: > 0 } charset && !IsUtf8(charset))
+            && media.Charset is { Length: > 0 } charset && !MediaTypes.IsUtf8(charset))
         {
-            throw ApiException.BadField(field, $"'{field}' must be UTF-8 text; its part declares charset '{Api.Validation.Truncate(charset.Value!)}'.");
+            throw ApiException.BadField(field, $"'{field}' must be UTF-8 text; its part declares charset '{Api.Validation.Truncate(charset.ToString())}'.");
         }
 
         using var buffer = new MemoryStream();
@@ -108,8 +108,4 @@ public static class MultipartForm
         }
     }
 
-    /// <summary>UTF-8, or US-ASCII (a subset of it).</summary>
-    private static bool IsUtf8(StringSegment charset) =>
-        charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
-        || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase);
 }

@@ -20,6 +20,17 @@ public sealed class PublicUrls(BlobUrlSigner signer)
 
 public static class MediaTypes
 {
+    /// <summary>
+    /// True when a declared charset (quoted or not) is UTF-8, or US-ASCII, a subset of it: what the JSON bodies and the
+    /// multipart text fields are read as. Any other declared charset would be misread, not transcoded.
+    /// </summary>
+    public static bool IsUtf8(Microsoft.Extensions.Primitives.StringSegment charset)
+    {
+        charset = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(charset);
+        return charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Content type per audio format, as OpenAI answers them (so its SDKs accept the bytes).</summary>
     public static string Audio(string format) => format switch
     {

@@ -122,9 +122,10 @@ public sealed class WebhookSender(OutboundUrlGuard guard, IOptions<WebhookOption
         var raw = values.ToString().Trim();
         if (raw.Length > 0 && raw.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0)
         {
-            return raw.Length > 12 || long.Parse(raw, CultureInfo.InvariantCulture) > (long)LongestRetryAfter.TotalSeconds
-                ? LongestRetryAfter
-                : TimeSpan.FromSeconds(long.Parse(raw, CultureInfo.InvariantCulture));
+            // Digits only: seconds, however many (past long's range too) — at most the longest wait.
+            return long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds < (long)LongestRetryAfter.TotalSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : LongestRetryAfter;
         }
 
         return RetryConditionHeaderValue.TryParse(raw, out var header) && header.Date is { } date
