@@ -9,6 +9,12 @@
 //   mt-requester-unconfirmed  the same with publisher confirmations off on the requester's bus only (the gateway's side).
 //   mt-unconfirmed          publisher confirmations off on both buses.
 //   mt-confirmed            the request and the response waited on for their confirms (MassTransit's defaults).
+//   mt-correlated           the responder as in mt-platform, the requester a MassTransit bus without a request client:
+//                           the request sent with RequestId and ResponseAddress (its bus endpoint) set, the responses
+//                           taken by one handler connected once to that endpoint, matched to their callers by RequestId.
+//   raw-requester           the responder as in mt-platform (a MassTransit consumer that responds, confirmations on), the
+//                           requester RabbitMQ.Client alone: it publishes MassTransit's JSON envelope itself and reads the
+//                           response envelope from a reply queue of its own (what a gateway without a request client pays).
 using System.Diagnostics;
 using CCApi.Bench.BusFloor;
 using MassTransit;
@@ -48,6 +54,106 @@ if (variant == "raw")
     };
     stop = async () => { await requesterConnection.CloseAsync(); await responderConnection.CloseAsync(); };
 }
+else if (variant == "mt-correlated")
+{
+    var queue = $"bus-floor-{Environment.ProcessId}";
+    var responder = MtBus(amqp, true, cfg => cfg.ReceiveEndpoint(queue, e =>
+    {
+        e.AutoDelete = true;
+        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
+        {
+            send.Durable = false;
+            send.TrySetAwaitAck(false);
+        }));
+    }));
+    var requester = MtBus(amqp, true, null);
+    await responder.StartAsync();
+    await requester.StartAsync();
+    var pending = new System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource<Pong>>();
+    requester.ConnectHandler<Pong>(context =>
+    {
+        if (context.RequestId is { } id && pending.TryRemove(id, out var waiter))
+        {
+            waiter.TrySetResult(context.Message);
+        }
+
+        return Task.CompletedTask;
+    });
+    var endpoint = await requester.GetSendEndpoint(new Uri($"queue:{queue}?autodelete=true"));
+    var responseAddress = requester.Address;
+    roundTrip = async () =>
+    {
+        var id = NewId.NextGuid();
+        var waiter = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending[id] = waiter;
+        await endpoint.Send(new Ping { Text = payload }, send =>
+        {
+            send.RequestId = id;
+            send.ResponseAddress = responseAddress;
+            send.Durable = false;
+            send.TrySetAwaitAck(false);
+        });
+        await waiter.Task;
+    };
+    stop = async () => { await requester.StopAsync(); await responder.StopAsync(); };
+}
+else if (variant == "raw-requester")
+{
+    var queue = $"bus-floor-{Environment.ProcessId}";
+    var responder = MtBus(amqp, true, cfg => cfg.ReceiveEndpoint(queue, e =>
+    {
+        e.AutoDelete = true;
+        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
+        {
+            send.Durable = false;
+            send.TrySetAwaitAck(false);
+        }));
+    }));
+    await responder.StartAsync();
+    var factory = new ConnectionFactory { Uri = amqp };
+    var connection = await factory.CreateConnectionAsync();
+    var channel = await connection.CreateChannelAsync();
+    var replies = $"bus-floor-replies-{Environment.ProcessId}";
+    // The exchange and queue a MassTransit send to "…/replies?temporary=true" declares: fanout, not durable, auto-delete.
+    await channel.ExchangeDeclareAsync(replies, ExchangeType.Fanout, durable: false, autoDelete: true);
+    await channel.QueueDeclareAsync(replies, durable: false, exclusive: false, autoDelete: true);
+    await channel.QueueBindAsync(replies, replies, "");
+    var responseAddress = $"rabbitmq://{amqp.Host}:{amqp.Port}/{replies}?temporary=true";
+    var properties = new BasicProperties { DeliveryMode = DeliveryModes.Transient, ContentType = "application/vnd.masstransit+json" };
+    TaskCompletionSource<string> reply = new();
+    var receive = new AsyncEventingBasicConsumer(channel);
+    receive.ReceivedAsync += (_, delivery) =>
+    {
+        using var envelope = System.Text.Json.JsonDocument.Parse(delivery.Body);
+        var requestId = envelope.RootElement.GetProperty("requestId").GetString()!;
+        _ = envelope.RootElement.GetProperty("message").GetProperty("text").GetString()!;
+        reply.TrySetResult(requestId);
+        return Task.CompletedTask;
+    };
+    await channel.BasicConsumeAsync(replies, autoAck: true, receive);
+    roundTrip = async () =>
+    {
+        reply = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = NewId.NextGuid().ToString();
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["messageId"] = id,
+            ["requestId"] = id,
+            ["conversationId"] = id,
+            ["destinationAddress"] = $"rabbitmq://{amqp.Host}:{amqp.Port}/{queue}",
+            ["responseAddress"] = responseAddress,
+            ["messageType"] = new[] { "urn:message:CCApi.Bench.BusFloor:Ping" },
+            ["message"] = new Dictionary<string, string> { ["text"] = payload },
+            ["sentTime"] = DateTime.UtcNow,
+        });
+        await channel.BasicPublishAsync(queue, "", false, properties, body);
+        if (await reply.Task != id)
+        {
+            throw new InvalidOperationException("a response to another request");
+        }
+    };
+    stop = async () => { await connection.CloseAsync(); await responder.StopAsync(); };
+}
 else
 {
     var confirmed = variant == "mt-confirmed";
@@ -85,18 +191,7 @@ else
     }), default, RequestTimeout.After(s: 10));
     stop = async () => { await requester.StopAsync(); await responder.StopAsync(); };
 
-    IBusControl Bus(bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
-    {
-        var user = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
-        var password = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]);
-        cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h =>
-        {
-            h.Username(user);
-            h.Password(password);
-            h.PublisherConfirmation = publisherConfirmation;
-        });
-        endpoints?.Invoke(cfg);
-    });
+    IBusControl Bus(bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MtBus(amqp, publisherConfirmation, endpoints);
 }
 
 var latencies = new List<double>(200_000);
@@ -121,6 +216,19 @@ await stop();
 latencies.Sort();
 double At(double q) => latencies[(int)(q * (latencies.Count - 1))];
 Console.WriteLine(FormattableString.Invariant($"{variant} {latencies.Count / elapsed:F0} {At(0.5):F0} {At(0.9):F0} {At(0.99):F0} {cpu:F0}"));
+
+static IBusControl MtBus(Uri amqp, bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+{
+    var user = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
+    var password = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]);
+    cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h =>
+    {
+        h.Username(user);
+        h.Password(password);
+        h.PublisherConfirmation = publisherConfirmation;
+    });
+    endpoints?.Invoke(cfg);
+});
 
 namespace CCApi.Bench.BusFloor
 {
