@@ -65,6 +65,7 @@ public static class GatewayRegistration
         services.AddSingleton<StreamSlots>();         // open streaming chats per key (429 past Streams:MaxConcurrentPerKey)
         services.AddOptions<RouteBodyLimitOptions>().BindConfiguration(RouteBodyLimitOptions.SectionName)
             .Validate(o => o.IsValid(), "BodyLimits:Routes values must be between 1 byte and 16 GiB.").ValidateOnStart();  // "is any adapter consuming this provider's queue?", asked of RabbitMQ
+        services.AddSingleton<SynchronousCalls>();    // a synchronous call's response, matched to its caller by request id
         services.AddSingleton<ProviderDispatcher>();
         services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle
         services.AddOpenApi(OpenApiSecurity.Configure);

@@ -1,3 +1,6 @@
+using CCApi.Gateway.Dispatch;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]
@@ -43,6 +46,34 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
         command.Route.Pricing.ShouldNotBeNull();
         command.Stream.ShouldBeFalse();
         command.Deadline.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Parallel_calls_each_get_their_own_answer_and_leave_nothing_waiting()
+    {
+        // Responses come back on one queue and are matched to their callers by request id (SynchronousCalls).
+        var markers = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+
+        var answers = await Task.WhenAll(markers.Select(async marker =>
+        {
+            var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            return (await GatewayFixture.ReadJsonAsync(response))["choices"]![0]!["message"]!["content"]!.GetValue<string>();
+        }));
+
+        answers.ShouldBe(markers.Select(m => "local says: " + m).ToArray());
+        gateway.Factory.Services.GetRequiredService<SynchronousCalls>().Waiting.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_synchronous_command_expires_in_its_queue_when_its_caller_stops_waiting()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+
+        (await gateway.PostJsonAsync("/v1/chat/completions", Request(marker))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Messaging:RequestTimeout is 8 s in this fixture: a command still queued after that is dropped by the broker.
+        gateway.Providers.ChatCommandExpiration[gateway.Providers.FindChat(marker)!.JobId].ShouldBe("8000");
     }
 }
 
@@ -132,6 +163,7 @@ public sealed class ChatFailoverAndErrorTests(GatewayFixture gateway)
         (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FailedEvents.ContainsKey(job.JobId)), TimeSpan.FromSeconds(10)))
             .ShouldBeTrue();
         gateway.Providers.FailedEvents[job.JobId].Error.Status.ShouldBe(504);
+        gateway.Factory.Services.GetRequiredService<SynchronousCalls>().Waiting.ShouldBe(0); // the caller that gave up stopped waiting
     }
 
     [Fact]

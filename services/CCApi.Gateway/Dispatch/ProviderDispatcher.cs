@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using CCApi.Gateway.Idempotency;
@@ -13,7 +12,7 @@ namespace CCApi.Gateway.Dispatch;
 /// 504 — both also published as JobFailed, since no adapter did; a client that went away publishes JobCanceled.
 /// </summary>
 public sealed partial class ProviderDispatcher(
-    IClientFactory clientFactory,
+    SynchronousCalls calls,
     IBus bus,
     IOptions<MessagingOptions> messaging,
     TimeProvider time,
@@ -23,8 +22,6 @@ public sealed partial class ProviderDispatcher(
     BusHealthWatch busHealth,
     ILogger<ProviderDispatcher> logger)
 {
-    private readonly ConcurrentDictionary<(string Provider, JobKind Kind, Type Command), object> _clients = new();
-
     public TimeSpan RequestTimeout => messaging.Value.RequestTimeout;
 
     public DateTimeOffset Now => time.GetUtcNow();
@@ -44,71 +41,89 @@ public sealed partial class ProviderDispatcher(
         var metrics = http.HttpContext.ModelRequestMetrics();
         metrics?.Attempt(route, kind, async: false, streamed: false);
         http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
-        var client = (IRequestClient<TCommand>)_clients.GetOrAdd((route.Provider, kind, typeof(TCommand)),
-            static (key, factory) => factory.CreateRequestClient<TCommand>(MessagingExtensions.QueueAddress(key.Provider, key.Kind)),
-            clientFactory);
+        var timeout = messaging.Value.RequestTimeout;
         using var watch = busHealth.Begin(cancellationToken); // the broker connection lost: 503 at once, not a timeout
+        using var call = calls.Expect<TCommand, TSuccess>(NewId.NextGuid());
         try
         {
-            var response = await client.GetResponse<TSuccess, JobFailed>(command,
-                static request => request.UseExecute(MessagingExtensions.SynchronousCall), watch.Token, messaging.Value.RequestTimeout);
-            if (response.Is(out Response<TSuccess>? success))
+            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
+            await endpoint.Send(command, send =>
             {
-                metrics?.Answered(success.Message);
-                return success.Message;
-            }
-
-            if (response.Is(out Response<JobFailed>? failed))
-            {
-                throw ToApiException(failed.Message.Error);
-            }
-
-            throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider answered with an unexpected message.");
+                send.RequestId = call.RequestId;
+                send.ResponseAddress = calls.ResponseAddress;
+                send.TimeToLive = timeout; // still queued when the caller has stopped waiting: the broker drops it
+                MessagingExtensions.SynchronousCall(send);
+            }, watch.Token);
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RequestException)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            await PublishCanceledAsync(command.JobId, "The client disconnected.");
-            throw new OperationCanceledException("The client disconnected.", ex, cancellationToken);
+            throw await CanceledAsync(command.JobId, ex, cancellationToken);
         }
-        catch (Exception ex) when (watch.BusLost && ex is OperationCanceledException or RequestException)
+        catch (Exception ex) when (watch.BusLost || ex is MassTransitException or TimeoutException)
         {
             LogBusFailure(logger, ex);
             throw BusUnavailable();
         }
-        catch (RequestTimeoutException)
+
+        object response;
+        try
+        {
+            response = await call.Response.WaitAsync(timeout, watch.Token);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw await CanceledAsync(command.JobId, ex, cancellationToken);
+        }
+        catch (OperationCanceledException ex) when (watch.BusLost)
+        {
+            LogBusFailure(logger, ex); // the response queue went with the connection: the answer cannot arrive
+            throw BusUnavailable();
+        }
+        catch (TimeoutException)
         {
             LogTimeout(logger, command.JobId, route.Provider);
             var error = TimeoutError(route.Provider);
             await PublishFailedAsync(command.JobId, route, kind, error);
             throw ApiException.FromErrorInfo(error);
         }
-        catch (RequestFaultException ex)
+
+        switch (response)
         {
-            LogFault(logger, command.JobId, route.Provider, ex);
-            var error = IsStorageFault(ex.Fault)
-                ? new ErrorInfo
-                {
-                    // The adapter could not reach Redis (its retries spent): the platform's outage, not the provider's.
-                    Status = 503,
-                    Type = ErrorTypes.Api,
-                    Code = GatewayErrorCodes.ServiceUnavailable,
-                    Message = "The platform's storage could not be reached while the request ran; nothing was charged. Retry shortly.",
-                }
-                : new ErrorInfo
-                {
-                    Status = 502,
-                    Type = ErrorTypes.Api,
-                    Code = ErrorCodes.ProviderError,
-                    Message = $"The provider '{route.Provider}' failed to process the request.",
-                };
-            await PublishFailedAsync(command.JobId, route, kind, error);
-            throw ApiException.FromErrorInfo(error);
+            case TSuccess success:
+                metrics?.Answered(success);
+                return success;
+            case JobFailed failed:
+                throw ToApiException(failed.Error);
+            case Fault<TCommand> fault:
+                LogFault(logger, command.JobId, route.Provider, fault.Exceptions.FirstOrDefault() is { } e ? $"{e.ExceptionType}: {e.Message}" : null);
+                var error = IsStorageFault(fault)
+                    ? new ErrorInfo
+                    {
+                        // The adapter could not reach Redis (its retries spent): the platform's outage, not the provider's.
+                        Status = 503,
+                        Type = ErrorTypes.Api,
+                        Code = GatewayErrorCodes.ServiceUnavailable,
+                        Message = "The platform's storage could not be reached while the request ran; nothing was charged. Retry shortly.",
+                    }
+                    : new ErrorInfo
+                    {
+                        Status = 502,
+                        Type = ErrorTypes.Api,
+                        Code = ErrorCodes.ProviderError,
+                        Message = $"The provider '{route.Provider}' failed to process the request.",
+                    };
+                await PublishFailedAsync(command.JobId, route, kind, error);
+                throw ApiException.FromErrorInfo(error);
+            default:
+                throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider answered with an unexpected message.");
         }
-        catch (MassTransitException ex)
-        {
-            LogBusFailure(logger, ex);
-            throw BusUnavailable();
-        }
+    }
+
+    /// <summary>The client went away while its job ran: the adapter is told to stop (JobCanceled).</summary>
+    private async Task<OperationCanceledException> CanceledAsync(Guid jobId, Exception cause, CancellationToken cancellationToken)
+    {
+        await PublishCanceledAsync(jobId, "The client disconnected.");
+        return new OperationCanceledException("The client disconnected.", cause, cancellationToken);
     }
 
     /// <summary>A consumer fault caused by Redis: a StackExchange.Redis exception, thrown or as the inner exception of one.</summary>
@@ -205,8 +220,8 @@ public sealed partial class ProviderDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: provider {Provider} did not answer in time")]
     private static partial void LogTimeout(ILogger logger, Guid jobId, string provider);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: provider {Provider} faulted")]
-    private static partial void LogFault(ILogger logger, Guid jobId, string provider, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: provider {Provider} faulted: {Reason}")]
+    private static partial void LogFault(ILogger logger, Guid jobId, string provider, string? reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The message bus is unavailable")]
     private static partial void LogBusFailure(ILogger logger, Exception exception);

@@ -79,6 +79,8 @@ public sealed class FakeProviders : IAsyncDisposable
 
     /// <summary>Whether each chat command reached its queue as a persistent message (RabbitMQ's delivery mode 2).</summary>
     public ConcurrentDictionary<Guid, bool> ChatCommandPersistent { get; } = new();
+    /// <summary>Each chat command's RabbitMQ expiration (its time to live in milliseconds), null when it has none.</summary>
+    public ConcurrentDictionary<Guid, string?> ChatCommandExpiration { get; } = new();
     public ConcurrentDictionary<Guid, GenerateImage> ImageCommands { get; } = new();
     public ConcurrentDictionary<Guid, Speech> SpeechCommands { get; } = new();
     public ConcurrentDictionary<Guid, RegisterJob> Registrations { get; } = new();
@@ -113,6 +115,7 @@ public sealed class FakeProviders : IAsyncDisposable
         if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
         {
             ChatCommandPersistent[command.JobId] = delivery.Properties.Persistent;
+            ChatCommandExpiration[command.JobId] = delivery.Properties.Expiration;
         }
         var text = string.Join("\n", command.Messages.Select(m => m.Content ?? m.ContentPartsJson ?? ""));
         var failure = Failure(text, provider);
