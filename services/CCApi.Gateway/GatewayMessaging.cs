@@ -5,7 +5,7 @@ using MassTransit;
 namespace CCApi.Gateway;
 
 /// <summary>
-/// What the gateway consumes and requests on the bus. Kept apart from <see cref="GatewayRegistration"/> because these
+/// What the gateway consumes on the bus (its requests go through Dispatch/SynchronousCalls). Kept apart from <see cref="GatewayRegistration"/> because these
 /// are the gateway's bus contracts (which queues it owns), not its in-process services.
 /// </summary>
 public static class GatewayMessaging
@@ -17,7 +17,6 @@ public static class GatewayMessaging
             x.AddConsumer<CatalogChangedConsumer, CatalogChangedConsumerDefinition>(); // per-instance: refresh the snapshot
             x.AddConsumer<ApiKeyChangedConsumer, ApiKeyChangedConsumerDefinition>();   // per-instance: evict a changed key
             x.AddConsumer<CreditSettlementConsumer, CreditSettlementConsumerDefinition>(); // shared: settle jobs from terminal events
-            x.AddRequestClient<RegisterJob>();                                         // async images: JobStatus registers first
         });
         builder.Services.AddHostedService<LegacySettlementQueue>();                   // an upgraded broker's orphan queue, removed once
         return builder;

@@ -6,7 +6,7 @@ using CCApi.Gateway.OperatorConsole;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();                 // OTel, health, JSON, CCAPI error handler
 builder.AddRedisStorage();                    // multiplexer, blob store, chat streams
-builder.AddGatewayMessaging();                // catalog/key-change consumers, credit settlement, RegisterJob client
+builder.AddGatewayMessaging();                // catalog/key-change consumers, credit settlement
 builder.AddGatewayServices();                 // options, API keys, catalog snapshot, internal clients, dispatch
 builder.AddOperatorConsole();                 // /console options, traffic counters for its Overview
 

@@ -38,6 +38,27 @@ public sealed class ImageJobTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Answers_503_and_starts_nothing_when_JobStatus_faults_on_the_registration()
+    {
+        var prompt = "registration faults " + Guid.NewGuid().ToString("N");
+        var before = gateway.Providers.Registrations.Keys.ToHashSet();
+        gateway.Providers.RegisterFaults = true;
+        try
+        {
+            var response = await gateway.PostJsonAsync("/v1/images/generate", $$"""{"model":"local/pixel-async-1","contents":[{"text":"{{prompt}}"}]}""");
+
+            var error = await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.ServiceUnavailable, "api_error", "service_unavailable");
+            error["message"]!.GetValue<string>().ShouldContain("could not be registered");
+            gateway.Providers.Registrations.Keys.Count(k => !before.Contains(k)).ShouldBe(1); // it reached JobStatus, which faulted
+            gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+        }
+        finally
+        {
+            gateway.Providers.RegisterFaults = false;
+        }
+    }
+
+    [Fact]
     public async Task Registers_an_async_job_answers_202_and_is_polled_from_processing_to_completed()
     {
         gateway.Providers.ReleaseAsyncJobs = FakeProviders.NewRelease();

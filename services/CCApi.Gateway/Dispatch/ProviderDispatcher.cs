@@ -49,9 +49,7 @@ public sealed partial class ProviderDispatcher(
             var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
             await endpoint.Send(command, send =>
             {
-                send.RequestId = call.RequestId;
-                send.ResponseAddress = calls.ResponseAddress;
-                send.TimeToLive = timeout; // still queued when the caller has stopped waiting: the broker drops it
+                call.Address(send, timeout); // still queued when the caller has stopped waiting: the broker drops it
                 MessagingExtensions.SynchronousCall(send);
             }, watch.Token);
         }
@@ -117,6 +115,50 @@ public sealed partial class ProviderDispatcher(
             default:
                 throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider answered with an unexpected message.");
         }
+    }
+
+    /// <summary>
+    /// JobStatus records an asynchronous job as pending before the client hears 202, so the first poll finds it. Watched
+    /// like every other wait on the bus (<see cref="BusHealthWatch"/>: 503 at once when the broker connection is lost) and
+    /// bounded as a whole by <paramref name="timeout"/> — the publish included, which MassTransit would otherwise hold until
+    /// the broker is back. Not canceled by the client: its registration may already be at JobStatus, and the caller must
+    /// end a job it registered. The registration is persistent and confirmed: it is the job's first record.
+    /// </summary>
+    public async Task RegisterAsync(RegisterJob registration, TimeSpan timeout)
+    {
+        using var watch = busHealth.Begin(CancellationToken.None);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(watch.Token);
+        deadline.CancelAfter(timeout);
+        using var call = calls.Expect<RegisterJob, JobRegistered>(NewId.NextGuid());
+        object response;
+        try
+        {
+            await bus.Publish(registration, send => call.Address(send, timeout), deadline.Token);
+            response = await call.Response.WaitAsync(deadline.Token);
+        }
+        catch (Exception ex) when (watch.BusLost && ex is OperationCanceledException or MassTransitException)
+        {
+            LogBusFailure(logger, ex);
+            throw BusUnavailable();
+        }
+        catch (OperationCanceledException)
+        {
+            throw RegistrationFailed();
+        }
+        catch (MassTransitException ex)
+        {
+            LogBusFailure(logger, ex);
+            throw BusUnavailable();
+        }
+
+        if (response is not JobRegistered)
+        {
+            LogRegistrationFault(logger, registration.JobId, (response as Fault)?.Exceptions.FirstOrDefault()?.Message);
+            throw RegistrationFailed();
+        }
+
+        static ApiException RegistrationFailed() => new(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
+            "The job could not be registered right now; nothing was started. Retry shortly.");
     }
 
     /// <summary>The client went away while its job ran: the adapter is told to stop (JobCanceled).</summary>
@@ -222,6 +264,9 @@ public sealed partial class ProviderDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: provider {Provider} faulted: {Reason}")]
     private static partial void LogFault(ILogger logger, Guid jobId, string provider, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: JobStatus could not register it: {Reason}")]
+    private static partial void LogRegistrationFault(ILogger logger, Guid jobId, string? reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The message bus is unavailable")]
     private static partial void LogBusFailure(ILogger logger, Exception exception);

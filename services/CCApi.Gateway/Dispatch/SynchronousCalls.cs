@@ -80,6 +80,18 @@ public sealed class SynchronousCalls(IBus bus)
 
         public Task<object> Response => response;
 
+        /// <summary>
+        /// Makes the message going out this call's request: its response comes back to this gateway, and it expires in its
+        /// queue when the caller stops waiting (<paramref name="timeToLive"/>), as MassTransit's request client did.
+        /// </summary>
+        public void Address(SendContext context, TimeSpan timeToLive)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            context.RequestId = requestId;
+            context.ResponseAddress = calls.ResponseAddress;
+            context.TimeToLive = timeToLive;
+        }
+
         public void Dispose() => calls._waiting.TryRemove(requestId, out _);
     }
 }

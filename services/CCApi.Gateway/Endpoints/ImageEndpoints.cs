@@ -81,8 +81,6 @@ public static class ImageEndpoints
         JsonBody json,
         ModelRequestPipeline pipeline,
         ProviderDispatcher dispatcher,
-        IRequestClient<RegisterJob> registry,
-        BusHealthWatch busHealth,
         ModelFiles files,
         PublicUrls urls,
         IOptions<GatewayOptions> options,
@@ -100,7 +98,7 @@ public static class ImageEndpoints
                 return plan;
             },
             plan => (plan.Prompt, plan.NumImages),
-            (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, registry, busHealth, files, urls, options.Value, cancellationToken));
+            (attempt, plan) => GenerateAsync(http, attempt, plan, dispatcher, files, urls, options.Value, cancellationToken));
         return await pipeline.RunAsync(http, request with { IsAsync = IsAsync }, cancellationToken);
     }
 
@@ -175,8 +173,6 @@ public static class ImageEndpoints
         ModelAttempt attempt,
         ImagePlan plan,
         ProviderDispatcher dispatcher,
-        IRequestClient<RegisterJob> registry,
-        BusHealthWatch busHealth,
         ModelFiles files,
         PublicUrls urls,
         GatewayOptions options,
@@ -220,7 +216,18 @@ public static class ImageEndpoints
                 GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
         }
 
-        await RegisterAsync(registry, busHealth, command, plan, model, options.RegisterJobTimeout);
+        await dispatcher.RegisterAsync(new RegisterJob
+        {
+            JobId = command.JobId,
+            Timestamp = command.Timestamp,
+            Route = command.Route,
+            Kind = JobKind.Image,
+            Mode = "async",
+            Operation = plan.Operation,
+            WebhookUrl = plan.WebhookUrl,
+            ResponseFormat = plan.ResponseFormat,
+            EstimatedSeconds = model.EstimatedSeconds,
+        }, options.RegisterJobTimeout);
         if (cancellationToken.IsCancellationRequested)
         {
             // The client left while JobStatus registered the job: it never heard of it, so it ends canceled, not pending.
@@ -250,48 +257,6 @@ public static class ImageEndpoints
                 PollUrl: pollUrl, EstimatedTime: model.EstimatedSeconds ?? 0),
             GatewayJsonContext.Web.MultimodalImageResponse,
             statusCode: StatusCodes.Status202Accepted), HandOff: true); // the reservation is held until the job's terminal event
-    }
-
-    /// <summary>
-    /// JobStatus records the job as pending before the client hears 202, so the first poll finds it. Watched like every
-    /// other wait on the bus (<see cref="BusHealthWatch"/>: 503 at once when the broker connection is lost) and bounded as
-    /// a whole — the request's send included, which MassTransit would otherwise hold until the broker is back. Not
-    /// canceled by the client: its registration may already be at JobStatus, and the caller must end a job it registered.
-    /// </summary>
-    private static async Task RegisterAsync(
-        IRequestClient<RegisterJob> registry, BusHealthWatch busHealth, GenerateImage command, ImagePlan plan, ModelEntry model, TimeSpan timeout)
-    {
-        using var watch = busHealth.Begin(CancellationToken.None);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(watch.Token);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await registry.GetResponse<JobRegistered>(new RegisterJob
-            {
-                JobId = command.JobId,
-                Timestamp = command.Timestamp,
-                Route = command.Route,
-                Kind = JobKind.Image,
-                Mode = "async",
-                Operation = plan.Operation,
-                WebhookUrl = plan.WebhookUrl,
-                ResponseFormat = plan.ResponseFormat,
-                EstimatedSeconds = model.EstimatedSeconds,
-            }, deadline.Token, timeout);
-        }
-        catch (Exception ex) when (watch.BusLost && ex is OperationCanceledException or MassTransitException)
-        {
-            throw ProviderDispatcher.BusUnavailable();
-        }
-        catch (Exception ex) when (ex is RequestException or OperationCanceledException)
-        {
-            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
-                "The job could not be registered right now; nothing was started. Retry shortly.");
-        }
-        catch (MassTransitException)
-        {
-            throw ProviderDispatcher.BusUnavailable();
-        }
     }
 
     private static async Task<List<ImageInput>?> StoreInputsAsync(IReadOnlyList<PendingImage> inputs, ModelFiles files, CancellationToken cancellationToken)

@@ -87,6 +87,9 @@ public sealed class FakeProviders : IAsyncDisposable
 
     /// <summary>How long JobStatus' stand-in takes to answer RegisterJob (a test that sets it puts it back to zero).</summary>
     public TimeSpan RegisterDelay { get; set; }
+
+    /// <summary>Makes JobStatus' stand-in fault on RegisterJob (a test that sets it puts it back to false).</summary>
+    public bool RegisterFaults { get; set; }
     public ConcurrentDictionary<Guid, JobFailed> FailedEvents { get; } = new();
     public ConcurrentDictionary<Guid, JobCanceled> CanceledEvents { get; } = new();
 
@@ -333,6 +336,11 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var job = context.Message;
         Registrations[job.JobId] = job;
+        if (RegisterFaults)
+        {
+            throw new InvalidOperationException("fake JobStatus could not write the job");
+        }
+
         if (RegisterDelay > TimeSpan.Zero)
         {
             await Task.Delay(RegisterDelay);
