@@ -25,7 +25,7 @@ public class ElevenLabsAdapterHost() : EmulatedAdapterHost<Program, ElevenLabsEm
         return settings;
     }
 
-    /// <summary>A request client on the provider's speech queue, exactly as the gateway's dispatcher builds it.</summary>
+    /// <summary>A request client on the provider's speech queue: to the adapter, the request the gateway's dispatcher sends (request id, response address, time to live).</summary>
     public IRequestClient<Speech> Client() => Client<Speech>(JobKind.Speech);
 
     public JobRoute Route(string model = "eleven_turbo_v2", decimal perCharacter = 0.00005m) => Route(model, new ModelPricing { PerCharacter = perCharacter });

@@ -74,7 +74,7 @@ public class ImagineProAdapterHost : EmulatedAdapterHost<Program, ImagineProEmul
     /// <summary>Sends an async command that must fail; returns the error it failed with.</summary>
     public async Task<ErrorInfo> FailedAsync(GenerateImage command) => (await RunJobAsync(command)).ShouldHaveFailed();
 
-    /// <summary>The synchronous path: a request client on the adapter's queue, as the gateway uses for sync models.</summary>
+    /// <summary>The synchronous path: a request on the adapter's queue answered to the caller, as the gateway sends for sync models.</summary>
     public Task<Response<ImageGenerated, JobFailed>> AskAsync(GenerateImage command, bool redelivery = false) => AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image, redelivery);
 
     /// <summary>Events of type <typeparamref name="T"/> recorded for a job, in the order they were published.</summary>
