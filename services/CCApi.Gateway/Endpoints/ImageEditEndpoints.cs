@@ -227,9 +227,12 @@ public static class ImageEditEndpoints
             throw ApiException.BadField(field, $"'{field}' is larger than {limits.MaxInputImageBytes} bytes ({file.Length}).", ErrorCodes.PayloadTooLarge);
         }
 
-        using var buffer = new MemoryStream((int)file.Length);
-        await file.CopyToAsync(buffer, cancellationToken);
-        var bytes = buffer.ToArray();
+        var bytes = new byte[file.Length]; // read once into its own array: the form already holds the part in memory
+        await using (var part = file.OpenReadStream())
+        {
+            await part.ReadExactlyAsync(bytes, cancellationToken);
+        }
+
         var contentType = MediaTypes.SniffImage(bytes)
             ?? throw ApiException.BadField(field, $"'{field}' is not a PNG, JPEG, WebP or GIF image.");
         return (bytes, contentType, field);
