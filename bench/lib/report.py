@@ -71,7 +71,7 @@ w(f"- Commit measured: `{env['commit'][:12]}` — {env['commit_subject']}"
 if env.get("service_env"):
     w(f"- Extra environment for every service (experiment): `{env['service_env']}`")
 w(f"- Machine: {env['nproc']} cores ({env['cpu_model']}), {int(env['mem_total_mb']) // 1024} GB RAM, {env['os']}, kernel {env['kernel']}")
-w(f"- .NET: SDK {env['dotnet_sdk']}, runtime {env['dotnet_runtime']}, Release build, Server GC (the Web SDK default)")
+w(f"- .NET: SDK {env['dotnet_sdk']}, runtime {env['dotnet_runtime']}, Release build, workstation GC with 1 MiB regions (Directory.Build.props)")
 w(f"- Load generator: wrk {env['wrk']} on the same machine (it shares the {env['nproc']} cores with every server); "
   f"RabbitMQ {env['rabbitmq']}, Redis {env['redis']}, both private to this run")
 w(f"- Each point: {env['duration_s']} s after a {env['warmup_s']} s warm-up per endpoint; `wrk -t2` "
