@@ -57,15 +57,7 @@ if (variant == "raw")
 else if (variant == "mt-correlated")
 {
     var queue = $"bus-floor-{Environment.ProcessId}";
-    var responder = MtBus(amqp, true, cfg => cfg.ReceiveEndpoint(queue, e =>
-    {
-        e.AutoDelete = true;
-        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
-        {
-            send.Durable = false;
-            send.TrySetAwaitAck(false);
-        }));
-    }));
+    var responder = Responder(amqp, queue, publisherConfirmation: true, awaitAck: false);
     var requester = MtBus(amqp, true, null);
     await responder.StartAsync();
     await requester.StartAsync();
@@ -100,15 +92,7 @@ else if (variant == "mt-correlated")
 else if (variant == "raw-requester")
 {
     var queue = $"bus-floor-{Environment.ProcessId}";
-    var responder = MtBus(amqp, true, cfg => cfg.ReceiveEndpoint(queue, e =>
-    {
-        e.AutoDelete = true;
-        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
-        {
-            send.Durable = false;
-            send.TrySetAwaitAck(false);
-        }));
-    }));
+    var responder = Responder(amqp, queue, publisherConfirmation: true, awaitAck: false);
     await responder.StartAsync();
     var factory = new ConnectionFactory { Uri = amqp };
     var connection = await factory.CreateConnectionAsync();
@@ -165,19 +149,8 @@ else
     }
 
     var queue = $"bus-floor-{Environment.ProcessId}";
-    var responder = Bus(responderConfirms, cfg => cfg.ReceiveEndpoint(queue, e =>
-    {
-        e.AutoDelete = true; // the queue goes with the run (MassTransit declares it durable, as a provider's queue is)
-        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
-        {
-            send.Durable = false;
-            if (!confirmed)
-            {
-                send.TrySetAwaitAck(false);
-            }
-        }));
-    }));
-    var requester = Bus(requesterConfirms, null);
+    var responder = Responder(amqp, queue, responderConfirms, awaitAck: confirmed);
+    var requester = MtBus(amqp, requesterConfirms, null);
     await responder.StartAsync();
     await requester.StartAsync();
     var client = requester.CreateRequestClient<Ping>(new Uri($"queue:{queue}?autodelete=true"));
@@ -190,8 +163,6 @@ else
         }
     }), default, RequestTimeout.After(s: 10));
     stop = async () => { await requester.StopAsync(); await responder.StopAsync(); };
-
-    IBusControl Bus(bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MtBus(amqp, publisherConfirmation, endpoints);
 }
 
 var latencies = new List<double>(200_000);
@@ -216,6 +187,22 @@ await stop();
 latencies.Sort();
 double At(double q) => latencies[(int)(q * (latencies.Count - 1))];
 Console.WriteLine(FormattableString.Invariant($"{variant} {latencies.Count / elapsed:F0} {At(0.5):F0} {At(0.9):F0} {At(0.99):F0} {cpu:F0}"));
+
+// The responder of every MassTransit variant: a consumer on QUEUE that answers each Ping with a transient Pong, waiting
+// for the response's publisher confirm only when AWAITACK (MassTransit's default; the platform does not).
+static IBusControl Responder(Uri amqp, string queue, bool publisherConfirmation, bool awaitAck) => MtBus(amqp, publisherConfirmation, cfg =>
+    cfg.ReceiveEndpoint(queue, e =>
+    {
+        e.AutoDelete = true; // the queue goes with the run (MassTransit declares it durable, as a provider's queue is)
+        e.Handler<Ping>(context => context.RespondAsync(new Pong { Text = context.Message.Text }, send =>
+        {
+            send.Durable = false;
+            if (!awaitAck)
+            {
+                send.TrySetAwaitAck(false);
+            }
+        }));
+    }));
 
 static IBusControl MtBus(Uri amqp, bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
 {
