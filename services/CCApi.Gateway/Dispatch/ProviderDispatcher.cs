@@ -93,7 +93,7 @@ public sealed partial class ProviderDispatcher(
             case JobFailed failed:
                 throw ToApiException(failed.Error);
             case Fault<TCommand> fault:
-                LogFault(logger, command.JobId, route.Provider, fault.Exceptions.FirstOrDefault() is { } e ? $"{e.ExceptionType}: {e.Message}" : null);
+                LogFault(logger, command.JobId, route.Provider, FaultReason(fault));
                 var error = IsStorageFault(fault)
                     ? new ErrorInfo
                     {
@@ -153,7 +153,7 @@ public sealed partial class ProviderDispatcher(
 
         if (response is not JobRegistered)
         {
-            LogRegistrationFault(logger, registration.JobId, (response as Fault)?.Exceptions.FirstOrDefault()?.Message);
+            LogRegistrationFault(logger, registration.JobId, FaultReason(response as Fault));
             throw RegistrationFailed();
         }
 
@@ -167,6 +167,10 @@ public sealed partial class ProviderDispatcher(
         await PublishCanceledAsync(jobId, "The client disconnected.");
         return new OperationCanceledException("The client disconnected.", cause, cancellationToken);
     }
+
+    /// <summary>What a consumer fault says first: its exception's type and message, for the log.</summary>
+    private static string? FaultReason(Fault? fault) =>
+        fault?.Exceptions?.FirstOrDefault() is { } e ? $"{e.ExceptionType}: {e.Message}" : null;
 
     /// <summary>A consumer fault caused by Redis: a StackExchange.Redis exception, thrown or as the inner exception of one.</summary>
     public static bool IsStorageFault(Fault? fault) =>
