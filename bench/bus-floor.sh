@@ -32,7 +32,7 @@ rm -rf "$OUT"
 dotnet build "$BENCH_DIR/bus-floor" -c Release -o "$OUT" -nologo -clp:ErrorsOnly -v:q >&2
 rm -rf "$BENCH_DIR/bus-floor/obj" "$BENCH_DIR/bus-floor/bin"
 
-variants=(${BENCH_VARIANTS:-raw mt-platform mt-correlated raw-requester mt-requester-unconfirmed mt-unconfirmed mt-confirmed})
+variants=(${BENCH_VARIANTS:-raw mt-platform mt-correlated mt-replyto raw-requester mt-requester-unconfirmed mt-unconfirmed mt-confirmed})
 : >"$CCAPI_DATA_DIR/points.txt"
 for ((round = 1; round <= ROUNDS; round++)); do
   for variant in "${variants[@]}"; do
@@ -49,11 +49,12 @@ rows = {}
 for line in open(points):
     rnd, variant, rate, p50, p90, p99, cpu = line.split()
     rows.setdefault(variant, []).append(tuple(float(x) for x in (rate, p50, p90, p99, cpu)))
-order = ["raw", "mt-platform", "mt-correlated", "raw-requester", "mt-requester-unconfirmed", "mt-unconfirmed", "mt-confirmed"]
+order = ["raw", "mt-platform", "mt-correlated", "mt-replyto", "raw-requester", "mt-requester-unconfirmed", "mt-unconfirmed", "mt-confirmed"]
 what = {
     "raw": "RabbitMQ.Client alone (two connections, transient, no confirms, auto-ack)",
     "mt-platform": "MassTransit as the platform sends a synchronous call (confirmations on, request and response transient and not waited on)",
     "mt-correlated": "the responder as in mt-platform, the requester a MassTransit bus without a request client: sent with RequestId and ResponseAddress, responses taken by one handler connected once and matched by RequestId",
+    "mt-replyto": "mt-correlated with RabbitMQ's direct reply-to: the responses come straight to the requester's channel through the pseudo-queue amq.rabbitmq.reply-to, the requests sent on that channel",
     "raw-requester": "the responder as in mt-platform, the requester RabbitMQ.Client alone: MassTransit's JSON envelope published and the response read from a reply queue of its own",
     "mt-requester-unconfirmed": "the same as mt-platform, publisher confirmations off on the requester's bus (the gateway's side)",
     "mt-unconfirmed": "the same, publisher confirmations off on both buses",

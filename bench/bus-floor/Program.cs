@@ -15,6 +15,9 @@
 //   raw-requester           the responder as in mt-platform (a MassTransit consumer that responds, confirmations on), the
 //                           requester RabbitMQ.Client alone: it publishes MassTransit's JSON envelope itself and reads the
 //                           response envelope from a reply queue of its own (what a gateway without a request client pays).
+//   mt-replyto              mt-correlated with RabbitMQ's direct reply-to: the responses come to the requester's channel
+//                           through the pseudo-queue amq.rabbitmq.reply-to (no reply queue, no exchange; a reply to a
+//                           requester that has gone is discarded by the broker), the requests sent on that same channel.
 using System.Diagnostics;
 using CCApi.Bench.BusFloor;
 using MassTransit;
@@ -88,6 +91,46 @@ else if (variant == "mt-correlated")
         await waiter.Task;
     };
     stop = async () => { await requester.StopAsync(); await responder.StopAsync(); };
+}
+else if (variant == "mt-replyto")
+{
+    var queue = $"bus-floor-{Environment.ProcessId}";
+    var responder = Responder(amqp, queue, publisherConfirmation: true, awaitAck: false);
+    var requester = MtBus(amqp, true, null);
+    await responder.StartAsync();
+    await requester.StartAsync();
+    var pending = new System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource<Pong>>();
+    var replies = requester.ConnectReceiveEndpoint(MassTransit.RabbitMqTransport.RabbitMqExchangeNames.ReplyTo, e =>
+    {
+        e.ConfigureConsumeTopology = false;
+        e.Handler<Pong>(context =>
+        {
+            if (context.RequestId is { } id && pending.TryRemove(id, out var waiter))
+            {
+                waiter.TrySetResult(context.Message);
+            }
+
+            return Task.CompletedTask;
+        });
+    });
+    await replies.Ready;
+    var endpoint = await replies.ReceiveEndpoint.GetSendEndpoint(new Uri($"queue:{queue}?autodelete=true"));
+    var responseAddress = replies.ReceiveEndpoint.InputAddress;
+    roundTrip = async () =>
+    {
+        var id = NewId.NextGuid();
+        var waiter = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending[id] = waiter;
+        await endpoint.Send(new Ping { Text = payload }, send =>
+        {
+            send.RequestId = id;
+            send.ResponseAddress = responseAddress;
+            send.Durable = false;
+            send.TrySetAwaitAck(false);
+        });
+        await waiter.Task;
+    };
+    stop = async () => { await replies.StopAsync(); await requester.StopAsync(); await responder.StopAsync(); };
 }
 else if (variant == "raw-requester")
 {
