@@ -58,13 +58,13 @@ public static class GatewayRegistration
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
         services.AddOptions<ProviderAvailabilityOptions>().BindConfiguration(ProviderAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ProviderQueueProbe>();
+        services.AddSingleton<ProviderQueueProbe>();  // "is any adapter consuming this provider's queue?", asked of RabbitMQ
         services.AddSingleton<BusHealthWatch>(); // broker connection lost: waiting requests fail with 503 at once
         services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<BusHealthWatch>());
         services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StreamSlots>();         // open streaming chats per key (429 past Streams:MaxConcurrentPerKey)
         services.AddOptions<RouteBodyLimitOptions>().BindConfiguration(RouteBodyLimitOptions.SectionName)
-            .Validate(o => o.IsValid(), "BodyLimits:Routes values must be between 1 byte and 16 GiB.").ValidateOnStart();  // "is any adapter consuming this provider's queue?", asked of RabbitMQ
+            .Validate(o => o.IsValid(), "BodyLimits:Routes values must be between 1 byte and 16 GiB.").ValidateOnStart();
         services.AddSingleton<SynchronousCalls>();    // a synchronous call's response, matched to its caller by request id
         services.AddSingleton<ProviderDispatcher>();
         services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle

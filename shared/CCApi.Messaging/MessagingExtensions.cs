@@ -14,8 +14,10 @@ public static class MessagingExtensions
     /// The one way every host (and every test) joins the bus: kebab-case endpoint names, explicit consumer registration
     /// through <paramref name="configure"/>, RabbitMQ (or the in-memory transport when Messaging:Transport says so),
     /// endpoints configured from the registered definitions, and a bus that is up before the host serves requests.
+    /// <paramref name="endpoints"/> adds receive endpoints that no consumer definition describes (the gateway's replies).
     /// </summary>
-    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null,
+        Action<IBusRegistrationContext, IBusFactoryConfigurator>? endpoints = null)
     {
         builder.Services.AddOptions<MessagingOptions>()
             .BindConfiguration(MessagingOptions.SectionName)
@@ -42,7 +44,11 @@ public static class MessagingExtensions
 
             if (transport == "inmemory")
             {
-                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                x.UsingInMemory((context, cfg) =>
+                {
+                    endpoints?.Invoke(context, cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
                 return;
             }
 
@@ -65,6 +71,7 @@ public static class MessagingExtensions
                     }
                 });
                 cfg.PrefetchCount = options.PrefetchCount;
+                endpoints?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -1,4 +1,7 @@
+using System.Net.Http.Headers;
+using CCApi.Contracts;
 using CCApi.Gateway.Dispatch;
+using CCApi.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CCApi.Gateway.Tests;
@@ -74,6 +77,56 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
 
         // Messaging:RequestTimeout is 8 s in this fixture: a command still queued after that is dropped by the broker.
         gateway.Providers.ChatCommandExpiration[gateway.Providers.FindChat(marker)!.JobId].ShouldBe("8000");
+    }
+
+    [Fact]
+    public async Task A_late_answer_to_a_gateway_that_has_gone_leaves_the_adapter_consuming()
+    {
+        // A gateway dies with a call in flight; the adapter answers afterwards. The broker discards that answer (direct
+        // reply-to). With a reply queue of the gateway's own, the queue went with the gateway and took its exchange along:
+        // the late answer was a channel error that closed the adapter's consuming channel, and its queue had no consumer
+        // for a while (~0.9 s here, ~10 s for a real adapter), every other gateway's calls to it answered 503.
+        var marker = Guid.NewGuid().ToString("N");
+        gateway.Providers.ReleaseHeldChats = FakeProviders.NewRelease();
+        var queue = Queues.For("local", JobKind.Chat);
+        var address = AmqpAddress.Parse(TestInfrastructure.RabbitMq("gateway"));
+        await using var connection = await address.ConnectionFactory("ccapi-tests").CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var doomed = gateway.NewGateway(adminKey: null);
+        try
+        {
+            using var client = doomed.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", gateway.ApiKey);
+            (await TestInfrastructure.EventuallyAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode,
+                TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200))).ShouldBeTrue();
+            // One call answered first: the adapter's channel then knows the way back and no longer declares it.
+            (await gateway.PostJsonAsync("/v1/chat/completions", Request("first " + marker), client)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            var call = gateway.PostJsonAsync("/v1/chat/completions", Request("[held] " + marker), client);
+            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FindChat("[held] " + marker) is not null),
+                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20))).ShouldBeTrue();
+
+            await doomed.DisposeAsync(); // its bus, and the channel the answer was to come back on, with it
+            await Should.ThrowAsync<Exception>(() => call);
+        }
+        finally
+        {
+            await doomed.DisposeAsync(); // once only: a second dispose does nothing
+            gateway.Providers.ReleaseHeldChats.TrySetResult();
+        }
+
+        var jobId = gateway.Providers.FindChat("[held] " + marker)!.JobId;
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.AnsweredChats.ContainsKey(jobId)),
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20))).ShouldBeTrue();
+        for (var i = 0; i < 30; i++) // for 1.5 s from the answer, long enough to see a channel error's gap
+        {
+            (await channel.QueueDeclarePassiveAsync(queue)).ConsumerCount.ShouldBeGreaterThan(0u, $"{queue} lost its consumer");
+            await Task.Delay(50);
+        }
+
+        var next = Guid.NewGuid().ToString("N");
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(next));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        gateway.Factory.Services.GetRequiredService<SynchronousCalls>().Waiting.ShouldBe(0);
     }
 }
 

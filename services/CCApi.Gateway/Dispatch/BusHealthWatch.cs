@@ -4,9 +4,10 @@ namespace CCApi.Gateway.Dispatch;
 
 /// <summary>
 /// Whether the gateway's bus is connected to RabbitMQ right now, as MassTransit's receive endpoints report it: every
-/// endpoint (the bus's own response queue included) faults when the connection drops and is ready again once MassTransit
-/// has reconnected. A synchronous request waits for its answer on that response queue, so while the connection is lost
-/// the answer cannot arrive: <see cref="Begin"/> refuses new requests with 503 at once, and the token it hands out is
+/// endpoint (the direct reply-to endpoint of <see cref="SynchronousCalls"/> included) faults when the connection drops
+/// and is ready again once MassTransit has reconnected. A synchronous request waits for its answer on that endpoint's
+/// channel, so while the connection is lost the answer cannot arrive: <see cref="Begin"/> refuses new requests with 503
+/// at once, and the token it hands out is
 /// canceled the moment the connection is lost, so every request already waiting fails with 503 too, instead of each one
 /// waiting out <c>Messaging:RequestTimeout</c>. The command itself stays in its durable queue; an adapter may still run
 /// it, and JobStatus fails the job after <c>Jobs:StuckAfter</c> if nothing ever finishes it.

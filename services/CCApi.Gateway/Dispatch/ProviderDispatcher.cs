@@ -43,15 +43,11 @@ public sealed partial class ProviderDispatcher(
         http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
         var timeout = messaging.Value.RequestTimeout;
         using var watch = busHealth.Begin(cancellationToken); // the broker connection lost: 503 at once, not a timeout
-        using var call = calls.Expect<TCommand, TSuccess>(NewId.NextGuid());
+        using var call = Expect<TCommand, TSuccess>();
         try
         {
-            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
-            await endpoint.Send(command, send =>
-            {
-                call.Address(send, timeout); // still queued when the caller has stopped waiting: the broker drops it
-                MessagingExtensions.SynchronousCall(send);
-            }, watch.Token);
+            // Expires when the caller has stopped waiting (still queued then: the broker drops it).
+            await call.SendAsync(MessagingExtensions.QueueAddress(route.Provider, kind), command, timeout, MessagingExtensions.SynchronousCall, watch.Token);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -129,11 +125,11 @@ public sealed partial class ProviderDispatcher(
         using var watch = busHealth.Begin(CancellationToken.None);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(watch.Token);
         deadline.CancelAfter(timeout);
-        using var call = calls.Expect<RegisterJob, JobRegistered>(NewId.NextGuid());
+        using var call = Expect<RegisterJob, JobRegistered>();
         object response;
         try
         {
-            await bus.Publish(registration, send => call.Address(send, timeout), deadline.Token);
+            await call.PublishAsync(registration, timeout, deadline.Token);
             response = await call.Response.WaitAsync(deadline.Token);
         }
         catch (Exception ex) when (watch.BusLost && ex is OperationCanceledException or MassTransitException)
@@ -159,6 +155,22 @@ public sealed partial class ProviderDispatcher(
 
         static ApiException RegistrationFailed() => new(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
             "The job could not be registered right now; nothing was started. Retry shortly.");
+    }
+
+    /// <summary>A new call, waiting for its response; 503 while the bus has not started the endpoint the responses come to.</summary>
+    private SynchronousCalls.Call Expect<TCommand, TSuccess>()
+        where TCommand : class
+        where TSuccess : class
+    {
+        try
+        {
+            return calls.Expect<TCommand, TSuccess>(NewId.NextGuid());
+        }
+        catch (MassTransitException ex)
+        {
+            LogBusFailure(logger, ex);
+            throw BusUnavailable();
+        }
     }
 
     /// <summary>The client went away while its job ran: the adapter is told to stop (JobCanceled).</summary>

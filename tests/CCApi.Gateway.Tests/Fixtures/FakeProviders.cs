@@ -93,6 +93,12 @@ public sealed class FakeProviders : IAsyncDisposable
     public ConcurrentDictionary<Guid, JobFailed> FailedEvents { get; } = new();
     public ConcurrentDictionary<Guid, JobCanceled> CanceledEvents { get; } = new();
 
+    /// <summary>Lets a test hold a chat containing "[held]" until it releases it.</summary>
+    public TaskCompletionSource ReleaseHeldChats { get; set; } = NewRelease();
+
+    /// <summary>The chats answered with ChatCompleted (the response sent).</summary>
+    public ConcurrentDictionary<Guid, bool> AnsweredChats { get; } = new();
+
     /// <summary>Lets a test hold an async job in "processing" until it releases it.</summary>
     public TaskCompletionSource ReleaseAsyncJobs { get; set; } = NewRelease();
 
@@ -133,6 +139,11 @@ public sealed class FakeProviders : IAsyncDisposable
             return;
         }
 
+        if (text.Contains("[held]", StringComparison.Ordinal))
+        {
+            await ReleaseHeldChats.Task; // answered below, late, once the test releases it
+        }
+
         if (text.Contains("[fault]", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("fake adapter crashed");
@@ -165,7 +176,8 @@ public sealed class FakeProviders : IAsyncDisposable
             Usage = Priced(command.Route, promptTokens: 7, completionTokens: 5),
             SystemFingerprint = "fp_fake",
             ProviderDuration = TimeSpan.FromMilliseconds(1), // as a real adapter reports it, for the overhead metric
-        });
+        }, static send => send.TrySetAwaitAck(false)); // as the adapters answer (AdapterOutcomes): no wait for the confirm
+        AnsweredChats[command.JobId] = true;
     }
 
     private async Task StreamAsync(ChatCompletion command, string text, ErrorInfo? failure)
