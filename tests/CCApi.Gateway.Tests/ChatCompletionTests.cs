@@ -106,7 +106,8 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
                 TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20))).ShouldBeTrue();
 
             await doomed.DisposeAsync(); // its bus, and the channel the answer was to come back on, with it
-            await Should.ThrowAsync<Exception>(() => call);
+            // Its caller has no answer to wait for (how its request ends is the host's affair); the adapter is the point.
+            (await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(15)))).ShouldBe(call);
         }
         finally
         {
