@@ -57,7 +57,7 @@ if (variant == "raw")
     };
     stop = async () => { await requesterConnection.CloseAsync(); await responderConnection.CloseAsync(); };
 }
-else if (variant == "mt-correlated")
+else if (variant is "mt-correlated" or "mt-replyto")
 {
     var queue = $"bus-floor-{Environment.ProcessId}";
     var responder = Responder(amqp, queue, publisherConfirmation: true, awaitAck: false);
@@ -65,7 +65,7 @@ else if (variant == "mt-correlated")
     await responder.StartAsync();
     await requester.StartAsync();
     var pending = new System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource<Pong>>();
-    requester.ConnectHandler<Pong>(context =>
+    Task Deliver(ConsumeContext<Pong> context)
     {
         if (context.RequestId is { } id && pending.TryRemove(id, out var waiter))
         {
@@ -73,49 +73,30 @@ else if (variant == "mt-correlated")
         }
 
         return Task.CompletedTask;
-    });
-    var endpoint = await requester.GetSendEndpoint(new Uri($"queue:{queue}?autodelete=true"));
-    var responseAddress = requester.Address;
-    roundTrip = async () =>
-    {
-        var id = NewId.NextGuid();
-        var waiter = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pending[id] = waiter;
-        await endpoint.Send(new Ping { Text = payload }, send =>
-        {
-            send.RequestId = id;
-            send.ResponseAddress = responseAddress;
-            send.Durable = false;
-            send.TrySetAwaitAck(false);
-        });
-        await waiter.Task;
-    };
-    stop = async () => { await requester.StopAsync(); await responder.StopAsync(); };
-}
-else if (variant == "mt-replyto")
-{
-    var queue = $"bus-floor-{Environment.ProcessId}";
-    var responder = Responder(amqp, queue, publisherConfirmation: true, awaitAck: false);
-    var requester = MtBus(amqp, true, null);
-    await responder.StartAsync();
-    await requester.StartAsync();
-    var pending = new System.Collections.Concurrent.ConcurrentDictionary<Guid, TaskCompletionSource<Pong>>();
-    var replies = requester.ConnectReceiveEndpoint(MassTransit.RabbitMqTransport.RabbitMqExchangeNames.ReplyTo, e =>
-    {
-        e.ConfigureConsumeTopology = false;
-        e.Handler<Pong>(context =>
-        {
-            if (context.RequestId is { } id && pending.TryRemove(id, out var waiter))
-            {
-                waiter.TrySetResult(context.Message);
-            }
+    }
 
-            return Task.CompletedTask;
+    // mt-correlated: the responses come to the bus endpoint's queue; mt-replyto: to the direct reply-to pseudo-queue,
+    // and the requests go out on that endpoint's channel (RabbitMQ replies only to the channel that asked).
+    ISendEndpointProvider sender = requester;
+    var responseAddress = requester.Address;
+    HostReceiveEndpointHandle? replies = null;
+    if (variant == "mt-correlated")
+    {
+        requester.ConnectHandler<Pong>(Deliver);
+    }
+    else
+    {
+        replies = requester.ConnectReceiveEndpoint(MassTransit.RabbitMqTransport.RabbitMqExchangeNames.ReplyTo, e =>
+        {
+            e.ConfigureConsumeTopology = false;
+            e.Handler<Pong>(Deliver);
         });
-    });
-    await replies.Ready;
-    var endpoint = await replies.ReceiveEndpoint.GetSendEndpoint(new Uri($"queue:{queue}?autodelete=true"));
-    var responseAddress = replies.ReceiveEndpoint.InputAddress;
+        await replies.Ready;
+        sender = replies.ReceiveEndpoint;
+        responseAddress = replies.ReceiveEndpoint.InputAddress;
+    }
+
+    var endpoint = await sender.GetSendEndpoint(new Uri($"queue:{queue}?autodelete=true"));
     roundTrip = async () =>
     {
         var id = NewId.NextGuid();
@@ -130,7 +111,16 @@ else if (variant == "mt-replyto")
         });
         await waiter.Task;
     };
-    stop = async () => { await replies.StopAsync(); await requester.StopAsync(); await responder.StopAsync(); };
+    stop = async () =>
+    {
+        if (replies is not null)
+        {
+            await replies.StopAsync();
+        }
+
+        await requester.StopAsync();
+        await responder.StopAsync();
+    };
 }
 else if (variant == "raw-requester")
 {
