@@ -10,7 +10,10 @@ namespace CCApi.ServiceDefaults;
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>OpenTelemetry, health checks, the JSON conventions of the public API and the CCAPI error handler.</summary>
+    /// <summary>
+    /// OpenTelemetry, health checks, the JSON conventions of the public API, the CCAPI error handler and the periodic
+    /// return of freed native memory.
+    /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddCcapiTelemetry();
@@ -19,6 +22,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<CcapiExceptionHandler>();
         builder.Services.Configure<KestrelServerOptions>(KestrelErrorBodies.Configure); // errors Kestrel answers itself get the error object too
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
+        builder.AddNativeMemoryTrim();
 
         // The hosted services start side by side: the bus connecting (held by Messaging's BusStartupGate), the gateway's
         // first catalog load, its bootstrap key write and the like wait on different servers, and readiness needs all of
