@@ -61,8 +61,10 @@ for trace, spans in by_trace.items():
     back = one(spans, "Gateway", kind="Consumer", pred=lambda s: s["name"].endswith("receive"))
     recv = one(spans, "Adapters.Local", "local-chat receive", "Consumer")
     chat = one(spans, "Adapters.Local", pred=lambda s: s["tags"].get("gen_ai.operation.name") == "chat")  # "chat echo-1"
+    # the response: to RabbitMQ's direct reply-to since session 12, to the gateway's temporary bus endpoint before
     respond = one(spans, "Adapters.Local", kind="Producer",
-                  pred=lambda s: s["tags"].get("messaging.masstransit.destination_address", "").find("temporary=true") >= 0)
+                  pred=lambda s: any(t in s["tags"].get("messaging.masstransit.destination_address", "")
+                                     for t in ("amq.rabbitmq.reply-to", "temporary=true")))
     event = one(spans, "Adapters.Local", "CCApi.Contracts:ChatCompleted send", "Producer")
     if not all((http, send, back, recv, chat, respond)):
         continue
