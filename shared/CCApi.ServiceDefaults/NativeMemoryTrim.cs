@@ -25,8 +25,8 @@ public sealed class NativeMemoryOptions
 /// frees goes back into glibc's per-thread arenas, which return to the system only what is free at an arena's top; the
 /// rest stays resident. After a chat load (issue 10) that was 9-12 MiB in each service, once 27 MiB in a gateway; with
 /// the trim on, each service ended ~10 MiB lower (bench/results/2026-12-05-session13-trim.md). A trim took 0.58 ms at
-/// the median (17 ms at most) on a loaded machine, every 10 s by default. On a C library without <c>malloc_trim</c> (musl) or on another OS it
-/// does nothing.
+/// the median (17 ms at most) on a loaded machine, every 10 s by default. On a C library without <c>malloc_trim</c>
+/// (musl) or on another OS it does nothing.
 /// </summary>
 internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> options, ILogger<NativeMemoryTrimmer> logger)
     : BackgroundService

@@ -85,7 +85,7 @@ public sealed partial class O200kTokenCounter
         {
             if (i == entries || !Convert.TryFromBase64Chars(token, bytes.AsSpan(starts[i]), out var written))
             {
-                throw new InvalidOperationException($"{VocabularyResource} changed between two reads of it.");
+                throw ReadDifferently();
             }
 
             starts[i + 1] = starts[i] + written;
@@ -94,7 +94,9 @@ public sealed partial class O200kTokenCounter
 
         return i == entries && starts[i] == length
             ? new O200kTokenCounter(bytes, starts, ranks)
-            : throw new InvalidOperationException($"{VocabularyResource} changed between two reads of it.");
+            : throw ReadDifferently();
+
+        static InvalidOperationException ReadDifferently() => new($"{VocabularyResource} read differently the second time.");
     }
 
     /// <summary>
