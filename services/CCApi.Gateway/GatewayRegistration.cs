@@ -49,10 +49,10 @@ public static class GatewayRegistration
         services.AddSingleton<CatalogAccess>();
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthTags.Ready]);
 
-        services.AddHttpClient<CatalogClient>((sp, http) => Configure(http, sp, o => o.CatalogUrl));
-        services.AddHttpClient<JobStatusClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
-        services.AddTransient<ImageJobViews>(); // per request, like the typed JobStatus client it holds
-        services.AddHttpClient<JobStatusWebhookClient>((sp, http) => Configure(http, sp, o => o.JobStatusUrl));
+        AddClient(services, o => o.CatalogUrl, http => new CatalogClient(http));
+        AddClient(services, o => o.JobStatusUrl, http => new JobStatusClient(http));
+        services.AddTransient<ImageJobViews>(); // per request, like the JobStatus client it holds
+        AddClient(services, o => o.JobStatusUrl, http => new JobStatusWebhookClient(http));
 
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI
 
@@ -70,6 +70,20 @@ public static class GatewayRegistration
         services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle
         services.AddOpenApi(OpenApiSecurity.Configure);
         return builder;
+    }
+
+    /// <summary>
+    /// A transient client over a named <see cref="HttpClient"/> from the factory: what <c>AddHttpClient&lt;T&gt;</c>
+    /// registers, without its typed-client factory, which builds each client through
+    /// <c>ActivatorUtilities.CreateFactory</c> and so loads System.Linq.Expressions into the gateway (issue 10's memory
+    /// budget).
+    /// </summary>
+    private static void AddClient<TClient>(IServiceCollection services, Func<ServicesOptions, string?> baseUrl, Func<HttpClient, TClient> create)
+        where TClient : class
+    {
+        var name = typeof(TClient).Name;
+        services.AddHttpClient(name, (sp, http) => Configure(http, sp, baseUrl));
+        services.AddTransient(sp => create(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name)));
     }
 
     private static void Configure(HttpClient http, IServiceProvider services, Func<ServicesOptions, string?> baseUrl)

@@ -17,7 +17,7 @@ public static partial class AdminEndpoints
             return app;
         }
 
-        var group = app.MapGroup("/admin/v1").WithTags("Admin").AddEndpointFilter<AdminKeyEndpointFilter>();
+        var group = app.MapGroup("/admin/v1").WithTags("Admin").WithEndpointFilter<AdminKeyEndpointFilter>();
         group.MapPost("/keys", CreateKey).Accepts<AdminRequestBody>("application/json").Produces<ApiKeyView>(StatusCodes.Status201Created).Errors(400);
         group.MapGet("/keys", ListKeys).Errors(400);
         group.MapGet("/keys/{id}", GetKey).Errors(404);

@@ -16,7 +16,7 @@ public static class AdminJobEndpoints
             return app;
         }
 
-        var group = app.MapGroup("/admin/v1/jobs").WithTags("Admin").AddEndpointFilter<AdminKeyEndpointFilter>();
+        var group = app.MapGroup("/admin/v1/jobs").WithTags("Admin").WithEndpointFilter<AdminKeyEndpointFilter>();
         group.MapGet("", ListJobs).WithSummary("The newest asynchronous jobs of every key")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest).Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
         group.MapGet("/{id}", ImageJobEndpoints.GetImageJob).WithSummary("Any key's job")

@@ -22,8 +22,8 @@ public static class ApiRoutes
             var group = app.MapGroup(prefix).WithTags(tag);
             if (authenticated)
             {
-                group.AddEndpointFilter<ApiKeyEndpointFilter>();
-                group.AddEndpointFilter<IdempotencyEndpointFilter>(); // POST + Idempotency-Key: replay, 409, 422 (per API key)
+                group.WithEndpointFilter<ApiKeyEndpointFilter>();
+                group.WithEndpointFilter<IdempotencyEndpointFilter>(); // POST + Idempotency-Key: replay, 409, 422 (per API key)
             }
 
             if (prefix.Length == 0)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using CCApi.Gateway.Endpoints;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
@@ -75,7 +76,7 @@ public static partial class OperatorConsoleEndpoints
             return app;
         }
 
-        var group = app.MapGroup("/admin/v1").WithTags("Admin").AddEndpointFilter<AdminKeyEndpointFilter>();
+        var group = app.MapGroup("/admin/v1").WithTags("Admin").WithEndpointFilter<AdminKeyEndpointFilter>();
         group.MapGet("/stats", GetStats)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
