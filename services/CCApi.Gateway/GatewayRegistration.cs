@@ -49,10 +49,16 @@ public static class GatewayRegistration
         services.AddSingleton<CatalogAccess>();
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthTags.Ready]);
 
-        AddClient(services, o => o.CatalogUrl, http => new CatalogClient(http));
-        AddClient(services, o => o.JobStatusUrl, http => new JobStatusClient(http));
+        // Typed clients built by a factory delegate, not AddHttpClient<T>: its typed-client factory builds each client
+        // through ActivatorUtilities.CreateFactory, which loads System.Linq.Expressions into the gateway (issue 10's
+        // memory budget). Same transient lifetime, same client names.
+        services.AddHttpClient(nameof(CatalogClient), (sp, http) => Configure(http, sp, o => o.CatalogUrl))
+            .AddTypedClient(http => new CatalogClient(http));
+        services.AddHttpClient(nameof(JobStatusClient), (sp, http) => Configure(http, sp, o => o.JobStatusUrl))
+            .AddTypedClient(http => new JobStatusClient(http));
         services.AddTransient<ImageJobViews>(); // per request, like the JobStatus client it holds
-        AddClient(services, o => o.JobStatusUrl, http => new JobStatusWebhookClient(http));
+        services.AddHttpClient(nameof(JobStatusWebhookClient), (sp, http) => Configure(http, sp, o => o.JobStatusUrl))
+            .AddTypedClient(http => new JobStatusWebhookClient(http));
 
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI
 
@@ -70,20 +76,6 @@ public static class GatewayRegistration
         services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle
         services.AddOpenApi(OpenApiSecurity.Configure);
         return builder;
-    }
-
-    /// <summary>
-    /// A transient client over a named <see cref="HttpClient"/> from the factory: what <c>AddHttpClient&lt;T&gt;</c>
-    /// registers, without its typed-client factory, which builds each client through
-    /// <c>ActivatorUtilities.CreateFactory</c> and so loads System.Linq.Expressions into the gateway (issue 10's memory
-    /// budget).
-    /// </summary>
-    private static void AddClient<TClient>(IServiceCollection services, Func<ServicesOptions, string?> baseUrl, Func<HttpClient, TClient> create)
-        where TClient : class
-    {
-        var name = typeof(TClient).Name;
-        services.AddHttpClient(name, (sp, http) => Configure(http, sp, baseUrl));
-        services.AddTransient(sp => create(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name)));
     }
 
     private static void Configure(HttpClient http, IServiceProvider services, Func<ServicesOptions, string?> baseUrl)

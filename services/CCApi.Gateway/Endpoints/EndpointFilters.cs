@@ -2,7 +2,7 @@ namespace CCApi.Gateway.Endpoints;
 
 /// <summary>
 /// <c>AddEndpointFilter&lt;TFilter&gt;()</c> builds its filter through <c>ActivatorUtilities.CreateFactory</c>, which
-/// compiles an expression tree: with the typed HttpClients' factory (see <c>GatewayRegistration.AddClient</c>) it was
+/// compiles an expression tree: with the typed-HttpClient factory (see <c>GatewayRegistration</c>) it was
 /// what loaded System.Linq.Expressions into the gateway on the request path (2.5 MiB of mapped image after the load;
 /// only fetching the OpenAPI document loads it now). Here the filter is made by plain reflection, once per endpoint from
 /// the application's services, and shared by that endpoint's requests, so a filter may depend only on singletons and
