@@ -11,6 +11,13 @@ namespace CCApi.ServiceDefaults;
 public static class CcapiTelemetry
 {
     public const string SourceName = "CCApi";
+
+    /// <summary>
+    /// The name of <see cref="Cost"/>, the one instrument with API keys among its attributes. A constant, because metric
+    /// views run while this class's instruments are being created, i.e. inside its static initializer, where
+    /// <see cref="Cost"/> itself may still be null.
+    /// </summary>
+    public const string CostName = "ccapi.cost";
     public static readonly ActivitySource Source = new(SourceName);
     public static readonly Meter Meter = new(SourceName);
 
@@ -54,7 +61,7 @@ public static class CcapiTelemetry
     public static readonly Counter<long> Tokens = Meter.CreateCounter<long>("ccapi.tokens", "{token}", "Tokens processed");
     public static readonly Counter<long> Images = Meter.CreateCounter<long>("ccapi.images", "{image}", "Images generated");
     public static readonly Counter<long> Characters = Meter.CreateCounter<long>("ccapi.characters", "{character}", "Characters synthesized");
-    public static readonly Counter<double> Cost = Meter.CreateCounter<double>("ccapi.cost", "USD", "Cost at catalog prices, by provider, model and API key id");
+    public static readonly Counter<double> Cost = Meter.CreateCounter<double>(CostName, "USD", "Cost at catalog prices, by provider, model and API key id");
     public static readonly Counter<long> Jobs = Meter.CreateCounter<long>("ccapi.jobs", "{job}", "Jobs entering a state");
 
     /// <summary>A duration histogram in seconds with its bucket boundaries as advice (declared above its uses: static fields initialize in order).</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -107,10 +108,7 @@ internal static class TelemetryRegistration
                     .AddMeter(CcapiTelemetry.SourceName, MassTransitSource)
                     // One view for every instrument (two matching views would make two streams): only the limit changes;
                     // names, descriptions and the instruments' advised histogram boundaries stay as they are.
-                    .AddView(instrument => new MetricStreamConfiguration
-                    {
-                        CardinalityLimit = instrument.Name == CcapiTelemetry.Cost.Name ? options.KeyMetricCardinalityLimit : options.MetricCardinalityLimit,
-                    });
+                    .AddView(instrument => StreamConfiguration(instrument, options));
                 if (options.PrometheusEnabled)
                 {
                     metrics.AddPrometheusExporter();
@@ -133,6 +131,18 @@ internal static class TelemetryRegistration
             builder.Services.AddHostedService(sp => new StartupWarning(sp.GetRequiredService<ILoggerFactory>(), otlpProblem));
         }
     }
+
+    /// <summary>
+    /// Every instrument's stream: only the cardinality limit changes. The SDK calls this synchronously while an instrument
+    /// is created, also from <see cref="CcapiTelemetry"/>'s static initializer, so it must read no static field of a class
+    /// that creates instruments: an exception here makes the SDK fall back to its default stream (2,000 points, 144 KB
+    /// allocated up front) without a word, which is what comparing with <c>CcapiTelemetry.Cost.Name</c> did to the ten
+    /// instruments declared before <c>Cost</c>.
+    /// </summary>
+    internal static MetricStreamConfiguration StreamConfiguration(Instrument instrument, TelemetryOptions options) => new()
+    {
+        CardinalityLimit = instrument.Name == CcapiTelemetry.CostName ? options.KeyMetricCardinalityLimit : options.MetricCardinalityLimit,
+    };
 
     /// <summary>
     /// The OTLP endpoint if one is configured and every OTLP setting the exporter would throw on is usable; otherwise

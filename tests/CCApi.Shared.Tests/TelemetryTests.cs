@@ -72,6 +72,35 @@ public sealed class TelemetryTests
         text.ShouldContain("le=\"0.075\""); // ASP.NET Core's advised boundaries, not the SDK's default ones
     }
 
+    [Fact]
+    public async Task The_platforms_own_instruments_keep_the_configured_cardinality_limit()
+    {
+        // gen_ai.server.request.duration is created in CcapiTelemetry's static initializer before ccapi.cost: the view
+        // once compared with CcapiTelemetry.Cost.Name there, threw, and the SDK silently gave those streams 2,000 points.
+        await using var app = await StartAsync(new()
+        {
+            ["Telemetry:MetricCardinalityLimit"] = "3",
+            ["Telemetry:KeyMetricCardinalityLimit"] = "4",
+        });
+        var provider = "cardinality-" + Guid.NewGuid().ToString("N"); // this test's series only
+
+        for (var model = 0; model < 10; model++)
+        {
+            CcapiTelemetry.ServerRequestDuration.Record(0.01, new(TelemetryAttributes.ProviderName, provider), new(TelemetryAttributes.RequestModel, $"model-{model}"));
+            CcapiTelemetry.Cost.Add(0.01, new(TelemetryAttributes.ProviderName, provider), new(TelemetryAttributes.KeyId, $"key-{model}"));
+        }
+
+        var text = await app.Client.GetStringAsync("/metrics");
+        int Series(string sample, string label) => Regex.Matches(text, $@"^{sample}\{{[^}}]*{label}=""[^""]+""[^}}]*\}}", RegexOptions.Multiline)
+            .Select(m => Regex.Match(m.Value, $@"{label}=""([^""]+)""").Groups[1].Value)
+            .Distinct()
+            .Count();
+        Series("gen_ai_server_request_duration_seconds_count", "gen_ai_request_model").ShouldBeInRange(1, 3);
+        Regex.IsMatch(text, @"^gen_ai_server_request_duration_seconds_count\{[^}]*otel_metric_overflow=""true""", RegexOptions.Multiline).ShouldBeTrue();
+        Series("ccapi_cost_USD_total", "ccapi_key_id").ShouldBeInRange(1, 4); // the key streams' own limit
+        Regex.IsMatch(text, @"^ccapi_cost_USD_total\{[^}]*otel_metric_overflow=""true""", RegexOptions.Multiline).ShouldBeTrue();
+    }
+
     [Theory]
     [InlineData("Telemetry:MetricCardinalityLimit")]
     [InlineData("Telemetry:KeyMetricCardinalityLimit")]
