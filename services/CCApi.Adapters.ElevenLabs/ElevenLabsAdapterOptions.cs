@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CCApi.Adapters.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.ElevenLabs;
 
@@ -48,3 +49,7 @@ public sealed class ElevenLabsAdapterOptions : UpstreamAdapterOptions
     /// <summary>voice_settings.use_speaker_boost for every request; unset = the voice's stored setting.</summary>
     public bool? UseSpeakerBoost { get; set; }
 }
+
+/// <summary>Checks <see cref="ElevenLabsAdapterOptions"/>'s attributes (its base classes' too) at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class ElevenLabsAdapterOptionsValidator : IValidateOptions<ElevenLabsAdapterOptions>;

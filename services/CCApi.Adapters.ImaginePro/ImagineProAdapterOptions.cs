@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CCApi.Adapters.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.ImaginePro;
 
@@ -50,3 +51,7 @@ public sealed class ImagineProAdapterOptions : UpstreamAdapterOptions
     [Range(1, 20)]
     public int MaxConsecutivePollFailures { get; set; } = 3;
 }
+
+/// <summary>Checks <see cref="ImagineProAdapterOptions"/>'s attributes (its base classes' too) at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class ImagineProAdapterOptionsValidator : IValidateOptions<ImagineProAdapterOptions>;

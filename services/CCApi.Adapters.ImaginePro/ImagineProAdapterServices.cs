@@ -13,7 +13,7 @@ public static class ImagineProAdapterServices
     /// </summary>
     public static IHostApplicationBuilder AddImagineProAdapterServices(this IHostApplicationBuilder builder)
     {
-        builder.AddUpstreamAdapter<ImagineProAdapterOptions>(ImagineProAdapterOptions.SectionName, ImagineProAdapterOptions.ApiKeyVariable, ImagineProAdapterOptions.BaseUrlVariable);
+        builder.AddUpstreamAdapter<ImagineProAdapterOptions>(ImagineProAdapterOptions.SectionName, ImagineProAdapterOptions.ApiKeyVariable, ImagineProAdapterOptions.BaseUrlVariable, new ImagineProAdapterOptionsValidator());
         builder.Services.AddOptions<ImagineProAdapterOptions>()
             .Validate(o => o.PollMaxInterval >= o.PollInitialInterval, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must not be shorter than PollInitialInterval.")
             .Validate(o => o.PollMaxInterval < o.MaxPollDuration, $"{ImagineProAdapterOptions.SectionName}:PollMaxInterval must be shorter than MaxPollDuration.");

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CCApi.Adapters.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.Local;
 
@@ -49,3 +50,7 @@ public sealed class LocalAdapterOptions : AdapterOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan AsyncStepDelay { get; set; } = TimeSpan.FromMilliseconds(400);
 }
+
+/// <summary>Checks <see cref="LocalAdapterOptions"/>'s attributes (its base classes' too) at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class LocalAdapterOptionsValidator : IValidateOptions<LocalAdapterOptions>;

@@ -14,7 +14,7 @@ public static class LocalAdapterServices
     /// </summary>
     public static IHostApplicationBuilder AddLocalAdapterServices(this IHostApplicationBuilder builder)
     {
-        builder.AddAdapter<LocalAdapterOptions>(LocalAdapterOptions.SectionName);
+        builder.AddAdapter(LocalAdapterOptions.SectionName, new LocalAdapterOptionsValidator());
         builder.Services.AddSingleton<IProviderStatusSource, EspeakStatus>();
 
         builder.Services.AddSingleton<SpeechSynthesizer>();

@@ -1,4 +1,5 @@
 using CCApi.Adapters.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.OpenAI;
 
@@ -15,3 +16,7 @@ public sealed class OpenAIAdapterOptions() : UpstreamAdapterOptions("openai", Pu
     public const string BaseUrlVariable = "OPENAI_BASE_URL";
     public const string PublicBaseUrl = "https://api.openai.com/v1";
 }
+
+/// <summary>Checks <see cref="OpenAIAdapterOptions"/>'s attributes (its base classes' too) at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class OpenAIAdapterOptionsValidator : IValidateOptions<OpenAIAdapterOptions>;

@@ -9,7 +9,7 @@ public static class OpenAIAdapterServices
     /// <summary>The OpenAI adapter's own registrations: options, the pooled upstream HttpClient and the client on top of it.</summary>
     public static IHostApplicationBuilder AddOpenAIAdapterServices(this IHostApplicationBuilder builder)
     {
-        builder.AddUpstreamAdapter<OpenAIAdapterOptions>(OpenAIAdapterOptions.SectionName, OpenAIAdapterOptions.ApiKeyVariable, OpenAIAdapterOptions.BaseUrlVariable);
+        builder.AddUpstreamAdapter<OpenAIAdapterOptions>(OpenAIAdapterOptions.SectionName, OpenAIAdapterOptions.ApiKeyVariable, OpenAIAdapterOptions.BaseUrlVariable, new OpenAIAdapterOptionsValidator());
 
         builder.AddUpstreamHttpClient<OpenAIAdapterOptions>(OpenAIClient.HttpClientName, UpstreamHttpClient.Bearer);
         builder.Services.AddSingleton<OpenAIClient>();

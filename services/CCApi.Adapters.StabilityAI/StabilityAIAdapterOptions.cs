@@ -1,4 +1,5 @@
 using CCApi.Adapters.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Adapters.StabilityAI;
 
@@ -14,3 +15,7 @@ public sealed class StabilityAIAdapterOptions() : UpstreamAdapterOptions("stabil
     public const string BaseUrlVariable = "STABILITY_BASE_URL";
     public const string PublicBaseUrl = "https://api.stability.ai";
 }
+
+/// <summary>Checks <see cref="StabilityAIAdapterOptions"/>'s attributes (its base classes' too) at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class StabilityAIAdapterOptionsValidator : IValidateOptions<StabilityAIAdapterOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Catalog;
 
@@ -21,3 +22,7 @@ public sealed class CatalogOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Catalog:WatchInterval must be between 0 (off) and 1 h.")]
     public TimeSpan WatchInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
+
+/// <summary>Checks <see cref="CatalogOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class CatalogOptionsValidator : IValidateOptions<CatalogOptions>;

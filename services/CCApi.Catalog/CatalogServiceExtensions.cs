@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Catalog;
 
@@ -11,7 +12,7 @@ public static class CatalogServiceExtensions
     {
         builder.Services.AddOptions<CatalogOptions>()
             .BindConfiguration(CatalogOptions.SectionName)
-            .ValidateDataAnnotations()
+            .ValidateAttributes(new CatalogOptionsValidator())
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CatalogDefinitionSource>();

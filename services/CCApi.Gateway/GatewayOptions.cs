@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway;
 
@@ -21,6 +22,10 @@ public sealed class ServicesOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 }
+
+/// <summary>Checks <see cref="ServicesOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class ServicesOptionsValidator : IValidateOptions<ServicesOptions>;
 
 /// <summary>API keys: an optional key stored at start (for run.sh and tests), the admin key and the lookup cache.</summary>
 public sealed class AuthOptions
@@ -59,6 +64,10 @@ public sealed class AuthOptions
         string.IsNullOrEmpty(AdminApiKey) || !string.Equals(AdminApiKey, BootstrapApiKey, StringComparison.Ordinal);
 }
 
+/// <summary>Checks <see cref="AuthOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class AuthOptionsValidator : IValidateOptions<AuthOptions>;
+
 /// <summary>Limits and timings of the edge itself.</summary>
 public sealed class GatewayOptions
 {
@@ -88,6 +97,10 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RegisterJobTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>Checks <see cref="GatewayOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOptions>;
 
 /// <summary>Null, empty, or at least the given number of characters.</summary>
 [AttributeUsage(AttributeTargets.Property)]

@@ -3,6 +3,7 @@ using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Idempotency;
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway;
 
@@ -12,9 +13,9 @@ public static class GatewayRegistration
     public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations()
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateAttributes(new GatewayOptionsValidator()).ValidateOnStart();
+        services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.SectionName).ValidateAttributes(new ServicesOptionsValidator()).ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateAttributes(new AuthOptionsValidator())
             .Validate(o => o.KeysAreDistinct(), "Auth:AdminApiKey must differ from Auth:BootstrapApiKey.").ValidateOnStart();
         services.AddBlobUrls();                      // BlobUrls options (validated at start) and the signer of /v1/files URLs
         services.AddOptions<WebhookSubmitOptions>().BindConfiguration(WebhookSubmitOptions.SectionName)
@@ -27,11 +28,11 @@ public static class GatewayRegistration
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<JsonBody>();
 
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateAttributes(new RateLimitOptionsValidator()).ValidateOnStart();
         services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<ModelAdmission>();     // allow-list + rate limits + credit reservation, between model resolution and dispatch
 
-        services.AddOptions<CreditOptions>().BindConfiguration(CreditOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CreditOptions>().BindConfiguration(CreditOptions.SectionName).ValidateAttributes(new CreditOptionsValidator()).ValidateOnStart();
         services.AddSingleton<CostEstimator>();      // a request's maximum cost (o200k tokenizer, loaded once)
         services.AddSingleton<CreditSettlement>();   // settle / release exactly once per job id
         services.AddSingleton<UsageReader>();        // GET /v1/usage, /admin/v1/usage from the hourly rollups (and ledgers)
@@ -63,11 +64,11 @@ public static class GatewayRegistration
         builder.AddIdempotentRequests(); // Idempotency-Key on POST routes: Redis records, the endpoint filter, OpenAPI
 
         services.AddHttpContextAccessor(); // the dispatcher tells the request's ModelRequestMetrics which model it became
-        services.AddOptions<ProviderAvailabilityOptions>().BindConfiguration(ProviderAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ProviderAvailabilityOptions>().BindConfiguration(ProviderAvailabilityOptions.SectionName).ValidateAttributes(new ProviderAvailabilityOptionsValidator()).ValidateOnStart();
         services.AddSingleton<ProviderQueueProbe>();  // "is any adapter consuming this provider's queue?", asked of RabbitMQ
         services.AddSingleton<BusHealthWatch>(); // broker connection lost: waiting requests fail with 503 at once
         services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<BusHealthWatch>());
-        services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.SectionName).ValidateAttributes(new StreamLimitOptionsValidator()).ValidateOnStart();
         services.AddSingleton<StreamSlots>();         // open streaming chats per key (429 past Streams:MaxConcurrentPerKey)
         services.AddOptions<RouteBodyLimitOptions>().BindConfiguration(RouteBodyLimitOptions.SectionName)
             .Validate(o => o.IsValid(), "BodyLimits:Routes values must be between 1 byte and 16 GiB.").ValidateOnStart();

@@ -5,6 +5,7 @@ using CCApi.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.JobStatus;
 
@@ -21,12 +22,12 @@ public static class JobStatusServiceExtensions
     {
         builder.Services.AddOptions<JobsOptions>()
             .BindConfiguration(JobsOptions.SectionName)
-            .ValidateDataAnnotations()
+            .ValidateAttributes(new JobsOptionsValidator())
             .Validate(o => o.StuckAfter < o.Ttl, "Jobs:StuckAfter must be shorter than Jobs:Ttl, or stuck jobs expire before they are failed.")
             .ValidateOnStart();
         builder.Services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.SectionName)
-            .ValidateDataAnnotations()
+            .ValidateAttributes(new WebhookOptionsValidator())
             .Validate(o => !o.Problems().Any(), "Webhooks: " + WebhookProblemsHint)
             .ValidateOnStart();
         builder.Services.AddBlobUrls();

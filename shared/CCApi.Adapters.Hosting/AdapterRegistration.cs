@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CCApi.Messaging;
 using CCApi.Outbound;
+using CCApi.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,13 +18,15 @@ public static partial class AdapterRegistration
     /// <paramref name="sectionName"/>, validated at start and also served as <see cref="AdapterOptions"/>), the provider's
     /// health (the worst of the registered <see cref="IProviderStatusSource"/>s), the heartbeat, what its consumers
     /// run on (<see cref="AddAdapterJobs"/>) and the <see cref="OutboundUrlGuard"/> that fetches <c>image.url</c> inputs.
+    /// <paramref name="validator"/> checks the options' attributes: the adapter's source-generated
+    /// <c>[OptionsValidator]</c> class (see <see cref="OptionsValidation.ValidateAttributes{TOptions}"/>).
     /// </summary>
-    public static OptionsBuilder<TOptions> AddAdapter<TOptions>(this IHostApplicationBuilder builder, string sectionName)
+    public static OptionsBuilder<TOptions> AddAdapter<TOptions>(this IHostApplicationBuilder builder, string sectionName, IValidateOptions<TOptions> validator)
         where TOptions : AdapterOptions
     {
         var options = builder.Services.AddOptions<TOptions>()
             .BindConfiguration(sectionName)
-            .ValidateDataAnnotations()
+            .ValidateAttributes(validator)
             .Validate(o => ProviderName().IsMatch(o.Provider), $"{sectionName}:Provider must be lower-case letters, digits and '-'.")
             .ValidateOnStart();
 
@@ -42,10 +45,10 @@ public static partial class AdapterRegistration
     /// when the section does not set them; the options also served as <see cref="UpstreamAdapterOptions"/>; the upstream
     /// pipeline (retry + circuit breaker); and the API key and the breaker as the provider's status sources.
     /// </summary>
-    public static OptionsBuilder<TOptions> AddUpstreamAdapter<TOptions>(this IHostApplicationBuilder builder, string sectionName, string apiKeyVariable, string baseUrlVariable)
+    public static OptionsBuilder<TOptions> AddUpstreamAdapter<TOptions>(this IHostApplicationBuilder builder, string sectionName, string apiKeyVariable, string baseUrlVariable, IValidateOptions<TOptions> validator)
         where TOptions : UpstreamAdapterOptions
     {
-        var options = builder.AddAdapter<TOptions>(sectionName)
+        var options = builder.AddAdapter(sectionName, validator)
             .Configure<IConfiguration>((o, config) =>
             {
                 if (string.IsNullOrWhiteSpace(o.ApiKey))

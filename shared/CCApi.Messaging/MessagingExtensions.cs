@@ -22,7 +22,7 @@ public static class MessagingExtensions
         builder.Services.AddOptions<MessagingOptions>()
             .BindConfiguration(MessagingOptions.SectionName)
             .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("RabbitMq"))
-            .ValidateDataAnnotations()
+            .ValidateAttributes(new MessagingOptionsValidator())
             .Validate(o => o.Transport != "rabbitmq" || TryParse(o.ConnectionString), "ConnectionStrings:RabbitMq must be an amqp:// URI.")
             .ValidateOnStart();
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Messaging;
 
@@ -34,6 +35,10 @@ public sealed class MessagingOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan StartupWait { get; set; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>Checks <see cref="MessagingOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class MessagingOptionsValidator : IValidateOptions<MessagingOptions>;
 
 /// <summary>The parts of an amqp:// URI MassTransit's host configurator wants.</summary>
 public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseTls = false)

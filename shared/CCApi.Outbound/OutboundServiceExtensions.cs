@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Outbound;
 
@@ -12,7 +13,9 @@ public static class OutboundServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddOutboundUrlGuard(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<OutboundUrlOptions>().BindConfiguration(OutboundUrlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OutboundUrlOptions>().BindConfiguration(OutboundUrlOptions.SectionName).ValidateOnStart();
+        // Its attributes, checked by the source-generated validator (ServiceDefaults' ValidateAttributes, inline here).
+        builder.Services.AddSingleton<IValidateOptions<OutboundUrlOptions>>(new OutboundUrlOptionsValidator());
         builder.Services.AddSingleton<OutboundUrlGuard>();
         builder.Services.AddHttpClient(OutboundUrlGuard.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundUrlGuard>().CreateHandler());

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Outbound;
 
@@ -21,3 +22,7 @@ public sealed class OutboundUrlOptions
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 }
+
+/// <summary>Checks <see cref="OutboundUrlOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class OutboundUrlOptionsValidator : IValidateOptions<OutboundUrlOptions>;

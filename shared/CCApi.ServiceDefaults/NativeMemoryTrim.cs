@@ -20,6 +20,10 @@ public sealed class NativeMemoryOptions
     public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>Checks <see cref="NativeMemoryOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class NativeMemoryOptionsValidator : IValidateOptions<NativeMemoryOptions>;
+
 /// <summary>
 /// Calls glibc's <c>malloc_trim(0)</c> every <see cref="NativeMemoryOptions.TrimInterval"/>. Native memory the runtime
 /// frees goes back into glibc's per-thread arenas, which return to the system only what is free at an arena's top; the
@@ -86,7 +90,7 @@ internal static class NativeMemoryRegistration
     {
         builder.Services.AddOptions<NativeMemoryOptions>()
             .BindConfiguration(NativeMemoryOptions.SectionName)
-            .ValidateDataAnnotations()
+            .ValidateAttributes(new NativeMemoryOptionsValidator())
             .ValidateOnStart();
         builder.Services.AddHostedService<NativeMemoryTrimmer>();
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Storage;
 
@@ -23,3 +24,7 @@ public sealed class BlobUrlOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 }
+
+/// <summary>Checks <see cref="BlobUrlOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class BlobUrlOptionsValidator : IValidateOptions<BlobUrlOptions>;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Storage;
 
@@ -20,7 +21,7 @@ public static class BlobUrlRegistration
         var options = services.AddOptions<BlobUrlOptions>().BindConfiguration(BlobUrlOptions.SectionName);
         if (required)
         {
-            options.ValidateDataAnnotations();
+            options.ValidateAttributes(new BlobUrlOptionsValidator());
         }
         else
         {

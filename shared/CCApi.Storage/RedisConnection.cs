@@ -26,7 +26,7 @@ public static class RedisRegistration
                     o.StreamTtl = jobsTtl;
                 }
             })
-            .ValidateDataAnnotations()
+            .ValidateAttributes(new RedisOptionsValidator())
             .ValidateOnStart();
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Storage;
 
@@ -35,3 +36,7 @@ public sealed class RedisOptions
     /// </summary>
     public bool Tracing { get; set; }
 }
+
+/// <summary>Checks <see cref="RedisOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class RedisOptionsValidator : IValidateOptions<RedisOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Credits;
 
@@ -46,3 +47,7 @@ public sealed class CreditOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Credits:SettledJobTtl must be between 1 min and 30 days.")]
     public TimeSpan SettledJobTtl { get; set; } = TimeSpan.FromDays(1);
 }
+
+/// <summary>Checks <see cref="CreditOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class CreditOptionsValidator : IValidateOptions<CreditOptions>;

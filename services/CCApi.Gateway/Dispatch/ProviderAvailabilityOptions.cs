@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Dispatch;
 
@@ -15,3 +16,7 @@ public sealed class ProviderAvailabilityOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10", ErrorMessage = "Availability:ProbeTimeout must be between 50 ms and 10 s.")]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
 }
+
+/// <summary>Checks <see cref="ProviderAvailabilityOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class ProviderAvailabilityOptionsValidator : IValidateOptions<ProviderAvailabilityOptions>;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Dispatch;
 
@@ -15,6 +16,10 @@ public sealed class StreamLimitOptions
     [Range(1, 100_000, ErrorMessage = "Streams:MaxConcurrentPerKey must be between 1 and 100000.")]
     public int MaxConcurrentPerKey { get; set; } = 64;
 }
+
+/// <summary>Checks <see cref="StreamLimitOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class StreamLimitOptionsValidator : IValidateOptions<StreamLimitOptions>;
 
 /// <summary>Counts the open streams of each key on this replica; a slot is held until its request ends.</summary>
 public sealed class StreamSlots(IOptions<StreamLimitOptions> options)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Idempotency;
 
@@ -26,3 +27,7 @@ public sealed class IdempotencyOptions
     [Range(0, 64 * 1024 * 1024)]
     public int MaxResponseBytes { get; set; } = 4 * 1024 * 1024;
 }
+
+/// <summary>Checks <see cref="IdempotencyOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class IdempotencyOptionsValidator : IValidateOptions<IdempotencyOptions>;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Idempotency;
 
@@ -8,7 +9,7 @@ public static class IdempotencyRegistration
     /// <summary>Options (validated at start), the Redis store the <see cref="IdempotencyEndpointFilter"/> uses, and its OpenAPI description.</summary>
     public static IHostApplicationBuilder AddIdempotentRequests(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.SectionName).ValidateAttributes(new IdempotencyOptionsValidator()).ValidateOnStart();
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.Configure<OpenApiOptions>("v1", options => options.AddOperationTransformer((operation, context, _) =>
         {

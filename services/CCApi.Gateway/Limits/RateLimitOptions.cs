@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Limits;
 
@@ -14,3 +15,7 @@ public sealed class RateLimitOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan ConcurrencyLeaseTtl { get; set; } = TimeSpan.FromMinutes(10);
 }
+
+/// <summary>Checks <see cref="RateLimitOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>;

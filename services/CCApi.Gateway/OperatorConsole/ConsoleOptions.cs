@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.OperatorConsole;
 
@@ -19,12 +21,16 @@ public sealed class ConsoleOptions
     public TimeSpan StatisticsRetention { get; set; } = TimeSpan.FromHours(25);
 }
 
+/// <summary>Checks <see cref="ConsoleOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>;
+
 public static class OperatorConsoleRegistration
 {
     /// <summary>Console options (validated at start) and the traffic counters behind its Overview.</summary>
     public static IHostApplicationBuilder AddOperatorConsole(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName).ValidateAttributes(new ConsoleOptionsValidator()).ValidateOnStart();
         builder.Services.AddSingleton<TrafficStatistics>();
         builder.Services.AddHostedService<TrafficStatisticsFlusher>();
         return builder;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.JobStatus.Jobs;
 
@@ -31,3 +32,7 @@ public sealed class JobsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Jobs:EventsHeartbeat must be between 100 ms and 10 minutes.")]
     public TimeSpan EventsHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
 }
+
+/// <summary>Checks <see cref="JobsOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class JobsOptionsValidator : IValidateOptions<JobsOptions>;

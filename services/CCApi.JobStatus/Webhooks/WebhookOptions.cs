@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CCApi.Outbound;
 using CCApi.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.JobStatus.Webhooks;
 
@@ -85,3 +86,7 @@ public sealed class WebhookOptions
         }
     }
 }
+
+/// <summary>Checks <see cref="WebhookOptions"/>'s attributes at start: generated at compile time, no reflection.</summary>
+[OptionsValidator]
+internal sealed partial class WebhookOptionsValidator : IValidateOptions<WebhookOptions>;
