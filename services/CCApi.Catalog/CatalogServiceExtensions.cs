@@ -1,7 +1,7 @@
+using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Catalog;
 

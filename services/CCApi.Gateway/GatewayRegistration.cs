@@ -1,9 +1,9 @@
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Idempotency;
+using CCApi.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway;
 

@@ -1,11 +1,11 @@
 using CCApi.JobStatus.Jobs;
 using CCApi.JobStatus.Webhooks;
 using CCApi.Outbound;
+using CCApi.ServiceDefaults;
 using CCApi.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.JobStatus;
 

@@ -1,6 +1,6 @@
+using CCApi.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Storage;
 

@@ -1,6 +1,6 @@
+using CCApi.ServiceDefaults;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using CCApi.ServiceDefaults;
 
 namespace CCApi.Gateway.Idempotency;
 

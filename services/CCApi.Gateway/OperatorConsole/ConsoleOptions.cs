@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 using CCApi.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.OperatorConsole;
 
