@@ -139,7 +139,7 @@ internal static class TelemetryRegistration
     /// allocated up front) without a word, which is what comparing with <c>CcapiTelemetry.Cost.Name</c> did to the ten
     /// instruments declared before <c>Cost</c>.
     /// </summary>
-    internal static MetricStreamConfiguration StreamConfiguration(Instrument instrument, TelemetryOptions options) => new()
+    private static MetricStreamConfiguration StreamConfiguration(Instrument instrument, TelemetryOptions options) => new()
     {
         CardinalityLimit = instrument.Name == CcapiTelemetry.CostName ? options.KeyMetricCardinalityLimit : options.MetricCardinalityLimit,
     };
