@@ -9,7 +9,7 @@ public sealed class CreditUnitTests
 {
     private static readonly ModelPricing Mini = new() { InputPerMillion = 0.15m, OutputPerMillion = 0.6m };
 
-    private static ModelEntry Model(ModelPricing pricing, int? maxOutput = null) => new()
+    private static ModelEntry Model(ModelPricing pricing, int? maxOutput = null, int? contextLength = null) => new()
     {
         Id = "openai/gpt-4o-mini",
         Provider = "openai",
@@ -17,7 +17,7 @@ public sealed class CreditUnitTests
         DisplayName = "mini",
         Type = "chat",
         Pricing = pricing,
-        Capabilities = new ModelCapabilities { MaxOutputTokens = maxOutput },
+        Capabilities = new ModelCapabilities { MaxOutputTokens = maxOutput, ContextLength = contextLength },
     };
 
     private static CostEstimator Estimator(int defaultMaxOutput = 4096) => new(Options.Create(new CreditOptions { DefaultMaxOutputTokens = defaultMaxOutput }));
@@ -45,6 +45,28 @@ public sealed class CreditUnitTests
     {
         Estimator().Chat(Model(Mini, maxOutput: 1000), Hello, null, maxTokens: null).ShouldBe(1_350 + 600_000);
         Estimator(defaultMaxOutput: 10).Chat(Model(Mini), Hello, null, maxTokens: null).ShouldBe(1_350 + 6_000);
+    }
+
+    [Fact]
+    public void Input_is_reserved_up_to_the_models_context_window_and_counted_exactly_below_it()
+    {
+        // The conversation's tools and messages together: 20,000 words and a 200,000-letter "word" in a tool's description
+        // (one pre-tokenized piece, the dearest kind to merge). The model cannot bill more input than its window.
+        var words = string.Join(' ', Enumerable.Repeat("hello", 20_000));
+        ChatMessage[] messages = [new() { Role = "user", Content = words }];
+        ChatTool[] tools = [new() { Name = "lookup", Description = new string('a', 200_000) }];
+        var exact = CostEstimator.CountInputTokens(messages, tools);
+        exact.ShouldBe(3 + 3 + 1 + 20_000 + 1 + 25_000); // "hello" and " hello" are one token each; 8 a's are one token
+
+        CostEstimator.CountInputTokens(messages, tools, limit: 32_768).ShouldBe(32_768);
+        CostEstimator.CountInputTokens(messages, tools, limit: 1_000).ShouldBe(1_000);
+        // Within the window, the long piece is counted a chunk at a time: an estimate within a fraction of a percent.
+        CostEstimator.CountInputTokens(messages, tools, limit: 128_000).ShouldBeInRange(exact - (exact / 200), exact + (exact / 200));
+        CostEstimator.CountInputTokens(messages, null, limit: 128_000).ShouldBe(3 + 3 + 1 + 20_000);
+
+        // 32,768 × 0.15 + 100 × 0.60 per million, rounded up to whole nano-dollars.
+        Estimator().Chat(Model(Mini, contextLength: 32_768), messages, tools, maxTokens: 100).ShouldBe(4_915_200 + 60_000);
+        Estimator().Chat(Model(Mini), messages, tools, maxTokens: 100).ShouldBe(CostEstimator.ChatCost(Mini, exact, 100));
     }
 
     [Fact]

@@ -118,6 +118,42 @@ public sealed class O200kTokenCounterTests
         Counter.Value.Count(text, stopAfter: exact / 4).ShouldBeGreaterThan(exact / 4, kind);
     }
 
+    public static TheoryData<string, string> RepeatedChunks => new()
+    {
+        { "one letter", new string('a', 300_000) },
+        { "a pattern that divides the chunk", string.Concat(Enumerable.Repeat("abcd", 60_000)) },
+        { "a pattern whose chunks repeat every third", string.Concat(Enumerable.Repeat("xyz", 90_000)) },
+        { "one letter, then others", new string('b', 100_000) + RandomText("abcdefghijklmnopqrstuvwxyz", 50_000) + new string('b', 100_000) },
+        { "dashes", new string('-', 200_000) },
+    };
+
+    [Theory]
+    [MemberData(nameof(RepeatedChunks))]
+    public void A_long_piece_of_repeated_chunks_counted_against_a_limit_is_counted_as_merging_every_chunk_counts_it(string kind, string text)
+    {
+        // A chunk equal to an earlier one takes its count instead of being merged again: the same estimate as merging each
+        // chunk (the chunks' counts added, one token off per edge), within a fraction of a percent of the exact count or,
+        // where tokens are as long as dashes' (64 a token, so chunks end on a token's edge), within one token per edge.
+        var exact = Reference.Value.CountTokens(text);
+        var estimate = Counter.Value.Count(text, stopAfter: int.MaxValue - 1);
+        estimate.ShouldBe(ChunkByChunk(text), kind);
+        var edges = (text.Length - 1) / 8192;
+        Math.Abs(estimate - exact).ShouldBeLessThanOrEqualTo(Math.Max(edges, exact / 200), $"{kind}: {estimate} against {exact}"); // dashes: 64 a token, so the edges' correction is what is off
+        Counter.Value.Count(text, stopAfter: exact / 3).ShouldBeGreaterThan(exact / 3, kind);
+    }
+
+    /// <summary>The chunked estimate without remembering chunks: each 8,192-char chunk merged alone, one token off per edge.</summary>
+    private static int ChunkByChunk(string text)
+    {
+        var total = 0;
+        for (var at = 0; at < text.Length; at += 8192)
+        {
+            total += Counter.Value.Count(text.Substring(at, Math.Min(8192, text.Length - at))) - (at == 0 ? 0 : 1);
+        }
+
+        return total;
+    }
+
     private static string RandomText(string alphabet, int length)
     {
         var random = new Random(20261205);

@@ -22,37 +22,50 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
     /// <summary><paramref name="text"/>'s tokens, counted only until they pass <paramref name="stopAfter"/> (then the result exceeds it).</summary>
     public static int CountTokens(string text, int stopAfter) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text, stopAfter);
 
-    /// <summary>Input tokens of a conversation as OpenAI bills them (content, parts, tool calls, per-message framing).</summary>
-    public static long CountInputTokens(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools = null)
+    /// <summary>
+    /// Input tokens of a conversation as OpenAI bills them (content, parts, tool calls, tools, per-message framing). With
+    /// <paramref name="limit"/>, counting stops once past it and the result is <paramref name="limit"/>: a model cannot be
+    /// billed more input than its context window, and a hostile prompt then costs the window's worth of counting, not its
+    /// megabytes' (a piece longer than the tokenizer's chunk is then an estimate within a fraction of a percent).
+    /// </summary>
+    public static long CountInputTokens(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools = null, int limit = int.MaxValue)
     {
         long tokens = ReplyPriming;
         foreach (var message in messages)
         {
-            tokens += TokensPerMessage + CountTokens(message.Role) + CountTokens(message.Content ?? "") + CountTokens(message.ContentPartsJson ?? "");
-            if (message.ToolCalls is { } calls)
+            tokens += TokensPerMessage;
+            Add(message.Role);
+            Add(message.Content);
+            Add(message.ContentPartsJson);
+            foreach (var call in message.ToolCalls ?? [])
             {
-                foreach (var call in calls)
-                {
-                    tokens += CountTokens(call.Name) + CountTokens(call.Arguments);
-                }
+                Add(call.Name);
+                Add(call.Arguments);
             }
         }
 
-        if (tools is not null)
+        foreach (var tool in tools ?? [])
         {
-            foreach (var tool in tools)
-            {
-                tokens += CountTokens(tool.Name) + CountTokens(tool.Description ?? "") + CountTokens(tool.ParametersJson ?? "");
-            }
+            Add(tool.Name);
+            Add(tool.Description);
+            Add(tool.ParametersJson);
         }
 
-        return tokens;
+        return Math.Min(tokens, limit);
+
+        void Add(string? text)
+        {
+            if (!string.IsNullOrEmpty(text) && tokens <= limit)
+            {
+                tokens += Tokenizer.Value.Count(text, limit == int.MaxValue ? int.MaxValue : (int)(limit - tokens)); // int.MaxValue: exact
+            }
+        }
     }
 
     public long Chat(ModelEntry model, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, int? maxTokens)
     {
         var pricing = model.Pricing;
-        var input = pricing.InputPerMillion is > 0 ? CountInputTokens(messages, tools) : 0;
+        var input = pricing.InputPerMillion is > 0 ? CountInputTokens(messages, tools, model.Capabilities.ContextLength ?? int.MaxValue) : 0;
         var output = maxTokens ?? model.Capabilities.MaxOutputTokens ?? options.Value.DefaultMaxOutputTokens;
         return ChatCost(pricing, input, output);
     }
