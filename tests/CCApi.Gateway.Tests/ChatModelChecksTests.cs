@@ -88,6 +88,39 @@ public sealed class ChatModelChecksTests
         error.Message.ShouldContain("max_tokens");
     }
 
+    [Theory]
+    [InlineData(400, true, true)]      // 407 tokens: within both windows
+    [InlineData(400, false, true)]
+    [InlineData(600, true, true)]      // 607: past the small window, within the big one
+    [InlineData(600, false, true)]
+    [InlineData(993, true, true)]      // exactly the big window
+    [InlineData(993, false, true)]
+    [InlineData(994, true, false)]     // one token past it
+    [InlineData(994, false, false)]
+    [InlineData(2000, true, false)]
+    [InlineData(2000, false, false)]
+    public void Failover_candidates_share_the_count_and_each_is_judged_by_its_own_window_in_any_order(int words, bool smallFirst, bool bigFits)
+    {
+        // One plan checked against a 500- and a 1000-token model, as the pipeline checks every candidate before dispatch:
+        // a count taken for one window answers another only where it can (exact, or past a budget at least as large).
+        var plan = Plan(Words(words));
+        var small = Model(context: 500, maxOutput: null) with { Id = "test/small" };
+        var big = Model(context: 1000, maxOutput: null) with { Id = "test/big" };
+        foreach (var model in smallFirst ? [small, big] : new[] { big, small })
+        {
+            var fits = model == big ? bigFits : words <= 493;
+            if (fits)
+            {
+                ChatRequestValidator.ForModel(plan, model).ShouldBeSameAs(plan);
+            }
+            else
+            {
+                var error = Rejects(plan, model);
+                (error.Code, error.Details!["context_length"]).ShouldBe(("context_length_exceeded", model == small ? "500" : "1000"));
+            }
+        }
+    }
+
     [Fact]
     public void Max_tokens_alone_past_the_window_names_max_tokens()
     {

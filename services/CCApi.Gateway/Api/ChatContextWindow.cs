@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace CCApi.Gateway.Api;
@@ -17,12 +18,20 @@ namespace CCApi.Gateway.Api;
 /// <para>
 /// Free for nearly every request: a text has at most as many tokens as UTF-8 bytes, and at most 3 bytes per UTF-16 char, so
 /// the tokenizer runs only when three times the characters could exceed the window; it then stops at the first piece past
-/// the window, so a hostile prompt costs the window's worth of counting, not the prompt's.
+/// the window, so a hostile prompt costs the window's worth of counting, not the prompt's. A request's failover candidates
+/// (up to 11 models, all checked before dispatch, the first refusal ending the request) share the count: one within a
+/// window is exact and answers every other window, so a prompt that fits them all is counted once, not once a candidate.
 /// </para>
 /// </summary>
 public static class ChatContextWindow
 {
     private const int FramingPerMessage = CostEstimator.TokensPerMessage + 1; // + the role, one token for every role
+
+    /// <summary>
+    /// The count last taken of a messages list and the budget it was taken against, for as long as the list lives (one
+    /// request): a count within its budget is exact, and one past it is past every smaller budget too.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IReadOnlyList<ChatMessage>, Counted> Counts = [];
 
     public static void Ensure(ChatPlan plan, ModelEntry model)
     {
@@ -77,6 +86,18 @@ public static class ChatContextWindow
     /// <summary>The messages' tokens (the lower bound above), counted only until they pass <paramref name="budget"/>.</summary>
     private static long CountAtLeast(IReadOnlyList<ChatMessage> messages, long budget)
     {
+        if (Counts.TryGetValue(messages, out var counted) && (counted.Tokens <= counted.Budget || budget <= counted.Budget))
+        {
+            return counted.Tokens;
+        }
+
+        var tokens = Count(messages, budget);
+        Counts.AddOrUpdate(messages, new Counted(budget, tokens));
+        return tokens;
+    }
+
+    private static long Count(IReadOnlyList<ChatMessage> messages, long budget)
+    {
         long tokens = CostEstimator.ReplyPriming;
         foreach (var message in messages)
         {
@@ -122,4 +143,6 @@ public static class ChatContextWindow
             yield return call.Arguments;
         }
     }
+
+    private sealed record Counted(long Budget, long Tokens);
 }
