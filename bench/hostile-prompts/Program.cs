@@ -13,12 +13,11 @@ using Microsoft.Extensions.Options;
 // per kind: kind, milliseconds per request (the median of the repetitions), the outcome (admitted tokens or the 400).
 var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 11;
 var only = args.Length > 1 ? args[1] : ""; // run only the prompts whose kind contains this
-var model = new ModelEntry
-{
-    Id = "openai/gpt-4o-mini", Provider = "openai", ProviderModel = "gpt-4o-mini", DisplayName = "mini", Type = "chat",
-    Pricing = new ModelPricing { InputPerMillion = 0.15m, OutputPerMillion = 0.6m },
-    Capabilities = new ModelCapabilities { ContextLength = 128_000, MaxOutputTokens = 16_384, Streaming = true, FunctionCalling = true },
-};
+var model = Model("openai/gpt-4o-mini", 128_000);
+
+// The failover case: eleven candidates (model + 10 models, the most a request may name), windows of 118k to 128k tokens;
+// the gateway checks every candidate before it dispatches to the first.
+var candidates = Enumerable.Range(0, 11).Select(i => Model($"openai/gpt-4o-mini-{i}", 118_000 + (i * 1000))).ToArray();
 var costs = new CostEstimator(Options.Create(new CreditOptions()));
 var random = new Random(20261206);
 
@@ -30,6 +29,7 @@ var random = new Random(20261206);
     ("random letters x 1M (one piece)", Letters(1_000_000)),
     ("subwords run together x 1M", Subwords(1_000_000)),
     ("runs of - and = x 8M (one piece)", Runs(8_000_000)),
+    ("failover: 11 candidates, 3M chars of - and = runs (fits every window)", "failover:" + Runs(3_000_000)),
 ];
 
 Measure(("warm-up", Prose(50_000) + new string('a', 50_000) + Letters(50_000)), 30); // the code tiered up before anything is timed
@@ -39,16 +39,31 @@ foreach (var prompt in prompts.Where(p => p.Kind.Contains(only, StringComparison
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prompt.Kind}\t{ms:F1}\t{outcome}"));
 }
 
+ModelEntry Model(string id, int window) => new()
+{
+    Id = id, Provider = "openai", ProviderModel = "gpt-4o-mini", DisplayName = "mini", Type = "chat",
+    Pricing = new ModelPricing { InputPerMillion = 0.15m, OutputPerMillion = 0.6m },
+    Capabilities = new ModelCapabilities { ContextLength = window, MaxOutputTokens = 16_384, Streaming = true, FunctionCalling = true },
+};
+
 (double Ms, string Outcome) Measure((string Kind, string Text) prompt, int times)
 {
-    // "tool:" puts the text in a tool's description (tools are priced but not part of the window check), else in the message.
+    // "tool:" puts the text in a tool's description (tools are priced but not part of the window check), "failover:" in
+    // the message of a request naming every candidate; otherwise the text is the message to one model.
     var inTool = prompt.Text.StartsWith("tool:", StringComparison.Ordinal);
+    var failover = prompt.Text.StartsWith("failover:", StringComparison.Ordinal);
+    var text = inTool ? prompt.Text[5..] : failover ? prompt.Text[9..] : prompt.Text;
     var request = new Dictionary<string, object>
     {
-        ["model"] = model.Id,
+        ["model"] = failover ? candidates[0].Id : model.Id,
         ["max_tokens"] = 100,
-        ["messages"] = new[] { new Dictionary<string, string> { ["role"] = "user", ["content"] = inTool ? "Look it up." : prompt.Text } },
+        ["messages"] = new[] { new Dictionary<string, string> { ["role"] = "user", ["content"] = inTool ? "Look it up." : text } },
     };
+    if (failover)
+    {
+        request["models"] = candidates.Skip(1).Select(c => c.Id).ToArray();
+    }
+
     if (inTool)
     {
         request["tools"] = new[]
@@ -56,7 +71,7 @@ foreach (var prompt in prompts.Where(p => p.Kind.Contains(only, StringComparison
             new Dictionary<string, object>
             {
                 ["type"] = "function",
-                ["function"] = new Dictionary<string, object> { ["name"] = "lookup", ["description"] = prompt.Text[5..], ["parameters"] = new Dictionary<string, string> { ["type"] = "object" } },
+                ["function"] = new Dictionary<string, object> { ["name"] = "lookup", ["description"] = text, ["parameters"] = new Dictionary<string, string> { ["type"] = "object" } },
             },
         };
     }
@@ -70,8 +85,10 @@ foreach (var prompt in prompts.Where(p => p.Kind.Contains(only, StringComparison
         try
         {
             var parsed = JsonSerializer.Deserialize(body, GatewayJsonContext.Web.ChatCompletionRequestBody)!;
-            var plan = ChatRequestValidator.ForModel(ChatRequestValidator.Validate(parsed), model);
-            outcome = $"admitted, {costs.Chat(model, plan.Messages, plan.Tools, plan.MaxTokens)} nUSD reserved";
+            var validated = ChatRequestValidator.Validate(parsed);
+            var models = failover ? candidates : [model];
+            var plans = models.Select(m => ChatRequestValidator.ForModel(validated, m)).ToList(); // as the pipeline: every candidate first
+            outcome = $"admitted, {costs.Chat(models[0], plans[0].Messages, plans[0].Tools, plans[0].MaxTokens)} nUSD reserved";
         }
         catch (ApiException e)
         {
