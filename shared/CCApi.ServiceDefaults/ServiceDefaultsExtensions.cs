@@ -41,11 +41,13 @@ public static class ServiceDefaultsExtensions
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
 
-    /// <summary>Error handling first, then routing; call before mapping endpoints.</summary>
+    /// <summary>Error handling first, then routing (HEAD as GET on GET routes); call before mapping endpoints.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseCcapiErrors();
+        app.UseHeadAsGet();
         app.UseRouting();
+        app.UseNoHeadOnEventStreams();
         return app;
     }
 }

@@ -22,7 +22,7 @@ public static class JobEndpoints
         var jobs = app.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapGet("/", ListRecentJobs);
         jobs.MapGet("/{id:guid}", GetJob);
-        jobs.MapGet("/{id:guid}/events", StreamJobEvents);
+        jobs.MapGet("/{id:guid}/events", StreamJobEvents).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         jobs.MapPost("/{id:guid}/cancel", CancelJob);
         return app;
     }
