@@ -77,6 +77,11 @@ ModelEntry Model(string id, int window) => new()
     }
 
     var body = JsonSerializer.Serialize(request);
+
+    // Each row starts from a collected heap: what an earlier row left must not be collected inside this one's timings.
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    GC.Collect();
     var timings = new List<double>();
     var outcome = "";
     for (var i = 0; i < times; i++)
