@@ -17,10 +17,11 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
     // Loaded once, on first use (a few hundred ms): only keys with credits ever count tokens.
     private static readonly Lazy<O200kTokenCounter> Tokenizer = new(O200kTokenCounter.Load);
 
-    public static int CountTokens(string text) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text);
-
-    /// <summary><paramref name="text"/>'s tokens, counted only until they pass <paramref name="stopAfter"/> (then the result exceeds it).</summary>
-    public static int CountTokens(string text, int stopAfter) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text, stopAfter);
+    /// <summary>
+    /// <paramref name="text"/>'s tokens; with <paramref name="stopAfter"/>, counted only until they pass it (then the
+    /// result exceeds it). <c>int.MaxValue</c>: the exact count.
+    /// </summary>
+    public static int CountTokens(string text, int stopAfter = int.MaxValue) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text, stopAfter);
 
     /// <summary>
     /// Input tokens of a conversation as OpenAI bills them (content, parts, tool calls, tools, per-message framing). With
@@ -55,9 +56,9 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
 
         void Add(string? text)
         {
-            if (!string.IsNullOrEmpty(text) && tokens <= limit)
+            if (text is not null && tokens <= limit)
             {
-                tokens += Tokenizer.Value.Count(text, limit == int.MaxValue ? int.MaxValue : (int)(limit - tokens)); // int.MaxValue: exact
+                tokens += CountTokens(text, limit == int.MaxValue ? int.MaxValue : (int)(limit - tokens));
             }
         }
     }
