@@ -135,6 +135,11 @@ public static partial class CatalogDefinition
             {
                 problems.Add($"{where}: display_name must not be empty.");
             }
+
+            if (model.Capabilities.ImageInputTokens is <= 0)
+            {
+                problems.Add($"{where}: capabilities.image_input_tokens must be positive.");
+            }
         }
 
         return problems;

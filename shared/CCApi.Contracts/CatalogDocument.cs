@@ -96,6 +96,13 @@ public sealed record ModelCapabilities
     public bool FunctionCalling { get; init; }
     public int? MaxImages { get; init; }
     public int? MaxInputCharacters { get; init; }
+
+    /// <summary>
+    /// Chat models taking images: the most input tokens one image part is billed as (OpenAI's gpt-4o-mini: 2,833 + 5,667 a
+    /// 512-px tile, at most 8 tiles at high detail = 48,169). What a credit reservation and a TPM limit count for each image;
+    /// unset, an image counts as many tokens as its part has bytes, which no provider bills.
+    /// </summary>
+    public int? ImageInputTokens { get; init; }
 }
 
 public sealed record ModelPricing

@@ -17,7 +17,9 @@ public class CatalogDefinitionTests
         pixelAsync.Mode.ShouldBe("async");
         pixelAsync.ProviderModel.ShouldBe("pixel-async-1");
         pixelAsync.Capabilities.MaxImages.ShouldBe(10);
-        document.Models.Single(m => m.Id == "openai/gpt-4o-mini").Pricing.InputPerMillion.ShouldBe(0.15m);
+        var mini = document.Models.Single(m => m.Id == "openai/gpt-4o-mini");
+        mini.Pricing.InputPerMillion.ShouldBe(0.15m);
+        (mini.InputModalities.Contains("image"), mini.Capabilities.ImageInputTokens).ShouldBe((true, 48_169));
     }
 
     [Fact]
@@ -39,6 +41,17 @@ public class CatalogDefinitionTests
         root.Model(id)[field] = value;
 
         Problem(root).ShouldContain(problem);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Rejects_an_image_input_token_count_that_is_not_positive(int tokens)
+    {
+        var root = TestCatalog.Node();
+        root.Model("openai/gpt-4o-mini")["capabilities"]!["image_input_tokens"] = tokens;
+
+        Problem(root).ShouldContain("('openai/gpt-4o-mini'): capabilities.image_input_tokens must be positive");
     }
 
     [Fact]

@@ -12,9 +12,9 @@ namespace CCApi.Gateway.Tests;
 /// </summary>
 public sealed class ChatModelChecksTests
 {
-    private static ModelEntry Model(int? context = 1000, int? maxOutput = 100, bool streaming = true, bool functions = true) => new()
+    private static ModelEntry Model(int? context = 1000, int? maxOutput = 100, bool streaming = true, bool functions = true, string[]? inputs = null) => new()
     {
-        Id = "test/chat-1", Provider = "test", ProviderModel = "chat-1", DisplayName = "Chat", Type = "chat",
+        Id = "test/chat-1", Provider = "test", ProviderModel = "chat-1", DisplayName = "Chat", Type = "chat", InputModalities = inputs ?? ["text"],
         Capabilities = new ModelCapabilities { ContextLength = context, MaxOutputTokens = maxOutput, Streaming = streaming, FunctionCalling = functions },
     };
 
@@ -133,10 +133,35 @@ public sealed class ChatModelChecksTests
     {
         var image = "data:image/png;base64," + new string('A', 50_000);
         var parts = $$$"""[{"type":"text","text":"what is this?"},{"type":"image_url","image_url":{"url":"{{{image}}}"}}]""";
-        ChatRequestValidator.ForModel(Plan("", parts: parts), Model(context: 1000, maxOutput: null));
+        ChatRequestValidator.ForModel(Plan("", parts: parts), Model(context: 1000, maxOutput: null, inputs: ["text", "image"]));
 
         var longText = $$"""[{"type":"text","text":"{{Words(2000)}}"}]""";
         Rejects(Plan("", parts: longText), Model(context: 1000, maxOutput: null)).Code.ShouldBe("context_length_exceeded");
+    }
+
+    [Fact]
+    public void An_image_or_audio_part_for_a_model_without_that_input_modality_is_an_unsupported_parameter()
+    {
+        const string Image = """{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}""";
+        const string Audio = """{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}""";
+        var plan = Plan("") with
+        {
+            Messages =
+            [
+                new ChatMessage { Role = "system", Content = "be brief" },
+                new ChatMessage { Role = "user", ContentPartsJson = $$"""[{"type":"text","text":"what is this?"},{{Image}},{{Audio}}]""" },
+            ],
+        };
+
+        var image = Rejects(plan, Model(inputs: ["text", "audio"]));
+        (image.Status, image.Code, image.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "messages[1].content[1].type"));
+        image.Message.ShouldContain("image");
+        var audio = Rejects(plan, Model(inputs: ["text", "image"]));
+        (audio.Status, audio.Code, audio.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "messages[1].content[2].type"));
+        Rejects(plan, Model()).Details!["param"].ShouldBe("messages[1].content[1].type"); // the first refusal names the first part
+
+        ChatRequestValidator.ForModel(plan, Model(inputs: ["text", "image", "audio"])).ShouldBeSameAs(plan);
+        ChatRequestValidator.ForModel(Plan("", parts: """[{"type":"text","text":"hi"}]"""), Model()).ShouldNotBeNull(); // text parts: any model
     }
 
     [Fact]

@@ -70,6 +70,35 @@ public sealed class CreditUnitTests
     }
 
     [Fact]
+    public void An_image_part_reserves_the_models_image_input_tokens_not_its_base64()
+    {
+        var image = $$$"""{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{new string('A', 1_000_000)}}}","detail":"high"}}""";
+        ChatMessage[] messages = [new() { Role = "user", ContentPartsJson = $$"""[{"type":"text","text":"Hello world"},{{image}},{{image}}]""" }];
+
+        // 3 + 3 + 1 ("user") + 2 ("Hello world") + two images at the model's tokens per image.
+        CostEstimator.CountInputTokens(messages, tokensPerImage: 48_169).ShouldBe(9 + (2 * 48_169));
+        // Undeclared: a token per byte of each image part, more than any provider bills; still no more than the window.
+        CostEstimator.CountInputTokens(messages).ShouldBe(9 + (2L * image.Length));
+        CostEstimator.CountInputTokens(messages, limit: 128_000).ShouldBe(128_000);
+
+        var vision = Model(Mini, contextLength: 128_000) with
+        {
+            Capabilities = new ModelCapabilities { ContextLength = 128_000, ImageInputTokens = 48_169 },
+        };
+        Estimator().Chat(vision, messages, null, maxTokens: 100).ShouldBe(CostEstimator.ChatCost(Mini, 9 + (2 * 48_169), 100));
+        Estimator().Chat(Model(Mini, contextLength: 128_000), messages, null, maxTokens: 100).ShouldBe(CostEstimator.ChatCost(Mini, 128_000, 100));
+    }
+
+    [Fact]
+    public void Parts_the_gateway_does_not_model_are_reserved_as_their_json_and_text_parts_as_their_text()
+    {
+        const string Audio = """{"type":"input_audio","input_audio":{"data":"UklGRgAAAABXQVZF","format":"wav"}}""";
+        ChatMessage[] messages = [new() { Role = "user", ContentPartsJson = $$"""[{"type":"text","text":"Hello world"},{{Audio}}]""" }];
+
+        CostEstimator.CountInputTokens(messages).ShouldBe(9 + CostEstimator.CountTokens(Audio));
+    }
+
+    [Fact]
     public void Images_reserve_n_times_the_price_and_speech_characters_times_the_price()
     {
         CostEstimator.Images(new ModelPricing { PerImage = 0.04m }, 3).ShouldBe(120_000_000);

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Globalization;
 using CCApi.Contracts;
 using CCApi.Gateway.Dispatch;
+using CCApi.Gateway.Limits;
 using CCApi.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
@@ -169,6 +170,30 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         await ShouldBeRateLimitedAsync(third, "tokens");
         Number(third, "x-ratelimit-remaining-tokens").ShouldBe(2);
         third.Headers.RetryAfter!.Delta!.Value.ShouldBeLessThanOrEqualTo(TimeSpan.FromSeconds(12)); // 2 more tokens
+    }
+
+    [Fact]
+    public async Task An_inline_image_is_admitted_and_reserved_at_the_models_tokens_per_image_not_as_its_base64()
+    {
+        // 400 KB of base64 would be 100k tokens as text (over this key's TPM) and 128k reserved (the window, over its
+        // credits); the catalog says gpt-4o-mini bills an image as at most 48,169 tokens.
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"vision","credits_usd":0.009,"limits":{"tpm":60000}}""");
+        using var _ = client;
+        var text = "what is in this image? " + Guid.NewGuid().ToString("N");
+        var image = "data:image/png;base64," + new string('A', 400_000);
+        var body = $$$$"""{"model":"openai/gpt-4o-mini","max_tokens":10,"messages":[{"role":"user","content":[{"type":"text","text":"{{{{text}}}}"},{"type":"image_url","image_url":{"url":"{{{{image}}}}"}}]}]}""";
+
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", body, client);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Number(response, "x-ratelimit-remaining-tokens").ShouldBe(60_000 - (TokenEstimate.FromCharacters(text.Length) + 48_169));
+        gateway.Providers.FindChat(text).ShouldNotBeNull().Messages[0].ContentPartsJson.ShouldNotBeNull().ShouldContain(image); // sent as it came
+        await ShouldReleaseEverySlotAsync(id);
+
+        // The same parts to a model whose catalog input_modalities are text only: refused before anything is admitted.
+        var refused = await gateway.PostJsonAsync("/v1/chat/completions", body.Replace("openai/gpt-4o-mini", "local/echo-1", StringComparison.Ordinal), client);
+        var error = await GatewayFixture.ShouldBeErrorAsync(refused, HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+        error["details"]!["param"]!.GetValue<string>().ShouldBe("messages[0].content[1].type");
     }
 
     [Fact]

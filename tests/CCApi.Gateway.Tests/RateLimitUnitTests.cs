@@ -43,10 +43,22 @@ public sealed class RateLimitUnitTests
         ChatMessage[] messages =
         [
             new() { Role = "user", Content = "12345678" },
-            new() { Role = "user", ContentPartsJson = "[1234]" },
+            new() { Role = "user", ContentPartsJson = """[{"type":"text","text":"123456"}]""" },
             new() { Role = "assistant", ToolCalls = [new ToolCall { Id = "c", Name = "fn", Arguments = "{}" }] },
         ];
 
         TokenEstimate.FromMessages(messages).ShouldBe(5); // 8 + 6 + 4 characters
+    }
+
+    [Fact]
+    public void An_image_part_is_estimated_at_the_models_tokens_per_image_not_as_its_base64()
+    {
+        var image = $$$"""{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{new string('A', 1_000_000)}}}"}}""";
+        const string Audio = """{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}""";
+        ChatMessage[] messages = [new() { Role = "user", ContentPartsJson = $$"""[{"type":"text","text":"12345678"},{{image}},{{image}},{{Audio}}]""" }];
+
+        TokenEstimate.FromMessages(messages, tokensPerImage: 1_000).ShouldBe(TokenEstimate.FromCharacters(8 + Audio.Length) + 2_000);
+        // A model that does not say what an image costs: the parts' JSON as text, base64 and all.
+        TokenEstimate.FromMessages(messages).ShouldBe(TokenEstimate.FromCharacters(8 + Audio.Length + (2L * image.Length)));
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 
 namespace CCApi.Gateway.Api;
 
@@ -98,49 +97,39 @@ public static class ChatContextWindow
 
     private static long Count(IReadOnlyList<ChatMessage> messages, long budget)
     {
-        long tokens = CostEstimator.ReplyPriming;
-        foreach (var message in messages)
+        var tokens = CostEstimator.ReplyPriming + ((long)messages.Count * FramingPerMessage);
+        foreach (var text in Texts(messages))
         {
-            tokens += FramingPerMessage;
-            foreach (var text in Texts(message))
+            if (tokens > budget)
             {
-                if (tokens > budget)
-                {
-                    return tokens;
-                }
-
-                tokens += CostEstimator.CountTokens(text, (int)Math.Min(budget - tokens, int.MaxValue));
+                return tokens;
             }
+
+            tokens += CostEstimator.CountTokens(text, (int)Math.Min(budget - tokens, int.MaxValue));
         }
 
         return tokens;
     }
 
-    private static IEnumerable<string> Texts(ChatMessage message)
+    private static IEnumerable<string> Texts(IReadOnlyList<ChatMessage> messages)
     {
-        if (message.Content is { } content)
+        foreach (var message in messages)
         {
-            yield return content;
-        }
-
-        if (message.ContentPartsJson is { } parts)
-        {
-            // Validated as an array of part objects (ChatRequestValidator); only text parts are counted.
-            using var document = JsonDocument.Parse(parts);
-            foreach (var part in document.RootElement.EnumerateArray())
+            if (message.Content is { } content)
             {
-                if (part.TryGetProperty("type", out var type) && type.ValueEquals("text")
-                    && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
-                {
-                    yield return text.GetString()!;
-                }
+                yield return content;
+            }
+
+            foreach (var call in message.ToolCalls ?? [])
+            {
+                yield return call.Name;
+                yield return call.Arguments;
             }
         }
 
-        foreach (var call in message.ToolCalls ?? [])
+        foreach (var text in ChatContent.Of(messages).Texts) // only text parts count
         {
-            yield return call.Name;
-            yield return call.Arguments;
+            yield return text;
         }
     }
 

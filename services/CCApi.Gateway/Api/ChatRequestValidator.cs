@@ -189,8 +189,9 @@ public static partial class ChatRequestValidator
 
     /// <summary>
     /// The checks that need the model, against its catalog capabilities, for every failover candidate before anything is
-    /// reserved or sent (400, as OpenAI answers them): <c>stream</c> on a model that does not stream and <c>tools</c> on
-    /// one without function calling (unsupported_parameter), <c>max_tokens</c> above the model's
+    /// reserved or sent (400, as OpenAI answers them): <c>stream</c> on a model that does not stream, <c>tools</c> on
+    /// one without function calling, and an <c>image_url</c> or <c>input_audio</c> part for a model whose
+    /// <c>input_modalities</c> lack image or audio (unsupported_parameter), <c>max_tokens</c> above the model's
     /// <c>max_output_tokens</c>, and a request past its <c>context_length</c> (<see cref="ChatContextWindow"/>).
     /// </summary>
     public static ChatPlan ForModel(ChatPlan plan, ModelEntry model)
@@ -204,6 +205,17 @@ public static partial class ChatRequestValidator
         if (plan.Tools is { Count: > 0 } && !capabilities.FunctionCalling)
         {
             throw ApiException.BadField("tools", $"The model '{model.Id}' does not support function calling; send no 'tools'.", ErrorCodes.UnsupportedParameter);
+        }
+
+        var content = ChatContent.Of(plan.Messages);
+        if (content.FirstImage is { } image && !model.InputModalities.Contains("image"))
+        {
+            throw ApiException.BadField(image, $"'{image}' is 'image_url', but the model '{model.Id}' does not take image input (its input_modalities lack 'image').", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (content.FirstAudio is { } audio && !model.InputModalities.Contains("audio"))
+        {
+            throw ApiException.BadField(audio, $"'{audio}' is 'input_audio', but the model '{model.Id}' does not take audio input (its input_modalities lack 'audio').", ErrorCodes.UnsupportedParameter);
         }
 
         if (plan.MaxTokens is { } max && capabilities.MaxOutputTokens is { } most && max > most)

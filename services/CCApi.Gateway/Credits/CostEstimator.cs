@@ -1,4 +1,5 @@
 using CCApi.Gateway.Accounts;
+using CCApi.Gateway.Api;
 
 namespace CCApi.Gateway.Credits;
 
@@ -24,25 +25,37 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
     public static int CountTokens(string text, int stopAfter = int.MaxValue) => text.Length == 0 ? 0 : Tokenizer.Value.Count(text, stopAfter);
 
     /// <summary>
-    /// Input tokens of a conversation as OpenAI bills them (content, parts, tool calls, tools, per-message framing). With
+    /// Input tokens of a conversation as OpenAI bills them (content, text parts, tool calls, tools, per-message framing, and
+    /// other parts' JSON as text). An image part is <paramref name="tokensPerImage"/> (the model's catalog
+    /// <c>image_input_tokens</c>); without it, as many tokens as the part has bytes, an upper bound no provider reaches. With
     /// <paramref name="limit"/>, counting stops once past it and the result is <paramref name="limit"/>: a model cannot be
     /// billed more input than its context window, and a hostile prompt then costs the window's worth of counting, not its
     /// megabytes' (a piece longer than the tokenizer's chunk is then an estimate within a fraction of a percent).
     /// </summary>
-    public static long CountInputTokens(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools = null, int limit = int.MaxValue)
+    public static long CountInputTokens(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools = null, int limit = int.MaxValue, int? tokensPerImage = null)
     {
-        long tokens = ReplyPriming;
+        var content = ChatContent.Of(messages);
+        long tokens = ReplyPriming + (content.Images * (long?)tokensPerImage ?? content.ImageBytes);
         foreach (var message in messages)
         {
             tokens += TokensPerMessage;
             Add(message.Role);
             Add(message.Content);
-            Add(message.ContentPartsJson);
             foreach (var call in message.ToolCalls ?? [])
             {
                 Add(call.Name);
                 Add(call.Arguments);
             }
+        }
+
+        foreach (var text in content.Texts)
+        {
+            Add(text);
+        }
+
+        foreach (var part in content.OtherParts)
+        {
+            Add(part);
         }
 
         foreach (var tool in tools ?? [])
@@ -66,8 +79,11 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
     public long Chat(ModelEntry model, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, int? maxTokens)
     {
         var pricing = model.Pricing;
-        var input = pricing.InputPerMillion is > 0 ? CountInputTokens(messages, tools, model.Capabilities.ContextLength ?? int.MaxValue) : 0;
-        var output = maxTokens ?? model.Capabilities.MaxOutputTokens ?? options.Value.DefaultMaxOutputTokens;
+        var capabilities = model.Capabilities;
+        var input = pricing.InputPerMillion is > 0
+            ? CountInputTokens(messages, tools, capabilities.ContextLength ?? int.MaxValue, capabilities.ImageInputTokens)
+            : 0;
+        var output = maxTokens ?? capabilities.MaxOutputTokens ?? options.Value.DefaultMaxOutputTokens;
         return ChatCost(pricing, input, output);
     }
 

@@ -30,7 +30,7 @@ public static class ChatEndpoints
             Kind = JobKind.Chat,
             Candidates = [.. plan.Candidates.Select(c => (c.Field, (string?)c.Id))],
             Plan = model => ChatRequestValidator.ForModel(plan, model),
-            Tokens = (_, p) => TokenEstimate.FromMessages(p.Messages),
+            Tokens = (model, p) => TokenEstimate.FromMessages(p.Messages, model.Capabilities.ImageInputTokens),
             Cost = (model, p) => costs.Chat(model, p.Messages, p.Tools, p.MaxTokens),
             Execute = async (attempt, p) =>
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CCApi.Gateway.Accounts;
+using CCApi.Gateway.Api;
 
 namespace CCApi.Gateway.Limits;
 
@@ -110,12 +111,17 @@ public static class TokenEstimate
 {
     public static long FromCharacters(long characters) => Math.Max(1, (characters + 3) / 4);
 
-    public static long FromMessages(IReadOnlyList<ChatMessage> messages)
+    /// <summary>
+    /// A chat's text as <see cref="FromCharacters"/>, and each image part as <paramref name="tokensPerImage"/> (the model's
+    /// catalog <c>image_input_tokens</c>); without it, the part's JSON as text, base64 and all.
+    /// </summary>
+    public static long FromMessages(IReadOnlyList<ChatMessage> messages, int? tokensPerImage = null)
     {
-        long characters = 0;
+        var content = ChatContent.Of(messages);
+        var characters = content.TextCharacters;
         foreach (var message in messages)
         {
-            characters += (message.Content?.Length ?? 0) + (message.ContentPartsJson?.Length ?? 0);
+            characters += message.Content?.Length ?? 0;
             if (message.ToolCalls is { } calls)
             {
                 foreach (var call in calls)
@@ -125,6 +131,8 @@ public static class TokenEstimate
             }
         }
 
-        return FromCharacters(characters);
+        return tokensPerImage is { } perImage
+            ? FromCharacters(characters) + (content.Images * (long)perImage)
+            : FromCharacters(characters + content.ImageBytes);
     }
 }
