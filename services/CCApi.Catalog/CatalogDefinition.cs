@@ -140,6 +140,14 @@ public static partial class CatalogDefinition
             {
                 problems.Add($"{where}: capabilities.image_input_tokens must be positive.");
             }
+
+            foreach (var format in model.Capabilities.ResponseFormats ?? [])
+            {
+                if (!ModelCapabilities.AllResponseFormats.Contains(format))
+                {
+                    problems.Add($"{where}: capabilities.response_formats: '{format}' is not one of {string.Join(", ", ModelCapabilities.AllResponseFormats)}.");
+                }
+            }
         }
 
         return problems;

@@ -90,6 +90,9 @@ public sealed record ModelEntry
 
 public sealed record ModelCapabilities
 {
+    /// <summary>Every chat <c>response_format.type</c> OpenAI defines.</summary>
+    public static readonly IReadOnlyList<string> AllResponseFormats = ["text", "json_object", "json_schema"];
+
     public int? ContextLength { get; init; }
     public int? MaxOutputTokens { get; init; }
     public bool Streaming { get; init; }
@@ -103,6 +106,15 @@ public sealed record ModelCapabilities
     /// unset, an image counts as many tokens as its part has bytes, which no provider bills.
     /// </summary>
     public int? ImageInputTokens { get; init; }
+
+    /// <summary>
+    /// Chat models: the <c>response_format</c> types the model honours (<c>text</c>, <c>json_object</c>,
+    /// <c>json_schema</c>); another is refused before dispatch. Unset: passed through unchecked.
+    /// </summary>
+    public IReadOnlyList<string>? ResponseFormats { get; init; }
+
+    /// <summary>Chat models: whether the model returns <c>logprobs</c>; false refuses them before dispatch. Unset: passed through unchecked.</summary>
+    public bool? Logprobs { get; init; }
 }
 
 public sealed record ModelPricing

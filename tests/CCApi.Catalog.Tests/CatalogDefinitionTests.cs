@@ -55,6 +55,15 @@ public class CatalogDefinitionTests
     }
 
     [Fact]
+    public void Rejects_a_response_format_openai_does_not_define()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1")["capabilities"]!["response_formats"] = new JsonArray("text", "yaml");
+
+        Problem(root).ShouldContain("('local/echo-1'): capabilities.response_formats: 'yaml' is not one of text, json_object, json_schema");
+    }
+
+    [Fact]
     public void Rejects_a_model_whose_provider_is_not_defined()
     {
         var root = TestCatalog.Node();

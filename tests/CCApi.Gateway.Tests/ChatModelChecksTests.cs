@@ -165,6 +165,32 @@ public sealed class ChatModelChecksTests
     }
 
     [Fact]
+    public void Logprobs_or_a_response_format_the_models_capabilities_do_not_list_are_an_unsupported_parameter()
+    {
+        var textOnly = Model() with { Capabilities = Model().Capabilities with { ResponseFormats = ["text"], Logprobs = false } };
+        var full = Model() with { Capabilities = Model().Capabilities with { ResponseFormats = ModelCapabilities.AllResponseFormats, Logprobs = true } };
+
+        var logprobs = Plan("hello") with { Logprobs = true };
+        var error = Rejects(logprobs, textOnly);
+        (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "logprobs"));
+        ChatRequestValidator.ForModel(logprobs, full).ShouldBeSameAs(logprobs);
+        ChatRequestValidator.ForModel(logprobs, Model()).ShouldBeSameAs(logprobs); // a model that does not say: passed through
+
+        foreach (var format in new[] { "json_object", "json_schema" })
+        {
+            var plan = Plan("hello") with { ResponseFormat = format };
+            error = Rejects(plan, textOnly);
+            (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "response_format.type"));
+            error.Message.ShouldContain(format);
+            ChatRequestValidator.ForModel(plan, full).ShouldBeSameAs(plan);
+            ChatRequestValidator.ForModel(plan, Model()).ShouldBeSameAs(plan);
+        }
+
+        var text = Plan("hello") with { ResponseFormat = "text" };
+        ChatRequestValidator.ForModel(text, textOnly).ShouldBeSameAs(text);
+    }
+
+    [Fact]
     public void Tool_call_arguments_count()
     {
         var plan = Plan("hi") with

@@ -159,6 +159,7 @@ public sealed class ChatRequestValidatorTests
         var extra = JsonNode.Parse(plan.ExtraParametersJson!)!.AsObject();
         extra.Select(p => p.Key).ShouldBe(["logprobs", "top_logprobs", "response_format"], ignoreOrder: true);
         extra["response_format"]!["json_schema"]!["name"]!.GetValue<string>().ShouldBe("answer");
+        (plan.Logprobs, plan.ResponseFormat).ShouldBe((true, "json_schema")); // for the model's capabilities to judge
     }
 
     [Fact]

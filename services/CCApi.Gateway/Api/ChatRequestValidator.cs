@@ -27,6 +27,13 @@ public sealed record ChatPlan
     public string? User { get; init; }
     public bool Stream { get; init; }
     public bool IncludeUsage { get; init; }
+
+    /// <summary><c>logprobs: true</c> was asked for.</summary>
+    public bool Logprobs { get; init; }
+
+    /// <summary><c>response_format.type</c>, when sent.</summary>
+    public string? ResponseFormat { get; init; }
+
     public string? ExtraParametersJson { get; init; }
 
     public ChatCompletion ToCommand(Guid jobId, DateTimeOffset now, JobRoute route, DateTimeOffset? deadline) => new()
@@ -93,6 +100,7 @@ public static partial class ChatRequestValidator
 
         var tools = Tools(body.Tools);
         var (toolChoice, toolChoiceFunction) = ToolChoice(body.ToolChoice, tools);
+        var extension = PassedThrough(body.ExtensionData, out var logprobs, out var responseFormat);
 
         return new ChatPlan
         {
@@ -110,26 +118,27 @@ public static partial class ChatRequestValidator
             User = body.User,
             Stream = body.Stream == true,
             IncludeUsage = body.Stream == true && body.StreamOptions?.IncludeUsage == true,
-            ExtraParametersJson = Extra(PassedThrough(body.ExtensionData)),
+            Logprobs = logprobs,
+            ResponseFormat = responseFormat,
+            ExtraParametersJson = Extra(extension),
         };
     }
-
-    private static readonly string[] ResponseFormats = ["text", "json_object", "json_schema"];
 
     /// <summary>
     /// The OpenAI parameters passed through unmodelled, checked as OpenAI checks them where a wrong value would otherwise
     /// reach an upstream or be silently ignored: <c>logprobs</c> a boolean, <c>top_logprobs</c> 0–20 and only with
     /// <c>logprobs: true</c>, <c>response_format</c> an object whose <c>type</c> is text, json_object or json_schema
-    /// (the last with a named <c>json_schema</c>).
+    /// (the last with a named <c>json_schema</c>). The two a model may not honour come out for <see cref="ForModel"/>.
     /// </summary>
-    private static Dictionary<string, JsonElement>? PassedThrough(Dictionary<string, JsonElement>? extension)
+    private static Dictionary<string, JsonElement>? PassedThrough(Dictionary<string, JsonElement>? extension, out bool logprobs, out string? responseFormat)
     {
+        logprobs = false;
+        responseFormat = null;
         if (extension is null)
         {
             return null;
         }
 
-        var logprobs = false;
         if (extension.TryGetValue("logprobs", out var lp) && lp.ValueKind != JsonValueKind.Null)
         {
             logprobs = lp.ValueKind switch
@@ -162,7 +171,8 @@ public static partial class ChatRequestValidator
             }
 
             var type = StringProperty(format, "type", "response_format") ?? throw ApiException.Missing("response_format.type");
-            OneOf(type, "response_format.type", ResponseFormats);
+            OneOf(type, "response_format.type", [.. ModelCapabilities.AllResponseFormats]);
+            responseFormat = type;
             if (type == "json_schema")
             {
                 if (!format.TryGetProperty("json_schema", out var schema) || schema.ValueKind == JsonValueKind.Null)
@@ -190,8 +200,9 @@ public static partial class ChatRequestValidator
     /// <summary>
     /// The checks that need the model, against its catalog capabilities, for every failover candidate before anything is
     /// reserved or sent (400, as OpenAI answers them): <c>stream</c> on a model that does not stream, <c>tools</c> on
-    /// one without function calling, and an <c>image_url</c> or <c>input_audio</c> part for a model whose
-    /// <c>input_modalities</c> lack image or audio (unsupported_parameter), <c>max_tokens</c> above the model's
+    /// one without function calling, <c>logprobs</c> or a <c>response_format</c> the model's capabilities say it does not
+    /// honour, and an <c>image_url</c> or <c>input_audio</c> part for a model whose <c>input_modalities</c> lack image or
+    /// audio (unsupported_parameter), <c>max_tokens</c> above the model's
     /// <c>max_output_tokens</c>, and a request past its <c>context_length</c> (<see cref="ChatContextWindow"/>).
     /// </summary>
     public static ChatPlan ForModel(ChatPlan plan, ModelEntry model)
@@ -205,6 +216,17 @@ public static partial class ChatRequestValidator
         if (plan.Tools is { Count: > 0 } && !capabilities.FunctionCalling)
         {
             throw ApiException.BadField("tools", $"The model '{model.Id}' does not support function calling; send no 'tools'.", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (plan.Logprobs && capabilities.Logprobs == false)
+        {
+            throw ApiException.BadField("logprobs", $"The model '{model.Id}' does not return log probabilities; send no 'logprobs'.", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (plan.ResponseFormat is { } format && capabilities.ResponseFormats is { } formats && !formats.Contains(format))
+        {
+            throw ApiException.BadField("response_format.type",
+                $"'response_format.type' '{format}' is not supported by the model '{model.Id}'; it answers {string.Join(", ", formats)}.", ErrorCodes.UnsupportedParameter);
         }
 
         var content = ChatContent.Of(plan.Messages);
