@@ -30,6 +30,8 @@ public static class GatewayRegistration
 
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateAttributes(new RateLimitOptionsValidator()).ValidateOnStart();
         services.AddSingleton<KeyRateLimiter>();
+        services.AddOptions<LargePromptOptions>().BindConfiguration(LargePromptOptions.SectionName).ValidateAttributes(new LargePromptOptionsValidator()).ValidateOnStart();
+        services.AddSingleton<LargePromptGate>();    // counting large prompts before admission: a permit per key and a few per replica
         services.AddSingleton<ModelAdmission>();     // allow-list + rate limits + credit reservation, between model resolution and dispatch
 
         services.AddOptions<CreditOptions>().BindConfiguration(CreditOptions.SectionName).ValidateAttributes(new CreditOptionsValidator()).ValidateOnStart();

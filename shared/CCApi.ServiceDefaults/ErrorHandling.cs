@@ -49,7 +49,7 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
 
         context.Response.Clear();
         context.Response.StatusCode = error.Status;
-        if (error.Status == 429 && error.Details?.TryGetValue("retry_after", out var retry) == true)
+        if (error.Status is 429 or 503 && error.Details?.TryGetValue("retry_after", out var retry) == true)
         {
             context.Response.Headers.RetryAfter = retry;
         }

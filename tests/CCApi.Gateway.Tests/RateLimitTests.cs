@@ -5,6 +5,7 @@ using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Limits;
 using CCApi.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenAI.Chat;
 
 namespace CCApi.Gateway.Tests;
@@ -194,6 +195,43 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         var refused = await gateway.PostJsonAsync("/v1/chat/completions", body.Replace("openai/gpt-4o-mini", "local/echo-1", StringComparison.Ordinal), client);
         var error = await GatewayFixture.ShouldBeErrorAsync(refused, HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
         error["details"]!["param"]!.GetValue<string>().ShouldBe("messages[0].content[1].type");
+    }
+
+    [Fact]
+    public async Task A_large_prompt_is_counted_only_with_its_keys_permit_and_refused_past_the_keys_line()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"large","limits":{"rpm":1000}}""");
+        using var _ = client;
+        var gate = gateway.Factory.Services.GetRequiredService<LargePromptGate>();
+        var options = gateway.Factory.Services.GetRequiredService<IOptions<LargePromptOptions>>().Value;
+        var marker = Guid.NewGuid().ToString("N");
+        var words = string.Join(' ', Enumerable.Repeat("word", (options.Characters / 5) + 1)); // over the size, within gpt-4o-mini's window
+        string Large(string tag) => $$"""{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"{{marker}} {{tag}} {{words}}"}]}""";
+
+        // The key's permit is taken: its large request waits, unsent, until it is given back.
+        var held = await gate.EnterAsync(id, options.Characters, CancellationToken.None);
+        var waiting = gateway.PostJsonAsync("/v1/chat/completions", Large("waits"), client);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        waiting.IsCompleted.ShouldBeFalse("a large prompt was counted without its key's permit");
+        gateway.Providers.FindChat($"{marker} waits").ShouldBeNull();
+        held!.Dispose();
+        (await waiting).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // With the permit taken and the key's line full, one more is 429 at once; small requests never wait.
+        held = await gate.EnterAsync(id, options.Characters, CancellationToken.None);
+        var line = Enumerable.Range(0, options.PerKeyQueue).Select(_ => gate.EnterAsync(id, options.Characters, CancellationToken.None).AsTask()).ToList();
+        var refused = await gateway.PostJsonAsync("/v1/chat/completions", Large("refused"), client);
+        await ShouldBeRateLimitedAsync(refused, "large_prompts");
+        gateway.Providers.FindChat($"{marker} refused").ShouldBeNull();
+        (await ChatAsync(client, "small " + marker)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        held!.Dispose();
+        foreach (var next in line)
+        {
+            (await next.WaitAsync(TimeSpan.FromSeconds(10)))!.Dispose();
+        }
+
+        (await gateway.PostJsonAsync("/v1/chat/completions", Large("after"), client)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -50,6 +50,22 @@ public sealed class ChatContent
     /// <summary>Characters of <see cref="Texts"/> and <see cref="OtherParts"/>.</summary>
     public long TextCharacters => Texts.Sum(t => (long)t.Length) + OtherParts.Sum(p => (long)p.Length);
 
+    /// <summary>The messages' characters as sent: string content, content parts' JSON, tool calls' names and arguments.</summary>
+    public static long RawCharacters(IReadOnlyList<ChatMessage> messages)
+    {
+        long characters = 0;
+        foreach (var message in messages)
+        {
+            characters += (message.Content?.Length ?? 0) + (message.ContentPartsJson?.Length ?? 0);
+            foreach (var call in message.ToolCalls ?? [])
+            {
+                characters += call.Name.Length + call.Arguments.Length;
+            }
+        }
+
+        return characters;
+    }
+
     public static ChatContent Of(IReadOnlyList<ChatMessage> messages)
     {
         if (!messages.Any(m => m.ContentPartsJson is not null))

@@ -67,20 +67,8 @@ public static class ChatContextWindow
             new Dictionary<string, string> { ["param"] = field, ["context_length"] = window.ToString(CultureInfo.InvariantCulture) });
 
     /// <summary>The most tokens the messages can be: every character as three (UTF-8 bytes), plus the framing.</summary>
-    private static long UpperBound(IReadOnlyList<ChatMessage> messages)
-    {
-        long characters = 0;
-        foreach (var message in messages)
-        {
-            characters += (message.Content?.Length ?? 0) + (message.ContentPartsJson?.Length ?? 0);
-            foreach (var call in message.ToolCalls ?? [])
-            {
-                characters += call.Name.Length + call.Arguments.Length;
-            }
-        }
-
-        return CostEstimator.ReplyPriming + ((long)messages.Count * FramingPerMessage) + (3 * characters);
-    }
+    private static long UpperBound(IReadOnlyList<ChatMessage> messages) =>
+        CostEstimator.ReplyPriming + ((long)messages.Count * FramingPerMessage) + (3 * ChatContent.RawCharacters(messages));
 
     /// <summary>The messages' tokens (the lower bound above), counted only until they pass <paramref name="budget"/>.</summary>
     private static long CountAtLeast(IReadOnlyList<ChatMessage> messages, long budget)

@@ -36,6 +36,10 @@ public sealed record ChatPlan
 
     public string? ExtraParametersJson { get; init; }
 
+    /// <summary>The characters the gateway may count tokens of: the messages as sent and the tools.</summary>
+    public long Characters() =>
+        ChatContent.RawCharacters(Messages) + (Tools ?? []).Sum(t => (long)t.Name.Length + (t.Description?.Length ?? 0) + (t.ParametersJson?.Length ?? 0));
+
     public ChatCompletion ToCommand(Guid jobId, DateTimeOffset now, JobRoute route, DateTimeOffset? deadline) => new()
     {
         JobId = jobId,

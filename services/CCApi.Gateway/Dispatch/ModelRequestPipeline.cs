@@ -1,3 +1,5 @@
+using CCApi.Gateway.Limits;
+
 namespace CCApi.Gateway.Dispatch;
 
 /// <summary>One attempt of a model request: the job it became, its model and route, and its deadline (null = async).</summary>
@@ -29,6 +31,12 @@ public sealed record ModelRequest<TPlan, TResult>
     /// <summary>The model ids to try in order, each with the request field it came from ("model", "models[1]").</summary>
     public required IReadOnlyList<(string Field, string? Id)> Candidates { get; init; }
 
+    /// <summary>
+    /// The characters of text the route's checks and estimates count (chat: messages and tools): at
+    /// <see cref="LargePromptOptions.Characters"/> or more, that counting waits for a <see cref="LargePromptGate"/> permit.
+    /// </summary>
+    public long Characters { get; init; }
+
     /// <summary>The route's validation that needs the resolved model (400s), called for every candidate before any dispatch.</summary>
     public required Func<ModelEntry, TPlan> Plan { get; init; }
 
@@ -48,19 +56,25 @@ public sealed record ModelRequest<TPlan, TResult>
 /// <summary>
 /// The one request pipeline of the model routes (chat, speech, both image routes), written once: the caller is already
 /// authenticated (the route group's <see cref="ApiKeyEndpointFilter"/>; the idempotency filter sits on the same groups)
-/// and the body validated by the handler; then resolve every candidate model (400/404) → the route's model checks →
+/// and the body validated by the handler; then resolve every candidate model (400/404) → a large request waits for its
+/// counting permit (<see cref="LargePromptGate"/>: 429/503), held until its first admission → the route's model checks →
 /// for each candidate in turn: the key's allow-list (403: never worth a retry, so it comes before the provider's state)
 /// → provider available (503) → rate limits + credit reservation in one Redis call (<see cref="ModelAdmission"/>:
 /// 429/402) → dispatch → settle the priced usage. A retriable failure (5xx,
 /// 429 from the provider) moves to the next candidate, whose job holds its own reservation.
 /// </summary>
 public sealed partial class ModelRequestPipeline(
-    CatalogAccess catalogs, ModelAdmission admission, ProviderDispatcher dispatcher, CreditSettlement settlement, ILogger<ModelRequestPipeline> logger)
+    CatalogAccess catalogs, LargePromptGate largePrompts, ModelAdmission admission, ProviderDispatcher dispatcher, CreditSettlement settlement,
+    ILogger<ModelRequestPipeline> logger)
 {
     public async Task<TResult> RunAsync<TPlan, TResult>(HttpContext http, ModelRequest<TPlan, TResult> request, CancellationToken cancellationToken)
     {
         var catalog = await catalogs.GetAsync(cancellationToken);
         var models = request.Candidates.Select(c => ModelResolution.Resolve(catalog, c.Id, c.Field, request.ModelType, request.Route)).ToList();
+
+        // The model checks and the first admission's estimates count the request's text; a failover candidate's recount
+        // comes after a provider's answer, so it is paced by that.
+        using var counting = await largePrompts.EnterAsync(http.GetCaller().KeyId, request.Characters, cancellationToken);
         var plans = models.Select(request.Plan).ToList();
 
         ApiException? last = null;
@@ -84,6 +98,7 @@ public sealed partial class ModelRequestPipeline(
             var isAsync = request.IsAsync(model);
             var deadline = isAsync ? (DateTimeOffset?)null : dispatcher.Deadline;
             var route = await admission.AdmitAsync(http, model, request.Tokens(model, plan), jobId, m => request.Cost(m, plan), deadline);
+            counting?.Dispose(); // counted: the dispatch does not hold the permit
             var hold = http.CreditHold()!;
             if (isAsync && hold.Reserved)
             {

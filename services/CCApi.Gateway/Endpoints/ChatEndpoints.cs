@@ -29,6 +29,7 @@ public static class ChatEndpoints
             ModelType = "chat",
             Kind = JobKind.Chat,
             Candidates = [.. plan.Candidates.Select(c => (c.Field, (string?)c.Id))],
+            Characters = plan.Characters(),
             Plan = model => ChatRequestValidator.ForModel(plan, model),
             Tokens = (model, p) => TokenEstimate.FromMessages(p.Messages, model.Capabilities.ImageInputTokens),
             Cost = (model, p) => costs.Chat(model, p.Messages, p.Tools, p.MaxTokens),
