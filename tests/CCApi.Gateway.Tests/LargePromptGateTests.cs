@@ -1,13 +1,15 @@
+using CCApi.Gateway.Auth;
 using CCApi.Gateway.Limits;
 using CCApi.ServiceDefaults;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace CCApi.Gateway.Tests;
 
 /// <summary>
-/// <see cref="LargePromptGate"/>: a large request's counting takes a permit, one per key and a few per replica, waiting
-/// in line oldest first; past a key's line 429, past the replica's 503; small requests never take one.
+/// <see cref="LargePromptGate"/>: a large chat is read only with its key's permit (one per key) and counted only with a
+/// replica permit too (a few per replica), waiting in line oldest first; past a key's line 429, past the replica's 503;
+/// small requests never take one.
 /// </summary>
 public sealed class LargePromptGateTests
 {
@@ -18,40 +20,52 @@ public sealed class LargePromptGateTests
         Characters = Large, PerKey = 1, PerKeyQueue = perKeyQueue, Concurrent = concurrent, Queue = queue,
     }));
 
-    [Fact]
-    public async Task A_request_below_the_size_takes_no_permit_and_never_waits()
+    private static DefaultHttpContext Request(string keyId)
     {
-        await using var gate = Gate(perKeyQueue: 0);
-        using var held = await gate.EnterAsync("key_a", Large, CancellationToken.None);
-        held.ShouldNotBeNull();
-
-        (await gate.EnterAsync("key_a", Large - 1, CancellationToken.None)).ShouldBeNull();
+        var http = new DefaultHttpContext();
+        http.Features.Set(new ApiCaller(keyId, keyId));
+        return http;
     }
 
     [Fact]
-    public async Task A_keys_second_large_request_waits_for_the_first_while_another_key_goes_ahead()
+    public async Task A_request_below_the_size_takes_no_permit_and_never_waits()
+    {
+        await using var gate = Gate(perKeyQueue: 0, concurrent: 1, queue: 0);
+        var large = Request("key_a");
+        await gate.EnterBeforeCountingAsync(large, Large, CancellationToken.None);
+
+        var small = Request("key_a");
+        await gate.EnterBeforeReadingAsync(small, Large - 1, CancellationToken.None);
+        await gate.EnterBeforeReadingAsync(small, null, CancellationToken.None); // chunked: judged by its text, once read
+        await gate.EnterBeforeCountingAsync(small, Large - 1, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        LargePromptGate.Release(large);
+    }
+
+    [Fact]
+    public async Task A_keys_second_large_body_waits_for_the_first_while_another_key_goes_ahead()
     {
         await using var gate = Gate();
-        var first = await gate.EnterAsync("key_a", Large, CancellationToken.None);
+        var first = Request("key_a");
+        await gate.EnterBeforeReadingAsync(first, Large, CancellationToken.None);
 
-        var second = gate.EnterAsync("key_a", Large, CancellationToken.None).AsTask();
-        using var other = await gate.EnterAsync("key_b", Large, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        var second = gate.EnterBeforeReadingAsync(Request("key_a"), Large, CancellationToken.None).AsTask();
+        await gate.EnterBeforeReadingAsync(Request("key_b"), Large, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         await Task.Delay(200);
         second.IsCompleted.ShouldBeFalse();
 
-        first!.Dispose();
-        using var next = await second.WaitAsync(TimeSpan.FromSeconds(5));
-        next.ShouldNotBeNull();
+        await gate.EnterBeforeCountingAsync(first, Large, CancellationToken.None); // the same request: no second key permit
+        LargePromptGate.Release(first);
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     [Fact]
     public async Task Past_the_keys_line_a_request_is_429_with_retry_after()
     {
         await using var gate = Gate(perKeyQueue: 1);
-        using var held = await gate.EnterAsync("key_a", Large, CancellationToken.None);
-        var waiting = gate.EnterAsync("key_a", Large, CancellationToken.None).AsTask();
+        await gate.EnterBeforeReadingAsync(Request("key_a"), Large, CancellationToken.None);
+        var waiting = gate.EnterBeforeReadingAsync(Request("key_a"), Large, CancellationToken.None).AsTask();
 
-        var error = await Should.ThrowAsync<ApiException>(gate.EnterAsync("key_a", Large, CancellationToken.None).AsTask());
+        var error = await Should.ThrowAsync<ApiException>(gate.EnterBeforeCountingAsync(Request("key_a"), Large, CancellationToken.None).AsTask());
 
         (error.Status, error.Type, error.Code).ShouldBe((429, ErrorTypes.RateLimit, ErrorCodes.RateLimitExceeded));
         error.Details!["limit"].ShouldBe("large_prompts");
@@ -60,39 +74,60 @@ public sealed class LargePromptGateTests
     }
 
     [Fact]
+    public async Task A_body_being_read_holds_no_replica_permit_and_counting_waits_for_one()
+    {
+        await using var gate = Gate(concurrent: 1);
+        var counting = Request("key_a");
+        await gate.EnterBeforeCountingAsync(counting, Large, CancellationToken.None);
+
+        // Another key's large body is read meanwhile (the replica permit is not needed for that) ...
+        var reading = Request("key_b");
+        await gate.EnterBeforeReadingAsync(reading, Large, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        // ... but counted only once the replica has room.
+        var next = gate.EnterBeforeCountingAsync(reading, Large, CancellationToken.None).AsTask();
+        await Task.Delay(200);
+        next.IsCompleted.ShouldBeFalse();
+        LargePromptGate.Release(counting);
+        await next.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task Past_the_replicas_line_a_request_is_503_and_gives_its_keys_permit_back()
     {
         await using var gate = Gate(concurrent: 1, queue: 1);
-        using var held = await gate.EnterAsync("key_a", Large, CancellationToken.None);
-        var waiting = gate.EnterAsync("key_b", Large, CancellationToken.None).AsTask();
+        var held = Request("key_a");
+        await gate.EnterBeforeCountingAsync(held, Large, CancellationToken.None);
+        var waiting = Request("key_b");
+        var waited = gate.EnterBeforeCountingAsync(waiting, Large, CancellationToken.None).AsTask();
 
-        var error = await Should.ThrowAsync<ApiException>(gate.EnterAsync("key_c", Large, CancellationToken.None).AsTask());
+        var error = await Should.ThrowAsync<ApiException>(gate.EnterBeforeCountingAsync(Request("key_c"), Large, CancellationToken.None).AsTask());
         (error.Status, error.Code, error.Details!["retry_after"]).ShouldBe((503, "service_unavailable", "1"));
 
-        // key_c's own permit went back with the refusal: once the replica has room, key_c is served at once.
-        held!.Dispose();
-        (await waiting.WaitAsync(TimeSpan.FromSeconds(5)))!.Dispose();
-        using var after = await gate.EnterAsync("key_c", Large, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        after.ShouldNotBeNull();
+        // key_c's own permit went back with the refusal: it can be taken again at once.
+        using var again = await gate.EnterKeyAsync("key_c", CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        LargePromptGate.Release(held);
+        await waited.WaitAsync(TimeSpan.FromSeconds(5));
+        LargePromptGate.Release(waiting);
     }
 
     [Fact]
     public async Task A_canceled_wait_leaves_the_line_and_a_permit_released_twice_counts_once()
     {
         await using var gate = Gate(perKeyQueue: 1);
-        var held = await gate.EnterAsync("key_a", Large, CancellationToken.None);
+        var held = Request("key_a");
+        await gate.EnterBeforeReadingAsync(held, Large, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
-        var canceled = gate.EnterAsync("key_a", Large, cancel.Token).AsTask();
+        var canceled = gate.EnterBeforeReadingAsync(Request("key_a"), Large, cancel.Token).AsTask();
         await cancel.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(canceled);
 
-        var next = gate.EnterAsync("key_a", Large, CancellationToken.None).AsTask(); // the line has room again
-        held!.Dispose();
-        held.Dispose();
-        using var served = await next.WaitAsync(TimeSpan.FromSeconds(5));
+        var next = gate.EnterBeforeReadingAsync(Request("key_a"), Large, CancellationToken.None).AsTask(); // the line has room again
+        LargePromptGate.Release(held);
+        LargePromptGate.Release(held);
+        await next.WaitAsync(TimeSpan.FromSeconds(5));
 
         // One permit per key: the double release did not make room for a second.
-        var third = gate.EnterAsync("key_a", Large, CancellationToken.None).AsTask();
+        var third = gate.EnterBeforeReadingAsync(Request("key_a"), Large, CancellationToken.None).AsTask();
         await Task.Delay(200);
         third.IsCompleted.ShouldBeFalse();
     }

@@ -209,26 +209,26 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         string Large(string tag) => $$"""{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"{{marker}} {{tag}} {{words}}"}]}""";
 
         // The key's permit is taken: its large request waits, unsent, until it is given back.
-        var held = await gate.EnterAsync(id, options.Characters, CancellationToken.None);
+        var held = await gate.EnterKeyAsync(id, CancellationToken.None);
         var waiting = gateway.PostJsonAsync("/v1/chat/completions", Large("waits"), client);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         waiting.IsCompleted.ShouldBeFalse("a large prompt was counted without its key's permit");
         gateway.Providers.FindChat($"{marker} waits").ShouldBeNull();
-        held!.Dispose();
+        held.Dispose();
         (await waiting).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         // With the permit taken and the key's line full, one more is 429 at once; small requests never wait.
-        held = await gate.EnterAsync(id, options.Characters, CancellationToken.None);
-        var line = Enumerable.Range(0, options.PerKeyQueue).Select(_ => gate.EnterAsync(id, options.Characters, CancellationToken.None).AsTask()).ToList();
+        held = await gate.EnterKeyAsync(id, CancellationToken.None);
+        var line = Enumerable.Range(0, options.PerKeyQueue).Select(_ => gate.EnterKeyAsync(id, CancellationToken.None).AsTask()).ToList();
         var refused = await gateway.PostJsonAsync("/v1/chat/completions", Large("refused"), client);
         await ShouldBeRateLimitedAsync(refused, "large_prompts");
         gateway.Providers.FindChat($"{marker} refused").ShouldBeNull();
         (await ChatAsync(client, "small " + marker)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
-        held!.Dispose();
+        held.Dispose();
         foreach (var next in line)
         {
-            (await next.WaitAsync(TimeSpan.FromSeconds(10)))!.Dispose();
+            (await next.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
         }
 
         (await gateway.PostJsonAsync("/v1/chat/completions", Large("after"), client)).StatusCode.ShouldBe(HttpStatusCode.OK);

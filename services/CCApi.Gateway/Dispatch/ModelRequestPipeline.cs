@@ -57,7 +57,7 @@ public sealed record ModelRequest<TPlan, TResult>
 /// The one request pipeline of the model routes (chat, speech, both image routes), written once: the caller is already
 /// authenticated (the route group's <see cref="ApiKeyEndpointFilter"/>; the idempotency filter sits on the same groups)
 /// and the body validated by the handler; then resolve every candidate model (400/404) → a large request waits for its
-/// counting permit (<see cref="LargePromptGate"/>: 429/503), held until its first admission → the route's model checks →
+/// counting permits (<see cref="LargePromptGate"/>: 429/503), held until its first admission → the route's model checks →
 /// for each candidate in turn: the key's allow-list (403: never worth a retry, so it comes before the provider's state)
 /// → provider available (503) → rate limits + credit reservation in one Redis call (<see cref="ModelAdmission"/>:
 /// 429/402) → dispatch → settle the priced usage. A retriable failure (5xx,
@@ -74,7 +74,7 @@ public sealed partial class ModelRequestPipeline(
 
         // The model checks and the first admission's estimates count the request's text; a failover candidate's recount
         // comes after a provider's answer, so it is paced by that.
-        using var counting = await largePrompts.EnterAsync(http.GetCaller().KeyId, request.Characters, cancellationToken);
+        await largePrompts.EnterBeforeCountingAsync(http, request.Characters, cancellationToken);
         var plans = models.Select(request.Plan).ToList();
 
         ApiException? last = null;
@@ -98,7 +98,7 @@ public sealed partial class ModelRequestPipeline(
             var isAsync = request.IsAsync(model);
             var deadline = isAsync ? (DateTimeOffset?)null : dispatcher.Deadline;
             var route = await admission.AdmitAsync(http, model, request.Tokens(model, plan), jobId, m => request.Cost(m, plan), deadline);
-            counting?.Dispose(); // counted: the dispatch does not hold the permit
+            LargePromptGate.Release(http); // counted: the dispatch does not hold the permits
             var hold = http.CreditHold()!;
             if (isAsync && hold.Reserved)
             {

@@ -1,4 +1,5 @@
 using CCApi.Gateway.Idempotency;
+using CCApi.Gateway.Limits;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -15,12 +16,14 @@ public static class ChatEndpoints
         HttpContext http,
         JsonBody json,
         ModelRequestPipeline pipeline,
+        LargePromptGate largePrompts,
         ProviderDispatcher dispatcher,
         ChatStreams streams,
         CostEstimator costs,
         ILogger<ChatStreamResult> logger,
         CancellationToken cancellationToken)
     {
+        await largePrompts.EnterBeforeReadingAsync(http, http.Request.ContentLength, cancellationToken); // one large body per key at a time
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ChatCompletionRequestBody, cancellationToken);
         var plan = ChatRequestValidator.Validate(body);
         return await pipeline.RunAsync(http, new ModelRequest<ChatPlan, Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>>

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
-using Lease = System.Threading.RateLimiting.RateLimitLease;
 
 namespace CCApi.Gateway.Limits;
 
@@ -9,8 +8,9 @@ public sealed class LargePromptOptions
     public const string SectionName = "LargePrompts";
 
     /// <summary>
-    /// A request whose text (messages, content parts, tool calls and tools) has at least this many characters is large:
-    /// its tokens are counted (window check, credit reservation) only with a permit. Counting runs before the key's rate
+    /// A chat whose body has at least this many bytes (its Content-Length) or whose text (messages, content parts, tool
+    /// calls and tools) this many characters is large: it is read, parsed and counted (window check, TPM estimate,
+    /// credit reservation) only with permits. Counting runs before the key's rate
     /// limits can refuse it (they are charged on the count), and text crafted to merge into long tokens costs about a
     /// second of a core per 8 MB; without permits, one key could keep every core busy with requests it would be refused.
     /// </summary>
@@ -39,11 +39,14 @@ public sealed class LargePromptOptions
 internal sealed partial class LargePromptOptionsValidator : IValidateOptions<LargePromptOptions>;
 
 /// <summary>
-/// Bounds the CPU that large prompts take before admission (<see cref="LargePromptOptions"/>): one permit per key at a
-/// time, a few per replica, the others waiting in line (oldest first) or, past the queues, refused — 429 when it is the
-/// key's own line that is full, 503 when the replica's is. Requests below the size take no permit and never wait.
-/// Built on System.Threading.RateLimiting's concurrency limiters, one partition per key (idle ones are dropped by the
-/// limiter itself).
+/// Bounds the CPU that large chats take before admission (<see cref="LargePromptOptions"/>): reading, parsing and
+/// counting a large request needs its key's permit (one at a time per key), and its counting a replica permit too (a few
+/// at a time, all keys together). A body declared large (Content-Length) takes the key's permit before it is read; one
+/// found large only once read (chunked) takes it before the counting. Others wait in line, oldest first; past the lines
+/// a request is refused: 429 when it is the key's own line that is full, 503 when the replica's is. Requests below the
+/// size take no permit and never wait. The replica permit is never held while a body is read, so slow uploads cannot
+/// hold it. Built on System.Threading.RateLimiting's concurrency limiters, one partition per key (idle ones are dropped
+/// by the limiter itself).
 /// </summary>
 public sealed class LargePromptGate : IAsyncDisposable
 {
@@ -67,46 +70,83 @@ public sealed class LargePromptGate : IAsyncDisposable
         });
     }
 
-    /// <summary>
-    /// A permit for counting <paramref name="characters"/> of <paramref name="keyId"/>'s request, or null when the request
-    /// is not large. Waits in line; 429 or 503 when the line is full. Dispose the permit once the counting is done.
-    /// </summary>
-    public async ValueTask<IDisposable?> EnterAsync(string keyId, long characters, CancellationToken cancellationToken)
+    /// <summary>Before reading the body: a body declared at least the size takes its key's permit (429 past the key's line).</summary>
+    public async ValueTask EnterBeforeReadingAsync(HttpContext http, long? contentLength, CancellationToken cancellationToken)
     {
-        if (characters < _options.Characters)
+        if (contentLength >= _options.Characters && http.Features.Get<Permit>() is null)
         {
-            return null;
+            Hold(http, await EnterKeyAsync(http.GetCaller().KeyId, cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// Before counting <paramref name="characters"/> of text: a large request (by its body or its text) holds its key's
+    /// permit and a replica permit once this returns (503 past the replica's line).
+    /// </summary>
+    public async ValueTask EnterBeforeCountingAsync(HttpContext http, long characters, CancellationToken cancellationToken)
+    {
+        var permit = http.Features.Get<Permit>();
+        if (permit is null)
+        {
+            if (characters < _options.Characters)
+            {
+                return;
+            }
+
+            permit = Hold(http, await EnterKeyAsync(http.GetCaller().KeyId, cancellationToken));
         }
 
-        var key = await _perKey.AcquireAsync(keyId, 1, cancellationToken);
-        if (!key.IsAcquired)
+        if (!permit.HoldsReplica)
         {
-            key.Dispose();
+            try
+            {
+                permit.Add(await EnterReplicaAsync(cancellationToken));
+            }
+            catch
+            {
+                permit.Dispose(); // the key's permit goes back with the refusal
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The counting is done (the request was admitted): the permits go back before the dispatch.</summary>
+    public static void Release(HttpContext http) => http.Features.Get<Permit>()?.Dispose();
+
+    /// <summary>One of the key's permits (waits in its line; 429 when the line is full).</summary>
+    public async ValueTask<IDisposable> EnterKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var lease = await _perKey.AcquireAsync(keyId, 1, cancellationToken);
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
             throw Busy(429, ErrorTypes.RateLimit, ErrorCodes.RateLimitExceeded,
                 $"This API key already has {_options.PerKey + _options.PerKeyQueue} requests of {_options.Characters} characters or more being read; send them one after another.",
                 "large_prompts");
         }
 
-        Lease replica;
-        try
+        return lease;
+    }
+
+    /// <summary>One of the replica's permits (waits in its line; 503 when the line is full).</summary>
+    public async ValueTask<IDisposable> EnterReplicaAsync(CancellationToken cancellationToken)
+    {
+        var lease = await _replica.AcquireAsync(1, cancellationToken);
+        if (!lease.IsAcquired)
         {
-            replica = await _replica.AcquireAsync(1, cancellationToken);
-        }
-        catch
-        {
-            key.Dispose();
-            throw;
+            lease.Dispose();
+            throw Busy(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "The gateway has too many large requests in line; retry shortly.", null);
         }
 
-        if (!replica.IsAcquired)
-        {
-            replica.Dispose();
-            key.Dispose();
-            throw Busy(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
-                "The gateway has too many large requests in line; retry shortly.", null);
-        }
+        return lease;
+    }
 
-        return new Permit(key, replica);
+    private static Permit Hold(HttpContext http, IDisposable key)
+    {
+        var permit = new Permit(key);
+        http.Features.Set(permit);
+        http.Response.RegisterForDispose(permit); // at the latest when the request ends
+        return permit;
     }
 
     private static ApiException Busy(int status, string type, string code, string message, string? limit)
@@ -126,15 +166,21 @@ public sealed class LargePromptGate : IAsyncDisposable
         await _replica.DisposeAsync();
     }
 
-    private sealed class Permit(Lease key, Lease replica) : IDisposable
+    /// <summary>A request's permits: its key's, then the replica's; released once, together.</summary>
+    private sealed class Permit(IDisposable key) : IDisposable
     {
+        private IDisposable? _replica;
         private int _released;
+
+        public bool HoldsReplica => _replica is not null;
+
+        public void Add(IDisposable replica) => _replica = replica;
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                replica.Dispose();
+                _replica?.Dispose();
                 key.Dispose();
             }
         }
