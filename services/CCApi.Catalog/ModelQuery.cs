@@ -18,7 +18,7 @@ public sealed record ModelQuery(string? Provider, string? Type, string Sort, boo
     public static readonly IReadOnlyList<string> SortFields = ["id", "created", "provider", "display_name"];
 
     /// <summary>The boolean capabilities a model can be filtered on (<c>ccapi.capabilities.*</c>).</summary>
-    public static readonly IReadOnlyList<string> Capabilities = ["streaming", "function_calling"];
+    public static readonly IReadOnlyList<string> Capabilities = ["streaming", "function_calling", "logprobs", "structured_outputs"];
 
     /// <summary>The modalities a model can be filtered on: it has the modality as input or as output.</summary>
     public static readonly IReadOnlyList<string> Modalities = ["text", "image", "audio"];
@@ -110,6 +110,8 @@ public sealed record ModelQuery(string? Provider, string? Type, string Sort, boo
     {
         "streaming" => capabilities.Streaming,
         "function_calling" => capabilities.FunctionCalling,
+        "logprobs" => capabilities.Logprobs == true,
+        "structured_outputs" => capabilities.ResponseFormats?.Contains("json_schema") == true, // a model that does not say is not listed
         _ => false,
     };
 

@@ -90,6 +90,11 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
         // Every listed value must hold: chat models that also take images.
         var vision = await GetJsonAsync("/models?modality=text,image&capability=function_calling&type=chat");
         vision["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini"]);
+
+        // What the catalog says a chat model honours: json_schema among its response_formats, logprobs true.
+        var structured = await GetJsonAsync("/models?capability=structured_outputs,logprobs");
+        structured["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini"]);
+        structured["data"]![0]!["ccapi"]!["capabilities"]!["response_formats"]!.AsArray().Select(f => (string)f!).ShouldContain("json_schema");
     }
 
     [Fact]

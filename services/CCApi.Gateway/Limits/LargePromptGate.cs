@@ -10,14 +10,14 @@ public sealed class LargePromptOptions
     /// <summary>
     /// A chat whose body has at least this many bytes (its Content-Length) or whose text (messages, content parts, tool
     /// calls and tools) this many characters is large: it is read, parsed and counted (window check, TPM estimate,
-    /// credit reservation) only with permits. Counting runs before the key's rate
-    /// limits can refuse it (they are charged on the count), and text crafted to merge into long tokens costs about a
-    /// second of a core per 8 MB; without permits, one key could keep every core busy with requests it would be refused.
+    /// credit reservation) only with permits. All of that runs before the key's rate limits can refuse it (they are
+    /// charged on the count), and text crafted to merge into long tokens costs about a second of a core per 8 MB; without
+    /// permits, one key could keep every core busy with requests it would be refused.
     /// </summary>
     [Range(1_024, int.MaxValue, ErrorMessage = "LargePrompts:Characters must be at least 1024.")]
     public int Characters { get; set; } = 256 * 1024;
 
-    /// <summary>Large requests one key may have counted at once on one replica.</summary>
+    /// <summary>Large requests one key may have read and counted at once on one replica.</summary>
     [Range(1, 1_000, ErrorMessage = "LargePrompts:PerKey must be between 1 and 1000.")]
     public int PerKey { get; set; } = 1;
 
