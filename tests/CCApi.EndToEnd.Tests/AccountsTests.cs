@@ -156,4 +156,33 @@ public sealed class AccountsTests(PlatformFixture platform) : PlatformTest(platf
         limit.GetRawResponse()!.Headers.TryGetValue("x-ratelimit-remaining-requests", out var remaining).ShouldBeTrue();
         remaining.ShouldBe("0");
     }
+
+    [Fact]
+    public async Task The_openai_sdks_inline_image_reaches_the_vision_model_within_a_small_keys_limits_and_a_text_model_names_the_part()
+    {
+        // 300 KB of image (400 KB of base64) would be 100k tokens as text, over this key's tpm and, reserved up to the
+        // window, over its credits; the catalog says gpt-4o-mini bills an image as at most 48,169 tokens.
+        var (_, key) = await CreateKeyAsync("""{"name":"e2e-vision","credits_usd":0.009,"limits":{"tpm":60000}}""");
+        ChatClient Chat(string model) => new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(Platform.BaseUrl),
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+        }).GetChatClient(model);
+        var marker = "what is in this image? " + Guid.NewGuid().ToString("N");
+        var image = BinaryData.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000));
+        UserChatMessage Message() => new(ChatMessageContentPart.CreateTextPart(marker), ChatMessageContentPart.CreateImagePart(image, "image/png", ChatImageDetailLevel.Low));
+
+        var answer = (await Chat(Priced).CompleteChatAsync([Message()], new ChatCompletionOptions { MaxOutputTokenCount = 10 })).Value;
+
+        answer.Content[0].Text.ShouldStartWith("Emulated reply to");
+        var sent = Platform.OpenAI.Requests.Select(r => JsonNode.Parse(r.Body)!).Last(b => b.ToJsonString().Contains(marker, StringComparison.Ordinal));
+        var part = sent["messages"]![0]!["content"]![1]!;
+        part["image_url"]!["url"]!.GetValue<string>().ShouldBe("data:image/png;base64," + Convert.ToBase64String(image.ToArray()));
+        part["image_url"]!["detail"]!.GetValue<string>().ShouldBe("low");
+
+        var refused = await Should.ThrowAsync<ClientResultException>(() => Chat("local/echo-1").CompleteChatAsync([Message()]));
+        refused.Status.ShouldBe(400);
+        refused.Message.ShouldContain("unsupported_parameter");
+        refused.Message.ShouldContain("messages[0].content[1].type");
+    }
 }
