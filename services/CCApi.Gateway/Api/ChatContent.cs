@@ -68,12 +68,15 @@ public sealed class ChatContent
 
     public static ChatContent Of(IReadOnlyList<ChatMessage> messages)
     {
-        if (!messages.Any(m => m.ContentPartsJson is not null))
+        for (var i = 0; i < messages.Count; i++)
         {
-            return None;
+            if (messages[i].ContentPartsJson is not null)
+            {
+                return Cache.GetValue(messages, Read);
+            }
         }
 
-        return Cache.GetValue(messages, Read);
+        return None; // string contents only: nothing to read, every request of the kind shares this
     }
 
     private static ChatContent Read(IReadOnlyList<ChatMessage> messages)
