@@ -136,9 +136,9 @@ public static partial class CatalogDefinition
                 problems.Add($"{where}: display_name must not be empty.");
             }
 
-            if (model.Capabilities.ImageInputTokens is <= 0)
+            if (model.Capabilities.ImageInputTokens is < 0)
             {
-                problems.Add($"{where}: capabilities.image_input_tokens must be positive.");
+                problems.Add($"{where}: capabilities.image_input_tokens must not be negative.");
             }
 
             foreach (var format in model.Capabilities.ResponseFormats ?? [])

@@ -102,8 +102,9 @@ public sealed record ModelCapabilities
 
     /// <summary>
     /// Chat models taking images: the most input tokens one image part is billed as (OpenAI's gpt-4o-mini: 2,833 + 5,667 a
-    /// 512-px tile, at most 8 tiles at high detail = 48,169). What a credit reservation and a TPM limit count for each image;
-    /// unset, an image counts as many tokens as its part has bytes, which no provider bills.
+    /// 512-px tile, at most 8 tiles at high detail = 48,169; the local echo-1, which does not look at images: 0). What a
+    /// credit reservation and a TPM limit count for each image; unset, an image counts as many tokens as its part has
+    /// bytes, which no provider bills.
     /// </summary>
     public int? ImageInputTokens { get; init; }
 

@@ -89,7 +89,7 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
 
         // Every listed value must hold: chat models that also take images.
         var vision = await GetJsonAsync("/models?modality=text,image&capability=function_calling&type=chat");
-        vision["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini"]);
+        vision["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1", "openai/gpt-4o-mini"]);
 
         // What the catalog says a chat model honours: json_schema among its response_formats, logprobs true.
         var structured = await GetJsonAsync("/models?capability=structured_outputs,logprobs");

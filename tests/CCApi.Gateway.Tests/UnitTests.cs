@@ -363,6 +363,11 @@ public sealed class ModelPassThroughTests
         model.Id.ShouldBe(id);
         model.Pricing.InputPerMillion.ShouldBeNull();
         ModelResolution.Route(model, new ApiCaller("owner", "")).ProviderModel.ShouldBe(providerModel);
+
+        // What it takes is the provider's to judge: image and audio parts are not refused by the gateway.
+        var json = $$$"""{"model":"{{{id}}}","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png"}},{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]}]}""";
+        var plan = ChatRequestValidator.Validate(JsonBody.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), GatewayJsonContext.Default.ChatCompletionRequestBody));
+        ChatRequestValidator.ForModel(plan, model).ShouldBeSameAs(plan);
     }
 
     [Fact]

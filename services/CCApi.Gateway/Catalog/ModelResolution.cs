@@ -56,6 +56,7 @@ public static class ModelResolution
             DisplayName = providerModel,
             Type = type,
             OwnedBy = provider.Name,
+            InputModalities = ["text", "image", "audio"], // unknown to the catalog: the provider judges what it takes
             Capabilities = new ModelCapabilities { Streaming = type == "chat", FunctionCalling = type == "chat" },
         };
     }
