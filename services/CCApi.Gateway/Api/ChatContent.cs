@@ -11,7 +11,7 @@ namespace CCApi.Gateway.Api;
 /// inline image's base64 is never counted as text, and the model checks refuse an image or audio part for a model whose
 /// catalog <c>input_modalities</c> lack it.
 /// </summary>
-public sealed class ChatContent
+public sealed class ChatContent(IReadOnlyList<string> texts, IReadOnlyList<string> otherParts, int images, long imageBytes, string? firstImage, string? firstAudio)
 {
     private static readonly ChatContent None = new([], [], 0, 0, null, null);
 
@@ -19,33 +19,23 @@ public sealed class ChatContent
     // TPM estimate all ask). Keyed by the list, so a plan copied with other messages never reads a stale summary.
     private static readonly ConditionalWeakTable<IReadOnlyList<ChatMessage>, ChatContent> Cache = [];
 
-    private ChatContent(IReadOnlyList<string> texts, IReadOnlyList<string> otherParts, int images, long imageBytes, string? firstImage, string? firstAudio)
-    {
-        Texts = texts;
-        OtherParts = otherParts;
-        Images = images;
-        ImageBytes = imageBytes;
-        FirstImage = firstImage;
-        FirstAudio = firstAudio;
-    }
-
     /// <summary>The <c>text</c> of every <c>text</c> part, in order.</summary>
-    public IReadOnlyList<string> Texts { get; }
+    public IReadOnlyList<string> Texts { get; } = texts;
 
     /// <summary>The raw JSON of every part that is neither text nor an image (<c>input_audio</c>, <c>file</c>, <c>refusal</c>…).</summary>
-    public IReadOnlyList<string> OtherParts { get; }
+    public IReadOnlyList<string> OtherParts { get; } = otherParts;
 
     /// <summary>How many <c>image_url</c> parts there are.</summary>
-    public int Images { get; }
+    public int Images { get; } = images;
 
     /// <summary>The UTF-8 bytes of the <c>image_url</c> parts' JSON: at least as many as the tokens they could be read as.</summary>
-    public long ImageBytes { get; }
+    public long ImageBytes { get; } = imageBytes;
 
     /// <summary>The field of the first <c>image_url</c> part's type, e.g. <c>messages[1].content[0].type</c>.</summary>
-    public string? FirstImage { get; }
+    public string? FirstImage { get; } = firstImage;
 
     /// <summary>The field of the first <c>input_audio</c> part's type.</summary>
-    public string? FirstAudio { get; }
+    public string? FirstAudio { get; } = firstAudio;
 
     /// <summary>Characters of <see cref="Texts"/> and <see cref="OtherParts"/>.</summary>
     public long TextCharacters => Texts.Sum(t => (long)t.Length) + OtherParts.Sum(p => (long)p.Length);
