@@ -5,7 +5,8 @@
 # Writes bench/results/<date>-hostile-prompts.md with the medians over the rounds and the ratios to the base.
 #
 #   BENCH_BASE (HEAD~1) the commit to compare with     BENCH_ROUNDS (3)   BENCH_REPETITIONS (11) per prompt and round
-#   BENCH_DATE (today, UTC)
+#   BENCH_DATE (today, UTC)   BENCH_ONLY: only the prompts whose kind contains one of these '|'-separated words; the
+#   report is then <date>-hostile-prompts-only.md
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
@@ -16,7 +17,8 @@ HEAD_COMMIT=$(git rev-parse --short=12 HEAD)
 ROUNDS=${BENCH_ROUNDS:-3}
 REPETITIONS=${BENCH_REPETITIONS:-11}
 DATE=${BENCH_DATE:-$(date -u +%F)}
-REPORT="$BENCH_DIR/results/$DATE-hostile-prompts.md"
+ONLY=${BENCH_ONLY:-}
+REPORT="$BENCH_DIR/results/$DATE-hostile-prompts${ONLY:+-only}.md"
 
 rm -rf "$DATA"
 mkdir -p "$DATA"
@@ -37,7 +39,7 @@ done
 for ((round = 1; round <= ROUNDS; round++)); do
   for variant in base head; do
     echo "round $round: $variant" >&2
-    dotnet "$DATA/$variant/out/CCApi.Bench.HostilePrompts.dll" "$REPETITIONS" | sed "s|^|$round\t$variant\t|" >>"$DATA/points.tsv"
+    dotnet "$DATA/$variant/out/CCApi.Bench.HostilePrompts.dll" "$REPETITIONS" "$ONLY" | sed "s|^|$round\t$variant\t|" >>"$DATA/points.tsv"
   done
 done
 

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 // validate, the model's checks (its context window) and, for a key with credits, the reservation's price. Prints one line
 // per kind: kind, milliseconds per request (the median of the repetitions), the outcome (admitted tokens or the 400).
 var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 11;
-var only = args.Length > 1 ? args[1] : ""; // run only the prompts whose kind contains this
+var only = args.Length > 1 ? args[1].Split('|') : [""]; // run only the prompts whose kind contains one of these
 var model = Model("openai/gpt-4o-mini", 128_000);
 
 // The failover case: eleven candidates (model + 10 models, the most a request may name), windows of 118k to 128k tokens;
@@ -33,7 +33,7 @@ var random = new Random(20261206);
 ];
 
 Measure(("warm-up", Prose(50_000) + new string('a', 50_000) + Letters(50_000)), 30); // the code tiered up before anything is timed
-foreach (var prompt in prompts.Where(p => p.Kind.Contains(only, StringComparison.Ordinal)))
+foreach (var prompt in prompts.Where(p => only.Any(o => p.Kind.Contains(o, StringComparison.Ordinal))))
 {
     var (ms, outcome) = Measure(prompt, repetitions);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prompt.Kind}\t{ms:F1}\t{outcome}"));

@@ -191,6 +191,30 @@ public sealed class ChatModelChecksTests
     }
 
     [Fact]
+    public void The_reservation_builds_on_the_window_count_and_gives_what_a_fresh_count_gives()
+    {
+        var prose = string.Join(' ', Enumerable.Range(0, 12_000).Select(i => i % 7 == 0 ? "tokenization" : "word" + (i % 13)));
+        ChatMessage[] messages =
+        [
+            new() { Role = "developer", Content = "Answer briefly." },
+            new() { Role = "user", ContentPartsJson = $$$"""[{"type":"text","text":"{{{prose}}}"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]""" },
+            new() { Role = "assistant", ToolCalls = [new ToolCall { Id = "c", Name = "lookup", Arguments = """{"q":"word"}""" }] },
+            new() { Role = "tool", ToolCallId = "c", Content = prose },
+        ];
+        ChatTool[] tools = [new() { Name = "lookup", Description = "Looks a word up.", ParametersJson = """{"type":"object"}""" }];
+        var plan = Plan("") with { Messages = messages };
+
+        ChatRequestValidator.ForModel(plan, Model(context: 128_000, maxOutput: null, inputs: ["text", "image"])); // counts, and keeps the count
+        ChatContextWindow.TryGetCount(messages, out var window).ShouldBeTrue();
+
+        var reused = CostEstimator.CountInputTokens(messages, tools, 128_000, tokensPerImage: 1_000);
+        var fresh = CostEstimator.CountInputTokens([.. messages], tools, 128_000, tokensPerImage: 1_000); // another list: no count kept
+        reused.ShouldBe(fresh);
+        fresh.ShouldBeGreaterThan(window + 1_000); // the window's lower bound, plus the image and the tool
+        ChatContextWindow.TryGetCount([.. messages], out _).ShouldBeFalse();
+    }
+
+    [Fact]
     public void Tool_call_arguments_count()
     {
         var plan = Plan("hi") with

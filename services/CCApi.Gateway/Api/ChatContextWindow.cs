@@ -70,6 +70,23 @@ public static class ChatContextWindow
     private static long UpperBound(IReadOnlyList<ChatMessage> messages) =>
         CostEstimator.ReplyPriming + ((long)messages.Count * FramingPerMessage) + (3 * ChatContent.RawCharacters(messages));
 
+    /// <summary>
+    /// The count <see cref="Ensure"/> took of these messages, when it took one and they fitted: string contents, text parts
+    /// and tool calls, plus <see cref="CostEstimator.ReplyPriming"/> and <see cref="FramingPerMessage"/> a message (the
+    /// role as one token). The credit reservation builds on it instead of counting the same text again.
+    /// </summary>
+    public static bool TryGetCount(IReadOnlyList<ChatMessage> messages, out long tokens)
+    {
+        if (Counts.TryGetValue(messages, out var counted) && counted.Tokens <= counted.Budget)
+        {
+            tokens = counted.Tokens;
+            return true;
+        }
+
+        tokens = 0;
+        return false;
+    }
+
     /// <summary>The messages' tokens (the lower bound above), counted only until they pass <paramref name="budget"/>.</summary>
     private static long CountAtLeast(IReadOnlyList<ChatMessage> messages, long budget)
     {

@@ -36,21 +36,34 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
     {
         var content = ChatContent.Of(messages);
         long tokens = ReplyPriming + (content.Images * (long?)tokensPerImage ?? content.ImageBytes);
-        foreach (var message in messages)
+        if (limit != int.MaxValue && ChatContextWindow.TryGetCount(messages, out var counted))
         {
-            tokens += TokensPerMessage;
-            Add(message.Role);
-            Add(message.Content);
-            foreach (var call in message.ToolCalls ?? [])
+            // The window check has counted the contents, text parts and tool calls of these very messages, against a
+            // limit as this count is (so long pieces were estimated the same way): only the roles are counted here.
+            tokens += counted - ReplyPriming - messages.Count; // its framing took each role as one token
+            foreach (var message in messages)
             {
-                Add(call.Name);
-                Add(call.Arguments);
+                Add(message.Role);
             }
         }
-
-        foreach (var text in content.Texts)
+        else
         {
-            Add(text);
+            foreach (var message in messages)
+            {
+                tokens += TokensPerMessage;
+                Add(message.Role);
+                Add(message.Content);
+                foreach (var call in message.ToolCalls ?? [])
+                {
+                    Add(call.Name);
+                    Add(call.Arguments);
+                }
+            }
+
+            foreach (var text in content.Texts)
+            {
+                Add(text);
+            }
         }
 
         foreach (var part in content.OtherParts)
