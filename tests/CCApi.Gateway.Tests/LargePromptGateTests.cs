@@ -42,6 +42,33 @@ public sealed class LargePromptGateTests
     }
 
     [Fact]
+    public async Task A_filter_reading_the_body_first_takes_the_permit_only_on_a_large_prompt_route_and_the_handler_then_finds_it()
+    {
+        await using var gate = Gate(perKeyQueue: 0);
+        static DefaultHttpContext Posted(string keyId, bool largePromptRoute)
+        {
+            var http = Request(keyId);
+            http.Request.ContentLength = Large;
+            http.SetEndpoint(new Endpoint(null, largePromptRoute ? new EndpointMetadataCollection(LargePromptRoute.Instance) : EndpointMetadataCollection.Empty, "route"));
+            return http;
+        }
+
+        var chat = Posted("key_a", largePromptRoute: true);
+        await gate.EnterBeforeReadingAsync(chat, CancellationToken.None);
+        await gate.EnterBeforeReadingAsync(chat, Large, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)); // the handler: already held
+
+        var other = Posted("key_a", largePromptRoute: false);
+        await gate.EnterBeforeReadingAsync(other, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)); // an image or speech body: no permit
+
+        var second = Posted("key_a", largePromptRoute: true); // the key's permit is held and its line is empty
+        var error = await Should.ThrowAsync<ApiException>(gate.EnterBeforeReadingAsync(second, CancellationToken.None).AsTask());
+        error.Status.ShouldBe(429);
+        LargePromptGate.Release(chat);
+        await gate.EnterBeforeReadingAsync(second, CancellationToken.None);
+        LargePromptGate.Release(second);
+    }
+
+    [Fact]
     public async Task A_keys_second_large_body_waits_for_the_first_while_another_key_goes_ahead()
     {
         await using var gate = Gate();

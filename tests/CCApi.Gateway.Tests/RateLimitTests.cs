@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.Globalization;
+using System.Text;
 using CCApi.Contracts;
 using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Limits;
@@ -234,6 +235,48 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         }
 
         (await gateway.PostJsonAsync("/v1/chat/completions", Large("after"), client)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_large_prompt_with_an_idempotency_key_is_read_only_with_its_keys_permit()
+    {
+        // The idempotency filter reads and hashes the body before the handler; for a large prompt it takes the key's permit
+        // first. Had it read the body without it, the first request would hold its Idempotency-Key while waiting, and its
+        // retry would be 409 at once.
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"large-idempotent","limits":{"rpm":1000}}""");
+        using var _ = client;
+        var gate = gateway.Factory.Services.GetRequiredService<LargePromptGate>();
+        var options = gateway.Factory.Services.GetRequiredService<IOptions<LargePromptOptions>>().Value;
+        var marker = Guid.NewGuid().ToString("N");
+        var words = string.Join(' ', Enumerable.Repeat("word", (options.Characters / 5) + 1));
+        var body = $$"""{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"{{marker}} {{words}}"}]}""";
+        Task<HttpResponseMessage> Send()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", marker);
+            return client.SendAsync(request);
+        }
+
+        var held = await gate.EnterKeyAsync(id, CancellationToken.None);
+        var first = Send();
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var retry = Send();
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        first.IsCompleted.ShouldBeFalse("a large prompt was read without its key's permit");
+        retry.IsCompleted.ShouldBeFalse("the retry found the first request's Idempotency-Key taken: its body was read without the key's permit");
+        gateway.Providers.FindChat(marker).ShouldBeNull();
+
+        held.Dispose();
+        (await first).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var second = await retry; // after the first: its replay, or 409 while the first still runs (its permit went back at admission)
+        if (second.StatusCode == HttpStatusCode.OK)
+        {
+            second.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+        }
+        else
+        {
+            await GatewayFixture.ShouldBeErrorAsync(second, HttpStatusCode.Conflict, "invalid_request_error", "idempotency_key_in_use");
+        }
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
+using CCApi.Gateway.Limits;
 using CCApi.Messaging;
 using Microsoft.AspNetCore.Http.Features;
 using StackExchange.Redis;
@@ -13,7 +14,8 @@ namespace CCApi.Gateway.Idempotency;
 /// after the API key filter so that no handler knows about it. Scoped per API key; without the header nothing changes.
 /// <list type="number">
 /// <item>The header must be 1–255 printable ASCII characters, sent once: else 400 naming <c>Idempotency-Key</c>.</item>
-/// <item>The body is buffered (within the same size limit as every body) and the request's fingerprint is SHA-256 of
+/// <item>The body is buffered (within the same size limit as every body; a large chat only with its key's
+/// <see cref="LargePromptGate"/> permit, as the handler would read it) and the request's fingerprint is SHA-256 of
 /// method, path with query, and the body bytes (a multipart body must be resent byte for byte, boundary included, as the
 /// SDKs' own retries do).</item>
 /// <item>One Redis script either takes the key (in flight, under a lease of <c>Messaging:RequestTimeout</c> +
@@ -41,6 +43,7 @@ public sealed partial class IdempotencyEndpointFilter(
     IOptions<IdempotencyOptions> options,
     IOptions<MessagingOptions> messaging,
     IOptions<GatewayOptions> gateway,
+    LargePromptGate largePrompts,
     ILogger<IdempotencyEndpointFilter> logger) : IEndpointFilter
 {
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -63,6 +66,7 @@ public sealed partial class IdempotencyEndpointFilter(
 
         var headerHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(Validate(values))));
         var keyId = http.GetCaller().KeyId;
+        await largePrompts.EnterBeforeReadingAsync(http, http.RequestAborted); // a large prompt is read (and hashed) with its key's permit
         var body = await BufferBodyAsync(http, http.RequestAborted);
         var fingerprint = Fingerprint(http.Request, body);
         var token = Guid.NewGuid().ToString("N");

@@ -39,6 +39,19 @@ public sealed class LargePromptOptions
 internal sealed partial class LargePromptOptionsValidator : IValidateOptions<LargePromptOptions>;
 
 /// <summary>
+/// Endpoint metadata of the routes whose body is a prompt <see cref="LargePromptGate"/> bounds (chat completions): a filter
+/// that reads the body before the handler takes the key's permit first.
+/// </summary>
+public sealed class LargePromptRoute
+{
+    public static readonly LargePromptRoute Instance = new();
+
+    private LargePromptRoute()
+    {
+    }
+}
+
+/// <summary>
 /// Bounds the CPU that large chats take before admission (<see cref="LargePromptOptions"/>): reading, parsing and
 /// counting a large request needs its key's permit (one at a time per key), and its counting a replica permit too (a few
 /// at a time, all keys together). A body declared large (Content-Length) takes the key's permit before it is read; one
@@ -78,6 +91,16 @@ public sealed class LargePromptGate : IAsyncDisposable
             Hold(http, await EnterKeyAsync(http.GetCaller().KeyId, cancellationToken));
         }
     }
+
+    /// <summary>
+    /// Before a filter reads the body ahead of the handler (<see cref="Idempotency.IdempotencyEndpointFilter"/> buffers and
+    /// hashes it): on a route marked <see cref="LargePromptRoute"/>, as <see cref="EnterBeforeReadingAsync(HttpContext, long?, CancellationToken)"/>;
+    /// elsewhere nothing. The handler's own call then finds the permit already held.
+    /// </summary>
+    public ValueTask EnterBeforeReadingAsync(HttpContext http, CancellationToken cancellationToken) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<LargePromptRoute>() is null
+            ? ValueTask.CompletedTask
+            : EnterBeforeReadingAsync(http, http.Request.ContentLength, cancellationToken);
 
     /// <summary>
     /// Before counting <paramref name="characters"/> of text: a large request (by its body or its text) holds its key's
