@@ -193,8 +193,6 @@ fi
   echo "dotnet_sdk=$(dotnet --version)"
   echo "dotnet_runtime=$(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')"
   echo "wrk=$(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo unknown)"
-  echo "rabbitmq=$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)"
-  echo "redis=$(redis-server --version | grep -o 'v=[^ ]*' | cut -d= -f2)"
   echo "commit=$(git rev-parse HEAD)"
   echo "commit_subject=$(git log -1 --format=%s)"
   echo "source=$SOURCE"
@@ -251,6 +249,10 @@ if [ "$PEER" = 1 ]; then peer_prepare; fi
 # ------------------------------------------------------------------------------------------------------- infra & build
 ensure_rabbitmq "$AMQP_PORT"
 ensure_redis "$REDIS_PORT"
+{ # their versions once installed (a fresh machine installs them just above)
+  echo "rabbitmq=$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)"
+  echo "redis=$(redis-server --version | grep -o 'v=[^ ]*' | cut -d= -f2)"
+} >>"$WORK/env"
 ensure_media_tools # the local adapter's readiness check wants espeak-ng
 
 log "building Release ($SOURCE: ${CCAPI_ROOT#"$REPO"/})"
