@@ -3,12 +3,22 @@ using CCApi.Contracts;
 
 namespace CCApi.ServiceDefaults;
 
-/// <summary>The CCAPI error object: <c>{"error":{"message","type","code","details"}}</c>.</summary>
+/// <summary>
+/// The CCAPI error object: <c>{"error":{"message","type","code","details"}}</c>, plus OpenAI's <c>param</c> when the
+/// error is about one field.
+/// </summary>
 public sealed record ErrorObject(
     string Message,
     string Type,
     string? Code = null,
-    IReadOnlyDictionary<string, string>? Details = null);
+    IReadOnlyDictionary<string, string>? Details = null)
+{
+    /// <summary>
+    /// The request field (or header) the error is about, <c>details.param</c> repeated where OpenAI's error object has it:
+    /// the OpenAI SDKs read it from there (<c>error.param</c> in Node, <c>e.param</c> in Python). Absent otherwise.
+    /// </summary>
+    public string? Param => Details?.GetValueOrDefault("param");
+}
 
 public sealed record ErrorResponse(ErrorObject Error);
 

@@ -69,6 +69,11 @@ public sealed class ResponseRules
             return $"HTTP {status} {code} does not name the field (details.param): {Truncate(body)}";
         }
 
+        if (error["param"]?.GetValue<string>() != error["details"]?["param"]?.GetValue<string>())
+        {
+            return $"HTTP {status}: 'param' (what the OpenAI SDKs read) is not details.param: {Truncate(body)}";
+        }
+
         return null;
     }
 

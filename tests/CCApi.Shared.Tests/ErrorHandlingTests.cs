@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.Shared.Tests;
@@ -20,6 +22,21 @@ public sealed class ErrorHandlingTests
         error.Error.Type.ShouldBe("invalid_request_error");
         error.Error.Details!["param"].ShouldBe("parameters.width");
         error.Error.Message.ShouldContain("parameters.width");
+    }
+
+    [Fact]
+    public void The_field_is_also_written_as_openais_param_and_left_out_when_there_is_none()
+    {
+        var field = JsonSerializer.Serialize(ApiException.BadField("temperature", "'temperature' must be between 0 and 2.").ToResponse(), ErrorJsonContext.Default.ErrorResponse);
+        var node = JsonNode.Parse(field)!["error"]!;
+        node["param"]!.GetValue<string>().ShouldBe("temperature");
+        node["details"]!["param"]!.GetValue<string>().ShouldBe("temperature");
+
+        var none = JsonSerializer.Serialize(ApiException.Unauthorized().ToResponse(), ErrorJsonContext.Default.ErrorResponse);
+        JsonNode.Parse(none)!["error"]!.AsObject().ContainsKey("param").ShouldBeFalse();
+
+        // Read back (clients of the platform's own contracts): the repeated field is ignored, details stay.
+        JsonSerializer.Deserialize(field, ErrorJsonContext.Default.ErrorResponse)!.Error.Param.ShouldBe("temperature");
     }
 
     [Fact]

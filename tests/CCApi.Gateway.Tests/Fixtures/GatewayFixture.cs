@@ -188,6 +188,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         var error = (await ReadJsonAsync(response))["error"]!;
         error["type"]!.GetValue<string>().ShouldBe(type);
         error["code"]!.GetValue<string>().ShouldBe(code);
+        (error["param"]?.GetValue<string>()).ShouldBe(error["details"]?["param"]?.GetValue<string>(), "'param', where OpenAI's SDKs read the field, repeats details.param");
         return error;
     }
 
