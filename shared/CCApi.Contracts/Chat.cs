@@ -28,6 +28,9 @@ public sealed record ChatCompletion : IJobCommand
     public bool Stream { get; init; }
     public bool IncludeUsage { get; init; }
 
+    /// <summary>How many choices to generate (OpenAI's <c>n</c>); null means one.</summary>
+    public int? N { get; init; }
+
     /// <summary>OpenAI parameters the platform does not model, as a raw JSON object, passed through untouched.</summary>
     public string? ExtraParametersJson { get; init; }
 
@@ -99,6 +102,9 @@ public sealed record ChatCompleted : IJobResult
 /// </summary>
 public sealed record ChatStreamDelta
 {
+    /// <summary>The choice a delta or finish reason belongs to (its <c>index</c>): 0 unless the request asked for n &gt; 1.</summary>
+    public int Choice { get; init; }
+
     public string? Role { get; init; }
     public string? Content { get; init; }
     public IReadOnlyList<ToolCallDelta>? ToolCalls { get; init; }

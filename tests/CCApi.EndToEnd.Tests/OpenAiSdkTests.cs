@@ -94,6 +94,38 @@ public sealed class OpenAiSdkTests(PlatformFixture platform) : PlatformTest(plat
     }
 
     [Fact]
+    public async Task Asking_for_n_choices_answers_each_in_its_place_streamed_or_not_and_bills_every_one()
+    {
+        // The SDK's typed ChatCompletion shows the first choice only; its protocol method sends n and reads them all.
+        var chat = Sdk.GetChatClient("local/echo-1");
+        const string Request = """{"model":"local/echo-1","messages":[{"role":"user","content":"Two takes on the launch, please"}]""";
+        JsonNode Complete(string extra) => JsonNode.Parse(chat.CompleteChat(BinaryContent.Create(BinaryData.FromString(Request + extra + "}"))).GetRawResponse().Content.ToString())!;
+        var one = Complete("");
+        var text = one["choices"]![0]!["message"]!["content"]!.GetValue<string>();
+        var tokens = one["usage"]!["completion_tokens"]!.GetValue<int>();
+
+        var two = Complete(""","n":2""");
+        var choices = two["choices"]!.AsArray();
+        choices.Select(c => c!["index"]!.GetValue<int>()).ShouldBe([0, 1]);
+        choices.ShouldAllBe(c => c!["message"]!["content"]!.GetValue<string>() == text && c["finish_reason"]!.GetValue<string>() == "stop");
+        two["usage"]!["completion_tokens"]!.GetValue<int>().ShouldBe(2 * tokens);
+
+        using var client = Platform.CreateClient();
+        using var streamed = await client.PostAsync("/v1/chat/completions", new StringContent(
+            Request + ""","n":2,"stream":true,"stream_options":{"include_usage":true}}""", System.Text.Encoding.UTF8, "application/json"));
+        streamed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var chunks = (await streamed.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal)).Select(l => JsonNode.Parse(l[6..])!).ToList();
+        for (var index = 0; index < 2; index++)
+        {
+            var mine = chunks.SelectMany(c => c["choices"]!.AsArray()).Where(c => c!["index"]!.GetValue<int>() == index).ToList();
+            string.Concat(mine.Select(c => c!["delta"]?["content"]?.GetValue<string>())).ShouldBe(text);
+            mine.Select(c => c!["finish_reason"]?.GetValue<string>()).Where(r => r is not null).ShouldBe(["stop"]);
+        }
+
+        chunks.Single(c => c["usage"] is JsonObject)["usage"]!["completion_tokens"]!.GetValue<int>().ShouldBe(2 * tokens);
+    }
+
+    [Fact]
     public async Task Tool_calls_come_back_with_arguments_matching_the_schema_and_a_tool_result_is_answered()
     {
         var chat = Sdk.GetChatClient("local/echo-1");

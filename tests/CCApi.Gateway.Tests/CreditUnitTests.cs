@@ -41,6 +41,13 @@ public sealed class CreditUnitTests
     }
 
     [Fact]
+    public void Chat_with_n_choices_reserves_the_input_once_and_the_output_limit_for_each_choice()
+    {
+        Estimator().Chat(Model(Mini), Hello, null, maxTokens: 100, choices: 3).ShouldBe(1_350 + (3 * 60_000));
+        Estimator().Chat(Model(Mini, maxOutput: 1000), Hello, null, maxTokens: null, choices: 2).ShouldBe(1_350 + 1_200_000);
+    }
+
+    [Fact]
     public void Chat_without_max_tokens_reserves_the_models_maximum_output_else_the_configured_default()
     {
         Estimator().Chat(Model(Mini, maxOutput: 1000), Hello, null, maxTokens: null).ShouldBe(1_350 + 600_000);

@@ -127,6 +127,19 @@ public sealed class ChatRequestValidatorTests
     }
 
     [Theory]
+    [InlineData("", 1, null)]
+    [InlineData(",\"n\":1", 1, null)]
+    [InlineData(",\"n\":4", 4, 4)]
+    [InlineData(",\"n\":128", 128, 128)]
+    public void Carries_n_to_the_command_only_when_more_than_one_choice_is_asked_for(string n, int choices, int? commanded)
+    {
+        var plan = Validate($$"""{"model":"a/x","messages":[{"role":"user","content":"hi"}]{{n}}}""");
+
+        plan.Choices.ShouldBe(choices);
+        plan.ToCommand(Guid.NewGuid(), DateTimeOffset.UnixEpoch, new JobRoute { OwnerId = "key_0", Provider = "a", Model = "a/x", ProviderModel = "x" }, null).N.ShouldBe(commanded);
+    }
+
+    [Theory]
     [InlineData("\"none\"", "none", null)]
     [InlineData("\"auto\"", "auto", null)]
     [InlineData("\"required\"", "required", null)]

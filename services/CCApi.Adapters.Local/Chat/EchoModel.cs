@@ -35,6 +35,9 @@ public static partial class EchoModel
 
     private const int MaxRestatedCharacters = 280;
 
+    /// <summary>The most choices one request may ask for, as the gateway and OpenAI allow.</summary>
+    public const int MaxChoices = 128;
+
     public static EchoReply Complete(ChatCompletion command)
     {
         Validate(command);
@@ -81,6 +84,20 @@ public static partial class EchoModel
 
         return new EchoReply(content, null, finish, promptTokens, ApproximateTokenizer.Count(content));
     }
+
+    /// <summary>
+    /// The reply as choice <paramref name="index"/> of n: echo-1 is deterministic, so every choice says the same, but each
+    /// choice's tool calls have their own ids, as a client matches tool results to calls by id.
+    /// </summary>
+    public static EchoReply AsChoice(EchoReply reply, int index) => index == 0 || reply.ToolCalls is not { } calls
+        ? reply
+        : reply with
+        {
+            ToolCalls = calls.Select(c => c with
+            {
+                Id = "call_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{c.Id}|{index}")))[..24],
+            }).ToList(),
+        };
 
     /// <summary>The reply's content in word-sized pieces (each word with the whitespace after it), as a model would stream it.</summary>
     public static IEnumerable<string> ContentChunks(string content) =>
@@ -136,6 +153,11 @@ public static partial class EchoModel
         if (command.MaxTokens is < 1)
         {
             throw ApiException.BadField("max_tokens", "'max_tokens' must be at least 1.");
+        }
+
+        if (command.N is < 1 or > MaxChoices)
+        {
+            throw ApiException.BadField("n", $"'n' must be between 1 and {MaxChoices}.");
         }
 
         var tools = command.Tools ?? [];

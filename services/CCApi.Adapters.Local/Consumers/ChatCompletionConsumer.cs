@@ -53,27 +53,32 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
             var completed = Completed(command, reply);
             var jobId = command.JobId;
 
-            await streams.AppendAsync(jobId, new ChatStreamDelta { Role = "assistant" });
-            if (reply.ToolCalls is { } calls)
+            foreach (var choice in completed.Choices) // one after another, each delta marked with its choice
             {
-                for (var i = 0; i < calls.Count; i++)
+                var index = choice.Index;
+                await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, Role = "assistant" });
+                if (choice.Message.ToolCalls is { } calls)
                 {
-                    await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = i, Id = calls[i].Id, Name = calls[i].Name, ArgumentsFragment = "" }] });
-                    foreach (var fragment in EchoModel.ArgumentFragments(calls[i].Arguments))
+                    for (var i = 0; i < calls.Count; i++)
                     {
-                        await streams.AppendAsync(jobId, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = i, ArgumentsFragment = fragment }] });
+                        await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, ToolCalls = [new ToolCallDelta { Index = i, Id = calls[i].Id, Name = calls[i].Name, ArgumentsFragment = "" }] });
+                        foreach (var fragment in EchoModel.ArgumentFragments(calls[i].Arguments))
+                        {
+                            await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, ToolCalls = [new ToolCallDelta { Index = i, ArgumentsFragment = fragment }] });
+                        }
                     }
                 }
-            }
-            else
-            {
-                foreach (var chunk in EchoModel.ContentChunks(reply.Content ?? ""))
+                else
                 {
-                    await streams.AppendAsync(jobId, new ChatStreamDelta { Content = chunk });
+                    foreach (var chunk in EchoModel.ContentChunks(choice.Message.Content ?? ""))
+                    {
+                        await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, Content = chunk });
+                    }
                 }
+
+                await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, FinishReason = choice.FinishReason });
             }
 
-            await streams.AppendAsync(jobId, new ChatStreamDelta { FinishReason = reply.FinishReason });
             await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
             await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
 
@@ -95,23 +100,25 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
         }
     }
 
-    private static ChatCompleted Completed(ChatCompletion command, EchoReply reply) => new()
+    /// <summary>The reply as each of the <c>n</c> choices asked for: the prompt is billed once, the completion once per choice.</summary>
+    private static ChatCompleted Completed(ChatCompletion command, EchoReply reply)
     {
-        JobId = command.JobId,
-        Timestamp = DateTimeOffset.UtcNow,
-        Route = command.Route,
-        Choices =
-        [
-            new ChatChoice
+        var n = command.N ?? 1;
+        return new()
+        {
+            JobId = command.JobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = command.Route,
+            Choices = [.. Enumerable.Range(0, n).Select(index => EchoModel.AsChoice(reply, index)).Select((choice, index) => new ChatChoice
             {
-                Index = 0,
-                Message = new ChatMessage { Role = "assistant", Content = reply.Content, ToolCalls = reply.ToolCalls },
-                FinishReason = reply.FinishReason,
-            },
-        ],
-        Usage = UsagePricing.Price(command.Route, reply.PromptTokens, reply.CompletionTokens),
-        SystemFingerprint = EchoModel.SystemFingerprint,
-    };
+                Index = index,
+                Message = new ChatMessage { Role = "assistant", Content = choice.Content, ToolCalls = choice.ToolCalls },
+                FinishReason = choice.FinishReason,
+            })],
+            Usage = UsagePricing.Price(command.Route, reply.PromptTokens, reply.CompletionTokens * n),
+            SystemFingerprint = EchoModel.SystemFingerprint,
+        };
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Streaming chat job {JobId} failed")]
     private static partial void LogStreamFailed(ILogger logger, Exception exception, Guid jobId);

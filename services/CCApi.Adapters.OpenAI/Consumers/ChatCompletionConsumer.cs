@@ -54,11 +54,10 @@ public sealed class ChatCompletionConsumer(
             return;
         }
 
-        var content = new StringBuilder();
-        var calls = new SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)>();
-        string? finishReason = null;
+        var n = command.N ?? 1;
+        var choices = new SortedDictionary<int, StreamedChoice>();
+        StreamedChoice Choice(int index) => choices.TryGetValue(index, out var choice) ? choice : choices[index] = new StreamedChoice(index);
         int prompt = 0, completion = 0;
-        var roleSent = false;
         var batch = new ChatStreamBatch(streams, jobId);
         using var canceled = cancellations.Register(jobId);
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
@@ -73,33 +72,12 @@ public sealed class ChatCompletionConsumer(
             await foreach (var chunk in batch.Relay(client.StreamChatAsync(command, token.Token), token.Token))
             {
                 call.Response(chunk.Id, chunk.Model);
-                if (!roleSent)
+                foreach (var delta in chunk.Choices)
                 {
-                    batch.Add(new ChatStreamDelta { Role = "assistant" });
-                    roleSent = true;
-                }
-
-                if (!string.IsNullOrEmpty(chunk.Content))
-                {
-                    content.Append(chunk.Content);
-                    batch.Add(new ChatStreamDelta { Content = chunk.Content });
-                }
-
-                if (chunk.ToolCalls is { } deltas)
-                {
-                    foreach (var d in deltas)
+                    if (delta.Index < n) // a choice the request did not ask for is not relayed
                     {
-                        var known = calls.TryGetValue(d.Index, out var c) ? c : (null, null, new StringBuilder());
-                        calls[d.Index] = (known.Id ?? d.Id, known.Name ?? d.Name, known.Arguments.Append(d.ArgumentsFragment));
+                        Choice(delta.Index).Relay(delta, batch);
                     }
-
-                    batch.Add(new ChatStreamDelta { ToolCalls = deltas });
-                }
-
-                if (chunk.FinishReason is { } reason && finishReason is null)
-                {
-                    finishReason = reason;
-                    batch.Add(new ChatStreamDelta { FinishReason = reason });
                 }
 
                 if (chunk.PromptTokens is { } p)
@@ -108,26 +86,12 @@ public sealed class ChatCompletionConsumer(
                 }
             }
 
-            if (!roleSent)
+            for (var index = 0; index < n; index++)
             {
-                batch.Add(new ChatStreamDelta { Role = "assistant" });
+                Choice(index).End(batch); // every choice asked for has a role and a finish reason
             }
 
-            if (finishReason is null)
-            {
-                finishReason = calls.Count > 0 ? "tool_calls" : "stop";
-                batch.Add(new ChatStreamDelta { FinishReason = finishReason });
-            }
-
-            var toolCalls = calls.Count == 0 ? null
-                : calls.Values.Select(c => new ToolCall { Id = c.Id ?? "", Name = c.Name ?? "", Arguments = c.Arguments.ToString() }).ToList();
-            var choice = new ChatChoice
-            {
-                Index = 0,
-                Message = new ChatMessage { Role = "assistant", Content = content.Length == 0 && toolCalls is not null ? null : content.ToString(), ToolCalls = toolCalls },
-                FinishReason = finishReason,
-            };
-            var completed = Completed(command, [choice], prompt, completion, null);
+            var completed = Completed(command, [.. choices.Values.Select(c => c.ToChoice())], prompt, completion, null);
             batch.Add(new ChatStreamDelta { Usage = completed.Usage });
             batch.Add(new ChatStreamDelta { Done = true });
             await batch.FlushAsync();
@@ -149,4 +113,72 @@ public sealed class ChatCompletionConsumer(
         Usage = UsagePricing.Price(command.Route, promptTokens, completionTokens),
         SystemFingerprint = fingerprint,
     };
+
+    /// <summary>One choice of a stream: relays its deltas (marked with its index) and keeps what they add up to.</summary>
+    private sealed class StreamedChoice(int index)
+    {
+        private readonly StringBuilder _content = new();
+        private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+        private string? _finishReason;
+        private bool _roleSent;
+
+        public void Relay(ChoiceDelta delta, ChatStreamBatch batch)
+        {
+            StartOnce(batch);
+            if (!string.IsNullOrEmpty(delta.Content))
+            {
+                _content.Append(delta.Content);
+                batch.Add(new ChatStreamDelta { Choice = index, Content = delta.Content });
+            }
+
+            if (delta.ToolCalls is { } calls)
+            {
+                foreach (var d in calls)
+                {
+                    var known = _calls.TryGetValue(d.Index, out var c) ? c : (null, null, new StringBuilder());
+                    _calls[d.Index] = (known.Id ?? d.Id, known.Name ?? d.Name, known.Arguments.Append(d.ArgumentsFragment));
+                }
+
+                batch.Add(new ChatStreamDelta { Choice = index, ToolCalls = calls });
+            }
+
+            if (delta.FinishReason is { } reason && _finishReason is null)
+            {
+                _finishReason = reason;
+                batch.Add(new ChatStreamDelta { Choice = index, FinishReason = reason });
+            }
+        }
+
+        /// <summary>The upstream's stream is over: a role and a finish reason if it sent none for this choice.</summary>
+        public void End(ChatStreamBatch batch)
+        {
+            StartOnce(batch);
+            if (_finishReason is null)
+            {
+                _finishReason = _calls.Count > 0 ? "tool_calls" : "stop";
+                batch.Add(new ChatStreamDelta { Choice = index, FinishReason = _finishReason });
+            }
+        }
+
+        public ChatChoice ToChoice()
+        {
+            var toolCalls = _calls.Count == 0 ? null
+                : _calls.Values.Select(c => new ToolCall { Id = c.Id ?? "", Name = c.Name ?? "", Arguments = c.Arguments.ToString() }).ToList();
+            return new ChatChoice
+            {
+                Index = index,
+                Message = new ChatMessage { Role = "assistant", Content = _content.Length == 0 && toolCalls is not null ? null : _content.ToString(), ToolCalls = toolCalls },
+                FinishReason = _finishReason ?? "stop",
+            };
+        }
+
+        private void StartOnce(ChatStreamBatch batch)
+        {
+            if (!_roleSent)
+            {
+                batch.Add(new ChatStreamDelta { Choice = index, Role = "assistant" });
+                _roleSent = true;
+            }
+        }
+    }
 }

@@ -34,6 +34,7 @@ public static class ChatRequestWriter
             Optional(json, written, "temperature", command.Temperature);
             Optional(json, written, "top_p", command.TopP);
             Optional(json, written, "max_tokens", command.MaxTokens);
+            Optional(json, written, "n", command.N);
 
             if (command.Tools is { Count: > 0 } tools)
             {

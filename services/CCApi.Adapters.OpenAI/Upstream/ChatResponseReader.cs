@@ -7,8 +7,15 @@ namespace CCApi.Adapters.OpenAI.Upstream;
 /// <summary>A chat completion as OpenAI returned it, before pricing; <paramref name="Id"/> and <paramref name="Model"/> are the upstream's own.</summary>
 public sealed record ChatReply(IReadOnlyList<ChatChoice> Choices, int PromptTokens, int CompletionTokens, string? SystemFingerprint, string? Id = null, string? Model = null);
 
-/// <summary>One parsed <c>chat.completion.chunk</c> of a stream (choice 0 only; other choices are ignored).</summary>
-public sealed record ChatChunk(string? Content, IReadOnlyList<ToolCallDelta>? ToolCalls, string? FinishReason, int? PromptTokens, int? CompletionTokens, string? Id = null, string? Model = null);
+/// <summary>One parsed <c>chat.completion.chunk</c> of a stream: its choices' deltas (several when the request asked for n &gt; 1) and, on the last, the usage.</summary>
+public sealed record ChatChunk(IReadOnlyList<ChoiceDelta> Choices, int? PromptTokens, int? CompletionTokens, string? Id = null, string? Model = null)
+{
+    /// <summary>The delta of choice 0, or null (what a one-choice request streams).</summary>
+    public ChoiceDelta? First => Choices.FirstOrDefault(c => c.Index == 0);
+}
+
+/// <summary>What one chunk adds to one choice (its <c>index</c>).</summary>
+public sealed record ChoiceDelta(int Index, string? Content, IReadOnlyList<ToolCallDelta>? ToolCalls, string? FinishReason);
 
 /// <summary>Reads OpenAI chat responses and stream chunks; anything that does not have their shape is a malformed response (502).</summary>
 public static class ChatResponseReader
@@ -88,28 +95,27 @@ public static class ChatResponseReader
             {
                 return prompt is null
                     ? throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk without 'choices'"))
-                    : new ChatChunk(null, null, null, prompt, completion, Text(root, "id"), Text(root, "model"));
+                    : new ChatChunk([], prompt, completion, Text(root, "id"), Text(root, "model"));
             }
 
+            var list = new List<ChoiceDelta>(choices.GetArrayLength());
             foreach (var choice in choices.EnumerateArray())
             {
-                if ((Int(choice, "index") ?? 0) != 0)
+                var index = Int(choice, "index") ?? 0;
+                if (index < 0)
                 {
-                    continue;
+                    throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream choice with a negative 'index'"));
                 }
 
                 var delta = choice.TryGetProperty("delta", out var d) && d.ValueKind == JsonValueKind.Object ? d : default;
-                return new ChatChunk(
+                list.Add(new ChoiceDelta(
+                    index,
                     delta.ValueKind == JsonValueKind.Object ? Text(delta, "content") : null,
                     delta.ValueKind == JsonValueKind.Object ? ToolCallDeltas(delta) : null,
-                    Text(choice, "finish_reason"),
-                    prompt,
-                    completion,
-                    Text(root, "id"),
-                    Text(root, "model"));
+                    Text(choice, "finish_reason")));
             }
 
-            return new ChatChunk(null, null, null, prompt, completion, Text(root, "id"), Text(root, "model"));
+            return new ChatChunk(list, prompt, completion, Text(root, "id"), Text(root, "model"));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {

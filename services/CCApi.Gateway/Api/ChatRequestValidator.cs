@@ -28,6 +28,9 @@ public sealed record ChatPlan
     public bool Stream { get; init; }
     public bool IncludeUsage { get; init; }
 
+    /// <summary>Choices asked for (<c>n</c>), 1 when not sent.</summary>
+    public int Choices { get; init; } = 1;
+
     /// <summary><c>logprobs: true</c> was asked for.</summary>
     public bool Logprobs { get; init; }
 
@@ -57,6 +60,7 @@ public sealed record ChatPlan
         User = User,
         Stream = Stream,
         IncludeUsage = IncludeUsage,
+        N = Choices == 1 ? null : Choices,
         ExtraParametersJson = ExtraParametersJson,
         Deadline = deadline,
     };
@@ -70,6 +74,9 @@ public static partial class ChatRequestValidator
 {
     public const int MaxCandidates = 10;
     public const int MaxTools = 128;
+
+    /// <summary>The most choices one request may ask for (<c>n</c>), as OpenAI allows.</summary>
+    public const int MaxChoices = 128;
     public const int MaxStop = 4;
 
     private static readonly string[] Roles = ["system", "user", "assistant", "tool", "developer"];
@@ -92,9 +99,9 @@ public static partial class ChatRequestValidator
             throw ApiException.BadField("max_completion_tokens", "'max_completion_tokens' must be at least 1.");
         }
 
-        if (body.N is { } n && n != 1)
+        if (body.N is < 1 or > MaxChoices)
         {
-            throw ApiException.BadField("n", "'n' must be 1: one choice per request is supported.", ErrorCodes.UnsupportedParameter);
+            throw ApiException.BadField("n", $"'n' must be between 1 and {MaxChoices}, got {body.N}.");
         }
 
         if (body.Metadata is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
@@ -122,6 +129,7 @@ public static partial class ChatRequestValidator
             User = body.User,
             Stream = body.Stream == true,
             IncludeUsage = body.Stream == true && body.StreamOptions?.IncludeUsage == true,
+            Choices = body.N ?? 1,
             Logprobs = logprobs,
             ResponseFormat = responseFormat,
             ExtraParametersJson = Extra(extension),

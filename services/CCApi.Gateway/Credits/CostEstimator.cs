@@ -89,14 +89,18 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
         }
     }
 
-    public long Chat(ModelEntry model, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, int? maxTokens)
+    /// <summary>
+    /// The most a chat can cost: its input once, and the output limit (<paramref name="maxTokens"/>, else the model's) for
+    /// each of its <paramref name="choices"/>, which are all billed.
+    /// </summary>
+    public long Chat(ModelEntry model, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, int? maxTokens, int choices = 1)
     {
         var pricing = model.Pricing;
         var capabilities = model.Capabilities;
         var input = pricing.InputPerMillion is > 0
             ? CountInputTokens(messages, tools, capabilities.ContextLength ?? int.MaxValue, capabilities.ImageInputTokens)
             : 0;
-        var output = maxTokens ?? capabilities.MaxOutputTokens ?? options.Value.DefaultMaxOutputTokens;
+        var output = (long)(maxTokens ?? capabilities.MaxOutputTokens ?? options.Value.DefaultMaxOutputTokens) * choices;
         return ChatCost(pricing, input, output);
     }
 

@@ -35,7 +35,7 @@ public static class ChatEndpoints
             Characters = plan.Characters(),
             Plan = model => ChatRequestValidator.ForModel(plan, model),
             Tokens = (model, p) => TokenEstimate.FromMessages(p.Messages, model.Capabilities.ImageInputTokens),
-            Cost = (model, p) => costs.Chat(model, p.Messages, p.Tools, p.MaxTokens),
+            Cost = (model, p) => costs.Chat(model, p.Messages, p.Tools, p.MaxTokens, p.Choices),
             Execute = async (attempt, p) =>
             {
                 var command = p.ToCommand(attempt.JobId, dispatcher.Now, attempt.Route, attempt.Deadline);

@@ -112,7 +112,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         if (delta.Role is not null || delta.Content is not null || delta.ToolCalls is not null || delta.FinishReason is not null)
         {
             var content = delta.Content ?? (delta.Role is not null && delta.ToolCalls is null ? "" : null);
-            var choice = new ChunkChoice(0, new ChunkDelta(delta.Role, content, ToolCallChunks(delta.ToolCalls)), delta.FinishReason);
+            var choice = new ChunkChoice(delta.Choice, new ChunkDelta(delta.Role, content, ToolCallChunks(delta.ToolCalls)), delta.FinishReason);
             WriteChunk(id, Chunk([choice], null));
         }
 

@@ -99,6 +99,52 @@ public class ChatTests(LocalAdapterHost host)
     }
 
     [Fact]
+    public async Task Answers_n_choices_each_with_its_own_tool_call_ids_and_bills_the_completion_of_each()
+    {
+        var command = NewChat(UserMessage("What's the weather in Paris? Use get_weather.")) with
+        {
+            Tools = [Tool("get_weather", WeatherSchema)],
+            ToolChoice = "auto",
+            N = 3,
+            Route = Route("echo-1", new ModelPricing { InputPerMillion = 1m, OutputPerMillion = 2m }),
+        };
+        var one = EchoModel.Complete(command);
+
+        var response = await host.Client<ChatCompletion>("local-chat").GetResponse<ChatCompleted, JobFailed>(command);
+
+        response.Is(out Response<ChatCompleted>? ok).ShouldBeTrue();
+        var completed = ok!.Message;
+        completed.Choices.Select(c => c.Index).ShouldBe([0, 1, 2]);
+        completed.Choices.ShouldAllBe(c => c.FinishReason == "tool_calls" && c.Message.ToolCalls!.Single().Name == "get_weather");
+        completed.Choices[0].Message.ToolCalls!.Single().Id.ShouldBe(one.ToolCalls!.Single().Id);
+        completed.Choices.Select(c => c.Message.ToolCalls!.Single().Id).Distinct().Count().ShouldBe(3);
+        completed.Choices.Select(c => c.Message.ToolCalls!.Single().Arguments).Distinct().ShouldHaveSingleItem();
+        completed.Usage.PromptTokens.ShouldBe(one.PromptTokens);
+        completed.Usage.CompletionTokens.ShouldBe(3 * one.CompletionTokens);
+    }
+
+    [Fact]
+    public async Task Streams_n_choices_each_delta_marked_with_its_choice()
+    {
+        var command = NewChat(UserMessage("Two takes on this, please")) with { Stream = true, N = 2 };
+        var one = EchoModel.Complete(command);
+
+        await host.SendAsync("local-chat", command);
+        var deltas = await ReadStreamAsync(command.JobId);
+
+        for (var choice = 0; choice < 2; choice++)
+        {
+            var mine = deltas.Where(d => d.Choice == choice && d.Usage is null && !d.Done).ToList();
+            mine[0].Role.ShouldBe("assistant");
+            string.Concat(mine.Select(d => d.Content)).ShouldBe(one.Content);
+            mine.Single(d => d.FinishReason is not null).FinishReason.ShouldBe("stop");
+        }
+
+        deltas.Single(d => d.Usage is not null).Usage!.CompletionTokens.ShouldBe(2 * one.CompletionTokens);
+        deltas[^1].Done.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_redelivered_streaming_command_does_not_write_the_stream_twice()
     {
         var command = NewChat(UserMessage("Only once, please")) with { Stream = true };

@@ -27,6 +27,23 @@ public sealed class ChatTests(OpenAIAdapterHost host) : IClassFixture<OpenAIAdap
     }
 
     [Fact]
+    public async Task Asks_for_n_choices_and_returns_each_in_its_place_with_the_usage_of_all()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<ChatCompletion, ChatCompleted>(host.Chat("Hello, emulator") with { N = 3 }, JobKind.Chat);
+
+        response.Is(out Response<ChatCompleted>? completed).ShouldBeTrue();
+        var choices = completed!.Message.Choices;
+        choices.Select(c => c.Index).ShouldBe([0, 1, 2]);
+        choices[0].Message.Content.ShouldBe("Emulated reply to: Hello, emulator");
+        choices[2].Message.Content.ShouldBe("Emulated reply to: Hello, emulator (choice 2)");
+        completed.Message.Usage.CompletionTokens.ShouldBe(5 + 7 + 7); // the emulator counts the words of every choice
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("n").GetInt32().ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Sends_the_platform_key_as_a_bearer_token_and_the_provider_model_id()
     {
         host.Emulator.Reset();

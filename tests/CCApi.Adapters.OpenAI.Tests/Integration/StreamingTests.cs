@@ -35,6 +35,29 @@ public sealed class StreamingTests(OpenAIAdapterHost host) : IClassFixture<OpenA
     }
 
     [Fact]
+    public async Task Relays_n_interleaved_choices_each_delta_marked_with_its_choice()
+    {
+        host.Emulator.Reset();
+
+        var deltas = await host.StreamAsync(host.Chat("stream me please", stream: true) with { N = 2 });
+
+        for (var choice = 0; choice < 2; choice++)
+        {
+            var mine = deltas.Where(d => d.Choice == choice && d.Usage is null && !d.Done).ToList();
+            mine[0].Role.ShouldBe("assistant");
+            string.Concat(mine.Select(d => d.Content)).ShouldBe(choice == 0 ? "Emulated reply to: stream me please" : "Emulated reply to: stream me please (choice 1)");
+            mine.Single(d => d.FinishReason is not null).FinishReason.ShouldBe("stop");
+        }
+
+        // Relayed as they came, interleaved: choice 1's words before choice 0 is finished.
+        deltas.FindIndex(d => d.Choice == 1 && d.Content is not null).ShouldBeLessThan(deltas.FindIndex(d => d.Choice == 0 && d.FinishReason is not null));
+        deltas.Single(d => d.Usage is not null).Usage!.CompletionTokens.ShouldBe(6 + 8);
+        deltas[^1].Done.ShouldBeTrue();
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("n").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Relays_tool_call_deltas_whose_fragments_join_to_the_arguments()
     {
         host.Emulator.Reset();

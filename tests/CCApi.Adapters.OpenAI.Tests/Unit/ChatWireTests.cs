@@ -70,7 +70,7 @@ public sealed class ChatWireTests
 
         chunk.PromptTokens.ShouldBe(3);
         chunk.CompletionTokens.ShouldBe(4);
-        chunk.Content.ShouldBeNull();
+        chunk.Choices.ShouldBeEmpty();
     }
 
     [Fact]

@@ -55,24 +55,42 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        var n = body["n"]?.GetValueKind() == JsonValueKind.Number ? body["n"]!.GetValue<int>() : 1;
+        if (n is < 1 or > 128)
+        {
+            await InvalidAsync(http, "n", $"{n} is not valid for 'n': it must be between 1 and 128.");
+            return;
+        }
+
+        // n choices: the first is the reply, each other one says which it is (a real model's choices differ too); each
+        // has its own tool call id, and each is billed.
         var reply = Reply(body);
+        var contents = Enumerable.Range(0, n).Select(i => i == 0 || reply.Content is null ? reply.Content : $"{reply.Content} (choice {i})").ToList();
+        reply = reply with { CompletionTokens = contents.Sum(c => c is null ? reply.CompletionTokens : Words(c).Count()) };
+        static string CallId(int choice) => choice == 0 ? "call_emulated_1" : $"call_emulated_{choice}_1";
         if (!stream)
         {
-            var message = new JsonObject { ["role"] = "assistant", ["content"] = reply.Content };
-            if (reply.ToolName is not null)
+            var choices = new JsonArray();
+            for (var i = 0; i < n; i++)
             {
-                message["tool_calls"] = new JsonArray(new JsonObject
+                var message = new JsonObject { ["role"] = "assistant", ["content"] = contents[i] };
+                if (reply.ToolName is not null)
                 {
-                    ["id"] = "call_emulated_1", ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = reply.ToolName, ["arguments"] = reply.Arguments },
-                });
+                    message["tool_calls"] = new JsonArray(new JsonObject
+                    {
+                        ["id"] = CallId(i), ["type"] = "function",
+                        ["function"] = new JsonObject { ["name"] = reply.ToolName, ["arguments"] = reply.Arguments },
+                    });
+                }
+
+                choices.Add(new JsonObject { ["index"] = i, ["message"] = message, ["logprobs"] = null, ["finish_reason"] = reply.FinishReason });
             }
 
             await JsonAsync(http, 200, new JsonObject
             {
                 ["id"] = "chatcmpl-emulated", ["object"] = "chat.completion", ["created"] = 1700000000, ["model"] = model,
                 ["system_fingerprint"] = "fp_emulator",
-                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["logprobs"] = null, ["finish_reason"] = reply.FinishReason }),
+                ["choices"] = choices,
                 ["usage"] = Usage(reply),
             });
             return;
@@ -80,48 +98,69 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
 
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream; charset=utf-8";
-        await ChunkAsync(http, model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
+        for (var i = 0; i < n; i++)
+        {
+            await ChunkAsync(http, model, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null, i);
+        }
+
         if (reply.ToolName is not null)
         {
-            await ChunkAsync(http, model, new JsonObject
-            {
-                ["tool_calls"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0, ["id"] = "call_emulated_1", ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = reply.ToolName, ["arguments"] = "" },
-                }),
-            }, null);
-            foreach (var fragment in Fragments(reply.Arguments!, 5))
+            for (var i = 0; i < n; i++)
             {
                 await ChunkAsync(http, model, new JsonObject
                 {
-                    ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = fragment } }),
-                }, null);
+                    ["tool_calls"] = new JsonArray(new JsonObject
+                    {
+                        ["index"] = 0, ["id"] = CallId(i), ["type"] = "function",
+                        ["function"] = new JsonObject { ["name"] = reply.ToolName, ["arguments"] = "" },
+                    }),
+                }, null, i);
+                foreach (var fragment in Fragments(reply.Arguments!, 5))
+                {
+                    await ChunkAsync(http, model, new JsonObject
+                    {
+                        ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = fragment } }),
+                    }, null, i);
+                }
             }
         }
         else
         {
+            // Choices interleaved word by word, as OpenAI streams them.
+            var words = contents.Select(c => Words(c!).ToList()).ToList();
             var first = true;
-            foreach (var word in Words(reply.Content!))
+            for (var w = 0; w < words.Max(list => list.Count); w++)
             {
-                await ChunkAsync(http, model, new JsonObject { ["content"] = word }, null);
-                if (first && emulator.HoldStreams is { } hold)
+                for (var i = 0; i < n; i++)
                 {
-                    // Held mid-stream; SSE comment lines (as keep-alives) stop the reader's idle timeout meanwhile.
-                    while (!hold.Task.IsCompleted)
+                    if (w >= words[i].Count)
                     {
-                        await http.Response.WriteAsync(": held\n\n", http.RequestAborted);
-                        await http.Response.Body.FlushAsync(http.RequestAborted);
-                        await Task.WhenAny(hold.Task, Task.Delay(500, http.RequestAborted));
-                        http.RequestAborted.ThrowIfCancellationRequested();
+                        continue;
                     }
-                }
 
-                first = false;
+                    await ChunkAsync(http, model, new JsonObject { ["content"] = words[i][w] }, null, i);
+                    if (first && emulator.HoldStreams is { } hold)
+                    {
+                        // Held mid-stream; SSE comment lines (as keep-alives) stop the reader's idle timeout meanwhile.
+                        while (!hold.Task.IsCompleted)
+                        {
+                            await http.Response.WriteAsync(": held\n\n", http.RequestAborted);
+                            await http.Response.Body.FlushAsync(http.RequestAborted);
+                            await Task.WhenAny(hold.Task, Task.Delay(500, http.RequestAborted));
+                            http.RequestAborted.ThrowIfCancellationRequested();
+                        }
+                    }
+
+                    first = false;
+                }
             }
         }
 
-        await ChunkAsync(http, model, new JsonObject(), reply.FinishReason);
+        for (var i = 0; i < n; i++)
+        {
+            await ChunkAsync(http, model, new JsonObject(), reply.FinishReason, i);
+        }
+
         if (body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
         {
             await WriteEventAsync(http, new JsonObject
@@ -437,12 +476,12 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         }
     }
 
-    private static Task ChunkAsync(HttpContext http, string model, JsonObject delta, string? finishReason) =>
+    private static Task ChunkAsync(HttpContext http, string model, JsonObject delta, string? finishReason, int index = 0) =>
         WriteEventAsync(http, new JsonObject
         {
             ["id"] = "chatcmpl-emulated", ["object"] = "chat.completion.chunk", ["created"] = 1700000000, ["model"] = model,
             ["system_fingerprint"] = "fp_emulator",
-            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason }),
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = index, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason }),
         }.ToJsonString(Compact));
 
     private static async Task WriteEventAsync(HttpContext http, string data)
