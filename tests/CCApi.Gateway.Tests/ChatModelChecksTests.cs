@@ -191,6 +191,19 @@ public sealed class ChatModelChecksTests
     }
 
     [Fact]
+    public void Output_modalities_the_model_does_not_answer_are_an_unsupported_parameter()
+    {
+        var audio = Plan("hello") with { Modalities = ["text", "audio"] };
+        var error = Rejects(audio, Model());
+        (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, "modalities"));
+        error.Message.ShouldContain("'audio'");
+        ChatRequestValidator.ForModel(audio, Model() with { OutputModalities = ["text", "audio"] }).ShouldBeSameAs(audio);
+
+        var text = Plan("hello") with { Modalities = ["text"] };
+        ChatRequestValidator.ForModel(text, Model()).ShouldBeSameAs(text);
+    }
+
+    [Fact]
     public void The_reservation_builds_on_the_window_count_and_gives_what_a_fresh_count_gives()
     {
         var prose = string.Join(' ', Enumerable.Range(0, 12_000).Select(i => i % 7 == 0 ? "tokenization" : "word" + (i % 13)));

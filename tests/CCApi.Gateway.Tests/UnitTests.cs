@@ -154,6 +154,17 @@ public sealed class ChatRequestValidatorTests
     }
 
     [Fact]
+    public void Passes_valid_penalties_logit_bias_and_modalities_through_and_keeps_the_modalities_for_the_model_check()
+    {
+        var plan = Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"frequency_penalty":-2,"presence_penalty":1.5,"logit_bias":{"50256":-100,"7":100},"modalities":["text","audio"]}""");
+
+        plan.Modalities.ShouldBe(["text", "audio"]);
+        var extra = JsonNode.Parse(plan.ExtraParametersJson!)!.AsObject();
+        extra.Select(p => p.Key).ShouldBe(["frequency_penalty", "presence_penalty", "logit_bias", "modalities"], ignoreOrder: true);
+        extra["logit_bias"]!["50256"]!.GetValue<int>().ShouldBe(-100);
+    }
+
+    [Fact]
     public void Keeps_unknown_OpenAI_parameters_as_raw_JSON_and_drops_nothing_known()
     {
         var plan = Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"logit_bias":{"50256":-100},"parallel_tool_calls":false,"max_tokens":9}""");
@@ -377,8 +388,8 @@ public sealed class ModelPassThroughTests
         model.Pricing.InputPerMillion.ShouldBeNull();
         ModelResolution.Route(model, new ApiCaller("owner", "")).ProviderModel.ShouldBe(providerModel);
 
-        // What it takes is the provider's to judge: image and audio parts are not refused by the gateway.
-        var json = $$$"""{"model":"{{{id}}}","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png"}},{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]}]}""";
+        // What it takes and answers is the provider's to judge: image and audio parts, audio output are not refused by the gateway.
+        var json = $$$"""{"model":"{{{id}}}","modalities":["text","audio"],"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png"}},{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]}]}""";
         var plan = ChatRequestValidator.Validate(JsonBody.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), GatewayJsonContext.Default.ChatCompletionRequestBody));
         ChatRequestValidator.ForModel(plan, model).ShouldBeSameAs(plan);
     }

@@ -34,6 +34,9 @@ public sealed record ChatPlan
     /// <summary><c>logprobs: true</c> was asked for.</summary>
     public bool Logprobs { get; init; }
 
+    /// <summary><c>modalities</c>, the output types asked for (text, audio), when sent.</summary>
+    public IReadOnlyList<string>? Modalities { get; init; }
+
     /// <summary><c>response_format.type</c>, when sent.</summary>
     public string? ResponseFormat { get; init; }
 
@@ -111,7 +114,7 @@ public static partial class ChatRequestValidator
 
         var tools = Tools(body.Tools);
         var (toolChoice, toolChoiceFunction) = ToolChoice(body.ToolChoice, tools);
-        var extension = PassedThrough(body.ExtensionData, out var logprobs, out var responseFormat);
+        var extension = PassedThrough(body.ExtensionData, out var logprobs, out var responseFormat, out var modalities);
 
         return new ChatPlan
         {
@@ -132,6 +135,7 @@ public static partial class ChatRequestValidator
             Choices = body.N ?? 1,
             Logprobs = logprobs,
             ResponseFormat = responseFormat,
+            Modalities = modalities,
             ExtraParametersJson = Extra(extension),
         };
     }
@@ -140,16 +144,25 @@ public static partial class ChatRequestValidator
     /// The OpenAI parameters passed through unmodelled, checked as OpenAI checks them where a wrong value would otherwise
     /// reach an upstream or be silently ignored: <c>logprobs</c> a boolean, <c>top_logprobs</c> 0–20 and only with
     /// <c>logprobs: true</c>, <c>response_format</c> an object whose <c>type</c> is text, json_object or json_schema
-    /// (the last with a named <c>json_schema</c>). The two a model may not honour come out for <see cref="ForModel"/>.
+    /// (the last with a named <c>json_schema</c>), <c>frequency_penalty</c> and <c>presence_penalty</c> −2 to 2,
+    /// <c>logit_bias</c> token ids to −100…100, <c>modalities</c> text and/or audio. What a model may not honour
+    /// (logprobs, the response format, the modalities) comes out for <see cref="ForModel"/>.
     /// </summary>
-    private static Dictionary<string, JsonElement>? PassedThrough(Dictionary<string, JsonElement>? extension, out bool logprobs, out string? responseFormat)
+    private static Dictionary<string, JsonElement>? PassedThrough(
+        Dictionary<string, JsonElement>? extension, out bool logprobs, out string? responseFormat, out IReadOnlyList<string>? modalities)
     {
         logprobs = false;
         responseFormat = null;
+        modalities = null;
         if (extension is null)
         {
             return null;
         }
+
+        Penalty(extension, "frequency_penalty");
+        Penalty(extension, "presence_penalty");
+        LogitBias(extension);
+        modalities = Modalities(extension);
 
         if (extension.TryGetValue("logprobs", out var lp) && lp.ValueKind != JsonValueKind.Null)
         {
@@ -209,11 +222,80 @@ public static partial class ChatRequestValidator
         return extension;
     }
 
+    private static void Penalty(Dictionary<string, JsonElement> extension, string field)
+    {
+        if (extension.TryGetValue(field, out var value) && value.ValueKind != JsonValueKind.Null)
+        {
+            Range(NumberOf(value, field), -2, 2, field);
+        }
+    }
+
+    /// <summary>A JSON number as a double (one too large for it as infinity, out of every range).</summary>
+    private static double NumberOf(JsonElement value, string field) =>
+        value.ValueKind != JsonValueKind.Number ? throw WrongType(field, "a number")
+        : value.TryGetDouble(out var number) ? number : double.PositiveInfinity;
+
+    /// <summary><c>logit_bias</c>: an object from token ids (whole numbers, as strings) to biases from −100 to 100.</summary>
+    private static void LogitBias(Dictionary<string, JsonElement> extension)
+    {
+        if (!extension.TryGetValue("logit_bias", out var bias) || bias.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+
+        if (bias.ValueKind != JsonValueKind.Object)
+        {
+            throw WrongType("logit_bias", "an object from token ids to biases");
+        }
+
+        foreach (var entry in bias.EnumerateObject())
+        {
+            if (entry.Name.Length is 0 or > 10 || !entry.Name.All(char.IsAsciiDigit))
+            {
+                throw ApiException.BadField("logit_bias", $"'logit_bias' keys must be token ids (whole numbers); got '{Truncate(entry.Name)}'.");
+            }
+
+            var field = $"logit_bias.{entry.Name}";
+            Range(NumberOf(entry.Value, field), -100, 100, field);
+        }
+    }
+
+    /// <summary><c>modalities</c>: the output types asked for, each of text and audio at most once.</summary>
+    private static List<string>? Modalities(Dictionary<string, JsonElement> extension)
+    {
+        if (!extension.TryGetValue("modalities", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw WrongType("modalities", "an array such as [\"text\", \"audio\"]");
+        }
+
+        var list = new List<string>();
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var field = $"modalities[{i++}]";
+            var modality = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw WrongType(field, "a string");
+            OneOf(modality, field, "text", "audio");
+            if (list.Contains(modality))
+            {
+                throw ApiException.BadField(field, $"'{field}' repeats '{modality}'.");
+            }
+
+            list.Add(modality);
+        }
+
+        return list;
+    }
+
     /// <summary>
     /// The checks that need the model, against its catalog capabilities, for every failover candidate before anything is
     /// reserved or sent (400, as OpenAI answers them): <c>stream</c> on a model that does not stream, <c>tools</c> on
     /// one without function calling, <c>logprobs</c> or a <c>response_format</c> the model's capabilities say it does not
-    /// honour, and an <c>image_url</c> or <c>input_audio</c> part for a model whose <c>input_modalities</c> lack image or
+    /// honour, output <c>modalities</c> outside its <c>output_modalities</c>, and an <c>image_url</c> or <c>input_audio</c> part for a model whose <c>input_modalities</c> lack image or
     /// audio (unsupported_parameter), <c>max_tokens</c> above the model's
     /// <c>max_output_tokens</c>, and a request past its <c>context_length</c> (<see cref="ChatContextWindow"/>).
     /// </summary>
@@ -239,6 +321,12 @@ public static partial class ChatRequestValidator
         {
             throw ApiException.BadField("response_format.type",
                 $"'response_format.type' '{format}' is not supported by the model '{model.Id}'; it answers {string.Join(", ", formats)}.", ErrorCodes.UnsupportedParameter);
+        }
+
+        if (plan.Modalities?.FirstOrDefault(m => !model.OutputModalities.Contains(m)) is { } output)
+        {
+            throw ApiException.BadField("modalities",
+                $"'modalities' asks for '{output}', but the model '{model.Id}' answers {string.Join(" and ", model.OutputModalities)} (its output_modalities).", ErrorCodes.UnsupportedParameter);
         }
 
         var content = ChatContent.Of(plan.Messages);

@@ -57,6 +57,7 @@ public static class ModelResolution
             Type = type,
             OwnedBy = provider.Name,
             InputModalities = ["text", "image", "audio"], // unknown to the catalog: the provider judges what it takes
+            OutputModalities = ["text", "image", "audio"], // … and what it answers
             Capabilities = new ModelCapabilities { Streaming = type == "chat", FunctionCalling = type == "chat" },
         };
     }
