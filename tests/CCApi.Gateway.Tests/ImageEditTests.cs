@@ -139,6 +139,12 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     [InlineData("size", "huge")]
     [InlineData("response_format", "gif")]
     [InlineData("stream", "true")]
+    [InlineData("output_format", "webp")]
+    [InlineData("output_format", "gif")]
+    [InlineData("output_compression", "50")]
+    [InlineData("background", "transparent")]
+    [InlineData("moderation", "low")]
+    [InlineData("partial_images", "2")]
     public async Task Bad_parameters_are_400s_naming_them(string field, string value)
     {
         var (response, json) = await PostAsync(Form("local/pixel-1", "edit", [(field, value)]));

@@ -11,7 +11,7 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         var prompt = "solar farm " + Guid.NewGuid().ToString("N");
 
         var response = await gateway.PostJsonAsync("/v1/images/generations",
-            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","n":2,"size":"512x256","quality":"hd","style":"vivid","user":"u"}""");
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","n":2,"size":"512x256","quality":"hd","style":"vivid","user":"u","output_format":"png","output_compression":100,"background":"opaque","moderation":"auto","partial_images":0}""");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var body = await GatewayFixture.ReadJsonAsync(response);

@@ -17,6 +17,14 @@ public sealed class ImageGenerationsRequestBody
 
     /// <summary>OpenAI's streamed image generation (partial images as events): not offered; true is refused, never ignored.</summary>
     public bool? Stream { get; set; }
+
+    // gpt-image options not offered: read so that a value that would change the image is refused, never ignored
+    // (ImageRequestValidator.RefuseUnofferedImageOptions).
+    public string? OutputFormat { get; set; }
+    public long? OutputCompression { get; set; }
+    public string? Background { get; set; }
+    public string? Moderation { get; set; }
+    public long? PartialImages { get; set; }
 }
 
 /// <summary>LegacyImageGenerationResponse (spec 3.11).</summary>

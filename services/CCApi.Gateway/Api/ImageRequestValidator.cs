@@ -37,6 +37,47 @@ public static class ImageRequestValidator
     public static readonly string[] AspectRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
     public static readonly string[] ResponseFormats = ["url", "b64_json"];
 
+    /// <summary>
+    /// OpenAI's gpt-image options on /v1/images/generations and /v1/images/edits, none of which the platform offers yet:
+    /// images come back as PNG, opaque, under the provider's default moderation, unstreamed. Their defaults (and values
+    /// that change nothing) pass; any other valid value is 400 <c>unsupported_parameter</c> naming the field, never a
+    /// silently different image; an invalid one is 400 as OpenAI answers it.
+    /// </summary>
+    public static void RefuseUnofferedImageOptions(string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages)
+    {
+        OneOf(outputFormat, "output_format", "png", "jpeg", "webp");
+        if (outputFormat is "jpeg" or "webp")
+        {
+            throw ApiException.BadField("output_format", $"Images are returned as PNG; 'output_format' {outputFormat} is not offered.", ErrorCodes.UnsupportedParameter);
+        }
+
+        Range(outputCompression, 0, 100, "output_compression");
+        if (outputCompression is not null and not 100)
+        {
+            throw ApiException.BadField("output_compression", "'output_compression' applies to jpeg and webp output, which is not offered; images are returned as PNG.",
+                ErrorCodes.UnsupportedParameter);
+        }
+
+        OneOf(background, "background", "transparent", "opaque", "auto");
+        if (background == "transparent")
+        {
+            throw ApiException.BadField("background", "Transparent backgrounds are not offered; send 'background' opaque or auto (or none).", ErrorCodes.UnsupportedParameter);
+        }
+
+        OneOf(moderation, "moderation", "low", "auto");
+        if (moderation == "low")
+        {
+            throw ApiException.BadField("moderation", "'moderation' low is not offered; images are moderated as the provider does by default (auto).", ErrorCodes.UnsupportedParameter);
+        }
+
+        Range(partialImages, 0, 3, "partial_images");
+        if (partialImages > 0)
+        {
+            throw ApiException.BadField("partial_images", "Partial images come with streamed generation, which is not offered; send 'partial_images' 0 (or none).",
+                ErrorCodes.UnsupportedParameter);
+        }
+    }
+
     /// <summary>text only → text-to-image; any mask → inpainting; two or more images → multi-image-remix; else image-to-image.</summary>
     public static string DeriveOperation(int images, bool anyMask) =>
         anyMask ? "inpainting" : images >= 2 ? "multi-image-remix" : images == 1 ? "image-to-image" : "text-to-image";

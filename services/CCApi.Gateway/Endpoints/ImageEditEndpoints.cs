@@ -71,6 +71,8 @@ public static class ImageEditEndpoints
                 ErrorCodes.UnsupportedParameter);
         }
 
+        ImageRequestValidator.RefuseUnofferedImageOptions(
+            Text(form, "output_format"), Integer(form, "output_compression"), Text(form, "background"), Text(form, "moderation"), Integer(form, "partial_images"));
         var prompt = Required(Text(form, "prompt"), "prompt");
         MaxLength(prompt, limits.MaxPromptCharacters, "prompt");
 

@@ -46,6 +46,7 @@ public static class ImageEndpoints
                 ErrorCodes.UnsupportedParameter);
         }
 
+        ImageRequestValidator.RefuseUnofferedImageOptions(body.OutputFormat, body.OutputCompression, body.Background, body.Moderation, body.PartialImages);
         var prompt = Required(body.Prompt, "prompt");
         MaxLength(prompt, options.MaxPromptCharacters, "prompt");
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
