@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
+using CCApi.ServiceDefaults;
 
 namespace CCApi.Adapters.Local.Audio;
 
@@ -17,6 +18,13 @@ public sealed partial class LocalSpeechProvider(SpeechSynthesizer synthesizer, I
 
     public async Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken)
     {
+        if (!string.IsNullOrWhiteSpace(command.Instructions))
+        {
+            // espeak-ng has voices, speed and pitch, nothing that reads directions: refused, never ignored.
+            throw ApiException.BadField("instructions",
+                "espeak-1 takes no 'instructions'; it speaks 'input' in the chosen 'voice' at 'speed'. Remove the field.", ErrorCodes.UnsupportedParameter);
+        }
+
         try
         {
             var audio = await synthesizer.SynthesizeAsync(command.Input, command.Voice, command.Format, command.Speed, cancellationToken);

@@ -59,6 +59,17 @@ public class SpeechTests(LocalAdapterHost host)
     }
 
     [Fact]
+    public async Task Responds_JobFailed_400_unsupported_parameter_on_instructions_which_espeak_cannot_follow()
+    {
+        var response = await Client.GetResponse<SpeechSynthesized, JobFailed>(Speech("hello") with { Instructions = "Speak in a whisper." });
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        var error = failed!.Message.Error;
+        (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, "unsupported_parameter", "instructions"));
+        (await Client.GetResponse<SpeechSynthesized, JobFailed>(Speech("hello") with { Instructions = "  " })).Is(out Response<SpeechSynthesized>? _).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Responds_JobFailed_400_on_input_when_it_is_longer_than_4096_characters()
     {
         var response = await Client.GetResponse<SpeechSynthesized, JobFailed>(Speech(new string('x', 4097)));
