@@ -94,6 +94,31 @@ public sealed class OpenAiSdkTests(PlatformFixture platform) : PlatformTest(plat
     }
 
     [Fact]
+    public async Task Structured_outputs_answer_json_matching_the_schema_and_json_mode_a_json_object()
+    {
+        var chat = Sdk.GetChatClient("local/echo-1");
+        const string Schema = """
+            {"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},
+             "required":["city","unit"],"additionalProperties":false}
+            """;
+        var structured = (await chat.CompleteChatAsync([new UserChatMessage("What's the weather in Paris?")], new ChatCompletionOptions
+        {
+            ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("weather", BinaryData.FromString(Schema), jsonSchemaIsStrict: true),
+        })).Value;
+
+        using var answer = JsonDocument.Parse(structured.Content[0].Text);
+        answer.RootElement.GetProperty("city").GetString().ShouldBe("Paris");
+        answer.RootElement.GetProperty("unit").GetString().ShouldBeOneOf("celsius", "fahrenheit");
+        answer.RootElement.EnumerateObject().Count().ShouldBe(2);
+
+        var json = (await chat.CompleteChatAsync([new UserChatMessage("Outline a launch plan")], new ChatCompletionOptions
+        {
+            ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat(),
+        })).Value;
+        JsonDocument.Parse(json.Content[0].Text).RootElement.ValueKind.ShouldBe(JsonValueKind.Object);
+    }
+
+    [Fact]
     public async Task Asking_for_n_choices_answers_each_in_its_place_streamed_or_not_and_bills_every_one()
     {
         // The SDK's typed ChatCompletion shows the first choice only; its protocol method sends n and reads them all.

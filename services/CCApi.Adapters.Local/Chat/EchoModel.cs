@@ -63,6 +63,12 @@ public static partial class EchoModel
         }
 
         var content = lastIsTool ? AnswerFromTools(command, texts, userText) : Restate(command, texts, userText);
+        content = ResponseFormat(command) switch
+        {
+            ("json_object", _) => JsonReply(command, userText, content),
+            ("json_schema", var schema) => ToolArguments.Build(schema, userText), // an instance of the schema, from the user's words
+            _ => content,
+        };
         var finish = "stop";
         if (command.Stop is { Count: > 0 } stops)
         {
@@ -280,6 +286,36 @@ public static partial class EchoModel
 
         return sb.ToString();
     }
+
+    /// <summary><c>response_format</c>'s type and, for json_schema, the schema's JSON (passed through in the command's extras).</summary>
+    private static (string? Type, string? Schema) ResponseFormat(ChatCompletion command)
+    {
+        if (command.ExtraParametersJson is not { } extras)
+        {
+            return (null, null);
+        }
+
+        using var doc = JsonDocument.Parse(extras);
+        if (!doc.RootElement.TryGetProperty("response_format", out var format) || format.ValueKind != JsonValueKind.Object
+            || !format.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return (null, null);
+        }
+
+        var schema = format.TryGetProperty("json_schema", out var js) && js.ValueKind == JsonValueKind.Object
+            && js.TryGetProperty("schema", out var s) && s.ValueKind == JsonValueKind.Object ? s.GetRawText() : null;
+        return (type.GetString(), schema);
+    }
+
+    /// <summary>JSON mode: the reply and what echo-1 noticed, as one JSON object.</summary>
+    private static string JsonReply(ChatCompletion command, string userText, string reply) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["reply"] = reply,
+        ["words"] = WordRegex().Count(userText),
+        ["characters"] = userText.Length,
+        ["messages"] = command.Messages.Count,
+        ["key_words"] = new System.Text.Json.Nodes.JsonArray([.. Keywords(userText, 3).Select(k => (System.Text.Json.Nodes.JsonNode?)k)]),
+    }.ToJsonString();
 
     private static string AnswerFromTools(ChatCompletion command, List<string> texts, string userText)
     {

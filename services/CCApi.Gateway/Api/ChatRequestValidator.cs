@@ -216,6 +216,11 @@ public static partial class ChatRequestValidator
                     throw ApiException.BadField("response_format.json_schema.name",
                         "'response_format.json_schema.name' must be 1-64 characters of a-z, A-Z, 0-9, '_' and '-'.");
                 }
+
+                if (schema.TryGetProperty("schema", out var definition) && definition.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+                {
+                    throw WrongType("response_format.json_schema.schema", "a JSON Schema object");
+                }
             }
         }
 

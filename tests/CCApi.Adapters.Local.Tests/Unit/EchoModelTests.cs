@@ -32,6 +32,39 @@ public class EchoModelTests
     }
 
     [Fact]
+    public void Json_mode_answers_one_json_object_with_the_reply_and_what_it_noticed()
+    {
+        var plain = NewChat(UserMessage("Outline a launch plan for CCAPI"));
+        var json = plain with { ExtraParametersJson = """{"response_format":{"type":"json_object"}}""" };
+
+        var reply = EchoModel.Complete(json);
+
+        using var doc = JsonDocument.Parse(reply.Content!);
+        doc.RootElement.GetProperty("reply").GetString().ShouldBe(EchoModel.Complete(plain).Content);
+        doc.RootElement.GetProperty("words").GetInt32().ShouldBe(6);
+        doc.RootElement.GetProperty("messages").GetInt32().ShouldBe(1);
+        doc.RootElement.GetProperty("key_words").GetArrayLength().ShouldBeGreaterThan(0);
+        reply.FinishReason.ShouldBe("stop");
+    }
+
+    [Fact]
+    public void A_json_schema_response_format_answers_an_instance_of_the_schema_built_from_the_users_words()
+    {
+        var command = NewChat(UserMessage("What's the weather in Paris?")) with
+        {
+            ExtraParametersJson = """{"response_format":{"type":"json_schema","json_schema":{"name":"weather","strict":true,"schema":""" + WeatherSchema + "}}}",
+        };
+
+        var reply = EchoModel.Complete(command);
+
+        SchemaCheck.Problems(WeatherSchema, reply.Content!).ShouldBeEmpty();
+        reply.Content!.ShouldContain("\"city\":\"Paris\"");
+        reply.ToolCalls.ShouldBeNull();
+        EchoModel.Complete(command with { ExtraParametersJson = """{"response_format":{"type":"text"}}""" }).Content
+            .ShouldBe(EchoModel.Complete(command with { ExtraParametersJson = null }).Content);
+    }
+
+    [Fact]
     public void The_seed_picks_a_wording_deterministically()
     {
         var seeded = NewChat(UserMessage("hello there")) with { Seed = 1 };
