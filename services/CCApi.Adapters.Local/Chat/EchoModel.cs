@@ -166,6 +166,20 @@ public static partial class EchoModel
             throw ApiException.BadField("n", $"'n' must be between 1 and {MaxChoices}.");
         }
 
+        if (command.ExtraParametersJson is { } extras)
+        {
+            // OpenAI's deprecated function calling: echo-1 calls tools only, so these are refused rather than ignored.
+            using var doc = JsonDocument.Parse(extras);
+            foreach (var legacy in (ReadOnlySpan<string>)["functions", "function_call"])
+            {
+                if (doc.RootElement.TryGetProperty(legacy, out var value) && value.ValueKind != JsonValueKind.Null)
+                {
+                    throw ApiException.BadField(legacy, $"echo-1 takes no '{legacy}' (OpenAI's deprecated function calling); send 'tools' and 'tool_choice'.",
+                        ErrorCodes.UnsupportedParameter);
+                }
+            }
+        }
+
         var tools = command.Tools ?? [];
         for (var i = 0; i < tools.Count; i++)
         {

@@ -64,6 +64,17 @@ public class EchoModelTests
             .ShouldBe(EchoModel.Complete(command with { ExtraParametersJson = null }).Content);
     }
 
+    [Theory]
+    [InlineData("functions", """{"functions":[{"name":"get_weather","parameters":{"type":"object"}}]}""")]
+    [InlineData("function_call", """{"function_call":"auto"}""")]
+    public void Deprecated_function_calling_is_refused_naming_the_field_not_ignored(string field, string extras)
+    {
+        var error = Should.Throw<ApiException>(() => EchoModel.Complete(NewChat(UserMessage("weather in Paris?")) with { ExtraParametersJson = extras }));
+
+        (error.Status, error.Code, error.Details!["param"]).ShouldBe((400, ErrorCodes.UnsupportedParameter, field));
+        EchoModel.Complete(NewChat(UserMessage("hi")) with { ExtraParametersJson = """{"functions":null}""" }).Content.ShouldNotBeNull();
+    }
+
     [Fact]
     public void The_seed_picks_a_wording_deterministically()
     {
