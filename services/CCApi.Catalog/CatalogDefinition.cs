@@ -148,6 +148,14 @@ public static partial class CatalogDefinition
                     problems.Add($"{where}: capabilities.response_formats: '{format}' is not one of {string.Join(", ", ModelCapabilities.AllResponseFormats)}.");
                 }
             }
+
+            foreach (var option in model.Capabilities.ImageOptions ?? [])
+            {
+                if (!ModelCapabilities.AllImageOptions.Contains(option))
+                {
+                    problems.Add($"{where}: capabilities.image_options: '{option}' is not one of {string.Join(", ", ModelCapabilities.AllImageOptions)}.");
+                }
+            }
         }
 
         return problems;

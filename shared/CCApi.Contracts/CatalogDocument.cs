@@ -116,6 +116,15 @@ public sealed record ModelCapabilities
 
     /// <summary>Chat models: whether the model returns <c>logprobs</c>; false refuses them before dispatch. Unset: passed through unchecked.</summary>
     public bool? Logprobs { get; init; }
+
+    /// <summary>Every gpt-image output option OpenAI defines on its image routes.</summary>
+    public static readonly IReadOnlyList<string> AllImageOptions = ["output_format", "output_compression", "background", "moderation"];
+
+    /// <summary>
+    /// Image models: the gpt-image output options the model honours (of <see cref="AllImageOptions"/>; OpenAI's
+    /// gpt-image-1: all). A value other than the default for an option not listed is refused before dispatch. Unset: none.
+    /// </summary>
+    public IReadOnlyList<string>? ImageOptions { get; init; }
 }
 
 public sealed record ModelPricing

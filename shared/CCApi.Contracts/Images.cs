@@ -28,6 +28,17 @@ public sealed record GenerateImage : IJobCommand
     public string? NegativePrompt { get; init; }
     public double? Strength { get; init; }
 
+    /// <summary>
+    /// gpt-image's output options, under OpenAI's names: <c>png</c>, <c>jpeg</c> or <c>webp</c>; 0–100 for jpeg/webp;
+    /// <c>transparent</c>, <c>opaque</c> or <c>auto</c>; <c>low</c> or <c>auto</c>. Set only for a model whose catalog
+    /// <see cref="ModelCapabilities.ImageOptions"/> list them; null is the provider's default.
+    /// </summary>
+    public string? OutputFormat { get; init; }
+
+    public int? OutputCompression { get; init; }
+    public string? Background { get; init; }
+    public string? Moderation { get; init; }
+
     /// <summary>True when the client was answered 202 and follows the job by polling or webhook.</summary>
     public bool Async { get; init; }
 

@@ -53,12 +53,16 @@ public class CatalogDefinitionTests
     }
 
     [Fact]
-    public void Rejects_a_response_format_openai_does_not_define()
+    public void Rejects_a_response_format_or_an_image_option_openai_does_not_define()
     {
         var root = TestCatalog.Node();
         root.Model("local/echo-1")["capabilities"]!["response_formats"] = new JsonArray("text", "yaml");
 
         Problem(root).ShouldContain("('local/echo-1'): capabilities.response_formats: 'yaml' is not one of text, json_object, json_schema");
+
+        root = TestCatalog.Node();
+        root.Model("local/pixel-1")["capabilities"]!["image_options"] = new JsonArray("background", "watermark");
+        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_options: 'watermark' is not one of output_format, output_compression, background, moderation");
     }
 
     [Fact]

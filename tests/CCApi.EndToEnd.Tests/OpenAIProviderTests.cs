@@ -91,6 +91,28 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Gpt_image_output_options_reach_the_upstream_and_its_webp_comes_back_as_webp()
+    {
+        Emulator.Reset();
+
+#pragma warning disable OPENAI001 // the SDK marks gpt-image's options as evaluation-only
+        var image = (await Sdk.GetImageClient("openai/gpt-image-1").GenerateImageAsync("a lighthouse at dusk", new ImageGenerationOptions
+        {
+            ResponseFormat = GeneratedImageFormat.Bytes,
+            OutputFileFormat = GeneratedImageFileFormat.Webp,
+            OutputCompressionFactor = 75,
+            ModerationLevel = GeneratedImageModerationLevel.Low,
+        })).Value;
+#pragma warning restore OPENAI001
+
+        image.ImageBytes.ToArray()[8..12].ShouldBe("WEBP"u8.ToArray());
+        using var body = JsonDocument.Parse(Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("output_format").GetString().ShouldBe("webp");
+        body.RootElement.GetProperty("output_compression").GetInt32().ShouldBe(75);
+        body.RootElement.GetProperty("moderation").GetString().ShouldBe("low");
+    }
+
+    [Fact]
     public async Task An_upstream_400_reaches_the_client_as_400_with_the_providers_message()
     {
         Emulator.Reset();

@@ -58,6 +58,30 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Carries_gpt_images_output_options_to_a_model_that_lists_them_and_only_the_defaults_to_one_that_does_not()
+    {
+        var prompt = "options " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"openai/gpt-image-1","prompt":"{{{prompt}}}","output_format":"webp","output_compression":70,"background":"transparent","moderation":"low"}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        (command.OutputFormat, command.OutputCompression, command.Background, command.Moderation).ShouldBe(("webp", 70, "transparent", "low"));
+
+        // local/pixel-1 lists none: the defaults pass and are not carried, anything else is refused naming the field.
+        var local = "defaults " + Guid.NewGuid().ToString("N");
+        (await gateway.PostJsonAsync("/v1/images/generations", $$$"""{"model":"local/pixel-1","prompt":"{{{local}}}","output_format":"png","background":"auto"}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var plain = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == local);
+        (plain.OutputFormat, plain.Background).ShouldBe((null, null));
+        var refused = await GatewayFixture.ShouldBeErrorAsync(
+            await gateway.PostJsonAsync("/v1/images/generations", """{"model":"local/pixel-1","prompt":"x","output_format":"webp"}"""),
+            HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+        refused["message"]!.GetValue<string>().ShouldContain("local/pixel-1");
+    }
+
+    [Fact]
     public async Task Rejects_an_asynchronous_model_naming_model_and_pointing_to_images_generate()
     {
         var response = await gateway.PostJsonAsync("/v1/images/generations", """{"model":"local/pixel-async-1","prompt":"x"}""");

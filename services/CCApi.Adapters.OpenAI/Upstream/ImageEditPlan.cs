@@ -32,6 +32,13 @@ public sealed record ImageEditPlan
     public required string Size { get; init; }
     public string? Quality { get; init; }
 
+    /// <summary>gpt-image's output options (gpt-image models only; null: not sent).</summary>
+    public string? OutputFormat { get; init; }
+
+    public int? OutputCompression { get; init; }
+    public string? Background { get; init; }
+    public string? Moderation { get; init; }
+
     /// <summary>True when the command is an edit (it has input images), not a text-to-image generation.</summary>
     public static bool IsEdit(GenerateImage command)
     {
@@ -96,6 +103,11 @@ public sealed record ImageEditPlan
         }
 
         var quality = !dallE2 && command.Quality is { } q && GptImageQualities.Contains(q) ? q : null;
+        if (dallE2)
+        {
+            OpenAIClient.RefuseGptImageOptions(command);
+        }
+
         return new ImageEditPlan
         {
             Model = model,
@@ -106,6 +118,10 @@ public sealed record ImageEditPlan
             N = command.NumImages,
             Size = size,
             Quality = quality,
+            OutputFormat = command.OutputFormat,
+            OutputCompression = command.OutputCompression,
+            Background = command.Background,
+            Moderation = command.Moderation,
         };
     }
 
@@ -190,6 +206,15 @@ public sealed record ImageEditPlan
         if (Quality is { } quality)
         {
             form.Add(new StringContent(quality), "quality");
+        }
+
+        foreach (var (field, value) in (ReadOnlySpan<(string, string?)>)[
+            ("output_format", OutputFormat), ("output_compression", OutputCompression?.ToString(CultureInfo.InvariantCulture)), ("background", Background), ("moderation", Moderation)])
+        {
+            if (value is not null)
+            {
+                form.Add(new StringContent(value), field);
+            }
         }
 
         if (IsDallE2)

@@ -207,9 +207,42 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
 
             if (command.Route.ProviderModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase))
             {
+                RefuseGptImageOptions(command);
                 json.WriteString("response_format", "b64_json"); // gpt-image models always answer b64_json and reject the field
             }
+            else
+            {
+                WriteOptional(json, "output_format", command.OutputFormat);
+                if (command.OutputCompression is { } compression)
+                {
+                    json.WriteNumber("output_compression", compression);
+                }
+
+                WriteOptional(json, "background", command.Background);
+                WriteOptional(json, "moderation", command.Moderation);
+            }
         });
+    }
+
+    /// <summary>dall-e models take none of gpt-image's output options (the catalog does not list them for dall-e; this is the adapter's own check).</summary>
+    public static void RefuseGptImageOptions(GenerateImage command)
+    {
+        foreach (var (field, value) in (ReadOnlySpan<(string, object?)>)[
+            ("output_format", command.OutputFormat), ("output_compression", command.OutputCompression), ("background", command.Background), ("moderation", command.Moderation)])
+        {
+            if (value is not null)
+            {
+                throw ApiException.BadField(field, $"{command.Route.ProviderModel} takes no '{field}'; it is a gpt-image option.", ErrorCodes.UnsupportedParameter);
+            }
+        }
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(name, value);
+        }
     }
 
     public static string? SniffImage(ReadOnlySpan<byte> bytes) =>

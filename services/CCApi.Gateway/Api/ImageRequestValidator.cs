@@ -7,6 +7,13 @@ namespace CCApi.Gateway.Api;
 /// <summary>An input image after validation: a URL for the adapter to fetch, or decoded bytes to store.</summary>
 public sealed record PendingImage(string? Url, byte[]? Bytes, string? MimeType, bool IsMask);
 
+/// <summary>The gpt-image output options a request carries to its model (null: the provider's default).</summary>
+public sealed record ImageOutputOptions(string? OutputFormat, int? OutputCompression, string? Background, string? Moderation)
+{
+    public GenerateImage ApplyTo(GenerateImage command) =>
+        command with { OutputFormat = OutputFormat, OutputCompression = OutputCompression, Background = Background, Moderation = Moderation };
+}
+
 /// <summary>A validated POST /v1/images/generate request (the model is resolved separately).</summary>
 public sealed record ImagePlan
 {
@@ -38,36 +45,43 @@ public static class ImageRequestValidator
     public static readonly string[] ResponseFormats = ["url", "b64_json"];
 
     /// <summary>
-    /// OpenAI's gpt-image options on /v1/images/generations and /v1/images/edits, none of which the platform offers yet:
-    /// images come back as PNG, opaque, under the provider's default moderation, unstreamed. Their defaults (and values
-    /// that change nothing) pass; any other valid value is 400 <c>unsupported_parameter</c> naming the field, never a
-    /// silently different image; an invalid one is 400 as OpenAI answers it.
+    /// OpenAI's gpt-image output options on /v1/images/generations and /v1/images/edits, checked against the model: an
+    /// option its catalog <c>capabilities.image_options</c> list is carried to the provider; for any other, a value that
+    /// changes nothing (the default) passes and another is 400 <c>unsupported_parameter</c> naming the field, never a
+    /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> needs streamed generation, which
+    /// is not offered. Invalid values are 400 as OpenAI answers them.
     /// </summary>
-    public static void RefuseUnofferedImageOptions(string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages)
+    public static ImageOutputOptions OutputOptions(
+        ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages)
     {
+        var offered = model.Capabilities.ImageOptions ?? [];
+        bool Offers(string option) => offered.Contains(option);
+        ApiException NotOffered(string field, string what) =>
+            ApiException.BadField(field, $"The model '{model.Id}' does not offer {what}; send the request without '{field}', or to a model whose capabilities.image_options list it.",
+                ErrorCodes.UnsupportedParameter);
+
         OneOf(outputFormat, "output_format", "png", "jpeg", "webp");
-        if (outputFormat is "jpeg" or "webp")
+        if (outputFormat is "jpeg" or "webp" && !Offers("output_format"))
         {
-            throw ApiException.BadField("output_format", $"Images are returned as PNG; 'output_format' {outputFormat} is not offered.", ErrorCodes.UnsupportedParameter);
+            throw NotOffered("output_format", $"{outputFormat} output (it returns PNG)");
         }
 
         Range(outputCompression, 0, 100, "output_compression");
-        if (outputCompression is not null and not 100)
+        if (outputCompression is not null and not 100 && !Offers("output_compression"))
         {
-            throw ApiException.BadField("output_compression", "'output_compression' applies to jpeg and webp output, which is not offered; images are returned as PNG.",
-                ErrorCodes.UnsupportedParameter);
+            throw NotOffered("output_compression", "compressed output");
         }
 
         OneOf(background, "background", "transparent", "opaque", "auto");
-        if (background == "transparent")
+        if (background == "transparent" && !Offers("background"))
         {
-            throw ApiException.BadField("background", "Transparent backgrounds are not offered; send 'background' opaque or auto (or none).", ErrorCodes.UnsupportedParameter);
+            throw NotOffered("background", "transparent backgrounds");
         }
 
         OneOf(moderation, "moderation", "low", "auto");
-        if (moderation == "low")
+        if (moderation == "low" && !Offers("moderation"))
         {
-            throw ApiException.BadField("moderation", "'moderation' low is not offered; images are moderated as the provider does by default (auto).", ErrorCodes.UnsupportedParameter);
+            throw NotOffered("moderation", "'moderation' low");
         }
 
         Range(partialImages, 0, 3, "partial_images");
@@ -76,6 +90,12 @@ public static class ImageRequestValidator
             throw ApiException.BadField("partial_images", "Partial images come with streamed generation, which is not offered; send 'partial_images' 0 (or none).",
                 ErrorCodes.UnsupportedParameter);
         }
+
+        return new ImageOutputOptions(
+            Offers("output_format") ? outputFormat : null,
+            Offers("output_compression") ? (int?)outputCompression : null,
+            Offers("background") ? background : null,
+            Offers("moderation") ? moderation : null);
     }
 
     /// <summary>text only → text-to-image; any mask → inpainting; two or more images → multi-image-remix; else image-to-image.</summary>

@@ -71,8 +71,8 @@ public static class ImageEditEndpoints
                 ErrorCodes.UnsupportedParameter);
         }
 
-        ImageRequestValidator.RefuseUnofferedImageOptions(
-            Text(form, "output_format"), Integer(form, "output_compression"), Text(form, "background"), Text(form, "moderation"), Integer(form, "partial_images"));
+        var output = ImageRequestValidator.OutputOptions(
+            model, Text(form, "output_format"), Integer(form, "output_compression"), Text(form, "background"), Text(form, "moderation"), Integer(form, "partial_images"));
         var prompt = Required(Text(form, "prompt"), "prompt");
         MaxLength(prompt, limits.MaxPromptCharacters, "prompt");
 
@@ -131,7 +131,7 @@ public static class ImageEditEndpoints
                     inputs.Add(new ImageInput { Blob = blob, MimeType = type, IsMask = isMask, Field = field });
                 }
 
-                var command = ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, operation, prompt, inputs, images, width, height, quality);
+                var command = output.ApplyTo(ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, operation, prompt, inputs, images, width, height, quality));
                 return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, modelFiles, cancellationToken);
             }), cancellationToken);
     }
@@ -162,6 +162,10 @@ public static class ImageEditEndpoints
                             ["size"] = Text("WIDTHxHEIGHT or auto (1024x1024)."),
                             ["response_format"] = Text("url (default) or b64_json."),
                             ["quality"] = Text("standard, hd, low, medium, high or auto."),
+                            ["output_format"] = Text("png (default), jpeg or webp: the latter two for a model whose capabilities.image_options list output_format."),
+                            ["output_compression"] = Text("0-100 for jpeg/webp output (100 default).", JsonSchemaType.Integer),
+                            ["background"] = Text("auto, opaque or transparent (the last for a model listing background)."),
+                            ["moderation"] = Text("auto or low (the last for a model listing moderation)."),
                         },
                     },
                 },

@@ -22,7 +22,7 @@ public static class ImageEndpoints
         });
 
     /// <summary>A POST /v1/images/generations request checked against its model.</summary>
-    public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height);
+    public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height, ImageOutputOptions Output);
 
     /// <summary>The checks of POST /v1/images/generations that need its model (400 naming the field).</summary>
     public static GenerationsPlan ValidateGenerations(ImageGenerationsRequestBody body, ModelEntry model, GatewayOptions options)
@@ -46,7 +46,7 @@ public static class ImageEndpoints
                 ErrorCodes.UnsupportedParameter);
         }
 
-        ImageRequestValidator.RefuseUnofferedImageOptions(body.OutputFormat, body.OutputCompression, body.Background, body.Moderation, body.PartialImages);
+        var output = ImageRequestValidator.OutputOptions(model, body.OutputFormat, body.OutputCompression, body.Background, body.Moderation, body.PartialImages);
         var prompt = Required(body.Prompt, "prompt");
         MaxLength(prompt, options.MaxPromptCharacters, "prompt");
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
@@ -54,7 +54,7 @@ public static class ImageEndpoints
         OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
         OneOf(body.Quality, "quality", LegacyQualities);
         OneOf(body.Style, "style", "vivid", "natural");
-        return new GenerationsPlan(prompt, body.N ?? 1, width, height);
+        return new GenerationsPlan(prompt, body.N ?? 1, width, height, output);
     }
 
     public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageGenerations(
@@ -71,8 +71,8 @@ public static class ImageEndpoints
             GenerationsRoute, body.Model, model => ValidateGenerations(body, model, options.Value), plan => (plan.Prompt, plan.Count),
             async (attempt, plan) =>
             {
-                var command = GenerationsCommand(attempt, dispatcher.Now, "text-to-image", plan.Prompt, inputs: null, plan.Count, plan.Width, plan.Height, body.Quality)
-                    with { Style = body.Style };
+                var command = plan.Output.ApplyTo(
+                    GenerationsCommand(attempt, dispatcher.Now, "text-to-image", plan.Prompt, inputs: null, plan.Count, plan.Width, plan.Height, body.Quality) with { Style = body.Style });
                 return await RequestGenerationsAsync(http.Request, command, body.ResponseFormat, dispatcher, files, cancellationToken);
             }), cancellationToken);
     }

@@ -53,6 +53,42 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
     }
 
     [Fact]
+    public async Task Asks_gpt_image_for_its_output_options_and_stores_the_image_in_the_format_it_answers()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(
+            host.Image("gpt-image-1") with { OutputFormat = "webp", OutputCompression = 80, Background = "transparent", Moderation = "low" }, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        (await Blobs.GetAsync(generated!.Message.Images[0].Blob.Id)).ShouldNotBeNull().ContentType.ShouldBe("image/webp");
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("output_format").GetString().ShouldBe("webp");
+        body.RootElement.GetProperty("output_compression").GetInt32().ShouldBe(80);
+        body.RootElement.GetProperty("background").GetString().ShouldBe("transparent");
+        body.RootElement.GetProperty("moderation").GetString().ShouldBe("low");
+    }
+
+    [Fact]
+    public async Task Answers_400_for_a_transparent_jpeg_with_the_providers_message()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("gpt-image-1") with { OutputFormat = "jpeg", Background = "transparent" }, JobKind.Image);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(400);
+        failed.Message.Error.Message.ShouldContain("png or webp");
+    }
+
+    [Fact]
+    public async Task Refuses_gpt_image_options_for_dall_e_without_calling_the_provider()
+    {
+        await host.RefusedAsync(host.Image("dall-e-3") with { OutputFormat = "jpeg" }, "output_format");
+        await host.RefusedAsync(host.Image("dall-e-2") with { Background = "transparent" }, "background");
+    }
+
+    [Fact]
     public async Task Fetches_and_stores_images_the_provider_returns_as_urls()
     {
         host.Emulator.Reset();

@@ -66,6 +66,24 @@ public sealed class ImageEditTests(OpenAIAdapterHost host) : IClassFixture<OpenA
     }
 
     [Fact]
+    public async Task Sends_gpt_images_output_options_with_an_edit_and_stores_the_jpeg_it_answers()
+    {
+        host.Emulator.Reset();
+        var inputs = new[] { await InputAsync(PngImage.Solid(1024, 1024, 10, 20, 30), "image") };
+        var command = Edit("gpt-image-1", "image-to-image", inputs) with { OutputFormat = "jpeg", OutputCompression = 60, Background = "opaque", Moderation = "low" };
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        (await Blobs.GetAsync(generated!.Message.Images.ShouldHaveSingleItem().Blob.Id)).ShouldNotBeNull().ContentType.ShouldBe("image/jpeg");
+        var form = Form(host.Emulator.Requests.ShouldHaveSingleItem());
+        form.GetProperty("output_format").GetString().ShouldBe("jpeg");
+        form.GetProperty("output_compression").GetString().ShouldBe("60");
+        form.GetProperty("background").GetString().ShouldBe("opaque");
+        form.GetProperty("moderation").GetString().ShouldBe("low");
+    }
+
+    [Fact]
     public async Task Edits_a_transparent_square_png_with_dall_e_2_asking_for_b64_json()
     {
         host.Emulator.Reset();

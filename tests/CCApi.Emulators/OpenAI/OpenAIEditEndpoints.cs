@@ -36,6 +36,10 @@ internal sealed partial class OpenAIEndpoints
             ["size"] = form?["size"].ToString(),
             ["response_format"] = form?["response_format"].ToString(),
             ["quality"] = form?["quality"].ToString(),
+            ["output_format"] = form?["output_format"].ToString(),
+            ["output_compression"] = form?["output_compression"].ToString(),
+            ["background"] = form?["background"].ToString(),
+            ["moderation"] = form?["moderation"].ToString(),
             ["image_field"] = images.FirstOrDefault()?.Name,
             ["images"] = images.Count,
             ["mask"] = mask is not null,
@@ -92,6 +96,15 @@ internal sealed partial class OpenAIEndpoints
         if (format is not null && !dallE2)
         {
             await InvalidAsync(http, "response_format", "Unknown parameter: 'response_format'.", "unknown_parameter");
+            return;
+        }
+
+        string? Field(string name) => form[name] is { Count: > 0 } v ? v.ToString() : null;
+        var options = GptImageOptions.Read(model, Field("output_format"),
+            int.TryParse(Field("output_compression"), out var compression) ? compression : null, Field("background"), Field("moderation"));
+        if (options.Problem is { } problem)
+        {
+            await InvalidAsync(http, problem.Param, problem.Message, problem.Code);
             return;
         }
 
@@ -158,12 +171,12 @@ internal sealed partial class OpenAIEndpoints
             if (format == "url")
             {
                 var name = Guid.NewGuid().ToString("N") + ".png";
-                Files[name] = Png;
+                Files[name] = options.Image;
                 data.Add(new JsonObject { ["url"] = $"{emulator.Origin}/files/{name}" });
             }
             else
             {
-                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(Png) });
+                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(options.Image) });
             }
         }
 

@@ -216,11 +216,21 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        var options = GptImageOptions.Read(
+            model, Text(body, "output_format"), body["output_compression"]?.GetValueKind() == JsonValueKind.Number ? body["output_compression"]!.GetValue<int>() : null,
+            Text(body, "background"), Text(body, "moderation"));
+        if (options.Problem is { } problem)
+        {
+            await InvalidAsync(http, problem.Param, problem.Message, problem.Code);
+            return;
+        }
+
         if (await ApplyFailureAsync(http, failure, stream: false))
         {
             return;
         }
 
+        var image = options.Image;
         var asUrl = emulator.AnswerImagesWithUrls || format == "url" || (format is null && model.StartsWith("dall-e", StringComparison.Ordinal));
         var data = new JsonArray();
         for (var i = 0; i < n; i++)
@@ -228,12 +238,12 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             if (asUrl)
             {
                 var name = Guid.NewGuid().ToString("N") + ".png";
-                Files[name] = Png;
+                Files[name] = image;
                 data.Add(new JsonObject { ["url"] = $"{emulator.Origin}/files/{name}", ["revised_prompt"] = "emulated: " + prompt.GetValue<string>() });
             }
             else
             {
-                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(Png), ["revised_prompt"] = "emulated: " + prompt.GetValue<string>() });
+                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(image), ["revised_prompt"] = "emulated: " + prompt.GetValue<string>() });
             }
         }
 
@@ -465,6 +475,8 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         ["completion_tokens"] = reply.CompletionTokens,
         ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
     };
+
+    private static string? Text(JsonObject body, string name) => body[name]?.GetValueKind() == JsonValueKind.String ? body[name]!.GetValue<string>() : null;
 
     private static IEnumerable<string> Words(string text) => WordPattern().Matches(text).Select(m => m.Value);
 

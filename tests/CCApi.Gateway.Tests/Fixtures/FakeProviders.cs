@@ -52,7 +52,7 @@ public sealed class FakeProviders : IAsyncDisposable
                 });
             }
 
-            foreach (var provider in new[] { "local", "stabilityai", "imaginepro" })
+            foreach (var provider in new[] { "local", "openai", "stabilityai", "imaginepro" })
             {
                 cfg.ReceiveEndpoint(Queues.For(provider, JobKind.Image), e => e.Handler<GenerateImage>(ImageAsync));
             }
