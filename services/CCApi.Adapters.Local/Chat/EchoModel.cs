@@ -41,6 +41,7 @@ public static partial class EchoModel
     public static EchoReply Complete(ChatCompletion command)
     {
         Validate(command);
+        var format = ReadExtras(command);
         var texts = command.Messages.Select(TextOf).ToList();
         var promptTokens = PromptTokens(command, texts);
 
@@ -63,7 +64,7 @@ public static partial class EchoModel
         }
 
         var content = lastIsTool ? AnswerFromTools(command, texts, userText) : Restate(command, texts, userText);
-        content = ResponseFormat(command) switch
+        content = format switch
         {
             ("json_object", _) => JsonReply(command, userText, content),
             ("json_schema", var schema) => ToolArguments.Build(schema, userText), // an instance of the schema, from the user's words
@@ -92,18 +93,12 @@ public static partial class EchoModel
     }
 
     /// <summary>
-    /// The reply as choice <paramref name="index"/> of n: echo-1 is deterministic, so every choice says the same, but each
-    /// choice's tool calls have their own ids, as a client matches tool results to calls by id.
+    /// The reply's tool calls as choice <paramref name="index"/> of n: echo-1 is deterministic, so every choice says the
+    /// same, but each choice's tool calls have their own ids, as a client matches tool results to calls by id.
     /// </summary>
-    public static EchoReply AsChoice(EchoReply reply, int index) => index == 0 || reply.ToolCalls is not { } calls
-        ? reply
-        : reply with
-        {
-            ToolCalls = calls.Select(c => c with
-            {
-                Id = "call_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{c.Id}|{index}")))[..24],
-            }).ToList(),
-        };
+    public static IReadOnlyList<ToolCall>? ToolCallsOfChoice(EchoReply reply, int index) => index == 0 || reply.ToolCalls is not { } calls
+        ? reply.ToolCalls
+        : [.. calls.Select(c => c with { Id = "call_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{c.Id}|{index}")))[..24] })];
 
     /// <summary>The reply's content in word-sized pieces (each word with the whitespace after it), as a model would stream it.</summary>
     public static IEnumerable<string> ContentChunks(string content) =>
@@ -164,20 +159,6 @@ public static partial class EchoModel
         if (command.N is < 1 or > MaxChoices)
         {
             throw ApiException.BadField("n", $"'n' must be between 1 and {MaxChoices}.");
-        }
-
-        if (command.ExtraParametersJson is { } extras)
-        {
-            // OpenAI's deprecated function calling: echo-1 calls tools only, so these are refused rather than ignored.
-            using var doc = JsonDocument.Parse(extras);
-            foreach (var legacy in (ReadOnlySpan<string>)["functions", "function_call"])
-            {
-                if (doc.RootElement.TryGetProperty(legacy, out var value) && value.ValueKind != JsonValueKind.Null)
-                {
-                    throw ApiException.BadField(legacy, $"echo-1 takes no '{legacy}' (OpenAI's deprecated function calling); send 'tools' and 'tool_choice'.",
-                        ErrorCodes.UnsupportedParameter);
-                }
-            }
         }
 
         var tools = command.Tools ?? [];
@@ -301,8 +282,12 @@ public static partial class EchoModel
         return sb.ToString();
     }
 
-    /// <summary><c>response_format</c>'s type and, for json_schema, the schema's JSON (passed through in the command's extras).</summary>
-    private static (string? Type, string? Schema) ResponseFormat(ChatCompletion command)
+    /// <summary>
+    /// The OpenAI parameters passed through in the command's extras that echo-1 reads, in one parse: OpenAI's deprecated
+    /// <c>functions</c> / <c>function_call</c> are refused (echo-1 calls tools only), and <c>response_format</c>'s type
+    /// and, for json_schema, the schema's JSON are answered.
+    /// </summary>
+    private static (string? Type, string? Schema) ReadExtras(ChatCompletion command)
     {
         if (command.ExtraParametersJson is not { } extras)
         {
@@ -310,6 +295,15 @@ public static partial class EchoModel
         }
 
         using var doc = JsonDocument.Parse(extras);
+        foreach (var legacy in (ReadOnlySpan<string>)["functions", "function_call"])
+        {
+            if (doc.RootElement.TryGetProperty(legacy, out var value) && value.ValueKind != JsonValueKind.Null)
+            {
+                throw ApiException.BadField(legacy, $"echo-1 takes no '{legacy}' (OpenAI's deprecated function calling); send 'tools' and 'tool_choice'.",
+                    ErrorCodes.UnsupportedParameter);
+            }
+        }
+
         if (!doc.RootElement.TryGetProperty("response_format", out var format) || format.ValueKind != JsonValueKind.Object
             || !format.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
         {

@@ -109,11 +109,11 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
             JobId = command.JobId,
             Timestamp = DateTimeOffset.UtcNow,
             Route = command.Route,
-            Choices = [.. Enumerable.Range(0, n).Select(index => EchoModel.AsChoice(reply, index)).Select((choice, index) => new ChatChoice
+            Choices = [.. Enumerable.Range(0, n).Select(index => new ChatChoice
             {
                 Index = index,
-                Message = new ChatMessage { Role = "assistant", Content = choice.Content, ToolCalls = choice.ToolCalls },
-                FinishReason = choice.FinishReason,
+                Message = new ChatMessage { Role = "assistant", Content = reply.Content, ToolCalls = EchoModel.ToolCallsOfChoice(reply, index) },
+                FinishReason = reply.FinishReason,
             })],
             Usage = UsagePricing.Price(command.Route, reply.PromptTokens, reply.CompletionTokens * n),
             SystemFingerprint = EchoModel.SystemFingerprint,

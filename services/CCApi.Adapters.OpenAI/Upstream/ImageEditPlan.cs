@@ -32,12 +32,8 @@ public sealed record ImageEditPlan
     public required string Size { get; init; }
     public string? Quality { get; init; }
 
-    /// <summary>gpt-image's output options (gpt-image models only; null: not sent).</summary>
-    public string? OutputFormat { get; init; }
-
-    public int? OutputCompression { get; init; }
-    public string? Background { get; init; }
-    public string? Moderation { get; init; }
+    /// <summary>gpt-image's output options the command sets (<see cref="OpenAIClient.GptImageOptions"/>; none for dall-e-2).</summary>
+    public IReadOnlyList<(string Field, object Value)> OutputOptions { get; init; } = [];
 
     /// <summary>True when the command is an edit (it has input images), not a text-to-image generation.</summary>
     public static bool IsEdit(GenerateImage command)
@@ -118,10 +114,7 @@ public sealed record ImageEditPlan
             N = command.NumImages,
             Size = size,
             Quality = quality,
-            OutputFormat = command.OutputFormat,
-            OutputCompression = command.OutputCompression,
-            Background = command.Background,
-            Moderation = command.Moderation,
+            OutputOptions = OpenAIClient.GptImageOptions(command),
         };
     }
 
@@ -208,13 +201,9 @@ public sealed record ImageEditPlan
             form.Add(new StringContent(quality), "quality");
         }
 
-        foreach (var (field, value) in (ReadOnlySpan<(string, string?)>)[
-            ("output_format", OutputFormat), ("output_compression", OutputCompression?.ToString(CultureInfo.InvariantCulture)), ("background", Background), ("moderation", Moderation)])
+        foreach (var (field, value) in OutputOptions)
         {
-            if (value is not null)
-            {
-                form.Add(new StringContent(value), field);
-            }
+            form.Add(new StringContent(Convert.ToString(value, CultureInfo.InvariantCulture)!), field);
         }
 
         if (IsDallE2)

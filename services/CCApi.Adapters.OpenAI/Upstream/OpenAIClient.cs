@@ -212,36 +212,43 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             }
             else
             {
-                WriteOptional(json, "output_format", command.OutputFormat);
-                if (command.OutputCompression is { } compression)
+                foreach (var (field, value) in GptImageOptions(command))
                 {
-                    json.WriteNumber("output_compression", compression);
+                    if (value is int number)
+                    {
+                        json.WriteNumber(field, number);
+                    }
+                    else
+                    {
+                        json.WriteString(field, (string)value);
+                    }
                 }
-
-                WriteOptional(json, "background", command.Background);
-                WriteOptional(json, "moderation", command.Moderation);
             }
         });
     }
 
-    /// <summary>dall-e models take none of gpt-image's output options (the catalog does not list them for dall-e; this is the adapter's own check).</summary>
-    public static void RefuseGptImageOptions(GenerateImage command)
+    /// <summary>gpt-image's output options the command sets, under OpenAI's names: text, or a whole number for the compression.</summary>
+    public static List<(string Field, object Value)> GptImageOptions(GenerateImage command)
     {
+        var options = new List<(string Field, object Value)>(4);
         foreach (var (field, value) in (ReadOnlySpan<(string, object?)>)[
             ("output_format", command.OutputFormat), ("output_compression", command.OutputCompression), ("background", command.Background), ("moderation", command.Moderation)])
         {
             if (value is not null)
             {
-                throw ApiException.BadField(field, $"{command.Route.ProviderModel} takes no '{field}'; it is a gpt-image option.", ErrorCodes.UnsupportedParameter);
+                options.Add((field, value));
             }
         }
+
+        return options;
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    /// <summary>dall-e models take none of gpt-image's output options (the catalog does not list them for dall-e; this is the adapter's own check).</summary>
+    public static void RefuseGptImageOptions(GenerateImage command)
     {
-        if (value is not null)
+        if (GptImageOptions(command) is [var (field, _), ..])
         {
-            json.WriteString(name, value);
+            throw ApiException.BadField(field, $"{command.Route.ProviderModel} takes no '{field}'; it is a gpt-image option.", ErrorCodes.UnsupportedParameter);
         }
     }
 
