@@ -156,6 +156,11 @@ public static partial class CatalogDefinition
                     problems.Add($"{where}: capabilities.image_options: '{option}' is not one of {string.Join(", ", ModelCapabilities.AllImageOptions)}.");
                 }
             }
+
+            if (model.Capabilities.ImageResponseFormat is { } imageFormat && !ModelCapabilities.AllImageResponseFormats.Contains(imageFormat))
+            {
+                problems.Add($"{where}: capabilities.image_response_format: '{imageFormat}' is not one of {string.Join(", ", ModelCapabilities.AllImageResponseFormats)}.");
+            }
         }
 
         return problems;

@@ -125,6 +125,20 @@ public sealed record ModelCapabilities
     /// gpt-image-1: all). A value other than the default for an option not listed is refused before dispatch. Unset: none.
     /// </summary>
     public IReadOnlyList<string>? ImageOptions { get; init; }
+
+    /// <summary>Every image <c>response_format</c>: a signed link or the bytes in base64.</summary>
+    public static readonly IReadOnlyList<string> AllImageResponseFormats = ["url", "b64_json"];
+
+    /// <summary>
+    /// Image models: the <c>response_format</c> the OpenAI-compatible routes (<c>/v1/images/generations</c>,
+    /// <c>/v1/images/edits</c>) answer in when a request names none. OpenAI's gpt-image models only ever answer
+    /// <c>b64_json</c>, and the code written for them reads <c>data[0].b64_json</c> without asking for it. Unset:
+    /// <c>url</c>, OpenAI's default for dall-e. <c>/v1/images/generate</c> keeps CCAPI's own default, <c>url</c>.
+    /// </summary>
+    public string? ImageResponseFormat { get; init; }
+
+    /// <summary>The image response format of a request that names <paramref name="requested"/> (null: none) to this model.</summary>
+    public string ImageResponseFormatOr(string? requested) => requested ?? ImageResponseFormat ?? "url";
 }
 
 public sealed record ModelPricing

@@ -63,6 +63,10 @@ public class CatalogDefinitionTests
         root = TestCatalog.Node();
         root.Model("local/pixel-1")["capabilities"]!["image_options"] = new JsonArray("background", "watermark");
         Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_options: 'watermark' is not one of output_format, output_compression, background, moderation");
+
+        root = TestCatalog.Node();
+        root.Model("local/pixel-1")["capabilities"]!["image_response_format"] = "png";
+        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_response_format: 'png' is not one of url, b64_json");
     }
 
     [Fact]

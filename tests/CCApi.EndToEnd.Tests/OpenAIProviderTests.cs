@@ -91,6 +91,19 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Gpt_image_answers_bytes_to_an_sdk_call_that_names_no_response_format_as_openai_does()
+    {
+        Emulator.Reset();
+
+        // OpenAI's own gpt-image snippet: no response_format, then data[0].b64_json.
+        var image = (await Sdk.GetImageClient("openai/gpt-image-1").GenerateImageAsync("a lighthouse at dusk")).Value;
+
+        image.ImageUri.ShouldBeNull();
+        image.ImageBytes.ToArray()[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        Emulator.Count("/v1/images/generations").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Gpt_image_output_options_reach_the_upstream_and_its_webp_comes_back_as_webp()
     {
         Emulator.Reset();

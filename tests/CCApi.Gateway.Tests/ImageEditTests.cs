@@ -65,6 +65,17 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task An_edit_without_response_format_answers_in_the_models_catalog_default()
+    {
+        var (response, json) = await PostAsync(Form("openai/gpt-image-1", "edit default format " + Guid.NewGuid().ToString("N"), [("size", "1024x1024")]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, json.ToJsonString());
+        var item = json["data"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
+        item.ContainsKey("url").ShouldBeFalse();
+        item["b64_json"]!.GetValue<string>().ShouldBe(Convert.ToBase64String(FakeProviders.Png));
+    }
+
+    [Fact]
     public async Task Several_images_make_a_multi_image_remix()
     {
         var prompt = "edit remix " + Guid.NewGuid().ToString("N");

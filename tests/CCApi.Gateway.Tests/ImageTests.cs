@@ -58,6 +58,27 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Without_response_format_a_model_answers_in_its_catalog_default_and_url_otherwise()
+    {
+        // openai/gpt-image-1's catalog image_response_format is b64_json: OpenAI's gpt-image answers only base64, and the
+        // code written for it reads data[0].b64_json without asking.
+        var gptImage = (await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            """{"model":"openai/gpt-image-1","prompt":"a lighthouse"}"""))) ["data"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
+        gptImage.ContainsKey("url").ShouldBeFalse();
+        Convert.FromBase64String(gptImage["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+
+        // Asked for, a link still comes back; a model that says nothing answers url, OpenAI's default for dall-e.
+        var asked = (await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            """{"model":"openai/gpt-image-1","prompt":"a lighthouse","response_format":"url"}"""))) ["data"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
+        asked.ContainsKey("b64_json").ShouldBeFalse();
+        asked["url"]!.GetValue<string>().ShouldStartWith("http");
+        var local = (await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            """{"model":"local/pixel-1","prompt":"a lighthouse"}"""))) ["data"]!.AsArray().ShouldHaveSingleItem()!.AsObject();
+        local.ContainsKey("b64_json").ShouldBeFalse();
+        local["url"]!.GetValue<string>().ShouldStartWith("http");
+    }
+
+    [Fact]
     public async Task Carries_gpt_images_output_options_to_a_model_that_lists_them_and_only_the_defaults_to_one_that_does_not()
     {
         var prompt = "options " + Guid.NewGuid().ToString("N");

@@ -10,7 +10,10 @@ public sealed class ImageGenerationsRequestBody
     public string? Prompt { get; set; }
     public int? N { get; set; }
     public string? Size { get; set; }
+
+    /// <summary>url | b64_json; unset: the model's <c>capabilities.image_response_format</c>, else url.</summary>
     public string? ResponseFormat { get; set; }
+
     public string? Quality { get; set; }
     public string? Style { get; set; }
     public string? User { get; set; }

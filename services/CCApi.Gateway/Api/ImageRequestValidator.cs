@@ -42,7 +42,7 @@ public static class ImageRequestValidator
     public const int MaxImagesDefault = 10;
 
     public static readonly string[] AspectRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
-    public static readonly string[] ResponseFormats = ["url", "b64_json"];
+    public static readonly string[] ResponseFormats = [.. ModelCapabilities.AllImageResponseFormats];
 
     /// <summary>
     /// OpenAI's gpt-image output options on /v1/images/generations and /v1/images/edits, checked against the model: an

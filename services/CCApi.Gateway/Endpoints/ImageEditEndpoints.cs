@@ -132,7 +132,8 @@ public static class ImageEditEndpoints
                 }
 
                 var command = output.ApplyTo(ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, operation, prompt, inputs, images, width, height, quality));
-                return await ImageEndpoints.RequestGenerationsAsync(http.Request, command, responseFormat, dispatcher, modelFiles, cancellationToken);
+                return await ImageEndpoints.RequestGenerationsAsync(
+                    http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(responseFormat), dispatcher, modelFiles, cancellationToken);
             }), cancellationToken);
     }
 
@@ -160,7 +161,7 @@ public static class ImageEditEndpoints
                             ["model"] = Text("A synchronous image model whose catalog 'operations' include the derived operation."),
                             ["n"] = Text("Number of images (1-10, at most the model's max_images).", JsonSchemaType.Integer),
                             ["size"] = Text("WIDTHxHEIGHT or auto (1024x1024)."),
-                            ["response_format"] = Text("url (default) or b64_json."),
+                            ["response_format"] = Text("url or b64_json; without it, the model's capabilities.image_response_format (b64_json for openai/gpt-image-1, as OpenAI answers), else url."),
                             ["quality"] = Text("standard, hd, low, medium, high or auto."),
                             ["output_format"] = Text("png (default), jpeg or webp: the latter two for a model whose capabilities.image_options list output_format."),
                             ["output_compression"] = Text("0-100 for jpeg/webp output (100 default).", JsonSchemaType.Integer),

@@ -73,7 +73,7 @@ public static class ImageEndpoints
             {
                 var command = plan.Output.ApplyTo(
                     GenerationsCommand(attempt, dispatcher.Now, "text-to-image", plan.Prompt, inputs: null, plan.Count, plan.Width, plan.Height, body.Quality) with { Style = body.Style });
-                return await RequestGenerationsAsync(http.Request, command, body.ResponseFormat, dispatcher, files, cancellationToken);
+                return await RequestGenerationsAsync(http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(body.ResponseFormat), dispatcher, files, cancellationToken);
             }), cancellationToken);
     }
 
@@ -145,17 +145,18 @@ public static class ImageEndpoints
     /// Runs a synchronous image command and answers as OpenAI does (POST /v1/images/generations and /v1/images/edits):
     /// data[].revised_prompt where its SDKs read it, plus the documented top-level copy.
     /// </summary>
+    /// <param name="responseFormat">The request's, else its model's default (<see cref="ModelCapabilities.ImageResponseFormatOr"/>).</param>
     internal static async Task<ModelOutcome<JsonHttpResult<ImageGenerationsResponse>>> RequestGenerationsAsync(
         HttpRequest request,
         GenerateImage command,
-        string? responseFormat,
+        string responseFormat,
         ProviderDispatcher dispatcher,
         ModelFiles files,
         CancellationToken cancellationToken)
     {
         var route = command.Route;
         var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-        var data = await RenderImagesAsync(request, result, responseFormat ?? "url", files, seeds: false, cancellationToken);
+        var data = await RenderImagesAsync(request, result, responseFormat, files, seeds: false, cancellationToken);
         return new(TypedResults.Json(
             new ImageGenerationsResponse(
                 Id: "img_" + command.JobId.ToString("N"),
