@@ -58,7 +58,7 @@ public sealed partial class AdapterJobRunner(
         if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
-            await AdapterOutcomes.FinishAsync(context, earlier, outcomes);
+            await AdapterOutcomes.FinishAsync(context, command, earlier, outcomes);
             return;
         }
 
@@ -87,7 +87,7 @@ public sealed partial class AdapterJobRunner(
             // it — but not waited for first: the caller does not wait for this round trip. A failed store still faults the
             // message (redelivery), as it did when it was awaited before answering.
             var stored = results.SetAsync(command.JobId, step, result, command.Deadline);
-            await AdapterOutcomes.FinishAsync(context, result, outcomes);
+            await AdapterOutcomes.FinishAsync(context, command, result, outcomes);
             await stored;
             return;
         }
@@ -104,7 +104,7 @@ public sealed partial class AdapterJobRunner(
         }
 
         call.Failed(error);
-        await AdapterOutcomes.FinishAsync(context, AdapterOutcomes.Failed(command, command.Route, kind, error), outcomes);
+        await AdapterOutcomes.FinishAsync(context, command, AdapterOutcomes.Failed(command, command.Route, kind, error), outcomes);
     }
 
     /// <summary>

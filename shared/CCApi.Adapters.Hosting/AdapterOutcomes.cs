@@ -15,9 +15,12 @@ public static class AdapterOutcomes
     /// without waiting for a publisher confirm — the gateway that waits for it answers 504 and publishes the job's
     /// failure itself if the broker lost it — and JobStatus' copy goes to <paramref name="outcomes"/>, which publishes
     /// many of them in one transient message: a confirm, a disk write or a message of its own per synchronous call would
-    /// only add broker work to every call for a record nobody waits on.
+    /// only add broker work to every call for a record nobody waits on. A synchronous job JobStatus registered
+    /// (<see cref="IJobCommand.Registered"/>: its webhook is delivered from the record) gets both: the response, then the
+    /// persistent event, since a record that may never end would leave the webhook undelivered; a failed publish faults the
+    /// message, and its redelivery answers from the result cache and publishes again.
     /// </summary>
-    public static async Task FinishAsync<T>(ConsumeContext context, T outcome, SynchronousOutcomePublisher outcomes)
+    public static async Task FinishAsync<T>(ConsumeContext context, IJobCommand command, T outcome, SynchronousOutcomePublisher outcomes)
         where T : class, IJobMessage
     {
         if (context.ResponseAddress is null)
@@ -27,6 +30,12 @@ public static class AdapterOutcomes
         }
 
         await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
+        if (command.Registered)
+        {
+            await context.Publish(outcome, context.CancellationToken);
+            return;
+        }
+
         await outcomes.AddAsync(outcome, context.CancellationToken);
     }
 

@@ -12,6 +12,13 @@ public interface IJobCommand : IJobMessage
 {
     JobRoute Route { get; }
     DateTimeOffset? Deadline { get; }
+
+    /// <summary>
+    /// JobStatus registered the job (<see cref="RegisterJob"/>) before the command was sent, for a webhook to be delivered
+    /// from its record: the outcome is then published as a persistent, confirmed event even when a caller also waits for
+    /// it as the response. Only image jobs take a <c>webhook_url</c>; every other command answers false.
+    /// </summary>
+    bool Registered => false;
 }
 
 /// <summary>A job's successful outcome, with its priced usage.</summary>

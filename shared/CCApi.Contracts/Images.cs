@@ -42,6 +42,10 @@ public sealed record GenerateImage : IJobCommand
     /// <summary>True when the client was answered 202 and follows the job by polling or webhook.</summary>
     public bool Async { get; init; }
 
+    /// <inheritdoc cref="IJobCommand.Registered"/>
+    /// <remarks>Every asynchronous job, and a synchronous one whose request named a <c>webhook_url</c>.</remarks>
+    public bool Registered { get; init; }
+
     public DateTimeOffset? Deadline { get; init; }
 }
 

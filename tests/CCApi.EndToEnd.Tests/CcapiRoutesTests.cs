@@ -222,6 +222,35 @@ public sealed class CcapiRoutesTests(PlatformFixture platform) : PlatformTest(pl
     }
 
     [Fact]
+    public async Task A_sync_models_job_with_a_webhook_url_answers_200_and_sends_the_same_result_signed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var client = Platform.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "local/pixel-1",
+            contents = new[] { new { text = "a sync webhook please" } },
+            parameters = new { width = 64, height = 64, response_format = "b64_json" },
+            webhook_url = receiver.Url,
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var id = answer["id"]!.GetValue<string>();
+        answer["status"]!.GetValue<string>().ShouldBe("completed");
+
+        var (body, headers) = await receiver.NextAsync();
+
+        new StandardWebhooks.StandardWebhook(Platform.WebhookSecret).Verify(body, headers);
+        headers["webhook-id"].ToString().ShouldBe($"msg_{id[4..]}_completed");
+        headers["X-CCAPI-Event"].ToString().ShouldBe("job.completed");
+        var payload = JsonNode.Parse(body)!;
+        payload["id"]!.GetValue<string>().ShouldBe(id);
+        payload["execution"]!["mode"]!.GetValue<string>().ShouldBe("sync");
+        payload["data"]![0]!["b64_json"]!.GetValue<string>().ShouldBe(answer["data"]![0]!["b64_json"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_key_sees_only_its_own_jobs()
     {
         using var client = Platform.CreateClient();

@@ -152,6 +152,55 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_sync_model_with_a_webhook_url_registers_its_job_for_the_webhook_and_still_answers_200()
+    {
+        var prompt = "sync hook " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate", $$$"""
+            {"model":"local/pixel-1","contents":[{"text":"{{{prompt}}}"}],"parameters":{"response_format":"b64_json"},"webhook_url":"https://hooks.example.com/sync"}
+            """);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        body["status"]!.GetValue<string>().ShouldBe("completed");
+        body["execution"]!["mode"]!.GetValue<string>().ShouldBe("sync");
+        Convert.FromBase64String(body["data"]![0]!["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+        var jobId = Guid.ParseExact(body["id"]!.GetValue<string>()[4..], "N");
+        var registration = gateway.Providers.Registrations[jobId]; // before the command: JobStatus sends the webhook from its record
+        (registration.Mode, registration.WebhookUrl, registration.ResponseFormat).ShouldBe(("sync", "https://hooks.example.com/sync", "b64_json"));
+        registration.Route.OwnerId.ShouldBe(gateway.KeyId);
+        var command = gateway.Providers.ImageCommands[jobId];
+        (command.Async, command.Registered).ShouldBe((false, true)); // the adapter publishes the outcome as an event too
+
+        // Without a webhook_url nothing is registered and the outcome needs no event.
+        var plain = "sync plain " + Guid.NewGuid().ToString("N");
+        (await gateway.PostJsonAsync("/v1/images/generate", $$$"""{"model":"local/pixel-1","contents":[{"text":"{{{plain}}}"}]}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var plainCommand = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == plain);
+        plainCommand.Registered.ShouldBeFalse();
+        gateway.Providers.Registrations.ContainsKey(plainCommand.JobId).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_failed_sync_job_with_a_webhook_is_ended_failed_so_its_webhook_reports_the_error()
+    {
+        var prompt = "sync hook fails [fail:503] " + Guid.NewGuid().ToString("N");
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(
+            await gateway.PostJsonAsync("/v1/images/generate", $$$"""
+                {"model":"local/pixel-1","contents":[{"text":"{{{prompt}}}"}],"webhook_url":"https://hooks.example.com/sync"}
+                """),
+            HttpStatusCode.ServiceUnavailable, "api_error", "provider_error");
+
+        error["message"]!.GetValue<string>().ShouldContain("fake provider failed");
+        var jobId = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).JobId;
+        gateway.Providers.Registrations.ContainsKey(jobId).ShouldBeTrue();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FailedEvents.ContainsKey(jobId)), TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue("the registered job ends failed, whoever published it first");
+        gateway.Providers.FailedEvents[jobId].Error.Status.ShouldBe(503);
+    }
+
+    [Fact]
     public async Task Stores_inline_images_as_blobs_and_derives_inpainting_from_a_mask()
     {
         var prompt = "inpaint " + Guid.NewGuid().ToString("N");

@@ -133,13 +133,13 @@ internal static class TestJobs
 {
     public static readonly JobRoute Route = new() { OwnerId = "key-it", Provider = "local", Model = "local/pixel-async-1", ProviderModel = "pixel-async-1" };
 
-    public static RegisterJob Register(Guid jobId, string? webhookUrl = null, string responseFormat = "url") => new()
+    public static RegisterJob Register(Guid jobId, string? webhookUrl = null, string responseFormat = "url", string mode = "async") => new()
     {
         JobId = jobId,
         Timestamp = DateTimeOffset.UtcNow,
         Route = Route,
         Kind = JobKind.Image,
-        Mode = "async",
+        Mode = mode,
         Operation = "text-to-image",
         WebhookUrl = webhookUrl,
         ResponseFormat = responseFormat,

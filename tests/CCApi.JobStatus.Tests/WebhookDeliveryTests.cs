@@ -225,6 +225,32 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_synchronous_job_registered_with_a_webhook_posts_it_from_its_outcome_and_one_without_a_registration_posts_none()
+    {
+        // The gateway registers a synchronous model's job only when the request named a webhook_url; its outcome then
+        // comes as an event (the adapter publishes it besides answering the caller).
+        var jobId = Guid.NewGuid();
+        var hook = _receiver.Hook(200);
+        await factory.RegisterAsync(TestJobs.Register(jobId, webhookUrl: hook, mode: "sync"));
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var job = await factory.WaitForWebhookAsync(jobId, "delivered");
+        job.Mode.ShouldBe("sync");
+        var delivery = _receiver.DeliveriesTo(hook).ShouldHaveSingleItem();
+        new StandardWebhook(WebhookFactory.Secret).Verify(delivery.Body, Headers(delivery));
+        delivery.Headers["X-CCAPI-Event"].ShouldBe("job.completed");
+        var body = JsonNode.Parse(delivery.Body)!.AsObject();
+        ((string)body["status"]!).ShouldBe("completed");
+        ((string)body["execution"]!["mode"]!).ShouldBe("sync");
+        ((string)body["data"]![0]!["url"]!).ShouldContain("&signature=");
+
+        // A synchronous job recorded from its outcome alone has no webhook to send.
+        var unregistered = Guid.NewGuid();
+        await factory.Bus.Publish(TestJobs.Generated(unregistered));
+        (await factory.WaitForJobAsync(unregistered, j => j.State == "completed")).Webhook.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task A_failed_job_posts_job_failed_with_the_error_object()
     {
         var jobId = Guid.NewGuid();

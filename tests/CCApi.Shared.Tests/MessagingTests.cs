@@ -141,16 +141,18 @@ public sealed class MessagingTests
     /// <summary>
     /// How <see cref="AdapterOutcomes.FinishAsync{T}"/> ends a job: an asynchronous job's event is its result (persistent); a
     /// synchronous job's caller gets the response, and JobStatus its copy in a transient batch
-    /// (<see cref="SynchronousOutcomes"/>), never an event of its own.
+    /// (<see cref="SynchronousOutcomes"/>), never an event of its own — unless JobStatus registered the job for its webhook
+    /// (<see cref="IJobCommand.Registered"/>): then the caller gets the response and the event is persistent, not batched.
     /// </summary>
     [Fact]
-    public async Task A_requested_job_answers_and_batches_a_transient_copy_and_a_sent_one_publishes_a_persistent_event()
+    public async Task A_requested_job_answers_and_batches_a_transient_copy_and_a_sent_or_registered_one_publishes_a_persistent_event()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMq("shared");
         builder.AddMessaging(x =>
         {
             x.AddConsumer<FinishingSpeechConsumer, FinishingSpeechConsumerDefinition>();
+            x.AddConsumer<FinishingImageConsumer, FinishingImageConsumerDefinition>();
             x.AddConsumer<OutcomeObserver, OutcomeObserverDefinition>();
         });
         builder.Services.AddSingleton<SynchronousOutcomePublisher>();
@@ -170,10 +172,20 @@ public sealed class MessagingTests
             var sent = Command();
             await (await bus.GetSendEndpoint(address)).Send(sent);
 
-            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(Observed.ContainsKey(requested.JobId) && Observed.ContainsKey(sent.JobId)), TimeSpan.FromSeconds(30)))
-                .ShouldBeTrue("both outcomes reach their subscriber");
+            var registered = ImageCommand() with { Registered = true };
+            var image = await bus.CreateRequestClient<GenerateImage>(MessagingExtensions.QueueAddress(OutcomesProvider, JobKind.Image), RequestTimeout.After(s: 30))
+                .GetResponse<ImageGenerated, JobFailed>(registered);
+            image.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+            generated!.Message.JobId.ShouldBe(registered.JobId);
+
+            (await TestInfrastructure.EventuallyAsync(
+                    () => Task.FromResult(Observed.ContainsKey(requested.JobId) && Observed.ContainsKey(sent.JobId) && Observed.ContainsKey(registered.JobId)),
+                    TimeSpan.FromSeconds(30)))
+                .ShouldBeTrue("every outcome reaches its subscriber");
+            await Task.Delay(SynchronousOutcomePublisher.Window * 10); // a batched copy as well would show as "twice"
             Observed[requested.JobId].ShouldBe((nameof(SynchronousOutcomes), false), "the caller has the result; the batch is JobStatus' record");
             Observed[sent.JobId].ShouldBe((nameof(SpeechSynthesized), true), "without a caller the event is the job's result");
+            Observed[registered.JobId].ShouldBe((nameof(ImageGenerated), true), "a registered job's webhook is sent from its event, which must not be lost");
         }
         finally
         {
@@ -183,9 +195,38 @@ public sealed class MessagingTests
 
     private static Speech Command() => EchoSpeech.Command(OutcomesProvider);
 
+    private static GenerateImage ImageCommand() => new()
+    {
+        JobId = Guid.NewGuid(),
+        Timestamp = DateTimeOffset.UtcNow,
+        Route = Command().Route,
+        Operation = "text-to-image",
+        Prompt = "a lighthouse",
+        Width = 64,
+        Height = 64,
+    };
+
+    private sealed class FinishingImageConsumer(SynchronousOutcomePublisher outcomes) : IConsumer<GenerateImage>
+    {
+        public Task Consume(ConsumeContext<GenerateImage> context) => AdapterOutcomes.FinishAsync(context, context.Message, new ImageGenerated
+        {
+            JobId = context.Message.JobId,
+            Timestamp = DateTimeOffset.UtcNow,
+            Route = context.Message.Route,
+            Operation = context.Message.Operation,
+            Images = [],
+            Usage = new Usage { Images = 1 },
+        }, outcomes);
+    }
+
+    private sealed class FinishingImageConsumerDefinition : ConsumerDefinition<FinishingImageConsumer>
+    {
+        public FinishingImageConsumerDefinition() => EndpointName = Queues.For(OutcomesProvider, JobKind.Image);
+    }
+
     private sealed class FinishingSpeechConsumer(SynchronousOutcomePublisher outcomes) : IConsumer<Speech>
     {
-        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, EchoSpeech.Synthesized(context.Message), outcomes);
+        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, context.Message, EchoSpeech.Synthesized(context.Message), outcomes);
     }
 
     private sealed class FinishingSpeechConsumerDefinition : ConsumerDefinition<FinishingSpeechConsumer>
@@ -194,7 +235,7 @@ public sealed class MessagingTests
     }
 
     /// <summary>How each outcome of this test's provider arrived: in which message, persistent or not (a second arrival would show as a clash).</summary>
-    private sealed class OutcomeObserver : IConsumer<SpeechSynthesized>, IConsumer<SynchronousOutcomes>
+    private sealed class OutcomeObserver : IConsumer<SpeechSynthesized>, IConsumer<ImageGenerated>, IConsumer<SynchronousOutcomes>
     {
         public Task Consume(ConsumeContext<SpeechSynthesized> context)
         {
@@ -202,17 +243,23 @@ public sealed class MessagingTests
             return Task.CompletedTask;
         }
 
+        public Task Consume(ConsumeContext<ImageGenerated> context)
+        {
+            Observe(context, context.Message, nameof(ImageGenerated));
+            return Task.CompletedTask;
+        }
+
         public Task Consume(ConsumeContext<SynchronousOutcomes> context)
         {
             foreach (var entry in context.Message.Outcomes)
             {
-                Observe(context, entry.Speech, nameof(SynchronousOutcomes));
+                Observe(context, (IJobResult?)entry.Speech ?? entry.Image, nameof(SynchronousOutcomes));
             }
 
             return Task.CompletedTask;
         }
 
-        private static void Observe(ConsumeContext context, SpeechSynthesized? outcome, string how)
+        private static void Observe(ConsumeContext context, IJobResult? outcome, string how)
         {
             if (outcome?.Route.Provider == OutcomesProvider && context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
             {

@@ -52,6 +52,8 @@ public sealed class ImageGenerateRequestBody
     public string? Model { get; set; }
     public List<ContentItemBody?>? Contents { get; set; }
     public ImageParametersBody? Parameters { get; set; }
+
+    /// <summary>Where the job's final payload is POSTed, signed (Standard Webhooks): for an async model, and for a sync one besides its 200.</summary>
     public string? WebhookUrl { get; set; }
 }
 
@@ -111,7 +113,7 @@ public sealed record ImageUsageResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd);
 
 /// <summary>
-/// An async job's webhook delivery (ours; absent without webhook_url or before the job ends): status "pending",
+/// A job's webhook delivery (ours; absent without webhook_url or before the job ends): status "pending",
 /// "delivered", "failed" (410 Gone or a refused URL) or "dead" (every attempt failed; redeliver to try again).
 /// Read from JobStatus' job view as it is and passed on unchanged.
 /// </summary>

@@ -202,6 +202,7 @@ public static class ImageEndpoints
             NegativePrompt = plan.NegativePrompt,
             Strength = plan.Strength,
             Async = isAsync,
+            Registered = isAsync || plan.WebhookUrl is not null,
             Deadline = attempt.Deadline,
         };
         var publicId = "img_" + command.JobId.ToString("N");
@@ -209,33 +210,10 @@ public static class ImageEndpoints
 
         if (!isAsync)
         {
-            // webhook_url is accepted but unused here: a synchronous answer already carries the result.
-            var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-            var data = await RenderImagesAsync(http.Request, result, plan.ResponseFormat, files, seeds: true, cancellationToken);
-            return new(TypedResults.Json(
-                new MultimodalImageResponse(publicId, command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
-                    Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
-                GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
+            return await GenerateNowAsync(http, command, plan, model, execution, dispatcher, files, options, cancellationToken);
         }
 
-        await dispatcher.RegisterAsync(new RegisterJob
-        {
-            JobId = command.JobId,
-            Timestamp = command.Timestamp,
-            Route = command.Route,
-            Kind = JobKind.Image,
-            Mode = "async",
-            Operation = plan.Operation,
-            WebhookUrl = plan.WebhookUrl,
-            ResponseFormat = plan.ResponseFormat,
-            EstimatedSeconds = model.EstimatedSeconds,
-        }, options.RegisterJobTimeout);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            // The client left while JobStatus registered the job: it never heard of it, so it ends canceled, not pending.
-            await dispatcher.PublishCanceledAsync(command.JobId, "The client disconnected before the job was accepted.");
-            throw new OperationCanceledException("The client disconnected.", cancellationToken);
-        }
+        await RegisterAsync(command, plan, model, "async", dispatcher, options, cancellationToken);
 
         // Not the client's token (a registered job must get its command or end failed), but bounded: a broker that stops
         // answering before the connection is seen lost must not hold the client past the register timeout.
@@ -259,6 +237,74 @@ public static class ImageEndpoints
                 PollUrl: pollUrl, EstimatedTime: model.EstimatedSeconds ?? 0),
             GatewayJsonContext.Web.MultimodalImageResponse,
             statusCode: StatusCodes.Status202Accepted), HandOff: true); // the reservation is held until the job's terminal event
+    }
+
+    /// <summary>
+    /// A synchronous model's job: 200 with the images. With a <c>webhook_url</c> the job is registered first, as an async
+    /// one is, and its outcome is published as an event (<see cref="GenerateImage.Registered"/>), so the webhook is
+    /// delivered too: a client that handles every result by webhook need not know which models answer at once. A failure
+    /// the adapter never saw (no adapter, the broker gone) is published here, so the webhook reports it.
+    /// </summary>
+    private static async Task<ModelOutcome<JsonHttpResult<MultimodalImageResponse>>> GenerateNowAsync(
+        HttpContext http,
+        GenerateImage command,
+        ImagePlan plan,
+        ModelEntry model,
+        ExecutionInfo execution,
+        ProviderDispatcher dispatcher,
+        ModelFiles files,
+        GatewayOptions options,
+        CancellationToken cancellationToken)
+    {
+        var route = command.Route;
+        if (command.Registered)
+        {
+            await RegisterAsync(command, plan, model, "sync", dispatcher, options, cancellationToken);
+        }
+
+        ImageGenerated result;
+        try
+        {
+            result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
+        }
+        catch (ApiException ex) when (command.Registered)
+        {
+            // The first terminal event wins: where the adapter or the dispatcher published this failure already, it is ignored.
+            await dispatcher.PublishFailedAsync(command.JobId, route, JobKind.Image, ex.ToErrorInfo());
+            throw;
+        }
+
+        var data = await RenderImagesAsync(http.Request, result, plan.ResponseFormat, files, seeds: true, cancellationToken);
+        return new(TypedResults.Json(
+            new MultimodalImageResponse("img_" + command.JobId.ToString("N"), command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
+                Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
+            GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
+    }
+
+    /// <summary>
+    /// Has JobStatus record the job as pending before its command is sent (the first poll finds it; its webhook is sent
+    /// from it). A client that left meanwhile never heard of the job: it ends canceled, not pending.
+    /// </summary>
+    private static async Task RegisterAsync(
+        GenerateImage command, ImagePlan plan, ModelEntry model, string mode, ProviderDispatcher dispatcher, GatewayOptions options, CancellationToken cancellationToken)
+    {
+        await dispatcher.RegisterAsync(new RegisterJob
+        {
+            JobId = command.JobId,
+            Timestamp = command.Timestamp,
+            Route = command.Route,
+            Kind = JobKind.Image,
+            Mode = mode,
+            Operation = plan.Operation,
+            WebhookUrl = plan.WebhookUrl,
+            ResponseFormat = plan.ResponseFormat,
+            EstimatedSeconds = model.EstimatedSeconds,
+        }, options.RegisterJobTimeout);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await dispatcher.PublishCanceledAsync(command.JobId, "The client disconnected before the job was accepted.");
+            throw new OperationCanceledException("The client disconnected.", cancellationToken);
+        }
     }
 
     private static async Task<List<ImageInput>?> StoreInputsAsync(IReadOnlyList<PendingImage> inputs, ModelFiles files, CancellationToken cancellationToken)

@@ -45,7 +45,8 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
     /// <item>op "apply": create the record if absent (when allowed); overwrite/fill identity fields; move to the target
     /// state only when it raises the rank and the job is not terminal — the result fields are written only with that
     /// transition, so the first terminal event wins and nothing changes a final job's state or result; raise progress
-    /// (never lower, never after the end); mark a due webhook "pending" when an async job with a webhook_url ends;
+    /// (never lower, never after the end); mark a due webhook "pending" when a job with a webhook_url ends (an async job, or a
+    /// synchronous one registered for its webhook: only a registration writes webhook_url);
     /// stamp <c>updated</c> and refresh the TTL only when something changed (a redelivery changes nothing).</item>
     /// <item>op "webhook": record delivery status and attempts, never leaving a final delivery status; with an expected
     /// current status, only from that one (how a delivery claims a webhook).</item>
@@ -130,8 +131,8 @@ public sealed class JobStore(IConnectionMultiplexer redis, IOptions<JobsOptions>
             if state == 'completed' then
               redis.call('HSET', key, 'progress', '100')
             end
-            local hook = redis.call('HMGET', key, 'webhook_url', 'mode')
-            if hook[1] and hook[1] ~= '' and hook[2] == 'async' then
+            local hook = redis.call('HGET', key, 'webhook_url')
+            if hook and hook ~= '' then
               redis.call('HSET', key, 'webhook_status', 'pending')
             end
           end
