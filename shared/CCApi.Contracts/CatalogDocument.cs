@@ -126,6 +126,13 @@ public sealed record ModelCapabilities
     /// </summary>
     public IReadOnlyList<string>? ImageOptions { get; init; }
 
+    /// <summary>
+    /// Speech models: whether the model follows <c>instructions</c> (OpenAI's gpt-4o-mini-tts does; tts-1, the local
+    /// espeak-1 and ElevenLabs' voices do not); false refuses them before dispatch, rather than speaking as if none had
+    /// been sent. Unset: passed through unchecked.
+    /// </summary>
+    public bool? SpeechInstructions { get; init; }
+
     /// <summary>Every image <c>response_format</c>: a signed link or the bytes in base64.</summary>
     public static readonly IReadOnlyList<string> AllImageResponseFormats = ["url", "b64_json"];
 

@@ -1,3 +1,8 @@
+using CCApi.Contracts;
+using CCApi.Gateway.Api;
+using CCApi.Gateway.Endpoints;
+using CCApi.ServiceDefaults;
+
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]
@@ -71,6 +76,45 @@ public sealed class SpeechTests(GatewayFixture gateway)
         body["format"]!.GetValue<string>().ShouldBe(format);
         body.AsObject().ContainsKey("url").ShouldBeFalse();
         Encoding.ASCII.GetString(Convert.FromBase64String(body["b64_json"]!.GetValue<string>())).ShouldBe("FAKE-AUDIO-" + format);
+    }
+
+    [Fact]
+    public async Task Instructions_to_a_model_that_cannot_follow_them_are_refused_before_dispatch()
+    {
+        var input = "instructed " + Guid.NewGuid().ToString("N");
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(
+            await gateway.PostJsonAsync("/v1/audio/speech", $$$"""{"model":"local/espeak-1","input":"{{{input}}}","voice":"alloy","instructions":"Speak calmly."}"""),
+            HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+
+        error["param"]!.GetValue<string>().ShouldBe("instructions");
+        error["message"]!.GetValue<string>().ShouldContain("local/espeak-1");
+        gateway.Providers.SpeechCommands.Values.ShouldNotContain(c => c.Input == input); // no reservation, no adapter call
+        (await gateway.PostJsonAsync("/v1/audio/speech", $$$"""{"model":"local/espeak-1","input":"{{{input}}}","voice":"alloy","instructions":"  "}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.OK); // blank instructions ask for nothing
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Instructions_pass_unless_the_catalog_says_the_model_cannot_follow_them(bool? speechInstructions, bool passes)
+    {
+        var model = new ModelEntry
+        {
+            Id = "openai/gpt-4o-mini-tts", Provider = "openai", ProviderModel = "gpt-4o-mini-tts", DisplayName = "tts", Type = "audio",
+            Capabilities = new ModelCapabilities { SpeechInstructions = speechInstructions },
+        };
+        var body = new SpeechRequestBody { Model = model.Id, Input = "hi", Voice = "alloy", Instructions = "Speak calmly." };
+
+        if (passes)
+        {
+            SpeechEndpoints.Validate(body, model).Input.ShouldBe("hi");
+        }
+        else
+        {
+            Should.Throw<ApiException>(() => SpeechEndpoints.Validate(body, model)).Details!["param"].ShouldBe("instructions");
+        }
     }
 
     [Fact]

@@ -70,6 +70,13 @@ public static class SpeechEndpoints
         }
 
         Range(body.Speed, 0.25, 4, "speed");
+        if (!string.IsNullOrWhiteSpace(body.Instructions) && model.Capabilities.SpeechInstructions == false)
+        {
+            throw ApiException.BadField("instructions",
+                $"The model '{model.Id}' does not follow 'instructions' (its capabilities.speech_instructions is false); remove the field, or use a model that does.",
+                ErrorCodes.UnsupportedParameter);
+        }
+
         if (body.StreamFormat is { } streamFormat && streamFormat != "audio")
         {
             OneOf(streamFormat, "stream_format", "audio", "sse");
