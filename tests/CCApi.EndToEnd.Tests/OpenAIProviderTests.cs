@@ -126,6 +126,27 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Images_generate_carries_gpt_images_output_options_from_its_parameters()
+    {
+        Emulator.Reset();
+        using var http = Platform.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "openai/gpt-image-1",
+            contents = new[] { new { text = "a lighthouse at dusk" } },
+            parameters = new { output_format = "webp", output_compression = 80, response_format = "b64_json" },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var image = Convert.FromBase64String((string)(await response.Content.ReadFromJsonAsync<JsonNode>())!["data"]![0]!["b64_json"]!);
+        image[8..12].ShouldBe("WEBP"u8.ToArray());
+        using var body = JsonDocument.Parse(Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("output_format").GetString().ShouldBe("webp");
+        body.RootElement.GetProperty("output_compression").GetInt32().ShouldBe(80);
+    }
+
+    [Fact]
     public async Task An_upstream_400_reaches_the_client_as_400_with_the_providers_message()
     {
         Emulator.Reset();

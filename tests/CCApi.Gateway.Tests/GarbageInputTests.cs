@@ -43,7 +43,8 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
             ["model", "contents", "contents.0", "contents.0.text", "contents.0.image", "contents.0.image.url", "contents.0.image.data",
              "contents.0.image.mime_type", "contents.0.mask", "parameters", "parameters.num_images", "parameters.width",
              "parameters.height", "parameters.aspect_ratio", "parameters.quality", "parameters.seed", "parameters.steps",
-             "parameters.guidance_scale", "parameters.negative_prompt", "parameters.strength", "parameters.response_format", "webhook_url"]),
+             "parameters.guidance_scale", "parameters.negative_prompt", "parameters.strength", "parameters.response_format", "parameters.output_format",
+             "parameters.output_compression", "parameters.background", "parameters.moderation", "webhook_url"]),
     };
 
     private static readonly string[] WrongValues =

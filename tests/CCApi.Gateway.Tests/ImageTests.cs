@@ -152,6 +152,34 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Takes_gpt_images_output_options_in_parameters_for_a_model_that_lists_them()
+    {
+        var prompt = "generate options " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate", $$$"""
+            {"model":"openai/gpt-image-1","contents":[{"text":"{{{prompt}}}"}],
+             "parameters":{"output_format":"jpeg","output_compression":60,"background":"opaque","moderation":"low"}}
+            """);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        (command.OutputFormat, command.OutputCompression, command.Background, command.Moderation).ShouldBe(("jpeg", 60, "opaque", "low"));
+
+        // A model that lists none: the defaults pass uncarried, another value is refused naming parameters.<field>.
+        var local = "generate defaults " + Guid.NewGuid().ToString("N");
+        (await gateway.PostJsonAsync("/v1/images/generate", $$$"""{"model":"local/pixel-1","contents":[{"text":"{{{local}}}"}],"parameters":{"output_format":"png"}}"""))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == local).OutputFormat.ShouldBeNull();
+        var refused = await GatewayFixture.ShouldBeErrorAsync(
+            await gateway.PostJsonAsync("/v1/images/generate", """{"model":"local/pixel-1","contents":[{"text":"x"}],"parameters":{"background":"transparent"}}"""),
+            HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+        refused["param"]!.GetValue<string>().ShouldBe("parameters.background");
+        (await GatewayFixture.ShouldBeErrorAsync(
+            await gateway.PostJsonAsync("/v1/images/generate", """{"model":"openai/gpt-image-1","contents":[{"text":"x"}],"parameters":{"output_compression":101}}"""),
+            HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request"))["param"]!.GetValue<string>().ShouldBe("parameters.output_compression");
+    }
+
+    [Fact]
     public async Task A_sync_model_with_a_webhook_url_registers_its_job_for_the_webhook_and_still_answers_200()
     {
         var prompt = "sync hook " + Guid.NewGuid().ToString("N");

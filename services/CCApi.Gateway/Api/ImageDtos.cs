@@ -86,6 +86,13 @@ public sealed class ImageParametersBody
     public string? NegativePrompt { get; set; }
     public double? Strength { get; set; }
     public string? ResponseFormat { get; set; }
+
+    // Ours, under OpenAI's names: gpt-image's output options, for a model whose capabilities.image_options list them
+    // (ImageRequestValidator.OutputOptions; for another, a value other than the default is 400 naming parameters.<field>).
+    public string? OutputFormat { get; set; }
+    public long? OutputCompression { get; set; }
+    public string? Background { get; set; }
+    public string? Moderation { get; set; }
 }
 
 /// <summary>

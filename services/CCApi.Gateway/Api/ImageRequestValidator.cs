@@ -10,6 +10,8 @@ public sealed record PendingImage(string? Url, byte[]? Bytes, string? MimeType, 
 /// <summary>The gpt-image output options a request carries to its model (null: the provider's default).</summary>
 public sealed record ImageOutputOptions(string? OutputFormat, int? OutputCompression, string? Background, string? Moderation)
 {
+    public static readonly ImageOutputOptions None = new(null, null, null, null);
+
     public GenerateImage ApplyTo(GenerateImage command) =>
         command with { OutputFormat = OutputFormat, OutputCompression = OutputCompression, Background = Background, Moderation = Moderation };
 }
@@ -32,6 +34,9 @@ public sealed record ImagePlan
     public double? Strength { get; init; }
     public required string ResponseFormat { get; init; }
     public string? WebhookUrl { get; init; }
+
+    /// <summary>gpt-image's output options for a model that offers them (<see cref="ImageRequestValidator.OutputOptions"/>).</summary>
+    public ImageOutputOptions Output { get; init; } = ImageOutputOptions.None;
 }
 
 /// <summary>Validation and derivations of the two image endpoints (spec 2.3, 2.4, 3.12–3.14).</summary>
@@ -45,14 +50,15 @@ public static class ImageRequestValidator
     public static readonly string[] ResponseFormats = [.. ModelCapabilities.AllImageResponseFormats];
 
     /// <summary>
-    /// OpenAI's gpt-image output options on /v1/images/generations and /v1/images/edits, checked against the model: an
+    /// OpenAI's gpt-image output options (on /v1/images/generations and /v1/images/edits, and in /v1/images/generate's
+    /// <c>parameters</c>: <paramref name="prefix"/> "parameters."), checked against the model: an
     /// option its catalog <c>capabilities.image_options</c> list is carried to the provider; for any other, a value that
     /// changes nothing (the default) passes and another is 400 <c>unsupported_parameter</c> naming the field, never a
     /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> needs streamed generation, which
     /// is not offered. Invalid values are 400 as OpenAI answers them.
     /// </summary>
     public static ImageOutputOptions OutputOptions(
-        ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages)
+        ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages, string prefix = "")
     {
         var offered = model.Capabilities.ImageOptions ?? [];
         bool Offers(string option) => offered.Contains(option);
@@ -60,34 +66,34 @@ public static class ImageRequestValidator
             ApiException.BadField(field, $"The model '{model.Id}' does not offer {what}; send the request without '{field}', or to a model whose capabilities.image_options list it.",
                 ErrorCodes.UnsupportedParameter);
 
-        OneOf(outputFormat, "output_format", "png", "jpeg", "webp");
+        OneOf(outputFormat, prefix + "output_format", "png", "jpeg", "webp");
         if (outputFormat is "jpeg" or "webp" && !Offers("output_format"))
         {
-            throw NotOffered("output_format", $"{outputFormat} output (it returns PNG)");
+            throw NotOffered(prefix + "output_format", $"{outputFormat} output (it returns PNG)");
         }
 
-        Range(outputCompression, 0, 100, "output_compression");
+        Range(outputCompression, 0, 100, prefix + "output_compression");
         if (outputCompression is not null and not 100 && !Offers("output_compression"))
         {
-            throw NotOffered("output_compression", "compressed output");
+            throw NotOffered(prefix + "output_compression", "compressed output");
         }
 
-        OneOf(background, "background", "transparent", "opaque", "auto");
+        OneOf(background, prefix + "background", "transparent", "opaque", "auto");
         if (background == "transparent" && !Offers("background"))
         {
-            throw NotOffered("background", "transparent backgrounds");
+            throw NotOffered(prefix + "background", "transparent backgrounds");
         }
 
-        OneOf(moderation, "moderation", "low", "auto");
+        OneOf(moderation, prefix + "moderation", "low", "auto");
         if (moderation == "low" && !Offers("moderation"))
         {
-            throw NotOffered("moderation", "'moderation' low");
+            throw NotOffered(prefix + "moderation", "'moderation' low");
         }
 
-        Range(partialImages, 0, 3, "partial_images");
+        Range(partialImages, 0, 3, prefix + "partial_images");
         if (partialImages > 0)
         {
-            throw ApiException.BadField("partial_images", "Partial images come with streamed generation, which is not offered; send 'partial_images' 0 (or none).",
+            throw ApiException.BadField(prefix + "partial_images", "Partial images come with streamed generation, which is not offered; send 'partial_images' 0 (or none).",
                 ErrorCodes.UnsupportedParameter);
         }
 
@@ -160,6 +166,7 @@ public static class ImageRequestValidator
         Range(p.Strength, 0, 1, "parameters.strength");
         MaxLength(p.NegativePrompt, limits.MaxPromptCharacters, "parameters.negative_prompt");
         OneOf(p.ResponseFormat, "parameters.response_format", ResponseFormats);
+        var output = OutputOptions(model, p.OutputFormat, p.OutputCompression, p.Background, p.Moderation, partialImages: null, prefix: "parameters.");
         if (body.WebhookUrl is not null)
         {
             Url(body.WebhookUrl, "webhook_url");
@@ -183,6 +190,7 @@ public static class ImageRequestValidator
             Strength = p.Strength,
             ResponseFormat = p.ResponseFormat ?? "url",
             WebhookUrl = body.WebhookUrl,
+            Output = output,
         };
     }
 

@@ -183,7 +183,7 @@ public static class ImageEndpoints
         var (model, route) = (attempt.Model, attempt.Route);
         var isAsync = IsAsync(model);
         var inputs = await StoreInputsAsync(plan.Inputs, files, cancellationToken);
-        var command = new GenerateImage
+        var command = plan.Output.ApplyTo(new GenerateImage
         {
             JobId = attempt.JobId,
             Timestamp = dispatcher.Now,
@@ -204,7 +204,7 @@ public static class ImageEndpoints
             Async = isAsync,
             Registered = isAsync || plan.WebhookUrl is not null,
             Deadline = attempt.Deadline,
-        };
+        });
         var publicId = "img_" + command.JobId.ToString("N");
         var execution = new ExecutionInfo(isAsync ? "async" : "sync", plan.Operation, route.Provider);
 
