@@ -115,6 +115,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
             OutputFileFormat = GeneratedImageFileFormat.Webp,
             OutputCompressionFactor = 75,
             ModerationLevel = GeneratedImageModerationLevel.Low,
+            Quality = GeneratedImageQuality.High, // "hd" on the wire, which gpt-image refuses: the adapter sends "high"
         })).Value;
 #pragma warning restore OPENAI001
 
@@ -123,6 +124,7 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
         body.RootElement.GetProperty("output_format").GetString().ShouldBe("webp");
         body.RootElement.GetProperty("output_compression").GetInt32().ShouldBe(75);
         body.RootElement.GetProperty("moderation").GetString().ShouldBe("low");
+        body.RootElement.GetProperty("quality").GetString().ShouldBe("high");
     }
 
     [Fact]

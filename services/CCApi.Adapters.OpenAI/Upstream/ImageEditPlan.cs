@@ -18,7 +18,6 @@ public sealed record ImageEditPlan
 {
     public static readonly IReadOnlyList<string> DallE2Sizes = ["256x256", "512x512", "1024x1024"];
     public static readonly IReadOnlyList<string> GptImageSizes = ["1024x1024", "1536x1024", "1024x1536"];
-    public static readonly IReadOnlyList<string> GptImageQualities = ["low", "medium", "high", "auto"];
     public const int DallE2MaxBytes = 4 * 1024 * 1024;
     public const int GptImageMaxBytes = 50 * 1024 * 1024;
     public const int GptImageMaxImages = 16;
@@ -98,7 +97,7 @@ public sealed record ImageEditPlan
             throw ApiException.BadField("size", $"{model} edits at {string.Join(", ", sizes)}; got {size}.");
         }
 
-        var quality = !dallE2 && command.Quality is { } q && GptImageQualities.Contains(q) ? q : null;
+        var quality = OpenAIClient.UpstreamQuality(model, command.Quality);
         if (dallE2)
         {
             OpenAIClient.RefuseGptImageOptions(command);

@@ -195,7 +195,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             json.WriteString("prompt", command.Prompt);
             json.WriteNumber("n", command.NumImages);
             json.WriteString("size", $"{command.Width}x{command.Height}");
-            if (command.Quality is { } quality)
+            if (UpstreamQuality(command.Route.ProviderModel, command.Quality) is { } quality)
             {
                 json.WriteString("quality", quality);
             }
@@ -225,6 +225,43 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The command's <c>quality</c> as its model takes it. Clients send either family's tiers on every route — CCAPI's and
+    /// dall-e's <c>standard</c>/<c>hd</c> (the .NET SDK's <c>GeneratedImageQuality.High</c> is <c>hd</c>), gpt-image's
+    /// <c>low</c>/<c>medium</c>/<c>high</c>/<c>auto</c> — and OpenAI refuses the other family's. So each model gets its
+    /// nearest tier: gpt-image <c>standard</c> → <c>medium</c>, <c>hd</c> → <c>high</c>; dall-e-3 <c>low</c>/<c>medium</c> →
+    /// <c>standard</c>, <c>high</c> → <c>hd</c>, <c>auto</c> → its default; dall-e-2 has one quality, so none is sent, and
+    /// <c>hd</c>/<c>high</c> are refused rather than silently not given. Any other model (passed through to an
+    /// OpenAI-compatible server) gets the value unchanged. Null: the model's default.
+    /// </summary>
+    public static string? UpstreamQuality(string providerModel, string? quality)
+    {
+        if (quality is null)
+        {
+            return null;
+        }
+
+        if (providerModel.StartsWith("dall-e-2", StringComparison.OrdinalIgnoreCase))
+        {
+            return quality is "hd" or "high"
+                ? throw ApiException.BadField("quality", $"dall-e-2 has one quality, standard; it cannot make '{quality}' images. Use dall-e-3 or gpt-image-1 for them.",
+                    ErrorCodes.UnsupportedParameter)
+                : null;
+        }
+
+        if (providerModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase))
+        {
+            return quality switch { "hd" or "high" => "hd", "auto" => null, _ => "standard" };
+        }
+
+        if (providerModel.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase))
+        {
+            return quality switch { "standard" => "medium", "hd" => "high", _ => quality };
+        }
+
+        return quality;
     }
 
     /// <summary>gpt-image's output options the command sets, under OpenAI's names: text, or a whole number for the compression.</summary>

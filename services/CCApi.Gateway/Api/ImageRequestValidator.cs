@@ -50,6 +50,12 @@ public static class ImageRequestValidator
     public static readonly string[] ResponseFormats = [.. ModelCapabilities.AllImageResponseFormats];
 
     /// <summary>
+    /// Image qualities on every route: CCAPI's and dall-e's <c>standard</c>/<c>hd</c> and gpt-image's tiers. Each adapter
+    /// gives its model the nearest one it takes (the OpenAI adapter: <c>OpenAIClient.UpstreamQuality</c>).
+    /// </summary>
+    public static readonly string[] Qualities = ["standard", "hd", "low", "medium", "high", "auto"];
+
+    /// <summary>
     /// OpenAI's gpt-image output options (on /v1/images/generations and /v1/images/edits, and in /v1/images/generate's
     /// <c>parameters</c>: <paramref name="prefix"/> "parameters."), checked against the model: an
     /// option its catalog <c>capabilities.image_options</c> list is carried to the provider; for any other, a value that
@@ -160,7 +166,7 @@ public static class ImageRequestValidator
         Range(p.Width, MinSize, maxSize, "parameters.width");
         Range(p.Height, MinSize, maxSize, "parameters.height");
         OneOf(p.AspectRatio, "parameters.aspect_ratio", AspectRatios);
-        OneOf(p.Quality, "parameters.quality", "standard", "hd");
+        OneOf(p.Quality, "parameters.quality", Qualities);
         Range(p.Steps, 1, 150, "parameters.steps");
         Range(p.GuidanceScale, 0, 50, "parameters.guidance_scale");
         Range(p.Strength, 0, 1, "parameters.strength");

@@ -17,7 +17,6 @@ public static class ImageEditEndpoints
 {
     private const string Route = "POST /v1/images/edits";
     private static readonly string[] ImageFields = ["image", "image[]"];
-    private static readonly string[] Qualities = ["standard", "hd", "low", "medium", "high", "auto"];
 
     public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Images", group =>
@@ -102,7 +101,7 @@ public static class ImageEditEndpoints
         var responseFormat = Text(form, "response_format");
         OneOf(responseFormat, "response_format", ImageRequestValidator.ResponseFormats);
         var quality = Text(form, "quality");
-        OneOf(quality, "quality", Qualities);
+        OneOf(quality, "quality", ImageRequestValidator.Qualities);
 
         // Every upload is read and checked before admission: bad input never costs a rate-limit slot.
         var uploads = new List<(byte[] Bytes, string ContentType, string Field, bool IsMask)>(files.Count + masks.Count);

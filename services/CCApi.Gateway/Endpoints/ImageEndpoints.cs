@@ -11,7 +11,6 @@ public static class ImageEndpoints
 {
     private const string GenerationsRoute = "POST /v1/images/generations";
     private const string GenerateRoute = "POST /v1/images/generate";
-    private static readonly string[] LegacyQualities = ["standard", "hd", "low", "medium", "high", "auto"];
 
     public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Images", group =>
@@ -52,7 +51,7 @@ public static class ImageEndpoints
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
         var (width, height) = ImageRequestValidator.ParseSize(body.Size, model.MaxImageSize ?? 2048, "size");
         OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
-        OneOf(body.Quality, "quality", LegacyQualities);
+        OneOf(body.Quality, "quality", ImageRequestValidator.Qualities);
         OneOf(body.Style, "style", "vivid", "natural");
         return new GenerationsPlan(prompt, body.N ?? 1, width, height, output);
     }

@@ -88,6 +88,30 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
         await host.RefusedAsync(host.Image("dall-e-2") with { Background = "transparent" }, "background");
     }
 
+    [Theory]
+    [InlineData("gpt-image-1", "hd", "high")]
+    [InlineData("gpt-image-1", "standard", "medium")]
+    [InlineData("gpt-image-1", "low", "low")]
+    [InlineData("dall-e-3", "high", "hd")]
+    [InlineData("dall-e-3", "medium", "standard")]
+    [InlineData("dall-e-3", "auto", null)]
+    [InlineData("dall-e-2", "standard", null)]
+    public async Task Sends_each_model_the_nearest_quality_it_takes(string model, string asked, string? sent)
+    {
+        host.Emulator.Reset();
+
+        // The emulator refuses another family's quality, as OpenAI does ("Invalid value: 'hd'. Supported values are: …").
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image(model) with { Quality = asked }, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? _).ShouldBeTrue();
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        (body.RootElement.TryGetProperty("quality", out var quality) ? quality.GetString() : null).ShouldBe(sent);
+    }
+
+    [Fact]
+    public async Task Refuses_a_quality_dall_e_2_cannot_make_without_calling_the_provider() =>
+        await host.RefusedAsync(host.Image("dall-e-2") with { Quality = "hd" }, "quality");
+
     [Fact]
     public async Task Fetches_and_stores_images_the_provider_returns_as_urls()
     {

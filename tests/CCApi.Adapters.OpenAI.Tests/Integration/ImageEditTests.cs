@@ -66,11 +66,14 @@ public sealed class ImageEditTests(OpenAIAdapterHost host) : IClassFixture<OpenA
     }
 
     [Fact]
-    public async Task Sends_gpt_images_output_options_with_an_edit_and_stores_the_jpeg_it_answers()
+    public async Task Sends_gpt_images_output_options_and_its_quality_tier_with_an_edit_and_stores_the_jpeg_it_answers()
     {
         host.Emulator.Reset();
         var inputs = new[] { await InputAsync(PngImage.Solid(1024, 1024, 10, 20, 30), "image") };
-        var command = Edit("gpt-image-1", "image-to-image", inputs) with { OutputFormat = "jpeg", OutputCompression = 60, Background = "opaque", Moderation = "low" };
+        var command = Edit("gpt-image-1", "image-to-image", inputs) with
+        {
+            OutputFormat = "jpeg", OutputCompression = 60, Background = "opaque", Moderation = "low", Quality = "hd", // the .NET SDK's High
+        };
 
         var response = await host.AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image);
 
@@ -81,6 +84,7 @@ public sealed class ImageEditTests(OpenAIAdapterHost host) : IClassFixture<OpenA
         form.GetProperty("output_compression").GetString().ShouldBe("60");
         form.GetProperty("background").GetString().ShouldBe("opaque");
         form.GetProperty("moderation").GetString().ShouldBe("low");
+        form.GetProperty("quality").GetString().ShouldBe("high");
     }
 
     [Fact]

@@ -100,6 +100,12 @@ internal sealed partial class OpenAIEndpoints
         }
 
         string? Field(string name) => form[name] is { Count: > 0 } v ? v.ToString() : null;
+        if (OpenAIEndpoints.QualityProblem(model, Field("quality")) is { } qualityProblem)
+        {
+            await InvalidAsync(http, "quality", qualityProblem, "invalid_value");
+            return;
+        }
+
         var options = GptImageOptions.Read(model, Field("output_format"),
             int.TryParse(Field("output_compression"), out var compression) ? compression : null, Field("background"), Field("moderation"));
         if (options.Problem is { } problem)

@@ -216,6 +216,12 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        if (QualityProblem(model, Text(body, "quality")) is { } qualityProblem)
+        {
+            await InvalidAsync(http, "quality", qualityProblem, "invalid_value");
+            return;
+        }
+
         var options = GptImageOptions.Read(
             model, Text(body, "output_format"), body["output_compression"]?.GetValueKind() == JsonValueKind.Number ? body["output_compression"]!.GetValue<int>() : null,
             Text(body, "background"), Text(body, "moderation"));
@@ -475,6 +481,17 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         ["completion_tokens"] = reply.CompletionTokens,
         ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
     };
+
+    /// <summary>OpenAI's qualities per model: gpt-image low/medium/high/auto, dall-e-3 standard/hd, dall-e-2 standard only; null when accepted.</summary>
+    internal static string? QualityProblem(string model, string? quality)
+    {
+        string[] allowed = model.StartsWith("gpt-image", StringComparison.Ordinal) ? ["low", "medium", "high", "auto"]
+            : model == "dall-e-3" ? ["standard", "hd"]
+            : ["standard"];
+        return quality is null || allowed.Contains(quality)
+            ? null
+            : $"Invalid value: '{quality}'. Supported values are: {string.Join(", ", allowed.Select(a => $"'{a}'"))}.";
+    }
 
     private static string? Text(JsonObject body, string name) => body[name]?.GetValueKind() == JsonValueKind.String ? body[name]!.GetValue<string>() : null;
 
