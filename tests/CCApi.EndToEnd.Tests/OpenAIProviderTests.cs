@@ -149,6 +149,26 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Images_generate_with_an_aspect_ratio_gets_dall_e_3s_size_of_that_shape()
+    {
+        Emulator.Reset();
+        using var http = Platform.CreateClient();
+
+        using var response = await http.PostAsJsonAsync("/v1/images/generate", new
+        {
+            model = "openai/dall-e-3",
+            contents = new[] { new { text = "a wide harbour at dawn" } },
+            parameters = new { aspect_ratio = "16:9", quality = "hd" },
+        });
+
+        // The gateway derives 1024x576 from 16:9; dall-e-3 makes 1792x1024 (OpenAI would refuse 1024x576 with a 400).
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        using var body = JsonDocument.Parse(Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("size").GetString().ShouldBe("1792x1024");
+        body.RootElement.GetProperty("quality").GetString().ShouldBe("hd");
+    }
+
+    [Fact]
     public async Task An_upstream_400_reaches_the_client_as_400_with_the_providers_message()
     {
         Emulator.Reset();

@@ -16,8 +16,6 @@ namespace CCApi.Adapters.OpenAI.Upstream;
 /// </summary>
 public sealed record ImageEditPlan
 {
-    public static readonly IReadOnlyList<string> DallE2Sizes = ["256x256", "512x512", "1024x1024"];
-    public static readonly IReadOnlyList<string> GptImageSizes = ["1024x1024", "1536x1024", "1024x1536"];
     public const int DallE2MaxBytes = 4 * 1024 * 1024;
     public const int GptImageMaxBytes = 50 * 1024 * 1024;
     public const int GptImageMaxImages = 16;
@@ -90,12 +88,7 @@ public sealed record ImageEditPlan
             throw ApiException.BadField("n", $"'n' must be between 1 and 10; got {command.NumImages}.");
         }
 
-        var size = string.Create(CultureInfo.InvariantCulture, $"{command.Width}x{command.Height}");
-        var sizes = dallE2 ? DallE2Sizes : GptImageSizes;
-        if (!sizes.Contains(size))
-        {
-            throw ApiException.BadField("size", $"{model} edits at {string.Join(", ", sizes)}; got {size}.");
-        }
+        var size = OpenAIClient.UpstreamSize(command);
 
         var quality = OpenAIClient.UpstreamQuality(model, command.Quality);
         if (dallE2)

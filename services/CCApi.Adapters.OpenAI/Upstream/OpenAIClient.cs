@@ -194,7 +194,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             json.WriteString("model", command.Route.ProviderModel);
             json.WriteString("prompt", command.Prompt);
             json.WriteNumber("n", command.NumImages);
-            json.WriteString("size", $"{command.Width}x{command.Height}");
+            json.WriteString("size", UpstreamSize(command));
             if (UpstreamQuality(command.Route.ProviderModel, command.Quality) is { } quality)
             {
                 json.WriteString("quality", quality);
@@ -225,6 +225,37 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The sizes OpenAI's image models make, generating and editing alike (API reference, <c>size</c>): dall-e-2 three
+    /// squares, dall-e-3 a square and two 7:4 shapes, gpt-image a square and two 3:2 shapes. Null for any other model
+    /// (passed through to an OpenAI-compatible server, whose sizes are its own).
+    /// </summary>
+    public static IReadOnlyList<(int Width, int Height)>? Sizes(string providerModel) =>
+        providerModel.StartsWith("dall-e-2", StringComparison.OrdinalIgnoreCase) ? [(256, 256), (512, 512), (1024, 1024)]
+        : providerModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase) ? [(1024, 1024), (1792, 1024), (1024, 1792)]
+        : providerModel.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase) ? [(1024, 1024), (1536, 1024), (1024, 1536)]
+        : null;
+
+    /// <summary>
+    /// The <c>size</c> sent for the command: its width × height when the model makes it; for a bare <c>aspect_ratio</c>
+    /// (CCAPI's route turns "16:9" into 1024x576, which no OpenAI model makes) the model's size of the nearest shape, as the
+    /// StabilityAI adapter does for SDXL; any other size is a 400 naming <c>size</c> that lists the model's, with no call
+    /// (OpenAI would answer the same 400).
+    /// </summary>
+    public static string UpstreamSize(GenerateImage command)
+    {
+        var size = (command.Width, command.Height);
+        if (Sizes(command.Route.ProviderModel) is not { } sizes || sizes.Contains(size))
+        {
+            return ImageSizes.Describe(size);
+        }
+
+        return ImageSizes.ForAspectRatio(sizes, command.AspectRatio, command.Width, command.Height) is { } snapped
+            ? ImageSizes.Describe(snapped)
+            : throw ApiException.BadField("size",
+                $"{command.Route.ProviderModel} makes only these sizes: {string.Join(", ", sizes.Select(ImageSizes.Describe))}; got {ImageSizes.Describe(size)} ('size', or parameters.width/height).");
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using CCApi.Adapters.Hosting;
 using System.Globalization;
 
 namespace CCApi.Adapters.StabilityAI.Upstream;
@@ -28,7 +29,7 @@ public static class StabilityEngines
     /// <summary>SDXL engines ("stable-diffusion-xl-1024-v1-0", "-v0-9") only take the fixed list of dimensions.</summary>
     public static bool IsSdxl1024(string engine) => engine.StartsWith("stable-diffusion-xl-1024-", StringComparison.Ordinal);
 
-    public static string Describe((int Width, int Height) size) => string.Create(CultureInfo.InvariantCulture, $"{size.Width}x{size.Height}");
+    public static string Describe((int Width, int Height) size) => ImageSizes.Describe(size);
 
     /// <summary>
     /// Null when <paramref name="engine"/> can generate width × height; otherwise why not. SDXL 1024 engines: one of
@@ -54,34 +55,7 @@ public static class StabilityEngines
             : null;
     }
 
-    /// <summary>
-    /// The SDXL size closest in shape to <paramref name="aspectRatio"/> ("16:9"), when width × height has that shape (within
-    /// 2%): the gateway turns a bare aspect_ratio into a 1024-pixel-long-side size that SDXL cannot do, and the client asked
-    /// for a shape, not for those exact pixels. Null when there is no ratio, it does not parse, or the size has another shape.
-    /// </summary>
-    public static (int Width, int Height)? SdxlSizeForAspectRatio(string? aspectRatio, int width, int height)
-    {
-        if (aspectRatio is null || ParseRatio(aspectRatio) is not { } ratio || width <= 0 || height <= 0)
-        {
-            return null;
-        }
-
-        if (Math.Abs(Math.Log((double)width / height) - Math.Log(ratio)) > Math.Log(1.02))
-        {
-            return null;
-        }
-
-        return SdxlDimensions.MinBy(s => Math.Abs(Math.Log((double)s.Width / s.Height) - Math.Log(ratio)));
-    }
-
-    private static double? ParseRatio(string ratio)
-    {
-        var colon = ratio.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0
-               && double.TryParse(ratio.AsSpan(0, colon), NumberStyles.Float, CultureInfo.InvariantCulture, out var w)
-               && double.TryParse(ratio.AsSpan(colon + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var h)
-               && w > 0 && h > 0
-            ? w / h
-            : null;
-    }
+    /// <summary>The SDXL size closest in shape to <paramref name="aspectRatio"/> (<see cref="ImageSizes.ForAspectRatio"/>).</summary>
+    public static (int Width, int Height)? SdxlSizeForAspectRatio(string? aspectRatio, int width, int height) =>
+        ImageSizes.ForAspectRatio(SdxlDimensions, aspectRatio, width, height);
 }

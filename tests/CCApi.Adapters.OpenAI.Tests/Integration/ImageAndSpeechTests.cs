@@ -126,12 +126,39 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
         blob.Bytes[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
     }
 
+    [Theory]
+    [InlineData("dall-e-3", "16:9", 1024, 576, "1792x1024")]
+    [InlineData("dall-e-3", "9:16", 576, 1024, "1024x1792")]
+    [InlineData("gpt-image-1", "2:3", 680, 1024, "1024x1536")]
+    [InlineData("gpt-image-1", "4:3", 1024, 768, "1536x1024")]
+    [InlineData("dall-e-2", "16:9", 1024, 576, "1024x1024")]
+    [InlineData("gpt-image-1", null, 1536, 1024, "1536x1024")]
+    public async Task A_bare_aspect_ratio_gets_the_models_size_of_the_nearest_shape(string model, string? aspectRatio, int width, int height, string sent)
+    {
+        host.Emulator.Reset();
+
+        // CCAPI's route turns aspect_ratio into a 1024-pixel long side, which OpenAI's models do not make.
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image(model) with { AspectRatio = aspectRatio, Width = width, Height = height }, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? _).ShouldBeTrue();
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("size").GetString().ShouldBe(sent);
+    }
+
+    [Fact]
+    public async Task Refuses_a_size_the_model_does_not_make_without_calling_the_provider()
+    {
+        (await host.RefusedAsync(host.Image("gpt-image-1") with { Width = 640, Height = 480 }, "size")).Message.ShouldContain("1024x1024, 1536x1024, 1024x1536");
+        await host.RefusedAsync(host.Image("dall-e-3") with { AspectRatio = "16:9", Width = 800, Height = 800 }, "size"); // explicit pixels of another shape
+    }
+
     [Fact]
     public async Task Answers_400_naming_size_when_the_provider_rejects_the_dimensions()
     {
         host.Emulator.Reset();
 
-        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image() with { Width = 640, Height = 480 }, JobKind.Image);
+        // A model passed through to an OpenAI-compatible server: its sizes are the server's to judge.
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("flux-dev") with { Width = 640, Height = 480 }, JobKind.Image);
 
         response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
         failed!.Message.Error.Status.ShouldBe(400);

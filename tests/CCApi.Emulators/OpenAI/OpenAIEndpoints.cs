@@ -203,6 +203,12 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        if (ModelSizes(model) is { } modelSizes && !modelSizes.Contains(size))
+        {
+            await InvalidAsync(http, "size", $"Invalid value: '{size}'. Supported values are: {string.Join(", ", modelSizes.Select(a => $"'{a}'"))}.", "invalid_value");
+            return;
+        }
+
         var format = body["response_format"]?.GetValue<string>();
         if (format is not null && model.StartsWith("gpt-image", StringComparison.Ordinal))
         {
@@ -481,6 +487,13 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         ["completion_tokens"] = reply.CompletionTokens,
         ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
     };
+
+    /// <summary>OpenAI's generation sizes per model; null for a model it does not know (only the union is checked).</summary>
+    private static string[]? ModelSizes(string model) =>
+        model.StartsWith("gpt-image", StringComparison.Ordinal) ? ["1024x1024", "1536x1024", "1024x1536", "auto"]
+        : model == "dall-e-3" ? ["1024x1024", "1792x1024", "1024x1792"]
+        : model == "dall-e-2" ? ["256x256", "512x512", "1024x1024"]
+        : null;
 
     /// <summary>OpenAI's qualities per model: gpt-image low/medium/high/auto, dall-e-3 standard/hd, dall-e-2 standard only; null when accepted.</summary>
     internal static string? QualityProblem(string model, string? quality)
