@@ -270,10 +270,14 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
         using var http = Platform.CreateClient();
         var chat = new { model = "openai/gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } };
 
-        for (var i = 0; i < 6; i++)
+        // The breaker opens on a failure ratio over a sampling window (PlatformFixture.AdapterTuning: 0.5 of at least 6 calls
+        // in 10 s), so the successful OpenAI calls of other tests just before count too: fail until it opens, within a bound.
+        var opened = false;
+        for (var i = 0; i < 40 && !opened; i++)
         {
             using var failed = await http.PostAsJsonAsync("/v1/chat/completions", chat);
             failed.StatusCode.ShouldBeOneOf(HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable);
+            opened = i >= 5 && await Platform.ProviderStatusIsAsync("openai", "degraded", TimeSpan.FromMilliseconds(300));
         }
 
         (await Platform.ProviderStatusIsAsync("openai", "degraded", TimeSpan.FromSeconds(10))).ShouldBeTrue();
