@@ -200,7 +200,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 json.WriteString("quality", quality);
             }
 
-            if (command.Style is { } style)
+            if (UpstreamStyle(command) is { } style)
             {
                 json.WriteString("style", style);
             }
@@ -225,6 +225,22 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The command's <c>style</c> (<c>vivid</c> | <c>natural</c>), which only dall-e-3 takes: OpenAI refuses it for dall-e-2
+    /// and gpt-image, so for them it is a 400 naming <c>style</c> with no call, rather than the provider's. Any other model
+    /// (passed through to an OpenAI-compatible server) gets it as sent.
+    /// </summary>
+    public static string? UpstreamStyle(GenerateImage command)
+    {
+        var model = command.Route.ProviderModel;
+        if (command.Style is null || Sizes(model) is null || model.StartsWith("dall-e-3", StringComparison.OrdinalIgnoreCase))
+        {
+            return command.Style;
+        }
+
+        throw ApiException.BadField("style", $"{model} takes no 'style' (only dall-e-3 does); send the request without it.", ErrorCodes.UnsupportedParameter);
     }
 
     /// <summary>

@@ -113,6 +113,20 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
         await host.RefusedAsync(host.Image("dall-e-2") with { Quality = "hd" }, "quality");
 
     [Fact]
+    public async Task Sends_style_to_dall_e_3_only_and_refuses_it_for_the_others_without_calling_the_provider()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("dall-e-3") with { Style = "natural" }, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? _).ShouldBeTrue();
+        using var body = JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("style").GetString().ShouldBe("natural");
+        await host.RefusedAsync(host.Image("gpt-image-1") with { Style = "vivid" }, "style");
+        await host.RefusedAsync(host.Image("dall-e-2") with { Style = "vivid" }, "style");
+    }
+
+    [Fact]
     public async Task Fetches_and_stores_images_the_provider_returns_as_urls()
     {
         host.Emulator.Reset();

@@ -222,6 +222,12 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        if (Text(body, "style") is { } style && ModelSizes(model) is not null && model != "dall-e-3")
+        {
+            await InvalidAsync(http, "style", $"Unknown parameter: 'style'. It is supported only for dall-e-3, not {model}.", "unknown_parameter");
+            return;
+        }
+
         if (QualityProblem(model, Text(body, "quality")) is { } qualityProblem)
         {
             await InvalidAsync(http, "quality", qualityProblem, "invalid_value");
