@@ -43,8 +43,9 @@ public sealed record ImageEditPlan
     {
         ArgumentNullException.ThrowIfNull(command);
         var model = command.Route.ProviderModel;
-        var dallE2 = string.Equals(model, "dall-e-2", StringComparison.OrdinalIgnoreCase);
-        if (!dallE2 && !model.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase))
+        var family = OpenAIClient.ImageFamilyOf(model);
+        var dallE2 = family == OpenAIClient.ImageFamily.DallE2;
+        if (!dallE2 && family != OpenAIClient.ImageFamily.GptImage)
         {
             throw ApiException.BadField("model", $"The model '{command.Route.Model}' cannot edit images; use a gpt-image or dall-e-2 model.");
         }

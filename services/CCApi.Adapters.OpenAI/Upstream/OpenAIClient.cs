@@ -205,7 +205,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 json.WriteString("style", style);
             }
 
-            if (command.Route.ProviderModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase))
+            if (ImageFamilyOf(command.Route.ProviderModel) is ImageFamily.DallE2 or ImageFamily.DallE3)
             {
                 RefuseGptImageOptions(command);
                 json.WriteString("response_format", "b64_json"); // gpt-image models always answer b64_json and reject the field
@@ -232,27 +232,40 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     /// and gpt-image, so for them it is a 400 naming <c>style</c> with no call, rather than the provider's. Any other model
     /// (passed through to an OpenAI-compatible server) gets it as sent.
     /// </summary>
-    public static string? UpstreamStyle(GenerateImage command)
-    {
-        var model = command.Route.ProviderModel;
-        if (command.Style is null || Sizes(model) is null || model.StartsWith("dall-e-3", StringComparison.OrdinalIgnoreCase))
-        {
-            return command.Style;
-        }
+    public static string? UpstreamStyle(GenerateImage command) =>
+        command.Style is null || ImageFamilyOf(command.Route.ProviderModel) is ImageFamily.DallE3 or ImageFamily.Other
+            ? command.Style
+            : throw ApiException.BadField("style", $"{command.Route.ProviderModel} takes no 'style' (only dall-e-3 does); send the request without it.",
+                ErrorCodes.UnsupportedParameter);
 
-        throw ApiException.BadField("style", $"{model} takes no 'style' (only dall-e-3 does); send the request without it.", ErrorCodes.UnsupportedParameter);
+    /// <summary>OpenAI's image model families, whose sizes, qualities and options differ; <see cref="ImageFamily.Other"/>: a model passed through.</summary>
+    public enum ImageFamily
+    {
+        DallE2,
+        DallE3,
+        GptImage,
+        Other,
     }
+
+    /// <summary>The family of an upstream model id: dall-e-2, another dall-e (dall-e-3), gpt-image-*, or any other.</summary>
+    public static ImageFamily ImageFamilyOf(string providerModel) =>
+        providerModel.StartsWith("dall-e-2", StringComparison.OrdinalIgnoreCase) ? ImageFamily.DallE2
+        : providerModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase) ? ImageFamily.DallE3
+        : providerModel.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase) ? ImageFamily.GptImage
+        : ImageFamily.Other;
 
     /// <summary>
     /// The sizes OpenAI's image models make, generating and editing alike (API reference, <c>size</c>): dall-e-2 three
     /// squares, dall-e-3 a square and two 7:4 shapes, gpt-image a square and two 3:2 shapes. Null for any other model
     /// (passed through to an OpenAI-compatible server, whose sizes are its own).
     /// </summary>
-    public static IReadOnlyList<(int Width, int Height)>? Sizes(string providerModel) =>
-        providerModel.StartsWith("dall-e-2", StringComparison.OrdinalIgnoreCase) ? [(256, 256), (512, 512), (1024, 1024)]
-        : providerModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase) ? [(1024, 1024), (1792, 1024), (1024, 1792)]
-        : providerModel.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase) ? [(1024, 1024), (1536, 1024), (1024, 1536)]
-        : null;
+    public static IReadOnlyList<(int Width, int Height)>? Sizes(string providerModel) => ImageFamilyOf(providerModel) switch
+    {
+        ImageFamily.DallE2 => [(256, 256), (512, 512), (1024, 1024)],
+        ImageFamily.DallE3 => [(1024, 1024), (1792, 1024), (1024, 1792)],
+        ImageFamily.GptImage => [(1024, 1024), (1536, 1024), (1024, 1536)],
+        _ => null,
+    };
 
     /// <summary>
     /// The <c>size</c> sent for the command: its width × height when the model makes it; for a bare <c>aspect_ratio</c>
@@ -283,33 +296,15 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     /// <c>hd</c>/<c>high</c> are refused rather than silently not given. Any other model (passed through to an
     /// OpenAI-compatible server) gets the value unchanged. Null: the model's default.
     /// </summary>
-    public static string? UpstreamQuality(string providerModel, string? quality)
+    public static string? UpstreamQuality(string providerModel, string? quality) => quality is null ? null : ImageFamilyOf(providerModel) switch
     {
-        if (quality is null)
-        {
-            return null;
-        }
-
-        if (providerModel.StartsWith("dall-e-2", StringComparison.OrdinalIgnoreCase))
-        {
-            return quality is "hd" or "high"
-                ? throw ApiException.BadField("quality", $"dall-e-2 has one quality, standard; it cannot make '{quality}' images. Use dall-e-3 or gpt-image-1 for them.",
-                    ErrorCodes.UnsupportedParameter)
-                : null;
-        }
-
-        if (providerModel.StartsWith("dall-e", StringComparison.OrdinalIgnoreCase))
-        {
-            return quality switch { "hd" or "high" => "hd", "auto" => null, _ => "standard" };
-        }
-
-        if (providerModel.StartsWith("gpt-image", StringComparison.OrdinalIgnoreCase))
-        {
-            return quality switch { "standard" => "medium", "hd" => "high", _ => quality };
-        }
-
-        return quality;
-    }
+        ImageFamily.DallE2 when quality is "hd" or "high" => throw ApiException.BadField("quality",
+            $"dall-e-2 has one quality, standard; it cannot make '{quality}' images. Use dall-e-3 or gpt-image-1 for them.", ErrorCodes.UnsupportedParameter),
+        ImageFamily.DallE2 => null,
+        ImageFamily.DallE3 => quality switch { "hd" or "high" => "hd", "auto" => null, _ => "standard" },
+        ImageFamily.GptImage => quality switch { "standard" => "medium", "hd" => "high", _ => quality },
+        _ => quality,
+    };
 
     /// <summary>gpt-image's output options the command sets, under OpenAI's names: text, or a whole number for the compression.</summary>
     public static List<(string Field, object Value)> GptImageOptions(GenerateImage command)
