@@ -1,5 +1,6 @@
 using CCApi.Gateway.Accounts;
 using CCApi.Gateway.Endpoints;
+using CCApi.Gateway.Http;
 using CCApi.Gateway.Idempotency;
 using CCApi.ServiceDefaults;
 using MassTransit;
@@ -17,6 +18,7 @@ public static class GatewayRegistration
         services.AddOptions<ServicesOptions>().BindConfiguration(ServicesOptions.SectionName).ValidateAttributes(new ServicesOptionsValidator()).ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateAttributes(new AuthOptionsValidator())
             .Validate(o => o.KeysAreDistinct(), "Auth:AdminApiKey must differ from Auth:BootstrapApiKey.").ValidateOnStart();
+        services.AddBrowserAccess();                // CORS for the public API: Cors options (validated at start), one policy
         services.AddBlobUrls();                      // BlobUrls options (validated at start) and the signer of /v1/files URLs
         services.AddOptions<WebhookSubmitOptions>().BindConfiguration(WebhookSubmitOptions.SectionName)
             .Validate(o => o.IsValid, "Webhooks:Secret must be whsec_ + base64 of 24 to 64 bytes (or unset: webhook_url is refused).").ValidateOnStart();

@@ -25,16 +25,8 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : Plat
 
     public async Task InitializeAsync()
     {
-        var chromium = Environment.GetEnvironmentVariable("CCAPI_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-        File.Exists(chromium).ShouldBeTrue($"Browser tests need Debian's chromium at {chromium} (test.sh installs the 'chromium' package).");
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            // Root in a container needs --no-sandbox; the rest keeps chromium off the (closed) network at start.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await Chromium.LaunchAsync(_playwright);
         Directory.CreateDirectory(ScreenshotDir);
     }
 

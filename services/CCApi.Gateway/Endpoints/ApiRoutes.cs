@@ -1,3 +1,4 @@
+using CCApi.Gateway.Http;
 using CCApi.Gateway.Idempotency;
 
 namespace CCApi.Gateway.Endpoints;
@@ -11,8 +12,8 @@ public static class ApiRoutes
     public static readonly string[] Prefixes = ["/v1", ""];
 
     /// <summary>
-    /// One route group per prefix; authenticated groups require a bearer API key, and their POST routes honour
-    /// <c>Idempotency-Key</c> (<see cref="IdempotencyEndpointFilter"/>).
+    /// One route group per prefix, open to browsers on other origins (<see cref="BrowserAccess"/>); authenticated groups
+    /// require a bearer API key, and their POST routes honour <c>Idempotency-Key</c> (<see cref="IdempotencyEndpointFilter"/>).
     /// </summary>
     public static IReadOnlyList<RouteGroupBuilder> MapApiGroups(this IEndpointRouteBuilder app, string tag, bool authenticated = true)
     {
@@ -20,6 +21,7 @@ public static class ApiRoutes
         foreach (var prefix in Prefixes)
         {
             var group = app.MapGroup(prefix).WithTags(tag);
+            group.RequireCors(BrowserAccess.PolicyName); // pages on other origins may call it (Cors:AllowedOrigins)
             if (authenticated)
             {
                 group.WithEndpointFilter<ApiKeyEndpointFilter>();
