@@ -107,11 +107,32 @@ public sealed class BrowserAccessTests(GatewayFixture gateway)
     }
 
     [Theory]
+    [InlineData("POST", "/v1/responses", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("POST", "/v1/embeddings", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("PUT", "/v1/chat/completions", HttpStatusCode.MethodNotAllowed, "method_not_allowed")]
+    public async Task A_page_reads_the_404_or_405_of_a_v1_path_no_route_serves(string method, string path, HttpStatusCode status, string code)
+    {
+        using var preflight = Preflight(method, path);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        request.Headers.Add("Origin", Page);
+
+        using var allowed = await gateway.Client.SendAsync(preflight);
+        using var response = await gateway.Client.SendAsync(request);
+
+        allowed.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        Header(allowed, "Access-Control-Allow-Origin").ShouldBe("*");
+        Header(allowed, "Access-Control-Allow-Methods").ShouldBe(method);
+        await GatewayFixture.ShouldBeErrorAsync(response, status, "invalid_request_error", code);
+        Header(response, "Access-Control-Allow-Origin").ShouldBe("*");
+    }
+
+    [Theory]
     [InlineData("GET", "/admin/v1/keys")]
     [InlineData("POST", "/admin/v1/keys")]
     [InlineData("GET", "/admin/v1/stats")]
     [InlineData("GET", "/health/ready")]
     [InlineData("GET", "/console/")]
+    [InlineData("POST", "/responses")]
     public async Task Admin_health_and_console_routes_answer_no_other_origin(string method, string path)
     {
         using var preflight = Preflight(method, path);

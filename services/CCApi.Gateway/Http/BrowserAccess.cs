@@ -80,10 +80,14 @@ public static class BrowserAccess
     /// <summary>
     /// After routing (the policy is the matched route's): answers preflights, adds the CORS headers to every answer of a
     /// public route — errors included, as the response starts, so a page can read a 401 or a 429 and its error object.
+    /// A path under /v1 that no route serves (a route this version lacks, a method a route does not take) gets the same
+    /// policy, so a page reads its 404 or 405 and the error object instead of a CORS failure that hides them.
     /// </summary>
     public static WebApplication UseBrowserAccess(this WebApplication app)
     {
         app.UseCors();
+        app.UseWhen(static http => http.Request.Path.StartsWithSegments("/v1") && http.GetEndpoint()?.Metadata.GetMetadata<ICorsMetadata>() is null,
+            static unrouted => unrouted.UseCors(PolicyName));
         return app;
     }
 
