@@ -157,6 +157,19 @@ public static partial class CatalogDefinition
                 }
             }
 
+            foreach (var size in model.Capabilities.ImageSizes ?? [])
+            {
+                if (!ImageSize().IsMatch(size))
+                {
+                    problems.Add($"{where}: capabilities.image_sizes: '{size}' is not WIDTHxHEIGHT (e.g. 1024x1024).");
+                }
+            }
+
+            if (model.Capabilities.ImageStyles?.Any(string.IsNullOrWhiteSpace) == true)
+            {
+                problems.Add($"{where}: capabilities.image_styles must not hold an empty style.");
+            }
+
             if (model.Capabilities.ImageResponseFormat is { } imageFormat && !ModelCapabilities.AllImageResponseFormats.Contains(imageFormat))
             {
                 problems.Add($"{where}: capabilities.image_response_format: '{imageFormat}' is not one of {string.Join(", ", ModelCapabilities.AllImageResponseFormats)}.");
@@ -168,6 +181,9 @@ public static partial class CatalogDefinition
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
     private static partial Regex ProviderName();
+
+    [GeneratedRegex("^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$")]
+    private static partial Regex ImageSize();
 }
 
 /// <summary>The definition file is missing, unreadable or inconsistent; the message says exactly what and where.</summary>

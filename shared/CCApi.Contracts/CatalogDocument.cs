@@ -133,6 +133,21 @@ public sealed record ModelCapabilities
     /// </summary>
     public bool? SpeechInstructions { get; init; }
 
+    /// <summary>
+    /// Image models: the sizes the model makes, as <c>WIDTHxHEIGHT</c> (OpenAI's models make three each, SDXL 1.0 nine).
+    /// A <c>size</c>, or explicit <c>parameters.width</c>/<c>height</c> without an <c>aspect_ratio</c>, that is not listed
+    /// is refused before dispatch, naming the field and listing the sizes — even while the provider is down, so a client
+    /// never retries a request that cannot succeed. A bare <c>aspect_ratio</c> is left to the adapter, which picks the
+    /// model's size of the nearest shape. Unset: any size within <c>max_image_size</c>.
+    /// </summary>
+    public IReadOnlyList<string>? ImageSizes { get; init; }
+
+    /// <summary>
+    /// Image models: the <c>style</c> values the model takes (OpenAI's dall-e-3: vivid, natural; its other models none,
+    /// an empty list); another is refused before dispatch. Unset: passed through unchecked.
+    /// </summary>
+    public IReadOnlyList<string>? ImageStyles { get; init; }
+
     /// <summary>Every image <c>response_format</c>: a signed link or the bytes in base64.</summary>
     public static readonly IReadOnlyList<string> AllImageResponseFormats = ["url", "b64_json"];
 

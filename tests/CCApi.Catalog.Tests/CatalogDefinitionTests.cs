@@ -67,6 +67,14 @@ public class CatalogDefinitionTests
         root = TestCatalog.Node();
         root.Model("local/pixel-1")["capabilities"]!["image_response_format"] = "png";
         Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_response_format: 'png' is not one of url, b64_json");
+
+        root = TestCatalog.Node();
+        root.Model("local/pixel-1")["capabilities"]!["image_sizes"] = new JsonArray("1024x1024", "1024*1024");
+        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_sizes: '1024*1024' is not WIDTHxHEIGHT");
+
+        root = TestCatalog.Node();
+        root.Model("local/pixel-1")["capabilities"]!["image_styles"] = new JsonArray("vivid", " ");
+        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_styles must not hold an empty style.");
     }
 
     [Fact]

@@ -141,6 +141,28 @@ public sealed class CatalogSnapshotTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_size_the_model_cannot_make_is_a_400_even_while_its_provider_is_down()
+    {
+        const string TooSmall = """{"model":"stabilityai/stable-diffusion-xl-1024-v1-0","prompt":"a fox","size":"512x512"}""";
+        bool restored;
+        try
+        {
+            (await gateway.SetProviderStatusAsync("stabilityai", "unavailable", "/v1/images/generations", StabilityRequest, HttpStatusCode.ServiceUnavailable))
+                .ShouldBeTrue();
+
+            // A 503 would be retried by the SDKs, for a request that can never succeed.
+            (await GatewayFixture.ShouldBeErrorAsync(await gateway.PostJsonAsync("/v1/images/generations", TooSmall), HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request"))
+                ["param"]!.GetValue<string>().ShouldBe("size");
+        }
+        finally
+        {
+            restored = await gateway.SetProviderStatusAsync("stabilityai", "available", "/v1/images/generations", StabilityRequest, HttpStatusCode.OK);
+        }
+
+        restored.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Readiness_check_is_unhealthy_until_a_snapshot_is_loaded()
     {
         var snapshot = new CatalogSnapshot();

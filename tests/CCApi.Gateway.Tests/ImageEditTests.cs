@@ -144,6 +144,19 @@ public sealed class ImageEditTests(GatewayFixture gateway)
         json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("image");
     }
 
+    [Fact]
+    public async Task An_edit_size_the_model_does_not_make_is_a_400_before_dispatch()
+    {
+        var prompt = "edit size " + Guid.NewGuid().ToString("N");
+
+        var (response, json) = await PostAsync(Form("openai/gpt-image-1", prompt, [("size", "512x512")]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("size");
+        json["error"]!["message"]!.GetValue<string>().ShouldContain("1024x1024, 1536x1024, 1024x1536");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+    }
+
     [Theory]
     [InlineData("n", "0")]
     [InlineData("n", "two")]

@@ -102,6 +102,74 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         refused["message"]!.GetValue<string>().ShouldContain("local/pixel-1");
     }
 
+    [Theory]
+    [InlineData("openai/dall-e-3", "512x512", "1024x1024, 1792x1024, 1024x1792")]
+    [InlineData("openai/dall-e-2", "1792x1024", "256x256, 512x512, 1024x1024")]
+    [InlineData("openai/gpt-image-1", "64x64", "1024x1024, 1536x1024, 1024x1536")]
+    [InlineData("stabilityai/stable-diffusion-xl-1024-v1-0", "512x512", "1024x1024, 1152x896")]
+    public async Task A_size_the_model_does_not_make_is_a_400_listing_its_sizes_before_dispatch(string model, string size, string listed)
+    {
+        var prompt = "size " + Guid.NewGuid().ToString("N");
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"{{{model}}}","prompt":"{{{prompt}}}","size":"{{{size}}}"}"""), HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request");
+
+        error["param"]!.GetValue<string>().ShouldBe("size");
+        error["message"]!.GetValue<string>().ShouldContain(listed);
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+    }
+
+    [Fact]
+    public async Task A_size_the_model_makes_and_sizes_of_a_model_without_a_list_reach_the_provider()
+    {
+        var wide = "wide " + Guid.NewGuid().ToString("N");
+        var local = "any " + Guid.NewGuid().ToString("N");
+
+        (await gateway.PostJsonAsync("/v1/images/generations", $$$"""{"model":"openai/dall-e-3","prompt":"{{{wide}}}","size":"1792x1024"}""")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await gateway.PostJsonAsync("/v1/images/generations", $$$"""{"model":"local/pixel-1","prompt":"{{{local}}}","size":"200x136"}""")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == wide);
+        (command.Width, command.Height).ShouldBe((1792, 1024));
+        var any = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == local);
+        (any.Width, any.Height).ShouldBe((200, 136));
+    }
+
+    [Theory]
+    [InlineData("openai/gpt-image-1", "vivid", "unsupported_parameter")]
+    [InlineData("openai/dall-e-2", "natural", "unsupported_parameter")]
+    public async Task A_style_the_model_does_not_take_is_a_400_before_dispatch(string model, string style, string code)
+    {
+        var prompt = "style " + Guid.NewGuid().ToString("N");
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"{{{model}}}","prompt":"{{{prompt}}}","style":"{{{style}}}"}"""), HttpStatusCode.BadRequest, "invalid_request_error", code);
+
+        error["param"]!.GetValue<string>().ShouldBe("style");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+        var dallE3 = "dall-e-3 style " + Guid.NewGuid().ToString("N");
+        (await gateway.PostJsonAsync("/v1/images/generations", $$$"""{"model":"openai/dall-e-3","prompt":"{{{dallE3}}}","style":"natural"}""")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == dallE3).Style.ShouldBe("natural");
+    }
+
+    [Fact]
+    public async Task Images_generate_refuses_explicit_pixels_the_model_does_not_make_and_leaves_a_bare_shape_to_the_adapter()
+    {
+        var pixels = "pixels " + Guid.NewGuid().ToString("N");
+        var shape = "shape " + Guid.NewGuid().ToString("N");
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(await gateway.PostJsonAsync("/v1/images/generate",
+            $$$"""{"model":"openai/dall-e-3","contents":[{"text":"{{{pixels}}}"}],"parameters":{"width":512,"height":512}}"""),
+            HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request");
+        var shaped = await gateway.PostJsonAsync("/v1/images/generate",
+            $$$"""{"model":"openai/dall-e-3","contents":[{"text":"{{{shape}}}"}],"parameters":{"aspect_ratio":"16:9"}}""");
+
+        error["param"]!.GetValue<string>().ShouldBe("parameters.width");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == pixels);
+        shaped.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == shape);
+        command.AspectRatio.ShouldBe("16:9"); // the adapter picks dall-e-3's 1792x1024 for it
+    }
+
     [Fact]
     public async Task Rejects_an_asynchronous_model_naming_model_and_pointing_to_images_generate()
     {

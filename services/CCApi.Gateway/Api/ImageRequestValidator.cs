@@ -114,6 +114,33 @@ public static class ImageRequestValidator
     public static string DeriveOperation(int images, bool anyMask) =>
         anyMask ? "inpainting" : images >= 2 ? "multi-image-remix" : images == 1 ? "image-to-image" : "text-to-image";
 
+    /// <summary>
+    /// A size the model makes, when its catalog <c>capabilities.image_sizes</c> lists them (unset: any size): another is a
+    /// 400 naming <paramref name="field"/> that lists the model's sizes, before the reservation and the dispatch — and
+    /// while its provider is down, so a client does not retry a 503 for a request that cannot succeed.
+    /// </summary>
+    public static void SupportedSize(ModelEntry model, (int Width, int Height) size, string field)
+    {
+        var described = string.Create(CultureInfo.InvariantCulture, $"{size.Width}x{size.Height}");
+        if (model.Capabilities.ImageSizes is { } sizes && !sizes.Contains(described))
+        {
+            throw ApiException.BadField(field, $"The model '{model.Id}' makes only these sizes: {string.Join(", ", sizes)}; got {described}.");
+        }
+    }
+
+    /// <summary>A <c>style</c> the model takes, when its catalog <c>capabilities.image_styles</c> lists them (unset: any; empty: none).</summary>
+    public static void SupportedStyle(ModelEntry model, string? style, string field)
+    {
+        if (style is null || model.Capabilities.ImageStyles is not { } styles || styles.Contains(style))
+        {
+            return;
+        }
+
+        throw styles.Count == 0
+            ? ApiException.BadField(field, $"The model '{model.Id}' takes no '{field}'; send the request without it.", ErrorCodes.UnsupportedParameter)
+            : ApiException.BadField(field, $"The model '{model.Id}' takes '{field}' {string.Join(" or ", styles)}; got '{Truncate(style)}'.");
+    }
+
     /// <summary>"WxH" (or OpenAI's "auto" = 1024x1024), each side 64..<paramref name="maxSize"/>.</summary>
     public static (int Width, int Height) ParseSize(string? size, int maxSize, string field)
     {
@@ -179,6 +206,11 @@ public static class ImageRequestValidator
         }
 
         var (width, height) = Dimensions(p, maxSize);
+        if (p.AspectRatio is null) // a shape asked for is the adapter's to fit to the model's sizes
+        {
+            SupportedSize(model, (width, height), p.Width is null && p.Height is not null ? "parameters.height" : "parameters.width");
+        }
+
         return new ImagePlan
         {
             Operation = operation,

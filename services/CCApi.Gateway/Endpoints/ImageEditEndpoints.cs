@@ -98,6 +98,7 @@ public static class ImageEditEndpoints
         var n = Integer(form, "n");
         Range(n, 1, maxImages, "n");
         var (width, height) = ImageRequestValidator.ParseSize(Text(form, "size"), model.MaxImageSize ?? 2048, "size");
+        ImageRequestValidator.SupportedSize(model, (width, height), "size");
         var responseFormat = Text(form, "response_format");
         OneOf(responseFormat, "response_format", ImageRequestValidator.ResponseFormats);
         var quality = Text(form, "quality");

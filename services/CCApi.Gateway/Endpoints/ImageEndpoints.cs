@@ -50,9 +50,11 @@ public static class ImageEndpoints
         MaxLength(prompt, options.MaxPromptCharacters, "prompt");
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
         var (width, height) = ImageRequestValidator.ParseSize(body.Size, model.MaxImageSize ?? 2048, "size");
+        ImageRequestValidator.SupportedSize(model, (width, height), "size");
         OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
         OneOf(body.Quality, "quality", ImageRequestValidator.Qualities);
         OneOf(body.Style, "style", "vivid", "natural");
+        ImageRequestValidator.SupportedStyle(model, body.Style, "style");
         return new GenerationsPlan(prompt, body.N ?? 1, width, height, output);
     }
 

@@ -274,4 +274,19 @@ public sealed class GenerationPlanTests
         parts["cfg_scale"].ShouldBe("5");
         parts.ContainsKey("width").ShouldBeFalse();
     }
+
+    [Fact]
+    public void The_catalogs_sizes_of_sdxl_are_the_ones_the_adapter_sends()
+    {
+        // The gateway refuses other sizes from the catalog's list before dispatch; a size only one side knew would be
+        // refused for nothing, or reach this adapter's own 400.
+        var catalog = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(CCApi.Testing.TestInfrastructure.RepoRoot, "deploy", "catalog.json")))!;
+        var sdxl = catalog["models"]!.AsArray().Where(m => (string?)m!["provider"] == "stabilityai" && StabilityEngines.IsSdxl1024((string)m!["provider_model"]!)).ToList();
+
+        sdxl.ShouldNotBeEmpty();
+        foreach (var model in sdxl)
+        {
+            model!["capabilities"]!["image_sizes"]!.AsArray().Select(s => (string)s!).ShouldBe(StabilityEngines.SdxlDimensions.Select(StabilityEngines.Describe));
+        }
+    }
 }
