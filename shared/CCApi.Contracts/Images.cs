@@ -11,7 +11,10 @@ public sealed record GenerateImage : IJobCommand
     public required DateTimeOffset Timestamp { get; init; }
     public required JobRoute Route { get; init; }
 
-    /// <summary>"text-to-image", "image-to-image", "inpainting" or "multi-image-remix".</summary>
+    /// <summary>
+    /// "text-to-image", "image-to-image", "inpainting", "multi-image-remix" or "variation" (new images like the one input
+    /// image, without a prompt: OpenAI's <c>/images/variations</c>).
+    /// </summary>
     public required string Operation { get; init; }
 
     public required string Prompt { get; init; }

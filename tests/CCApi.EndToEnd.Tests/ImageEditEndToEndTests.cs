@@ -40,6 +40,25 @@ public sealed class ImageEditEndToEndTests(PlatformFixture platform) : PlatformT
     }
 
     [Fact]
+    public async Task The_OpenAI_SDK_makes_variations_on_the_local_model_and_through_dall_e_2s_images_variations()
+    {
+        Platform.OpenAI.Reset();
+
+        GeneratedImageCollection local = await Sdk.GetImageClient("local/pixel-1").GenerateImageVariationsAsync(
+            new MemoryStream(Image), "image.png", 2, new ImageVariationOptions { Size = GeneratedImageSize.W256xH256, ResponseFormat = GeneratedImageFormat.Bytes });
+        GeneratedImage dallE2 = await Sdk.GetImageClient("openai/dall-e-2").GenerateImageVariationAsync(
+            new MemoryStream(Image), "image.png", new ImageVariationOptions { Size = GeneratedImageSize.W512xH512, ResponseFormat = GeneratedImageFormat.Uri });
+
+        local.Count.ShouldBe(2);
+        local.Select(i => PngImage.SizeOf(i.ImageBytes.ToArray())).ShouldBe([(256, 256), (256, 256)]);
+        local[0].ImageBytes.ToArray().ShouldNotBe(local[1].ImageBytes.ToArray(), "each variation is its own image");
+        dallE2.ImageUri.ShouldNotBeNull();
+        var call = Platform.OpenAI.Requests.ShouldHaveSingleItem();
+        call.Path.ShouldBe("/v1/images/variations"); // the emulator refuses a prompt or any field OpenAI's variations lack
+        call.Body.ShouldContain("\"size\":\"512x512\"");
+    }
+
+    [Fact]
     public async Task A_model_without_inpainting_answers_400_before_any_provider_call()
     {
         Platform.OpenAI.Reset();

@@ -104,7 +104,7 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
 
     [Theory]
     [InlineData("openai/dall-e-3", "512x512", "1024x1024, 1792x1024, 1024x1792")]
-    [InlineData("openai/dall-e-2", "1792x1024", "256x256, 512x512, 1024x1024")]
+    [InlineData("openai/dall-e-2", "768x768", "256x256, 512x512, 1024x1024")]
     [InlineData("openai/gpt-image-1", "64x64", "1024x1024, 1536x1024, 1024x1536")]
     [InlineData("stabilityai/stable-diffusion-xl-1024-v1-0", "512x512", "1024x1024, 1152x896")]
     public async Task A_size_the_model_does_not_make_is_a_400_listing_its_sizes_before_dispatch(string model, string size, string listed)

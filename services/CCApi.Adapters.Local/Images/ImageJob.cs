@@ -12,7 +12,7 @@ public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
     public const int MaxSize = 2048;
     public const int MaxImages = 10;
 
-    private static readonly string[] Operations = ["text-to-image", "image-to-image", "inpainting", "multi-image-remix"];
+    private static readonly string[] Operations = ["text-to-image", "image-to-image", "inpainting", "multi-image-remix", "variation"];
 
     /// <summary>400 naming the field for anything pixel-1 cannot do.</summary>
     public static void Validate(GenerateImage command)
@@ -22,7 +22,7 @@ public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
             throw ApiException.BadField("operation", $"Unsupported operation '{command.Operation}'. Supported: {string.Join(", ", Operations)}.");
         }
 
-        if (string.IsNullOrWhiteSpace(command.Prompt) && command.Inputs is not { Count: > 0 })
+        if (string.IsNullOrWhiteSpace(command.Prompt) && command.Inputs is not { Count: > 0 } && command.Operation != "variation")
         {
             throw ApiException.Missing("prompt");
         }

@@ -7,10 +7,11 @@ using MassTransit;
 namespace CCApi.Adapters.OpenAI.Consumers;
 
 /// <summary>
-/// Images through POST /images/generations (text-to-image) or POST /images/edits (image-to-image, inpainting with a mask,
-/// several images; the inputs loaded from the blob store or fetched through the outbound URL guard). The images (b64_json decoded, or fetched from the URLs the
-/// provider returned) go to the blob store; responds (when requested) and publishes <see cref="ImageGenerated"/> or
-/// <see cref="JobFailed"/>. An async command also gets JobStarted and progress.
+/// Images through POST /images/generations (text-to-image), POST /images/edits (image-to-image, inpainting with a mask,
+/// several images) or POST /images/variations (dall-e-2's variations); the inputs are loaded from the blob store or
+/// fetched through the outbound URL guard. The images (b64_json decoded, or fetched from the URLs the provider returned)
+/// go to the blob store; responds (when requested) and publishes <see cref="ImageGenerated"/> or <see cref="JobFailed"/>.
+/// An async command also gets JobStarted and progress.
 /// </summary>
 public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs inputs, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<GenerateImage>
 {

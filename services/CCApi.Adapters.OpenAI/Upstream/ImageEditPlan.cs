@@ -12,7 +12,8 @@ namespace CCApi.Adapters.OpenAI.Upstream;
 /// <c>size</c>, and <c>response_format</c> for dall-e-2 only). Everything the model cannot take is a 400 naming the field,
 /// before any upstream call: dall-e-2 edits one square PNG (under 4 MB) at 256/512/1024; gpt-image models take up to 16
 /// PNG/JPEG/WebP images (under 50 MB each) at 1024x1024, 1536x1024 or 1024x1536; a mask is a PNG of the first image's
-/// size whose fully transparent pixels mark what to edit.
+/// size whose fully transparent pixels mark what to edit. A variation (operation "variation") is OpenAI's
+/// <c>POST /images/variations</c>, dall-e-2 only: the same form without prompt, mask or quality.
 /// </summary>
 public sealed record ImageEditPlan
 {
@@ -22,6 +23,12 @@ public sealed record ImageEditPlan
 
     public required string Model { get; init; }
     public required bool IsDallE2 { get; init; }
+
+    /// <summary>New images like the one input image, without a prompt (dall-e-2's <c>/images/variations</c>).</summary>
+    public bool IsVariation { get; init; }
+
+    /// <summary>The upstream path, relative to the base URL.</summary>
+    public string Path => IsVariation ? "images/variations" : "images/edits";
     public required string Prompt { get; init; }
     public required IReadOnlyList<ImageInput> Images { get; init; }
     public ImageInput? Mask { get; init; }
@@ -45,6 +52,12 @@ public sealed record ImageEditPlan
         var model = command.Route.ProviderModel;
         var family = OpenAIClient.ImageFamilyOf(model);
         var dallE2 = family == OpenAIClient.ImageFamily.DallE2;
+        var variation = command.Operation == "variation";
+        if (variation && !dallE2)
+        {
+            throw ApiException.BadField("model", $"The model '{command.Route.Model}' does not make variations; OpenAI makes them with dall-e-2.");
+        }
+
         if (!dallE2 && family != OpenAIClient.ImageFamily.GptImage)
         {
             throw ApiException.BadField("model", $"The model '{command.Route.Model}' cannot edit images; use a gpt-image or dall-e-2 model.");
@@ -67,13 +80,18 @@ public sealed record ImageEditPlan
             throw ApiException.BadField(images[^1].Field ?? "contents", $"At most {GptImageMaxImages} images can be edited together; got {images.Count}.");
         }
 
+        if (variation && masks.Count > 0)
+        {
+            throw ApiException.BadField(masks[0].Field ?? "contents", "A variation takes no mask.");
+        }
+
         if (masks.Count > 1)
         {
             throw ApiException.BadField(masks[1].Field ?? "contents", "Only one mask can be given (it applies to the first image).");
         }
 
-        var prompt = command.Prompt?.Trim();
-        if (string.IsNullOrEmpty(prompt))
+        var prompt = command.Prompt?.Trim() ?? "";
+        if (prompt.Length == 0 && !variation)
         {
             throw ApiException.Missing("prompt");
         }
@@ -101,6 +119,7 @@ public sealed record ImageEditPlan
         {
             Model = model,
             IsDallE2 = dallE2,
+            IsVariation = variation,
             Prompt = prompt,
             Images = images,
             Mask = masks.FirstOrDefault(),
@@ -115,6 +134,7 @@ public sealed record ImageEditPlan
     public void CheckLoaded(IReadOnlyList<LoadedImage> images, LoadedImage? mask)
     {
         ArgumentNullException.ThrowIfNull(images);
+        var does = IsVariation ? "makes variations of" : "edits";
         for (var i = 0; i < images.Count; i++)
         {
             var field = Images[i].Field ?? "contents";
@@ -123,17 +143,17 @@ public sealed record ImageEditPlan
             {
                 if (image.ContentType != "image/png")
                 {
-                    throw ApiException.BadField(field, $"dall-e-2 edits PNG images only; '{field}' is {image.ContentType}.");
+                    throw ApiException.BadField(field, $"dall-e-2 {does} PNG images only; '{field}' is {image.ContentType}.");
                 }
 
                 if (image.Bytes.Length >= DallE2MaxBytes)
                 {
-                    throw ApiException.BadField(field, $"dall-e-2 edits images under 4 MB; '{field}' has {image.Bytes.Length} bytes.");
+                    throw ApiException.BadField(field, $"dall-e-2 {does} images under 4 MB; '{field}' has {image.Bytes.Length} bytes.");
                 }
 
                 if (ImageInputs.PngSize(image.Bytes) is { } dims && dims.Width != dims.Height)
                 {
-                    throw ApiException.BadField(field, $"dall-e-2 edits square images; '{field}' is {dims.Width}x{dims.Height}.");
+                    throw ApiException.BadField(field, $"dall-e-2 {does} square images; '{field}' is {dims.Width}x{dims.Height}.");
                 }
             }
             else if (image.ContentType is not ("image/png" or "image/jpeg" or "image/webp"))
@@ -185,11 +205,15 @@ public sealed record ImageEditPlan
             form.Add(File(mask), "mask", "mask.png");
         }
 
-        form.Add(new StringContent(Prompt), "prompt");
+        if (!IsVariation)
+        {
+            form.Add(new StringContent(Prompt), "prompt");
+        }
+
         form.Add(new StringContent(Model), "model");
         form.Add(new StringContent(N.ToString(CultureInfo.InvariantCulture)), "n");
         form.Add(new StringContent(Size), "size");
-        if (Quality is { } quality)
+        if (Quality is { } quality && !IsVariation)
         {
             form.Add(new StringContent(quality), "quality");
         }

@@ -72,7 +72,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         ArgumentNullException.ThrowIfNull(plan);
         using var response = await pipeline.SendAsync(Http, () =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, "images/edits") { Content = plan.Form(images, mask) };
+            var request = new HttpRequestMessage(HttpMethod.Post, plan.Path) { Content = plan.Form(images, mask) };
             request.Headers.Accept.Add(AcceptJson);
             return request;
         }, streaming: false, cancellationToken);

@@ -12,10 +12,14 @@ namespace CCApi.Gateway.Endpoints;
 /// <c>/images/generate</c> request whose contents carry the images (and mask): image-to-image, inpainting or
 /// multi-image-remix, checked against the model's catalog operations before any provider call. The uploads go to the
 /// blob store; the command carries references only. Synchronous models only (like /images/generations).
+/// POST /v1/images/variations, OpenAI's variations (the SDKs' <c>images.createVariation</c>): one <c>image</c>, no
+/// prompt, for a model whose catalog operations list <c>variation</c> (openai/dall-e-2, local/pixel-1).
 /// </summary>
 public static class ImageEditEndpoints
 {
     private const string Route = "POST /v1/images/edits";
+    private const string VariationsRoute = "POST /v1/images/variations";
+    private static readonly string[] VariationFields = ["model", "n", "size", "response_format", "user"];
     private static readonly string[] ImageFields = ["image", "image[]"];
 
     public static IEndpointRouteBuilder MapImageEditEndpoints(this IEndpointRouteBuilder app) =>
@@ -30,6 +34,18 @@ public static class ImageEditEndpoints
                     "`multi-image-remix`, else `image-to-image`; a model whose catalog `operations` lack it answers 400 before " +
                     "any provider call. Synchronous models only.")
                 .AddOpenApiOperationTransformer(DescribeForm) // not .Accepts: its routing 415 would answer before the handler's own
+                .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
+                .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+                .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesModelRouteErrors()
+                .DisableAntiforgery();
+            group.MapPost("/images/variations", CreateImageVariations)
+                .WithSummary("Create variations of an image (OpenAI-compatible, multipart)")
+                .WithDescription(
+                    "multipart/form-data: `image` (one file), `model` (required; its catalog `operations` must include " +
+                    "`variation`), `n`, `size`, `response_format` (`url` | `b64_json`), `user`. No prompt: new images like the " +
+                    "one given. Synchronous models only.")
+                .AddOpenApiOperationTransformer(DescribeVariationForm)
                 .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
                 .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
                 .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
@@ -135,6 +151,103 @@ public static class ImageEditEndpoints
                 return await ImageEndpoints.RequestGenerationsAsync(
                     http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(responseFormat), dispatcher, modelFiles, cancellationToken);
             }), cancellationToken);
+    }
+
+    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageVariations(
+        HttpContext http,
+        CatalogAccess catalogs,
+        ModelRequestPipeline pipeline,
+        ProviderDispatcher dispatcher,
+        ModelFiles modelFiles,
+        IOptions<GatewayOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        var form = await ReadFormAsync(http.Request, cancellationToken);
+        foreach (var file in form.Files.Where(f => f.Name != "image"))
+        {
+            throw ApiException.BadField(file.Name, $"Unknown file field '{Truncate(file.Name)}'; a variation takes one 'image'.");
+        }
+
+        foreach (var field in form.Keys.Where(k => Array.IndexOf(VariationFields, k) < 0))
+        {
+            // A prompt (or a mask) would be dropped without a word: variations take neither.
+            throw ApiException.BadField(field, $"'{Truncate(field)}' is not a parameter of image variations (they take {string.Join(", ", VariationFields)} and one 'image').",
+                ErrorCodes.UnsupportedParameter);
+        }
+
+        var catalog = await catalogs.GetAsync(cancellationToken);
+        var model = ModelResolution.Resolve(catalog, Text(form, "model"), "model", "image", VariationsRoute);
+        if (string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadField("model", $"The model '{model.Id}' runs asynchronously; image variations are for synchronous models.");
+        }
+
+        if (model.Operations is { Count: > 0 } operations && !operations.Contains("variation"))
+        {
+            throw ApiException.BadField("model", $"The model '{model.Id}' does not make variations; it supports {string.Join(", ", operations)}.");
+        }
+
+        var files = form.Files.ToList();
+        if (files.Count == 0)
+        {
+            throw ApiException.Missing("image");
+        }
+
+        if (files.Count > 1)
+        {
+            throw ApiException.BadField("image", $"A variation is of one image; got {files.Count}.");
+        }
+
+        var n = Integer(form, "n");
+        Range(n, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
+        var (width, height) = ImageRequestValidator.ParseSize(Text(form, "size"), model.MaxImageSize ?? 2048, "size");
+        ImageRequestValidator.SupportedSize(model, (width, height), "size");
+        var responseFormat = Text(form, "response_format");
+        OneOf(responseFormat, "response_format", ImageRequestValidator.ResponseFormats);
+        var (bytes, contentType, imageField) = await ReadImageAsync(files[0], "image", limits, cancellationToken);
+
+        var count = (int)(n ?? 1);
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, JsonHttpResult<ImageGenerationsResponse>>(
+            VariationsRoute, model.Id, _ => count, images => ("", images),
+            async (attempt, images) =>
+            {
+                var blob = await modelFiles.PutAsync(bytes, contentType, cancellationToken);
+                ImageInput[] inputs = [new() { Blob = blob, MimeType = contentType, Field = imageField }];
+                var command = ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, "variation", "", inputs, images, width, height, quality: null);
+                return await ImageEndpoints.RequestGenerationsAsync(
+                    http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(responseFormat), dispatcher, modelFiles, cancellationToken);
+            }), cancellationToken);
+    }
+
+    /// <summary>The variations route's multipart request body in the OpenAPI document.</summary>
+    private static Task DescribeVariationForm(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "image", "model" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["image"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The image to vary (openai/dall-e-2: a square PNG under 4 MB)." },
+                            ["model"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A synchronous image model whose catalog 'operations' include variation." },
+                            ["n"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "Number of images (1-10, at most the model's max_images)." },
+                            ["size"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "WIDTHxHEIGHT (one of the model's image_sizes) or auto (1024x1024)." },
+                            ["response_format"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "url or b64_json (default: the model's capabilities.image_response_format, else url)." },
+                            ["user"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "An end-user id (accepted, not used)." },
+                        },
+                    },
+                },
+            },
+        };
+        return Task.CompletedTask;
     }
 
     /// <summary>The multipart request body in the OpenAPI document.</summary>

@@ -1,5 +1,6 @@
 using CCApi.Adapters.Local.Images;
 using CCApi.Adapters.Local.Tests.Support;
+using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 
 namespace CCApi.Adapters.Local.Tests.Unit;
@@ -40,5 +41,14 @@ public class ImageJobTests
         var ex = Should.Throw<ApiException>(() => ImageJob.Validate(Commands.Image("x", operation: "image-to-image")));
 
         ex.Details!["param"].ShouldBe("contents");
+    }
+
+    [Fact]
+    public void A_variation_needs_its_image_and_no_prompt()
+    {
+        var image = new ImageInput { Url = "https://example.com/a.png", Field = "image" };
+
+        Should.NotThrow(() => ImageJob.Validate(Commands.Image("", operation: "variation") with { Inputs = [image] }));
+        Should.Throw<ApiException>(() => ImageJob.Validate(Commands.Image("", operation: "variation"))).Details!["param"].ShouldBe("contents");
     }
 }

@@ -148,6 +148,41 @@ public sealed class ImageEditTests(OpenAIAdapterHost host) : IClassFixture<OpenA
     }
 
     [Fact]
+    public async Task A_variation_goes_to_images_variations_with_dall_e_2_and_no_prompt()
+    {
+        host.Emulator.Reset();
+        var inputs = new[] { await InputAsync(PngImage.Solid(512, 512, 40, 50, 60), "image") };
+        var command = Edit("dall-e-2", "variation", inputs, size: 512) with { Prompt = "", NumImages = 2 };
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(command, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        generated!.Message.Operation.ShouldBe("variation");
+        generated.Message.Images.Count.ShouldBe(2);
+        var request = host.Emulator.Requests.ShouldHaveSingleItem();
+        request.Path.ShouldBe("/v1/images/variations");
+        var form = Form(request); // the emulator refuses any field OpenAI's variations do not take (a prompt, a quality)
+        form.GetProperty("model").GetString().ShouldBe("dall-e-2");
+        form.GetProperty("n").GetString().ShouldBe("2");
+        form.GetProperty("size").GetString().ShouldBe("512x512");
+        form.GetProperty("response_format").GetString().ShouldBe("b64_json");
+        form.GetProperty("fields").EnumerateArray().Select(f => f.GetString()).ShouldBe(["model", "n", "response_format", "size"]);
+    }
+
+    [Fact]
+    public async Task Only_dall_e_2_makes_variations_of_one_image_without_a_mask_and_nothing_is_sent_otherwise()
+    {
+        host.Emulator.Reset();
+        var one = new[] { await InputAsync(PngImage.Solid(256, 256, 1, 2, 3), "image") };
+        var masked = new[] { one[0], await InputAsync(PngImage.Transparent(256, 256), "mask", mask: true) };
+
+        await host.RefusedAsync(Edit("gpt-image-1", "variation", one) with { Prompt = "" }, "model");
+        await host.RefusedAsync(Edit("dall-e-2", "variation", masked, size: 256) with { Prompt = "" }, "mask");
+        await host.RefusedAsync(Edit("dall-e-2", "variation", [], size: 256) with { Prompt = "" }, "image");
+        host.Emulator.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Models_that_cannot_edit_answer_400_naming_the_model_without_calling_the_provider()
     {
         var inputs = new[] { await InputAsync(PngImage.Transparent(64, 64), "image") };

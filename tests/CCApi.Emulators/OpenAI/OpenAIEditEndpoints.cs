@@ -189,6 +189,120 @@ internal sealed partial class OpenAIEndpoints
         await JsonAsync(http, 200, new JsonObject { ["created"] = 1700000000, ["data"] = data });
     }
 
+    /// <summary>
+    /// POST /v1/images/variations as OpenAI documents it: multipart/form-data with one <c>image</c> (a square PNG under
+    /// 4 MB), <c>model</c> (dall-e-2, the default and the only one), <c>n</c>, <c>size</c> (256x256, 512x512, 1024x1024),
+    /// <c>response_format</c>; no prompt. Violations are 400s with <c>param</c>; the recorded body summarises the form.
+    /// </summary>
+    public async Task VariationsAsync(HttpContext http)
+    {
+        var authorization = http.Request.Headers.Authorization.ToString();
+        var failure = emulator.TakeFailure();
+        IFormCollection? form = null;
+        if (http.Request.HasFormContentType && (http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.Ordinal))
+        {
+            form = await http.Request.ReadFormAsync();
+        }
+
+        var images = form is null ? [] : form.Files.Where(f => f.Name == "image").ToList();
+        string? Field(string name) => form?[name] is { Count: > 0 } v ? v.ToString() : null;
+        var summary = new JsonObject
+        {
+            ["model"] = Field("model"),
+            ["n"] = Field("n"),
+            ["size"] = Field("size"),
+            ["response_format"] = Field("response_format"),
+            ["images"] = images.Count,
+            ["fields"] = new JsonArray([.. (form?.Keys ?? []).Order(StringComparer.Ordinal).Select(k => (JsonNode?)k)]),
+        };
+        emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, authorization, summary.ToJsonString(Compact), failure?.Mode));
+
+        if (authorization != "Bearer " + emulator.ApiKey)
+        {
+            await ErrorAsync(http, 401, "Incorrect API key provided.", "invalid_request_error", null, "invalid_api_key");
+            return;
+        }
+
+        if (form is null)
+        {
+            await InvalidAsync(http, null, "Invalid Content-Type header, expected multipart/form-data.");
+            return;
+        }
+
+        if ((Field("model") ?? "dall-e-2") != "dall-e-2")
+        {
+            await InvalidAsync(http, "model", $"Invalid value: '{Field("model")}'. Value must be 'dall-e-2'.", "invalid_value");
+            return;
+        }
+
+        foreach (var unknown in form.Keys.Where(k => k is not ("model" or "n" or "size" or "response_format" or "user")))
+        {
+            await InvalidAsync(http, unknown, $"Unrecognized request argument supplied: {unknown}", "unknown_parameter");
+            return;
+        }
+
+        if (images.Count != 1 || form.Files.Count != 1)
+        {
+            await InvalidAsync(http, "image", "Exactly one 'image' file is required.", "missing_required_parameter");
+            return;
+        }
+
+        var n = int.TryParse(Field("n"), out var parsed) ? parsed : Field("n") is null ? 1 : -1;
+        if (n is < 1 or > 10)
+        {
+            await InvalidAsync(http, "n", "Invalid value for 'n': it must be between 1 and 10.");
+            return;
+        }
+
+        var size = Field("size") ?? "1024x1024";
+        if (!DallE2EditSizes.Contains(size))
+        {
+            await InvalidAsync(http, "size", $"Invalid value: '{size}'. Supported values are: {string.Join(", ", DallE2EditSizes)}.", "invalid_value");
+            return;
+        }
+
+        var format = Field("response_format") ?? "url";
+        if (format is not ("url" or "b64_json"))
+        {
+            await InvalidAsync(http, "response_format", $"Invalid value: '{format}'. Supported values are: 'url' and 'b64_json'.", "invalid_value");
+            return;
+        }
+
+        using (var buffer = new MemoryStream())
+        {
+            await images[0].CopyToAsync(buffer);
+            var bytes = buffer.ToArray();
+            if (PngInfo(bytes) is not { } dims || bytes.Length >= 4 * 1024 * 1024 || dims.Width != dims.Height)
+            {
+                await InvalidAsync(http, "image", "Invalid input image - the image must be a square PNG file less than 4 MB.");
+                return;
+            }
+        }
+
+        if (await ApplyFailureAsync(http, failure, stream: false))
+        {
+            return;
+        }
+
+        var image = Png;
+        var data = new JsonArray();
+        for (var i = 0; i < n; i++)
+        {
+            if (format == "url")
+            {
+                var name = Guid.NewGuid().ToString("N") + ".png";
+                Files[name] = image;
+                data.Add(new JsonObject { ["url"] = $"{emulator.Origin}/files/{name}" });
+            }
+            else
+            {
+                data.Add(new JsonObject { ["b64_json"] = Convert.ToBase64String(image) });
+            }
+        }
+
+        await JsonAsync(http, 200, new JsonObject { ["created"] = 1700000000, ["data"] = data });
+    }
+
     /// <summary>Width, height and whether the colour type has alpha, from a PNG's IHDR; null when it is not a PNG.</summary>
     private static (int Width, int Height, bool Alpha)? PngInfo(byte[] bytes) =>
         bytes.Length >= 26 && bytes.AsSpan(0, 8).SequenceEqual((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

@@ -39,6 +39,7 @@ public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey)
         app.MapPost("/v1/chat/completions", endpoints.ChatAsync);
         app.MapPost("/v1/images/generations", endpoints.ImagesAsync);
         app.MapPost("/v1/images/edits", endpoints.EditsAsync);
+        app.MapPost("/v1/images/variations", endpoints.VariationsAsync);
         app.MapPost("/v1/audio/speech", endpoints.SpeechAsync);
         app.MapGet("/files/{name}", OpenAIEndpoints.File);
     }
