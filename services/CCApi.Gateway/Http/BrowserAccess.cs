@@ -16,7 +16,7 @@ public sealed class BrowserAccessOptions
 {
     public const string SectionName = "Cors";
 
-    /// <summary>Off: the public API answers no browser on another origin (no CORS headers; preflights are refused).</summary>
+    /// <summary>Off: the public API sends no CORS headers, so browsers refuse every call from a page on another origin.</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>
