@@ -249,6 +249,34 @@ public sealed class OpenAiSdkTests(PlatformFixture platform) : PlatformTest(plat
     }
 
     [Fact]
+    public async Task A_streamed_image_generation_answers_openais_completed_events_with_the_local_adapters_pngs()
+    {
+        // The .NET SDK keeps image streaming internal; the Node and Python SDKs read these events (the same wire).
+        using var client = Platform.CreateClient();
+
+        using var response = await client.PostAsync("/v1/images/generations", Json(
+            """{"model":"local/pixel-1","prompt":"a kite over dunes","n":2,"size":"320x192","stream":true,"partial_images":1}"""));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var blocks = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        blocks.Length.ShouldBe(2);
+        var pngs = new List<byte[]>();
+        foreach (var block in blocks)
+        {
+            var lines = block.Split('\n');
+            lines[0].ShouldBe("event: image_generation.completed");
+            using var data = JsonDocument.Parse(lines[1]["data: ".Length..]);
+            data.RootElement.GetProperty("type").GetString().ShouldBe("image_generation.completed");
+            data.RootElement.GetProperty("size").GetString().ShouldBe("320x192");
+            pngs.Add(Convert.FromBase64String(data.RootElement.GetProperty("b64_json").GetString()!));
+        }
+
+        pngs.Select(Png.Dimensions).ShouldBe([(320, 192), (320, 192)]);
+        pngs[0].ShouldNotBe(pngs[1]);
+    }
+
+    [Fact]
     public async Task Image_generation_returns_fetchable_signed_urls()
     {
         var images = Sdk.GetImageClient("local/pixel-1");

@@ -162,7 +162,8 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     [InlineData("n", "two")]
     [InlineData("size", "huge")]
     [InlineData("response_format", "gif")]
-    [InlineData("stream", "true")]
+    [InlineData("stream", "maybe")]
+    [InlineData("stream", "1")]
     [InlineData("output_format", "webp")]
     [InlineData("output_format", "gif")]
     [InlineData("output_compression", "50")]
@@ -175,6 +176,22 @@ public sealed class ImageEditTests(GatewayFixture gateway)
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe(field);
+    }
+
+    [Fact]
+    public async Task A_streamed_edit_answers_image_edit_completed_events()
+    {
+        var prompt = "stream edit " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.Client.PostAsync("/v1/images/edits", Form("local/pixel-1", prompt, [("stream", "true"), ("partial_images", "1"), ("size", "256x256")]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var (name, data) = ImageGenerationsTests.ImageEvents(await response.Content.ReadAsStringAsync()).ShouldHaveSingleItem();
+        name.ShouldBe("image_edit.completed");
+        data["type"]!.GetValue<string>().ShouldBe("image_edit.completed");
+        Convert.FromBase64String(data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+        data["size"]!.GetValue<string>().ShouldBe("256x256");
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).Operation.ShouldBe("image-to-image");
     }
 
     [Fact]

@@ -170,6 +170,49 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         command.AspectRatio.ShouldBe("16:9"); // the adapter picks dall-e-3's 1792x1024 for it
     }
 
+    /// <summary>The events of a text/event-stream body: (event name, data as JSON).</summary>
+    internal static List<(string Event, JsonNode Data)> ImageEvents(string body) =>
+        [.. body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(block =>
+        {
+            var lines = block.Split('\n');
+            return (lines.Single(l => l.StartsWith("event: ", StringComparison.Ordinal))[7..],
+                JsonNode.Parse(lines.Single(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..])!);
+        })];
+
+    [Fact]
+    public async Task Stream_true_answers_one_completed_event_per_image_in_base64_as_openais_image_streams_do()
+    {
+        var prompt = "stream " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","n":2,"size":"512x256","stream":true,"partial_images":2}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var events = ImageEvents(await response.Content.ReadAsStringAsync());
+        events.Count.ShouldBe(2); // no partial image: OpenAI allows the final image before them
+        foreach (var (name, data) in events)
+        {
+            name.ShouldBe("image_generation.completed");
+            data["type"]!.GetValue<string>().ShouldBe("image_generation.completed");
+            Convert.FromBase64String(data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+            data["size"]!.GetValue<string>().ShouldBe("512x256");
+            data["output_format"]!.GetValue<string>().ShouldBe("png");
+            data["created_at"]!.GetValue<long>().ShouldBeGreaterThan(0);
+        }
+
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).NumImages.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_streamed_request_that_fails_before_its_images_answers_the_usual_json_error()
+    {
+        var response = await gateway.PostJsonAsync("/v1/images/generations", """{"model":"local/nope-1","prompt":"x","stream":true}""");
+
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", "model_not_found");
+    }
+
     [Fact]
     public async Task Rejects_an_asynchronous_model_naming_model_and_pointing_to_images_generate()
     {

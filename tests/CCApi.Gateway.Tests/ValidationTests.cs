@@ -165,7 +165,7 @@ public sealed class ValidationTests(GatewayFixture gateway)
         { Generations, With(GenerationsBase, """{"response_format":"png"}"""), "response_format", "" },
         { Generations, With(GenerationsBase, """{"quality":"ultra"}"""), "quality", "" },
         { Generations, With(GenerationsBase, """{"style":"noir"}"""), "style", "" },
-        { Generations, With(GenerationsBase, """{"stream":true,"partial_images":1}"""), "stream", "unsupported_parameter" },
+        { Generations, With(GenerationsBase, """{"stream":true,"response_format":"url"}"""), "response_format", "" },
         { Generations, With(GenerationsBase, """{"stream":"yes"}"""), "stream", "invalid_json" },
         { Generations, With(GenerationsBase, """{"output_format":"webp"}"""), "output_format", "unsupported_parameter" },
         { Generations, With(GenerationsBase, """{"output_format":"jpeg","output_compression":50}"""), "output_format", "unsupported_parameter" },

@@ -19,6 +19,7 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(SpeechResponse))]
 [JsonSerializable(typeof(ImageGenerationsRequestBody))]
 [JsonSerializable(typeof(ImageGenerationsResponse))]
+[JsonSerializable(typeof(ImageStreamEvent))]
 [JsonSerializable(typeof(ImageGenerateRequestBody))]
 [JsonSerializable(typeof(MultimodalImageResponse))]
 [JsonSerializable(typeof(JobViewBody))]

@@ -60,11 +60,11 @@ public static class ImageRequestValidator
     /// <c>parameters</c>: <paramref name="prefix"/> "parameters."), checked against the model: an
     /// option its catalog <c>capabilities.image_options</c> list is carried to the provider; for any other, a value that
     /// changes nothing (the default) passes and another is 400 <c>unsupported_parameter</c> naming the field, never a
-    /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> needs streamed generation, which
-    /// is not offered. Invalid values are 400 as OpenAI answers them.
+    /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> (0-3) needs <paramref name="stream"/>
+    /// (none is sent: see <see cref="ImageStreamResult"/>). Invalid values are 400 as OpenAI answers them.
     /// </summary>
     public static ImageOutputOptions OutputOptions(
-        ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages, string prefix = "")
+        ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages, string prefix = "", bool stream = false)
     {
         var offered = model.Capabilities.ImageOptions ?? [];
         bool Offers(string option) => offered.Contains(option);
@@ -97,9 +97,9 @@ public static class ImageRequestValidator
         }
 
         Range(partialImages, 0, 3, prefix + "partial_images");
-        if (partialImages > 0)
+        if (partialImages > 0 && !stream)
         {
-            throw ApiException.BadField(prefix + "partial_images", "Partial images come with streamed generation, which is not offered; send 'partial_images' 0 (or none).",
+            throw ApiException.BadField(prefix + "partial_images", "Partial images come with a streamed response; send 'stream' true, or 'partial_images' 0 (or none).",
                 ErrorCodes.UnsupportedParameter);
         }
 
@@ -108,6 +108,15 @@ public static class ImageRequestValidator
             Offers("output_compression") ? (int?)outputCompression : null,
             Offers("background") ? background : null,
             Offers("moderation") ? moderation : null);
+    }
+
+    /// <summary>A streamed response carries its images in base64: <c>response_format</c> url is a 400 with <c>stream</c>.</summary>
+    public static void StreamedFormat(bool stream, string? responseFormat)
+    {
+        if (stream && responseFormat == "url")
+        {
+            throw ApiException.BadField("response_format", "A streamed response carries its images as b64_json; send response_format b64_json (or none) with 'stream'.");
+        }
     }
 
     /// <summary>text only → text-to-image; any mask → inpainting; two or more images → multi-image-remix; else image-to-image.</summary>

@@ -30,11 +30,13 @@ public static class ImageEditEndpoints
                 .WithDescription(
                     "multipart/form-data: `image` (file; several as `image[]`), optional `mask` (PNG, the first image's size; " +
                     "fully transparent pixels are edited), `prompt` (required), `model` (required), `n`, `size`, " +
-                    "`response_format` (`url` | `b64_json`), `quality`. A mask makes it `inpainting`, two or more images " +
+                    "`response_format` (`url` | `b64_json`), `quality`, `stream` (server-sent `image_edit.completed` events). " +
+                    "A mask makes it `inpainting`, two or more images " +
                     "`multi-image-remix`, else `image-to-image`; a model whose catalog `operations` lack it answers 400 before " +
                     "any provider call. Synchronous models only.")
                 .AddOpenApiOperationTransformer(DescribeForm) // not .Accepts: its routing 415 would answer before the handler's own
                 .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
+                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream") // stream: true
                 .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
                 .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
                 .ProducesModelRouteErrors()
@@ -53,7 +55,7 @@ public static class ImageEditEndpoints
                 .DisableAntiforgery();
         });
 
-    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageEdits(
+    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>> CreateImageEdits(
         HttpContext http,
         CatalogAccess catalogs,
         ModelRequestPipeline pipeline,
@@ -80,14 +82,10 @@ public static class ImageEditEndpoints
                 $"The model '{model.Id}' runs asynchronously; use POST /v1/images/generate with the image (and mask) in 'contents' for it.");
         }
 
-        if (string.Equals(Text(form, "stream"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            throw ApiException.BadField("stream", "Streamed image edits are not supported; send the request without 'stream' (or with false).",
-                ErrorCodes.UnsupportedParameter);
-        }
-
+        var stream = Boolean(form, "stream") == true;
         var output = ImageRequestValidator.OutputOptions(
-            model, Text(form, "output_format"), Integer(form, "output_compression"), Text(form, "background"), Text(form, "moderation"), Integer(form, "partial_images"));
+            model, Text(form, "output_format"), Integer(form, "output_compression"), Text(form, "background"), Text(form, "moderation"), Integer(form, "partial_images"),
+            stream: stream);
         var prompt = Required(Text(form, "prompt"), "prompt");
         MaxLength(prompt, limits.MaxPromptCharacters, "prompt");
 
@@ -117,6 +115,7 @@ public static class ImageEditEndpoints
         ImageRequestValidator.SupportedSize(model, (width, height), "size");
         var responseFormat = Text(form, "response_format");
         OneOf(responseFormat, "response_format", ImageRequestValidator.ResponseFormats);
+        ImageRequestValidator.StreamedFormat(stream, responseFormat);
         var quality = Text(form, "quality");
         OneOf(quality, "quality", ImageRequestValidator.Qualities);
 
@@ -136,7 +135,7 @@ public static class ImageEditEndpoints
 
         // Everything is validated; the shared pipeline does availability, allow-list, limits and the credit reservation.
         var count = (int)(n ?? 1);
-        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, JsonHttpResult<ImageGenerationsResponse>>(
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>(
             Route, model.Id, _ => count, images => (prompt, images),
             async (attempt, images) =>
             {
@@ -149,11 +148,12 @@ public static class ImageEditEndpoints
 
                 var command = output.ApplyTo(ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, operation, prompt, inputs, images, width, height, quality));
                 return await ImageEndpoints.RequestGenerationsAsync(
-                    http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(responseFormat), dispatcher, modelFiles, cancellationToken);
+                    http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(responseFormat), dispatcher, modelFiles, cancellationToken,
+                    streamEvents: stream ? ImageStreamResult.Edit : null);
             }), cancellationToken);
     }
 
-    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageVariations(
+    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>> CreateImageVariations(
         HttpContext http,
         CatalogAccess catalogs,
         ModelRequestPipeline pipeline,
@@ -208,7 +208,7 @@ public static class ImageEditEndpoints
         var (bytes, contentType, imageField) = await ReadImageAsync(files[0], "image", limits, cancellationToken);
 
         var count = (int)(n ?? 1);
-        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, JsonHttpResult<ImageGenerationsResponse>>(
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>(
             VariationsRoute, model.Id, _ => count, images => ("", images),
             async (attempt, images) =>
             {
@@ -280,6 +280,8 @@ public static class ImageEditEndpoints
                             ["output_compression"] = Text("0-100 for jpeg/webp output (100 default).", JsonSchemaType.Integer),
                             ["background"] = Text("auto, opaque or transparent (the last for a model listing background)."),
                             ["moderation"] = Text("auto or low (the last for a model listing moderation)."),
+                            ["stream"] = Text("true: the images come as server-sent events image_edit.completed, in base64.", JsonSchemaType.Boolean),
+                            ["partial_images"] = Text("0-3, with stream (no partial image is sent: the final image may come before them).", JsonSchemaType.Integer),
                         },
                     },
                 },
@@ -329,6 +331,11 @@ public static class ImageEditEndpoints
 
         return values.ToString();
     }
+
+    private static bool? Boolean(IFormCollection form, string field) =>
+        Text(form, field) is not { } text ? null
+        : bool.TryParse(text, out var value) ? value
+        : throw ApiException.BadField(field, $"'{field}' must be true or false; got '{Truncate(text)}'.");
 
     private static long? Integer(IFormCollection form, string field) =>
         Text(form, field) is not { } text ? null

@@ -15,13 +15,14 @@ public static class ImageEndpoints
     public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Images", group =>
         {
-            group.MapPost("/images/generations", CreateImageGenerations).AsModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>();
+            group.MapPost("/images/generations", CreateImageGenerations).AsModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>(
+                route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")); // stream: true
             group.MapPost("/images/generate", GenerateImages).AsModelPost<ImageGenerateRequestBody, MultimodalImageResponse>(
                 route => route.Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted));
         });
 
     /// <summary>A POST /v1/images/generations request checked against its model.</summary>
-    public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height, ImageOutputOptions Output);
+    public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height, ImageOutputOptions Output, bool Stream);
 
     /// <summary>The checks of POST /v1/images/generations that need its model (400 naming the field).</summary>
     public static GenerationsPlan ValidateGenerations(ImageGenerationsRequestBody body, ModelEntry model, GatewayOptions options)
@@ -38,27 +39,22 @@ public static class ImageEndpoints
             throw ApiException.BadField("model", $"The model '{model.Id}' does not generate images from text.");
         }
 
-        if (body.Stream == true)
-        {
-            // An SDK asked for image events would otherwise get a JSON body it reads as a stream with no event at all.
-            throw ApiException.BadField("stream", "Streamed image generation is not supported; send the request without 'stream' (or with false).",
-                ErrorCodes.UnsupportedParameter);
-        }
-
-        var output = ImageRequestValidator.OutputOptions(model, body.OutputFormat, body.OutputCompression, body.Background, body.Moderation, body.PartialImages);
+        var stream = body.Stream == true;
+        var output = ImageRequestValidator.OutputOptions(model, body.OutputFormat, body.OutputCompression, body.Background, body.Moderation, body.PartialImages, stream: stream);
         var prompt = Required(body.Prompt, "prompt");
         MaxLength(prompt, options.MaxPromptCharacters, "prompt");
         Range(body.N, 1, Math.Min(ImageRequestValidator.MaxImagesDefault, model.Capabilities.MaxImages ?? ImageRequestValidator.MaxImagesDefault), "n");
         var (width, height) = ImageRequestValidator.ParseSize(body.Size, model.MaxImageSize ?? 2048, "size");
         ImageRequestValidator.SupportedSize(model, (width, height), "size");
         OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
+        ImageRequestValidator.StreamedFormat(stream, body.ResponseFormat);
         OneOf(body.Quality, "quality", ImageRequestValidator.Qualities);
         OneOf(body.Style, "style", "vivid", "natural");
         ImageRequestValidator.SupportedStyle(model, body.Style, "style");
-        return new GenerationsPlan(prompt, body.N ?? 1, width, height, output);
+        return new GenerationsPlan(prompt, body.N ?? 1, width, height, output, stream);
     }
 
-    public static async Task<JsonHttpResult<ImageGenerationsResponse>> CreateImageGenerations(
+    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>> CreateImageGenerations(
         HttpContext http,
         JsonBody json,
         ModelRequestPipeline pipeline,
@@ -68,13 +64,14 @@ public static class ImageEndpoints
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
-        return await pipeline.RunAsync(http, ImageRequest<GenerationsPlan, JsonHttpResult<ImageGenerationsResponse>>(
+        return await pipeline.RunAsync(http, ImageRequest<GenerationsPlan, Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>(
             GenerationsRoute, body.Model, model => ValidateGenerations(body, model, options.Value), plan => (plan.Prompt, plan.Count),
             async (attempt, plan) =>
             {
                 var command = plan.Output.ApplyTo(
                     GenerationsCommand(attempt, dispatcher.Now, "text-to-image", plan.Prompt, inputs: null, plan.Count, plan.Width, plan.Height, body.Quality) with { Style = body.Style });
-                return await RequestGenerationsAsync(http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(body.ResponseFormat), dispatcher, files, cancellationToken);
+                return await RequestGenerationsAsync(http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(body.ResponseFormat), dispatcher, files, cancellationToken,
+                    streamEvents: plan.Stream ? ImageStreamResult.Generation : null);
             }), cancellationToken);
     }
 
@@ -147,26 +144,32 @@ public static class ImageEndpoints
     /// data[].revised_prompt where its SDKs read it, plus the documented top-level copy.
     /// </summary>
     /// <param name="responseFormat">The request's, else its model's default (<see cref="ModelCapabilities.ImageResponseFormatOr"/>).</param>
-    internal static async Task<ModelOutcome<JsonHttpResult<ImageGenerationsResponse>>> RequestGenerationsAsync(
+    /// <param name="streamEvents">
+    /// For <c>stream: true</c>, the event name prefix (<see cref="ImageStreamResult.Generation"/>, <see cref="ImageStreamResult.Edit"/>):
+    /// the images are answered as server-sent events, in base64; null: the JSON body.
+    /// </param>
+    internal static async Task<ModelOutcome<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>> RequestGenerationsAsync(
         HttpRequest request,
         GenerateImage command,
         string responseFormat,
         ProviderDispatcher dispatcher,
         ModelFiles files,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? streamEvents = null)
     {
         var route = command.Route;
         var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-        var data = await RenderImagesAsync(request, result, responseFormat, files, seeds: false, cancellationToken);
-        return new(TypedResults.Json(
-            new ImageGenerationsResponse(
-                Id: "img_" + command.JobId.ToString("N"),
-                Created: command.Timestamp.ToUnixTimeSeconds(),
-                Model: route.Model,
-                Provider: route.Provider,
-                Data: data,
-                RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt),
-            GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage);
+        var data = await RenderImagesAsync(request, result, streamEvents is null ? responseFormat : "b64_json", files, seeds: false, cancellationToken);
+        var response = new ImageGenerationsResponse(
+            Id: "img_" + command.JobId.ToString("N"),
+            Created: command.Timestamp.ToUnixTimeSeconds(),
+            Model: route.Model,
+            Provider: route.Provider,
+            Data: data,
+            RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt);
+        return streamEvents is null
+            ? new(TypedResults.Json(response, GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage)
+            : new(new ImageStreamResult(streamEvents, response, command), result.Usage);
     }
 
     private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);
