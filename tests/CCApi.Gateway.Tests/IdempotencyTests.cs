@@ -84,6 +84,26 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Replays_a_streamed_image_generation_whole()
+    {
+        var key = NewKey();
+        var prompt = "image stream " + Guid.NewGuid().ToString("N");
+        var json = $$"""{"model":"local/pixel-1","prompt":"{{prompt}}","stream":true,"partial_images":1}""";
+
+        var first = await PostAsync(gateway.Client, "/v1/images/generations", json, key);
+        var firstBody = await first.Content.ReadAsStringAsync();
+        var second = await PostAsync(gateway.Client, "/v1/images/generations", json, key);
+        var secondBody = await second.Content.ReadAsStringAsync();
+
+        first.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        firstBody.ShouldStartWith("event: image_generation.completed\n");
+        second.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+        second.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        secondBody.ShouldBe(firstBody);
+        gateway.Providers.ImageCommands.Values.Count(c => c.Prompt == prompt).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_provider_error_after_dispatch_is_saved_and_replayed()
     {
         var key = NewKey();
