@@ -18,11 +18,11 @@ public sealed class ImageGenerationsRequestBody
     public string? Style { get; set; }
     public string? User { get; set; }
 
-    /// <summary>OpenAI's streamed image generation (partial images as events): not offered; true is refused, never ignored.</summary>
+    /// <summary>True: the images come as OpenAI's server-sent image events (<see cref="Http.ImageStreamResult"/>), in base64.</summary>
     public bool? Stream { get; set; }
 
-    // gpt-image options not offered: read so that a value that would change the image is refused, never ignored
-    // (ImageRequestValidator.RefuseUnofferedImageOptions).
+    // gpt-image's output options: carried to a model whose catalog image_options list them; for any other a value that
+    // would change the image is refused, never ignored (ImageRequestValidator.OutputOptions). PartialImages: 0-3 with Stream.
     public string? OutputFormat { get; set; }
     public long? OutputCompression { get; set; }
     public string? Background { get; set; }
