@@ -18,7 +18,7 @@ public sealed class ImageGenerationsRequestBody
     public string? Style { get; set; }
     public string? User { get; set; }
 
-    /// <summary>True: the images come as OpenAI's server-sent image events (<see cref="Http.ImageStreamResult"/>), in base64.</summary>
+    /// <summary>True: the images come as OpenAI's server-sent image events (<see cref="Http.ImageStreams"/>), in base64.</summary>
     public bool? Stream { get; set; }
 
     // gpt-image's output options: carried to a model whose catalog image_options list them; for any other a value that

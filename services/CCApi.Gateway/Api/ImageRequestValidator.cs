@@ -61,7 +61,7 @@ public static class ImageRequestValidator
     /// option its catalog <c>capabilities.image_options</c> list is carried to the provider; for any other, a value that
     /// changes nothing (the default) passes and another is 400 <c>unsupported_parameter</c> naming the field, never a
     /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> (0-3) needs <paramref name="stream"/>
-    /// (none is sent: see <see cref="ImageStreamResult"/>). Invalid values are 400 as OpenAI answers them.
+    /// (none is sent: see <see cref="ImageStreams"/>). Invalid values are 400 as OpenAI answers them.
     /// </summary>
     public static ImageOutputOptions OutputOptions(
         ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages, string prefix = "", bool stream = false)

@@ -55,7 +55,7 @@ public static class ImageEditEndpoints
                 .DisableAntiforgery();
         });
 
-    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>> CreateImageEdits(
+    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>> CreateImageEdits(
         HttpContext http,
         CatalogAccess catalogs,
         ModelRequestPipeline pipeline,
@@ -135,7 +135,7 @@ public static class ImageEditEndpoints
 
         // Everything is validated; the shared pipeline does availability, allow-list, limits and the credit reservation.
         var count = (int)(n ?? 1);
-        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>(
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>>(
             Route, model.Id, _ => count, images => (prompt, images),
             async (attempt, images) =>
             {
@@ -149,11 +149,11 @@ public static class ImageEditEndpoints
                 var command = output.ApplyTo(ImageEndpoints.GenerationsCommand(attempt, dispatcher.Now, operation, prompt, inputs, images, width, height, quality));
                 return await ImageEndpoints.RequestGenerationsAsync(
                     http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(responseFormat), dispatcher, modelFiles, cancellationToken,
-                    streamEvents: stream ? ImageStreamResult.Edit : null);
+                    streamEvents: stream ? ImageStreams.Edit : null);
             }), cancellationToken);
     }
 
-    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>> CreateImageVariations(
+    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>> CreateImageVariations(
         HttpContext http,
         CatalogAccess catalogs,
         ModelRequestPipeline pipeline,
@@ -208,7 +208,7 @@ public static class ImageEditEndpoints
         var (bytes, contentType, imageField) = await ReadImageAsync(files[0], "image", limits, cancellationToken);
 
         var count = (int)(n ?? 1);
-        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>(
+        return await pipeline.RunAsync(http, ImageEndpoints.ImageRequest<int, Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>>(
             VariationsRoute, model.Id, _ => count, images => ("", images),
             async (attempt, images) =>
             {

@@ -54,7 +54,7 @@ public static class ImageEndpoints
         return new GenerationsPlan(prompt, body.N ?? 1, width, height, output, stream);
     }
 
-    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>> CreateImageGenerations(
+    public static async Task<Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>> CreateImageGenerations(
         HttpContext http,
         JsonBody json,
         ModelRequestPipeline pipeline,
@@ -64,14 +64,14 @@ public static class ImageEndpoints
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
-        return await pipeline.RunAsync(http, ImageRequest<GenerationsPlan, Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>(
+        return await pipeline.RunAsync(http, ImageRequest<GenerationsPlan, Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>>(
             GenerationsRoute, body.Model, model => ValidateGenerations(body, model, options.Value), plan => (plan.Prompt, plan.Count),
             async (attempt, plan) =>
             {
                 var command = plan.Output.ApplyTo(
                     GenerationsCommand(attempt, dispatcher.Now, "text-to-image", plan.Prompt, inputs: null, plan.Count, plan.Width, plan.Height, body.Quality) with { Style = body.Style });
                 return await RequestGenerationsAsync(http.Request, command, attempt.Model.Capabilities.ImageResponseFormatOr(body.ResponseFormat), dispatcher, files, cancellationToken,
-                    streamEvents: plan.Stream ? ImageStreamResult.Generation : null);
+                    streamEvents: plan.Stream ? ImageStreams.Generation : null);
             }), cancellationToken);
     }
 
@@ -145,10 +145,10 @@ public static class ImageEndpoints
     /// </summary>
     /// <param name="responseFormat">The request's, else its model's default (<see cref="ModelCapabilities.ImageResponseFormatOr"/>).</param>
     /// <param name="streamEvents">
-    /// For <c>stream: true</c>, the event name prefix (<see cref="ImageStreamResult.Generation"/>, <see cref="ImageStreamResult.Edit"/>):
+    /// For <c>stream: true</c>, the event name prefix (<see cref="ImageStreams.Generation"/>, <see cref="ImageStreams.Edit"/>):
     /// the images are answered as server-sent events, in base64; null: the JSON body.
     /// </param>
-    internal static async Task<ModelOutcome<Results<JsonHttpResult<ImageGenerationsResponse>, ImageStreamResult>>> RequestGenerationsAsync(
+    internal static async Task<ModelOutcome<Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>>> RequestGenerationsAsync(
         HttpRequest request,
         GenerateImage command,
         string responseFormat,
@@ -169,7 +169,7 @@ public static class ImageEndpoints
             RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt);
         return streamEvents is null
             ? new(TypedResults.Json(response, GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage)
-            : new(new ImageStreamResult(streamEvents, response, command), result.Usage);
+            : new(ImageStreams.Completed(streamEvents, response, command), result.Usage);
     }
 
     private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);

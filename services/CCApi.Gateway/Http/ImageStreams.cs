@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 
 namespace CCApi.Gateway.Http;
@@ -11,7 +12,7 @@ namespace CCApi.Gateway.Http;
 /// before the full number of partial images are generated". Written once the images are in, so an error before that is
 /// the usual JSON error with its status, and an <c>Idempotency-Key</c> replays the stream whole.
 /// </summary>
-public sealed class ImageStreamResult(string events, ImageGenerationsResponse response, GenerateImage command) : IResult
+public static class ImageStreams
 {
     /// <summary>The event name prefix of a generation.</summary>
     public const string Generation = "image_generation";
@@ -19,23 +20,15 @@ public sealed class ImageStreamResult(string events, ImageGenerationsResponse re
     /// <summary>The event name prefix of an edit.</summary>
     public const string Edit = "image_edit";
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    /// <summary>The response's images as <paramref name="events"/><c>.completed</c> events (ASP.NET Core's server-sent events result).</summary>
+    public static ServerSentEventsResult<string> Completed(string events, ImageGenerationsResponse response, GenerateImage command)
     {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        EventStreamResponse.Begin(httpContext);
         var type = events + ".completed";
-        var head = System.Text.Encoding.UTF8.GetBytes($"event: {type}\ndata: ");
-        foreach (var image in response.Data)
-        {
-            var payload = new ImageStreamEvent(
-                type, image.B64Json, response.Created,
-                string.Create(CultureInfo.InvariantCulture, $"{command.Width}x{command.Height}"),
-                command.Quality ?? "auto", command.Background ?? "auto", command.OutputFormat ?? "png", image.RevisedPrompt);
-            await httpContext.Response.Body.WriteAsync(head, httpContext.RequestAborted);
-            await httpContext.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(payload, GatewayJsonContext.Web.ImageStreamEvent), httpContext.RequestAborted);
-            await httpContext.Response.Body.WriteAsync("\n\n"u8.ToArray(), httpContext.RequestAborted);
-            await httpContext.Response.Body.FlushAsync(httpContext.RequestAborted);
-        }
+        var size = string.Create(CultureInfo.InvariantCulture, $"{command.Width}x{command.Height}");
+        return TypedResults.ServerSentEvents(response.Data.Select(image => new SseItem<string>(JsonSerializer.Serialize(
+            new ImageStreamEvent(type, image.B64Json, response.Created, size, command.Quality ?? "auto", command.Background ?? "auto",
+                command.OutputFormat ?? "png", image.RevisedPrompt),
+            GatewayJsonContext.Web.ImageStreamEvent), type)).ToAsyncEnumerable());
     }
 }
 
