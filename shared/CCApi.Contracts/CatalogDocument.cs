@@ -117,12 +117,16 @@ public sealed record ModelCapabilities
     /// <summary>Chat models: whether the model returns <c>logprobs</c>; false refuses them before dispatch. Unset: passed through unchecked.</summary>
     public bool? Logprobs { get; init; }
 
-    /// <summary>Every gpt-image output option OpenAI defines on its image routes.</summary>
-    public static readonly IReadOnlyList<string> AllImageOptions = ["output_format", "output_compression", "background", "moderation"];
+    /// <summary>
+    /// Every gpt-image output option OpenAI defines on its image routes, and <c>partial_images</c>: the model draws
+    /// partial images its adapter relays to a streamed request (a model without it streams its final images only).
+    /// </summary>
+    public static readonly IReadOnlyList<string> AllImageOptions = ["output_format", "output_compression", "background", "moderation", "partial_images"];
 
     /// <summary>
     /// Image models: the gpt-image output options the model honours (of <see cref="AllImageOptions"/>; OpenAI's
-    /// gpt-image-1: all). A value other than the default for an option not listed is refused before dispatch. Unset: none.
+    /// gpt-image-1: all). A value other than the default for an option not listed is refused before dispatch; a
+    /// <c>partial_images</c> of a model without it is accepted and no partial image comes (as OpenAI allows). Unset: none.
     /// </summary>
     public IReadOnlyList<string>? ImageOptions { get; init; }
 

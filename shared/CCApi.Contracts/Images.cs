@@ -42,6 +42,14 @@ public sealed record GenerateImage : IJobCommand
     public string? Background { get; init; }
     public string? Moderation { get; init; }
 
+    /// <summary>
+    /// A streamed request's <c>partial_images</c> (1–3; 0 = none), set only for a model whose catalog
+    /// <see cref="ModelCapabilities.ImageOptions"/> list <c>partial_images</c>: the provider may draw that many partial
+    /// images per image, and the adapter relays each as it comes (an <see cref="ImagePartial"/> on the job's partials
+    /// channel) while the caller waits for the result. Fewer (or none) may come: OpenAI's own contract.
+    /// </summary>
+    public int PartialImages { get; init; }
+
     /// <summary>True when the client was answered 202 and follows the job by polling or webhook.</summary>
     public bool Async { get; init; }
 
@@ -69,6 +77,19 @@ public sealed record GeneratedImage
     public required BlobRef Blob { get; init; }
     public long? Seed { get; init; }
     public string? RevisedPrompt { get; init; }
+}
+
+/// <summary>
+/// A partial image of a streamed synchronous generation (not a bus message): published by the adapter on the job's
+/// partials channel (Redis pub/sub) for the gateway that waits for the job, which relays it to its client as OpenAI's
+/// <c>image_generation.partial_image</c> event. Its bytes are a short-lived blob.
+/// </summary>
+public sealed record ImagePartial
+{
+    /// <summary>0-based, in the order the provider drew them (OpenAI's <c>partial_image_index</c>).</summary>
+    public required int Index { get; init; }
+
+    public required BlobRef Blob { get; init; }
 }
 
 /// <summary>Event: images were generated. Also the response to a synchronous request.</summary>

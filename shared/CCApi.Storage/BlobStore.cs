@@ -11,6 +11,9 @@ public interface IBlobStore
 {
     Task<BlobRef> PutAsync(ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default);
 
+    /// <summary>A blob that lives <paramref name="ttl"/> instead of the store's usual time (a partial image: read once, at once).</summary>
+    Task<BlobRef> PutAsync(ReadOnlyMemory<byte> bytes, string contentType, TimeSpan ttl, CancellationToken cancellationToken = default);
+
     /// <summary>Null when the blob does not exist or has expired.</summary>
     Task<Blob?> GetAsync(string blobId, CancellationToken cancellationToken = default);
 }
@@ -23,7 +26,10 @@ public sealed class RedisBlobStore(IConnectionMultiplexer redis, IOptions<RedisO
     private static readonly RedisValue DataField = "data";
     private static readonly RedisValue TypeField = "type";
 
-    public async Task<BlobRef> PutAsync(ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default)
+    public Task<BlobRef> PutAsync(ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default) =>
+        PutAsync(bytes, contentType, options.Value.BlobTtl, cancellationToken);
+
+    public async Task<BlobRef> PutAsync(ReadOnlyMemory<byte> bytes, string contentType, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         if (bytes.Length > options.Value.MaxBlobBytes)
         {
@@ -35,7 +41,7 @@ public sealed class RedisBlobStore(IConnectionMultiplexer redis, IOptions<RedisO
         var db = redis.GetDatabase();
         var tx = db.CreateTransaction();
         _ = tx.HashSetAsync(key, [new HashEntry(TypeField, contentType), new HashEntry(DataField, bytes.ToArray())]);
-        _ = tx.KeyExpireAsync(key, options.Value.BlobTtl);
+        _ = tx.KeyExpireAsync(key, ttl);
         await tx.ExecuteAsync();
         return new BlobRef { Id = id, ContentType = contentType, Length = bytes.Length };
     }

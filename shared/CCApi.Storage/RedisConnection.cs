@@ -48,6 +48,7 @@ public static class RedisRegistration
         }
         builder.Services.AddSingleton<IBlobStore, RedisBlobStore>();
         builder.Services.AddSingleton<ChatStreams>();
+        builder.Services.AddSingleton<ImagePartials>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);
         return builder;
     }

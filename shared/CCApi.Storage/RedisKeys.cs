@@ -13,6 +13,9 @@ public static class RedisKeys
     public static string JobStream(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream";
     public static string JobStreamChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:notify";
 
+    /// <summary>Where an adapter publishes a streamed image job's partial images (<c>ImagePartials</c>), for the gateway waiting for it.</summary>
+    public static string JobPartialsChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:partials";
+
     /// <summary>A job's status events (stream): a snapshot of the job record per state or progress change, written by JobStatus' script.</summary>
     public static string JobEvents(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:events";
 

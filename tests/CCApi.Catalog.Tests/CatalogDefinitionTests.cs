@@ -62,7 +62,7 @@ public class CatalogDefinitionTests
 
         root = TestCatalog.Node();
         root.Model("local/pixel-1")["capabilities"]!["image_options"] = new JsonArray("background", "watermark");
-        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_options: 'watermark' is not one of output_format, output_compression, background, moderation");
+        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_options: 'watermark' is not one of output_format, output_compression, background, moderation, partial_images");
 
         root = TestCatalog.Node();
         root.Model("local/pixel-1")["capabilities"]!["image_response_format"] = "png";

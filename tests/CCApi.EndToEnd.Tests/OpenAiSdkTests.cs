@@ -249,7 +249,7 @@ public sealed class OpenAiSdkTests(PlatformFixture platform) : PlatformTest(plat
     }
 
     [Fact]
-    public async Task A_streamed_image_generation_answers_openais_completed_events_with_the_local_adapters_pngs()
+    public async Task A_streamed_image_generation_answers_openais_partial_and_completed_events_with_the_local_adapters_pngs()
     {
         // The .NET SDK keeps image streaming internal; the Node and Python SDKs read these events (the same wire).
         using var client = Platform.CreateClient();
@@ -259,21 +259,23 @@ public sealed class OpenAiSdkTests(PlatformFixture platform) : PlatformTest(plat
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
-        var blocks = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
-        blocks.Length.ShouldBe(2);
-        var pngs = new List<byte[]>();
-        foreach (var block in blocks)
+        var events = new List<(string Type, byte[] Png, int? Index)>();
+        foreach (var block in (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
             var lines = block.Split('\n');
-            lines[0].ShouldBe("event: image_generation.completed");
             using var data = JsonDocument.Parse(lines[1]["data: ".Length..]);
-            data.RootElement.GetProperty("type").GetString().ShouldBe("image_generation.completed");
+            var type = data.RootElement.GetProperty("type").GetString()!;
+            lines[0].ShouldBe("event: " + type);
             data.RootElement.GetProperty("size").GetString().ShouldBe("320x192");
-            pngs.Add(Convert.FromBase64String(data.RootElement.GetProperty("b64_json").GetString()!));
+            events.Add((type, Convert.FromBase64String(data.RootElement.GetProperty("b64_json").GetString()!),
+                data.RootElement.TryGetProperty("partial_image_index", out var index) ? index.GetInt32() : null));
         }
 
-        pngs.Select(Png.Dimensions).ShouldBe([(320, 192), (320, 192)]);
-        pngs[0].ShouldNotBe(pngs[1]);
+        // Each image's coarse preview, relayed by the adapter as it drew it, then the two images.
+        events.Select(e => e.Type).ShouldBe(["image_generation.partial_image", "image_generation.partial_image", "image_generation.completed", "image_generation.completed"]);
+        events.Take(2).Select(e => e.Index).ShouldBe([0, 0]);
+        events.Select(e => Png.Dimensions(e.Png)).ShouldBe([(320, 192), (320, 192), (320, 192), (320, 192)]);
+        events.Select(e => Convert.ToBase64String(e.Png)).Distinct().Count().ShouldBe(4);
     }
 
     [Fact]

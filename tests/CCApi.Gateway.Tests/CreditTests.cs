@@ -163,6 +163,64 @@ public sealed class CreditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_streamed_image_generation_relaying_partial_images_settles_its_priced_usage()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"partials","credits_usd":1}""");
+        using var _ = client;
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$"""{"model":"local/pixel-1","prompt":"[slow-result] {{Guid.NewGuid():N}}","n":2,"stream":true,"partial_images":1}""", client);
+        var body = await response.Content.ReadAsStringAsync();
+
+        body.ShouldStartWith("event: image_generation.partial_image\n");
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        var key = await AdminKeyAsync(id);
+        Usd(key["spent_usd"]).ShouldBe(0.004m); // local/pixel-1: $0.002 per image
+        Usd(key["credits_usd"]).ShouldBe(0.996m);
+        Usd((await UsageEntriesAsync(id)).ShouldHaveSingleItem()["amount_usd"]).ShouldBe(-0.004m);
+    }
+
+    [Fact]
+    public async Task A_streamed_image_generation_failing_after_its_partial_images_releases_its_reservation()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"partials-fail","credits_usd":1}""");
+        using var _ = client;
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$"""{"model":"local/pixel-1","prompt":"[fail:502] [slow-result] {{Guid.NewGuid():N}}","stream":true,"partial_images":1}""", client);
+        var body = await response.Content.ReadAsStringAsync();
+
+        body.ShouldContain("event: error\n");
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        var key = await AdminKeyAsync(id);
+        Usd(key["credits_usd"]).ShouldBe(1m);
+        Usd(key["spent_usd"]).ShouldBe(0m);
+        (await UsageEntriesAsync(id)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_client_leaving_a_stream_of_partial_images_cancels_the_job_and_releases_its_reservation()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"partials-leave","credits_usd":1}""");
+        using var _ = client;
+        var body = $$"""{"model":"local/pixel-1","prompt":"[hang] {{Guid.NewGuid():N}}","stream":true,"partial_images":2}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/images/generations") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        using var leave = new CancellationTokenSource();
+
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await GatewayFixture.ReadUntilAsync(response, "image_generation.partial_image", leave.Token);
+        Usd((await AdminKeyAsync(id))["reserved_usd"]).ShouldBeGreaterThan(0m); // held while the job runs
+        await leave.CancelAsync();
+        response.Dispose(); // the test server aborts the request when its response goes
+
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        var key = await AdminKeyAsync(id);
+        Usd(key["credits_usd"]).ShouldBe(1m);
+        Usd(key["spent_usd"]).ShouldBe(0m);
+    }
+
+    [Fact]
     public async Task A_timed_out_job_releases_its_reservation()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"hangs","credits_usd":1}""");

@@ -84,10 +84,10 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Replays_a_streamed_image_generation_whole()
+    public async Task Replays_a_streamed_image_generation_whole_its_relayed_partial_images_included()
     {
         var key = NewKey();
-        var prompt = "image stream " + Guid.NewGuid().ToString("N");
+        var prompt = "image stream [slow-result] " + Guid.NewGuid().ToString("N");
         var json = $$"""{"model":"local/pixel-1","prompt":"{{prompt}}","stream":true,"partial_images":1}""";
 
         var first = await PostAsync(gateway.Client, "/v1/images/generations", json, key);
@@ -96,7 +96,8 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         var secondBody = await second.Content.ReadAsStringAsync();
 
         first.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
-        firstBody.ShouldStartWith("event: image_generation.completed\n");
+        firstBody.ShouldStartWith("event: image_generation.partial_image\n"); // passed through as it came, not held back
+        firstBody.ShouldContain("event: image_generation.completed\n");
         second.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
         second.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
         secondBody.ShouldBe(firstBody);

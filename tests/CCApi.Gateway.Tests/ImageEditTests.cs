@@ -179,19 +179,25 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task A_streamed_edit_answers_image_edit_completed_events()
+    public async Task A_streamed_edit_answers_its_partial_images_then_image_edit_completed_events()
     {
-        var prompt = "stream edit " + Guid.NewGuid().ToString("N");
+        var prompt = "stream edit [slow-result] " + Guid.NewGuid().ToString("N");
 
         var response = await gateway.Client.PostAsync("/v1/images/edits", Form("local/pixel-1", prompt, [("stream", "true"), ("partial_images", "1"), ("size", "256x256")]));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var (name, data) = ImageGenerationsTests.ImageEvents(await response.Content.ReadAsStringAsync()).ShouldHaveSingleItem();
-        name.ShouldBe("image_edit.completed");
+        var events = ImageGenerationsTests.ImageEvents(await response.Content.ReadAsStringAsync());
+        events.Select(e => e.Event).ShouldBe(["image_edit.partial_image", "image_edit.completed"]);
+        events[0].Data["type"]!.GetValue<string>().ShouldBe("image_edit.partial_image");
+        events[0].Data["partial_image_index"]!.GetValue<int>().ShouldBe(0);
+        Convert.FromBase64String(events[0].Data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.PartialPng);
+        var data = events[1].Data;
         data["type"]!.GetValue<string>().ShouldBe("image_edit.completed");
         Convert.FromBase64String(data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
         data["size"]!.GetValue<string>().ShouldBe("256x256");
-        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).Operation.ShouldBe("image-to-image");
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        command.Operation.ShouldBe("image-to-image");
+        command.PartialImages.ShouldBe(1);
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
     [Fact]
     public async Task Stream_true_answers_one_completed_event_per_image_in_base64_as_openais_image_streams_do()
     {
-        var prompt = "stream " + Guid.NewGuid().ToString("N");
+        var prompt = "stream [no-partials] " + Guid.NewGuid().ToString("N");
 
         var response = await gateway.PostJsonAsync("/v1/images/generations",
             $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","n":2,"size":"512x256","stream":true,"partial_images":2}""");
@@ -190,7 +190,7 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
         var events = ImageEvents(await response.Content.ReadAsStringAsync());
-        events.Count.ShouldBe(2); // no partial image: OpenAI allows the final image before them
+        events.Count.ShouldBe(2); // the provider drew no partial image: OpenAI allows the final image before them
         foreach (var (name, data) in events)
         {
             name.ShouldBe("image_generation.completed");
@@ -201,7 +201,83 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
             data["created_at"]!.GetValue<long>().ShouldBeGreaterThan(0);
         }
 
-        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).NumImages.ShouldBe(2);
+        var command = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt);
+        command.NumImages.ShouldBe(2);
+        command.PartialImages.ShouldBe(2); // local/pixel-1 lists partial_images
+    }
+
+    [Fact]
+    public async Task Stream_true_relays_each_partial_image_as_it_comes_then_the_completed_images()
+    {
+        var prompt = "partials [slow-result] " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","n":2,"size":"512x256","quality":"low","stream":true,"partial_images":2}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var events = ImageEvents(await response.Content.ReadAsStringAsync());
+        events.Select(e => e.Event).ShouldBe([
+            "image_generation.partial_image", "image_generation.partial_image", "image_generation.partial_image", "image_generation.partial_image",
+            "image_generation.completed", "image_generation.completed"]);
+        events.Take(4).Select(e => e.Data["partial_image_index"]!.GetValue<int>()).ShouldBe([0, 1, 0, 1]);
+        foreach (var (_, data) in events.Take(4))
+        {
+            data["type"]!.GetValue<string>().ShouldBe("image_generation.partial_image");
+            Convert.FromBase64String(data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.PartialPng);
+            data["size"]!.GetValue<string>().ShouldBe("512x256");
+            data["quality"]!.GetValue<string>().ShouldBe("low");
+            data["background"]!.GetValue<string>().ShouldBe("auto");
+            data["output_format"]!.GetValue<string>().ShouldBe("png");
+            data["created_at"]!.GetValue<long>().ShouldBeGreaterThan(0);
+        }
+
+        foreach (var (_, data) in events.Skip(4))
+        {
+            Convert.FromBase64String(data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
+        }
+    }
+
+    [Fact]
+    public async Task A_provider_failure_after_partial_images_ends_the_stream_with_an_error_event()
+    {
+        var prompt = "[fail:502] [slow-result] " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","stream":true,"partial_images":1}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK); // the partial went out with the 200
+        var events = ImageEvents(await response.Content.ReadAsStringAsync());
+        events.Select(e => e.Event).ShouldBe(["image_generation.partial_image", "error"]);
+        var error = events[1].Data["error"]!;
+        error["type"]!.GetValue<string>().ShouldBe("api_error");
+        error["code"]!.GetValue<string>().ShouldBe("provider_error");
+        error["message"]!.GetValue<string>().ShouldBe("fake provider failed with 502");
+    }
+
+    [Fact]
+    public async Task A_model_that_draws_no_partial_images_is_not_asked_for_them_and_streams_its_images()
+    {
+        var prompt = "dall-e stream " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"openai/dall-e-3","prompt":"{{{prompt}}}","stream":true,"partial_images":3}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        ImageEvents(await response.Content.ReadAsStringAsync()).Select(e => e.Event).ShouldBe(["image_generation.completed"]);
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).PartialImages.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Partial_images_are_not_asked_for_without_stream_or_with_zero()
+    {
+        var prompt = "zero partials " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","stream":true,"partial_images":0}""");
+
+        ImageEvents(await response.Content.ReadAsStringAsync()).Select(e => e.Event).ShouldBe(["image_generation.completed"]);
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).PartialImages.ShouldBe(0);
     }
 
     [Fact]

@@ -10,11 +10,13 @@ namespace CCApi.Adapters.Local.Consumers;
 
 /// <summary>
 /// pixel-1 (synchronous: respond + publish) and pixel-async-1 (asynchronous: JobStarted, JobProgressed 25/50/75 with a
-/// pause between steps, then ImageGenerated or JobFailed, all published). PNGs go to the blob store.
+/// pause between steps, then ImageGenerated or JobFailed, all published). PNGs go to the blob store. A streamed pixel-1
+/// request that asks for partial images gets them first, per image: ever finer pixelations of it, relayed as they are made.
 /// </summary>
 public sealed class GenerateImageConsumer(
     ImageJob job,
     IBlobStore blobs,
+    ImagePartials partials,
     AdapterJobRunner runner,
     IOptions<LocalAdapterOptions> options) : IConsumer<GenerateImage>
 {
@@ -32,8 +34,9 @@ public sealed class GenerateImageConsumer(
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var seed = ImageJob.SeedOf(command, i);
-                var png = ProceduralImage.RenderPng(new ImageSpec(command.Prompt, seed, command.Width, command.Height, tint, ImageJob.TintStrength(command.Strength)));
-                rendered[i] = new ProviderImage(png, "image/png", seed);
+                var rgb = ProceduralImage.RenderRgb(new ImageSpec(command.Prompt, seed, command.Width, command.Height, tint, ImageJob.TintStrength(command.Strength)));
+                await PartialsAsync(command, rgb, cancellationToken);
+                rendered[i] = new ProviderImage(PngEncoder.EncodeRgb(rgb, command.Width, command.Height), "image/png", seed);
             }
 
             await ProgressAsync(context, 50, "rendered", cancellationToken);
@@ -43,6 +46,25 @@ public sealed class GenerateImageConsumer(
             await ProgressAsync(context, 75, "stored", cancellationToken);
             return ImageJobEvents.Generated(command, images);
         }, ActivityKind.Internal);
+
+    /// <summary>
+    /// A streamed synchronous request's partial images of one image (<see cref="GenerateImage.PartialImages"/>): the image
+    /// pixelated in blocks of 8 × 2^(remaining) pixels, coarsest first, each relayed before the next is made.
+    /// </summary>
+    private async Task PartialsAsync(GenerateImage command, byte[] rgb, CancellationToken cancellationToken)
+    {
+        if (command.Async)
+        {
+            return;
+        }
+
+        for (var k = 0; k < command.PartialImages; k++)
+        {
+            var block = 8 << (command.PartialImages - 1 - k);
+            var png = PngEncoder.EncodeRgb(ProceduralImage.Pixelate(rgb, command.Width, command.Height, block), command.Width, command.Height);
+            await partials.PublishAsync(command.JobId, k, png, "image/png", cancellationToken);
+        }
+    }
 
     /// <summary>Async jobs only: report progress, then pause so a poller can see the job running.</summary>
     private async Task ProgressAsync(ConsumeContext<GenerateImage> context, int percent, string message, CancellationToken cancellationToken)

@@ -34,6 +34,46 @@ public static class ProceduralImage
 
     public static byte[] RenderPng(ImageSpec spec) => PngEncoder.EncodeRgb(RenderRgb(spec), spec.Width, spec.Height);
 
+    /// <summary>
+    /// A coarse preview of a rendered image (a streamed request's partial image): each <paramref name="block"/>-pixel
+    /// square filled with its mean colour, as a diffusion model's early steps show the layout before the detail.
+    /// </summary>
+    public static byte[] Pixelate(byte[] rgb, int width, int height, int block)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
+        ArgumentOutOfRangeException.ThrowIfLessThan(block, 1);
+        var coarse = new byte[rgb.Length];
+        for (var by = 0; by < height; by += block)
+        {
+            for (var bx = 0; bx < width; bx += block)
+            {
+                var (x1, y1) = (Math.Min(bx + block, width), Math.Min(by + block, height));
+                long r = 0, g = 0, b = 0;
+                for (var y = by; y < y1; y++)
+                {
+                    for (var x = bx; x < x1; x++)
+                    {
+                        var i = ((y * width) + x) * 3;
+                        (r, g, b) = (r + rgb[i], g + rgb[i + 1], b + rgb[i + 2]);
+                    }
+                }
+
+                var n = (x1 - bx) * (y1 - by);
+                var (mr, mg, mb) = ((byte)(r / n), (byte)(g / n), (byte)(b / n));
+                for (var y = by; y < y1; y++)
+                {
+                    for (var x = bx; x < x1; x++)
+                    {
+                        var i = ((y * width) + x) * 3;
+                        (coarse[i], coarse[i + 1], coarse[i + 2]) = (mr, mg, mb);
+                    }
+                }
+            }
+        }
+
+        return coarse;
+    }
+
     public static byte[] RenderRgb(ImageSpec spec)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(spec.Width, 1);

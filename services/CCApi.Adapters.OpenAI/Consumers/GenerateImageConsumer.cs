@@ -11,14 +11,19 @@ namespace CCApi.Adapters.OpenAI.Consumers;
 /// several images) or POST /images/variations (dall-e-2's variations); the inputs are loaded from the blob store or
 /// fetched through the outbound URL guard. The images (b64_json decoded, or fetched from the URLs the provider returned)
 /// go to the blob store; responds (when requested) and publishes <see cref="ImageGenerated"/> or <see cref="JobFailed"/>.
-/// An async command also gets JobStarted and progress.
+/// An async command also gets JobStarted and progress. A streamed synchronous request for partial images of a gpt-image
+/// model is streamed upstream, and each partial image is relayed to the waiting gateway as it arrives (<see cref="ImagePartials"/>).
 /// </summary>
-public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs inputs, IBlobStore blobs, AdapterJobRunner runner) : IConsumer<GenerateImage>
+public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs inputs, IBlobStore blobs, ImagePartials partials, AdapterJobRunner runner)
+    : IConsumer<GenerateImage>
 {
     public Task Consume(ConsumeContext<GenerateImage> context) =>
         runner.RunAsync(context, JobKind.Image, "openai-image", async (command, cancellationToken) =>
         {
             IReadOnlyList<ProviderImage> upstream;
+            PartialImageHandler? relay = command.Async || command.PartialImages == 0
+                ? null
+                : (index, image, ct) => partials.PublishAsync(command.JobId, index, image.Bytes, image.ContentType, ct);
             if (ImageEditPlan.IsEdit(command))
             {
                 var plan = ImageEditPlan.For(command); // 400 naming the field before anything is loaded or sent
@@ -31,12 +36,12 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
 
                 var mask = plan.Mask is { } m ? await inputs.LoadAsync(m, m.Field ?? "contents", cancellationToken) : null;
                 plan.CheckLoaded(loaded, mask);
-                upstream = await client.EditImagesAsync(plan, loaded, mask, cancellationToken);
+                upstream = await client.EditImagesAsync(plan, loaded, mask, relay, cancellationToken);
             }
             else
             {
                 await ImageJobEvents.StartedAsync(context);
-                upstream = await client.GenerateImagesAsync(command, cancellationToken);
+                upstream = await client.GenerateImagesAsync(command, relay, cancellationToken);
             }
 
             await ImageJobEvents.ProgressAsync(context, 75, "generated");

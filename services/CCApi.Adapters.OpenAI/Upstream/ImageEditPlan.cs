@@ -39,6 +39,9 @@ public sealed record ImageEditPlan
     /// <summary>gpt-image's output options the command sets (<see cref="OpenAIClient.GptImageOptions"/>; none for dall-e-2).</summary>
     public IReadOnlyList<(string Field, object Value)> OutputOptions { get; init; } = [];
 
+    /// <summary>Partial images to stream (<see cref="OpenAIClient.StreamedPartials"/>): gpt-image edits only; 0 = none.</summary>
+    public int PartialImages { get; init; }
+
     /// <summary>True when the command is an edit (it has input images), not a text-to-image generation.</summary>
     public static bool IsEdit(GenerateImage command)
     {
@@ -127,6 +130,7 @@ public sealed record ImageEditPlan
             Size = size,
             Quality = quality,
             OutputOptions = OpenAIClient.GptImageOptions(command),
+            PartialImages = variation ? 0 : OpenAIClient.StreamedPartials(command),
         };
     }
 
@@ -189,8 +193,8 @@ public sealed record ImageEditPlan
         }
     }
 
-    /// <summary>The multipart/form-data body (built anew for every attempt).</summary>
-    public MultipartFormDataContent Form(IReadOnlyList<LoadedImage> images, LoadedImage? mask)
+    /// <summary>The multipart/form-data body (built anew for every attempt); <paramref name="streamed"/> asks for <see cref="PartialImages"/>.</summary>
+    public MultipartFormDataContent Form(IReadOnlyList<LoadedImage> images, LoadedImage? mask, bool streamed = false)
     {
         ArgumentNullException.ThrowIfNull(images);
         var form = new MultipartFormDataContent();
@@ -221,6 +225,12 @@ public sealed record ImageEditPlan
         foreach (var (field, value) in OutputOptions)
         {
             form.Add(new StringContent(Convert.ToString(value, CultureInfo.InvariantCulture)!), field);
+        }
+
+        if (streamed && PartialImages > 0)
+        {
+            form.Add(new StringContent("true"), "stream");
+            form.Add(new StringContent(PartialImages.ToString(CultureInfo.InvariantCulture)), "partial_images");
         }
 
         if (IsDallE2)

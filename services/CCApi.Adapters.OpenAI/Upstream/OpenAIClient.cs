@@ -13,6 +13,9 @@ namespace CCApi.Adapters.OpenAI.Upstream;
 /// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
 /// POST /images/generations, POST /images/edits (multipart), POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
 /// </summary>
+/// <summary>Takes one partial image of a streamed image request as the provider sends it (its 0-based partial_image_index).</summary>
+public delegate Task PartialImageHandler(int index, ProviderImage image, CancellationToken cancellationToken);
+
 public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamPipeline pipeline, UpstreamAdapterOptions options, OutboundUrlGuard urlGuard) : ISpeechProvider
 {
     public const string HttpClientName = "openai-upstream";
@@ -59,24 +62,117 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         }
     }
 
-    public async Task<IReadOnlyList<ProviderImage>> GenerateImagesAsync(GenerateImage command, CancellationToken cancellationToken)
+    /// <summary>
+    /// POST /images/generations. With <paramref name="onPartial"/> and a command that asks for partial images of a
+    /// gpt-image model (<see cref="StreamedPartials"/>), the request streams (<c>stream</c>, <c>partial_images</c>) and each
+    /// <c>image_generation.partial_image</c> goes to <paramref name="onPartial"/> as it arrives.
+    /// </summary>
+    public async Task<IReadOnlyList<ProviderImage>> GenerateImagesAsync(GenerateImage command, PartialImageHandler? onPartial, CancellationToken cancellationToken)
     {
-        var body = ImageRequest(command);
-        using var response = await pipeline.SendAsync(Http, () => Post("images/generations", body, AcceptJson), streaming: false, cancellationToken);
-        return await ReadImagesAsync(response, cancellationToken);
+        var partials = onPartial is null ? 0 : StreamedPartials(command);
+        var body = ImageRequest(command, partials);
+        if (partials == 0)
+        {
+            using var response = await pipeline.SendAsync(Http, () => Post("images/generations", body, AcceptJson), streaming: false, cancellationToken);
+            return await ReadImagesAsync(response, cancellationToken);
+        }
+
+        using var streamed = await pipeline.SendAsync(Http, () => Post("images/generations", body, AcceptEvents), streaming: true, cancellationToken);
+        return await ReadImageEventsAsync(streamed, "image_generation", onPartial!, cancellationToken);
     }
 
-    /// <summary>POST /images/edits (multipart) for a validated <see cref="ImageEditPlan"/> and its loaded images.</summary>
-    public async Task<IReadOnlyList<ProviderImage>> EditImagesAsync(ImageEditPlan plan, IReadOnlyList<LoadedImage> images, LoadedImage? mask, CancellationToken cancellationToken)
+    /// <summary>
+    /// POST /images/edits (multipart) for a validated <see cref="ImageEditPlan"/> and its loaded images; streamed like a
+    /// generation when the plan asks for partial images (<c>image_edit.partial_image</c>) and <paramref name="onPartial"/> takes them.
+    /// </summary>
+    public async Task<IReadOnlyList<ProviderImage>> EditImagesAsync(
+        ImageEditPlan plan, IReadOnlyList<LoadedImage> images, LoadedImage? mask, PartialImageHandler? onPartial, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        var streamed = onPartial is not null && plan.PartialImages > 0;
         using var response = await pipeline.SendAsync(Http, () =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, plan.Path) { Content = plan.Form(images, mask) };
-            request.Headers.Accept.Add(AcceptJson);
+            var request = new HttpRequestMessage(HttpMethod.Post, plan.Path) { Content = plan.Form(images, mask, streamed) };
+            request.Headers.Accept.Add(streamed ? AcceptEvents : AcceptJson);
             return request;
-        }, streaming: false, cancellationToken);
-        return await ReadImagesAsync(response, cancellationToken);
+        }, streaming: streamed, cancellationToken);
+        return streamed
+            ? await ReadImageEventsAsync(response, "image_edit", onPartial!, cancellationToken)
+            : await ReadImagesAsync(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// The partial images to ask OpenAI for (1–3), or 0: only gpt-image models stream images, and only a command whose
+    /// caller relays partials asks for them (<see cref="GenerateImage.PartialImages"/>).
+    /// </summary>
+    public static int StreamedPartials(GenerateImage command) =>
+        command.PartialImages is >= 1 and <= 3 && ImageFamilyOf(command.Route.ProviderModel) == ImageFamily.GptImage ? command.PartialImages : 0;
+
+    /// <summary>
+    /// A streamed image response (OpenAI's image streaming): <c>{prefix}.partial_image</c> events to
+    /// <paramref name="onPartial"/>, <c>{prefix}.completed</c> events collected as the images, anything else skipped; an
+    /// <c>error</c> payload is the provider failing (its error mapped as a chat stream's), and a stream that ends without a
+    /// completed image is malformed.
+    /// </summary>
+    private async Task<IReadOnlyList<ProviderImage>> ReadImageEventsAsync(
+        HttpResponseMessage response, string prefix, PartialImageHandler onPartial, CancellationToken cancellationToken)
+    {
+        await using var stream = await OpenStreamAsync(response, cancellationToken);
+        using var events = new ServerSentEventReader(stream, options.StreamIdleTimeout);
+        var images = new List<ProviderImage>();
+        while (await NextEventAsync(events, cancellationToken) is { } data && data != "[DONE]")
+        {
+            string? type, b64, revised;
+            int index;
+            try
+            {
+                using var doc = JsonDocument.Parse(data);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new UpstreamException(UpstreamErrors.Malformed(Provider, "an image stream event that is not an object"));
+                }
+
+                if (root.TryGetProperty("error", out _))
+                {
+                    throw new UpstreamException(UpstreamErrors.StreamError(Provider, UpstreamErrorBody.Parse(data)));
+                }
+
+                (type, b64, revised) = (Text(root, "type"), Text(root, "b64_json"), Text(root, "revised_prompt"));
+                index = root.TryGetProperty("partial_image_index", out var i) && i.TryGetInt32(out var n) ? n : 0;
+            }
+            catch (JsonException ex)
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(Provider, "an image stream event is not valid JSON"), ex);
+            }
+
+            if (type == prefix + ".partial_image")
+            {
+                await onPartial(index, Decode(b64, "a partial image"), cancellationToken);
+            }
+            else if (type == prefix + ".completed")
+            {
+                images.Add(Decode(b64, "an image") with { RevisedPrompt = revised });
+            }
+        }
+
+        return images.Count > 0 ? images : throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image stream ended without a completed image"));
+    }
+
+    private ProviderImage Decode(string? b64, string what)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(b64 ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, $"{what} without b64_json")));
+        }
+        catch (FormatException ex)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "b64_json is not base64"), ex);
+        }
+
+        var contentType = SniffImage(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
+        return new ProviderImage(bytes, contentType);
     }
 
     private async Task<IReadOnlyList<ProviderImage>> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -181,8 +277,11 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         return new SpeechAudio(audio, contentType, format, DurationSeconds: 0);
     }
 
-    /// <summary>The body of POST /images/generations: size from width×height; dall-e models are asked for b64_json.</summary>
-    public static byte[] ImageRequest(GenerateImage command)
+    /// <summary>
+    /// The body of POST /images/generations: size from width×height; dall-e models are asked for b64_json;
+    /// <paramref name="partials"/> &gt; 0 (<see cref="StreamedPartials"/>) streams it with that many partial images.
+    /// </summary>
+    public static byte[] ImageRequest(GenerateImage command, int partials = 0)
     {
         if (command.Operation != "text-to-image" || command.Inputs is { Count: > 0 })
         {
@@ -222,6 +321,12 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                     {
                         json.WriteString(field, (string)value);
                     }
+                }
+
+                if (partials > 0)
+                {
+                    json.WriteBoolean("stream", true);
+                    json.WriteNumber("partial_images", partials);
                 }
             }
         });

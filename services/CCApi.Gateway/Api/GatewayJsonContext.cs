@@ -20,6 +20,7 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(ImageGenerationsRequestBody))]
 [JsonSerializable(typeof(ImageGenerationsResponse))]
 [JsonSerializable(typeof(ImageStreamEvent))]
+[JsonSerializable(typeof(ImagePartialEvent))]
 [JsonSerializable(typeof(ImageGenerateRequestBody))]
 [JsonSerializable(typeof(MultimodalImageResponse))]
 [JsonSerializable(typeof(JobViewBody))]

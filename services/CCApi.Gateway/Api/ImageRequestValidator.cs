@@ -8,12 +8,12 @@ namespace CCApi.Gateway.Api;
 public sealed record PendingImage(string? Url, byte[]? Bytes, string? MimeType, bool IsMask);
 
 /// <summary>The gpt-image output options a request carries to its model (null: the provider's default).</summary>
-public sealed record ImageOutputOptions(string? OutputFormat, int? OutputCompression, string? Background, string? Moderation)
+public sealed record ImageOutputOptions(string? OutputFormat, int? OutputCompression, string? Background, string? Moderation, int PartialImages = 0)
 {
     public static readonly ImageOutputOptions None = new(null, null, null, null);
 
     public GenerateImage ApplyTo(GenerateImage command) =>
-        command with { OutputFormat = OutputFormat, OutputCompression = OutputCompression, Background = Background, Moderation = Moderation };
+        command with { OutputFormat = OutputFormat, OutputCompression = OutputCompression, Background = Background, Moderation = Moderation, PartialImages = PartialImages };
 }
 
 /// <summary>A validated POST /v1/images/generate request (the model is resolved separately).</summary>
@@ -60,8 +60,9 @@ public static class ImageRequestValidator
     /// <c>parameters</c>: <paramref name="prefix"/> "parameters."), checked against the model: an
     /// option its catalog <c>capabilities.image_options</c> list is carried to the provider; for any other, a value that
     /// changes nothing (the default) passes and another is 400 <c>unsupported_parameter</c> naming the field, never a
-    /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> (0-3) needs <paramref name="stream"/>
-    /// (none is sent: see <see cref="ImageStreams"/>). Invalid values are 400 as OpenAI answers them.
+    /// silently different image (PNG, opaque, default moderation). <c>partial_images</c> (0-3) needs <paramref name="stream"/>;
+    /// it goes to the provider when the model lists <c>partial_images</c> (else no partial image comes, as OpenAI allows:
+    /// see <see cref="ImageStreams"/>). Invalid values are 400 as OpenAI answers them.
     /// </summary>
     public static ImageOutputOptions OutputOptions(
         ModelEntry model, string? outputFormat, long? outputCompression, string? background, string? moderation, long? partialImages, string prefix = "", bool stream = false)
@@ -107,7 +108,8 @@ public static class ImageRequestValidator
             Offers("output_format") ? outputFormat : null,
             Offers("output_compression") ? (int?)outputCompression : null,
             Offers("background") ? background : null,
-            Offers("moderation") ? moderation : null);
+            Offers("moderation") ? moderation : null,
+            stream && Offers("partial_images") ? (int)(partialImages ?? 0) : 0);
     }
 
     /// <summary>A streamed response carries its images in base64: <c>response_format</c> url is a 400 with <c>stream</c>.</summary>

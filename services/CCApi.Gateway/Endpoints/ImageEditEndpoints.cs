@@ -281,7 +281,7 @@ public static class ImageEditEndpoints
                             ["background"] = Text("auto, opaque or transparent (the last for a model listing background)."),
                             ["moderation"] = Text("auto or low (the last for a model listing moderation)."),
                             ["stream"] = Text("true: the images come as server-sent events image_edit.completed, in base64.", JsonSchemaType.Boolean),
-                            ["partial_images"] = Text("0-3, with stream (no partial image is sent: the final image may come before them).", JsonSchemaType.Integer),
+                            ["partial_images"] = Text("0-3, with stream: partial images sent as the model draws them (image_edit.partial_image), when its capabilities.image_options list partial_images; fewer may come.", JsonSchemaType.Integer),
                         },
                     },
                 },

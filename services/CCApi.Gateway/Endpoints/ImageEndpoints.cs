@@ -158,18 +158,36 @@ public static class ImageEndpoints
         string? streamEvents = null)
     {
         var route = command.Route;
+        if (streamEvents is not null && command.PartialImages > 0)
+        {
+            // Partial images asked of a model that draws them: relayed as they come (ImagePartialStream).
+            var stream = await ImagePartialStream.StartAsync(request.HttpContext, command, dispatcher, cancellationToken);
+            if (stream.Relaying)
+            {
+                return new(stream.Respond(request.HttpContext, streamEvents,
+                    async (done, ct) => ImageStreams.CompletedItems(streamEvents, await ResponseAsync(done, "b64_json", ct), command)));
+            }
+
+            await using (stream)
+            {
+                var early = await stream.Completion;
+                return new(ImageStreams.Completed(streamEvents, await ResponseAsync(early, "b64_json", cancellationToken), command), early.Usage);
+            }
+        }
+
         var result = await dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, route, JobKind.Image, cancellationToken);
-        var data = await RenderImagesAsync(request, result, streamEvents is null ? responseFormat : "b64_json", files, seeds: false, cancellationToken);
-        var response = new ImageGenerationsResponse(
+        var response = await ResponseAsync(result, streamEvents is null ? responseFormat : "b64_json", cancellationToken);
+        return streamEvents is null
+            ? new(TypedResults.Json(response, GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage)
+            : new(ImageStreams.Completed(streamEvents, response, command), result.Usage);
+
+        async Task<ImageGenerationsResponse> ResponseAsync(ImageGenerated result, string format, CancellationToken ct) => new(
             Id: "img_" + command.JobId.ToString("N"),
             Created: command.Timestamp.ToUnixTimeSeconds(),
             Model: route.Model,
             Provider: route.Provider,
-            Data: data,
+            Data: await RenderImagesAsync(request, result, format, files, seeds: false, ct),
             RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt);
-        return streamEvents is null
-            ? new(TypedResults.Json(response, GatewayJsonContext.Web.ImageGenerationsResponse), result.Usage)
-            : new(ImageStreams.Completed(streamEvents, response, command), result.Usage);
     }
 
     private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);

@@ -238,10 +238,10 @@ public sealed partial class IdempotencyEndpointFilter(
             var recording = new RecordingResponseStream(original, filter.MaxResponseBytes);
             httpContext.Features.Set<IHttpResponseBodyFeature>(recording);
             var aborted = httpContext.RequestAborted;
-            // Every result but a streamed chat is held back in the recording until saved: it is written whole, whether or
-            // not its client is still there (the point of the header). A stream must see its client leave (its job goes
-            // on, resumable, and is billed at its end: ChatStreamResult).
-            var held = !IsStream(inner);
+            // Every result but a stream is held back in the recording until saved: it is written whole, whether or not its
+            // client is still there (the point of the header). A stream must see its client leave (a chat's job goes on,
+            // resumable, and is billed at its end: ChatStreamResult; an image stream relaying partials is canceled).
+            var held = !IsStream(inner) && httpContext.IdempotentRequest()?.Streamed != true;
             if (held)
             {
                 httpContext.RequestAborted = CancellationToken.None;

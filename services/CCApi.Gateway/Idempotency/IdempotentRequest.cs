@@ -7,10 +7,19 @@ namespace CCApi.Gateway.Idempotency;
 public sealed class IdempotentRequest
 {
     private int _dispatched;
+    private int _streamed;
 
     public bool Dispatched => Volatile.Read(ref _dispatched) == 1;
 
+    /// <summary>
+    /// The answer is written as the job makes it (an image stream relaying partial images): passed through to its client as
+    /// it comes, never held back until saved; saved whole when its client stays to the end.
+    /// </summary>
+    public bool Streamed => Volatile.Read(ref _streamed) == 1;
+
     public void MarkDispatched() => Volatile.Write(ref _dispatched, 1);
+
+    public void MarkStreamed() => Volatile.Write(ref _streamed, 1);
 }
 
 public static class IdempotentRequestExtensions

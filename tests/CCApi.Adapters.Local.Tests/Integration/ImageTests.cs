@@ -139,4 +139,56 @@ public class ImageTests(LocalAdapterHost host)
         response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
         failed!.Message.Error.Details!["param"].ShouldBe("contents[1].image");
     }
+
+    [Fact]
+    public async Task A_streamed_request_for_partial_images_gets_coarse_to_fine_previews_of_each_image_before_its_answer()
+    {
+        var command = Image("a lighthouse at dusk", width: 64, height: 48, n: 2) with { PartialImages = 2 };
+        await using var partials = await host.Get<ImagePartials>().SubscribeAsync(command.JobId);
+
+        var response = await Client.GetResponse<ImageGenerated, JobFailed>(command);
+
+        response.Is(out Response<ImageGenerated>? ok).ShouldBeTrue();
+        var finals = new List<byte[]>();
+        foreach (var image in ok!.Message.Images)
+        {
+            finals.Add((await host.Get<IBlobStore>().GetAsync(image.Blob.Id))!.Bytes);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var relayed = new List<(int Index, byte[] Rgb)>();
+        while (relayed.Count < 4)
+        {
+            var partial = await partials.Reader.ReadAsync(timeout.Token);
+            partial.Blob.ContentType.ShouldBe("image/png");
+            var png = PngFile.Read((await host.Get<IBlobStore>().GetAsync(partial.Blob.Id)).ShouldNotBeNull().Bytes);
+            (png.Width, png.Height).ShouldBe((64, 48));
+            relayed.Add((partial.Index, png.Inflated));
+        }
+
+        relayed.Select(p => p.Index).ShouldBe([0, 1, 0, 1]);
+        relayed.Select(p => p.Rgb).Distinct(new BytesComparer()).Count().ShouldBe(4); // each a different preview
+        var finalRgb = finals.Select(f => PngFile.Read(f).Inflated).ToList();
+        relayed.Any(p => finalRgb.Any(f => f.AsSpan().SequenceEqual(p.Rgb))).ShouldBeFalse(); // previews, not the images themselves
+    }
+
+    [Fact]
+    public async Task A_request_without_partial_images_gets_none()
+    {
+        var command = Image("no previews", width: 32, height: 32);
+        await using var partials = await host.Get<ImagePartials>().SubscribeAsync(command.JobId);
+
+        var response = await Client.GetResponse<ImageGenerated, JobFailed>(command);
+
+        response.Is(out Response<ImageGenerated>? _).ShouldBeTrue();
+        await Task.Delay(200);
+        partials.Reader.TryRead(out _).ShouldBeFalse();
+    }
+
+    private sealed class BytesComparer : IEqualityComparer<byte[]>
+    {
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => obj.Length;
+    }
 }

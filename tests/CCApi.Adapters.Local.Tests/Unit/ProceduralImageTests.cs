@@ -70,6 +70,33 @@ public class ProceduralImageTests
         PngFile.Read(ProceduralImage.RenderPng(new ImageSpec("x", 1, 4, 4))).Width.ShouldBe(4);
     }
 
+    [Fact]
+    public void Pixelate_fills_each_block_with_its_mean_colour_and_keeps_blocks_of_one_pixel_as_they_are()
+    {
+        var rgb = ProceduralImage.RenderRgb(new ImageSpec("a red fox", 42, 20, 12));
+
+        ProceduralImage.Pixelate(rgb, 20, 12, 1).ShouldBe(rgb);
+
+        var coarse = ProceduralImage.Pixelate(rgb, 20, 12, 8); // blocks 8x8, 8x4 at the bottom, 4x8 and 4x4 at the right edge
+        coarse.Length.ShouldBe(rgb.Length);
+        for (var channel = 0; channel < 3; channel++)
+        {
+            var expected = (byte)(Enumerable.Range(0, 8).SelectMany(y => Enumerable.Range(0, 8).Select(x => rgb[(((y * 20) + x) * 3) + channel])).Sum(v => v) / 64);
+            for (var y = 0; y < 8; y++)
+            {
+                for (var x = 0; x < 8; x++)
+                {
+                    coarse[(((y * 20) + x) * 3) + channel].ShouldBe(expected);
+                }
+            }
+
+            var corner = Enumerable.Range(8, 4).SelectMany(y => Enumerable.Range(16, 4).Select(x => rgb[(((y * 20) + x) * 3) + channel])).Sum(v => v) / 16;
+            coarse[(((11 * 20) + 19) * 3) + channel].ShouldBe((byte)corner);
+        }
+
+        Average(coarse, 0).ShouldBe(Average(rgb, 0), tolerance: 1.5); // a preview of the same picture, not another one
+    }
+
     private static double Average(byte[] rgb, int channel) =>
         Enumerable.Range(0, rgb.Length / 3).Average(i => rgb[(i * 3) + channel]);
 }

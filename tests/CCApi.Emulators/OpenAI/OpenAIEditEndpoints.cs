@@ -40,6 +40,8 @@ internal sealed partial class OpenAIEndpoints
             ["output_compression"] = form?["output_compression"].ToString(),
             ["background"] = form?["background"].ToString(),
             ["moderation"] = form?["moderation"].ToString(),
+            ["stream"] = form?["stream"].ToString(),
+            ["partial_images"] = form?["partial_images"].ToString(),
             ["image_field"] = images.FirstOrDefault()?.Name,
             ["images"] = images.Count,
             ["mask"] = mask is not null,
@@ -164,6 +166,20 @@ internal sealed partial class OpenAIEndpoints
                 await InvalidAsync(http, "mask", "Invalid mask image - the mask and the image must be the same size.");
                 return;
             }
+        }
+
+        var stream = Field("stream") == "true";
+        if (StreamProblem(model, stream, Field("partial_images")) is { } streamProblem)
+        {
+            await InvalidAsync(http, streamProblem.Param, streamProblem.Message, streamProblem.Code);
+            return;
+        }
+
+        if (stream)
+        {
+            await StreamImagesAsync(http, failure, "image_edit", options.Image, n, int.TryParse(Field("partial_images"), out var partials) ? partials : 0,
+                size, Field("quality"), Field("background"), Field("output_format"));
+            return;
         }
 
         if (await ApplyFailureAsync(http, failure, stream: false))

@@ -243,6 +243,21 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        var stream = body["stream"]?.GetValueKind() == JsonValueKind.True;
+        var partialImages = body["partial_images"] is { } p ? p.ToJsonString() : null;
+        if (StreamProblem(model, stream, partialImages) is { } streamProblem)
+        {
+            await InvalidAsync(http, streamProblem.Param, streamProblem.Message, streamProblem.Code);
+            return;
+        }
+
+        if (stream)
+        {
+            await StreamImagesAsync(http, failure, "image_generation", options.Image, n, partialImages is null ? 0 : int.Parse(partialImages, CultureInfo.InvariantCulture),
+                size, Text(body, "quality"), Text(body, "background"), Text(body, "output_format"));
+            return;
+        }
+
         if (await ApplyFailureAsync(http, failure, stream: false))
         {
             return;

@@ -16,6 +16,8 @@ namespace CCApi.Gateway.Tests.Fixtures;
 /// <item>[fail:NNN] → JobFailed with that status; [openai-fails] → the openai provider answers 502</item>
 /// <item>[fault] → the consumer throws (a MassTransit fault); [redis-fault] → it throws a Redis timeout; [hang] → no answer at all</item>
 /// <item>[tools] → a tool call; streaming: [stream-error-after-content], [stream-tools], [stream-stall]</item>
+/// <item>images: a synchronous command with partial images gets them (<see cref="PartialPng"/>, per image) before its answer,
+/// a failure included; [no-partials] → none; [slow-result] → the answer comes 300 ms after them; [hang] → no answer</item>
 /// </list>
 /// Every command received is recorded by job id.
 /// </summary>
@@ -24,8 +26,13 @@ public sealed class FakeProviders : IAsyncDisposable
     public static readonly byte[] Png = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
+    /// <summary>What a fake partial image is: another 1×1 PNG (red), told apart from <see cref="Png"/>.</summary>
+    public static readonly byte[] PartialPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC");
+
     private readonly IBusControl _bus;
     private readonly IBlobStore _blobs;
+    private readonly ImagePartials _partials;
     private readonly ChatStreams _streams;
     private readonly StubInternalServices _internal;
 
@@ -33,6 +40,7 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis });
         _blobs = new RedisBlobStore(redis, options);
+        _partials = new ImagePartials(redis, _blobs);
         _streams = new ChatStreams(redis, options);
         _internal = internalServices;
         var address = AmqpAddress.Parse(TestInfrastructure.RabbitMq("gateway"));
@@ -235,6 +243,27 @@ public sealed class FakeProviders : IAsyncDisposable
         {
             _ = Task.Run(() => RunAsyncJobAsync(command, failure));
             return;
+        }
+
+        if (!command.Prompt.Contains("[no-partials]", StringComparison.Ordinal))
+        {
+            for (var i = 0; i < command.NumImages; i++)
+            {
+                for (var k = 0; k < command.PartialImages; k++)
+                {
+                    await _partials.PublishAsync(command.JobId, k, PartialPng, "image/png");
+                }
+            }
+
+            if (command.PartialImages > 0 && command.Prompt.Contains("[slow-result]", StringComparison.Ordinal))
+            {
+                await Task.Delay(300);
+            }
+        }
+
+        if (command.Prompt.Contains("[hang]", StringComparison.Ordinal))
+        {
+            return; // no answer: the gateway times out, or its client leaves
         }
 
         if (failure is not null)

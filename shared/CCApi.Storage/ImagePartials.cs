@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using CCApi.Contracts;
+using StackExchange.Redis;
+
+namespace CCApi.Storage;
+
+/// <summary>
+/// A streamed synchronous image job's partial images travel adapter → gateway outside the bus, as chat chunks do
+/// (<see cref="ChatStreams"/>), but lighter: the adapter stores each partial as a short-lived blob and publishes a small
+/// <see cref="ImagePartial"/> on the job's channel; the gateway subscribes before it sends the command. Best effort by
+/// design — a partial whose notice is lost is simply not shown (OpenAI's contract: fewer partials than asked may come),
+/// and the job's result never depends on them. Notices, not the images, go through pub/sub: a burst of large messages
+/// would overrun the subscriber's output buffer in Redis and cut its connection.
+/// </summary>
+public sealed class ImagePartials(IConnectionMultiplexer redis, IBlobStore blobs)
+{
+    /// <summary>How long a partial's bytes stay in the blob store: the gateway reads them as the notice arrives.</summary>
+    public static readonly TimeSpan BlobTtl = TimeSpan.FromMinutes(10);
+
+    /// <summary>Notices a subscription holds before it drops new ones (a client reading slowly: it misses partials, never the result).</summary>
+    private const int Backlog = 32;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Stores a partial image and tells whoever waits for the job (nobody, if its caller did not stream).</summary>
+    public async Task PublishAsync(Guid jobId, int index, ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default)
+    {
+        var blob = await blobs.PutAsync(bytes, contentType, BlobTtl, cancellationToken);
+        var notice = JsonSerializer.Serialize(new ImagePartial { Index = index, Blob = blob }, Json);
+        await redis.GetSubscriber().PublishAsync(Channel(jobId), notice);
+    }
+
+    /// <summary>Subscribes to a job's partials; call before the command goes out, so none can be published unseen.</summary>
+    public async Task<Subscription> SubscribeAsync(Guid jobId)
+    {
+        var queue = await redis.GetSubscriber().SubscribeAsync(Channel(jobId));
+        return new Subscription(queue);
+    }
+
+    private static RedisChannel Channel(Guid jobId) => new(RedisKeys.JobPartialsChannel(jobId), RedisChannel.PatternMode.Literal);
+
+    /// <summary>One job's partial notices, in the order they were published; disposing unsubscribes.</summary>
+    public sealed class Subscription : IAsyncDisposable
+    {
+        private readonly ChannelMessageQueue _queue;
+        private readonly Channel<ImagePartial> _partials = System.Threading.Channels.Channel.CreateBounded<ImagePartial>(
+            new BoundedChannelOptions(Backlog) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
+
+        internal Subscription(ChannelMessageQueue queue)
+        {
+            _queue = queue;
+            _queue.OnMessage(message =>
+            {
+                if (Parse(message.Message) is { } partial)
+                {
+                    _partials.Writer.TryWrite(partial);
+                }
+            });
+        }
+
+        public ChannelReader<ImagePartial> Reader => _partials.Reader;
+
+        public async ValueTask DisposeAsync()
+        {
+            _partials.Writer.TryComplete();
+            await _queue.UnsubscribeAsync();
+        }
+
+        /// <summary>Null for anything that is not a partial notice (the channel is the platform's own; nothing else publishes there).</summary>
+        private static ImagePartial? Parse(RedisValue message)
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<ImagePartial>((string?)message ?? "", Json) ;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+    }
+}
