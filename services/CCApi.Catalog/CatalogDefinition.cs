@@ -165,6 +165,14 @@ public static partial class CatalogDefinition
                 }
             }
 
+            foreach (var quality in model.Capabilities.ImageQualities ?? [])
+            {
+                if (!ModelCapabilities.AllImageQualities.Contains(quality))
+                {
+                    problems.Add($"{where}: capabilities.image_qualities: '{quality}' is not one of {string.Join(", ", ModelCapabilities.AllImageQualities)}.");
+                }
+            }
+
             if (model.Capabilities.ImageStyles?.Any(string.IsNullOrWhiteSpace) == true)
             {
                 problems.Add($"{where}: capabilities.image_styles must not hold an empty style.");

@@ -152,6 +152,19 @@ public sealed record ModelCapabilities
     /// </summary>
     public IReadOnlyList<string>? ImageStyles { get; init; }
 
+    /// <summary>
+    /// Every image <c>quality</c> the routes take: CCAPI's and dall-e's <c>standard</c>/<c>hd</c> and gpt-image's tiers;
+    /// each adapter gives its model the nearest tier it has.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AllImageQualities = ["standard", "hd", "low", "medium", "high", "auto"];
+
+    /// <summary>
+    /// Image models: the <c>quality</c> values (of <see cref="AllImageQualities"/>) the model can honour — OpenAI's dall-e-2
+    /// has one tier, so it takes those that ask no more than standard and refuses <c>hd</c>/<c>high</c>. Another is refused
+    /// before dispatch, naming the field and listing these, even while the provider is down. Unset: any.
+    /// </summary>
+    public IReadOnlyList<string>? ImageQualities { get; init; }
+
     /// <summary>Every image <c>response_format</c>: a signed link or the bytes in base64.</summary>
     public static readonly IReadOnlyList<string> AllImageResponseFormats = ["url", "b64_json"];
 

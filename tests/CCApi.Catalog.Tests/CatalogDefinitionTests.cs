@@ -73,6 +73,10 @@ public class CatalogDefinitionTests
         Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_sizes: '1024*1024' is not WIDTHxHEIGHT");
 
         root = TestCatalog.Node();
+        root.Model("local/pixel-1")["capabilities"]!["image_qualities"] = new JsonArray("standard", "ultra");
+        Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_qualities: 'ultra' is not one of standard, hd, low, medium, high, auto");
+
+        root = TestCatalog.Node();
         root.Model("local/pixel-1")["capabilities"]!["image_styles"] = new JsonArray("vivid", " ");
         Problem(root).ShouldContain("('local/pixel-1'): capabilities.image_styles must not hold an empty style.");
     }

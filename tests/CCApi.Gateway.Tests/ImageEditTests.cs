@@ -179,6 +179,19 @@ public sealed class ImageEditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_quality_the_model_cannot_make_is_a_400_before_the_upload_is_stored_or_dispatched()
+    {
+        var prompt = "hd edit " + Guid.NewGuid().ToString("N");
+
+        var (response, json) = await PostAsync(Form("openai/dall-e-2", prompt, [("quality", "hd"), ("size", "256x256")]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        json["error"]!["code"]!.GetValue<string>().ShouldBe("unsupported_parameter");
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("quality");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+    }
+
+    [Fact]
     public async Task A_streamed_edit_answers_its_partial_images_then_image_edit_completed_events()
     {
         var prompt = "stream edit [slow-result] " + Guid.NewGuid().ToString("N");

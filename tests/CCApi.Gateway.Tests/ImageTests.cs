@@ -151,6 +151,37 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == dallE3).Style.ShouldBe("natural");
     }
 
+    [Theory]
+    [InlineData("/v1/images/generations", "hd")]
+    [InlineData("/v1/images/generations", "high")]
+    [InlineData("/v1/images/generate", "hd")]
+    public async Task A_quality_the_model_cannot_make_is_a_400_listing_its_qualities_before_dispatch(string path, string quality)
+    {
+        var prompt = "quality " + Guid.NewGuid().ToString("N");
+        var body = path == "/v1/images/generations"
+            ? $$$"""{"model":"openai/dall-e-2","prompt":"{{{prompt}}}","quality":"{{{quality}}}"}"""
+            : $$$"""{"model":"openai/dall-e-2","contents":[{"text":"{{{prompt}}}"}],"parameters":{"quality":"{{{quality}}}"}}""";
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(await gateway.PostJsonAsync(path, body), HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+
+        error["param"]!.GetValue<string>().ShouldBe(path == "/v1/images/generations" ? "quality" : "parameters.quality");
+        error["message"]!.GetValue<string>().ShouldContain("standard, low, medium, auto");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+    }
+
+    [Fact]
+    public async Task A_quality_the_model_lists_and_qualities_of_a_model_without_a_list_reach_the_provider()
+    {
+        var dallE2 = "standard " + Guid.NewGuid().ToString("N");
+        var local = "hd local " + Guid.NewGuid().ToString("N");
+
+        (await gateway.PostJsonAsync("/v1/images/generations", $$$"""{"model":"openai/dall-e-2","prompt":"{{{dallE2}}}","quality":"standard","size":"512x512"}""")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await gateway.PostJsonAsync("/v1/images/generations", $$$"""{"model":"local/pixel-1","prompt":"{{{local}}}","quality":"hd"}""")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == dallE2).Quality.ShouldBe("standard");
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == local).Quality.ShouldBe("hd");
+    }
+
     [Fact]
     public async Task Images_generate_refuses_explicit_pixels_the_model_does_not_make_and_leaves_a_bare_shape_to_the_adapter()
     {

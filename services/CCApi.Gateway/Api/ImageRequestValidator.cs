@@ -51,9 +51,10 @@ public static class ImageRequestValidator
 
     /// <summary>
     /// Image qualities on every route: CCAPI's and dall-e's <c>standard</c>/<c>hd</c> and gpt-image's tiers. Each adapter
-    /// gives its model the nearest one it takes (the OpenAI adapter: <c>OpenAIClient.UpstreamQuality</c>).
+    /// gives its model the nearest one it takes (the OpenAI adapter: <c>OpenAIClient.UpstreamQuality</c>); a model's
+    /// catalog may narrow them (<see cref="SupportedQuality"/>).
     /// </summary>
-    public static readonly string[] Qualities = ["standard", "hd", "low", "medium", "high", "auto"];
+    public static readonly string[] Qualities = [.. ModelCapabilities.AllImageQualities];
 
     /// <summary>
     /// OpenAI's gpt-image output options (on /v1/images/generations and /v1/images/edits, and in /v1/images/generate's
@@ -139,6 +140,21 @@ public static class ImageRequestValidator
         }
     }
 
+    /// <summary>
+    /// A <c>quality</c> the model can honour, when its catalog <c>capabilities.image_qualities</c> lists them (unset: any):
+    /// another is a 400 naming <paramref name="field"/> that lists them, before the reservation and the dispatch.
+    /// </summary>
+    public static void SupportedQuality(ModelEntry model, string? quality, string field)
+    {
+        if (quality is null || model.Capabilities.ImageQualities is not { } qualities || qualities.Contains(quality))
+        {
+            return;
+        }
+
+        throw ApiException.BadField(field, $"The model '{model.Id}' cannot make '{Truncate(quality)}' images; its '{field}' is one of {string.Join(", ", qualities)}.",
+            ErrorCodes.UnsupportedParameter);
+    }
+
     /// <summary>A <c>style</c> the model takes, when its catalog <c>capabilities.image_styles</c> lists them (unset: any; empty: none).</summary>
     public static void SupportedStyle(ModelEntry model, string? style, string field)
     {
@@ -205,6 +221,7 @@ public static class ImageRequestValidator
         Range(p.Height, MinSize, maxSize, "parameters.height");
         OneOf(p.AspectRatio, "parameters.aspect_ratio", AspectRatios);
         OneOf(p.Quality, "parameters.quality", Qualities);
+        SupportedQuality(model, p.Quality, "parameters.quality");
         Range(p.Steps, 1, 150, "parameters.steps");
         Range(p.GuidanceScale, 0, 50, "parameters.guidance_scale");
         Range(p.Strength, 0, 1, "parameters.strength");

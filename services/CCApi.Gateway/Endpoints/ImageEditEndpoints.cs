@@ -118,6 +118,7 @@ public static class ImageEditEndpoints
         ImageRequestValidator.StreamedFormat(stream, responseFormat);
         var quality = Text(form, "quality");
         OneOf(quality, "quality", ImageRequestValidator.Qualities);
+        ImageRequestValidator.SupportedQuality(model, quality, "quality");
 
         // Every upload is read and checked before admission: bad input never costs a rate-limit slot.
         var uploads = new List<(byte[] Bytes, string ContentType, string Field, bool IsMask)>(files.Count + masks.Count);

@@ -49,6 +49,7 @@ public static class ImageEndpoints
         OneOf(body.ResponseFormat, "response_format", ImageRequestValidator.ResponseFormats);
         ImageRequestValidator.StreamedFormat(stream, body.ResponseFormat);
         OneOf(body.Quality, "quality", ImageRequestValidator.Qualities);
+        ImageRequestValidator.SupportedQuality(model, body.Quality, "quality");
         OneOf(body.Style, "style", "vivid", "natural");
         ImageRequestValidator.SupportedStyle(model, body.Style, "style");
         return new GenerationsPlan(prompt, body.N ?? 1, width, height, output, stream);
