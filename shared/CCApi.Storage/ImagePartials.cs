@@ -23,12 +23,23 @@ public sealed class ImagePartials(IConnectionMultiplexer redis, IBlobStore blobs
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Stores a partial image and tells whoever waits for the job (nobody, if its caller did not stream).</summary>
-    public async Task PublishAsync(Guid jobId, int index, ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores a partial image and tells whoever waits for the job (nobody, if its caller did not stream). Best effort:
+    /// false when Redis could not take it — a preview lost must not fail the job, whose result is what counts.
+    /// </summary>
+    public async Task<bool> PublishAsync(Guid jobId, int index, ReadOnlyMemory<byte> bytes, string contentType, CancellationToken cancellationToken = default)
     {
-        var blob = await blobs.PutAsync(bytes, contentType, BlobTtl, cancellationToken);
-        var notice = JsonSerializer.Serialize(new ImagePartial { Index = index, Blob = blob }, Json);
-        await redis.GetSubscriber().PublishAsync(Channel(jobId), notice);
+        try
+        {
+            var blob = await blobs.PutAsync(bytes, contentType, BlobTtl, cancellationToken);
+            var notice = JsonSerializer.Serialize(new ImagePartial { Index = index, Blob = blob }, Json);
+            await redis.GetSubscriber().PublishAsync(Channel(jobId), notice);
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Subscribes to a job's partials; call before the command goes out, so none can be published unseen.</summary>

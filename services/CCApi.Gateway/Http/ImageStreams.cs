@@ -91,7 +91,17 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
     {
         var services = http.RequestServices;
         var logger = services.GetRequiredService<ILogger<ImagePartialStream>>();
-        var partials = await services.GetRequiredService<ImagePartials>().SubscribeAsync(command.JobId);
+        ImagePartials.Subscription partials;
+        try
+        {
+            partials = await services.GetRequiredService<ImagePartials>().SubscribeAsync(command.JobId);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Nothing sent yet: a 503 the client may retry.
+            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "The image stream is unavailable right now; retry shortly.");
+        }
+
         var stream = new ImagePartialStream(partials,
             dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, command.Route, JobKind.Image, cancellationToken), command, logger);
         try
