@@ -45,6 +45,7 @@ public static class ChatEndpoints
                     // Its first content is here, so the job runs, even if the broker's confirm of the (persistent) command
                     // is still on its way: for Idempotency-Key the request has started executing.
                     http.IdempotentRequest()?.MarkDispatched();
+                    http.IdempotentRequest()?.MarkStreamed(); // written as it comes, never held back until saved
                     return new(stream);
                 }
 

@@ -241,7 +241,7 @@ public sealed partial class IdempotencyEndpointFilter(
             // Every result but a stream is held back in the recording until saved: it is written whole, whether or not its
             // client is still there (the point of the header). A stream must see its client leave (a chat's job goes on,
             // resumable, and is billed at its end: ChatStreamResult; an image stream relaying partials is canceled).
-            var held = !IsStream(inner) && httpContext.IdempotentRequest()?.Streamed != true;
+            var held = httpContext.IdempotentRequest()?.Streamed != true;
             if (held)
             {
                 httpContext.RequestAborted = CancellationToken.None;
@@ -291,17 +291,6 @@ public sealed partial class IdempotencyEndpointFilter(
                 await recording.FinishAsync(aborted);
             }
         }
-    }
-
-    /// <summary>A streamed chat, also inside a <c>Results&lt;…&gt;</c> union (<see cref="INestedHttpResult"/>).</summary>
-    private static bool IsStream(IResult result)
-    {
-        while (result is INestedHttpResult nested)
-        {
-            result = nested.Result;
-        }
-
-        return result is Http.ChatStreamResult;
     }
 
     /// <summary>An error raised after dispatch, written exactly as the exception handler would write it.</summary>

@@ -12,8 +12,9 @@ public sealed class IdempotentRequest
     public bool Dispatched => Volatile.Read(ref _dispatched) == 1;
 
     /// <summary>
-    /// The answer is written as the job makes it (an image stream relaying partial images): passed through to its client as
-    /// it comes, never held back until saved; saved whole when its client stays to the end.
+    /// The answer is written as the job makes it (a chat stream, an image stream relaying partial images): passed through
+    /// to its client as it comes, never held back until saved; saved whole when its client stays to the end. Marked by the
+    /// handler that returns such a result, so the filter never has to know the result types.
     /// </summary>
     public bool Streamed => Volatile.Read(ref _streamed) == 1;
 
