@@ -103,6 +103,21 @@ public sealed record ImageGenerated : IJobResult
     public string? RevisedPrompt { get; init; }
     public required Usage Usage { get; init; }
 
+    /// <summary>What the provider says it made (gpt-image answers its size, quality, background and format); null when it says nothing.</summary>
+    public ImageOutput? Output { get; init; }
+
     /// <inheritdoc cref="IJobResult.ProviderDuration"/>
     public TimeSpan? ProviderDuration { get; init; }
+}
+
+/// <summary>
+/// The settings a provider reports for the images it made, under OpenAI's names: <c>size</c> (e.g. <c>1024x1024</c>),
+/// <c>quality</c> (the tier used, e.g. <c>high</c> for <c>auto</c>), <c>background</c> and <c>output_format</c>; each null when not reported.
+/// </summary>
+public sealed record ImageOutput
+{
+    public string? Size { get; init; }
+    public string? Quality { get; init; }
+    public string? Background { get; init; }
+    public string? OutputFormat { get; init; }
 }

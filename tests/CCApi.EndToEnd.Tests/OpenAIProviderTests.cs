@@ -104,6 +104,24 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Gpt_images_token_usage_and_account_of_the_images_reach_the_sdk_as_openai_answers_them()
+    {
+        Emulator.Reset();
+
+#pragma warning disable OPENAI001 // the SDK marks gpt-image's answer fields as evaluation-only
+        var images = (await Sdk.GetImageClient("openai/gpt-image-1").GenerateImagesAsync("a lighthouse at dusk", 1,
+            new ImageGenerationOptions { Size = GeneratedImageSize.W1536xH1024 })).Value;
+
+        images.Usage.ShouldNotBeNull();
+        (images.Usage.InputTokenCount, images.Usage.OutputTokenCount, images.Usage.TotalTokenCount).ShouldBe((50, 272, 322));
+        images.Quality.ShouldBe(new GeneratedImageQuality("medium")); // the tier the emulated provider used for "auto"
+        images.Size.ShouldBe(GeneratedImageSize.W1536xH1024);
+        images.Background.ShouldBe(new GeneratedImageBackground("opaque"));
+        images.OutputFileFormat.ShouldBe(GeneratedImageFileFormat.Png);
+#pragma warning restore OPENAI001
+    }
+
+    [Fact]
     public async Task Gpt_image_output_options_reach_the_upstream_and_its_webp_comes_back_as_webp()
     {
         Emulator.Reset();

@@ -312,6 +312,40 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_gpt_image_answer_carries_the_providers_token_usage_and_account_of_the_images_as_openai_does()
+    {
+        var prompt = "account " + Guid.NewGuid().ToString("N");
+
+        var body = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"openai/gpt-image-1","prompt":"{{{prompt}}}","size":"1536x1024","quality":"auto"}"""));
+
+        body["size"]!.GetValue<string>().ShouldBe("1536x1024");
+        body["quality"]!.GetValue<string>().ShouldBe("high"); // the tier the provider used for auto
+        body["background"]!.GetValue<string>().ShouldBe("opaque");
+        body["output_format"]!.GetValue<string>().ShouldBe("png");
+        var usage = body["usage"]!;
+        (usage["input_tokens"]!.GetValue<int>(), usage["output_tokens"]!.GetValue<int>(), usage["total_tokens"]!.GetValue<int>()).ShouldBe((50, 272, 322));
+
+        var stream = ImageEvents(await (await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"openai/gpt-image-1","prompt":"{{{prompt}}} stream","stream":true}""")).Content.ReadAsStringAsync());
+        var completed = stream.ShouldHaveSingleItem().Data;
+        completed["quality"]!.GetValue<string>().ShouldBe("high");
+        completed["usage"]!["total_tokens"]!.GetValue<int>().ShouldBe(322);
+    }
+
+    [Fact]
+    public async Task Other_models_answer_their_size_and_what_was_asked_without_a_token_usage()
+    {
+        var body = await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"plain {{{Guid.NewGuid():N}}}","size":"512x256","quality":"hd"}"""));
+
+        body["size"]!.GetValue<string>().ShouldBe("512x256");
+        body["quality"]!.GetValue<string>().ShouldBe("hd");
+        body.AsObject().ContainsKey("usage").ShouldBeFalse();
+        body.AsObject().ContainsKey("output_format").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_streamed_request_that_fails_before_its_images_answers_the_usual_json_error()
     {
         var response = await gateway.PostJsonAsync("/v1/images/generations", """{"model":"local/nope-1","prompt":"x","stream":true}""");

@@ -10,7 +10,8 @@ namespace CCApi.Adapters.OpenAI.Consumers;
 /// Images through POST /images/generations (text-to-image), POST /images/edits (image-to-image, inpainting with a mask,
 /// several images) or POST /images/variations (dall-e-2's variations); the inputs are loaded from the blob store or
 /// fetched through the outbound URL guard. The images (b64_json decoded, or fetched from the URLs the provider returned)
-/// go to the blob store; responds (when requested) and publishes <see cref="ImageGenerated"/> or <see cref="JobFailed"/>.
+/// go to the blob store; responds (when requested) and publishes <see cref="ImageGenerated"/> or <see cref="JobFailed"/>,
+/// with gpt-image's token usage and its account of the images (<see cref="ImageOutput"/>) when it gives them.
 /// An async command also gets JobStarted and progress. A streamed synchronous request for partial images of a gpt-image
 /// model is streamed upstream, and each partial image is relayed to the waiting gateway as it arrives (<see cref="ImagePartials"/>).
 /// </summary>
@@ -20,7 +21,7 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
     public Task Consume(ConsumeContext<GenerateImage> context) =>
         runner.RunAsync(context, JobKind.Image, "openai-image", async (command, cancellationToken) =>
         {
-            IReadOnlyList<ProviderImage> upstream;
+            UpstreamImages upstream;
             PartialImageHandler? relay = command.Async || command.PartialImages == 0
                 ? null
                 : (index, image, ct) => partials.PublishAsync(command.JobId, index, image.Bytes, image.ContentType, ct);
@@ -46,7 +47,18 @@ public sealed class GenerateImageConsumer(OpenAIClient client, ImageInputs input
 
             await ImageJobEvents.ProgressAsync(context, 75, "generated");
 
-            var images = await ImageJobEvents.StoreAsync(blobs, upstream, context.CancellationToken);
-            return ImageJobEvents.Generated(command, images, upstream[0].RevisedPrompt);
+            var images = await ImageJobEvents.StoreAsync(blobs, upstream.Images, context.CancellationToken);
+            var generated = ImageJobEvents.Generated(command, images, upstream.Images[0].RevisedPrompt);
+            return generated with
+            {
+                // gpt-image's token counts travel with the usage (the price stays per image) and its own account of the images.
+                Usage = generated.Usage with
+                {
+                    PromptTokens = upstream.InputTokens,
+                    CompletionTokens = upstream.OutputTokens,
+                    TotalTokens = upstream.InputTokens + upstream.OutputTokens,
+                },
+                Output = upstream.Output,
+            };
         });
 }

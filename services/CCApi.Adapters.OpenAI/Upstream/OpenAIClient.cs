@@ -13,6 +13,12 @@ namespace CCApi.Adapters.OpenAI.Upstream;
 /// OpenAI's wire protocol (any OpenAI-compatible base URL): POST /chat/completions (JSON or SSE stream),
 /// POST /images/generations, POST /images/edits (multipart), POST /audio/speech. Every call goes through the provider's <see cref="UpstreamPipeline"/>.
 /// </summary>
+/// <summary>
+/// What an image request brought back: the images, what OpenAI said it made (gpt-image: size, quality, background,
+/// format; null for dall-e), and its token usage (gpt-image; zeros for dall-e).
+/// </summary>
+public sealed record UpstreamImages(IReadOnlyList<ProviderImage> Images, ImageOutput? Output, int InputTokens, int OutputTokens);
+
 /// <summary>Takes one partial image of a streamed image request as the provider sends it (its 0-based partial_image_index).</summary>
 public delegate Task PartialImageHandler(int index, ProviderImage image, CancellationToken cancellationToken);
 
@@ -67,7 +73,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     /// gpt-image model (<see cref="StreamedPartials"/>), the request streams (<c>stream</c>, <c>partial_images</c>) and each
     /// <c>image_generation.partial_image</c> goes to <paramref name="onPartial"/> as it arrives.
     /// </summary>
-    public async Task<IReadOnlyList<ProviderImage>> GenerateImagesAsync(GenerateImage command, PartialImageHandler? onPartial, CancellationToken cancellationToken)
+    public async Task<UpstreamImages> GenerateImagesAsync(GenerateImage command, PartialImageHandler? onPartial, CancellationToken cancellationToken)
     {
         var partials = onPartial is null ? 0 : StreamedPartials(command);
         var body = ImageRequest(command, partials);
@@ -85,7 +91,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     /// POST /images/edits (multipart) for a validated <see cref="ImageEditPlan"/> and its loaded images; streamed like a
     /// generation when the plan asks for partial images (<c>image_edit.partial_image</c>) and <paramref name="onPartial"/> takes them.
     /// </summary>
-    public async Task<IReadOnlyList<ProviderImage>> EditImagesAsync(
+    public async Task<UpstreamImages> EditImagesAsync(
         ImageEditPlan plan, IReadOnlyList<LoadedImage> images, LoadedImage? mask, PartialImageHandler? onPartial, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -114,12 +120,14 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     /// <c>error</c> payload is the provider failing (its error mapped as a chat stream's), and a stream that ends without a
     /// completed image is malformed.
     /// </summary>
-    private async Task<IReadOnlyList<ProviderImage>> ReadImageEventsAsync(
+    private async Task<UpstreamImages> ReadImageEventsAsync(
         HttpResponseMessage response, string prefix, PartialImageHandler onPartial, CancellationToken cancellationToken)
     {
         await using var stream = await OpenStreamAsync(response, cancellationToken);
         using var events = new ServerSentEventReader(stream, options.StreamIdleTimeout);
         var images = new List<ProviderImage>();
+        ImageOutput? output = null;
+        (int Input, int Output) tokens = (0, 0);
         while (await NextEventAsync(events, cancellationToken) is { } data && data != "[DONE]")
         {
             string? type, b64, revised;
@@ -140,6 +148,13 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
 
                 (type, b64, revised) = (Text(root, "type"), Text(root, "b64_json"), Text(root, "revised_prompt"));
                 index = root.TryGetProperty("partial_image_index", out var i) && i.TryGetInt32(out var n) ? n : 0;
+                if (type == prefix + ".completed")
+                {
+                    // Each completed event repeats the request's settings and usage: the last one's stand.
+                    output = OutputOf(root) ?? output;
+                    var counted = TokensOf(root);
+                    tokens = counted is (0, 0) ? tokens : counted;
+                }
             }
             catch (JsonException ex)
             {
@@ -156,7 +171,9 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             }
         }
 
-        return images.Count > 0 ? images : throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image stream ended without a completed image"));
+        return images.Count > 0
+            ? new UpstreamImages(images, output, tokens.Input, tokens.Output)
+            : throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image stream ended without a completed image"));
     }
 
     private ProviderImage Decode(string? b64, string what)
@@ -175,11 +192,13 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         return new ProviderImage(bytes, contentType);
     }
 
-    private async Task<IReadOnlyList<ProviderImage>> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<UpstreamImages> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var bytes = await ReadBytesAsync(response, cancellationToken);
 
         List<(string? B64, string? Url, string? Revised)> items;
+        ImageOutput? output;
+        (int Input, int Output) tokens;
         try
         {
             using var doc = JsonDocument.Parse(bytes);
@@ -189,6 +208,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             }
 
             items = [.. data.EnumerateArray().Select(e => (Text(e, "b64_json"), Text(e, "url"), Text(e, "revised_prompt")))];
+            (output, tokens) = (OutputOf(doc.RootElement), TokensOf(doc.RootElement));
         }
         catch (JsonException ex)
         {
@@ -230,7 +250,33 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             images.Add(new ProviderImage(image, contentType, RevisedPrompt: revised));
         }
 
-        return images;
+        return new UpstreamImages(images, output, tokens.Input, tokens.Output);
+    }
+
+    /// <summary>gpt-image's account of what it made (<c>size</c>, <c>quality</c>, <c>background</c>, <c>output_format</c>); null when it gives none.</summary>
+    private static ImageOutput? OutputOf(JsonElement root)
+    {
+        var output = new ImageOutput
+        {
+            Size = Text(root, "size"),
+            Quality = Text(root, "quality"),
+            Background = Text(root, "background"),
+            OutputFormat = Text(root, "output_format"),
+        };
+        return output is { Size: null, Quality: null, Background: null, OutputFormat: null } ? null : output;
+    }
+
+    /// <summary>gpt-image's <c>usage</c> (input and output tokens); zeros when there is none (dall-e) or it is not numbers.</summary>
+    private static (int Input, int Output) TokensOf(JsonElement root)
+    {
+        if (!root.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
+        {
+            return (0, 0);
+        }
+
+        static int Count(JsonElement usage, string name) =>
+            usage.TryGetProperty(name, out var value) && value.TryGetInt32(out var count) && count >= 0 ? count : 0;
+        return (Count(usage, "input_tokens"), Count(usage, "output_tokens"));
     }
 
     public string SpeechStep => "openai-speech";

@@ -21,6 +21,7 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(ImageGenerationsResponse))]
 [JsonSerializable(typeof(ImageStreamEvent))]
 [JsonSerializable(typeof(ImagePartialEvent))]
+[JsonSerializable(typeof(ImageTokenUsage))]
 [JsonSerializable(typeof(ImageGenerateRequestBody))]
 [JsonSerializable(typeof(MultimodalImageResponse))]
 [JsonSerializable(typeof(JobViewBody))]

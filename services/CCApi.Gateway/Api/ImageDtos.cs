@@ -37,7 +37,19 @@ public sealed record ImageGenerationsResponse(
     string Model,
     string Provider,
     IReadOnlyList<ImageDatum> Data,
-    string? RevisedPrompt);
+    string? RevisedPrompt)
+{
+    // OpenAI's gpt-image answers say what they made: the provider's account when it gives one (ImageGenerated.Output),
+    // else what was asked (the size always; the others only when asked for), and its token usage when it reports it.
+    public string? Size { get; init; }
+    public string? Quality { get; init; }
+    public string? Background { get; init; }
+    public string? OutputFormat { get; init; }
+    public ImageTokenUsage? Usage { get; init; }
+}
+
+/// <summary>The token usage of an image request, as OpenAI's gpt-image answers report it (the price stays per image).</summary>
+public sealed record ImageTokenUsage(int InputTokens, int OutputTokens, int TotalTokens);
 
 /// <summary>ImageDatum (spec 3.15): url or b64_json, never both.</summary>
 public sealed record ImageDatum(

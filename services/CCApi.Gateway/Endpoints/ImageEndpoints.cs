@@ -1,3 +1,4 @@
+using System.Globalization;
 using MassTransit;
 using static CCApi.Gateway.Api.Validation;
 
@@ -188,7 +189,14 @@ public static class ImageEndpoints
             Model: route.Model,
             Provider: route.Provider,
             Data: await RenderImagesAsync(request, result, format, files, seeds: false, ct),
-            RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt);
+            RevisedPrompt: result.RevisedPrompt ?? result.Images.FirstOrDefault(i => i.RevisedPrompt is not null)?.RevisedPrompt)
+        {
+            Size = result.Output?.Size ?? string.Create(CultureInfo.InvariantCulture, $"{command.Width}x{command.Height}"),
+            Quality = result.Output?.Quality ?? command.Quality,
+            Background = result.Output?.Background ?? command.Background,
+            OutputFormat = result.Output?.OutputFormat ?? command.OutputFormat,
+            Usage = result.Usage.TotalTokens > 0 ? new ImageTokenUsage(result.Usage.PromptTokens, result.Usage.CompletionTokens, result.Usage.TotalTokens) : null,
+        };
     }
 
     private static bool IsAsync(ModelEntry model) => string.Equals(model.Mode, "async", StringComparison.OrdinalIgnoreCase);

@@ -30,13 +30,13 @@ public static class ImageStreams
     public static ServerSentEventsResult<string> Completed(string events, ImageGenerationsResponse response, GenerateImage command) =>
         TypedResults.ServerSentEvents(CompletedItems(events, response, command).ToAsyncEnumerable());
 
-    /// <summary>The response's images as <paramref name="events"/><c>.completed</c> events.</summary>
+    /// <summary>The response's images as <paramref name="events"/><c>.completed</c> events, each with the response's settings and usage.</summary>
     public static IEnumerable<SseItem<string>> CompletedItems(string events, ImageGenerationsResponse response, GenerateImage command)
     {
         var type = events + ".completed";
         return response.Data.Select(image => new SseItem<string>(JsonSerializer.Serialize(
-            new ImageStreamEvent(type, image.B64Json, response.Created, SizeOf(command), command.Quality ?? "auto", command.Background ?? "auto",
-                command.OutputFormat ?? "png", image.RevisedPrompt),
+            new ImageStreamEvent(type, image.B64Json, response.Created, response.Size ?? SizeOf(command), response.Quality ?? "auto",
+                response.Background ?? "auto", response.OutputFormat ?? "png", image.RevisedPrompt, response.Usage),
             GatewayJsonContext.Web.ImageStreamEvent), type));
     }
 
@@ -225,7 +225,8 @@ public sealed record ImageStreamEvent(
     string Quality,
     string Background,
     string OutputFormat,
-    string? RevisedPrompt);
+    string? RevisedPrompt,
+    ImageTokenUsage? Usage = null);
 
 /// <summary>One partial image of a streamed image response (OpenAI's ImageGenPartialImageEvent / ImageEditPartialImageEvent).</summary>
 public sealed record ImagePartialEvent(

@@ -40,6 +40,25 @@ public sealed class ImageAndSpeechTests(OpenAIAdapterHost host) : IClassFixture<
     }
 
     [Fact]
+    public async Task Carries_gpt_images_token_usage_and_its_account_of_the_images_with_the_per_image_price()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("gpt-image-1") with { Quality = "hd", Background = "transparent" }, JobKind.Image);
+
+        response.Is(out Response<ImageGenerated>? generated).ShouldBeTrue();
+        var usage = generated!.Message.Usage;
+        (usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens).ShouldBe((50, 272, 322));
+        usage.Cost.ShouldBe(0.04m); // still priced per image
+        generated.Message.Output.ShouldBe(new ImageOutput { Size = "1024x1024", Quality = "high", Background = "transparent", OutputFormat = "png" });
+
+        var dallE = await host.AskAsync<GenerateImage, ImageGenerated>(host.Image("dall-e-3"), JobKind.Image);
+        dallE.Is(out Response<ImageGenerated>? plain).ShouldBeTrue();
+        plain!.Message.Output.ShouldBeNull(); // dall-e says nothing of the kind
+        plain.Message.Usage.TotalTokens.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Asks_dall_e_models_for_b64_json_and_stores_the_image()
     {
         host.Emulator.Reset();

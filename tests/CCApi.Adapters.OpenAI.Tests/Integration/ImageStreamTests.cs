@@ -59,6 +59,8 @@ public sealed class ImageStreamTests(OpenAIAdapterHost host) : IClassFixture<Ope
             IsEmulatedPartial(blob.Bytes, 0).ShouldBeFalse(); // the completed image, not a partial
         }
 
+        (generated.Message.Usage.PromptTokens, generated.Message.Usage.CompletionTokens).ShouldBe((50, 272)); // from the completed events
+        generated.Message.Output!.Quality.ShouldBe("medium");
         var relayed = await TakeAsync(partials, 4);
         relayed.Select(p => p.Index).ShouldBe([0, 1, 0, 1]);
         relayed.ShouldAllBe(p => p.ContentType == "image/png" && IsEmulatedPartial(p.Bytes, p.Index));

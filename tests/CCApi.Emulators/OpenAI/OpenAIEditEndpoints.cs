@@ -202,7 +202,13 @@ internal sealed partial class OpenAIEndpoints
             }
         }
 
-        await JsonAsync(http, 200, new JsonObject { ["created"] = 1700000000, ["data"] = data });
+        var answer = new JsonObject { ["created"] = 1700000000, ["data"] = data };
+        if (!dallE2)
+        {
+            AddGptImageAccount(answer, size, Field("quality"), Field("background"), Field("output_format"));
+        }
+
+        await JsonAsync(http, 200, answer);
     }
 
     /// <summary>

@@ -280,7 +280,13 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             }
         }
 
-        await JsonAsync(http, 200, new JsonObject { ["created"] = 1700000000, ["data"] = data });
+        var answer = new JsonObject { ["created"] = 1700000000, ["data"] = data };
+        if (model.StartsWith("gpt-image", StringComparison.Ordinal))
+        {
+            AddGptImageAccount(answer, size, Text(body, "quality"), Text(body, "background"), Text(body, "output_format"));
+        }
+
+        await JsonAsync(http, 200, answer);
     }
 
     public async Task SpeechAsync(HttpContext http)

@@ -26,6 +26,25 @@ internal sealed partial class OpenAIEndpoints
             : null;
     }
 
+    /// <summary>
+    /// What a gpt-image answer says of its images, JSON and stream alike: the size, the quality tier it used (the emulator's
+    /// <c>auto</c> picks <c>medium</c>), the background and the format, and the request's token usage.
+    /// </summary>
+    internal static void AddGptImageAccount(JsonObject answer, string size, string? quality, string? background, string? outputFormat)
+    {
+        answer["size"] = size == "auto" ? "1024x1024" : size;
+        answer["quality"] = quality is null or "auto" ? "medium" : quality;
+        answer["background"] = background is null or "auto" ? "opaque" : background;
+        answer["output_format"] = outputFormat ?? "png";
+        answer["usage"] = new JsonObject
+        {
+            ["input_tokens"] = 50,
+            ["input_tokens_details"] = new JsonObject { ["image_tokens"] = 40, ["text_tokens"] = 10 },
+            ["output_tokens"] = 272,
+            ["total_tokens"] = 322,
+        };
+    }
+
     /// <summary>The emulated partial image <paramref name="index"/> of <paramref name="image"/>.</summary>
     public static byte[] PartialOf(byte[] image, int index) => [.. image, .. System.Text.Encoding.ASCII.GetBytes($"partial {index}")];
 
@@ -77,13 +96,7 @@ internal sealed partial class OpenAIEndpoints
             }
 
             var completed = Event(prefix + ".completed", image);
-            completed["usage"] = new JsonObject
-            {
-                ["input_tokens"] = 50,
-                ["input_tokens_details"] = new JsonObject { ["image_tokens"] = 40, ["text_tokens"] = 10 },
-                ["output_tokens"] = 272,
-                ["total_tokens"] = 322,
-            };
+            AddGptImageAccount(completed, size, quality, background, outputFormat);
             await WriteImageEventAsync(http, prefix + ".completed", completed.ToJsonString());
         }
     }

@@ -273,6 +273,7 @@ public sealed class FakeProviders : IAsyncDisposable
         }
 
         var images = await GenerateAsync(command);
+        var gptImage = command.Route.ProviderModel.StartsWith("gpt-image", StringComparison.Ordinal);
         await context.RespondAsync(new ImageGenerated
         {
             JobId = command.JobId,
@@ -281,7 +282,11 @@ public sealed class FakeProviders : IAsyncDisposable
             Operation = command.Operation,
             Images = images,
             RevisedPrompt = "revised: " + command.Prompt,
-            Usage = Priced(command.Route, images: images.Count),
+            // gpt-image reports its tokens and what it made, as the OpenAI adapter passes them on (the tier it used for "auto": high)
+            Usage = Priced(command.Route, images: images.Count) with { PromptTokens = gptImage ? 50 : 0, CompletionTokens = gptImage ? 272 : 0, TotalTokens = gptImage ? 322 : 0 },
+            Output = gptImage
+                ? new ImageOutput { Size = $"{command.Width}x{command.Height}", Quality = command.Quality is null or "auto" ? "high" : command.Quality, Background = "opaque", OutputFormat = command.OutputFormat ?? "png" }
+                : null,
         });
     }
 
