@@ -203,7 +203,8 @@ public sealed class CreditTests(GatewayFixture gateway)
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"partials-leave","credits_usd":1}""");
         using var _ = client;
-        var body = $$"""{"model":"local/pixel-1","prompt":"[hang] {{Guid.NewGuid():N}}","stream":true,"partial_images":2}""";
+        var prompt = "[hang] " + Guid.NewGuid().ToString("N");
+        var body = $$"""{"model":"local/pixel-1","prompt":"{{prompt}}","stream":true,"partial_images":2}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/images/generations") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         using var leave = new CancellationTokenSource();
 
@@ -218,6 +219,10 @@ public sealed class CreditTests(GatewayFixture gateway)
         var key = await AdminKeyAsync(id);
         Usd(key["credits_usd"]).ShouldBe(1m);
         Usd(key["spent_usd"]).ShouldBe(0m);
+        var channel = RedisKeys.JobPartialsChannel(gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).JobId);
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (long)((StackExchange.Redis.RedisResult[])(await gateway.Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!)[1] == 0,
+            TimeSpan.FromSeconds(10))).ShouldBeTrue("the gateway still listens for the partials of a request that has ended");
     }
 
     [Fact]

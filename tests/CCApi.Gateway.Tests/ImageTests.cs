@@ -267,6 +267,22 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
         {
             Convert.FromBase64String(data["b64_json"]!.GetValue<string>()).ShouldBe(FakeProviders.Png);
         }
+
+        var job = gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).JobId;
+        (await PartialSubscribersAsync(job)).ShouldBe(0); // unsubscribed with the request's end
+    }
+
+    private async Task<long> PartialSubscribersAsync(Guid jobId)
+    {
+        var channel = CCApi.Storage.RedisKeys.JobPartialsChannel(jobId);
+        long count = -1;
+        await TestInfrastructure.EventuallyAsync(async () =>
+        {
+            var answer = (StackExchange.Redis.RedisResult[])(await gateway.Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!;
+            count = (long)answer[1];
+            return count == 0;
+        }, TimeSpan.FromSeconds(5));
+        return count;
     }
 
     [Fact]

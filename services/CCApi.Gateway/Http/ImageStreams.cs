@@ -124,6 +124,7 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
         HttpContext http, string events, Func<ImageGenerated, CancellationToken, Task<IEnumerable<SseItem<string>>>> completed)
     {
         http.IdempotentRequest()?.MarkStreamed(); // written as it comes: an Idempotency-Key must not hold it back
+        http.Response.RegisterForDisposeAsync(this); // unsubscribed when the request ends, even if the events were never read
         return TypedResults.ServerSentEvents(EventsAsync(http, events, completed, http.RequestAborted));
     }
 
