@@ -108,11 +108,15 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     }
 
     /// <summary>
-    /// The partial images to ask OpenAI for (1–3), or 0: only gpt-image models stream images, and only a command whose
-    /// caller relays partials asks for them (<see cref="GenerateImage.PartialImages"/>).
+    /// The partial images to ask OpenAI for (1–3), or 0: only gpt-image models stream images, only one at a time (OpenAI
+    /// refuses a streamed request for n &gt; 1: "Streaming is only supported with n=1", so more images are asked for
+    /// without partials — fewer than asked, as OpenAI allows), and only a command whose caller relays partials asks for
+    /// them (<see cref="GenerateImage.PartialImages"/>).
     /// </summary>
     public static int StreamedPartials(GenerateImage command) =>
-        command.PartialImages is >= 1 and <= 3 && ImageFamilyOf(command.Route.ProviderModel) == ImageFamily.GptImage ? command.PartialImages : 0;
+        command.PartialImages is >= 1 and <= 3 && command.NumImages == 1 && ImageFamilyOf(command.Route.ProviderModel) == ImageFamily.GptImage
+            ? command.PartialImages
+            : 0;
 
     /// <summary>
     /// A streamed image response (OpenAI's image streaming): <c>{prefix}.partial_image</c> events to

@@ -169,7 +169,7 @@ internal sealed partial class OpenAIEndpoints
         }
 
         var stream = Field("stream") == "true";
-        if (StreamProblem(model, stream, Field("partial_images")) is { } streamProblem)
+        if (StreamProblem(model, stream, Field("partial_images"), n) is { } streamProblem)
         {
             await InvalidAsync(http, streamProblem.Param, streamProblem.Message, streamProblem.Code);
             return;

@@ -245,7 +245,7 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
 
         var stream = body["stream"]?.GetValueKind() == JsonValueKind.True;
         var partialImages = body["partial_images"] is { } p ? p.ToJsonString() : null;
-        if (StreamProblem(model, stream, partialImages) is { } streamProblem)
+        if (StreamProblem(model, stream, partialImages, n) is { } streamProblem)
         {
             await InvalidAsync(http, streamProblem.Param, streamProblem.Message, streamProblem.Code);
             return;

@@ -6,7 +6,7 @@ namespace CCApi.Emulators.OpenAI;
 
 /// <summary>
 /// OpenAI's image streaming, as gpt-image models answer <c>stream: true</c> on /images/generations and /images/edits:
-/// server-sent events, per image <c>partial_images</c> (0–3) <c>{prefix}.partial_image</c> events (their
+/// server-sent events (for n = 1 only, as OpenAI: "Streaming is only supported with n=1"), <c>partial_images</c> (0–3) <c>{prefix}.partial_image</c> events (their
 /// <c>partial_image_index</c> from 0) and one <c>{prefix}.completed</c> event carrying the image and the usage. dall-e
 /// models do not stream. An emulated partial image is the final image's bytes with a marker appended ("partial k"), so it
 /// sniffs as the same format and a test can tell it from the final one.
@@ -14,8 +14,13 @@ namespace CCApi.Emulators.OpenAI;
 internal sealed partial class OpenAIEndpoints
 {
     /// <summary>OpenAI's checks of <c>stream</c> and <c>partial_images</c>; null when they pass.</summary>
-    internal static (string Param, string Message, string? Code)? StreamProblem(string model, bool stream, string? partialImages)
+    internal static (string Param, string Message, string? Code)? StreamProblem(string model, bool stream, string? partialImages, int n)
     {
+        if (stream && n > 1)
+        {
+            return ("stream", "Streaming is only supported with n=1.", null);
+        }
+
         if (partialImages is not null && (!int.TryParse(partialImages, NumberStyles.None, CultureInfo.InvariantCulture, out var partials) || partials > 3))
         {
             return ("partial_images", $"Invalid 'partial_images': integer below minimum value or above maximum value. Expected a value between 0 and 3, but got {partialImages} instead.", "integer_out_of_range");
