@@ -319,12 +319,17 @@ public sealed class ImageGenerationsTests(GatewayFixture gateway)
     public async Task Partial_images_are_not_asked_for_without_stream_or_with_zero()
     {
         var prompt = "zero partials " + Guid.NewGuid().ToString("N");
+        var unstreamed = "unstreamed " + Guid.NewGuid().ToString("N");
 
         var response = await gateway.PostJsonAsync("/v1/images/generations",
             $$$"""{"model":"local/pixel-1","prompt":"{{{prompt}}}","stream":true,"partial_images":0}""");
+        var json = await gateway.PostJsonAsync("/v1/images/generations",
+            $$$"""{"model":"local/pixel-1","prompt":"{{{unstreamed}}}","stream":false,"partial_images":0}""");
 
         ImageEvents(await response.Content.ReadAsStringAsync()).Select(e => e.Event).ShouldBe(["image_generation.completed"]);
         gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).PartialImages.ShouldBe(0);
+        json.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == unstreamed).PartialImages.ShouldBe(0);
     }
 
     [Fact]

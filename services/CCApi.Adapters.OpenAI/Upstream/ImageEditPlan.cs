@@ -130,7 +130,7 @@ public sealed record ImageEditPlan
             Size = size,
             Quality = quality,
             OutputOptions = OpenAIClient.GptImageOptions(command),
-            PartialImages = variation ? 0 : OpenAIClient.StreamedPartials(command),
+            PartialImages = OpenAIClient.StreamedPartials(command), // gpt-image only: never a (dall-e-2) variation
         };
     }
 

@@ -180,6 +180,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             : throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image stream ended without a completed image"));
     }
 
+    /// <summary>An image answered in base64 (JSON <c>b64_json</c>, or an image stream event's), sniffed.</summary>
     private ProviderImage Decode(string? b64, string what)
     {
         byte[] bytes;
@@ -192,9 +193,12 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             throw new UpstreamException(UpstreamErrors.Malformed(Provider, "b64_json is not base64"), ex);
         }
 
-        var contentType = SniffImage(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
-        return new ProviderImage(bytes, contentType);
+        return Sniffed(bytes);
     }
+
+    /// <summary>The provider's bytes as an image of the type they sniff as; anything but PNG, JPEG or WebP is malformed.</summary>
+    private ProviderImage Sniffed(byte[] bytes) =>
+        new(bytes, SniffImage(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP")));
 
     private async Task<UpstreamImages> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -222,36 +226,31 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         var images = new List<ProviderImage>(items.Count);
         foreach (var (b64, url, revised) in items)
         {
-            byte[] image;
+            ProviderImage image;
             if (b64 is not null)
             {
-                try
-                {
-                    image = Convert.FromBase64String(b64);
-                }
-                catch (FormatException ex)
-                {
-                    throw new UpstreamException(UpstreamErrors.Malformed(Provider, "b64_json is not base64"), ex);
-                }
+                image = Decode(b64, "an image");
             }
             else if (url is not null)
             {
+                byte[] fetched;
                 try
                 {
-                    (image, _) = await urlGuard.FetchAsync(url, cancellationToken);
+                    (fetched, _) = await urlGuard.FetchAsync(url, cancellationToken);
                 }
                 catch (Exception ex) when (ex is OutboundUrlException or HttpRequestException or IOException or TimeoutException)
                 {
                     throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image URL it returned could not be fetched"), ex);
                 }
+
+                image = Sniffed(fetched);
             }
             else
             {
                 throw new UpstreamException(UpstreamErrors.Malformed(Provider, "an image with neither b64_json nor url"));
             }
 
-            var contentType = SniffImage(image) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
-            images.Add(new ProviderImage(image, contentType, RevisedPrompt: revised));
+            images.Add(image with { RevisedPrompt = revised });
         }
 
         return new UpstreamImages(images, output, tokens.Input, tokens.Output);

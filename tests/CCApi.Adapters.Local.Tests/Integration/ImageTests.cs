@@ -163,12 +163,20 @@ public class ImageTests(LocalAdapterHost host)
             partial.Blob.ContentType.ShouldBe("image/png");
             var png = PngFile.Read((await host.Get<IBlobStore>().GetAsync(partial.Blob.Id)).ShouldNotBeNull().Bytes);
             (png.Width, png.Height).ShouldBe((64, 48));
-            relayed.Add((partial.Index, png.Inflated));
+            relayed.Add((partial.Index, png.Pixels()));
         }
 
         relayed.Select(p => p.Index).ShouldBe([0, 1, 0, 1]);
+        for (var image = 0; image < 2; image++)
+        {
+            // Coarse to fine: 16-pixel blocks (at most 4 x 3 colours in 64x48), then 8-pixel ones, which show more.
+            var (coarse, finer) = (Colours(relayed[image * 2].Rgb), Colours(relayed[(image * 2) + 1].Rgb));
+            coarse.ShouldBeLessThanOrEqualTo(12);
+            finer.ShouldBeGreaterThan(coarse);
+        }
+
         relayed.Select(p => p.Rgb).Distinct(new BytesComparer()).Count().ShouldBe(4); // each a different preview
-        var finalRgb = finals.Select(f => PngFile.Read(f).Inflated).ToList();
+        var finalRgb = finals.Select(f => PngFile.Read(f).Pixels()).ToList();
         relayed.Any(p => finalRgb.Any(f => f.AsSpan().SequenceEqual(p.Rgb))).ShouldBeFalse(); // previews, not the images themselves
     }
 
@@ -184,6 +192,8 @@ public class ImageTests(LocalAdapterHost host)
         await Task.Delay(200);
         partials.Reader.TryRead(out _).ShouldBeFalse();
     }
+
+    private static int Colours(byte[] rgb) => Enumerable.Range(0, rgb.Length / 3).Select(i => (rgb[i * 3], rgb[(i * 3) + 1], rgb[(i * 3) + 2])).Distinct().Count();
 
     private sealed class BytesComparer : IEqualityComparer<byte[]>
     {
