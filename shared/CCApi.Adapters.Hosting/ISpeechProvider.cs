@@ -18,4 +18,15 @@ public interface ISpeechProvider
 
     /// <param name="cancellationToken">Fires when the consumer stops, the job's deadline passes or its client leaves.</param>
     Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same, for a caller that plays the audio as it comes (<see cref="Speech.StreamAudio"/>): a provider that delivers
+    /// its audio progressively hands each piece to <paramref name="relay"/> as it arrives, in order, and still returns the
+    /// whole audio. The default makes the audio whole and relays nothing (the caller then takes it from the result).
+    /// </summary>
+    Task<SpeechAudio> SynthesizeAsync(Speech command, SpeechAudioRelay relay, CancellationToken cancellationToken) =>
+        SynthesizeAsync(command, cancellationToken);
 }
+
+/// <summary>Takes the next piece of a speech job's audio, in order (see <see cref="ISpeechProvider"/>).</summary>
+public delegate Task SpeechAudioRelay(ReadOnlyMemory<byte> piece);

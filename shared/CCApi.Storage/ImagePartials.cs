@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using CCApi.Contracts;
 using StackExchange.Redis;
 
@@ -43,52 +42,20 @@ public sealed class ImagePartials(IConnectionMultiplexer redis, IBlobStore blobs
     }
 
     /// <summary>Subscribes to a job's partials; call before the command goes out, so none can be published unseen.</summary>
-    public async Task<Subscription> SubscribeAsync(Guid jobId)
-    {
-        var queue = await redis.GetSubscriber().SubscribeAsync(Channel(jobId));
-        return new Subscription(queue);
-    }
+    public async Task<NoticeSubscription<ImagePartial>> SubscribeAsync(Guid jobId) =>
+        new(await redis.GetSubscriber().SubscribeAsync(Channel(jobId)), Backlog, Parse);
 
     private static RedisChannel Channel(Guid jobId) => new(RedisKeys.JobPartialsChannel(jobId), RedisChannel.PatternMode.Literal);
 
-    /// <summary>One job's partial notices, in the order they were published; disposing unsubscribes.</summary>
-    public sealed class Subscription : IAsyncDisposable
+    private static ImagePartial? Parse(RedisValue message)
     {
-        private readonly ChannelMessageQueue _queue;
-        private readonly Channel<ImagePartial> _partials = System.Threading.Channels.Channel.CreateBounded<ImagePartial>(
-            new BoundedChannelOptions(Backlog) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
-
-        internal Subscription(ChannelMessageQueue queue)
+        try
         {
-            _queue = queue;
-            _queue.OnMessage(message =>
-            {
-                if (Parse(message.Message) is { } partial)
-                {
-                    _partials.Writer.TryWrite(partial);
-                }
-            });
+            return JsonSerializer.Deserialize<ImagePartial>((string?)message ?? "", Json);
         }
-
-        public ChannelReader<ImagePartial> Reader => _partials.Reader;
-
-        public async ValueTask DisposeAsync()
+        catch (JsonException)
         {
-            _partials.Writer.TryComplete();
-            await _queue.UnsubscribeAsync();
-        }
-
-        /// <summary>Null for anything that is not a partial notice (the channel is the platform's own; nothing else publishes there).</summary>
-        private static ImagePartial? Parse(RedisValue message)
-        {
-            try
-            {
-                return JsonSerializer.Deserialize<ImagePartial>((string?)message ?? "", Json) ;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
+            return null;
         }
     }
 }

@@ -49,6 +49,7 @@ public static class RedisRegistration
         builder.Services.AddSingleton<IBlobStore, RedisBlobStore>();
         builder.Services.AddSingleton<ChatStreams>();
         builder.Services.AddSingleton<ImagePartials>();
+        builder.Services.AddSingleton<SpeechChunks>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);
         return builder;
     }

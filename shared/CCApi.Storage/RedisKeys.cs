@@ -16,6 +16,9 @@ public static class RedisKeys
     /// <summary>Where an adapter publishes a streamed image job's partial images (<c>ImagePartials</c>), for the gateway waiting for it.</summary>
     public static string JobPartialsChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:partials";
 
+    /// <summary>Where an adapter publishes a speech job's audio as its provider delivers it (<c>SpeechChunks</c>), for the gateway playing it.</summary>
+    public static string JobAudioChannel(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:audio";
+
     /// <summary>A job's status events (stream): a snapshot of the job record per state or progress change, written by JobStatus' script.</summary>
     public static string JobEvents(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:events";
 

@@ -6,6 +6,7 @@ using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Outbound;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.OpenAI.Upstream;
 
@@ -285,7 +286,15 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     public string SpeechStep => "openai-speech";
 
     /// <summary>Speech through POST /audio/speech, in the format asked for (its duration is not reported).</summary>
-    public async Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken)
+    public Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken) =>
+        SynthesizeAsync(command, relay: null, cancellationToken);
+
+    /// <summary>
+    /// The same, with each piece of audio handed to <paramref name="relay"/> as OpenAI sends it: /audio/speech answers
+    /// the audio progressively (chunked) for every speech model, so the body is read as it comes; a body that stalls
+    /// for <c>StreamIdleTimeout</c> or is cut fails the job as a chat stream's does.
+    /// </summary>
+    public async Task<SpeechAudio> SynthesizeAsync(Speech command, SpeechAudioRelay? relay, CancellationToken cancellationToken)
     {
         var format = command.Format.ToLowerInvariant();
         if (!SpeechResponseFormats.Contains(format) || SpeechFormats.ContentType(format) is not { } contentType)
@@ -310,20 +319,62 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 json.WriteString("instructions", instructions);
             }
         });
-        using var response = await pipeline.SendAsync(Http, () => Post("audio/speech", body, null), streaming: false, cancellationToken);
-        var audio = await ReadBytesAsync(response, cancellationToken);
+        using var response = await pipeline.SendAsync(Http, () => Post("audio/speech", body, null), streaming: relay is not null, cancellationToken);
+        if (response.Content.Headers.ContentType?.MediaType is "application/json")
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "JSON where audio was expected"));
+        }
+
+        var audio = relay is null ? await ReadBytesAsync(response, cancellationToken) : await RelayBytesAsync(response, relay, cancellationToken);
         if (audio.Length == 0)
         {
             throw new UpstreamException(UpstreamErrors.Malformed(Provider, "empty audio"));
         }
 
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is "application/json")
-        {
-            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "JSON where audio was expected"));
-        }
-
         return new SpeechAudio(audio, contentType, format, DurationSeconds: 0);
+    }
+
+    /// <summary>Reads the body as it arrives, relaying each read; the whole of it is returned.</summary>
+    private async Task<byte[]> RelayBytesAsync(HttpResponseMessage response, SpeechAudioRelay relay, CancellationToken cancellationToken)
+    {
+        await using var stream = await OpenStreamAsync(response, cancellationToken);
+        using var whole = new MemoryStream();
+        var buffer = ArrayPool<byte>.Shared.Rent(SpeechChunks.MaxChunkBytes);
+        try
+        {
+            while (true)
+            {
+                int read;
+                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    idle.CancelAfter(options.StreamIdleTimeout);
+                    try
+                    {
+                        read = await stream.ReadAsync(buffer.AsMemory(0, SpeechChunks.MaxChunkBytes), idle.Token);
+                    }
+                    catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        throw new UpstreamException(UpstreamErrors.Timeout(Provider, options.StreamIdleTimeout), ex);
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or IOException)
+                    {
+                        throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
+                    }
+                }
+
+                if (read == 0)
+                {
+                    return whole.ToArray();
+                }
+
+                whole.Write(buffer, 0, read);
+                await relay(buffer.AsMemory(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>

@@ -21,6 +21,8 @@ namespace CCApi.Gateway.Api;
 [JsonSerializable(typeof(ImageGenerationsResponse))]
 [JsonSerializable(typeof(ImageStreamEvent))]
 [JsonSerializable(typeof(ImagePartialEvent))]
+[JsonSerializable(typeof(SpeechAudioDeltaEvent))]
+[JsonSerializable(typeof(SpeechAudioDoneEvent))]
 [JsonSerializable(typeof(ImageTokenUsage))]
 [JsonSerializable(typeof(ImageGenerateRequestBody))]
 [JsonSerializable(typeof(MultimodalImageResponse))]

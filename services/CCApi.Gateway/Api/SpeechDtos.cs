@@ -13,7 +13,7 @@ public sealed class SpeechRequestBody
     public double? Speed { get; set; }
     public string? Instructions { get; set; }
 
-    /// <summary>OpenAI's "audio" (the default, the audio bytes) or "sse" (audio deltas as events: not offered, refused).</summary>
+    /// <summary>OpenAI's "audio" (the default, the audio bytes) or "sse" (base64 audio deltas as server-sent events), both played as the audio is made.</summary>
     public string? StreamFormat { get; set; }
 }
 

@@ -6,7 +6,9 @@ namespace CCApi.Gateway.Endpoints;
 /// POST /v1/audio/speech (spec 2.2) in two modes. OpenAI mode — no <c>output_format</c>, and <c>response_format</c>
 /// absent or an audio format — answers the audio bytes with their content type, as OpenAI does, so its SDKs work.
 /// CCAPI mode — <c>output_format</c> given, or <c>response_format</c> "url"/"b64_json" — answers JSON
-/// (<see cref="SpeechResponse"/>, our design) with a signed URL or inline base64.
+/// (<see cref="SpeechResponse"/>, our design) with a signed URL or inline base64. In OpenAI mode the audio is played as
+/// the provider makes it (<see cref="SpeechAudioStream"/>): the bytes as they come, or with <c>stream_format: "sse"</c>
+/// OpenAI's <c>speech.audio.delta</c> / <c>speech.audio.done</c> events.
 /// </summary>
 public static class SpeechEndpoints
 {
@@ -19,7 +21,7 @@ public static class SpeechEndpoints
             route => route.Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")));
 
     /// <summary>How the client wants the audio: format, and bytes vs. JSON (url | b64_json).</summary>
-    public sealed record SpeechMode(string Format, string FormatField, bool Json, bool Inline);
+    public sealed record SpeechMode(string Format, string FormatField, bool Json, bool Inline, bool Events = false);
 
     public static SpeechMode ParseMode(SpeechRequestBody body)
     {
@@ -77,14 +79,22 @@ public static class SpeechEndpoints
                 ErrorCodes.UnsupportedParameter);
         }
 
-        if (body.StreamFormat is { } streamFormat && streamFormat != "audio")
+        var mode = ParseMode(body);
+        if (body.StreamFormat is { } streamFormat)
         {
             OneOf(streamFormat, "stream_format", "audio", "sse");
-            throw ApiException.BadField("stream_format", "'stream_format' sse (audio as server-sent events) is not supported; use audio (the default).",
-                ErrorCodes.UnsupportedParameter);
+            if (streamFormat == "sse")
+            {
+                if (mode.Json)
+                {
+                    throw ApiException.BadField("stream_format",
+                        $"'stream_format' sse streams the audio itself as events; it cannot be combined with {mode.FormatField} answered as JSON (url, b64_json, output_format). Use an audio format, or stream_format audio.");
+                }
+
+                mode = mode with { Events = true };
+            }
         }
 
-        var mode = ParseMode(body);
         if (model.Formats is { Count: > 0 } formats && !formats.Contains(mode.Format, StringComparer.OrdinalIgnoreCase))
         {
             throw ApiException.BadField(mode.FormatField,
@@ -94,7 +104,7 @@ public static class SpeechEndpoints
         return new SpeechPlan(input, voice, mode);
     }
 
-    public static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>> CreateSpeech(
+    public static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>, ServerSentEventsResult<string>, SpeechAudioResult>> CreateSpeech(
         HttpContext http,
         JsonBody json,
         ModelRequestPipeline pipeline,
@@ -103,7 +113,7 @@ public static class SpeechEndpoints
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.SpeechRequestBody, cancellationToken);
-        return await pipeline.RunAsync(http, new ModelRequest<SpeechPlan, Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>>
+        return await pipeline.RunAsync(http, new ModelRequest<SpeechPlan, Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>, ServerSentEventsResult<string>, SpeechAudioResult>>
         {
             Route = Route,
             ModelType = "audio",
@@ -126,13 +136,42 @@ public static class SpeechEndpoints
                     Instructions = body.Instructions,
                     Deadline = attempt.Deadline,
                 };
-                var result = await dispatcher.RequestAsync<Speech, SpeechSynthesized>(command, attempt.Route, JobKind.Speech, cancellationToken);
-                return new(await RenderAsync(http.Request, command, plan, result, files, cancellationToken), result.Usage);
+                if (plan.Mode.Json)
+                {
+                    var result = await dispatcher.RequestAsync<Speech, SpeechSynthesized>(command, attempt.Route, JobKind.Speech, cancellationToken);
+                    return new(await RenderAsync(http.Request, command, plan, result, files, cancellationToken), result.Usage);
+                }
+
+                // OpenAI mode: the audio is played as the provider makes it.
+                var stream = await SpeechAudioStream.StartAsync(http, command, dispatcher, cancellationToken);
+                if (plan.Mode.Events)
+                {
+                    if (stream.Completion.IsFaulted)
+                    {
+                        await using (stream)
+                        {
+                            await stream.Completion; // failed before any event: the usual error with its status
+                        }
+                    }
+
+                    return new(stream.RespondEvents(http, plan.Input));
+                }
+
+                if (stream.Relaying)
+                {
+                    return new(stream.RespondAudio(http, MediaTypes.Audio(plan.Mode.Format)));
+                }
+
+                await using (stream)
+                {
+                    var early = await stream.Completion;
+                    return new(await RenderAsync(http.Request, command, plan, early, files, cancellationToken), early.Usage);
+                }
             },
         }, cancellationToken);
     }
 
-    private static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>>> RenderAsync(
+    private static async Task<Results<FileContentHttpResult, JsonHttpResult<SpeechResponse>, ServerSentEventsResult<string>, SpeechAudioResult>> RenderAsync(
         HttpRequest request, Speech command, SpeechPlan plan, SpeechSynthesized result, ModelFiles files, CancellationToken cancellationToken)
     {
         var mode = plan.Mode;

@@ -67,12 +67,12 @@ public static class ImageStreams
 /// </summary>
 public sealed partial class ImagePartialStream : IAsyncDisposable
 {
-    private readonly ImagePartials.Subscription _partials;
+    private readonly NoticeSubscription<ImagePartial> _partials;
     private readonly GenerateImage _command;
     private readonly ILogger _logger;
     private int _disposed;
 
-    private ImagePartialStream(ImagePartials.Subscription partials, Task<ImageGenerated> completion, GenerateImage command, ILogger logger)
+    private ImagePartialStream(NoticeSubscription<ImagePartial> partials, Task<ImageGenerated> completion, GenerateImage command, ILogger logger)
     {
         _partials = partials;
         Completion = completion;
@@ -91,7 +91,7 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
     {
         var services = http.RequestServices;
         var logger = services.GetRequiredService<ILogger<ImagePartialStream>>();
-        ImagePartials.Subscription partials;
+        NoticeSubscription<ImagePartial> partials;
         try
         {
             partials = await services.GetRequiredService<ImagePartials>().SubscribeAsync(command.JobId);

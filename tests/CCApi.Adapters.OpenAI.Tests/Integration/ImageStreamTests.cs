@@ -24,7 +24,7 @@ public sealed class ImageStreamTests(OpenAIAdapterHost host) : IClassFixture<Ope
     private ImagePartials Partials => host.Services.GetRequiredService<ImagePartials>();
 
     /// <summary>The next <paramref name="count"/> partials of a subscription, with their bytes from the blob store.</summary>
-    private async Task<List<(int Index, byte[] Bytes, string ContentType)>> TakeAsync(ImagePartials.Subscription partials, int count)
+    private async Task<List<(int Index, byte[] Bytes, string ContentType)>> TakeAsync(NoticeSubscription<ImagePartial> partials, int count)
     {
         using var timeout = new CancellationTokenSource(Wait);
         var taken = new List<(int, byte[], string)>();

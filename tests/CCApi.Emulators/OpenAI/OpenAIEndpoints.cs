@@ -330,15 +330,29 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
-        if (await ApplyFailureAsync(http, failure, stream: false))
+        var audio = AudioSamples.For(format);
+        if (await ApplyFailureAsync(http, failure, stream: false, partial: () =>
+            {
+                http.Response.ContentType = contentType;
+                return http.Response.Body.WriteAsync(audio.AsMemory(0, audio.Length / 2)).AsTask();
+            }))
         {
             return;
         }
 
-        var audio = AudioSamples.For(format);
+        // As OpenAI sends speech: chunked, as it is made — here four pieces, each flushed; HoldStreams holds after the first.
         http.Response.StatusCode = 200;
         http.Response.ContentType = contentType;
-        await http.Response.Body.WriteAsync(audio);
+        var piece = (audio.Length + 3) / 4;
+        for (var start = 0; start < audio.Length; start += piece)
+        {
+            await http.Response.Body.WriteAsync(audio.AsMemory(start, Math.Min(piece, audio.Length - start)));
+            await http.Response.Body.FlushAsync();
+            if (start == 0 && emulator.HoldStreams is { } hold)
+            {
+                await hold.Task.WaitAsync(http.RequestAborted);
+            }
+        }
     }
 
     public static IResult File(string name) =>
@@ -390,7 +404,8 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
     }
 
     /// <summary>True when the failure answered the request (or cut it); a stream is cut after its first chunk.</summary>
-    private static Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool stream) => EmulatorEndpoints.AnswerFailureAsync(http, failure,
+    /// <param name="partial">What a cut response sends before the cut, when it is not a chat stream's first chunk.</param>
+    private static Task<bool> ApplyFailureAsync(HttpContext http, EmulatorFailure? failure, bool stream, Func<Task>? partial = null) => EmulatorEndpoints.AnswerFailureAsync(http, failure,
         rateLimited: () => ErrorAsync(http, 429, "Rate limit reached for requests. Please try again in 1s.", "requests", null, "rate_limit_exceeded"),
         serverError: () => ErrorAsync(http, 500, "The server had an error while processing your request. Sorry about that!", "server_error", null, null),
         malformed: async () =>
@@ -407,13 +422,13 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
                 await http.Response.WriteAsync("{\"id\": \"broken\", \"choices\": [ {\"message\": ");
             }
         },
-        partial: stream
+        partial: partial ?? (stream
             ? () =>
             {
                 http.Response.ContentType = "text/event-stream; charset=utf-8";
                 return WriteEventAsync(http, "{\"id\":\"chatcmpl-emulated\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Partial \"},\"finish_reason\":null}]}");
             }
-            : null);
+            : null));
 
     private static Func<HttpContext, Task>? ValidateChat(JsonObject body)
     {

@@ -18,6 +18,9 @@ namespace CCApi.Gateway.Tests.Fixtures;
 /// <item>[tools] → a tool call; streaming: [stream-error-after-content], [stream-tools], [stream-stall]</item>
 /// <item>images: a synchronous command with partial images gets them (<see cref="PartialPng"/>, per image) before its answer,
 /// a failure included; [no-partials] → none; [slow-result] → the answer comes 300 ms after them; [hang] → no answer</item>
+/// <item>speech: a command whose caller plays the audio (<c>StreamAudio</c>) gets it in three pieces (<see cref="SpeechChunks"/>)
+/// before its answer; [fail-after-audio] → the failure ([fail:NNN]) after two of them; [no-audio-chunks] → none; [audio-gap] → the second piece is never published;
+/// [held] → the answer waits for <see cref="ReleaseHeldChats"/> after the first piece; [hang] → no answer after it</item>
 /// </list>
 /// Every command received is recorded by job id.
 /// </summary>
@@ -33,6 +36,7 @@ public sealed class FakeProviders : IAsyncDisposable
     private readonly IBusControl _bus;
     private readonly IBlobStore _blobs;
     private readonly ImagePartials _partials;
+    private readonly SpeechChunks _audio;
     private readonly ChatStreams _streams;
     private readonly StubInternalServices _internal;
 
@@ -41,6 +45,7 @@ public sealed class FakeProviders : IAsyncDisposable
         var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis });
         _blobs = new RedisBlobStore(redis, options);
         _partials = new ImagePartials(redis, _blobs);
+        _audio = new SpeechChunks(redis);
         _streams = new ChatStreams(redis, options);
         _internal = internalServices;
         var address = AmqpAddress.Parse(TestInfrastructure.RabbitMq("gateway"));
@@ -359,13 +364,42 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var command = context.Message;
         SpeechCommands[command.JobId] = command;
-        if (Failure(command.Input, "local") is { } failure)
+        var failure = Failure(command.Input, "local");
+        var bytes = System.Text.Encoding.ASCII.GetBytes("FAKE-AUDIO-" + command.Format);
+        var relay = command.StreamAudio && !command.Input.Contains("[no-audio-chunks]", StringComparison.Ordinal)
+            && (failure is null || command.Input.Contains("[fail-after-audio]", StringComparison.Ordinal));
+        if (relay)
+        {
+            // Three pieces, as a provider delivering audio progressively relays them: "FAKE-", "AUDIO-", the format.
+            await _audio.PublishAsync(command.JobId, 0, bytes.AsMemory(0, 5));
+            if (command.Input.Contains("[held]", StringComparison.Ordinal))
+            {
+                await ReleaseHeldChats.Task;
+            }
+
+            if (command.Input.Contains("[hang]", StringComparison.Ordinal))
+            {
+                return; // no answer: the gateway times out, or its client leaves
+            }
+
+            if (!command.Input.Contains("[audio-gap]", StringComparison.Ordinal))
+            {
+                await _audio.PublishAsync(command.JobId, 5, bytes.AsMemory(5, 6));
+            }
+
+            if (failure is null)
+            {
+                await _audio.PublishAsync(command.JobId, 11, bytes.AsMemory(11));
+            }
+        }
+
+        if (failure is not null)
         {
             await context.RespondAsync(new JobFailed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Speech, Error = failure });
             return;
         }
 
-        var audio = await _blobs.PutAsync(System.Text.Encoding.ASCII.GetBytes("FAKE-AUDIO-" + command.Format), "audio/" + command.Format);
+        var audio = await _blobs.PutAsync(bytes, "audio/" + command.Format);
         await context.RespondAsync(new SpeechSynthesized
         {
             JobId = command.JobId,
