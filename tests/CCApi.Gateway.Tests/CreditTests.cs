@@ -225,6 +225,75 @@ public sealed class CreditTests(GatewayFixture gateway)
             TimeSpan.FromSeconds(10))).ShouldBeTrue("the gateway still listens for the partials of a request that has ended");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Speech_played_as_it_is_made_settles_its_priced_usage(bool sse)
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"speech-stream","credits_usd":1}""");
+        using var _ = client;
+        var input = "Hello " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/audio/speech",
+            $$"""{"model":"local/espeak-1","input":"{{input}}","voice":"alloy"{{(sse ? ",\"stream_format\":\"sse\"" : "")}}}""", client);
+        var body = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (sse ? body.Contains("speech.audio.done", StringComparison.Ordinal) : body == "FAKE-AUDIO-mp3").ShouldBeTrue(body);
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        var key = await AdminKeyAsync(id);
+        Usd(key["spent_usd"]).ShouldBe(input.Length * 0.000015m); // local/espeak-1: $0.000015 per character
+        Usd((await UsageEntriesAsync(id)).ShouldHaveSingleItem()["amount_usd"]).ShouldBe(-input.Length * 0.000015m);
+    }
+
+    [Fact]
+    public async Task Speech_failing_after_its_audio_started_releases_its_reservation()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"speech-stream-fail","credits_usd":1}""");
+        using var _ = client;
+
+        var response = await gateway.PostJsonAsync("/v1/audio/speech",
+            $$"""{"model":"local/espeak-1","input":"[fail:502] [fail-after-audio] {{Guid.NewGuid():N}}","voice":"alloy","stream_format":"sse"}""", client);
+        var body = await response.Content.ReadAsStringAsync();
+
+        body.ShouldContain("event: speech.audio.delta\n");
+        body.ShouldContain("event: error\n");
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        var key = await AdminKeyAsync(id);
+        Usd(key["credits_usd"]).ShouldBe(1m);
+        Usd(key["spent_usd"]).ShouldBe(0m);
+        (await UsageEntriesAsync(id)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_client_leaving_speech_played_as_it_is_made_cancels_the_job_and_releases_its_reservation()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"speech-stream-leave","credits_usd":1}""");
+        using var _ = client;
+        var input = "[hang] " + Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audio/speech")
+        {
+            Content = new StringContent($$"""{"model":"local/espeak-1","input":"{{input}}","voice":"alloy"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var leave = new CancellationTokenSource();
+
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await GatewayFixture.ReadUntilAsync(response, "FAKE-", leave.Token);
+        Usd((await AdminKeyAsync(id))["reserved_usd"]).ShouldBeGreaterThan(0m); // held while the job runs
+        await leave.CancelAsync();
+        response.Dispose(); // the test server aborts the request when its response goes
+
+        (await ReservedIsZeroAsync(id)).ShouldBeTrue();
+        var key = await AdminKeyAsync(id);
+        Usd(key["credits_usd"]).ShouldBe(1m);
+        Usd(key["spent_usd"]).ShouldBe(0m);
+        var channel = RedisKeys.JobAudioChannel(gateway.Providers.SpeechCommands.Values.Single(c => c.Input == input).JobId);
+        (await TestInfrastructure.EventuallyAsync(async () =>
+            (long)((StackExchange.Redis.RedisResult[])(await gateway.Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!)[1] == 0,
+            TimeSpan.FromSeconds(10))).ShouldBeTrue("the gateway still listens for the audio of a request that has ended");
+    }
+
     [Fact]
     public async Task A_timed_out_job_releases_its_reservation()
     {

@@ -104,6 +104,32 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         gateway.Providers.ImageCommands.Values.Count(c => c.Prompt == prompt).ShouldBe(1);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Replays_speech_played_as_it_was_made_whole(bool sse)
+    {
+        var key = NewKey();
+        var input = "speech stream " + Guid.NewGuid().ToString("N");
+        var json = $$"""{"model":"local/espeak-1","input":"{{input}}","voice":"alloy","response_format":"wav"{{(sse ? ",\"stream_format\":\"sse\"" : "")}}}""";
+
+        var first = await PostAsync(gateway.Client, "/v1/audio/speech", json, key);
+        var firstBody = await first.Content.ReadAsByteArrayAsync();
+        var second = await PostAsync(gateway.Client, "/v1/audio/speech", json, key);
+        var secondBody = await second.Content.ReadAsByteArrayAsync();
+
+        first.Content.Headers.ContentType!.MediaType.ShouldBe(sse ? "text/event-stream" : "audio/wav");
+        second.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+        second.Content.Headers.ContentType!.MediaType.ShouldBe(sse ? "text/event-stream" : "audio/wav");
+        secondBody.ShouldBe(firstBody);
+        if (!sse)
+        {
+            Encoding.ASCII.GetString(secondBody).ShouldBe("FAKE-AUDIO-wav");
+        }
+
+        gateway.Providers.SpeechCommands.Values.Count(c => c.Input == input).ShouldBe(1);
+    }
+
     [Fact]
     public async Task A_provider_error_after_dispatch_is_saved_and_replayed()
     {

@@ -151,6 +151,8 @@ public sealed partial class SpeechAudioStream : IAsyncDisposable
         var response = http.Response;
         response.ContentType = contentType;
         response.Headers.CacheControl = "no-cache";
+        // Each piece goes out as it is written — also through an Idempotency-Key's recording, which then tees it.
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         var started = false;
         try
         {
