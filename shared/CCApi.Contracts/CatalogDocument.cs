@@ -95,6 +95,11 @@ public sealed record ModelCapabilities
 
     public int? ContextLength { get; init; }
     public int? MaxOutputTokens { get; init; }
+
+    /// <summary>
+    /// Chat: answers <c>stream: true</c>. Speech: its audio reaches the client as the provider makes it (the audio bytes
+    /// or <c>stream_format: "sse"</c>); false for a model whose provider makes the audio whole (both forms still work).
+    /// </summary>
     public bool Streaming { get; init; }
     public bool FunctionCalling { get; init; }
     public int? MaxImages { get; init; }

@@ -37,12 +37,20 @@ public sealed class ElevenLabsClient(
     /// Speech through POST /v1/text-to-speech/{voice_id}, the voice resolved by id or name; the audio is checked against
     /// the container that was asked for, and its duration read from it.
     /// </summary>
-    public async Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken)
+    public Task<SpeechAudio> SynthesizeAsync(Speech command, CancellationToken cancellationToken) =>
+        SynthesizeAsync(command, relay: null, cancellationToken);
+
+    /// <summary>
+    /// The same through ElevenLabs' streaming endpoint, POST /v1/text-to-speech/{voice_id}/stream (same body and query),
+    /// which sends the audio as it is generated: each piece is handed to <paramref name="relay"/> as it arrives, and the
+    /// whole is checked as above once it is in.
+    /// </summary>
+    public async Task<SpeechAudio> SynthesizeAsync(Speech command, SpeechAudioRelay? relay, CancellationToken cancellationToken)
     {
         var format = Validate(command);
         var voiceId = await voices.ResolveAsync(command.Voice, cancellationToken);
         var body = RequestBody(command, options.Value);
-        var path = $"v1/text-to-speech/{Uri.EscapeDataString(voiceId)}?output_format={format.ProviderFormat}";
+        var path = $"v1/text-to-speech/{Uri.EscapeDataString(voiceId)}{(relay is null ? "" : "/stream")}?output_format={format.ProviderFormat}";
 
         string? providerCode = null;
         HttpResponseMessage response;
@@ -51,7 +59,7 @@ public sealed class ElevenLabsClient(
             response = await pipeline.SendAsync(
                 httpClientFactory.CreateClient(HttpClientName),
                 () => Post(path, body),
-                streaming: false,
+                streaming: relay is not null,
                 cancellationToken,
                 text =>
                 {
@@ -67,25 +75,31 @@ public sealed class ElevenLabsClient(
 
         using (response)
         {
+            var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
+            if (mediaType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(Provider, $"{mediaType} where audio was expected"));
+            }
+
             byte[] audio;
             try
             {
-                audio = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                audio = relay is null
+                    ? await response.Content.ReadAsByteArrayAsync(cancellationToken)
+                    : await UpstreamBodies.RelayAsync(response, relay, options.Value.StreamIdleTimeout, cancellationToken);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException)
             {
                 throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
             }
+            catch (TimeoutException ex)
+            {
+                throw new UpstreamException(UpstreamErrors.Timeout(Provider, options.Value.StreamIdleTimeout), ex);
+            }
 
-            var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
             if (audio.Length == 0)
             {
                 throw new UpstreamException(UpstreamErrors.Malformed(Provider, "empty audio"));
-            }
-
-            if (mediaType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new UpstreamException(UpstreamErrors.Malformed(Provider, $"{mediaType} where audio was expected"));
             }
 
             if (!OutputFormats.Matches(format.Container, audio))

@@ -337,43 +337,17 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
     /// <summary>Reads the body as it arrives, relaying each read; the whole of it is returned.</summary>
     private async Task<byte[]> RelayBytesAsync(HttpResponseMessage response, SpeechAudioRelay relay, CancellationToken cancellationToken)
     {
-        await using var stream = await OpenStreamAsync(response, cancellationToken);
-        using var whole = new MemoryStream();
-        var buffer = ArrayPool<byte>.Shared.Rent(SpeechChunks.MaxChunkBytes);
         try
         {
-            while (true)
-            {
-                int read;
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    idle.CancelAfter(options.StreamIdleTimeout);
-                    try
-                    {
-                        read = await stream.ReadAsync(buffer.AsMemory(0, SpeechChunks.MaxChunkBytes), idle.Token);
-                    }
-                    catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        throw new UpstreamException(UpstreamErrors.Timeout(Provider, options.StreamIdleTimeout), ex);
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or IOException)
-                    {
-                        throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
-                    }
-                }
-
-                if (read == 0)
-                {
-                    return whole.ToArray();
-                }
-
-                whole.Write(buffer, 0, read);
-                await relay(buffer.AsMemory(0, read));
-            }
+            return await UpstreamBodies.RelayAsync(response, relay, options.StreamIdleTimeout, cancellationToken);
         }
-        finally
+        catch (TimeoutException ex)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            throw new UpstreamException(UpstreamErrors.Timeout(Provider, options.StreamIdleTimeout), ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrors.DroppedMidStream(Provider), ex);
         }
     }
 

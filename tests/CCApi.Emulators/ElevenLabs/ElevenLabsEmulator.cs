@@ -76,10 +76,15 @@ public sealed class ElevenLabsEmulator(string apiKey = ElevenLabsEmulator.Defaul
 
     public bool TryGetVoice(string id, out EmulatedVoice voice) => _voices.TryGetValue(id, out voice!);
 
+    /// <summary>When set, every streamed speech (<c>…/stream</c>) pauses after its first piece until this completes.</summary>
+    public TaskCompletionSource? HoldStreams { get; set; }
+
     public override void Reset()
     {
         base.Reset();
         QuotaExceeded = false;
+        HoldStreams?.TrySetResult();
+        HoldStreams = null;
         SpeechCalls.Clear();
         foreach (var id in _voices.Keys.Where(id => PremadeVoices.All(v => v.Id != id)).ToList())
         {
@@ -91,6 +96,7 @@ public sealed class ElevenLabsEmulator(string apiKey = ElevenLabsEmulator.Defaul
     {
         var endpoints = new ElevenLabsEndpoints(this);
         app.MapPost("/v1/text-to-speech/{voice_id}", endpoints.SpeechAsync);
+        app.MapPost("/v1/text-to-speech/{voice_id}/stream", endpoints.StreamSpeechAsync);
         app.MapGet("/v1/voices", endpoints.VoicesAsync);
     }
 }

@@ -14,7 +14,12 @@ internal sealed class ElevenLabsEndpoints(ElevenLabsEmulator emulator)
 
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
-    public async Task SpeechAsync(HttpContext http, [FromRoute(Name = "voice_id")] string voiceId)
+    public Task SpeechAsync(HttpContext http, [FromRoute(Name = "voice_id")] string voiceId) => SpeakAsync(http, voiceId, stream: false);
+
+    /// <summary>The streaming endpoint: the same request and checks, the audio sent chunked as it is "generated" (four flushed pieces).</summary>
+    public Task StreamSpeechAsync(HttpContext http, [FromRoute(Name = "voice_id")] string voiceId) => SpeakAsync(http, voiceId, stream: true);
+
+    private async Task SpeakAsync(HttpContext http, string voiceId, bool stream)
     {
         var outputFormat = http.Request.Query.TryGetValue("output_format", out var q) ? q.ToString() : null;
         var (text, failure, authorized) = await BeginAsync(http);
@@ -94,7 +99,22 @@ internal sealed class ElevenLabsEndpoints(ElevenLabsEmulator emulator)
         http.Response.ContentType = contentType;
         http.Response.Headers["request-id"] = Guid.NewGuid().ToString("N");
         http.Response.Headers["character-cost"] = input.Length.ToString(CultureInfo.InvariantCulture);
-        await http.Response.Body.WriteAsync(audio);
+        if (!stream)
+        {
+            await http.Response.Body.WriteAsync(audio);
+            return;
+        }
+
+        var piece = (audio.Length + 3) / 4;
+        for (var start = 0; start < audio.Length; start += piece)
+        {
+            await http.Response.Body.WriteAsync(audio.AsMemory(start, Math.Min(piece, audio.Length - start)));
+            await http.Response.Body.FlushAsync();
+            if (start == 0 && emulator.HoldStreams is { } hold)
+            {
+                await hold.Task.WaitAsync(http.RequestAborted);
+            }
+        }
     }
 
     public async Task VoicesAsync(HttpContext http)
