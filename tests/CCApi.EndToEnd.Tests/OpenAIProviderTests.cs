@@ -79,6 +79,54 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Speech_bytes_reach_the_client_as_the_upstream_sends_them()
+    {
+        Emulator.Reset();
+        Emulator.HoldStreams = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var expected = AudioSamples.For("wav");
+        using var client = Platform.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audio/speech")
+        {
+            Content = Json("""{"model":"openai/tts-1","input":"Hello as it comes","voice":"nova","response_format":"wav"}"""),
+        };
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("audio/wav");
+        await using var body = await response.Content.ReadAsStreamAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = new byte[(expected.Length + 3) / 4]; // the emulator's first piece, while it holds the rest
+        await body.ReadExactlyAsync(first, timeout.Token);
+        Emulator.HoldStreams.TrySetResult();
+        using var rest = new MemoryStream();
+        await body.CopyToAsync(rest, timeout.Token);
+
+        ((byte[])[.. first, .. rest.ToArray()]).ShouldBe(expected);
+    }
+
+    [Fact]
+    public async Task Speech_as_server_sent_events_carries_the_upstream_audio_then_its_usage()
+    {
+        Emulator.Reset();
+        using var client = Platform.CreateClient();
+
+        var response = await client.PostAsync("/v1/audio/speech",
+            Json("""{"model":"openai/tts-1","input":"Hello in events","voice":"nova","stream_format":"sse"}"""));
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => JsonNode.Parse(e.Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..])!)
+            .ToList();
+        events.SkipLast(1).ShouldAllBe(e => (string)e["type"]! == "speech.audio.delta");
+        events.SkipLast(1).SelectMany(e => Convert.FromBase64String((string)e["audio"]!)).ToArray().ShouldBe(AudioSamples.For("mp3"));
+        events[^1]["type"]!.GetValue<string>().ShouldBe("speech.audio.done");
+        events[^1]["usage"]!["characters"]!.GetValue<int>().ShouldBe("Hello in events".Length);
+        events[^1]["usage"]!["input_tokens"]!.GetValue<int>().ShouldBePositive();
+    }
+
+    [Fact]
     public async Task Images_come_back_as_the_upstreams_PNG()
     {
         Emulator.Reset();

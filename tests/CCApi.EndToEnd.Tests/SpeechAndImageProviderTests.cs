@@ -21,7 +21,8 @@ public sealed class SpeechAndImageProviderTests(PlatformFixture platform) : Plat
         audio.Length.ShouldBeGreaterThan(0);
         (audio[0] == 0xFF && (audio[1] & 0xE0) == 0xE0 || audio.AsSpan(0, 3).SequenceEqual("ID3"u8)).ShouldBeTrue("an MP3 frame or ID3 tag");
         var call = Platform.ElevenLabs.Requests.Single(r => r.Path.StartsWith("/v1/text-to-speech/", StringComparison.Ordinal));
-        call.Path.ShouldBe("/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"); // Rachel's id, resolved from the name
+        // Rachel's id, resolved from the name; the streaming endpoint, since the SDK takes the audio bytes as they come.
+        call.Path.ShouldBe("/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/stream");
         var body = JsonNode.Parse(call.Body)!;
         ((string)body["model_id"]!).ShouldBe("eleven_turbo_v2");
         ((string)body["text"]!).ShouldBe("Welcome to CCAPI.");
