@@ -25,6 +25,24 @@ internal static class EmulatorEndpoints
     }
 
     /// <summary>
+    /// Writes a body as a provider that sends it while it is made: four pieces, each flushed; after the first, waits for
+    /// <paramref name="hold"/> (when set) — a body a test can watch arrive while the provider provably holds the rest.
+    /// </summary>
+    public static async Task WriteInPiecesAsync(HttpContext http, byte[] body, TaskCompletionSource? hold)
+    {
+        var piece = (body.Length + 3) / 4;
+        for (var start = 0; start < body.Length; start += piece)
+        {
+            await http.Response.Body.WriteAsync(body.AsMemory(start, Math.Min(piece, body.Length - start)));
+            await http.Response.Body.FlushAsync();
+            if (start == 0 && hold is not null)
+            {
+                await hold.Task.WaitAsync(http.RequestAborted);
+            }
+        }
+    }
+
+    /// <summary>
     /// Answers <paramref name="failure"/>; true when it answered the request (or cut it). Slow waits, then lets the request
     /// answer normally unless the client gave up. RateLimited sets Retry-After before <paramref name="rateLimited"/>
     /// writes the 429. Malformed is a 200 whose body <paramref name="malformed"/> writes. DropMidStream cuts the

@@ -60,60 +60,28 @@ public static class ImageStreams
 /// <summary>
 /// A streamed synchronous image request that asked for partial images (<see cref="GenerateImage.PartialImages"/>): it
 /// subscribes to the job's partials (<see cref="ImagePartials"/>) before the command goes out, then waits for whichever
-/// comes first. The result first: answered as any streamed image request (any partial already in goes before it). A
+/// comes first. The result first: answered as any streamed image request (a partial not in before it is not shown). A
 /// partial first: the response starts — each partial is relayed as it arrives, then the completed images, or an
 /// <c>error</c> event — and the stream settles the job's usage itself (the pipeline had no usage to settle). A client that
 /// leaves cancels the job, as for any synchronous image request.
 /// </summary>
-public sealed partial class ImagePartialStream : IAsyncDisposable
+public sealed partial class ImagePartialStream : RelayedCall<ImagePartial, ImageGenerated>
 {
-    private readonly NoticeSubscription<ImagePartial> _partials;
     private readonly GenerateImage _command;
-    private readonly ILogger _logger;
-    private int _disposed;
 
     private ImagePartialStream(NoticeSubscription<ImagePartial> partials, Task<ImageGenerated> completion, GenerateImage command, ILogger logger)
-    {
-        _partials = partials;
-        Completion = completion;
-        _command = command;
-        _logger = logger;
-    }
-
-    /// <summary>The job's result (or its error): awaited by the caller when <see cref="Relaying"/> is false.</summary>
-    public Task<ImageGenerated> Completion { get; }
-
-    /// <summary>True when a partial came before (or with) the result: answer with <see cref="Respond"/>.</summary>
-    public bool Relaying => _partials.Reader.TryPeek(out _);
+        : base(partials, completion, command.JobId, logger) => _command = command;
 
     /// <summary>Subscribes, sends the command (a synchronous call) and waits for its first partial or its result.</summary>
-    public static async Task<ImagePartialStream> StartAsync(HttpContext http, GenerateImage command, ProviderDispatcher dispatcher, CancellationToken cancellationToken)
+    public static Task<ImagePartialStream> StartAsync(HttpContext http, GenerateImage command, ProviderDispatcher dispatcher, CancellationToken cancellationToken)
     {
         var services = http.RequestServices;
-        var logger = services.GetRequiredService<ILogger<ImagePartialStream>>();
-        NoticeSubscription<ImagePartial> partials;
-        try
-        {
-            partials = await services.GetRequiredService<ImagePartials>().SubscribeAsync(command.JobId);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Nothing sent yet: a 503 the client may retry.
-            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "The image stream is unavailable right now; retry shortly.");
-        }
-
-        var stream = new ImagePartialStream(partials,
-            dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, command.Route, JobKind.Image, cancellationToken), command, logger);
-        try
-        {
-            await Task.WhenAny(stream.Completion, partials.Reader.WaitToReadAsync(cancellationToken).AsTask());
-            return stream;
-        }
-        catch
-        {
-            await stream.DisposeAsync();
-            throw;
-        }
+        return StartAsync(
+            () => services.GetRequiredService<ImagePartials>().SubscribeAsync(command.JobId),
+            () => dispatcher.RequestAsync<GenerateImage, ImageGenerated>(command, command.Route, JobKind.Image, cancellationToken),
+            (partials, completion) => new ImagePartialStream(partials, completion, command, services.GetRequiredService<ILogger<ImagePartialStream>>()),
+            "image stream",
+            cancellationToken);
     }
 
     /// <summary>
@@ -136,7 +104,7 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
         var blobs = http.RequestServices.GetRequiredService<IBlobStore>();
         while (true)
         {
-            while (_partials.Reader.TryRead(out var partial))
+            while (Notices.Reader.TryRead(out var partial))
             {
                 // A partial whose bytes are gone (expired, Redis unreachable) is skipped: partials are a preview, the result is what counts.
                 if (await ReadAsync(blobs, partial, cancellationToken) is { } image)
@@ -150,7 +118,7 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
                 break;
             }
 
-            await Task.WhenAny(Completion, _partials.Reader.WaitToReadAsync(cancellationToken).AsTask());
+            await Task.WhenAny(Completion, Notices.Reader.WaitToReadAsync(cancellationToken).AsTask());
             cancellationToken.ThrowIfCancellationRequested();
         }
 
@@ -164,7 +132,7 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
         }
         catch (ApiException ex)
         {
-            LogFailedMidStream(_logger, _command.JobId, ex.Status, ex.Code);
+            LogFailedMidStream(Logger, _command.JobId, ex.Status, ex.Code);
             last = [ImageStreams.ErrorItem(ex)];
         }
 
@@ -182,38 +150,15 @@ public sealed partial class ImagePartialStream : IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogPartialUnreadable(_logger, _command.JobId, ex);
+            LogPartialUnreadable(Logger, _command.JobId, ex);
             return null;
-        }
-    }
-
-    /// <summary>Unsubscribes; a result nobody will await (the client left) is observed here.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        if (!Completion.IsCompleted)
-        {
-            _ = Completion.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-
-        try
-        {
-            await _partials.DisposeAsync();
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogPartialUnreadable(_logger, _command.JobId, ex); // the subscription goes with the connection
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: failed ({Status} {Code}) after its partial images were sent; the stream ends with an error event")]
     private static partial void LogFailedMidStream(ILogger logger, Guid jobId, int status, string? code);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a partial image could not be read or the subscription closed; it is skipped")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a partial image could not be read; it is skipped")]
     private static partial void LogPartialUnreadable(ILogger logger, Guid jobId, Exception exception);
 }
 

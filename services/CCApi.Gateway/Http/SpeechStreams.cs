@@ -4,7 +4,6 @@ using System.Text.Json;
 using CCApi.Gateway.Credits;
 using CCApi.Gateway.Idempotency;
 using CCApi.Gateway.Limits;
-using StackExchange.Redis;
 
 namespace CCApi.Gateway.Http;
 
@@ -19,59 +18,27 @@ namespace CCApi.Gateway.Http;
 /// error with its status; after it, an SSE stream ends with an <c>error</c> event and an audio body is cut (the
 /// connection aborted), so a client never takes a truncated file for a whole one.
 /// </summary>
-public sealed partial class SpeechAudioStream : IAsyncDisposable
+public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechSynthesized>
 {
     /// <summary>The largest piece of audio one event (or write) carries when the audio comes from the blob.</summary>
     public const int BlobPieceBytes = 16 * 1024;
 
-    private readonly NoticeSubscription<SpeechChunk> _chunks;
     private readonly Speech _command;
-    private readonly ILogger _logger;
-    private int _disposed;
 
     private SpeechAudioStream(NoticeSubscription<SpeechChunk> chunks, Task<SpeechSynthesized> completion, Speech command, ILogger logger)
-    {
-        _chunks = chunks;
-        Completion = completion;
-        _command = command;
-        _logger = logger;
-    }
-
-    /// <summary>The job's result (or its error).</summary>
-    public Task<SpeechSynthesized> Completion { get; }
-
-    /// <summary>True when a piece of audio came before (or with) the result: the response is played as it comes.</summary>
-    public bool Relaying => _chunks.Reader.TryPeek(out _);
+        : base(chunks, completion, command.JobId, logger) => _command = command;
 
     /// <summary>Subscribes, sends the command (a synchronous call, <see cref="Speech.StreamAudio"/> set) and waits for its first piece or its result.</summary>
-    public static async Task<SpeechAudioStream> StartAsync(HttpContext http, Speech command, ProviderDispatcher dispatcher, CancellationToken cancellationToken)
+    public static Task<SpeechAudioStream> StartAsync(HttpContext http, Speech command, ProviderDispatcher dispatcher, CancellationToken cancellationToken)
     {
         var services = http.RequestServices;
-        var logger = services.GetRequiredService<ILogger<SpeechAudioStream>>();
-        NoticeSubscription<SpeechChunk> chunks;
-        try
-        {
-            chunks = await services.GetRequiredService<SpeechChunks>().SubscribeAsync(command.JobId);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Nothing sent yet: a 503 the client may retry.
-            throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "The audio stream is unavailable right now; retry shortly.");
-        }
-
-        var stream = new SpeechAudioStream(chunks,
-            dispatcher.RequestAsync<Speech, SpeechSynthesized>(command with { StreamAudio = true }, command.Route, JobKind.Speech, cancellationToken),
-            command, logger);
-        try
-        {
-            await Task.WhenAny(stream.Completion, chunks.Reader.WaitToReadAsync(cancellationToken).AsTask());
-            return stream;
-        }
-        catch
-        {
-            await stream.DisposeAsync();
-            throw;
-        }
+        var streamed = command with { StreamAudio = true };
+        return StartAsync(
+            () => services.GetRequiredService<SpeechChunks>().SubscribeAsync(command.JobId),
+            () => dispatcher.RequestAsync<Speech, SpeechSynthesized>(streamed, command.Route, JobKind.Speech, cancellationToken),
+            (chunks, completion) => new SpeechAudioStream(chunks, completion, streamed, services.GetRequiredService<ILogger<SpeechAudioStream>>()),
+            "audio stream",
+            cancellationToken);
     }
 
     /// <summary>
@@ -167,7 +134,7 @@ public sealed partial class SpeechAudioStream : IAsyncDisposable
         catch (ApiException ex) when (started || response.HasStarted)
         {
             // The audio is partly sent: cut the connection rather than end a truncated file as if it were whole.
-            LogFailedMidStream(_logger, _command.JobId, ex.Status, ex.Code);
+            LogFailedMidStream(Logger, _command.JobId, ex.Status, ex.Code);
             http.Abort();
         }
     }
@@ -183,7 +150,7 @@ public sealed partial class SpeechAudioStream : IAsyncDisposable
         var relaying = true;
         while (true)
         {
-            while (relaying && _chunks.Reader.TryRead(out var chunk))
+            while (relaying && Notices.Reader.TryRead(out var chunk))
             {
                 if (chunk.Offset == sent && DecodedLength(chunk.Base64) is > 0 and var length)
                 {
@@ -193,7 +160,7 @@ public sealed partial class SpeechAudioStream : IAsyncDisposable
                 else if (chunk.Offset > sent)
                 {
                     relaying = false; // a piece was lost: the rest comes from the blob
-                    LogGap(_logger, _command.JobId, sent, chunk.Offset);
+                    LogGap(Logger, _command.JobId, sent, chunk.Offset);
                 }
             }
 
@@ -204,7 +171,7 @@ public sealed partial class SpeechAudioStream : IAsyncDisposable
 
             if (relaying)
             {
-                await Task.WhenAny(Completion, _chunks.Reader.WaitToReadAsync(cancellationToken).AsTask());
+                await Task.WhenAny(Completion, Notices.Reader.WaitToReadAsync(cancellationToken).AsTask());
             }
             else
             {
@@ -240,37 +207,11 @@ public sealed partial class SpeechAudioStream : IAsyncDisposable
         return base64.Length / 4 * 3 - padding;
     }
 
-    /// <summary>Unsubscribes; a result nobody will await (the client left) is observed here.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        if (!Completion.IsCompleted)
-        {
-            _ = Completion.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-
-        try
-        {
-            await _chunks.DisposeAsync();
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogUnsubscribeFailed(_logger, _command.JobId, ex); // the subscription goes with the connection
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: failed ({Status} {Code}) after its audio had started; the response is cut")]
     private static partial void LogFailedMidStream(ILogger logger, Guid jobId, int status, string? code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: audio piece at {Offset} after {Sent} bytes sent (one was lost); the rest comes from the result")]
     private static partial void LogGap(ILogger logger, Guid jobId, long sent, long offset);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the audio subscription could not be closed")]
-    private static partial void LogUnsubscribeFailed(ILogger logger, Guid jobId, Exception exception);
 }
 
 /// <summary>The audio bytes of a <see cref="SpeechAudioStream"/>, written as they come.</summary>

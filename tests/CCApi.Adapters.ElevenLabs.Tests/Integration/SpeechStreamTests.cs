@@ -3,6 +3,7 @@ using CCApi.Contracts;
 using CCApi.Emulators;
 using CCApi.Emulators.ElevenLabs;
 using CCApi.Storage;
+using CCApi.Testing.Adapters;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,20 +18,6 @@ public sealed class SpeechStreamTests(ElevenLabsAdapterHost host) : IClassFixtur
 {
     private SpeechChunks Chunks => host.Services.GetRequiredService<SpeechChunks>();
 
-    private static async Task<byte[]> TakeAsync(NoticeSubscription<SpeechChunk> chunks, int bytes, int from = 0)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        var audio = new List<byte>();
-        while (audio.Count < bytes)
-        {
-            var chunk = await chunks.Reader.ReadAsync(timeout.Token);
-            chunk.Offset.ShouldBe(from + audio.Count);
-            audio.AddRange(Convert.FromBase64String(chunk.Base64));
-        }
-
-        return [.. audio];
-    }
-
     [Fact]
     public async Task Streams_from_the_streaming_endpoint_relaying_each_piece_as_it_comes()
     {
@@ -40,14 +27,14 @@ public sealed class SpeechStreamTests(ElevenLabsAdapterHost host) : IClassFixtur
         await using var chunks = await Chunks.SubscribeAsync(command.JobId);
 
         var answer = host.AskAsync(command);
-        var first = await TakeAsync(chunks, 1); // one piece, while ElevenLabs (the emulator) holds the rest
+        var first = await SpeechChunkReader.TakeAsync(chunks, 1); // one piece, while ElevenLabs (the emulator) holds the rest
         answer.IsCompleted.ShouldBeFalse();
         host.Emulator.HoldStreams.TrySetResult();
         var response = await answer;
 
         response.Is(out Response<SpeechSynthesized>? synthesized).ShouldBeTrue();
         var stored = (await host.Blobs.GetAsync(synthesized!.Message.Audio.Id)).ShouldNotBeNull().Bytes;
-        var rest = await TakeAsync(chunks, stored.Length - first.Length, from: first.Length);
+        var rest = await SpeechChunkReader.TakeAsync(chunks, stored.Length - first.Length, from: first.Length);
         ((byte[])[.. first, .. rest]).ShouldBe(stored);
         System.Text.Encoding.ASCII.GetString(stored, 0, 4).ShouldBe("RIFF");
         synthesized.Message.DurationSeconds.ShouldBe(EmulatedAudio.DurationFor("Hello there"), 0.001); // read from the whole audio, as for any call
@@ -81,6 +68,6 @@ public sealed class SpeechStreamTests(ElevenLabsAdapterHost host) : IClassFixtur
 
         response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
         failed!.Message.Error.Status.ShouldBe(502);
-        (await TakeAsync(chunks, 1)).Length.ShouldBePositive(); // what came before the cut was relayed
+        (await SpeechChunkReader.TakeAsync(chunks, 1)).Length.ShouldBePositive(); // what came before the cut was relayed
     }
 }

@@ -2,6 +2,7 @@ using CCApi.Adapters.OpenAI.Tests.Support;
 using CCApi.Contracts;
 using CCApi.Emulators;
 using CCApi.Storage;
+using CCApi.Testing.Adapters;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,30 +15,9 @@ namespace CCApi.Adapters.OpenAI.Tests.Integration;
 /// </summary>
 public sealed class SpeechStreamTests(OpenAIAdapterHost host) : IClassFixture<OpenAIAdapterHost>
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-
     private IBlobStore Blobs => host.Services.GetRequiredService<IBlobStore>();
 
     private SpeechChunks Chunks => host.Services.GetRequiredService<SpeechChunks>();
-
-    /// <summary>
-    /// The pieces of a subscription until <paramref name="bytes"/> bytes have come, checking each starts where the last
-    /// ended (the first at <paramref name="from"/>).
-    /// </summary>
-    private static async Task<byte[]> TakeAsync(NoticeSubscription<SpeechChunk> chunks, int bytes, int from = 0, CancellationToken cancellationToken = default)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Wait);
-        var audio = new List<byte>();
-        while (audio.Count < bytes)
-        {
-            var chunk = await chunks.Reader.ReadAsync(timeout.Token);
-            chunk.Offset.ShouldBe(from + audio.Count);
-            audio.AddRange(Convert.FromBase64String(chunk.Base64));
-        }
-
-        return [.. audio];
-    }
 
     [Fact]
     public async Task Relays_the_audio_as_OpenAI_sends_it_and_answers_with_the_whole_of_it()
@@ -50,12 +30,12 @@ public sealed class SpeechStreamTests(OpenAIAdapterHost host) : IClassFixture<Op
 
         var answer = host.AskAsync<Speech, SpeechSynthesized>(command, JobKind.Speech);
         // The first piece arrives while OpenAI (the emulator) still holds the rest of the audio.
-        var first = await TakeAsync(chunks, (expected.Length + 3) / 4);
+        var first = await SpeechChunkReader.TakeAsync(chunks, (expected.Length + 3) / 4);
         first.ShouldBe(expected[..first.Length]);
         answer.IsCompleted.ShouldBeFalse();
         host.Emulator.HoldStreams.TrySetResult();
 
-        var rest = await TakeAsync(chunks, expected.Length - first.Length, from: first.Length);
+        var rest = await SpeechChunkReader.TakeAsync(chunks, expected.Length - first.Length, from: first.Length);
         ((byte[])[.. first, .. rest]).ShouldBe(expected);
         var response = await answer;
         response.Is(out Response<SpeechSynthesized>? synthesized).ShouldBeTrue();
@@ -91,7 +71,7 @@ public sealed class SpeechStreamTests(OpenAIAdapterHost host) : IClassFixture<Op
 
         response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
         failed!.Message.Error.Status.ShouldBe(502);
-        (await TakeAsync(chunks, expected.Length / 2)).ShouldBe(expected[..(expected.Length / 2)]); // what came before the cut was relayed
+        (await SpeechChunkReader.TakeAsync(chunks, expected.Length / 2)).ShouldBe(expected[..(expected.Length / 2)]); // what came before the cut was relayed
     }
 
     [Fact]

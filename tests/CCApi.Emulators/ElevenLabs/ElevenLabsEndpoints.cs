@@ -105,16 +105,7 @@ internal sealed class ElevenLabsEndpoints(ElevenLabsEmulator emulator)
             return;
         }
 
-        var piece = (audio.Length + 3) / 4;
-        for (var start = 0; start < audio.Length; start += piece)
-        {
-            await http.Response.Body.WriteAsync(audio.AsMemory(start, Math.Min(piece, audio.Length - start)));
-            await http.Response.Body.FlushAsync();
-            if (start == 0 && emulator.HoldStreams is { } hold)
-            {
-                await hold.Task.WaitAsync(http.RequestAborted);
-            }
-        }
+        await EmulatorEndpoints.WriteInPiecesAsync(http, audio, emulator.HoldStreams);
     }
 
     public async Task VoicesAsync(HttpContext http)

@@ -343,16 +343,7 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         // As OpenAI sends speech: chunked, as it is made — here four pieces, each flushed; HoldStreams holds after the first.
         http.Response.StatusCode = 200;
         http.Response.ContentType = contentType;
-        var piece = (audio.Length + 3) / 4;
-        for (var start = 0; start < audio.Length; start += piece)
-        {
-            await http.Response.Body.WriteAsync(audio.AsMemory(start, Math.Min(piece, audio.Length - start)));
-            await http.Response.Body.FlushAsync();
-            if (start == 0 && emulator.HoldStreams is { } hold)
-            {
-                await hold.Task.WaitAsync(http.RequestAborted);
-            }
-        }
+        await EmulatorEndpoints.WriteInPiecesAsync(http, audio, emulator.HoldStreams);
     }
 
     public static IResult File(string name) =>
