@@ -184,6 +184,22 @@ public sealed class SpeechStreamTests(GatewayFixture gateway)
     }
 
     [Theory]
+    [InlineData("/v1/audio/speech", "audio/mpeg", "binary")]
+    [InlineData("/v1/audio/speech", "text/event-stream", null)]
+    [InlineData("/v1/chat/completions", "text/event-stream", null)]
+    [InlineData("/v1/images/generations", "text/event-stream", null)]
+    [InlineData("/v1/images/edits", "text/event-stream", null)]
+    public async Task The_OpenAPI_document_lists_each_answer_of_a_model_route_beside_its_json(string path, string contentType, string? format)
+    {
+        var document = await gateway.OpenApiAsync();
+
+        var content = document["paths"]![path]!["post"]!["responses"]!["200"]!["content"]!;
+        content["application/json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldStartWith("#/components/schemas/");
+        content[contentType]!["schema"]!["type"]!.GetValue<string>().ShouldBe("string");
+        (content[contentType]!["schema"]!["format"]?.GetValue<string>()).ShouldBe(format);
+    }
+
+    [Theory]
     [InlineData("", 0)]
     [InlineData("QQ==", 1)]
     [InlineData("QUI=", 2)]

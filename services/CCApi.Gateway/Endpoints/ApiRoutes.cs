@@ -1,5 +1,7 @@
 using CCApi.Gateway.Http;
 using CCApi.Gateway.Idempotency;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace CCApi.Gateway.Endpoints;
 
@@ -64,6 +66,29 @@ public static class ApiRoutes
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .ProducesModelRouteErrors();
     }
+
+    /// <summary>
+    /// Documents another content type of the route's 200 beside its JSON (a second <c>Produces</c> for the same status
+    /// would replace the JSON one, leaving the 200 with no content at all): server-sent events as text, audio as binary.
+    /// </summary>
+    public static RouteHandlerBuilder Produces200Also(this RouteHandlerBuilder route, string contentType) =>
+        route.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.TryGetValue("200", out var answer) == true && answer is OpenApiResponse ok)
+            {
+                ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+                ok.Content[contentType] = new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Format = contentType.StartsWith("text/", StringComparison.Ordinal) ? null : "binary",
+                    },
+                };
+            }
+
+            return Task.CompletedTask;
+        });
 
     /// <summary>
     /// Documents what every model route can answer besides its own 200/400: 401 (key), 402 (credits cannot cover the

@@ -10,7 +10,7 @@ public static class ChatEndpoints
 
     public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Chat", group => group.MapPost("/chat/completions", CreateChatCompletion).AsModelPost<ChatCompletionRequestBody, ChatCompletionResponse>(
-            route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")).WithMetadata(LargePromptRoute.Instance));
+            route => route.Produces200Also("text/event-stream")).WithMetadata(LargePromptRoute.Instance));
 
     public static async Task<Results<JsonHttpResult<ChatCompletionResponse>, ChatStreamResult>> CreateChatCompletion(
         HttpContext http,

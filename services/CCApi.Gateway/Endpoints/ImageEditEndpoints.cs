@@ -36,7 +36,7 @@ public static class ImageEditEndpoints
                     "any provider call. Synchronous models only.")
                 .AddOpenApiOperationTransformer(DescribeForm) // not .Accepts: its routing 415 would answer before the handler's own
                 .Produces<ImageGenerationsResponse>(StatusCodes.Status200OK)
-                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream") // stream: true
+                .Produces200Also("text/event-stream") // stream: true
                 .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
                 .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
                 .ProducesModelRouteErrors()

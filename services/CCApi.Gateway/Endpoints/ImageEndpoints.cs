@@ -17,7 +17,7 @@ public static class ImageEndpoints
         app.MapApiRoutes("Images", group =>
         {
             group.MapPost("/images/generations", CreateImageGenerations).AsModelPost<ImageGenerationsRequestBody, ImageGenerationsResponse>(
-                route => route.Produces(StatusCodes.Status200OK, contentType: "text/event-stream")); // stream: true
+                route => route.Produces200Also("text/event-stream")); // stream: true
             group.MapPost("/images/generate", GenerateImages).AsModelPost<ImageGenerateRequestBody, MultimodalImageResponse>(
                 route => route.Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted));
         });

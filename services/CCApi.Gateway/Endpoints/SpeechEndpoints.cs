@@ -18,7 +18,7 @@ public static class SpeechEndpoints
 
     public static IEndpointRouteBuilder MapSpeechEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Speech", group => group.MapPost("/audio/speech", CreateSpeech).AsModelPost<SpeechRequestBody, SpeechResponse>(
-            route => route.Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")));
+            route => route.Produces200Also("audio/mpeg").Produces200Also("text/event-stream"))); // the audio bytes; stream_format: sse
 
     /// <summary>How the client wants the audio: format, and bytes vs. JSON (url | b64_json).</summary>
     public sealed record SpeechMode(string Format, string FormatField, bool Json, bool Inline, bool Events = false);
