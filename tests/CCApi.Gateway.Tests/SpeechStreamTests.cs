@@ -111,6 +111,21 @@ public sealed class SpeechStreamTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Audio_relayed_whole_needs_no_read_of_the_result()
+    {
+        // The answer's blob is gone (expired, say): every byte already came as pieces, so nothing is missing.
+        var sse = await gateway.PostJsonAsync("/v1/audio/speech", Request("[blob-gone] Hello").Json);
+        var bytes = await gateway.PostJsonAsync("/v1/audio/speech", Request("[blob-gone] Hello", "").Json);
+
+        var events = SseEvent.ParseAll(await sse.Content.ReadAsStringAsync());
+        events[^1].Json["type"]!.GetValue<string>().ShouldBe("speech.audio.done");
+        Decoded(events.SkipLast(1)).ShouldBe("FAKE-AUDIO-mp3");
+        Encoding.ASCII.GetString(await bytes.Content.ReadAsByteArrayAsync()).ShouldBe("FAKE-AUDIO-mp3");
+        await Should.ThrowAsync<HttpRequestException>(async () => // a gap needs the blob, which is gone: the audio is cut
+            await (await gateway.PostJsonAsync("/v1/audio/speech", Request("[blob-gone] [audio-gap] Hello", "").Json)).Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Audio_bytes_of_a_provider_that_relays_nothing_are_answered_whole_with_their_length()
     {
         var response = await gateway.PostJsonAsync("/v1/audio/speech", Request("[no-audio-chunks] Hello", "").Json);

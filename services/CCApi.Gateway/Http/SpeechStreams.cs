@@ -141,8 +141,9 @@ public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechS
 
     /// <summary>
     /// The audio in order, as base64 pieces: each relayed piece that continues what was sent, until the result; then the
-    /// rest from the result's blob. A piece that does not continue it (one before it was lost) ends the relaying. Settles
-    /// the usage when the result is in; throws the job's <see cref="ApiException"/> when it failed.
+    /// rest from the result's blob (not read when the pieces brought all of its length). A piece that does not continue
+    /// what was sent (one before it was lost) ends the relaying. Settles the usage when the result is in; throws the job's
+    /// <see cref="ApiException"/> when it failed.
     /// </summary>
     private async IAsyncEnumerable<string> PiecesAsync(HttpContext http, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -183,7 +184,13 @@ public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechS
 
         var result = await Completion;
         http.CreditHold()?.Settle(_command.Route, JobKind.Speech, result.Usage, http.RateLimitLease()); // not awaited, as the pipeline does
-        var audio = await http.RequestServices.GetRequiredService<ModelFiles>().ReadAsync(result.Audio.Id, cancellationToken);
+        var whole = result.Audio.Length; // 0: a reference that does not say
+        if (whole > 0 && sent == whole)
+        {
+            yield break; // every byte was relayed: the blob need not be read
+        }
+
+        var audio = whole > 0 && sent > whole ? [] : await http.RequestServices.GetRequiredService<ModelFiles>().ReadAsync(result.Audio.Id, cancellationToken);
         if (audio.Length < sent)
         {
             throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider's audio does not match what it streamed.");

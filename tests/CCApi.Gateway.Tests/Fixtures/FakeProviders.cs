@@ -19,7 +19,7 @@ namespace CCApi.Gateway.Tests.Fixtures;
 /// <item>images: a synchronous command with partial images gets them (<see cref="PartialPng"/>, per image) before its answer,
 /// a failure included; [no-partials] → none; [slow-result] → the answer comes 300 ms after them; [hang] → no answer</item>
 /// <item>speech: a command whose caller plays the audio (<c>StreamAudio</c>) gets it in three pieces (<see cref="SpeechChunks"/>)
-/// before its answer; [fail-after-audio] → the failure ([fail:NNN]) after two of them; [no-audio-chunks] → none; [audio-gap] → the second piece is never published;
+/// before its answer; [fail-after-audio] → the failure ([fail:NNN]) after two of them; [no-audio-chunks] → none; [blob-gone] → the answer's audio blob does not exist; [audio-gap] → the second piece is never published;
 /// [held] → the answer waits for <see cref="ReleaseHeldChats"/> after the first piece; [hang] → no answer after it</item>
 /// </list>
 /// Every command received is recorded by job id.
@@ -399,7 +399,9 @@ public sealed class FakeProviders : IAsyncDisposable
             return;
         }
 
-        var audio = await _blobs.PutAsync(bytes, "audio/" + command.Format);
+        var audio = command.Input.Contains("[blob-gone]", StringComparison.Ordinal)
+            ? new BlobRef { Id = RedisBlobStore.NewId(), ContentType = "audio/" + command.Format, Length = bytes.Length } // expired before it is read
+            : await _blobs.PutAsync(bytes, "audio/" + command.Format);
         await context.RespondAsync(new SpeechSynthesized
         {
             JobId = command.JobId,
