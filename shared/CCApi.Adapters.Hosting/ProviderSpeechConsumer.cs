@@ -21,7 +21,7 @@ public sealed class ProviderSpeechConsumer<TProvider>(TProvider provider, IBlobS
             var audio = command.StreamAudio
                 ? await provider.SynthesizeAsync(command, Relay(command.JobId), cancellationToken)
                 : await provider.SynthesizeAsync(command, cancellationToken);
-            return await SpeechJobs.SynthesizedAsync(blobs, command, audio.Bytes, audio.ContentType, audio.Format, audio.DurationSeconds, context.CancellationToken);
+            return await SpeechJobs.SynthesizedAsync(blobs, command, audio, context.CancellationToken);
         }, provider.SpeechCallKind);
 
     /// <summary>Publishes each piece at its offset; after one Redis refused, no more (the gateway takes the rest from the blob).</summary>

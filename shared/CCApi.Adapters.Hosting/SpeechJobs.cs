@@ -3,30 +3,27 @@ using CCApi.Storage;
 
 namespace CCApi.Adapters.Hosting;
 
-/// <summary>How a speech job ends, the same in every speech adapter: the audio in the blob store, priced per input character.</summary>
+/// <summary>How a speech job ends, the same in every speech adapter: the audio in the blob store, priced by the catalog's price.</summary>
 public static class SpeechJobs
 {
-    /// <summary>Stores <paramref name="audio"/> (stored even if the job is canceled meanwhile: the outcome is recorded) and describes it.</summary>
-    public static async Task<SpeechSynthesized> SynthesizedAsync(
-        IBlobStore blobs,
-        Speech command,
-        ReadOnlyMemory<byte> audio,
-        string contentType,
-        string format,
-        double durationSeconds,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores <paramref name="audio"/>'s bytes (stored even if the job is canceled meanwhile: the outcome is recorded) and
+    /// describes them, priced per input character and per token the provider counted.
+    /// </summary>
+    public static async Task<SpeechSynthesized> SynthesizedAsync(IBlobStore blobs, Speech command, SpeechAudio audio, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(audio);
         return new SpeechSynthesized
         {
             JobId = command.JobId,
             Timestamp = DateTimeOffset.UtcNow,
             Route = command.Route,
-            Audio = await blobs.PutAsync(audio, contentType, cancellationToken),
-            Format = format,
-            DurationSeconds = durationSeconds,
-            Usage = UsagePricing.Price(command.Route, characters: command.Input.Length),
+            Audio = await blobs.PutAsync(audio.Bytes, audio.ContentType, cancellationToken),
+            Format = audio.Format,
+            DurationSeconds = audio.DurationSeconds,
+            Usage = UsagePricing.Price(command.Route, promptTokens: audio.InputTokens, completionTokens: audio.OutputTokens, characters: command.Input.Length),
         };
     }
 }

@@ -102,7 +102,7 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
     {
         var json = await GetJsonAsync("/models?allowed_models=local/echo-1,OPENAI/*");
 
-        json["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1", "openai/dall-e-2", "openai/dall-e-3", "openai/gpt-4o-mini", "openai/gpt-image-1", "openai/tts-1"]);
+        json["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1", "openai/dall-e-2", "openai/dall-e-3", "openai/gpt-4o-mini", "openai/gpt-4o-mini-tts", "openai/gpt-image-1", "openai/tts-1"]);
     }
 
     [Theory]
@@ -193,9 +193,9 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
         var openai = await GetJsonAsync("/providers/openai?allowed_models=local/*,openai/gpt-4o*");
         var list = (await GetJsonAsync("/providers?allowed_models=local/*,openai/gpt-4o*"))["data"]!.AsArray();
 
-        openai["models"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini"]);
-        ((int)openai["model_count"]!).ShouldBe(1);
-        ((int)list.Single(p => (string)p!["name"]! == "openai")!["model_count"]!).ShouldBe(1);
+        openai["models"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["openai/gpt-4o-mini", "openai/gpt-4o-mini-tts"]);
+        ((int)openai["model_count"]!).ShouldBe(2);
+        ((int)list.Single(p => (string)p!["name"]! == "openai")!["model_count"]!).ShouldBe(2);
         ((int)list.Single(p => (string)p!["name"]! == "local")!["model_count"]!).ShouldBe(4);
         ((int)list.Single(p => (string)p!["name"]! == "elevenlabs")!["model_count"]!).ShouldBe(0);
     }

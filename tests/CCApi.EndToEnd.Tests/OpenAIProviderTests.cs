@@ -127,6 +127,30 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Gpt_4o_mini_tts_follows_instructions_and_is_billed_by_the_tokens_OpenAI_counts()
+    {
+        Emulator.Reset();
+        using var client = Platform.CreateClient();
+        const string Input = "Hello, billed in tokens";
+
+        var response = await client.PostAsync("/v1/audio/speech",
+            Json($$"""{"model":"openai/gpt-4o-mini-tts","input":"{{Input}}","voice":"coral","instructions":"Speak warmly.","stream_format":"sse"}"""));
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        var done = JsonNode.Parse(text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[^1].Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..])!;
+        var (input, output) = Emulators.OpenAI.OpenAIEmulator.SpeechTokens(Input);
+        done["type"]!.GetValue<string>().ShouldBe("speech.audio.done");
+        done["usage"]!["input_tokens"]!.GetValue<int>().ShouldBe(input);
+        done["usage"]!["output_tokens"]!.GetValue<int>().ShouldBe(output);
+        done["usage"]!["cost_usd"]!.GetValue<decimal>().ShouldBe((input * 0.60m / 1_000_000m) + (output * 12m / 1_000_000m)); // the catalog's token prices
+        var upstream = JsonNode.Parse(Emulator.Requests.ShouldHaveSingleItem().Body)!;
+        upstream["model"]!.GetValue<string>().ShouldBe("gpt-4o-mini-tts");
+        upstream["instructions"]!.GetValue<string>().ShouldBe("Speak warmly.");
+        upstream["stream_format"]!.GetValue<string>().ShouldBe("sse"); // where OpenAI reports the counts
+    }
+
+    [Fact]
     public async Task Images_come_back_as_the_upstreams_PNG()
     {
         Emulator.Reset();

@@ -109,7 +109,23 @@ public sealed class CreditUnitTests
     public void Images_reserve_n_times_the_price_and_speech_characters_times_the_price()
     {
         CostEstimator.Images(new ModelPricing { PerImage = 0.04m }, 3).ShouldBe(120_000_000);
-        CostEstimator.Speech(new ModelPricing { PerCharacter = 0.000015m }, 1000).ShouldBe(15_000_000);
+        CostEstimator.Speech(new ModelPricing { PerCharacter = 0.000015m }, new string('a', 1000), 1000, speed: null).ShouldBe(15_000_000);
+    }
+
+    [Theory]
+    [InlineData(null, 2_000)]
+    [InlineData(1.0, 2_000)]
+    [InlineData(0.25, 8_000)] // four times as long
+    [InlineData(2.0, 1_000)]
+    public void Speech_priced_by_tokens_reserves_the_inputs_tokens_and_two_audio_tokens_a_character_over_the_speed(double? speed, long audioTokens)
+    {
+        var pricing = new ModelPricing { InputPerMillion = 0.60m, OutputPerMillion = 12m }; // gpt-4o-mini-tts
+        var input = string.Concat(Enumerable.Repeat("Hello there. ", 77)) + "Bye"; // 1,004 characters
+
+        var reserved = CostEstimator.Speech(pricing, input, 1_000, speed);
+
+        reserved.ShouldBe(CostEstimator.Ceiling((CostEstimator.CountTokens(input) * 0.60m / 1_000_000m) + (audioTokens * 12m / 1_000_000m)));
+        reserved.ShouldBeGreaterThan(CostEstimator.Ceiling(audioTokens * 12m / 1_000_000m)); // the input's tokens are in it
     }
 
     [Fact]

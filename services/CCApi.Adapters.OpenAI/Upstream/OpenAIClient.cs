@@ -303,6 +303,8 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
                 $"Provider '{Provider}' cannot produce '{command.Format}' audio; use one of {string.Join(", ", SpeechResponseFormats)}.");
         }
 
+        var events = SpeechEvents(command);
+
         var body = JsonBody(json =>
         {
             json.WriteString("model", command.Route.ProviderModel);
@@ -318,11 +320,23 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             {
                 json.WriteString("instructions", instructions);
             }
+
+            if (events)
+            {
+                json.WriteString("stream_format", "sse");
+            }
         });
-        using var response = await pipeline.SendAsync(Http, () => Post("audio/speech", body, null), streaming: relay is not null, cancellationToken);
-        if (response.Content.Headers.ContentType?.MediaType is "application/json")
+        using var response = await pipeline.SendAsync(Http, () => Post("audio/speech", body, events ? AcceptEvents : null),
+            streaming: relay is not null || events, cancellationToken);
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is "application/json")
         {
             throw new UpstreamException(UpstreamErrors.Malformed(Provider, "JSON where audio was expected"));
+        }
+
+        if (events && mediaType is "text/event-stream")
+        {
+            return await ReadSpeechEventsAsync(response, relay, contentType, format, cancellationToken);
         }
 
         var audio = relay is null ? await ReadBytesAsync(response, cancellationToken) : await RelayBytesAsync(response, relay, cancellationToken);
@@ -332,6 +346,81 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
         }
 
         return new SpeechAudio(audio, contentType, format, DurationSeconds: 0);
+    }
+
+    /// <summary>
+    /// Speech of a model the catalog prices by tokens (gpt-4o-mini-tts: text input and audio output per million) is asked
+    /// for as OpenAI's server-sent events (<c>stream_format: "sse"</c>), the only answer that carries its token counts
+    /// (<c>speech.audio.done</c>'s <c>usage</c>); tts-1 and tts-1-hd, priced per character, do not stream events.
+    /// </summary>
+    public static bool SpeechEvents(Speech command) =>
+        command.Route.Pricing is { } pricing && (pricing.InputPerMillion > 0 || pricing.OutputPerMillion > 0);
+
+    /// <summary>
+    /// OpenAI's speech events: each <c>speech.audio.delta</c>'s base64 audio appended (and relayed, when the caller plays
+    /// it), <c>speech.audio.done</c>'s usage the tokens; an <c>error</c> payload is the provider failing, and a stream that
+    /// ends without <c>speech.audio.done</c> is malformed (its audio may be cut short).
+    /// </summary>
+    private async Task<SpeechAudio> ReadSpeechEventsAsync(
+        HttpResponseMessage response, SpeechAudioRelay? relay, string contentType, string format, CancellationToken cancellationToken)
+    {
+        await using var stream = await OpenStreamAsync(response, cancellationToken);
+        using var events = new ServerSentEventReader(stream, options.StreamIdleTimeout);
+        using var whole = new MemoryStream();
+        (int Input, int Output)? tokens = null;
+        while (await NextEventAsync(events, cancellationToken) is { } data && data != "[DONE]")
+        {
+            byte[]? piece = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(data);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new UpstreamException(UpstreamErrors.Malformed(Provider, "a speech event that is not an object"));
+                }
+
+                if (root.TryGetProperty("error", out _))
+                {
+                    throw new UpstreamException(UpstreamErrors.StreamError(Provider, UpstreamErrorBody.Parse(data)));
+                }
+
+                switch (Text(root, "type"))
+                {
+                    case "speech.audio.delta":
+                        piece = Convert.FromBase64String(Text(root, "audio") ?? "");
+                        break;
+                    case "speech.audio.done":
+                        tokens = TokensOf(root);
+                        break;
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException)
+            {
+                throw new UpstreamException(UpstreamErrors.Malformed(Provider, "a speech event is not valid JSON with base64 audio"), ex);
+            }
+
+            if (piece is { Length: > 0 })
+            {
+                whole.Write(piece);
+                if (relay is not null)
+                {
+                    await relay(piece);
+                }
+            }
+        }
+
+        if (tokens is not { } counted)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "a speech stream that ends without speech.audio.done"));
+        }
+
+        if (whole.Length == 0)
+        {
+            throw new UpstreamException(UpstreamErrors.Malformed(Provider, "empty audio"));
+        }
+
+        return new SpeechAudio(whole.ToArray(), contentType, format, DurationSeconds: 0, counted.Input, counted.Output);
     }
 
     /// <summary>Reads the body as it arrives, relaying each read; the whole of it is returned.</summary>

@@ -109,7 +109,29 @@ public sealed class CostEstimator(IOptions<CreditOptions> options)
 
     public static long Images(ModelPricing pricing, int count) => Ceiling(count * (pricing.PerImage ?? 0m));
 
-    public static long Speech(ModelPricing pricing, int characters) => Ceiling(characters * (pricing.PerCharacter ?? 0m));
+    /// <summary>
+    /// Audio tokens a speech model priced by tokens (gpt-4o-mini-tts) is reserved per input character at speed 1: OpenAI's
+    /// ~1,250 audio tokens a minute over ~800–900 characters a minute of English is ~1.5, rounded up; a slower speed
+    /// makes longer audio (0.25: four times the tokens). The job is settled at the counts OpenAI reports.
+    /// </summary>
+    public const double AudioTokensPerCharacter = 2;
+
+    /// <summary>
+    /// The most a speech request can cost: per character, and for a model priced by tokens the input's o200k tokens plus
+    /// <see cref="AudioTokensPerCharacter"/> audio tokens per character, divided by the speed.
+    /// </summary>
+    public static long Speech(ModelPricing pricing, string input, int characters, double? speed)
+    {
+        var perCharacter = characters * (pricing.PerCharacter ?? 0m);
+        if (pricing.InputPerMillion is not > 0 && pricing.OutputPerMillion is not > 0)
+        {
+            return Ceiling(perCharacter);
+        }
+
+        var inputTokens = pricing.InputPerMillion is > 0 ? CountTokens(input) : 0;
+        var audioTokens = (long)Math.Ceiling(characters * AudioTokensPerCharacter / Math.Clamp(speed ?? 1.0, 0.25, 4.0));
+        return Ceiling(perCharacter + (inputTokens * (pricing.InputPerMillion ?? 0m) / 1_000_000m) + (audioTokens * (pricing.OutputPerMillion ?? 0m) / 1_000_000m));
+    }
 
     /// <summary>USD → nano-dollars rounded up (a reservation never falls short of the priced usage), within the balance cap.</summary>
     public static long Ceiling(decimal usd) =>

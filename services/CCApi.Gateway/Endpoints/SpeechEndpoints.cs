@@ -121,7 +121,7 @@ public static class SpeechEndpoints
             Candidates = [("model", body.Model)],
             Plan = model => Validate(body, model),
             Tokens = (_, plan) => TokenEstimate.FromCharacters(plan.Input.Length),
-            Cost = (model, plan) => CostEstimator.Speech(model.Pricing, plan.Input.Length),
+            Cost = (model, plan) => CostEstimator.Speech(model.Pricing, plan.Input, plan.Input.Length, body.Speed),
             Execute = async (attempt, plan) =>
             {
                 var command = new Speech

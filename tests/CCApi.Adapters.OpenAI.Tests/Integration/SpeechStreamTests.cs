@@ -100,4 +100,83 @@ public sealed class SpeechStreamTests(OpenAIAdapterHost host) : IClassFixture<Op
         response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
         failed!.Message.Error.Status.ShouldBe(502);
     }
+
+    /// <summary>gpt-4o-mini-tts as the catalog prices it: by tokens.</summary>
+    private Speech TokenPriced(string input = "Hello there", string format = "mp3") => host.Speech(input, format) with
+    {
+        Route = host.Speech().Route with
+        {
+            ProviderModel = "gpt-4o-mini-tts",
+            Model = "openai/gpt-4o-mini-tts",
+            Pricing = new ModelPricing { InputPerMillion = 0.60m, OutputPerMillion = 12m },
+        },
+    };
+
+    [Fact]
+    public async Task A_model_priced_by_tokens_is_asked_for_speech_events_and_priced_at_their_counts()
+    {
+        host.Emulator.Reset();
+        var command = TokenPriced("Hello in tokens", "wav");
+
+        var response = await host.AskAsync<Speech, SpeechSynthesized>(command, JobKind.Speech);
+
+        response.Is(out Response<SpeechSynthesized>? synthesized).ShouldBeTrue();
+        var (input, output) = Emulators.OpenAI.OpenAIEmulator.SpeechTokens("Hello in tokens");
+        var usage = synthesized!.Message.Usage;
+        (usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens).ShouldBe((input, output, input + output));
+        usage.Characters.ShouldBe(15);
+        usage.Cost.ShouldBe((input * 0.60m / 1_000_000m) + (output * 12m / 1_000_000m));
+        (await Blobs.GetAsync(synthesized.Message.Audio.Id)).ShouldNotBeNull().Bytes.ShouldBe(AudioSamples.For("wav")); // the deltas, joined
+        using var body = System.Text.Json.JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.GetProperty("stream_format").GetString().ShouldBe("sse");
+        body.RootElement.GetProperty("model").GetString().ShouldBe("gpt-4o-mini-tts");
+    }
+
+    [Fact]
+    public async Task Speech_events_are_relayed_as_their_deltas_arrive()
+    {
+        host.Emulator.Reset();
+        host.Emulator.HoldStreams = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var command = TokenPriced("Hello in tokens", "pcm") with { StreamAudio = true };
+        var expected = AudioSamples.For("pcm");
+        await using var chunks = await Chunks.SubscribeAsync(command.JobId);
+
+        var answer = host.AskAsync<Speech, SpeechSynthesized>(command, JobKind.Speech);
+        var first = await SpeechChunkReader.TakeAsync(chunks, (expected.Length + 3) / 4);
+        answer.IsCompleted.ShouldBeFalse();
+        host.Emulator.HoldStreams.TrySetResult();
+        var rest = await SpeechChunkReader.TakeAsync(chunks, expected.Length - first.Length, from: first.Length);
+
+        ((byte[])[.. first, .. rest]).ShouldBe(expected);
+        (await answer).Is(out Response<SpeechSynthesized>? synthesized).ShouldBeTrue();
+        synthesized!.Message.Usage.CompletionTokens.ShouldBePositive();
+    }
+
+    [Theory]
+    [InlineData(FailureMode.DropMidStream, 502)] // a delta, then the cut: no speech.audio.done
+    [InlineData(FailureMode.Malformed, 502)]
+    public async Task Speech_events_that_break_off_or_do_not_parse_fail_the_job(FailureMode mode, int status)
+    {
+        host.Emulator.Reset();
+        host.Emulator.Fail(mode, times: 1);
+
+        var response = await host.AskAsync<Speech, SpeechSynthesized>(TokenPriced(), JobKind.Speech);
+
+        response.Is(out Response<JobFailed>? failed).ShouldBeTrue();
+        failed!.Message.Error.Status.ShouldBe(status);
+    }
+
+    [Fact]
+    public async Task A_model_priced_per_character_is_never_asked_for_speech_events()
+    {
+        host.Emulator.Reset();
+
+        var response = await host.AskAsync<Speech, SpeechSynthesized>(host.Speech("Hello there", "mp3") with { StreamAudio = true }, JobKind.Speech);
+
+        response.Is(out Response<SpeechSynthesized>? synthesized).ShouldBeTrue();
+        synthesized!.Message.Usage.PromptTokens.ShouldBe(0);
+        synthesized.Message.Usage.Cost.ShouldBe(11 * 0.000015m);
+        using var body = System.Text.Json.JsonDocument.Parse(host.Emulator.Requests.ShouldHaveSingleItem().Body);
+        body.RootElement.TryGetProperty("stream_format", out _).ShouldBeFalse(); // OpenAI refuses sse for tts-1
+    }
 }

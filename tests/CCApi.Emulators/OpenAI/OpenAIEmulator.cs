@@ -23,6 +23,9 @@ public sealed class OpenAIEmulator(string apiKey = OpenAIEmulator.DefaultApiKey)
     /// </summary>
     public TaskCompletionSource? HoldStreams { get; set; }
 
+    /// <summary>The token counts the emulator reports in a speech's <c>speech.audio.done</c>: a text token per ~4 characters, 1.5 audio tokens a character.</summary>
+    public static (int Input, int Output) SpeechTokens(string input) => ((input.Length + 3) / 4, input.Length * 3 / 2);
+
     public static Task<OpenAIEmulator> StartAsync(string apiKey = DefaultApiKey, int port = 0) => StartAsync(new OpenAIEmulator(apiKey), port);
 
     public override void Reset()

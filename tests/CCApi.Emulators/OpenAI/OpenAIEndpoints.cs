@@ -330,13 +330,51 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             return;
         }
 
+        var sse = body["stream_format"]?.GetValueKind() == JsonValueKind.String && body["stream_format"]!.GetValue<string>() == "sse";
+        var model = body["model"]!.GetValue<string>();
+        if (sse && model is "tts-1" or "tts-1-hd")
+        {
+            await InvalidAsync(http, "stream_format", $"stream_format 'sse' is not supported for {model}.");
+            return;
+        }
+
         var audio = AudioSamples.For(format);
-        if (await ApplyFailureAsync(http, failure, stream: false, partial: () =>
+        var pieces = Pieces(audio);
+        if (await ApplyFailureAsync(http, failure, stream: sse, partial: () =>
             {
+                if (sse)
+                {
+                    http.Response.ContentType = "text/event-stream; charset=utf-8";
+                    return WriteEventAsync(http, SpeechDelta(pieces[0]));
+                }
+
                 http.Response.ContentType = contentType;
                 return http.Response.Body.WriteAsync(audio.AsMemory(0, audio.Length / 2)).AsTask();
             }))
         {
+            return;
+        }
+
+        if (sse)
+        {
+            // OpenAI's speech events: a speech.audio.delta per piece (HoldStreams holds after the first), then speech.audio.done with the token counts.
+            http.Response.StatusCode = 200;
+            http.Response.ContentType = "text/event-stream; charset=utf-8";
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                await WriteEventAsync(http, SpeechDelta(pieces[i]));
+                if (i == 0 && emulator.HoldStreams is { } hold)
+                {
+                    await hold.Task.WaitAsync(http.RequestAborted);
+                }
+            }
+
+            var (inputTokens, outputTokens) = OpenAIEmulator.SpeechTokens(body["input"]!.GetValue<string>());
+            await WriteEventAsync(http, new JsonObject
+            {
+                ["type"] = "speech.audio.done",
+                ["usage"] = new JsonObject { ["input_tokens"] = inputTokens, ["output_tokens"] = outputTokens, ["total_tokens"] = inputTokens + outputTokens },
+            }.ToJsonString());
             return;
         }
 
@@ -345,6 +383,15 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         http.Response.ContentType = contentType;
         await EmulatorEndpoints.WriteInPiecesAsync(http, audio, emulator.HoldStreams);
     }
+
+    private static List<byte[]> Pieces(byte[] audio)
+    {
+        var size = (audio.Length + 3) / 4;
+        return [.. audio.Chunk(size)];
+    }
+
+    private static string SpeechDelta(byte[] piece) =>
+        new JsonObject { ["type"] = "speech.audio.delta", ["audio"] = Convert.ToBase64String(piece) }.ToJsonString();
 
     public static IResult File(string name) =>
         Files.TryGetValue(name, out var bytes) ? Results.Bytes(bytes, "image/png") : Results.NotFound();
