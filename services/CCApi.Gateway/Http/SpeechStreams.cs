@@ -83,6 +83,7 @@ public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechS
             }
             catch (ApiException ex)
             {
+                LogFailedMidStream(Logger, JobId, ex.Status, ex.Code);
                 failure = ex;
                 piece = "";
             }
@@ -214,7 +215,7 @@ public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechS
         return base64.Length / 4 * 3 - padding;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: failed ({Status} {Code}) after its audio had started; the response is cut")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: failed ({Status} {Code}) after its audio had started; the events end with an error, the audio bytes are cut")]
     private static partial void LogFailedMidStream(ILogger logger, Guid jobId, int status, string? code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: audio piece at {Offset} after {Sent} bytes sent (one was lost); the rest comes from the result")]
