@@ -102,7 +102,7 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
     {
         var json = await GetJsonAsync("/models?allowed_models=local/echo-1,OPENAI/*");
 
-        json["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1", "openai/dall-e-2", "openai/dall-e-3", "openai/gpt-4o-mini", "openai/gpt-4o-mini-tts", "openai/gpt-image-1", "openai/tts-1"]);
+        json["data"]!.AsArray().Select(m => (string)m!["id"]!).ShouldBe(["local/echo-1", "openai/dall-e-2", "openai/dall-e-3", "openai/gpt-4o-mini", "openai/gpt-4o-mini-tts", "openai/gpt-image-1", "openai/tts-1", "openai/tts-1-hd"]);
     }
 
     [Theory]
