@@ -30,17 +30,22 @@ internal static class EmulatorEndpoints
     /// </summary>
     public static async Task WriteInPiecesAsync(HttpContext http, byte[] body, TaskCompletionSource? hold)
     {
-        var piece = (body.Length + 3) / 4;
-        for (var start = 0; start < body.Length; start += piece)
+        var first = true;
+        foreach (var piece in Pieces(body))
         {
-            await http.Response.Body.WriteAsync(body.AsMemory(start, Math.Min(piece, body.Length - start)));
+            await http.Response.Body.WriteAsync(piece);
             await http.Response.Body.FlushAsync();
-            if (start == 0 && hold is not null)
+            if (first && hold is not null)
             {
                 await hold.Task.WaitAsync(http.RequestAborted);
             }
+
+            first = false;
         }
     }
+
+    /// <summary>A body in the four pieces a progressive answer sends (the last may be shorter).</summary>
+    public static byte[][] Pieces(byte[] body) => [.. body.Chunk(Math.Max(1, (body.Length + 3) / 4))];
 
     /// <summary>
     /// Answers <paramref name="failure"/>; true when it answered the request (or cut it). Slow waits, then lets the request

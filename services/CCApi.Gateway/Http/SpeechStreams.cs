@@ -150,7 +150,7 @@ public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechS
     {
         long sent = 0;
         var relaying = true;
-        while (true)
+        while (relaying)
         {
             while (relaying && Notices.Reader.TryRead(out var chunk))
             {
@@ -166,24 +166,16 @@ public sealed partial class SpeechAudioStream : RelayedCall<SpeechChunk, SpeechS
                 }
             }
 
-            if (Completion.IsCompleted)
+            if (!relaying || Completion.IsCompleted)
             {
                 break;
             }
 
-            if (relaying)
-            {
-                await Task.WhenAny(Completion, Notices.Reader.WaitToReadAsync(cancellationToken).AsTask());
-            }
-            else
-            {
-                await Task.WhenAny(Completion, Task.Delay(Timeout.Infinite, cancellationToken));
-            }
-
+            await Task.WhenAny(Completion, Notices.Reader.WaitToReadAsync(cancellationToken).AsTask());
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var result = await Completion;
+        var result = await Completion.WaitAsync(cancellationToken); // after a gap, nothing but the result is waited for
         http.CreditHold()?.Settle(_command.Route, JobKind.Speech, result.Usage, http.RateLimitLease()); // not awaited, as the pipeline does
         var whole = result.Audio.Length; // 0: a reference that does not say
         if (whole > 0 && sent == whole)

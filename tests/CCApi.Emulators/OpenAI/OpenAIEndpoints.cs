@@ -339,7 +339,7 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         }
 
         var audio = AudioSamples.For(format);
-        var pieces = Pieces(audio);
+        var pieces = EmulatorEndpoints.Pieces(audio);
         if (await ApplyFailureAsync(http, failure, stream: sse, partial: () =>
             {
                 if (sse)
@@ -360,7 +360,7 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
             // OpenAI's speech events: a speech.audio.delta per piece (HoldStreams holds after the first), then speech.audio.done with the token counts.
             http.Response.StatusCode = 200;
             http.Response.ContentType = "text/event-stream; charset=utf-8";
-            for (var i = 0; i < pieces.Count; i++)
+            for (var i = 0; i < pieces.Length; i++)
             {
                 await WriteEventAsync(http, SpeechDelta(pieces[i]));
                 if (i == 0 && emulator.HoldStreams is { } hold)
@@ -382,12 +382,6 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         http.Response.StatusCode = 200;
         http.Response.ContentType = contentType;
         await EmulatorEndpoints.WriteInPiecesAsync(http, audio, emulator.HoldStreams);
-    }
-
-    private static List<byte[]> Pieces(byte[] audio)
-    {
-        var size = (audio.Length + 3) / 4;
-        return [.. audio.Chunk(size)];
     }
 
     private static string SpeechDelta(byte[] piece) =>
