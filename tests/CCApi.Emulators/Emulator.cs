@@ -27,7 +27,8 @@ public enum FailureMode
     DropMidStream,
 }
 
-public sealed record EmulatorFailure(FailureMode Mode, TimeSpan Delay, int RetryAfterSeconds);
+/// <summary>A queued failure; with <paramref name="Match"/> it applies only to requests whose body contains that text.</summary>
+public sealed record EmulatorFailure(FailureMode Mode, TimeSpan Delay, int RetryAfterSeconds, string? Match = null);
 
 /// <summary>One request the emulator received (after its failure, if any, was applied).</summary>
 public sealed record RecordedRequest(string Path, string? Authorization, string Body, FailureMode? Failure);
@@ -35,8 +36,10 @@ public sealed record RecordedRequest(string Path, string? Authorization, string 
 /// <summary>
 /// What every provider emulator shares: a Kestrel server on loopback (a free port unless one is given), the API key it
 /// accepts, the requests it received, and failure modes queued for the next N requests — from a test with
-/// <see cref="Fail"/>, or over HTTP with <c>POST /_emulator/failures {"mode","times","delay_ms","retry_after"}</c>
-/// (<c>DELETE</c> clears) when it runs as a process. Each provider maps its own documented endpoints.
+/// <see cref="Fail"/>, or over HTTP with <c>POST /_emulator/failures {"mode","times","delay_ms","retry_after","match"}</c>
+/// (<c>DELETE</c> clears) when it runs as a process. A failure with a match is taken only by requests whose body contains
+/// it: a test that marks its prompt is then not robbed of its failure by a request another test left in flight (a
+/// redelivery, a retry, a breaker's probe). Each provider maps its own documented endpoints.
 /// </summary>
 public abstract class Emulator : IAsyncDisposable
 {
@@ -59,12 +62,15 @@ public abstract class Emulator : IAsyncDisposable
 
     public int Count(string path) => Requests.Count(r => r.Path == path);
 
-    /// <summary>The next <paramref name="times"/> requests (any endpoint) fail this way.</summary>
-    public void Fail(FailureMode mode, int times = int.MaxValue, TimeSpan? delay = null, int retryAfterSeconds = 1)
+    /// <summary>
+    /// The next <paramref name="times"/> requests (any endpoint) fail this way; with <paramref name="match"/>, only the next
+    /// ones whose body contains it (requests whose body the endpoint does not read as text never match).
+    /// </summary>
+    public void Fail(FailureMode mode, int times = int.MaxValue, TimeSpan? delay = null, int retryAfterSeconds = 1, string? match = null)
     {
         lock (_gate)
         {
-            _failure = new EmulatorFailure(mode, delay ?? TimeSpan.FromSeconds(5), retryAfterSeconds);
+            _failure = new EmulatorFailure(mode, delay ?? TimeSpan.FromSeconds(5), retryAfterSeconds, string.IsNullOrEmpty(match) ? null : match);
             _failuresLeft = times;
         }
     }
@@ -81,12 +87,16 @@ public abstract class Emulator : IAsyncDisposable
         Requests.Clear();
     }
 
-    /// <summary>The failure the current request suffers, if one is queued (each call uses one up).</summary>
-    public EmulatorFailure? TakeFailure()
+    /// <summary>
+    /// The failure the current request (its body as text, when the endpoint read it so) suffers, if one is queued for it
+    /// (each call that gets one uses one up).
+    /// </summary>
+    public EmulatorFailure? TakeFailure(string? body = null)
     {
         lock (_gate)
         {
-            if (_failure is null || _failuresLeft <= 0)
+            if (_failure is null || _failuresLeft <= 0
+                || (_failure.Match is { } match && (body is null || !body.Contains(match, StringComparison.Ordinal))))
             {
                 return null;
             }
@@ -164,11 +174,11 @@ public abstract class Emulator : IAsyncDisposable
             return Results.BadRequest(new { error = $"mode must be one of {string.Join(", ", Enum.GetNames<FailureMode>())}" });
         }
 
-        Fail(mode, request.Times ?? int.MaxValue, request.DelayMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, request.RetryAfter ?? 1);
+        Fail(mode, request.Times ?? int.MaxValue, request.DelayMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, request.RetryAfter ?? 1, request.Match);
         return Results.NoContent();
     }
 
     private static readonly JsonSerializerOptions SnakeCase = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private sealed record FailureRequest(string? Mode, int? Times, int? DelayMs, int? RetryAfter);
+    private sealed record FailureRequest(string? Mode, int? Times, int? DelayMs, int? RetryAfter, string? Match);
 }

@@ -280,13 +280,14 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     public async Task An_upstream_429_is_retried_and_then_answered_429_with_Retry_After()
     {
         Emulator.Reset();
-        Emulator.Fail(FailureMode.RateLimited, retryAfterSeconds: 30); // longer than the adapter waits (MaxRetryAfter 2 s)
+        var prompt = Marked("Rate-limit me");
+        Emulator.Fail(FailureMode.RateLimited, retryAfterSeconds: 30, match: prompt); // longer than the adapter waits (MaxRetryAfter 2 s)
         using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
         {
             model = "openai/gpt-4o-mini",
-            messages = new[] { new { role = "user", content = "hi" } },
+            messages = new[] { new { role = "user", content = prompt } },
         });
 
         response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
@@ -298,33 +299,35 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     public async Task Failover_serves_the_next_candidate_when_the_first_providers_upstream_fails()
     {
         Emulator.Reset();
-        Emulator.Fail(FailureMode.ServerError, times: 3); // the first attempt and both retries
+        var prompt = Marked("Who serves this?");
+        Emulator.Fail(FailureMode.ServerError, times: 3, match: prompt); // the first attempt and both retries
         using var http = Platform.CreateClient();
 
         using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
         {
             models = new[] { "openai/gpt-4o-mini", "local/echo-1" },
-            messages = new[] { new { role = "user", content = "Who serves this?" } },
+            messages = new[] { new { role = "user", content = prompt } },
         });
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var body = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
         ((string)body["model"]!).ShouldBe("local/echo-1");
         ((string)body["provider"]!).ShouldBe("local");
-        Emulator.Count("/v1/chat/completions").ShouldBe(3);
+        Emulator.Requests.Count(r => r.Path == "/v1/chat/completions" && r.Body.Contains(prompt, StringComparison.Ordinal)).ShouldBe(3);
     }
 
     [Fact]
     public async Task Streaming_failover_happens_before_the_first_byte()
     {
         Emulator.Reset();
-        Emulator.Fail(FailureMode.ServerError, times: 3);
+        var prompt = Marked("Stream from whoever is up");
+        Emulator.Fail(FailureMode.ServerError, times: 3, match: prompt);
 
         var events = await StreamAsync(new
         {
             models = new[] { "openai/gpt-4o-mini", "local/echo-1" },
             stream = true,
-            messages = new[] { new { role = "user", content = "Stream from whoever is up" } },
+            messages = new[] { new { role = "user", content = prompt } },
         });
 
         events[^1].ShouldBe("[DONE]");
@@ -335,13 +338,14 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     public async Task A_stream_cut_after_content_started_ends_with_an_explicit_error_event()
     {
         Emulator.Reset();
-        Emulator.Fail(FailureMode.DropMidStream, times: 1);
+        var prompt = Marked("Cut me short");
+        Emulator.Fail(FailureMode.DropMidStream, times: 1, match: prompt);
 
         var events = await StreamAsync(new
         {
             models = new[] { "openai/gpt-4o-mini", "local/echo-1" }, // too late to fail over once content was sent
             stream = true,
-            messages = new[] { new { role = "user", content = "hi" } },
+            messages = new[] { new { role = "user", content = prompt } },
         });
 
         events.ShouldNotContain("[DONE]");
@@ -389,6 +393,12 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
         recovered.ShouldBeTrue();
         (await Platform.ProviderStatusIsAsync("openai", "available", TimeSpan.FromSeconds(10))).ShouldBeTrue();
     }
+
+    /// <summary>
+    /// A prompt no other test sends: a failure queued for it (<c>Fail(…, match: prompt)</c>) is taken by this test's request
+    /// only, not by one another test left in flight (a retry, a redelivery, the breaker's probe).
+    /// </summary>
+    private static string Marked(string prompt) => $"{prompt} [{Guid.NewGuid():N}]";
 
     /// <summary>POSTs a streaming chat and returns every SSE data payload in order.</summary>
     private async Task<List<string>> StreamAsync(object body)

@@ -143,7 +143,7 @@ internal sealed class ElevenLabsEndpoints(ElevenLabsEmulator emulator)
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
         var key = KeyOf(http);
-        var failure = emulator.TakeFailure();
+        var failure = emulator.TakeFailure(text);
         emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, key, text, failure?.Mode));
 
         if (string.IsNullOrEmpty(key))

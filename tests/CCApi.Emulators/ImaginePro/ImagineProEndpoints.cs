@@ -191,7 +191,7 @@ internal sealed class ImagineProEndpoints(ImagineProEmulator emulator)
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
         var authorization = http.Request.Headers.Authorization.ToString();
-        var failure = takeFailure ? emulator.TakeFailure() : null;
+        var failure = takeFailure ? emulator.TakeFailure(text) : null;
         emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, authorization, text, failure?.Mode));
 
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || authorization["Bearer ".Length..] != emulator.ApiKey)

@@ -396,7 +396,7 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
         var authorization = http.Request.Headers.Authorization.ToString();
-        var failure = emulator.TakeFailure();
+        var failure = emulator.TakeFailure(text);
         emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, authorization, text, failure?.Mode));
 
         if (string.IsNullOrEmpty(authorization) || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))

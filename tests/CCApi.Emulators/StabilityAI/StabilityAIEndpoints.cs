@@ -206,7 +206,7 @@ internal sealed class StabilityAIEndpoints(StabilityAIEmulator emulator)
     /// <summary>Records the request and takes the queued failure (if any) for it.</summary>
     private EmulatorFailure? Begin(HttpContext http, string body)
     {
-        var failure = emulator.TakeFailure();
+        var failure = emulator.TakeFailure(body);
         emulator.Requests.Enqueue(new RecordedRequest(http.Request.Path.Value!, http.Request.Headers.Authorization.ToString(), body, failure?.Mode));
         return failure;
     }
