@@ -136,6 +136,24 @@ public static partial class CatalogDefinition
                 problems.Add($"{where}: display_name must not be empty.");
             }
 
+            var pricing = model.Pricing;
+            foreach (var (field, price) in new[]
+            {
+                ("input_per_million", pricing.InputPerMillion), ("cached_input_per_million", pricing.CachedInputPerMillion),
+                ("output_per_million", pricing.OutputPerMillion), ("per_image", pricing.PerImage), ("per_character", pricing.PerCharacter),
+            })
+            {
+                if (price is < 0)
+                {
+                    problems.Add($"{where}: pricing.{field} must not be negative.");
+                }
+            }
+
+            if (pricing.CachedInputPerMillion is not null && pricing.InputPerMillion is null)
+            {
+                problems.Add($"{where}: pricing.cached_input_per_million needs pricing.input_per_million (cached input is a discount on it).");
+            }
+
             if (model.Capabilities.ImageInputTokens is < 0)
             {
                 problems.Add($"{where}: capabilities.image_input_tokens must not be negative.");

@@ -69,18 +69,29 @@ public static class AdapterOutcomes
 /// <summary>Usage priced with the catalog price the command carries (<see cref="JobRoute.Pricing"/>).</summary>
 public static class UsagePricing
 {
-    /// <summary>Per million input/output tokens, per image, per character; zero where the catalog has no price.</summary>
-    public static Usage Price(JobRoute route, int promptTokens = 0, int completionTokens = 0, int images = 0, int characters = 0)
+    /// <summary>
+    /// Per million input/output tokens, per image, per character; zero where the catalog has no price. Of the prompt tokens,
+    /// the <paramref name="cachedPromptTokens"/> the provider served from its prompt cache are priced at the catalog's
+    /// cached-input price when it has one; <paramref name="reasoningTokens"/> are part of the completion tokens (reported, not
+    /// priced apart).
+    /// </summary>
+    public static Usage Price(JobRoute route, int promptTokens = 0, int completionTokens = 0, int images = 0, int characters = 0,
+        int cachedPromptTokens = 0, int reasoningTokens = 0)
     {
         var pricing = route.Pricing;
-        var cost = (promptTokens * (pricing?.InputPerMillion ?? 0m) / 1_000_000m)
+        var cached = Math.Clamp(cachedPromptTokens, 0, Math.Max(promptTokens, 0));
+        var input = pricing?.InputPerMillion ?? 0m;
+        var cost = ((promptTokens - cached) * input / 1_000_000m)
+            + (cached * (pricing?.CachedInputPerMillion ?? input) / 1_000_000m)
             + (completionTokens * (pricing?.OutputPerMillion ?? 0m) / 1_000_000m)
             + (images * (pricing?.PerImage ?? 0m))
             + (characters * (pricing?.PerCharacter ?? 0m));
         return new Usage
         {
             PromptTokens = promptTokens,
+            CachedPromptTokens = cached,
             CompletionTokens = completionTokens,
+            ReasoningTokens = Math.Clamp(reasoningTokens, 0, Math.Max(completionTokens, 0)),
             TotalTokens = promptTokens + completionTokens,
             Images = images,
             Characters = characters,

@@ -189,6 +189,10 @@ public sealed record ModelPricing
 {
     public string Currency { get; init; } = "USD";
     public decimal? InputPerMillion { get; init; }
+
+    /// <summary>Input tokens the provider served from its prompt cache, per million; null: at <see cref="InputPerMillion"/>.</summary>
+    public decimal? CachedInputPerMillion { get; init; }
+
     public decimal? OutputPerMillion { get; init; }
     public decimal? PerImage { get; init; }
     public decimal? PerCharacter { get; init; }

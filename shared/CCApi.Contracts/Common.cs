@@ -73,7 +73,15 @@ public sealed record BlobRef
 public sealed record Usage
 {
     public int PromptTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, those the provider served from its prompt cache (priced at the cached-input price).</summary>
+    public int CachedPromptTokens { get; init; }
+
     public int CompletionTokens { get; init; }
+
+    /// <summary>Of <see cref="CompletionTokens"/>, those a reasoning model spent thinking (billed as output).</summary>
+    public int ReasoningTokens { get; init; }
+
     public int TotalTokens { get; init; }
     public int Images { get; init; }
     public int Characters { get; init; }

@@ -19,6 +19,7 @@ public class CatalogDefinitionTests
         pixelAsync.Capabilities.MaxImages.ShouldBe(10);
         var mini = document.Models.Single(m => m.Id == "openai/gpt-4o-mini");
         mini.Pricing.InputPerMillion.ShouldBe(0.15m);
+        mini.Pricing.CachedInputPerMillion.ShouldBe(0.075m); // OpenAI bills prompt tokens served from its cache at half
         (mini.InputModalities.Contains("image"), mini.Capabilities.ImageInputTokens).ShouldBe((true, 48_169));
     }
 
@@ -41,6 +42,29 @@ public class CatalogDefinitionTests
         root.Model(id)[field] = value;
 
         Problem(root).ShouldContain(problem);
+    }
+
+    [Theory]
+    [InlineData("openai/gpt-4o-mini", "input_per_million")]
+    [InlineData("openai/gpt-4o-mini", "cached_input_per_million")]
+    [InlineData("openai/gpt-4o-mini", "output_per_million")]
+    [InlineData("local/pixel-1", "per_image")]
+    [InlineData("local/espeak-1", "per_character")]
+    public void Rejects_a_negative_price(string id, string field)
+    {
+        var root = TestCatalog.Node();
+        root.Model(id)["pricing"]![field] = -0.01;
+
+        Problem(root).ShouldContain($"('{id}'): pricing.{field} must not be negative");
+    }
+
+    [Fact]
+    public void Rejects_a_cached_input_price_without_an_input_price()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/pixel-1")["pricing"]!["cached_input_per_million"] = 0.1;
+
+        Problem(root).ShouldContain("('local/pixel-1'): pricing.cached_input_per_million needs pricing.input_per_million");
     }
 
     [Fact]

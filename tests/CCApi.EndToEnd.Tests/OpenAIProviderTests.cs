@@ -32,6 +32,44 @@ public sealed class OpenAIProviderTests(PlatformFixture platform) : PlatformTest
     }
 
     [Fact]
+    public async Task Prompt_tokens_OpenAI_served_from_its_cache_reach_the_sdk_and_are_billed_at_the_cached_price()
+    {
+        Emulator.Reset();
+        var rules = new SystemChatMessage("House rules: " + string.Join(' ', Enumerable.Range(0, 700).Select(i => $"rule-{i}")));
+        var chat = Sdk.GetChatClient("openai/gpt-4o-mini");
+
+        var first = (await chat.CompleteChatAsync([rules, new UserChatMessage("First question?")])).Value.Usage;
+        var second = (await chat.CompleteChatAsync([rules, new UserChatMessage("And a second one?")])).Value.Usage;
+
+        first.InputTokenDetails.CachedTokenCount.ShouldBe(0);
+        second.InputTokenDetails.CachedTokenCount.ShouldBeGreaterThanOrEqualTo(1024); // OpenAI's cached prefix, as the emulator reports it
+        second.InputTokenDetails.CachedTokenCount.ShouldBeLessThan(second.InputTokenCount);
+        second.OutputTokenDetails.ReasoningTokenCount.ShouldBe(0);
+
+        using var http = Platform.CreateClient(); // the same again, for our cost_usd beside OpenAI's usage
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            model = "openai/gpt-4o-mini",
+            messages = new object[] { new { role = "system", content = rules.Content[0].Text }, new { role = "user", content = "A third?" } },
+        });
+        var usage = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!;
+        var (prompt, cached, completion) = (usage["prompt_tokens"]!.GetValue<int>(), usage["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>(), usage["completion_tokens"]!.GetValue<int>());
+        cached.ShouldBeGreaterThanOrEqualTo(1024);
+        usage["cost_usd"]!.GetValue<decimal>().ShouldBe(((prompt - cached) * 0.15m / 1_000_000m) + (cached * 0.075m / 1_000_000m) + (completion * 0.6m / 1_000_000m));
+    }
+
+    [Fact]
+    public async Task A_reasoning_models_reasoning_tokens_reach_the_sdk()
+    {
+        Emulator.Reset();
+
+        var usage = (await Sdk.GetChatClient("openai/o3-mini").CompleteChatAsync([new UserChatMessage("Think it over")])).Value.Usage;
+
+        usage.OutputTokenDetails.ReasoningTokenCount.ShouldBe(Emulators.OpenAI.OpenAIEmulator.ReasoningTokensPerChoice);
+        usage.OutputTokenCount.ShouldBeGreaterThan(usage.OutputTokenDetails.ReasoningTokenCount);
+    }
+
+    [Fact]
     public async Task A_model_outside_the_catalog_is_passed_through_to_the_OpenAI_compatible_server()
     {
         Emulator.Reset();

@@ -41,6 +41,8 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
         body["usage"]!["prompt_tokens"]!.GetValue<int>().ShouldBe(7);
         body["usage"]!["completion_tokens"]!.GetValue<int>().ShouldBe(5);
         body["usage"]!["total_tokens"]!.GetValue<int>().ShouldBe(12);
+        body["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>().ShouldBe(0); // as OpenAI: always there
+        body["usage"]!["completion_tokens_details"]!["reasoning_tokens"]!.GetValue<int>().ShouldBe(0);
 
         var command = gateway.Providers.FindChat(marker).ShouldNotBeNull();
         command.Route.OwnerId.ShouldBe(gateway.KeyId);
@@ -49,6 +51,17 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
         command.Route.Pricing.ShouldNotBeNull();
         command.Stream.ShouldBeFalse();
         command.Deadline.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task The_usage_carries_the_providers_cached_and_reasoning_tokens_in_OpenAIs_details()
+    {
+        var response = await gateway.PostJsonAsync("/v1/chat/completions", Request("[usage-details] " + Guid.NewGuid().ToString("N")));
+
+        var usage = (await GatewayFixture.ReadJsonAsync(response))["usage"]!;
+        usage["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>().ShouldBe(2);
+        usage["completion_tokens_details"]!["reasoning_tokens"]!.GetValue<int>().ShouldBe(1);
+        usage["prompt_tokens"]!.GetValue<int>().ShouldBe(7);
     }
 
     [Fact]

@@ -45,6 +45,17 @@ public sealed class ChatStreamingTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task The_usage_chunk_carries_the_providers_cached_and_reasoning_tokens()
+    {
+        var (_, events, raw) = await StreamAsync(Request("[usage-details] " + Guid.NewGuid().ToString("N")));
+
+        var usage = events.Single(e => e.Data != "[DONE]" && e.Json["usage"] is JsonObject).Json["usage"]!;
+        usage["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>().ShouldBe(2, raw);
+        usage["completion_tokens_details"]!["reasoning_tokens"]!.GetValue<int>().ShouldBe(1);
+        usage["prompt_tokens"]!.GetValue<int>().ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Leaves_out_the_usage_chunk_unless_include_usage_is_set()
     {
         var (_, events, raw) = await StreamAsync(Request("no usage " + Guid.NewGuid().ToString("N"), includeUsage: false));

@@ -40,7 +40,7 @@ public sealed class ChatCompletionConsumer(
         {
             var reply = await client.ChatAsync(command, cancellationToken);
             call.Response(reply.Id, reply.Model);
-            return Completed(command, reply.Choices, reply.PromptTokens, reply.CompletionTokens, reply.SystemFingerprint);
+            return Completed(command, reply.Choices, reply.Tokens, reply.SystemFingerprint);
         });
     }
 
@@ -57,7 +57,7 @@ public sealed class ChatCompletionConsumer(
         var n = command.N ?? 1;
         var choices = new SortedDictionary<int, StreamedChoice>();
         StreamedChoice Choice(int index) => choices.TryGetValue(index, out var choice) ? choice : choices[index] = new StreamedChoice(index);
-        int prompt = 0, completion = 0;
+        var tokens = ChatTokens.None;
         var batch = new ChatStreamBatch(streams, jobId);
         using var canceled = cancellations.Register(jobId);
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
@@ -80,9 +80,9 @@ public sealed class ChatCompletionConsumer(
                     }
                 }
 
-                if (chunk.PromptTokens is { } p)
+                if (chunk.Tokens is { } counted)
                 {
-                    (prompt, completion) = (p, chunk.CompletionTokens ?? 0);
+                    tokens = counted;
                 }
             }
 
@@ -91,7 +91,7 @@ public sealed class ChatCompletionConsumer(
                 Choice(index).End(batch); // every choice asked for has a role and a finish reason
             }
 
-            var completed = Completed(command, [.. choices.Values.Select(c => c.ToChoice())], prompt, completion, null);
+            var completed = Completed(command, [.. choices.Values.Select(c => c.ToChoice())], tokens, null);
             batch.Add(new ChatStreamDelta { Usage = completed.Usage });
             batch.Add(new ChatStreamDelta { Done = true });
             await batch.FlushAsync();
@@ -104,13 +104,13 @@ public sealed class ChatCompletionConsumer(
         }
     }
 
-    private static ChatCompleted Completed(ChatCompletion command, IReadOnlyList<ChatChoice> choices, int promptTokens, int completionTokens, string? fingerprint) => new()
+    private static ChatCompleted Completed(ChatCompletion command, IReadOnlyList<ChatChoice> choices, ChatTokens tokens, string? fingerprint) => new()
     {
         JobId = command.JobId,
         Timestamp = DateTimeOffset.UtcNow,
         Route = command.Route,
         Choices = choices,
-        Usage = UsagePricing.Price(command.Route, promptTokens, completionTokens),
+        Usage = UsagePricing.Price(command.Route, tokens.Prompt, tokens.Completion, cachedPromptTokens: tokens.CachedPrompt, reasoningTokens: tokens.Reasoning),
         SystemFingerprint = fingerprint,
     };
 

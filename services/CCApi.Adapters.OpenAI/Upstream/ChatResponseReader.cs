@@ -5,13 +5,22 @@ using CCApi.Contracts;
 namespace CCApi.Adapters.OpenAI.Upstream;
 
 /// <summary>A chat completion as OpenAI returned it, before pricing; <paramref name="Id"/> and <paramref name="Model"/> are the upstream's own.</summary>
-public sealed record ChatReply(IReadOnlyList<ChatChoice> Choices, int PromptTokens, int CompletionTokens, string? SystemFingerprint, string? Id = null, string? Model = null);
+public sealed record ChatReply(IReadOnlyList<ChatChoice> Choices, ChatTokens Tokens, string? SystemFingerprint, string? Id = null, string? Model = null);
 
 /// <summary>One parsed <c>chat.completion.chunk</c> of a stream: its choices' deltas (several when the request asked for n &gt; 1) and, on the last, the usage.</summary>
-public sealed record ChatChunk(IReadOnlyList<ChoiceDelta> Choices, int? PromptTokens, int? CompletionTokens, string? Id = null, string? Model = null)
+public sealed record ChatChunk(IReadOnlyList<ChoiceDelta> Choices, ChatTokens? Tokens, string? Id = null, string? Model = null)
 {
     /// <summary>The delta of choice 0, or null (what a one-choice request streams).</summary>
     public ChoiceDelta? First => Choices.FirstOrDefault(c => c.Index == 0);
+}
+
+/// <summary>
+/// OpenAI's <c>usage</c> of a chat: prompt and completion tokens, and of them the prompt tokens served from its prompt
+/// cache (<c>prompt_tokens_details.cached_tokens</c>) and the reasoning tokens (<c>completion_tokens_details.reasoning_tokens</c>).
+/// </summary>
+public sealed record ChatTokens(int Prompt, int Completion, int CachedPrompt = 0, int Reasoning = 0)
+{
+    public static readonly ChatTokens None = new(0, 0);
 }
 
 /// <summary>What one chunk adds to one choice (its <c>index</c>).</summary>
@@ -53,10 +62,8 @@ public static class ChatResponseReader
                 });
             }
 
-            var usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object ? u : default;
             return new ChatReply(list,
-                usage.ValueKind == JsonValueKind.Object ? Int(usage, "prompt_tokens") ?? 0 : 0,
-                usage.ValueKind == JsonValueKind.Object ? Int(usage, "completion_tokens") ?? 0 : 0,
+                root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object ? Tokens(usage) : ChatTokens.None,
                 Text(root, "system_fingerprint"),
                 Text(root, "id"),
                 Text(root, "model"));
@@ -84,18 +91,12 @@ public static class ChatResponseReader
                 throw new UpstreamException(UpstreamErrors.StreamError(provider, UpstreamErrorBody.Parse(data)));
             }
 
-            int? prompt = null, completion = null;
-            if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-            {
-                prompt = Int(usage, "prompt_tokens") ?? 0;
-                completion = Int(usage, "completion_tokens") ?? 0;
-            }
-
+            var tokens = root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object ? Tokens(usage) : null;
             if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
             {
-                return prompt is null
+                return tokens is null
                     ? throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk without 'choices'"))
-                    : new ChatChunk([], prompt, completion, Text(root, "id"), Text(root, "model"));
+                    : new ChatChunk([], tokens, Text(root, "id"), Text(root, "model"));
             }
 
             var list = new List<ChoiceDelta>(choices.GetArrayLength());
@@ -115,13 +116,23 @@ public static class ChatResponseReader
                     Text(choice, "finish_reason")));
             }
 
-            return new ChatChunk(list, prompt, completion, Text(root, "id"), Text(root, "model"));
+            return new ChatChunk(list, tokens, Text(root, "id"), Text(root, "model"));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             throw new UpstreamException(UpstreamErrors.Malformed(provider, "a stream chunk is not valid JSON of the documented shape"), ex);
         }
     }
+
+    /// <summary>A <c>usage</c> object's counts; a detail that is missing or not a count is 0 (OpenAI-compatible servers often omit them).</summary>
+    private static ChatTokens Tokens(JsonElement usage) => new(
+        Int(usage, "prompt_tokens") ?? 0,
+        Int(usage, "completion_tokens") ?? 0,
+        Detail(usage, "prompt_tokens_details", "cached_tokens"),
+        Detail(usage, "completion_tokens_details", "reasoning_tokens"));
+
+    private static int Detail(JsonElement usage, string details, string name) =>
+        usage.TryGetProperty(details, out var value) && value.ValueKind == JsonValueKind.Object ? Int(value, name) ?? 0 : 0;
 
     private static List<ToolCall>? ToolCalls(JsonElement message)
     {

@@ -106,12 +106,27 @@ public sealed record ToolCallResponse(string Id, FunctionCallResponse Function)
 
 public sealed record FunctionCallResponse(string Name, string Arguments);
 
-/// <summary>OpenAI's usage plus <c>cost_usd</c> (ours): the job's cost at the catalog's price, null for an unpriced model.</summary>
+/// <summary>
+/// OpenAI's usage — with its <c>prompt_tokens_details.cached_tokens</c> (prompt tokens the provider served from its prompt
+/// cache, billed at the model's cached-input price) and <c>completion_tokens_details.reasoning_tokens</c> — plus
+/// <c>cost_usd</c> (ours): the job's cost at the catalog's price, null for an unpriced model.
+/// </summary>
 public sealed record UsageResponse(
     int PromptTokens,
     int CompletionTokens,
     int TotalTokens,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd = null);
+    PromptTokensDetails PromptTokensDetails,
+    CompletionTokensDetails CompletionTokensDetails,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd = null)
+{
+    public static UsageResponse Of(Usage usage, decimal? costUsd) => new(
+        usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
+        new PromptTokensDetails(usage.CachedPromptTokens), new CompletionTokensDetails(usage.ReasoningTokens), costUsd);
+}
+
+public sealed record PromptTokensDetails(int CachedTokens);
+
+public sealed record CompletionTokensDetails(int ReasoningTokens);
 
 /// <summary>OpenAI <c>chat.completion.chunk</c> (one SSE event).</summary>
 public sealed record ChatCompletionChunk(

@@ -69,7 +69,6 @@ public static class ChatEndpoints
                     ? calls.Select(t => new ToolCallResponse(t.Id, new FunctionCallResponse(t.Name, t.Arguments))).ToList()
                     : null),
             c.FinishReason)).ToList(),
-        Usage: new UsageResponse(completed.Usage.PromptTokens, completed.Usage.CompletionTokens, completed.Usage.TotalTokens,
-            CostEstimator.CostUsd(command.Route, completed.Usage)),
+        Usage: UsageResponse.Of(completed.Usage, CostEstimator.CostUsd(command.Route, completed.Usage)),
         SystemFingerprint: completed.SystemFingerprint);
 }

@@ -118,8 +118,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
 
         if (delta.Usage is { } usage && stream.IncludeUsage)
         {
-            WriteChunk(id, Chunk([], new UsageResponse(usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
-                stream.Priced ? usage.Cost : null)));
+            WriteChunk(id, Chunk([], UsageResponse.Of(usage, stream.Priced ? usage.Cost : null)));
         }
 
         if (delta.Done)

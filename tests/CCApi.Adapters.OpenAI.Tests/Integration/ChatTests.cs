@@ -26,6 +26,61 @@ public sealed class ChatTests(OpenAIAdapterHost host) : IClassFixture<OpenAIAdap
         completed.Message.SystemFingerprint.ShouldBe("fp_emulator");
     }
 
+    /// <summary>A conversation whose long system prompt (~1,500 emulated tokens) comes first, then <paramref name="question"/>.</summary>
+    private ChatCompletion LongPrompt(string question, bool stream = false) => host.Chat(question, stream) with
+    {
+        Route = host.Route("gpt-4o-mini", new ModelPricing { InputPerMillion = 1_000_000m, CachedInputPerMillion = 250_000m, OutputPerMillion = 2_000_000m }),
+        Messages =
+        [
+            new ChatMessage { Role = "system", Content = "House rules: " + string.Join(' ', Enumerable.Range(0, 700).Select(i => $"rule-{i}")) },
+            new ChatMessage { Role = "user", Content = question },
+        ],
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_prompt_OpenAI_partly_served_from_its_cache_is_priced_with_the_cached_input_price(bool stream)
+    {
+        host.Emulator.Reset();
+
+        var first = await UsageOfAsync(LongPrompt("First question?", stream), stream);
+        var second = await UsageOfAsync(LongPrompt("And a second one?", stream), stream);
+
+        first.PromptTokens.ShouldBeGreaterThanOrEqualTo(1024);
+        first.CachedPromptTokens.ShouldBe(0); // nothing cached yet
+        second.CachedPromptTokens.ShouldBeGreaterThanOrEqualTo(1024); // the shared system prompt, in OpenAI's 128-token steps
+        (second.CachedPromptTokens % 128).ShouldBe(0);
+        second.CachedPromptTokens.ShouldBeLessThan(second.PromptTokens);
+        second.Cost.ShouldBe(((second.PromptTokens - second.CachedPromptTokens) * 1m) + (second.CachedPromptTokens * 0.25m) + (second.CompletionTokens * 2m));
+        first.Cost.ShouldBe((first.PromptTokens * 1m) + (first.CompletionTokens * 2m));
+    }
+
+    [Fact]
+    public async Task A_reasoning_models_reasoning_tokens_are_reported_within_its_completion_tokens()
+    {
+        host.Emulator.Reset();
+        var command = host.Chat("Think first") with { Route = host.Route("o3-mini", new ModelPricing { InputPerMillion = 1_000_000m, OutputPerMillion = 2_000_000m }) };
+
+        var usage = await UsageOfAsync(command, stream: false);
+
+        usage.ReasoningTokens.ShouldBe(CCApi.Emulators.OpenAI.OpenAIEmulator.ReasoningTokensPerChoice);
+        usage.CompletionTokens.ShouldBe(usage.ReasoningTokens + 5); // and the 5 words of "Emulated reply to: Think first"
+        usage.Cost.ShouldBe((usage.PromptTokens * 1m) + (usage.CompletionTokens * 2m)); // reasoning is billed as output
+    }
+
+    private async Task<Usage> UsageOfAsync(ChatCompletion command, bool stream)
+    {
+        if (stream)
+        {
+            return (await host.StreamAsync(command)).Single(d => d.Usage is not null).Usage!;
+        }
+
+        var response = await host.AskAsync<ChatCompletion, ChatCompleted>(command, JobKind.Chat);
+        response.Is(out Response<ChatCompleted>? completed).ShouldBeTrue();
+        return completed!.Message.Usage;
+    }
+
     [Fact]
     public async Task Asks_for_n_choices_and_returns_each_in_its_place_with_the_usage_of_all()
     {

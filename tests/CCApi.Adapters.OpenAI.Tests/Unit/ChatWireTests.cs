@@ -68,9 +68,49 @@ public sealed class ChatWireTests
     {
         var chunk = ChatResponseReader.ReadChunk("""{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}""", "openai");
 
-        chunk.PromptTokens.ShouldBe(3);
-        chunk.CompletionTokens.ShouldBe(4);
+        chunk.Tokens.ShouldBe(new ChatTokens(3, 4));
         chunk.Choices.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Reads_the_cached_and_reasoning_tokens_of_the_usage_details()
+    {
+        const string usage = """{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":192,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}""";
+
+        var reply = ChatResponseReader.ReadCompletion(Encoding.UTF8.GetBytes(
+            $$"""{"id":"c","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}],"usage":{{usage}}}"""), "openai");
+        var chunk = ChatResponseReader.ReadChunk($$"""{"choices":[],"usage":{{usage}}}""", "openai");
+
+        reply.Tokens.ShouldBe(new ChatTokens(2006, 300, CachedPrompt: 1920, Reasoning: 192));
+        chunk.Tokens.ShouldBe(reply.Tokens);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt_tokens":5,"completion_tokens":1}""")]
+    [InlineData("""{"prompt_tokens":5,"completion_tokens":1,"prompt_tokens_details":null,"completion_tokens_details":"n/a"}""")]
+    [InlineData("""{"prompt_tokens":5,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":"lots"},"completion_tokens_details":{}}""")]
+    public void Details_an_OpenAI_compatible_server_leaves_out_or_garbles_count_as_none(string usage)
+    {
+        ChatResponseReader.ReadChunk($$"""{"choices":[],"usage":{{usage}}}""", "openai").Tokens.ShouldBe(new ChatTokens(5, 1));
+    }
+
+    [Fact]
+    public void Prices_cached_prompt_tokens_at_the_cached_input_price_and_reasoning_as_output()
+    {
+        var route = new JobRoute
+        {
+            OwnerId = "o", Provider = "openai", Model = "openai/gpt-4o-mini", ProviderModel = "gpt-4o-mini",
+            Pricing = new ModelPricing { InputPerMillion = 0.15m, CachedInputPerMillion = 0.075m, OutputPerMillion = 0.6m },
+        };
+
+        var usage = UsagePricing.Price(route, 2006, 300, cachedPromptTokens: 1920, reasoningTokens: 192);
+
+        usage.Cost.ShouldBe((86 * 0.15m + 1920 * 0.075m + 300 * 0.6m) / 1_000_000m);
+        (usage.CachedPromptTokens, usage.ReasoningTokens, usage.TotalTokens).ShouldBe((1920, 192, 2306));
+        UsagePricing.Price(route with { Pricing = route.Pricing with { CachedInputPerMillion = null } }, 2006, 300, cachedPromptTokens: 1920)
+            .Cost.ShouldBe((2006 * 0.15m + 300 * 0.6m) / 1_000_000m); // no cached price: the input price
+        UsagePricing.Price(route, 10, 3, cachedPromptTokens: 99, reasoningTokens: 7) // counts past their totals are clamped
+            .ShouldSatisfyAllConditions(u => u.CachedPromptTokens.ShouldBe(10), u => u.ReasoningTokens.ShouldBe(3));
     }
 
     [Fact]

@@ -66,7 +66,13 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         // has its own tool call id, and each is billed.
         var reply = Reply(body);
         var contents = Enumerable.Range(0, n).Select(i => i == 0 || reply.Content is null ? reply.Content : $"{reply.Content} (choice {i})").ToList();
-        reply = reply with { CompletionTokens = contents.Sum(c => c is null ? reply.CompletionTokens : Words(c).Count()) };
+        var reasoning = OpenAIEmulator.IsReasoningModel(model) ? OpenAIEmulator.ReasoningTokensPerChoice * n : 0;
+        reply = reply with
+        {
+            CompletionTokens = reasoning + contents.Sum(c => c is null ? reply.CompletionTokens : Words(c).Count()),
+            ReasoningTokens = reasoning,
+            CachedTokens = emulator.CachedTokens(((JsonArray)body["messages"]!).ToJsonString(), reply.PromptTokens),
+        };
         static string CallId(int choice) => choice == 0 ? "call_emulated_1" : $"call_emulated_{choice}_1";
         if (!stream)
         {
@@ -535,7 +541,12 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         return null;
     }
 
-    private sealed record EmulatedReply(string? Content, string? ToolName, string? Arguments, string FinishReason, int PromptTokens, int CompletionTokens);
+    private sealed record EmulatedReply(string? Content, string? ToolName, string? Arguments, string FinishReason, int PromptTokens, int CompletionTokens)
+    {
+        public int CachedTokens { get; init; }
+
+        public int ReasoningTokens { get; init; }
+    }
 
     private static EmulatedReply Reply(JsonObject body)
     {
@@ -560,6 +571,11 @@ internal sealed partial class OpenAIEndpoints(OpenAIEmulator emulator)
         ["prompt_tokens"] = reply.PromptTokens,
         ["completion_tokens"] = reply.CompletionTokens,
         ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens,
+        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = reply.CachedTokens, ["audio_tokens"] = 0 },
+        ["completion_tokens_details"] = new JsonObject
+        {
+            ["reasoning_tokens"] = reply.ReasoningTokens, ["audio_tokens"] = 0, ["accepted_prediction_tokens"] = 0, ["rejected_prediction_tokens"] = 0,
+        },
     };
 
     /// <summary>OpenAI's generation sizes per model; null for a model it does not know (only the union is checked).</summary>

@@ -186,7 +186,7 @@ public sealed class FakeProviders : IAsyncDisposable
             Timestamp = DateTimeOffset.UtcNow,
             Route = command.Route,
             Choices = [new ChatChoice { Index = 0, Message = message, FinishReason = message.ToolCalls is null ? "stop" : "tool_calls" }],
-            Usage = Priced(command.Route, promptTokens: 7, completionTokens: 5),
+            Usage = Priced(command.Route, promptTokens: 7, completionTokens: 5) with { CachedPromptTokens = Details(text).Cached, ReasoningTokens = Details(text).Reasoning },
             SystemFingerprint = "fp_fake",
             ProviderDuration = TimeSpan.FromMilliseconds(1), // as a real adapter reports it, for the overhead metric
         }, static send => send.TrySetAwaitAck(false)); // as the adapters answer (AdapterOutcomes): no wait for the confirm
@@ -235,7 +235,10 @@ public sealed class FakeProviders : IAsyncDisposable
         }
 
         await _streams.AppendAsync(id, new ChatStreamDelta { FinishReason = finish });
-        await _streams.AppendAsync(id, new ChatStreamDelta { Usage = Priced(command.Route, promptTokens: 3, completionTokens: 2) });
+        await _streams.AppendAsync(id, new ChatStreamDelta
+        {
+            Usage = Priced(command.Route, promptTokens: 3, completionTokens: 2) with { CachedPromptTokens = Details(text).Cached, ReasoningTokens = Details(text).Reasoning },
+        });
         await _streams.AppendAsync(id, new ChatStreamDelta { Done = true });
     }
 
@@ -446,6 +449,10 @@ public sealed class FakeProviders : IAsyncDisposable
         });
         await context.RespondAsync(new JobRegistered { JobId = job.JobId, Timestamp = DateTimeOffset.UtcNow });
     }
+
+    /// <summary>"[usage-details]": the provider reports prompt tokens served from its cache and reasoning tokens (as OpenAI does).</summary>
+    private static (int Cached, int Reasoning) Details(string text) =>
+        text.Contains("[usage-details]", StringComparison.Ordinal) ? (2, 1) : (0, 0);
 
     /// <summary>Usage priced with the catalog price the command carries, as every real adapter does (UsagePricing).</summary>
     public static Usage Priced(JobRoute route, int promptTokens = 0, int completionTokens = 0, int images = 0, int characters = 0)
