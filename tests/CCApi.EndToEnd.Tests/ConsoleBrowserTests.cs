@@ -168,7 +168,7 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : Plat
         await Expect(page.Locator("figure svg.chart").First).ToBeVisibleAsync();
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download CSV" }).ClickAsync());
         var csv = await File.ReadAllTextAsync(await download.PathAsync());
-        csv.ShouldStartWith("model,requests,input_tokens,output_tokens,images,characters,cost_usd");
+        csv.ShouldStartWith("model,requests,input_tokens,input_cached_tokens,output_tokens,images,characters,cost_usd");
         csv.ShouldContain("local/echo-1,1,");
         await ScreenshotAsync(page, "usage-1280");
 

@@ -83,6 +83,44 @@ public sealed class UsageRollupTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Prompt_tokens_served_from_the_providers_cache_are_counted_apart_in_entries_rollups_and_reports()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"rollup-cached","credits_usd":null}""");
+        using var _ = client;
+        var split = await NextSecondAsync();
+        foreach (var cached in new[] { 0, 1536, 1024 })
+        {
+            (await Settlement.SettleAsync(id, Guid.NewGuid(), Route(id, "openai/gpt-4o-mini"), JobKind.Chat,
+                new Usage { PromptTokens = 2000, CachedPromptTokens = cached, CompletionTokens = 10, TotalTokens = 2010, Cost = 0.0002m }))
+                .Outcome.ShouldBe(SettleOutcome.Settled);
+        }
+
+        var entries = (await Db.StreamRangeAsync(RedisKeys.ApiKeyUsageEntries(id))).Where(e => (string?)e["type"] == "usage").ToList();
+        entries.Select(e => (string?)e["cached_tokens"]).ShouldBe([null, "1536", "1024"]); // left out when 0
+        var cin = 0L;
+        foreach (var day in (await Db.SortedSetRangeByRankAsync(RedisKeys.ApiKeyUsage(id))).Select(d => (long)d))
+        {
+            cin += (await Db.HashGetAllAsync(RedisKeys.ApiKeyUsageDay(id, day)))
+                .Where(f => ((string)f.Name!).EndsWith(":cin:openai/gpt-4o-mini", StringComparison.Ordinal)).Sum(f => (long)f.Value);
+        }
+
+        cin.ShouldBe(2560);
+
+        // A window inside the hour is read from the entries; one of whole hours from the rollups (the entries can go):
+        // the same sums.
+        async Task ShouldCountAsync(string query)
+        {
+            var row = (await ReportAsync(id, query)).Single()!;
+            (row["input_tokens"]!.GetValue<long>(), row["input_cached_tokens"]!.GetValue<long>(), row["output_tokens"]!.GetValue<long>())
+                .ShouldBe((6000, 2560, 30), query);
+        }
+
+        await ShouldCountAsync($"from={split}&group_by=model");
+        await Db.KeyDeleteAsync(RedisKeys.ApiKeyUsageEntries(id));
+        await ShouldCountAsync($"from={split / 3600 * 3600}&group_by=model");
+    }
+
+    [Fact]
     public async Task A_window_starting_or_ending_inside_an_hour_counts_exactly_the_usage_in_it()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"rollup-edges","credits_usd":null}""");

@@ -14,8 +14,9 @@ public static class CreditScripts
     /// in nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
     /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest usage entry id to
     /// keep (unix ms: entries older than <see cref="CreditOptions.UsageEntryRetention"/> are trimmed, approximately, as
-    /// entries are added), the rollups' retention in ms (<see cref="CreditOptions.LedgerRetention"/>), and with the lease
-    /// keys: lease id ("" = none), tpm (0 = none), token correction.
+    /// entries are added), the rollups' retention in ms (<see cref="CreditOptions.LedgerRetention"/>), lease id ("" =
+    /// none), tpm (0 = none), token correction (the three used only with the lease keys), and the prompt tokens served from
+    /// the provider's prompt cache (written to the entry and the rollups only when above 0).
     /// <para>
     /// Exactly once per job id: the marker is set first (SET NX); a second call finds it and changes nothing. The hold is
     /// removed from <c>reserved_nusd</c>; on success the charge is the actual cost capped at the hold (or, when the hold
@@ -51,12 +52,18 @@ public static class CreditScripts
           end
           local text = string.format('%.0f', charge)
           if charge > 0 then redis.call('HINCRBY', KEYS[1], 'spent_nusd', text) end
-          local id = append_entry(KEYS[3], KEYS[6], ARGV[13], {'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
+          local fields = {'type', 'usage', 'who', 'gateway', 'created', ARGV[4],
             'amount_nusd', charge > 0 and ('-' .. text) or '0', 'balance_after_nusd', redis.call('HGET', KEYS[1], 'credits_nusd') or '',
             'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
             'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
-            'cost_nusd', text, 'priced', ARGV[12]})
-          roll_up(KEYS[5], id, tonumber(ARGV[14]), ARGV[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], text)
+            'cost_nusd', text, 'priced', ARGV[12]}
+          local cached = ARGV[18] or '0'
+          if tonumber(cached) > 0 then
+            fields[#fields + 1] = 'cached_tokens'
+            fields[#fields + 1] = cached
+          end
+          local id = append_entry(KEYS[3], KEYS[6], ARGV[13], fields)
+          roll_up(KEYS[5], id, tonumber(ARGV[14]), ARGV[5], ARGV[8], ARGV[9], ARGV[10], ARGV[11], text, cached)
           return {'settled', string.format('%.0f', hold), text}
         end
         local outcome = settle()
@@ -86,18 +93,18 @@ public static class CreditScripts
         """;
 
     /// <summary>
-    /// Lua: <c>roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost)</c> adds one of
-    /// the key's usage entries (stream id <c>id</c>) to its hourly sums, in the entry's UTC day hash
+    /// Lua: <c>roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost, cached)</c> adds
+    /// one of the key's usage entries (stream id <c>id</c>) to its hourly sums, in the entry's UTC day hash
     /// <c>{usage_key}:{day}</c> (days since the epoch), under the fields <c>{hour}:{metric}:{model}</c> — metrics
-    /// <c>n</c> (requests), <c>in</c>/<c>out</c> (tokens), <c>img</c>, <c>chr</c> and <c>nusd</c> (cost in
-    /// nano-dollars), zeros left out. The hour is the stream id's, so the sums and the entries agree on which hour an
+    /// <c>n</c> (requests), <c>in</c>/<c>out</c> (tokens), <c>cin</c> (of <c>in</c>, served from the provider's prompt
+    /// cache), <c>img</c>, <c>chr</c> and <c>nusd</c> (cost in nano-dollars), zeros left out. The hour is the stream id's, so the sums and the entries agree on which hour an
     /// entry is in (<see cref="UsagePlan"/> reads partial hours from the entries). A day hash expires a retention after
     /// its day and is listed in <c>usage_key</c> (days older than the retention leave it), both set again (idempotently)
     /// with each hour's first entry for a model, so a settlement costs no extra read. The day hash's name is derived
     /// from <c>usage_key</c>, so it shares its hash tag and Redis Cluster slot.
     /// </summary>
     public const string UsageRollupFunction = """
-        local function roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost)
+        local function roll_up(usage_key, id, retention_ms, model, prompt, completion, images, characters, cost, cached)
           local ms = tonumber(string.match(id, '^(%d+)'))
           local day = math.floor(ms / 86400000)
           local day_text = string.format('%.0f', day)
@@ -107,6 +114,7 @@ public static class CreditScripts
           local first = redis.call('HINCRBY', day_key, hour .. 'n' .. of_model, 1) == 1
           if tonumber(prompt) > 0 then redis.call('HINCRBY', day_key, hour .. 'in' .. of_model, prompt) end
           if tonumber(completion) > 0 then redis.call('HINCRBY', day_key, hour .. 'out' .. of_model, completion) end
+          if cached and tonumber(cached) > 0 then redis.call('HINCRBY', day_key, hour .. 'cin' .. of_model, cached) end
           if tonumber(images) > 0 then redis.call('HINCRBY', day_key, hour .. 'img' .. of_model, images) end
           if tonumber(characters) > 0 then redis.call('HINCRBY', day_key, hour .. 'chr' .. of_model, characters) end
           if tonumber(cost) > 0 then redis.call('HINCRBY', day_key, hour .. 'nusd' .. of_model, cost) end

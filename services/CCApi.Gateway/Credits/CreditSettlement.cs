@@ -66,6 +66,7 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
             usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0, usage?.Images ?? 0, usage?.Characters ?? 0, priced.Value ? 1 : 0,
             (now - _entryRetention).ToUnixTimeMilliseconds(), _rollupRetentionMs,
             lease?.LeaseId ?? "", lease?.Tpm ?? 0, lease?.TokenCorrection ?? 0,
+            usage?.CachedPromptTokens ?? 0,
         ];
         return redis.GetDatabase().ScriptEvaluateAsync(CreditScripts.Settle, keys, arguments, flags);
     }

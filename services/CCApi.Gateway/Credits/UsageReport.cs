@@ -9,6 +9,7 @@ public sealed record UsageRow(
     string Group,
     long Requests,
     long InputTokens,
+    long InputCachedTokens,
     long OutputTokens,
     long Images,
     long Characters,
@@ -79,7 +80,7 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
     private const long DayMs = 86_400_000;
 
     /// <summary>The rollup metrics (field names of a day hash), in <see cref="UsageRow"/>'s order of sums.</summary>
-    private static readonly string[] Metrics = ["n", "in", "out", "img", "chr", "nusd"];
+    private static readonly string[] Metrics = ["n", "in", "cin", "out", "img", "chr", "nusd"];
 
     public async Task<UsageReport> ReadAsync(IReadOnlyList<string> keyIds, UsageQuery query)
     {
@@ -102,7 +103,7 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
             }
         }
 
-        var data = rows.Select(r => new UsageRow(r.Key, r.Value[0], r.Value[1], r.Value[2], r.Value[3], r.Value[4], Money.ToUsd(r.Value[5]))).ToList();
+        var data = rows.Select(r => new UsageRow(r.Key, r.Value[0], r.Value[1], r.Value[2], r.Value[3], r.Value[4], r.Value[5], Money.ToUsd(r.Value[6]))).ToList();
         return new UsageReport(data, query.From, query.To, query.GroupBy);
     }
 
@@ -191,10 +192,11 @@ public sealed class UsageReader(IConnectionMultiplexer redis, TimeProvider time)
                 var sums = Row(rows, group);
                 sums[0]++;
                 sums[1] += Long(entry, "prompt_tokens");
-                sums[2] += Long(entry, "completion_tokens");
-                sums[3] += Long(entry, "images");
-                sums[4] += Long(entry, "characters");
-                sums[5] += Long(entry, "cost_nusd");
+                sums[2] += Long(entry, "cached_tokens");
+                sums[3] += Long(entry, "completion_tokens");
+                sums[4] += Long(entry, "images");
+                sums[5] += Long(entry, "characters");
+                sums[6] += Long(entry, "cost_nusd");
             }
 
             if (entries.Length < Page)

@@ -6,6 +6,7 @@ import { chart } from "./charts.js";
 const COLUMNS = [
   ["requests", "Requests"],
   ["input_tokens", "Input tokens"],
+  ["input_cached_tokens", "Cached input tokens"],
   ["output_tokens", "Output tokens"],
   ["images", "Images"],
   ["characters", "Characters"],
