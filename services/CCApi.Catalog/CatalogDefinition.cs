@@ -202,7 +202,43 @@ public static partial class CatalogDefinition
             }
         }
 
+        CheckReplacements(document, problems);
         return problems;
+    }
+
+    /// <summary>
+    /// A model's <c>replacement</c> is another model of its type that can be called: one in the catalog, or a
+    /// "{provider}/{model}" a provider passes through for that type (<c>open_model_types</c>, e.g. a newer OpenAI model
+    /// not priced here).
+    /// </summary>
+    private static void CheckReplacements(CatalogDocument document, List<string> problems)
+    {
+        for (var i = 0; i < document.Models.Count; i++)
+        {
+            var model = document.Models[i];
+            if (model.Replacement is not { } replacement)
+            {
+                continue;
+            }
+
+            var where = $"models[{i}] ('{model.Id}'): replacement '{replacement}'";
+            var slash = replacement.IndexOf('/', StringComparison.Ordinal);
+            var known = document.Models.FirstOrDefault(m => m.Id == replacement);
+            var open = slash > 0 && slash < replacement.Length - 1
+                && document.Providers.Any(p => p.Name == replacement[..slash] && (p.OpenModelTypes ?? []).Contains(model.Type));
+            if (replacement == model.Id)
+            {
+                problems.Add($"{where} is the model itself.");
+            }
+            else if (known is null && !open)
+            {
+                problems.Add($"{where} is neither a model of the catalog nor a {model.Type} model a provider passes through (open_model_types).");
+            }
+            else if (known is not null && known.Type != model.Type)
+            {
+                problems.Add($"{where} is a {known.Type} model; a {model.Type} model needs a {model.Type} replacement.");
+            }
+        }
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]

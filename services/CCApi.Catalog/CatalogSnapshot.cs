@@ -63,6 +63,7 @@ public sealed class CatalogSnapshot
         Id = model.Id,
         Created = model.Created,
         OwnedBy = model.OwnedBy ?? model.Provider,
+        ShutdownDate = model.ShutdownDate,
         Provider = new ModelProvider(provider.Name, provider.DisplayName, provider.IsFundamental),
         Ccapi = new ModelDetails
         {
@@ -81,6 +82,7 @@ public sealed class CatalogSnapshot
             Voices = model.Voices,
             Formats = model.Formats,
             MaxImageSize = model.MaxImageSize,
+            Replacement = model.Replacement,
         },
     };
 }

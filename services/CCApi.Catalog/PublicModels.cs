@@ -21,6 +21,10 @@ public sealed record ModelSummary
     public string Object { get; } = "model";
     public required long Created { get; init; }
     public required string OwnedBy { get; init; }
+
+    /// <summary>OpenAI's <c>shutdown_date</c> (YYYY-MM-DD): the day the model stops being served; absent when none is announced.</summary>
+    public DateOnly? ShutdownDate { get; init; }
+
     public required ModelProvider Provider { get; init; }
     public required ModelDetails Ccapi { get; init; }
 }
@@ -53,6 +57,9 @@ public sealed record ModelDetails
     public IReadOnlyList<string>? Voices { get; init; }
     public IReadOnlyList<string>? Formats { get; init; }
     public int? MaxImageSize { get; init; }
+
+    /// <summary>The model to move to before <see cref="ModelSummary.ShutdownDate"/>.</summary>
+    public string? Replacement { get; init; }
 }
 
 public sealed record ProviderListResponse(IReadOnlyList<ProviderSummary> Data)

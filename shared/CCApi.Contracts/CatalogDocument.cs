@@ -86,6 +86,18 @@ public sealed record ModelEntry
 
     /// <summary>Largest width/height in pixels for image models.</summary>
     public int? MaxImageSize { get; init; }
+
+    /// <summary>
+    /// The day (UTC) the provider stops serving the model, as OpenAI's model object has it (<c>shutdown_date</c>): until
+    /// then its answers carry a <c>Sunset</c> header; from that day on it is refused (a failover candidate is skipped).
+    /// </summary>
+    public DateOnly? ShutdownDate { get; init; }
+
+    /// <summary>The model to move to (its provider's recommended replacement), named when the model is refused.</summary>
+    public string? Replacement { get; init; }
+
+    /// <summary>True once <see cref="ShutdownDate"/> has come (UTC).</summary>
+    public bool IsShutDown(DateTimeOffset now) => ShutdownDate is { } day && DateOnly.FromDateTime(now.UtcDateTime) >= day;
 }
 
 public sealed record ModelCapabilities

@@ -50,6 +50,11 @@ public class CatalogApiTests(CatalogFactory factory) : IClassFixture<CatalogFact
         ccapi.AsObject().ContainsKey("voices").ShouldBeFalse(); // nulls are omitted
         ccapi["pricing"]!.AsObject().ContainsKey("per_image").ShouldBeFalse();
 
+        echo.AsObject().ContainsKey("shutdown_date").ShouldBeFalse(); // none announced
+        var mini = data.Single(m => (string)m!["id"]! == "openai/gpt-4o-mini")!;
+        ((string)mini["shutdown_date"]!).ShouldBe("2027-01-14"); // OpenAI's field, as its own GET /v1/models has it
+        ((string)mini["ccapi"]!["replacement"]!).ShouldBe("openai/gpt-6-luna");
+
         var espeak = data.Single(m => (string)m!["id"]! == "local/espeak-1")!;
         espeak["ccapi"]!["voices"]!.AsArray().Select(v => (string)v!).ShouldContain("alloy");
         espeak["ccapi"]!["formats"]!.AsArray().Select(v => (string)v!).ShouldContain("wav");

@@ -58,6 +58,43 @@ public class CatalogDefinitionTests
         Problem(root).ShouldContain($"('{id}'): pricing.{field} must not be negative");
     }
 
+    [Theory]
+    [InlineData("local/echo-1", "local/echo-1", "is the model itself")]
+    [InlineData("local/echo-1", "local/echo-2", "is neither a model of the catalog nor a chat model a provider passes through")]
+    [InlineData("local/echo-1", "elevenlabs/some-model", "is neither a model of the catalog nor a chat model a provider passes through")]
+    [InlineData("local/echo-1", "local/pixel-1", "is a image model; a chat model needs a chat replacement")]
+    public void Rejects_a_replacement_that_cannot_serve_in_the_models_place(string id, string replacement, string problem)
+    {
+        var root = TestCatalog.Node();
+        root.Model(id)["replacement"] = replacement;
+
+        Problem(root).ShouldContain($"('{id}'): replacement '{replacement}' {problem}");
+    }
+
+    [Fact]
+    public void Takes_a_shutdown_date_and_a_replacement_a_provider_passes_through()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1")["shutdown_date"] = "2030-02-01";
+        root.Model("local/echo-1")["replacement"] = "openai/some-newer-model"; // openai passes chat models through
+
+        var echo = CatalogDefinition.Parse(root.ToJsonString(), "test").Models.Single(m => m.Id == "local/echo-1");
+
+        echo.ShutdownDate.ShouldBe(new DateOnly(2030, 2, 1));
+        echo.IsShutDown(new DateTimeOffset(2030, 1, 31, 23, 59, 59, TimeSpan.Zero)).ShouldBeFalse();
+        echo.IsShutDown(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero)).ShouldBeTrue(); // from the start of the day, UTC
+        echo.IsShutDown(new DateTimeOffset(2030, 1, 31, 20, 0, 0, TimeSpan.FromHours(-5))).ShouldBeTrue(); // 01:00 UTC
+    }
+
+    [Fact]
+    public void Rejects_a_shutdown_date_that_is_not_a_day()
+    {
+        var root = TestCatalog.Node();
+        root.Model("local/echo-1")["shutdown_date"] = "14 January 2027";
+
+        Should.Throw<CatalogDefinitionException>(() => CatalogDefinition.Parse(root.ToJsonString(), "test")).Message.ShouldContain("shutdown_date");
+    }
+
     [Fact]
     public void Rejects_a_cached_input_price_without_an_input_price()
     {

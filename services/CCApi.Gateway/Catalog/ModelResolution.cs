@@ -64,6 +64,41 @@ public static class ModelResolution
 
     private const int MaxPassThroughId = 256;
 
+    /// <summary>RFC 8594's header: the time after which the resource will not answer.</summary>
+    public const string SunsetHeader = "Sunset";
+
+    /// <summary>
+    /// 400 model_not_found naming <paramref name="field"/>, for a model whose <see cref="ModelEntry.ShutdownDate"/> has come:
+    /// the provider no longer serves it (OpenAI answers such a model "does not exist"); the message and details name the
+    /// day and the replacement, when the catalog has one.
+    /// </summary>
+    public static ApiException ShutDown(ModelEntry model, string field)
+    {
+        var day = model.ShutdownDate!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var details = new Dictionary<string, string> { ["param"] = field, ["model"] = model.Id, ["shutdown_date"] = day };
+        if (model.Replacement is { } replacement)
+        {
+            details["replacement"] = replacement;
+        }
+
+        return new ApiException(400, ErrorTypes.InvalidRequest, ErrorCodes.ModelNotFound,
+            $"The model '{model.Id}' was shut down on {day} and is no longer served"
+            + (model.Replacement is { } next ? $"; use '{next}' instead." : "; choose another model from GET /v1/models."),
+            details);
+    }
+
+    /// <summary>
+    /// A model with a <see cref="ModelEntry.ShutdownDate"/> still to come answers with RFC 8594's <c>Sunset</c> header (the
+    /// start of that day, UTC), so clients and their operators see the end coming in every response.
+    /// </summary>
+    public static void AnnounceSunset(HttpResponse response, ModelEntry model)
+    {
+        if (model.ShutdownDate is { } day)
+        {
+            response.Headers[SunsetHeader] = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
     /// <summary>503 provider_unavailable, answered at once, when the model's provider is down.</summary>
     public static ApiException Unavailable(ModelEntry model) =>
         new(503, ErrorTypes.Api, ErrorCodes.ProviderUnavailable,

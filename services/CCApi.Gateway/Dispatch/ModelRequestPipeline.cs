@@ -58,8 +58,8 @@ public sealed record ModelRequest<TPlan, TResult>
 /// authenticated (the route group's <see cref="ApiKeyEndpointFilter"/>; the idempotency filter sits on the same groups)
 /// and the body validated by the handler; then resolve every candidate model (400/404) → a large request waits for its
 /// counting permits (<see cref="LargePromptGate"/>: 429/503), held until its first admission → the route's model checks →
-/// for each candidate in turn: the key's allow-list (403: never worth a retry, so it comes before the provider's state)
-/// → provider available (503) → rate limits + credit reservation in one Redis call (<see cref="ModelAdmission"/>:
+/// for each candidate in turn: shut down (400, <see cref="ModelEntry.ShutdownDate"/>) → the key's allow-list (403: never
+/// worth a retry, so it comes before the provider's state) → provider available (503) → rate limits + credit reservation in one Redis call (<see cref="ModelAdmission"/>:
 /// 429/402) → dispatch → settle the priced usage. A retriable failure (5xx,
 /// 429 from the provider) moves to the next candidate, whose job holds its own reservation.
 /// </summary>
@@ -82,6 +82,17 @@ public sealed partial class ModelRequestPipeline(
         {
             var (model, plan) = (models[i], plans[i]);
             var hasNext = i < models.Count - 1;
+            if (model.IsShutDown(dispatcher.Now))
+            {
+                last = ModelResolution.ShutDown(model, request.Candidates[i].Field);
+                if (hasNext)
+                {
+                    LogFailover(logger, model.Id, last.Status, last.Code, models[i + 1].Id);
+                }
+
+                continue;
+            }
+
             http.GetCaller().EnsureAllowed(model);
             if (!catalog.IsAvailable(model))
             {
@@ -105,6 +116,7 @@ public sealed partial class ModelRequestPipeline(
                 settlement.RememberOwner(jobId, route.OwnerId); // a JobCanceled carries no route
             }
 
+            ModelResolution.AnnounceSunset(http.Response, model);
             try
             {
                 var outcome = await request.Execute(new ModelAttempt(jobId, model, route, deadline), plan);
@@ -127,6 +139,7 @@ public sealed partial class ModelRequestPipeline(
             }
             catch (ApiException ex) when (hasNext && ProviderDispatcher.IsRetriable(ex))
             {
+                http.Response.Headers.Remove(ModelResolution.SunsetHeader); // the next candidate answers, with its own
                 LogFailover(logger, model.Id, ex.Status, ex.Code, models[i + 1].Id);
                 last = ex;
             }

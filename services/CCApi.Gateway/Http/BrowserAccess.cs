@@ -61,6 +61,7 @@ public static class BrowserAccess
     public static readonly string[] ExposedHeaders =
     [
         RequestIds.Header, "Retry-After", "Location", IdempotencyEndpointFilter.ReplayedHeader, ChatStreamResume.JobIdHeader,
+        Catalog.ModelResolution.SunsetHeader,
         RateLimitHeaders.LimitRequests, RateLimitHeaders.RemainingRequests, RateLimitHeaders.ResetRequests,
         RateLimitHeaders.LimitTokens, RateLimitHeaders.RemainingTokens, RateLimitHeaders.ResetTokens,
     ];

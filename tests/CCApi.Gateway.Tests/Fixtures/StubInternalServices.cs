@@ -83,6 +83,23 @@ public sealed class StubInternalServices : IAsyncDisposable
 
     public string Status(string provider) => _statuses.GetValueOrDefault(provider, "available");
 
+    /// <summary>Gives a model a shutdown date (and a replacement) in the served catalog, or takes it back (null); the version changes with it.</summary>
+    public void SetShutdown(string model, DateOnly? day, string? replacement = null)
+    {
+        if (day is null)
+        {
+            _shutdowns.TryRemove(model, out _);
+        }
+        else
+        {
+            _shutdowns[model] = (day.Value, replacement);
+        }
+
+        Interlocked.Increment(ref _version);
+    }
+
+    private readonly ConcurrentDictionary<string, (DateOnly Day, string? Replacement)> _shutdowns = new(StringComparer.Ordinal);
+
     private void Map(WebApplication app)
     {
         app.MapGet("/catalog", () => CatalogDown ? Results.StatusCode(503) : Results.Text(CatalogJson(), "application/json"));
@@ -178,6 +195,15 @@ public sealed class StubInternalServices : IAsyncDisposable
         {
             var name = provider!["name"]!.GetValue<string>();
             provider["status"] = Status(name);
+        }
+
+        foreach (var model in root["models"]!.AsArray())
+        {
+            if (_shutdowns.TryGetValue(model!["id"]!.GetValue<string>(), out var shutdown))
+            {
+                model["shutdown_date"] = shutdown.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                model["replacement"] = shutdown.Replacement;
+            }
         }
 
         return root.ToJsonString();
