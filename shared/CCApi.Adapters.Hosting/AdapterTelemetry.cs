@@ -178,6 +178,15 @@ public sealed class ProviderCall(Activity? activity, JobRoute route, string oper
             {
                 activity.SetTag("gen_ai.usage.input_tokens", usage.PromptTokens);
                 activity.SetTag("gen_ai.usage.output_tokens", usage.CompletionTokens);
+                if (usage.CachedPromptTokens > 0) // of the input tokens (semantic conventions, experimental)
+                {
+                    activity.SetTag("gen_ai.usage.cache_read.input_tokens", usage.CachedPromptTokens);
+                }
+
+                if (usage.ReasoningTokens > 0) // of the output tokens
+                {
+                    activity.SetTag("gen_ai.usage.reasoning.output_tokens", usage.ReasoningTokens);
+                }
             }
 
             if (result is ChatCompleted chat)

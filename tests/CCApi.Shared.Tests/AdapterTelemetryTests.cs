@@ -53,6 +53,7 @@ public sealed class AdapterTelemetryTests : IDisposable
         ((string[])span.GetTagItem("gen_ai.response.finish_reasons")!).ShouldBe(["stop", "length"]);
         span.GetTagItem("gen_ai.usage.input_tokens").ShouldBe(12);
         span.GetTagItem("gen_ai.usage.output_tokens").ShouldBe(5);
+        span.TagObjects.ShouldNotContain(t => t.Key == "gen_ai.usage.cache_read.input_tokens"); // none served from a cache
         span.GetTagItem("gen_ai.request.max_tokens").ShouldBe(64);
         span.GetTagItem("gen_ai.request.temperature").ShouldBe(0.5);
         span.GetTagItem("gen_ai.request.top_p").ShouldBe(0.9);
@@ -61,6 +62,22 @@ public sealed class AdapterTelemetryTests : IDisposable
         span.GetTagItem("gen_ai.output.type").ShouldBe("text");
         span.GetTagItem("ccapi.model").ShouldBe(_provider + "/gpt-4o-mini");
         span.TagObjects.ShouldNotContain(t => t.Key == "gen_ai.system"); // replaced by gen_ai.provider.name
+    }
+
+    [Fact]
+    public void The_span_carries_the_prompt_tokens_served_from_the_providers_cache_and_the_reasoning_tokens()
+    {
+        var command = Chat();
+        using (var call = AdapterTelemetry.Start(command))
+        {
+            var completed = Completed(command, prompt: 2000, completion: 80, "stop");
+            call.Succeeded(completed with { Usage = UsagePricing.Price(command.Route, 2000, 80, cachedPromptTokens: 1920, reasoningTokens: 64) });
+        }
+
+        var span = _spans.Single(s => (string?)s.GetTagItem("gen_ai.provider.name") == _provider);
+        span.GetTagItem("gen_ai.usage.input_tokens").ShouldBe(2000);
+        span.GetTagItem("gen_ai.usage.cache_read.input_tokens").ShouldBe(1920);
+        span.GetTagItem("gen_ai.usage.reasoning.output_tokens").ShouldBe(64);
     }
 
     [Fact]
