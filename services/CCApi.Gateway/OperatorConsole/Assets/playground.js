@@ -175,7 +175,8 @@ export function render(view) {
     try {
       models = (await client("/v1/models")).data;
       modelSelect.replaceChildren(...["chat", "image", "audio"].map((type) => h("optgroup", { label: type },
-        models.filter((m) => m.ccapi?.type === type).map((m) => h("option", { value: m.id }, `${m.id}${m.ccapi?.status && m.ccapi.status !== "available" ? ` (${m.ccapi.status})` : ""}`)))));
+        models.filter((m) => m.ccapi?.type === type).map((m) => h("option", { value: m.id },
+          `${m.id}${m.ccapi?.status && m.ccapi.status !== "available" ? ` (${m.ccapi.status})` : ""}${m.shutdown_date ? ` (shuts down ${m.shutdown_date})` : ""}`)))));
       modelSelect.disabled = false;
       show();
     } catch (e) {
