@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # What the two broker hops of one synchronous call cost at best on this machine: raw RabbitMQ.Client ping-pong beside
 # MassTransit request/response as the platform sends it, and with publisher confirmations off on the requester's bus or
-# on both, one request in flight (the latency a call at one connection pays twice). Interleaved round by round against
-# one private RabbitMQ, so every variant sees the same machine noise. Writes bench/results/<date>-bus-floor.md with the
-# medians over the rounds.
+# on both, or with MassTransit's raw JSON serializer instead of its envelope, one request in flight (the latency a call at
+# one connection pays twice). Interleaved round by round against one private RabbitMQ, so every variant sees the same
+# machine noise. Writes bench/results/<date>-bus-floor.md with the medians over the rounds.
 #
 #   BENCH_BUS_FLOOR_PORT (5679)  private RabbitMQ (must be free)     BENCH_ROUNDS (3)   BENCH_SECONDS (5) per point
-#   BENCH_DATE (today, UTC)
+#   BENCH_DATE (today, UTC)   BENCH_VARIANTS (every variant; e.g. "raw mt-platform mt-raw")
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
@@ -32,7 +32,7 @@ rm -rf "$OUT"
 dotnet build "$BENCH_DIR/bus-floor" -c Release -o "$OUT" -nologo -clp:ErrorsOnly -v:q >&2
 rm -rf "$BENCH_DIR/bus-floor/obj" "$BENCH_DIR/bus-floor/bin"
 
-variants=(${BENCH_VARIANTS:-raw mt-platform mt-correlated mt-replyto raw-requester mt-requester-unconfirmed mt-unconfirmed mt-confirmed})
+variants=(${BENCH_VARIANTS:-raw mt-platform mt-correlated mt-replyto raw-requester mt-requester-unconfirmed mt-unconfirmed mt-confirmed mt-raw})
 : >"$CCAPI_DATA_DIR/points.txt"
 for ((round = 1; round <= ROUNDS; round++)); do
   for variant in "${variants[@]}"; do
@@ -49,7 +49,7 @@ rows = {}
 for line in open(points):
     rnd, variant, rate, p50, p90, p99, cpu = line.split()
     rows.setdefault(variant, []).append(tuple(float(x) for x in (rate, p50, p90, p99, cpu)))
-order = ["raw", "mt-platform", "mt-correlated", "mt-replyto", "raw-requester", "mt-requester-unconfirmed", "mt-unconfirmed", "mt-confirmed"]
+order = ["raw", "mt-platform", "mt-correlated", "mt-replyto", "raw-requester", "mt-requester-unconfirmed", "mt-unconfirmed", "mt-confirmed", "mt-raw"]
 what = {
     "raw": "RabbitMQ.Client alone (two connections, transient, no confirms, auto-ack)",
     "mt-platform": "MassTransit as the platform sends a synchronous call (confirmations on, request and response transient and not waited on)",
@@ -59,6 +59,7 @@ what = {
     "mt-requester-unconfirmed": "the same as mt-platform, publisher confirmations off on the requester's bus (the gateway's side)",
     "mt-unconfirmed": "the same, publisher confirmations off on both buses",
     "mt-confirmed": "MassTransit's defaults: request and response waited on for their confirms",
+    "mt-raw": "mt-platform with MassTransit's raw JSON serializer on both buses (the message alone as the body, its headers in the AMQP properties) instead of the JSON envelope",
 }
 med = lambda xs, i: statistics.median(x[i] for x in xs)
 base = med(rows["mt-platform"], 1)

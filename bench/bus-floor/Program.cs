@@ -174,16 +174,17 @@ else if (variant == "raw-requester")
 else
 {
     var confirmed = variant == "mt-confirmed";
-    var responderConfirms = variant is "mt-platform" or "mt-requester-unconfirmed" or "mt-confirmed";
-    var requesterConfirms = variant is "mt-platform" or "mt-confirmed";
-    if (variant is not ("mt-platform" or "mt-requester-unconfirmed" or "mt-unconfirmed" or "mt-confirmed"))
+    var responderConfirms = variant is "mt-platform" or "mt-requester-unconfirmed" or "mt-confirmed" or "mt-raw";
+    var requesterConfirms = variant is "mt-platform" or "mt-confirmed" or "mt-raw";
+    var raw = variant == "mt-raw";
+    if (variant is not ("mt-platform" or "mt-requester-unconfirmed" or "mt-unconfirmed" or "mt-confirmed" or "mt-raw"))
     {
         throw new ArgumentException($"unknown variant '{variant}'");
     }
 
     var queue = $"bus-floor-{Environment.ProcessId}";
-    var responder = Responder(amqp, queue, responderConfirms, awaitAck: confirmed);
-    var requester = MtBus(amqp, requesterConfirms, null);
+    var responder = Responder(amqp, queue, responderConfirms, awaitAck: confirmed, raw);
+    var requester = MtBus(amqp, requesterConfirms, null, raw);
     await responder.StartAsync();
     await requester.StartAsync();
     var client = requester.CreateRequestClient<Ping>(new Uri($"queue:{queue}?autodelete=true"));
@@ -223,7 +224,7 @@ Console.WriteLine(FormattableString.Invariant($"{variant} {latencies.Count / ela
 
 // The responder of every MassTransit variant: a consumer on QUEUE that answers each Ping with a transient Pong, waiting
 // for the response's publisher confirm only when AWAITACK (MassTransit's default; the platform does not).
-static IBusControl Responder(Uri amqp, string queue, bool publisherConfirmation, bool awaitAck) => MtBus(amqp, publisherConfirmation, cfg =>
+static IBusControl Responder(Uri amqp, string queue, bool publisherConfirmation, bool awaitAck, bool raw = false) => MtBus(amqp, publisherConfirmation, cfg =>
     cfg.ReceiveEndpoint(queue, e =>
     {
         e.AutoDelete = true; // the queue goes with the run (MassTransit declares it durable, as a provider's queue is)
@@ -235,10 +236,18 @@ static IBusControl Responder(Uri amqp, string queue, bool publisherConfirmation,
                 send.TrySetAwaitAck(false);
             }
         }));
-    }));
+    }), raw);
 
-static IBusControl MtBus(Uri amqp, bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints) => MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+static IBusControl MtBus(Uri amqp, bool publisherConfirmation, Action<IRabbitMqBusFactoryConfigurator>? endpoints, bool raw = false) => MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
 {
+    if (raw)
+    {
+        // The message alone as the body, its ids, addresses and message types as AMQP headers. Not RawSerializerOptions.All:
+        // its AnyMessageType hands every body to whichever of the request client's handlers (Pong, Failed, Fault<Ping>)
+        // asks first, so a Pong was read as an empty fault.
+        cfg.UseRawJsonSerializer(RawSerializerOptions.Default, isDefault: true);
+    }
+
     var user = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[0]);
     var password = Uri.UnescapeDataString(amqp.UserInfo.Split(':')[1]);
     cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h =>
