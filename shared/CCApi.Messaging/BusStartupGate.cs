@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 namespace CCApi.Messaging;
 
 /// <summary>
-/// Holds the host's start until the bus is connected, for at most <see cref="MessagingOptions.StartupWait"/>: so the
-/// first request never races the bus, and a broker that is down never keeps the process from starting (it starts not
-/// ready and becomes ready by itself when the bus connects).
+/// Holds the host's start (its <c>ApplicationStarted</c>) until the bus is connected, for at most
+/// <see cref="MessagingOptions.StartupWait"/>: a broker that is down never keeps the process from starting (it starts not
+/// ready and becomes ready by itself when the bus connects). The hosted services start side by side, the HTTP server
+/// among them, so the server may already listen meanwhile; <c>/health/ready</c>, not this gate, tells when the bus is there.
 /// </summary>
 internal sealed partial class BusStartupGate(IBusControl bus, IOptions<MessagingOptions> options, ILogger<BusStartupGate> logger)
     : IHostedService

@@ -90,7 +90,7 @@ public static class MessagingExtensions
             o.ConsumerStopTimeout = m.Value.StopTimeout / 2;
         });
 
-        builder.Services.AddHostedService<BusStartupGate>(); // the HTTP server starts after it: the bus is connected (or StartupWait passed)
+        builder.Services.AddHostedService<BusStartupGate>(); // the host is started once the bus is connected (or StartupWait passed)
         builder.Services.AddHealthChecks().AddCheck<BusReadinessCheck>(BusReadinessCheck.Name, tags: [HealthTags.Ready]);
         return builder;
     }

@@ -24,10 +24,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
         builder.AddNativeMemoryTrim();
 
-        // The hosted services start side by side: the bus connecting (held by Messaging's BusStartupGate), the gateway's
+        // The hosted services start side by side: the bus connecting (awaited by Messaging's BusStartupGate), the gateway's
         // first catalog load, its bootstrap key write and the like wait on different servers, and readiness needs all of
-        // them — one after another they added up. The HTTP server still starts only after every one of them has started,
-        // so the first request never races the bus. They stop in reverse order, as before.
+        // them — one after another they added up. The HTTP server is one of them, so it may listen before the bus is
+        // connected: requests sent in that window wait for MassTransit's connection and are answered
+        // (bench/results/2026-12-06-session24-startup.md), and /health/ready says ready only once everything is.
+        // They stop in reverse order, as before.
         builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         return builder;
     }
