@@ -1,3 +1,5 @@
+using Microsoft.Net.Http.Headers;
+
 namespace CCApi.Gateway.Catalog;
 
 /// <summary>Model lookups with the public API's errors.</summary>
@@ -76,15 +78,15 @@ public static class ModelResolution
     {
         var day = model.ShutdownDate!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var details = new Dictionary<string, string> { ["param"] = field, ["model"] = model.Id, ["shutdown_date"] = day };
+        var advice = "; choose another model from GET /v1/models.";
         if (model.Replacement is { } replacement)
         {
             details["replacement"] = replacement;
+            advice = $"; use '{replacement}' instead.";
         }
 
         return new ApiException(400, ErrorTypes.InvalidRequest, ErrorCodes.ModelNotFound,
-            $"The model '{model.Id}' was shut down on {day} and is no longer served"
-            + (model.Replacement is { } next ? $"; use '{next}' instead." : "; choose another model from GET /v1/models."),
-            details);
+            $"The model '{model.Id}' was shut down on {day} and is no longer served{advice}", details);
     }
 
     /// <summary>
@@ -95,7 +97,7 @@ public static class ModelResolution
     {
         if (model.ShutdownDate is { } day)
         {
-            response.Headers[SunsetHeader] = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers[SunsetHeader] = HeaderUtilities.FormatDate(new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
         }
     }
 

@@ -57,7 +57,7 @@ public static class CreditScripts
             'note', '', 'job', ARGV[1], 'model', ARGV[5], 'provider', ARGV[6], 'kind', ARGV[7],
             'prompt_tokens', ARGV[8], 'completion_tokens', ARGV[9], 'images', ARGV[10], 'characters', ARGV[11],
             'cost_nusd', text, 'priced', ARGV[12]}
-          local cached = ARGV[18] or '0'
+          local cached = ARGV[18]
           if tonumber(cached) > 0 then
             fields[#fields + 1] = 'cached_tokens'
             fields[#fields + 1] = cached
@@ -114,7 +114,7 @@ public static class CreditScripts
           local first = redis.call('HINCRBY', day_key, hour .. 'n' .. of_model, 1) == 1
           if tonumber(prompt) > 0 then redis.call('HINCRBY', day_key, hour .. 'in' .. of_model, prompt) end
           if tonumber(completion) > 0 then redis.call('HINCRBY', day_key, hour .. 'out' .. of_model, completion) end
-          if cached and tonumber(cached) > 0 then redis.call('HINCRBY', day_key, hour .. 'cin' .. of_model, cached) end
+          if tonumber(cached) > 0 then redis.call('HINCRBY', day_key, hour .. 'cin' .. of_model, cached) end
           if tonumber(images) > 0 then redis.call('HINCRBY', day_key, hour .. 'img' .. of_model, images) end
           if tonumber(characters) > 0 then redis.call('HINCRBY', day_key, hour .. 'chr' .. of_model, characters) end
           if tonumber(cost) > 0 then redis.call('HINCRBY', day_key, hour .. 'nusd' .. of_model, cost) end

@@ -82,21 +82,18 @@ public sealed partial class ModelRequestPipeline(
         {
             var (model, plan) = (models[i], plans[i]);
             var hasNext = i < models.Count - 1;
-            if (model.IsShutDown(dispatcher.Now))
+            // A candidate that cannot be asked is skipped: shut down (before the allow-list, whose 403 ends the request),
+            // or its provider unavailable.
+            var skipped = model.IsShutDown(dispatcher.Now) ? ModelResolution.ShutDown(model, request.Candidates[i].Field) : null;
+            if (skipped is null)
             {
-                last = ModelResolution.ShutDown(model, request.Candidates[i].Field);
-                if (hasNext)
-                {
-                    LogFailover(logger, model.Id, last.Status, last.Code, models[i + 1].Id);
-                }
-
-                continue;
+                http.GetCaller().EnsureAllowed(model);
+                skipped = catalog.IsAvailable(model) ? null : ModelResolution.Unavailable(model);
             }
 
-            http.GetCaller().EnsureAllowed(model);
-            if (!catalog.IsAvailable(model))
+            if (skipped is not null)
             {
-                last = ModelResolution.Unavailable(model);
+                last = skipped;
                 if (hasNext)
                 {
                     LogFailover(logger, model.Id, last.Status, last.Code, models[i + 1].Id);
