@@ -7,8 +7,9 @@ Segments of one request (G = gateway, A = adapter):
   to_adapter        G "local-chat send" start    -> A "local-chat receive" start (send + broker + delivery)
   adapter_pipeline  A "local-chat receive" start -> A "chat echo-1" start         (MassTransit receive/deserialize)
   provider          A "chat echo-1" start        -> A response "bus send" start  (the echo model itself)
-  response_hop      A response "bus send" start  -> G "bus receive" start        (respond + broker + delivery)
-  gateway_out       G "bus receive" start        -> G HTTP server span end       (complete request, render JSON)
+  response_hop      A answer publish start       -> G answer receive start     (Redis PUBLISH + delivery; before
+                                                                                  session 25: respond + broker + delivery)
+  gateway_out       G answer receive start       -> G HTTP server span end       (complete request, render JSON)
 and whole spans: gateway_http (the server span), adapter_local_chat (the "chat echo-1" GenAI span: provider +
 respond + publish of ChatCompleted; gen_ai.client.operation.duration stops before the respond), adapter_receive (whole consumer),
 adapter_publish_event (the ChatCompleted publish, after the response has left), gateway_send (send incl. confirm)."""
@@ -61,10 +62,12 @@ for trace, spans in by_trace.items():
     back = one(spans, "Gateway", kind="Consumer", pred=lambda s: s["name"].endswith("receive"))
     recv = one(spans, "Adapters.Local", "local-chat receive", "Consumer")
     chat = one(spans, "Adapters.Local", pred=lambda s: s["tags"].get("gen_ai.operation.name") == "chat")  # "chat echo-1"
-    # the response: to RabbitMQ's direct reply-to since session 12, to the gateway's temporary bus endpoint before
+    # the answer: on the gateway's Redis channel since session 25 ("synchronous reply publish"), to RabbitMQ's direct
+    # reply-to from session 12, to the gateway's temporary bus endpoint before
     respond = one(spans, "Adapters.Local", kind="Producer",
-                  pred=lambda s: any(t in s["tags"].get("messaging.masstransit.destination_address", "")
-                                     for t in ("amq.rabbitmq.reply-to", "temporary=true")))
+                  pred=lambda s: s["name"] == "synchronous reply publish"
+                  or any(t in s["tags"].get("messaging.masstransit.destination_address", "")
+                         for t in ("amq.rabbitmq.reply-to", "temporary=true")))
     event = one(spans, "Adapters.Local", "CCApi.Contracts:ChatCompleted send", "Producer")
     if not all((http, send, back, recv, chat, respond)):
         continue

@@ -77,6 +77,7 @@ public static class GatewayRegistration
         services.AddOptions<RouteBodyLimitOptions>().BindConfiguration(RouteBodyLimitOptions.SectionName)
             .Validate(o => o.IsValid(), "BodyLimits:Routes values must be between 1 byte and 16 GiB.").ValidateOnStart();
         services.AddSingleton<SynchronousCalls>();    // a synchronous call's response, matched to its caller by request id
+        services.AddHostedService(sp => sp.GetRequiredService<SynchronousCalls>()); // listens on its Redis channel for them
         services.AddSingleton<ProviderDispatcher>();
         services.AddSingleton<ModelRequestPipeline>(); // the model routes' one pipeline: resolve → admit + reserve → dispatch → settle
         services.AddOpenApi(OpenApiSecurity.Configure);

@@ -15,7 +15,8 @@ namespace CCApi.Adapters.Hosting;
 /// deadline) ends the job as <see cref="JobFailed"/> with the CCAPI error. Anything else is a bug and faults the message.
 /// </summary>
 public sealed partial class AdapterJobRunner(
-    JobResultCache results, JobCancellations cancellations, SynchronousOutcomePublisher outcomes, ILogger<AdapterJobRunner> logger)
+    JobResultCache results, JobCancellations cancellations, SynchronousOutcomePublisher outcomes, SynchronousReplyPublisher replies,
+    ILogger<AdapterJobRunner> logger)
 {
     /// <summary>
     /// The job as the other overload runs it, for a consumer that needs nothing of its provider call but the outcome: the
@@ -58,7 +59,7 @@ public sealed partial class AdapterJobRunner(
         if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
-            await AdapterOutcomes.FinishAsync(context, command, earlier, outcomes);
+            await AdapterOutcomes.FinishAsync(context, command, earlier, outcomes, replies);
             return;
         }
 
@@ -87,7 +88,7 @@ public sealed partial class AdapterJobRunner(
             // it — but not waited for first: the caller does not wait for this round trip. A failed store still faults the
             // message (redelivery), as it did when it was awaited before answering.
             var stored = results.SetAsync(command.JobId, step, result, command.Deadline);
-            await AdapterOutcomes.FinishAsync(context, command, result, outcomes);
+            await AdapterOutcomes.FinishAsync(context, command, result, outcomes, replies);
             await stored;
             return;
         }
@@ -104,7 +105,7 @@ public sealed partial class AdapterJobRunner(
         }
 
         call.Failed(error);
-        await AdapterOutcomes.FinishAsync(context, command, AdapterOutcomes.Failed(command, command.Route, kind, error), outcomes);
+        await AdapterOutcomes.FinishAsync(context, command, AdapterOutcomes.Failed(command, command.Route, kind, error), outcomes, replies);
     }
 
     /// <summary>

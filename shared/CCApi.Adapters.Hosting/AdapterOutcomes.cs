@@ -18,18 +18,24 @@ public static class AdapterOutcomes
     /// only add broker work to every call for a record nobody waits on. A synchronous job JobStatus registered
     /// (<see cref="IJobCommand.Registered"/>: its webhook is delivered from the record) gets both: the response, then the
     /// persistent event, since a record that may never end would leave the webhook undelivered; a failed publish faults the
-    /// message, and its redelivery answers from the result cache and publishes again.
+    /// message, and its redelivery answers from the result cache and publishes again. The answer goes on the Redis channel
+    /// the gateway named (<see cref="SynchronousReplyPublisher"/>), or as a response on the bus when it named none.
     /// </summary>
-    public static async Task FinishAsync<T>(ConsumeContext context, IJobCommand command, T outcome, SynchronousOutcomePublisher outcomes)
+    public static async Task FinishAsync<T>(ConsumeContext context, IJobCommand command, T outcome, SynchronousOutcomePublisher outcomes, SynchronousReplyPublisher replies)
         where T : class, IJobMessage
     {
+        ArgumentNullException.ThrowIfNull(replies);
         if (context.ResponseAddress is null)
         {
             await context.Publish(outcome, context.CancellationToken);
             return;
         }
 
-        await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
+        if (!await replies.TryReplyAsync(context, outcome))
+        {
+            await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
+        }
+
         if (command.Registered)
         {
             await context.Publish(outcome, context.CancellationToken);

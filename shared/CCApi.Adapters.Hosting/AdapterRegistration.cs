@@ -84,6 +84,7 @@ public static partial class AdapterRegistration
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<JobResultCache>();
         builder.Services.TryAddSingleton<JobCancellations>();
+        builder.Services.TryAddSingleton<SynchronousReplyPublisher>();
         builder.Services.TryAddSingleton<AdapterJobRunner>();
         builder.Services.TryAddSingleton<StreamingChatJobs>();
         if (!builder.Services.Any(d => d.ServiceType == typeof(SynchronousOutcomePublisher)))

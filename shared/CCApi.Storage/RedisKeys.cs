@@ -27,6 +27,11 @@ public static class RedisKeys
 
     /// <summary>A streaming chat's record (hash): owner key id, model, provider, created, include_usage — what a resume needs.</summary>
     public static string JobStreamRecord(Guid jobId) => $"ccapi:{{job:{jobId:N}}}:stream:record";
+    /// <summary>
+    /// The pub/sub channel one gateway process hears its synchronous calls' answers on (<c>SynchronousReplies</c>); a new
+    /// one per process (<paramref name="listener"/>), never a key.
+    /// </summary>
+    public static string SynchronousReplies(Guid listener) => $"ccapi:replies:{listener:N}";
     public static string Blob(string blobId) => $"ccapi:{{blob:{blobId}}}";
 
     /// <summary>An API key's record (hash): everything about the key but the secret. Every per-key key shares <c>{key:id}</c>.</summary>

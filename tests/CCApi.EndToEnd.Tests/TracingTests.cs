@@ -55,7 +55,8 @@ public sealed class TracingTests(PlatformFixture platform) : PlatformTest(platfo
         spans["CCApi.Adapters.OpenAI"].ShouldContain(s => s.GetProperty("kind").GetString() == "Consumer");
 
         // The provider call: a CLIENT span named "{operation} {model}" with the GenAI attributes...
-        var provider = spans["CCApi.Adapters.OpenAI"].Where(s => s.GetProperty("source").GetString() == "CCApi").ShouldHaveSingleItem();
+        var provider = spans["CCApi.Adapters.OpenAI"]
+            .Where(s => s.GetProperty("source").GetString() == "CCApi" && s.GetProperty("kind").GetString() == "Client").ShouldHaveSingleItem();
         provider.GetProperty("name").GetString().ShouldBe("chat gpt-4o-mini");
         provider.GetProperty("kind").GetString().ShouldBe("Client");
         var tags = provider.GetProperty("tags");
@@ -77,6 +78,15 @@ public sealed class TracingTests(PlatformFixture platform) : PlatformTest(platfo
             .ToList();
         children.ShouldContain(c => c.Kind == "Client" && c.Url != null && c.Url.StartsWith($"{upstream.Scheme}://{upstream.Authority}/", StringComparison.Ordinal),
             string.Join("; ", children));
+
+        // The answer went back on the gateway's Redis channel (SynchronousReplies), in the same trace both ends.
+        var published = spans["CCApi.Adapters.OpenAI"].Where(s => s.GetProperty("name").GetString() == "synchronous reply publish").ShouldHaveSingleItem();
+        published.GetProperty("kind").GetString().ShouldBe("Producer");
+        published.GetProperty("tags").GetProperty("messaging.system").GetString().ShouldBe("redis");
+        var received = spans["CCApi.Gateway"].Where(s => s.GetProperty("name").GetString() == "synchronous reply receive").ShouldHaveSingleItem();
+        received.GetProperty("kind").GetString().ShouldBe("Consumer");
+        received.GetProperty("tags").GetProperty("messaging.destination.name").GetString()
+            .ShouldBe(published.GetProperty("tags").GetProperty("messaging.destination.name").GetString());
         ShouldBeOneTree(spans);
     }
 

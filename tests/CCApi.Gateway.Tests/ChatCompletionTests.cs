@@ -82,6 +82,67 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task An_answer_on_the_gateways_Redis_channel_reaches_its_caller_a_success_and_a_failure_alike()
+    {
+        // The fake chat provider answers as the adapters do: on the channel the command names (SynchronousReplies).
+        var calls = gateway.Factory.Services.GetRequiredService<SynchronousCalls>();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(calls.ListeningOnRedis), TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        var before = gateway.Providers.AnsweredOnRedis.Count;
+        var marker = Guid.NewGuid().ToString("N");
+
+        var ok = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker));
+        var failed = await gateway.PostJsonAsync("/v1/chat/completions", Request("[fail:400] " + marker));
+
+        ok.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await GatewayFixture.ReadJsonAsync(ok))["choices"]![0]!["message"]!["content"]!.GetValue<string>().ShouldBe("local says: " + marker);
+        failed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await GatewayFixture.ReadJsonAsync(failed))["error"]!;
+        error["message"]!.GetValue<string>().ShouldBe("fake provider failed with 400"); // the JobFailed's error, read back whole
+        error["param"]!.GetValue<string>().ShouldBe("voice");
+        gateway.Providers.AnsweredOnRedis.Count.ShouldBe(before + 2, "both answers came on Redis, not on the bus");
+        calls.Waiting.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task When_the_Redis_subscription_drops_calls_waiting_there_end_with_503_at_once_and_new_ones_answer_on_the_bus_until_it_is_back()
+    {
+        var calls = gateway.Factory.Services.GetRequiredService<SynchronousCalls>();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(calls.ListeningOnRedis), TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        gateway.Providers.ReleaseHeldChats = FakeProviders.NewRelease();
+        var marker = Guid.NewGuid().ToString("N");
+        try
+        {
+            var held = gateway.PostJsonAsync("/v1/chat/completions", Request("[held] " + marker));
+            (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FindChat("[held] " + marker) is not null),
+                TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20))).ShouldBeTrue();
+
+            calls.SubscriptionLost(); // what StackExchange.Redis' ConnectionFailed for the subscription connection calls
+
+            var lost = await held.WaitAsync(TimeSpan.FromSeconds(10)); // not the request timeout
+            lost.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            (await GatewayFixture.ReadJsonAsync(lost))["error"]!["code"]!.GetValue<string>().ShouldBe("service_unavailable");
+            calls.ListeningOnRedis.ShouldBeFalse();
+
+            var onRedis = gateway.Providers.AnsweredOnRedis.Count;
+            var next = Guid.NewGuid().ToString("N");
+            var onBus = await gateway.PostJsonAsync("/v1/chat/completions", Request(next));
+            onBus.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await GatewayFixture.ReadJsonAsync(onBus))["choices"]![0]!["message"]!["content"]!.GetValue<string>().ShouldBe("local says: " + next);
+            gateway.Providers.AnsweredOnRedis.Count.ShouldBe(onRedis, "answered on the bus while not listening");
+        }
+        finally
+        {
+            gateway.Providers.ReleaseHeldChats.TrySetResult();
+            await calls.SubscriptionRestoredAsync();
+        }
+
+        calls.ListeningOnRedis.ShouldBeTrue();
+        var again = await gateway.PostJsonAsync("/v1/chat/completions", Request(Guid.NewGuid().ToString("N")));
+        again.StatusCode.ShouldBe(HttpStatusCode.OK);
+        calls.Waiting.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_synchronous_command_expires_in_its_queue_when_its_caller_stops_waiting()
     {
         var marker = Guid.NewGuid().ToString("N");

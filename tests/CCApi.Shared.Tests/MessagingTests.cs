@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.Messaging;
 using CCApi.Testing;
 using MassTransit;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace CCApi.Shared.Tests;
 
@@ -149,6 +152,9 @@ public sealed class MessagingTests
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMq("shared");
+        builder.Configuration["ConnectionStrings:Redis"] = TestInfrastructure.Redis;
+        builder.AddRedisStorage();
+        builder.Services.AddSingleton<SynchronousReplyPublisher>();
         builder.AddMessaging(x =>
         {
             x.AddConsumer<FinishingSpeechConsumer, FinishingSpeechConsumerDefinition>();
@@ -172,6 +178,28 @@ public sealed class MessagingTests
             var sent = Command();
             await (await bus.GetSendEndpoint(address)).Send(sent);
 
+            // A request naming a Redis channel (as the gateway's are) is answered there, not on the bus.
+            var channelName = RedisKeys.SynchronousReplies(Guid.NewGuid());
+            var answers = await host.Services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber().SubscribeAsync(SynchronousReplies.Channel(channelName));
+            var onRedis = Command();
+            var requestId = Guid.NewGuid();
+            await (await bus.GetSendEndpoint(address)).Send(onRedis, context =>
+            {
+                context.RequestId = requestId;
+                context.ResponseAddress = bus.Address;
+                context.Headers.Set(SynchronousReplies.ChannelHeader, channelName);
+            });
+            using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                var message = await answers.ReadAsync(wait.Token);
+                SynchronousReplies.TryParse(message.Message, out var answeredId, out var failed, out var json).ShouldBeTrue();
+                answeredId.ShouldBe(requestId);
+                failed.ShouldBeFalse();
+                JsonSerializer.Deserialize<SpeechSynthesized>(json.Span)!.JobId.ShouldBe(onRedis.JobId);
+            }
+
+            await answers.UnsubscribeAsync();
+
             var registered = ImageCommand() with { Registered = true };
             var image = await bus.CreateRequestClient<GenerateImage>(MessagingExtensions.QueueAddress(OutcomesProvider, JobKind.Image), RequestTimeout.After(s: 30))
                 .GetResponse<ImageGenerated, JobFailed>(registered);
@@ -179,12 +207,14 @@ public sealed class MessagingTests
             generated!.Message.JobId.ShouldBe(registered.JobId);
 
             (await TestInfrastructure.EventuallyAsync(
-                    () => Task.FromResult(Observed.ContainsKey(requested.JobId) && Observed.ContainsKey(sent.JobId) && Observed.ContainsKey(registered.JobId)),
+                    () => Task.FromResult(Observed.ContainsKey(requested.JobId) && Observed.ContainsKey(sent.JobId) && Observed.ContainsKey(registered.JobId)
+                        && Observed.ContainsKey(onRedis.JobId)),
                     TimeSpan.FromSeconds(30)))
                 .ShouldBeTrue("every outcome reaches its subscriber");
             await Task.Delay(SynchronousOutcomePublisher.Window * 10); // a batched copy as well would show as "twice"
             Observed[requested.JobId].ShouldBe((nameof(SynchronousOutcomes), false), "the caller has the result; the batch is JobStatus' record");
             Observed[sent.JobId].ShouldBe((nameof(SpeechSynthesized), true), "without a caller the event is the job's result");
+            Observed[onRedis.JobId].ShouldBe((nameof(SynchronousOutcomes), false), "answered on Redis, JobStatus' copy is batched as on the bus");
             Observed[registered.JobId].ShouldBe((nameof(ImageGenerated), true), "a registered job's webhook is sent from its event, which must not be lost");
         }
         finally
@@ -206,7 +236,7 @@ public sealed class MessagingTests
         Height = 64,
     };
 
-    private sealed class FinishingImageConsumer(SynchronousOutcomePublisher outcomes) : IConsumer<GenerateImage>
+    private sealed class FinishingImageConsumer(SynchronousOutcomePublisher outcomes, SynchronousReplyPublisher replies) : IConsumer<GenerateImage>
     {
         public Task Consume(ConsumeContext<GenerateImage> context) => AdapterOutcomes.FinishAsync(context, context.Message, new ImageGenerated
         {
@@ -216,7 +246,7 @@ public sealed class MessagingTests
             Operation = context.Message.Operation,
             Images = [],
             Usage = new Usage { Images = 1 },
-        }, outcomes);
+        }, outcomes, replies);
     }
 
     private sealed class FinishingImageConsumerDefinition : ConsumerDefinition<FinishingImageConsumer>
@@ -224,9 +254,9 @@ public sealed class MessagingTests
         public FinishingImageConsumerDefinition() => EndpointName = Queues.For(OutcomesProvider, JobKind.Image);
     }
 
-    private sealed class FinishingSpeechConsumer(SynchronousOutcomePublisher outcomes) : IConsumer<Speech>
+    private sealed class FinishingSpeechConsumer(SynchronousOutcomePublisher outcomes, SynchronousReplyPublisher replies) : IConsumer<Speech>
     {
-        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, context.Message, EchoSpeech.Synthesized(context.Message), outcomes);
+        public Task Consume(ConsumeContext<Speech> context) => AdapterOutcomes.FinishAsync(context, context.Message, EchoSpeech.Synthesized(context.Message), outcomes, replies);
     }
 
     private sealed class FinishingSpeechConsumerDefinition : ConsumerDefinition<FinishingSpeechConsumer>

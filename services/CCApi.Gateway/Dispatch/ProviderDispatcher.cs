@@ -108,6 +108,17 @@ public sealed partial class ProviderDispatcher(
                     };
                 await PublishFailedAsync(command.JobId, route, kind, error);
                 throw ApiException.FromErrorInfo(error);
+            case SynchronousCalls.RepliesLost:
+                // Redis dropped the connection this answer was to come on: the job may have finished or not.
+                var lost = new ErrorInfo
+                {
+                    Status = 503,
+                    Type = ErrorTypes.Api,
+                    Code = GatewayErrorCodes.ServiceUnavailable,
+                    Message = "The platform's storage connection dropped while the request ran; its answer could not be received. Retry shortly.",
+                };
+                await PublishFailedAsync(command.JobId, route, kind, lost);
+                throw ApiException.FromErrorInfo(lost);
             default:
                 throw new ApiException(502, ErrorTypes.Api, ErrorCodes.ProviderError, "The provider answered with an unexpected message.");
         }

@@ -1,36 +1,54 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
 using MassTransit;
 using MassTransit.RabbitMqTransport;
 using MassTransit.Transports;
+using StackExchange.Redis;
 
 namespace CCApi.Gateway.Dispatch;
 
 /// <summary>
 /// The waiting half of a synchronous call, correlated by request id (design §2's "an equivalent" of MassTransit's
-/// request/response). The responses come back through RabbitMQ's direct reply-to: this gateway consumes the pseudo-queue
-/// <c>amq.rabbitmq.reply-to</c> on one channel, sends its calls on that same channel, and the broker hands each response
-/// straight to it. There is no reply queue or exchange to go missing: a response to a gateway that has died is discarded
-/// by the broker. (A reply queue auto-deleted with a crashed gateway took its exchange with it, and the late reply of an
-/// adapter to that exchange closed the adapter's consuming channel: its queue had no consumer for seconds.)
-/// One handler per response type — the success event, <see cref="JobFailed"/>, the adapter's <c>Fault&lt;TCommand&gt;</c> —
-/// connected to that endpoint once, hands each response to the caller waiting on its id; MassTransit's request client
-/// connected three handlers, a timer and a cancellation registration for every call (<c>bench/bus-floor.sh</c>:
-/// <c>mt-correlated</c>, <c>mt-replyto</c>). The adapters do not change: to them this is a request like any other,
-/// answered with <c>RespondAsync</c>, which MassTransit routes by the request's reply-to.
-/// A response whose caller has stopped waiting (timed out, disconnected) is consumed and dropped.
+/// request/response). An adapter's answer — the success event or <see cref="JobFailed"/> — comes on this gateway
+/// process's own Redis channel (<see cref="SynchronousReplies"/>), named in every command it sends while it listens there:
+/// the adapter publishes it in the round trip that stores the job's result anyway, so a call costs the broker one message
+/// (the command) instead of two. A consumer fault (<c>Fault&lt;TCommand&gt;</c>), JobStatus' answer to a registration,
+/// and every answer to a command sent while the channel was not listening come back through RabbitMQ's direct reply-to:
+/// this gateway consumes the pseudo-queue <c>amq.rabbitmq.reply-to</c> on one channel, sends its calls on that same channel,
+/// and the broker hands each response straight to it. Neither way leaves a queue or exchange to go missing: an answer to a
+/// gateway that has died is dropped. (A reply queue auto-deleted with a crashed gateway took its exchange with it, and the
+/// late reply of an adapter to that exchange closed the adapter's consuming channel: its queue had no consumer for seconds.)
+/// One bus handler per response type, connected to that endpoint once, hands each response to the caller waiting on its id;
+/// MassTransit's request client connected three handlers, a timer and a cancellation registration for every call
+/// (<c>bench/bus-floor.sh</c>: <c>mt-correlated</c>, <c>mt-replyto</c>). A response whose caller has stopped waiting (timed
+/// out, disconnected) is dropped. When the Redis connection that listens drops, the calls told to answer there end at once
+/// (<see cref="RepliesLost"/>: their answer may have been published into the gap), and new calls answer on the bus until it
+/// is back.
 /// </summary>
-public sealed class SynchronousCalls : IReceiveEndpointObserver
+public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogger<SynchronousCalls> logger) : IReceiveEndpointObserver, IHostedService, IDisposable
 {
     /// <summary>RabbitMQ's direct reply-to pseudo-queue (on the in-memory transport, an ordinary queue of that name).</summary>
     public const string EndpointName = RabbitMqExchangeNames.ReplyTo;
 
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource<object>> _waiting = new();
+    /// <summary>How long the listener waits before it tries Redis again.</summary>
+    public static readonly TimeSpan ListenRetryDelay = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<Guid, Waiter> _waiting = new();
     private readonly ConcurrentDictionary<Type, ConnectHandle> _handlers = new();
     private readonly Lock _connect = new();
+    private readonly string _channel = RedisKeys.SynchronousReplies(Guid.NewGuid());
+    private readonly CancellationTokenSource _stopping = new();
     private volatile IReceiveEndpoint? _endpoint;
+    private volatile bool _listening;
+    private volatile bool _subscribed;
+    private int _listenRunning;
 
     /// <summary>How many calls are waiting for their response.</summary>
     public int Waiting => _waiting.Count;
+
+    /// <summary>Whether new calls are answered on this process's Redis channel (else on the bus).</summary>
+    public bool ListeningOnRedis => _listening;
 
     /// <summary>The bus's endpoint for the responses (the bus configures it at start; see <see cref="Configure"/>).</summary>
     private IReceiveEndpoint Endpoint => _endpoint
@@ -59,13 +77,147 @@ public sealed class SynchronousCalls : IReceiveEndpointObserver
         Listen<TSuccess>(endpoint);
         Listen<JobFailed>(endpoint);
         Listen<Fault<TCommand>>(endpoint);
-        var response = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_waiting.TryAdd(requestId, response))
+        var waiter = new Waiter(typeof(TSuccess), _listening ? _channel : null, Activity.Current?.Context ?? default);
+        if (!_waiting.TryAdd(requestId, waiter))
         {
             throw new InvalidOperationException($"A call with request id {requestId} is already waiting.");
         }
 
-        return new Call(this, endpoint, requestId, response.Task);
+        return new Call(this, endpoint, requestId, waiter);
+    }
+
+    /// <summary>Subscribes this process's channel in the background; until it has, calls are answered on the bus.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.ConnectionFailed += OnConnectionFailed;
+        redis.ConnectionRestored += OnConnectionRestored;
+        _ = ListenAsync();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        _listening = false;
+        _subscribed = false;
+        redis.ConnectionFailed -= OnConnectionFailed;
+        redis.ConnectionRestored -= OnConnectionRestored;
+        try
+        {
+            await redis.GetSubscriber().UnsubscribeAsync(SynchronousReplies.Channel(_channel), OnReply);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // the connection closes with the process
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private void OnReply(RedisChannel channel, RedisValue message)
+    {
+        if (!SynchronousReplies.TryParse(message, out var requestId, out var failed, out var json) || !_waiting.TryRemove(requestId, out var waiter))
+        {
+            return; // not ours, or its caller has stopped waiting
+        }
+
+        using var activity = CcapiTelemetry.Source.StartActivity(SynchronousReplies.ReceiveSpanName, ActivityKind.Consumer, waiter.Caller);
+        activity?.SetTag("messaging.system", "redis");
+        activity?.SetTag("messaging.destination.name", _channel);
+        object? response;
+        try
+        {
+            response = JsonSerializer.Deserialize(json.Span, failed ? typeof(JobFailed) : waiter.Success);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadableReply(logger, requestId, ex);
+            response = null;
+        }
+
+        waiter.Response.TrySetResult(response ?? UnreadableReply.Instance);
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            SubscriptionLost();
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            _ = SubscriptionRestoredAsync();
+        }
+    }
+
+    /// <summary>
+    /// The subscription connection dropped: an answer published meanwhile is lost, so the calls told to answer on Redis
+    /// end now (<see cref="RepliesLost"/>) rather than at their timeout, and new calls answer on the bus.
+    /// </summary>
+    internal void SubscriptionLost()
+    {
+        _listening = false;
+        foreach (var (id, waiter) in _waiting)
+        {
+            if (waiter.Channel is not null && _waiting.TryRemove(id, out _))
+            {
+                waiter.Response.TrySetResult(RepliesLost.Instance);
+            }
+        }
+    }
+
+    /// <summary>The subscription connection is back: listening again once the channel answers (<see cref="ListenAsync"/>).</summary>
+    internal Task SubscriptionRestoredAsync() => ListenAsync();
+
+    /// <summary>
+    /// Turns listening on once the channel is subscribed: at start, and after the subscription connection is restored
+    /// (StackExchange.Redis subscribes again on it; a PING on that connection answers after the SUBSCRIBE it sent first).
+    /// While Redis cannot be reached it tries again every <see cref="ListenRetryDelay"/> until the process stops; one
+    /// attempt runs at a time.
+    /// </summary>
+    private async Task ListenAsync()
+    {
+        if (Interlocked.Exchange(ref _listenRunning, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            for (var attempt = 0; !_stopping.IsCancellationRequested; attempt++)
+            {
+                try
+                {
+                    var subscriber = redis.GetSubscriber();
+                    if (!_subscribed)
+                    {
+                        await subscriber.SubscribeAsync(SynchronousReplies.Channel(_channel), OnReply);
+                        _subscribed = true;
+                    }
+
+                    await subscriber.PingAsync();
+                    _listening = true;
+                    return;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    if (attempt == 0)
+                    {
+                        LogNotListening(logger, ex);
+                    }
+
+                    await Task.Delay(ListenRetryDelay, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _listenRunning, 0);
+        }
     }
 
     private void Listen<T>(IReceiveEndpoint endpoint)
@@ -90,7 +242,7 @@ public sealed class SynchronousCalls : IReceiveEndpointObserver
     {
         if (context.RequestId is { } id && _waiting.TryRemove(id, out var waiting))
         {
-            waiting.TrySetResult(context.Message);
+            waiting.Response.TrySetResult(context.Message);
         }
 
         return Task.CompletedTask;
@@ -113,11 +265,12 @@ public sealed class SynchronousCalls : IReceiveEndpointObserver
     /// message goes out through <see cref="SendAsync{T}"/> or <see cref="PublishAsync{T}"/>, on the channel that consumes
     /// the replies — RabbitMQ delivers a direct reply only to the channel the request was published on.
     /// </summary>
-    public readonly struct Call(SynchronousCalls calls, IReceiveEndpoint endpoint, Guid requestId, Task<object> response) : IDisposable
+    public readonly struct Call(SynchronousCalls calls, IReceiveEndpoint endpoint, Guid requestId, Waiter waiter) : IDisposable
     {
         public Guid RequestId => requestId;
 
-        public Task<object> Response => response;
+        /// <summary>The success event, <see cref="JobFailed"/>, a <see cref="Fault"/>, <see cref="RepliesLost"/> or <see cref="UnreadableReply"/>.</summary>
+        public Task<object> Response => waiter.Response.Task;
 
         /// <summary>Sends this call's command to <paramref name="destination"/> (see <see cref="Address"/>).</summary>
         public async Task SendAsync<T>(Uri destination, T message, TimeSpan timeToLive, Action<SendContext>? configure, CancellationToken cancellationToken)
@@ -149,8 +302,50 @@ public sealed class SynchronousCalls : IReceiveEndpointObserver
             context.RequestId = requestId;
             context.ResponseAddress = endpoint.InputAddress;
             context.TimeToLive = timeToLive;
+            if (waiter.Channel is { } channel)
+            {
+                context.Headers.Set(SynchronousReplies.ChannelHeader, channel);
+            }
         }
 
         public void Dispose() => calls._waiting.TryRemove(requestId, out _);
     }
+
+    /// <summary>A call waiting: what its success event is, the channel it was told to answer on (null: the bus), its caller's span.</summary>
+    public sealed class Waiter(Type success, string? channel, ActivityContext caller)
+    {
+        public Type Success => success;
+
+        public string? Channel => channel;
+
+        public ActivityContext Caller => caller;
+
+        public TaskCompletionSource<object> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>The Redis connection this call's answer was to come on dropped: the answer may be lost.</summary>
+    public sealed class RepliesLost
+    {
+        public static readonly RepliesLost Instance = new();
+
+        private RepliesLost()
+        {
+        }
+    }
+
+    /// <summary>An answer that did not read as the call's success event or a <see cref="JobFailed"/>.</summary>
+    public sealed class UnreadableReply
+    {
+        public static readonly UnreadableReply Instance = new();
+
+        private UnreadableReply()
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not listening for synchronous answers on Redis (they come through the bus meanwhile)")]
+    private static partial void LogNotListening(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The answer to synchronous call {RequestId} could not be read")]
+    private static partial void LogUnreadableReply(ILogger logger, Guid requestId, Exception exception);
 }

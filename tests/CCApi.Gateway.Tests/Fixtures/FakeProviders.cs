@@ -39,9 +39,11 @@ public sealed class FakeProviders : IAsyncDisposable
     private readonly SpeechChunks _audio;
     private readonly ChatStreams _streams;
     private readonly StubInternalServices _internal;
+    private readonly IConnectionMultiplexer _redis;
 
     private FakeProviders(IConnectionMultiplexer redis, StubInternalServices internalServices)
     {
+        _redis = redis;
         var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis });
         _blobs = new RedisBlobStore(redis, options);
         _partials = new ImagePartials(redis, _blobs);
@@ -112,6 +114,9 @@ public sealed class FakeProviders : IAsyncDisposable
     /// <summary>The chats answered with ChatCompleted (the response sent).</summary>
     public ConcurrentDictionary<Guid, bool> AnsweredChats { get; } = new();
 
+    /// <summary>Request ids of the chats answered on the gateway's Redis channel (not on the bus).</summary>
+    public ConcurrentDictionary<Guid, bool> AnsweredOnRedis { get; } = new();
+
     /// <summary>Lets a test hold an async job in "processing" until it releases it.</summary>
     public TaskCompletionSource ReleaseAsyncJobs { get; set; } = NewRelease();
 
@@ -169,7 +174,7 @@ public sealed class FakeProviders : IAsyncDisposable
 
         if (failure is not null)
         {
-            await context.RespondAsync(new JobFailed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Chat, Error = failure });
+            await AnswerAsync(context, new JobFailed { JobId = command.JobId, Timestamp = DateTimeOffset.UtcNow, Route = command.Route, Kind = JobKind.Chat, Error = failure });
             return;
         }
 
@@ -180,7 +185,7 @@ public sealed class FakeProviders : IAsyncDisposable
                 ToolCalls = [new ToolCall { Id = "call_1", Name = tools[0].Name, Arguments = """{"city":"Paris"}""" }],
             }
             : new ChatMessage { Role = "assistant", Content = $"{provider} says: {command.Messages[^1].Content}" };
-        await context.RespondAsync(new ChatCompleted
+        await AnswerAsync(context, new ChatCompleted
         {
             JobId = command.JobId,
             Timestamp = DateTimeOffset.UtcNow,
@@ -189,8 +194,26 @@ public sealed class FakeProviders : IAsyncDisposable
             Usage = Priced(command.Route, promptTokens: 7, completionTokens: 5) with { CachedPromptTokens = Details(text).Cached, ReasoningTokens = Details(text).Reasoning },
             SystemFingerprint = "fp_fake",
             ProviderDuration = TimeSpan.FromMilliseconds(1), // as a real adapter reports it, for the overhead metric
-        }, static send => send.TrySetAwaitAck(false)); // as the adapters answer (AdapterOutcomes): no wait for the confirm
+        });
         AnsweredChats[command.JobId] = true;
+    }
+
+    /// <summary>
+    /// A chat's answer as the adapters give it (AdapterOutcomes): on the Redis channel the gateway named, else on the bus
+    /// without waiting for the confirm. (The fake image and speech providers answer on the bus: the gateway's other way.)
+    /// </summary>
+    private async Task AnswerAsync<T>(ConsumeContext context, T outcome)
+        where T : class
+    {
+        var channel = context.Headers.Get<string>(SynchronousReplies.ChannelHeader);
+        if (context.RequestId is { } requestId && SynchronousReplies.IsChannelName(channel))
+        {
+            await _redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), SynchronousReplies.Format(requestId, outcome, outcome is JobFailed));
+            AnsweredOnRedis[requestId] = true;
+            return;
+        }
+
+        await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
     }
 
     private async Task StreamAsync(ChatCompletion command, string text, ErrorInfo? failure)

@@ -1,0 +1,70 @@
+using System.Buffers.Text;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace CCApi.Storage;
+
+/// <summary>
+/// How a synchronous call's answer travels adapter → gateway: on Redis pub/sub, on the channel of the gateway process
+/// that waits for it, not back through the broker. The adapter already writes the outcome to Redis (its result cache, for
+/// a redelivery) on the same connection, so the answer costs one more command in that round trip instead of a broker
+/// message — its serialization, the broker's work, its delivery — per call. The gateway names its channel in the
+/// command's <see cref="ChannelHeader"/>; a command without it (an older gateway, a test's request client) is answered on
+/// the bus as before, and a consumer fault always is (MassTransit sends it to the request's response address).
+/// The message: the request id (32 hex digits), <c>s</c> (the success event) or <c>f</c> (<c>JobFailed</c>), then the
+/// outcome's JSON — the same serialization as the adapters' result cache.
+/// </summary>
+public static class SynchronousReplies
+{
+    /// <summary>The command header naming the channel to answer on (a MassTransit header, set by the gateway).</summary>
+    public const string ChannelHeader = "CCApi-Reply-Channel";
+
+    /// <summary>The adapter's span around the PUBLISH, and the gateway's when the answer reaches its caller.</summary>
+    public const string PublishSpanName = "synchronous reply publish";
+
+    /// <inheritdoc cref="PublishSpanName"/>
+    public const string ReceiveSpanName = "synchronous reply receive";
+
+    private const int IdLength = 32;
+
+    private static readonly string Prefix = RedisKeys.SynchronousReplies(Guid.Empty)[..^IdLength];
+
+    public static RedisChannel Channel(string name) => new(name, RedisChannel.PatternMode.Literal);
+
+    /// <summary>A channel name is the platform's own (<see cref="RedisKeys.SynchronousReplies"/>); anything else in the header is ignored.</summary>
+    public static bool IsChannelName(string? name) =>
+        name is not null && name.Length == Prefix.Length + IdLength && name.StartsWith(Prefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(name.AsSpan(Prefix.Length), "N", out _);
+
+    /// <summary>The message answering <paramref name="requestId"/> with <paramref name="outcome"/> (a success event, or a failure).</summary>
+    public static RedisValue Format(Guid requestId, object outcome, bool failed)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var json = JsonSerializer.SerializeToUtf8Bytes(outcome, outcome.GetType());
+        var message = new byte[IdLength + 2 + json.Length];
+        requestId.TryFormat(message.AsSpan(0, IdLength), out _, "N");
+        message[IdLength] = (byte)' ';
+        message[IdLength + 1] = failed ? (byte)'f' : (byte)'s';
+        json.CopyTo(message, IdLength + 2);
+        return message;
+    }
+
+    /// <summary>Reads a message of <see cref="Format"/>; false for anything else.</summary>
+    public static bool TryParse(RedisValue message, out Guid requestId, out bool failed, out ReadOnlyMemory<byte> json)
+    {
+        requestId = default;
+        failed = false;
+        json = default;
+        ReadOnlyMemory<byte> bytes = (byte[]?)message ?? [];
+        var span = bytes.Span;
+        if (span.Length <= IdLength + 2 || span[IdLength] != (byte)' ' || span[IdLength + 1] is not ((byte)'s' or (byte)'f')
+            || !Utf8Parser.TryParse(span[..IdLength], out requestId, out var read, 'N') || read != IdLength)
+        {
+            return false;
+        }
+
+        failed = span[IdLength + 1] == (byte)'f';
+        json = bytes[(IdLength + 2)..];
+        return true;
+    }
+}
