@@ -305,6 +305,8 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
     }
 }
 
-/// <summary>What a resumed chat stream needs besides its entries: the owner (another key gets 404) and how chunks render.</summary>
-/// <summary>What a resume needs of a streaming chat; <c>Priced</c>: its model has a price, so usage shows <c>cost_usd</c> (else null).</summary>
+/// <summary>
+/// What a resumed chat stream needs besides its entries: the owner (another key gets 404) and how chunks render;
+/// <c>Priced</c>: its model has a price, so usage shows <c>cost_usd</c> (else null).
+/// </summary>
 public sealed record ChatStreamRecord(Guid JobId, string OwnerId, string Model, string Provider, long Created, bool IncludeUsage, bool Priced = true);
