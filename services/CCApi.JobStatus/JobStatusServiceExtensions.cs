@@ -35,6 +35,7 @@ public static class JobStatusServiceExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<SynchronousReplyPublisher>(); // JobRegistered on the gateway's Redis channel
         builder.Services.AddSingleton<JobEvents>();
         builder.Services.AddSingleton<JobUpdater>();
         builder.Services.AddSingleton<WebhookRenderer>();

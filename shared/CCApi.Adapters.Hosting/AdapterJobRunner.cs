@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CCApi.Contracts;
+using CCApi.Storage;
 using CCApi.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;

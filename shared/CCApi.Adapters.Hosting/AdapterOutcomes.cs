@@ -1,4 +1,5 @@
 using CCApi.Contracts;
+using CCApi.Storage;
 using MassTransit;
 
 namespace CCApi.Adapters.Hosting;
@@ -31,7 +32,7 @@ public static class AdapterOutcomes
             return;
         }
 
-        if (!await replies.TryReplyAsync(context, outcome))
+        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), outcome, outcome is JobFailed))
         {
             await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
         }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using CCApi.Messaging;
 using CCApi.Outbound;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

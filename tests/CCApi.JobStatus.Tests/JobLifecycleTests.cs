@@ -5,14 +5,48 @@ using System.Text.Json.Nodes;
 using CCApi.Contracts;
 using CCApi.JobStatus.Jobs;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 using CCApi.Testing;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace CCApi.JobStatus.Tests;
 
 [Collection(JobStatusBusCollection.Name)]
 public class JobLifecycleTests(JobStatusFactory factory) : IClassFixture<JobStatusFactory>
 {
+    [Fact]
+    public async Task A_registration_naming_the_gateways_Redis_channel_is_answered_there_after_its_pending_record_is_written()
+    {
+        var redis = factory.Services.GetRequiredService<IConnectionMultiplexer>();
+        var channel = RedisKeys.SynchronousReplies(Guid.NewGuid());
+        var answers = await redis.GetSubscriber().SubscribeAsync(SynchronousReplies.Channel(channel));
+        try
+        {
+            var jobId = Guid.NewGuid();
+            var requestId = Guid.NewGuid();
+            await factory.Bus.Publish(TestJobs.Register(jobId), context =>
+            {
+                context.RequestId = requestId; // as the gateway's SynchronousCalls addresses it
+                context.ResponseAddress = factory.Bus.Address;
+                context.Headers.Set(SynchronousReplies.ChannelHeader, channel);
+            });
+
+            using var wait = new CancellationTokenSource(JobStatusFactory.Patience);
+            var message = await answers.ReadAsync(wait.Token);
+            SynchronousReplies.TryParse(message.Message, out var answered, out var failed, out var json).ShouldBeTrue();
+            answered.ShouldBe(requestId);
+            failed.ShouldBeFalse();
+            System.Text.Json.JsonSerializer.Deserialize<JobRegistered>(json.Span)!.JobId.ShouldBe(jobId);
+            (await factory.GetJobAsync(jobId))!.State.ShouldBe("pending"); // no polling: the answer came after the write
+        }
+        finally
+        {
+            await answers.UnsubscribeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_registered_job_exists_as_pending_as_soon_as_the_registration_is_answered()
     {
