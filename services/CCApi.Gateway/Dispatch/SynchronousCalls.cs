@@ -10,11 +10,12 @@ namespace CCApi.Gateway.Dispatch;
 
 /// <summary>
 /// The waiting half of a synchronous call, correlated by request id (design §2's "an equivalent" of MassTransit's
-/// request/response). An adapter's answer — the success event or <see cref="JobFailed"/> — comes on this gateway
-/// process's own Redis channel (<see cref="SynchronousReplies"/>), named in every command it sends while it listens there:
-/// the adapter publishes it in the round trip that stores the job's result anyway, so a call costs the broker one message
-/// (the command) instead of two. A consumer fault (<c>Fault&lt;TCommand&gt;</c>), JobStatus' answer to a registration,
-/// and every answer to a command sent while the channel was not listening come back through RabbitMQ's direct reply-to:
+/// request/response). An adapter's answer — the success event or <see cref="JobFailed"/> — and JobStatus' answer to a
+/// registration come on this gateway process's own Redis channel (<see cref="SynchronousReplies"/>), named in every
+/// command it sends while it listens there: the adapter publishes it in the round trip that stores the job's result
+/// anyway, so a call costs the broker one message (the command) instead of two. A consumer fault
+/// (<c>Fault&lt;TCommand&gt;</c>) and every answer to a command sent while the channel was not listening come back through
+/// RabbitMQ's direct reply-to:
 /// this gateway consumes the pseudo-queue <c>amq.rabbitmq.reply-to</c> on one channel, sends its calls on that same channel,
 /// and the broker hands each response straight to it. Neither way leaves a queue or exchange to go missing: an answer to a
 /// gateway that has died is dropped. (A reply queue auto-deleted with a crashed gateway took its exchange with it, and the
