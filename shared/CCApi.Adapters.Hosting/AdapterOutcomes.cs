@@ -32,7 +32,7 @@ public static class AdapterOutcomes
             return;
         }
 
-        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), outcome, outcome is JobFailed))
+        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), outcome))
         {
             await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
         }

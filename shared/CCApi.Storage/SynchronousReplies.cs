@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text.Json;
+using CCApi.Contracts;
 using StackExchange.Redis;
 
 namespace CCApi.Storage;
@@ -11,7 +12,7 @@ namespace CCApi.Storage;
 /// message — its serialization, the broker's work, its delivery — per call. The gateway names its channel in the
 /// command's <see cref="ChannelHeader"/>; a command without it (an older gateway, a test's request client) is answered on
 /// the bus as before, and a consumer fault always is (MassTransit sends it to the request's response address).
-/// The message: the request id (32 hex digits), <c>s</c> (the success event) or <c>f</c> (<c>JobFailed</c>), then the
+/// The message: the request id (32 hex digits), <c>s</c> (the success event) or <c>f</c> (<see cref="JobFailed"/>), then the
 /// outcome's JSON — the same serialization as the adapters' result cache.
 /// </summary>
 public static class SynchronousReplies
@@ -36,10 +37,11 @@ public static class SynchronousReplies
         name is not null && name.Length == Prefix.Length + IdLength && name.StartsWith(Prefix, StringComparison.Ordinal)
         && Guid.TryParseExact(name.AsSpan(Prefix.Length), "N", out _);
 
-    /// <summary>The message answering <paramref name="requestId"/> with <paramref name="outcome"/> (a success event, or a failure).</summary>
-    public static RedisValue Format(Guid requestId, object outcome, bool failed)
+    /// <summary>The message answering <paramref name="requestId"/> with <paramref name="outcome"/>: a success event, or a <c>JobFailed</c>.</summary>
+    public static RedisValue Format(Guid requestId, object outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        var failed = outcome is JobFailed;
         var json = JsonSerializer.SerializeToUtf8Bytes(outcome, outcome.GetType());
         var message = new byte[IdLength + 2 + json.Length];
         requestId.TryFormat(message.AsSpan(0, IdLength), out _, "N");

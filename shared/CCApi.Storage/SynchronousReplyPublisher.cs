@@ -18,7 +18,7 @@ public sealed class SynchronousReplyPublisher(IConnectionMultiplexer redis)
     /// False when the request names no channel, or not one of the platform's (<see cref="SynchronousReplies.IsChannelName"/>):
     /// answer it on the bus. <paramref name="channel"/> is the command's <see cref="SynchronousReplies.ChannelHeader"/>.
     /// </summary>
-    public async Task<bool> TryReplyAsync(Guid? requestId, string? channel, object outcome, bool failed)
+    public async Task<bool> TryReplyAsync(Guid? requestId, string? channel, object outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (requestId is not { } id || !SynchronousReplies.IsChannelName(channel))
@@ -29,7 +29,7 @@ public sealed class SynchronousReplyPublisher(IConnectionMultiplexer redis)
         using var activity = CcapiTelemetry.Source.StartActivity(SynchronousReplies.PublishSpanName, ActivityKind.Producer);
         activity?.SetTag("messaging.system", "redis");
         activity?.SetTag("messaging.destination.name", channel);
-        await redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), SynchronousReplies.Format(id, outcome, failed));
+        await redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), SynchronousReplies.Format(id, outcome));
         return true;
     }
 }

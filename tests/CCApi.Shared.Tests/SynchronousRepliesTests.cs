@@ -19,7 +19,7 @@ public sealed class SynchronousRepliesTests
             Error = new ErrorInfo { Status = 400, Type = ErrorTypes.InvalidRequest, Code = ErrorCodes.InvalidRequest, Message = "no", Details = new Dictionary<string, string> { ["param"] = "voice" } },
         };
 
-        SynchronousReplies.TryParse(SynchronousReplies.Format(requestId, failure, failed: true), out var id, out var failed, out var json).ShouldBeTrue();
+        SynchronousReplies.TryParse(SynchronousReplies.Format(requestId, failure), out var id, out var failed, out var json).ShouldBeTrue();
 
         id.ShouldBe(requestId);
         failed.ShouldBeTrue();

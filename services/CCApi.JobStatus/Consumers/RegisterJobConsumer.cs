@@ -22,7 +22,7 @@ public sealed class RegisterJobConsumer(JobUpdater jobs, JobStore store, TimePro
         }
 
         var registered = new JobRegistered { JobId = context.Message.JobId, Timestamp = time.GetUtcNow() };
-        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), registered, failed: false))
+        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), registered))
         {
             await context.RespondAsync(registered);
         }

@@ -39,11 +39,11 @@ public sealed class FakeProviders : IAsyncDisposable
     private readonly SpeechChunks _audio;
     private readonly ChatStreams _streams;
     private readonly StubInternalServices _internal;
-    private readonly IConnectionMultiplexer _redis;
+    private readonly SynchronousReplyPublisher _replies;
 
     private FakeProviders(IConnectionMultiplexer redis, StubInternalServices internalServices)
     {
-        _redis = redis;
+        _replies = new SynchronousReplyPublisher(redis);
         var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis });
         _blobs = new RedisBlobStore(redis, options);
         _partials = new ImagePartials(redis, _blobs);
@@ -205,11 +205,9 @@ public sealed class FakeProviders : IAsyncDisposable
     private async Task AnswerAsync<T>(ConsumeContext context, T outcome)
         where T : class
     {
-        var channel = context.Headers.Get<string>(SynchronousReplies.ChannelHeader);
-        if (context.RequestId is { } requestId && SynchronousReplies.IsChannelName(channel))
+        if (await _replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), outcome))
         {
-            await _redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), SynchronousReplies.Format(requestId, outcome, outcome is JobFailed));
-            AnsweredOnRedis[requestId] = true;
+            AnsweredOnRedis[context.RequestId!.Value] = true;
             return;
         }
 
