@@ -165,10 +165,14 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
     public async IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadAsync(
         Guid jobId, string? afterId, TimeSpan idleTimeout, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // The handler runs on a thread-pool worker (StackExchange.Redis queues each message's handlers to the pool), so
+        // the reader continues on it (AllowSynchronousContinuations) instead of being queued to yet another worker — one
+        // wake-up and thread hop fewer on every chunk's way to the client (issue 10).
         var notes = Channel.CreateBounded<RedisValue>(new BoundedChannelOptions(NotificationBacklog)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
             SingleReader = true,
+            AllowSynchronousContinuations = true,
         });
         var subscriber = redis.GetSubscriber();
         var channel = new RedisChannel(RedisKeys.JobStreamChannel(jobId), RedisChannel.PatternMode.Literal);

@@ -122,21 +122,24 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
             return; // not ours, or its caller has stopped waiting
         }
 
-        using var activity = CcapiTelemetry.Source.StartActivity(SynchronousReplies.ReceiveSpanName, ActivityKind.Consumer, waiter.Caller);
-        activity?.SetTag("messaging.system", "redis");
-        activity?.SetTag("messaging.destination.name", _channel);
         object? response;
-        try
+        using (var activity = CcapiTelemetry.Source.StartActivity(SynchronousReplies.ReceiveSpanName, ActivityKind.Consumer, waiter.Caller))
         {
-            response = JsonSerializer.Deserialize(json.Span, failed ? typeof(JobFailed) : waiter.Success);
-        }
-        catch (JsonException ex)
-        {
-            LogUnreadableReply(logger, requestId, ex);
-            response = null;
+            activity?.SetTag("messaging.system", "redis");
+            activity?.SetTag("messaging.destination.name", _channel);
+            try
+            {
+                response = JsonSerializer.Deserialize(json.Span, failed ? typeof(JobFailed) : waiter.Success);
+            }
+            catch (JsonException ex)
+            {
+                LogUnreadableReply(logger, requestId, ex);
+                response = null;
+            }
         }
 
-        waiter.Response.TrySetResult(response ?? UnreadableReply.Instance);
+        // StackExchange.Redis runs this handler on a thread-pool worker, so the caller continues right here.
+        waiter.Answer(response ?? UnreadableReply.Instance);
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
@@ -166,7 +169,8 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         {
             if (waiter.Channel is not null && _waiting.TryRemove(id, out _))
             {
-                waiter.Response.TrySetResult(RepliesLost.Instance);
+                // Each caller continues on a worker of its own, not one after another in the connection's event.
+                ThreadPool.UnsafeQueueUserWorkItem(static w => w.Answer(RepliesLost.Instance), waiter, preferLocal: false);
             }
         }
     }
@@ -243,7 +247,7 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
     {
         if (context.RequestId is { } id && _waiting.TryRemove(id, out var waiting))
         {
-            waiting.Response.TrySetResult(context.Message);
+            waiting.Answer(context.Message); // the bus's consume runs on a thread-pool worker too
         }
 
         return Task.CompletedTask;
@@ -271,7 +275,7 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         public Guid RequestId => requestId;
 
         /// <summary>The success event, <see cref="JobFailed"/>, a <see cref="Fault"/>, <see cref="RepliesLost"/> or <see cref="UnreadableReply"/>.</summary>
-        public Task<object> Response => waiter.Response.Task;
+        public Task<object> Response => waiter.Response;
 
         /// <summary>Sends this call's command to <paramref name="destination"/> (see <see cref="Address"/>).</summary>
         public async Task SendAsync<T>(Uri destination, T message, TimeSpan timeToLive, Action<SendContext>? configure, CancellationToken cancellationToken)
@@ -315,13 +319,24 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
     /// <summary>A call waiting: what its success event is, the channel it was told to answer on (null: the bus), its caller's span.</summary>
     public sealed class Waiter(Type success, string? channel, ActivityContext caller)
     {
+        // Continuations run on the thread that answers (no RunContinuationsAsynchronously): every answer arrives on a
+        // thread-pool worker already (StackExchange.Redis' handler, the bus's consume), and queueing the caller to yet
+        // another worker cost each synchronous call one more wake-up and thread hop (issue 10).
+        private readonly TaskCompletionSource<object> _response = new();
+
         public Type Success => success;
 
         public string? Channel => channel;
 
         public ActivityContext Caller => caller;
 
-        public TaskCompletionSource<object> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<object> Response => _response.Task;
+
+        /// <summary>
+        /// Completes the call; its caller continues on this thread up to its next await. Call it from a thread-pool
+        /// worker that holds nothing (no lock, no other caller behind it).
+        /// </summary>
+        public void Answer(object response) => _response.TrySetResult(response);
     }
 
     /// <summary>The Redis connection this call's answer was to come on dropped: the answer may be lost.</summary>
