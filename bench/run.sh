@@ -281,15 +281,6 @@ GATEWAY_ENV=("${COMMON[@]}" "Services__CatalogUrl=http://127.0.0.1:$((PORT + 1))
   "BlobUrls__PublicBaseUrl=$PUBLIC_URL" "Auth__BootstrapApiKey=$API_KEY" "Auth__AdminApiKey=$ADMIN_KEY"
   "Webhooks__Secret=$WEBHOOK_SECRET")
 
-rabbit_pid() { # the Erlang VM under the rabbitmq-server script infra.sh started
-  local top pid
-  top=$(awk '$1 == "rabbitmq" {print $2}' "$CCAPI_DATA_DIR/started.pids")
-  for pid in $(pgrep -P "$top"; for c in $(pgrep -P "$top"); do pgrep -P "$c"; done); do
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = beam.smp ] && { echo "$pid"; return; }
-  done
-  echo "$top"
-}
-
 cpu_snapshot() { python3 "$BENCH_DIR/lib/cpusnap.py" $$ >"$1"; } # per-process and machine CPU ticks; wrk via $$'s children
 tracked_pids() { local n; for n in "${TRACKED[@]}"; do echo "$n=${PID[$n]}"; done; }
 
@@ -312,7 +303,7 @@ wait_quiet() { # max-seconds
 
 declare -A PID SUPERVISOR READY_MS
 TRACKED=(CCApi.Gateway CCApi.Adapters.Local CCApi.JobStatus CCApi.Catalog rabbitmq redis)
-PID[rabbitmq]=$(rabbit_pid)
+PID[rabbitmq]=$(rabbitmq_vm_pid)
 PID[redis]=$(awk '$1 == "redis" {print $2}' "$CCAPI_DATA_DIR/started.pids")
 log "tracking rabbitmq pid ${PID[rabbitmq]} ($(cat "/proc/${PID[rabbitmq]}/comm")), redis pid ${PID[redis]}"
 

@@ -101,6 +101,17 @@ ensure_browser() { # Debian's chromium for the console's browser tests (Playwrig
   command -v chromium >/dev/null
 }
 
+# The Erlang VM (beam.smp) under the rabbitmq-server script ensure_rabbitmq started: where the broker's CPU and memory
+# are (bench/run.sh, bench/twins.sh); the script's own pid when the VM is not found.
+rabbitmq_vm_pid() {
+  local top pid
+  top=$(awk '$1 == "rabbitmq" {print $2}' "$CCAPI_DATA_DIR/started.pids")
+  for pid in $(pgrep -P "$top"; for c in $(pgrep -P "$top"); do pgrep -P "$c"; done); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = beam.smp ] && { echo "$pid"; return; }
+  done
+  echo "$top"
+}
+
 infra_stop() { # stops only what ensure_* started
   local f="$CCAPI_DATA_DIR/started.pids"
   [ -f "$f" ] || return 0
