@@ -464,9 +464,14 @@ for c in "${CONNECTIONS[@]}"; do
   sleep 2
 done
 
-# RSS right after the load (VmHWM: the peak since the process started).
+# RSS right after the load (VmHWM: the peak since the process started), and once the services have been quiet long enough
+# to hand their GC's unused memory back (ServiceDefaults' IdleHeap:QuietPeriod, 5 s, + 3 s).
 for name in "${TRACKED[@]}"; do
   awk -v n="$name" '/^VmRSS/ {r = $2} /^VmHWM/ {h = $2} END {printf "rss_kb.%s=%d\nhwm_kb.%s=%d\n", n, r, n, h}' "/proc/${PID[$name]}/status"
+done >>"$WORK/env"
+sleep 8
+for name in "${TRACKED[@]}"; do
+  awk -v n="$name" '/^VmRSS/ {printf "rss_settled_kb.%s=%d\n", n, $2}' "/proc/${PID[$name]}/status"
 done >>"$WORK/env"
 echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/env"
 redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | grep '^cmdstat_' >"$RAW/redis-commandstats.txt" || true

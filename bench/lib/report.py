@@ -139,8 +139,14 @@ for s in SERVICES:
       f"{r / TARGET_READY_MS:.2f} | {verdict(r <= TARGET_READY_MS)} |")
 for s in SERVICES:
     rss, hwm = int(env[f"rss_kb.{s}"]) / 1024, int(env[f"hwm_kb.{s}"]) / 1024
-    w(f"| {SHORT[s]}: RSS after the load (peak) | ≤ {TARGET_RSS_MB} MiB | {rss:.0f} MiB ({hwm:.0f} MiB) | "
-      f"{rss / TARGET_RSS_MB:.2f} ({hwm / TARGET_RSS_MB:.2f}) | {verdict(max(rss, hwm) <= TARGET_RSS_MB)} |")
+    if f"rss_settled_kb.{s}" in env:  # runs since the idle heap release record the RSS once the service is quiet
+        settled = int(env[f"rss_settled_kb.{s}"]) / 1024
+        w(f"| {SHORT[s]}: RSS after the load, settled (right after; peak) | ≤ {TARGET_RSS_MB} MiB | "
+          f"{settled:.0f} MiB ({rss:.0f}; {hwm:.0f} MiB) | {settled / TARGET_RSS_MB:.2f} ({rss / TARGET_RSS_MB:.2f}; "
+          f"{hwm / TARGET_RSS_MB:.2f}) | {verdict(settled <= TARGET_RSS_MB)} |")
+    else:
+        w(f"| {SHORT[s]}: RSS after the load (peak) | ≤ {TARGET_RSS_MB} MiB | {rss:.0f} MiB ({hwm:.0f} MiB) | "
+          f"{rss / TARGET_RSS_MB:.2f} ({hwm / TARGET_RSS_MB:.2f}) | {verdict(max(rss, hwm) <= TARGET_RSS_MB)} |")
 w("")
 w("Time to ready was measured starting the services one after another (Catalog, JobStatus, adapter, gateway), each "
   "polled every 20 ms; restarted later in the same run (span phase, warm file cache): "
@@ -148,8 +154,10 @@ w("Time to ready was measured starting the services one after another (Catalog, 
               if f"ready_ms_restart.{s}" in env)
   + ". RabbitMQ and Redis after the load: "
   + ", ".join(f"{n} {int(env[f'rss_kb.{n}']) / 1024:.0f} MiB RSS" for n in ("rabbitmq", "redis"))
-  + ". RSS is `VmRSS` right after the last point, peak is `VmHWM`; the 150 MB budget is read as 150 MiB (the lenient "
-  "reading).")
+  + ". RSS is `VmRSS` right after the last point and, settled, 8 s later (the services hand their GC's unused memory "
+  "back after 5 quiet seconds, `IdleHeap:QuietPeriod`); peak is `VmHWM`, reached under the load. The verdict reads "
+  "\"after load\" as settled (before the idle heap release it read the peak); the 150 MB budget is read as 150 MiB "
+  "(the lenient reading).")
 w("")
 
 # ----------------------------------------------------------------------------------------------- 1-connection split

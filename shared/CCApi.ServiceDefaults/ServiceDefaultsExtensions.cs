@@ -11,8 +11,8 @@ namespace CCApi.ServiceDefaults;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>
-    /// OpenTelemetry, health checks, the JSON conventions of the public API, the CCAPI error handler and the periodic
-    /// return of freed native memory.
+    /// OpenTelemetry, health checks, the JSON conventions of the public API, the CCAPI error handler, the periodic
+    /// return of freed native memory and, once the service goes quiet, of the GC's unused memory.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
@@ -23,6 +23,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.Configure<KestrelServerOptions>(KestrelErrorBodies.Configure); // errors Kestrel answers itself get the error object too
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
         builder.AddNativeMemoryTrim();
+        builder.AddIdleHeapRelease();
 
         // The hosted services start side by side: the bus connecting (awaited by Messaging's BusStartupGate), the gateway's
         // first catalog load, its bootstrap key write and the like wait on different servers, and readiness needs all of

@@ -1,9 +1,7 @@
 using System.Runtime.InteropServices;
 using CCApi.ServiceDefaults;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CCApi.Shared.Tests;
@@ -17,8 +15,8 @@ public sealed class NativeMemoryTrimTests
     [Fact]
     public async Task Native_memory_freed_in_the_middle_of_an_arena_goes_back_to_the_system_on_the_interval()
     {
-        var log = new TrimLog();
-        using var host = Build(new() { ["NativeMemory:TrimInterval"] = "00:00:00.200" }, log);
+        var log = new CategoryLog("CCApi.ServiceDefaults.NativeMemoryTrimmer");
+        using var host = ServiceDefaultsHost.Build(new() { ["NativeMemory:TrimInterval"] = "00:00:00.200" }, log);
 
         // 64 MiB of small blocks, all freed but the last: glibc keeps them (one free chunk below an allocated one is not
         // at the arena's top, so free() returns nothing) and only malloc_trim hands the pages back.
@@ -66,7 +64,7 @@ public sealed class NativeMemoryTrimTests
     [InlineData("02:00:00")]
     public async Task A_trim_interval_out_of_range_stops_the_service_and_names_the_setting(string interval)
     {
-        using var host = Build(new() { ["NativeMemory:TrimInterval"] = interval }, new TrimLog());
+        using var host = ServiceDefaultsHost.Build(new() { ["NativeMemory:TrimInterval"] = interval }, new CategoryLog("CCApi.ServiceDefaults.NativeMemoryTrimmer"));
 
         var failure = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
 
@@ -76,46 +74,14 @@ public sealed class NativeMemoryTrimTests
     [Fact]
     public void The_interval_is_ten_seconds_unless_configured()
     {
-        using var host = Build([], new TrimLog());
+        using var host = ServiceDefaultsHost.Build([], new CategoryLog("CCApi.ServiceDefaults.NativeMemoryTrimmer"));
 
         host.Services.GetRequiredService<IOptions<NativeMemoryOptions>>().Value.TrimInterval.ShouldBe(TimeSpan.FromSeconds(10));
     }
 
     private static bool Trimmed(string line) => line.StartsWith("malloc_trim", StringComparison.Ordinal);
 
-    private static IHost Build(Dictionary<string, string?> settings, TrimLog log)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(log);
-        builder.Logging.AddFilter<TrimLog>("CCApi.ServiceDefaults.NativeMemoryTrimmer", LogLevel.Debug);
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddServiceDefaults();
-        return builder.Build();
-    }
-
     private static long RssAnonKiB() =>
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssAnon:", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-
-    private sealed class TrimLog : ILoggerProvider, ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines;
-
-        public ILogger CreateLogger(string categoryName) =>
-            categoryName == "CCApi.ServiceDefaults.NativeMemoryTrimmer" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue(formatter(state, exception));
-
-        public void Dispose()
-        {
-        }
-    }
 }
