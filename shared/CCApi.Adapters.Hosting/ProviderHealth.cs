@@ -18,6 +18,7 @@ public sealed class ProviderHealth(AdapterOptions options, IEnumerable<IProvider
 
     private readonly IProviderStatusSource[] _sources = [.. sources];
     private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private Task<bool>? _pendingChange;
 
     public string Provider => options.Provider;
 
@@ -44,6 +45,28 @@ public sealed class ProviderHealth(AdapterOptions options, IEnumerable<IProvider
     /// <summary>A source's status may have changed: the heartbeat goes out now rather than at its next interval.</summary>
     public void Changed() => _changes.Writer.TryWrite(true);
 
-    /// <summary>Completes when the status may have changed (or the token fires).</summary>
-    public async Task WaitForChangeAsync(CancellationToken cancellationToken) => await _changes.Reader.ReadAsync(cancellationToken);
+    /// <summary>
+    /// True as soon as the status may have changed, false once <paramref name="timeout"/> has passed without a change; throws
+    /// only when <paramref name="cancellationToken"/> fires. A timeout throws nothing — an idle adapter's heartbeat raised
+    /// two OperationCanceledExceptions per interval, which operators see in the runtime's exception counter — and the wait
+    /// for a change is kept from one call to the next, so none pile up. One caller at a time (the heartbeat).
+    /// </summary>
+    public async Task<bool> WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var change = _pendingChange ??= _changes.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
+        if (!change.IsCompleted)
+        {
+            await Task.WhenAny(change, Task.Delay(timeout, time, cancellationToken)).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!change.IsCompleted)
+        {
+            return false;
+        }
+
+        _pendingChange = null;
+        _changes.Reader.TryRead(out _);
+        return true;
+    }
 }

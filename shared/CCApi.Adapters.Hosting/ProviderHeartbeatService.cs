@@ -32,16 +32,7 @@ public sealed partial class ProviderHeartbeatService(IBus bus, ProviderHealth he
                 LogHeartbeatFailed(logger, ex);
             }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            wait.CancelAfter(options.HeartbeatInterval);
-            try
-            {
-                await health.WaitForChangeAsync(wait.Token);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // interval elapsed
-            }
+            await health.WaitForChangeAsync(options.HeartbeatInterval, stoppingToken); // a change, or the interval elapsed
         }
     }
 

@@ -51,6 +51,55 @@ public sealed class ProviderHealthTests
         options.ConcurrencyFor(JobKind.Speech).ShouldBe(7);
     }
 
+    [Fact]
+    public async Task A_wait_without_a_change_ends_false_at_its_timeout_and_throws_nothing()
+    {
+        var health = Health(new Options(), new Fixed(null));
+
+        (await health.WaitForChangeAsync(TimeSpan.FromMilliseconds(30), CancellationToken.None)).ShouldBeFalse();
+        (await health.WaitForChangeAsync(TimeSpan.FromMilliseconds(30), CancellationToken.None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_change_ends_the_wait_at_once_after_waits_that_timed_out()
+    {
+        var health = Health(new Options(), new Fixed(null));
+        for (var i = 0; i < 3; i++)
+        {
+            (await health.WaitForChangeAsync(TimeSpan.FromMilliseconds(10), CancellationToken.None)).ShouldBeFalse();
+        }
+
+        var wait = health.WaitForChangeAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
+        wait.IsCompleted.ShouldBeFalse();
+        health.Changed();
+
+        (await wait.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        (await health.WaitForChangeAsync(TimeSpan.FromMilliseconds(10), CancellationToken.None)).ShouldBeFalse("the change was taken once");
+    }
+
+    [Fact]
+    public async Task A_change_while_nobody_waits_is_seen_by_the_next_wait_and_changes_in_between_count_once()
+    {
+        var health = Health(new Options(), new Fixed(null));
+        health.Changed();
+        health.Changed();
+
+        (await health.WaitForChangeAsync(TimeSpan.FromMinutes(5), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        (await health.WaitForChangeAsync(TimeSpan.FromMilliseconds(10), CancellationToken.None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Stopping_ends_the_wait_with_a_cancellation()
+    {
+        var health = Health(new Options(), new Fixed(null));
+        using var stopping = new CancellationTokenSource();
+
+        var wait = health.WaitForChangeAsync(TimeSpan.FromMinutes(5), stopping.Token);
+        await stopping.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(() => wait.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     private static ProviderHealth Health(AdapterOptions options, params IProviderStatusSource[] sources) => new(options, sources, TimeProvider.System);
 
     private sealed class Options() : UpstreamAdapterOptions("test-provider", publicBaseUrl: "");
