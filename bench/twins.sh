@@ -18,13 +18,15 @@
 #   TWINS_PORT (8380)     gateway A; B on TWINS_PORT + 100; catalog +1, JobStatus +2, OpenAI adapter +11
 #   TWINS_AMQP_PORT (5676) / TWINS_REDIS_PORT (6383) / TWINS_MOCK_PORT (18380)   private servers (must be free)
 #   TWINS_SERVICE_ENV     extra VAR=value pairs (space-separated) for both gateways
+#   TWINS_ENV_A / TWINS_ENV_B   extra VAR=value pairs for gateway A / B only: a setting measured against the same
+#                         revision, e.g. TWINS_ENV_B=DOTNET_GCgen0size=0x400000 bench/twins.sh HEAD HEAD
 # Writes .data/twins/points.txt (one line per point) and .data/twins/summary.md; stops everything it started.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 cd "$REPO"
-[ $# -eq 2 ] || { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 REV_A=$1 REV_B=$2
 ROUNDS=${TWINS_ROUNDS:-6}
 POINTS=${TWINS_POINTS:-sync,1,6 sync,16,6 stream,1,6}
@@ -34,6 +36,8 @@ AMQP_PORT=${TWINS_AMQP_PORT:-5676}
 REDIS_PORT=${TWINS_REDIS_PORT:-6383}
 MOCK_PORT=${TWINS_MOCK_PORT:-18380}
 read -r -a EXTRA_ENV <<<"${TWINS_SERVICE_ENV:-}"
+read -r -a ENV_A <<<"${TWINS_ENV_A:-}"
+read -r -a ENV_B <<<"${TWINS_ENV_B:-}"
 MOCK_JS=${BENCH_PEER_SRC:-$REPO/../shared/peer-bench}/mock-upstream/server.mjs
 
 export CCAPI_DATA_DIR="$REPO/.data/twins"
@@ -78,8 +82,9 @@ describe() { # rev
   if [ "$1" = worktree ]; then echo "the working tree (HEAD $(git rev-parse --short HEAD) + uncommitted changes)"
   else echo "$1 ($(git rev-parse --short "$1"))"; fi
 }
-printf 'A: %s, gateway on %s\nB: %s, gateway on %s; every other service built from B\n' \
-  "$(describe "$REV_A")" "$PORT" "$(describe "$REV_B")" "$PORT_B" >"$CCAPI_DATA_DIR/revisions.txt"
+printf 'A: %s, gateway on %s%s\nB: %s, gateway on %s%s; every other service built from B\n' \
+  "$(describe "$REV_A")" "$PORT" "${TWINS_ENV_A:+, with $TWINS_ENV_A}" \
+  "$(describe "$REV_B")" "$PORT_B" "${TWINS_ENV_B:+, with $TWINS_ENV_B}" >"$CCAPI_DATA_DIR/revisions.txt"
 
 ensure_rabbitmq "$AMQP_PORT"
 ensure_redis "$REDIS_PORT"
@@ -103,8 +108,8 @@ start_service CCApi.JobStatus $((PORT + 2)) "${COMMON[@]}" "BlobUrls__SigningKey
 start_service CCApi.Adapters.OpenAI $((PORT + 11)) "${COMMON[@]}" OPENAI_API_KEY=sk-mock \
   "OPENAI_BASE_URL=http://127.0.0.1:$MOCK_PORT/v1" OutboundUrls__AllowPrivateNetworks=true
 wait_ready CCApi.Catalog $((PORT + 1)) 60
-start_service "CCApi.Gateway#B" "$PORT_B" "${GATEWAY_ENV[@]}"
-CCAPI_ROOT=$TREE_A start_service "CCApi.Gateway#A" "$PORT" "${GATEWAY_ENV[@]}" # the supervisor keeps A's tree
+start_service "CCApi.Gateway#B" "$PORT_B" "${GATEWAY_ENV[@]}" ${ENV_B[@]+"${ENV_B[@]}"}
+CCAPI_ROOT=$TREE_A start_service "CCApi.Gateway#A" "$PORT" "${GATEWAY_ENV[@]}" ${ENV_A[@]+"${ENV_A[@]}"} # the supervisor keeps A's tree
 wait_ready CCApi.JobStatus $((PORT + 2)) 60
 wait_ready CCApi.Adapters.OpenAI $((PORT + 11)) 60
 wait_ready "CCApi.Gateway#A" "$PORT" 60
@@ -179,4 +184,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
   log "round $r of $ROUNDS done"
 done
 
+for twin in A B; do # memory of each gateway: now (the last twin measured may not have been quiet long) and its peak
+  awk -v t="$twin" '/^VmRSS/ {r = $2} /^VmHWM/ {h = $2} END {printf "Gateway %s: RSS %.0f MiB after the rounds, peak %.0f MiB\n", t, r / 1024, h / 1024}' \
+    "/proc/$(current_pid "CCApi.Gateway#$twin")/status"
+done >>"$CCAPI_DATA_DIR/revisions.txt"
 python3 "$BENCH_DIR/lib/twins.py" "$POINTS_FILE" "$CCAPI_DATA_DIR/revisions.txt" | tee "$CCAPI_DATA_DIR/summary.md"
