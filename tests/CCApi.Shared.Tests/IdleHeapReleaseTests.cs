@@ -92,7 +92,7 @@ public sealed class IdleHeapReleaseTests
     }
 
     [Fact]
-    public async Task A_quiet_host_returns_its_unused_heap_with_one_full_collection()
+    public async Task A_quiet_host_runs_one_full_collection_that_logs_the_release()
     {
         var log = Log();
         // The quiet rate is set high so that the tests running beside this one in the process do not keep it busy.
