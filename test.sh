@@ -94,13 +94,23 @@ dotnet build CCApi.Platform.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnly -v:q
 
 rm -rf "$RESULTS"
 statuses=0
+# What a run prints of dotnet test's console: each failed or skipped test and each assembly's summary, and the first
+# lines of each failure's message (12 a test, 240 in all, 300 characters a line) — a CI log that says only which test
+# failed cannot be diagnosed. The whole output is in test-output.log.
+progress() {
+  awk -v per_test=12 -v in_all=240 '
+    /^[[:space:]]*(Failed|Skipped) |Passed!|Failed!/ { print; fflush(); message = ($0 ~ /^[[:space:]]*Failed /); shown = 0; next }
+    message && /^[[:space:]]*(Stack Trace|Standard Output Messages|Standard Error Messages):/ { message = 0; next }
+    message && shown < per_test && total < in_all { print "    " substr($0, 1, 300); fflush(); shown++; total++; next }
+    message && shown == per_test && total < in_all { print "    (more in test-output.log)"; fflush(); shown++ }
+  '
+}
 run_tests() { # infra target [filter]
   echo "Testing $2 on $1 infrastructure..."
   local args=(test "$2" -c "$CONFIGURATION" --no-build -nologo --results-directory "$RESULTS/$1" --logger "trx")
   args+=(--logger "console;verbosity=normal")
   [ -n "${3:-}" ] && args+=(--filter "$3")
-  CCAPI_TEST_INFRA=$1 dotnet "${args[@]}" 2>&1 | tee -a "$CCAPI_DATA_DIR/test-output.log" |
-    grep -E --line-buffered '^\s*Failed |^\s*Skipped |Passed!|Failed!' || true
+  CCAPI_TEST_INFRA=$1 dotnet "${args[@]}" 2>&1 | tee -a "$CCAPI_DATA_DIR/test-output.log" | progress || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || statuses=$((statuses + 1))
 }
 : >"$CCAPI_DATA_DIR/test-output.log"
