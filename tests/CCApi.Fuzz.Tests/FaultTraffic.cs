@@ -18,10 +18,21 @@ public sealed class FaultTraffic(RestartPlatform platform)
     private readonly ConcurrentBag<string> _violations = [];
     private readonly ConcurrentBag<string> _accepted = [];
     private readonly ConcurrentDictionary<int, int> _byStatus = new();
+    private readonly ConcurrentQueue<string> _timeline = new();
+    private readonly System.Diagnostics.Stopwatch _clock = new();
 
     public ResponseRules Rules => _rules;
 
     public IReadOnlyCollection<string> AcceptedJobs => _accepted;
+
+    /// <summary>
+    /// When each phase ended, in seconds since the traffic started ("stopped 2.1 s, started 5.3 s, ready 14.0 s, …"): in
+    /// the report and in every failure's message, so a run that failed on a loaded machine says which phase took the time.
+    /// </summary>
+    public string Timeline => string.Join(", ", _timeline);
+
+    private void Mark(string phase) =>
+        _timeline.Enqueue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{phase} {_clock.Elapsed.TotalSeconds:0.0} s"));
 
     /// <summary>Runs the traffic while <paramref name="fault"/> runs, plus a short stretch before and after it.</summary>
     public async Task RunAsync(Func<Task> fault)
@@ -30,6 +41,7 @@ public sealed class FaultTraffic(RestartPlatform platform)
         // violation here, not a slow pass.
         using var client = platform.CreateClient(timeout: TimeSpan.FromSeconds(30));
         using var stop = new CancellationTokenSource();
+        _clock.Restart();
         var workers = Enumerable.Range(0, SyncWorkers)
             .Select(w => WorkAsync(client, "sync image", i => Image("local/pixel-1", $"fault {w}.{i}", 128), TimeSpan.Zero, stop.Token))
             // One async job a second: fewer than the adapter finishes, so synchronous requests never queue behind a growing backlog.
@@ -48,6 +60,7 @@ public sealed class FaultTraffic(RestartPlatform platform)
         {
             await stop.CancelAsync();
             await Task.WhenAll(workers);
+            Mark("traffic over");
         }
     }
 
@@ -58,16 +71,21 @@ public sealed class FaultTraffic(RestartPlatform platform)
     public Task RestartUnderTrafficAsync(NativeServer server, TimeSpan away) => RunAsync(async () =>
     {
         await server.StopAsync();
+        Mark("stopped");
         await Task.Delay(away);
         await server.StartAsync();
-        (await TestInfrastructure.EventuallyAsync(platform.AllReadyAsync, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250)))
-            .ShouldBeTrue("not every service was ready again after the restart\n" + platform.Logs());
+        Mark("started");
+        // MassTransit reconnects on its own backoff (growing to 30 s between attempts over a long outage), and a machine
+        // busy with the rest of the fuzz suite took 24 s to boot the node and 23 s more until every service was ready.
+        (await TestInfrastructure.EventuallyAsync(platform.AllReadyAsync, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250)))
+            .ShouldBeTrue($"not every service was ready again after the restart ({Timeline})\n" + platform.Logs());
+        Mark("all ready");
     });
 
     /// <summary>What clients saw, in the test's output and in the figures file bench/results is written from.</summary>
     public void Report(string fault, ITestOutputHelper output)
     {
-        var line = $"{fault}: {_rules.Summary()}; {_accepted.Count} async jobs accepted";
+        var line = $"{fault}: {_rules.Summary()}; {_accepted.Count} async jobs accepted; {Timeline}";
         output.WriteLine(line);
         File.AppendAllText(Path.Combine(Path.GetTempPath(), "ccapi-fuzz-figures.txt"), $"{DateTimeOffset.UtcNow:O} {line}\n");
     }
@@ -75,11 +93,12 @@ public sealed class FaultTraffic(RestartPlatform platform)
     /// <summary>Every answer a success or a documented 503/504 with the error object; no request left without an answer.</summary>
     public void ShouldHaveAnsweredEveryRequestClearly()
     {
-        _violations.ShouldBeEmpty(string.Join("\n", _violations.Take(20)) + "\n" + _rules.Summary());
-        _byStatus.Keys.ShouldAllBe(status => status == 200 || status == 202 || status == 503 || status == 504, _rules.Summary());
+        var summary = $"{_rules.Summary()} ({Timeline})";
+        _violations.ShouldBeEmpty(string.Join("\n", _violations.Take(20)) + "\n" + summary);
+        _byStatus.Keys.ShouldAllBe(status => status == 200 || status == 202 || status == 503 || status == 504, summary);
         (_byStatus.GetValueOrDefault(503) + _byStatus.GetValueOrDefault(504)).ShouldBeGreaterThan(0,
-            "no request was refused: none was in the window, so this run proved nothing. " + _rules.Summary());
-        _byStatus.GetValueOrDefault(200).ShouldBeGreaterThan(0, _rules.Summary());
+            "no request was refused: none was in the window, so this run proved nothing. " + summary);
+        _byStatus.GetValueOrDefault(200).ShouldBeGreaterThan(0, summary);
     }
 
     /// <summary>
@@ -97,7 +116,8 @@ public sealed class FaultTraffic(RestartPlatform platform)
             using var sync = await client.SendAsync(request);
             last = $"HTTP {(int)sync.StatusCode} {await sync.Content.ReadAsStringAsync()}";
             return sync.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue("no synchronous request succeeded after the fault: " + last);
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue($"no synchronous request succeeded after the fault ({Timeline}): {last}");
+        Mark("a synchronous request answered");
 
         // An async job too, in the same window: registering it is a request to JobStatus, whose endpoint may come back a
         // moment after the adapter's (CI once saw the first registration after a broker restart answer 503 "retry
@@ -116,14 +136,15 @@ public sealed class FaultTraffic(RestartPlatform platform)
             }
 
             return id is not null;
-        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue("no async job was accepted after the fault: " + last);
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue($"no async job was accepted after the fault ({Timeline}): {last}");
         string? status = null;
         (await TestInfrastructure.EventuallyAsync(async () =>
         {
             status = (string?)JsonNode.Parse(await client.GetStringAsync($"/v1/images/jobs/{id}"))?["status"];
             return status is "completed" or "failed" or "canceled";
-        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue($"job {id} still {status}");
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250))).ShouldBeTrue($"job {id} still {status} ({Timeline})");
         status.ShouldBe("completed");
+        Mark("an async job completed");
     }
 
     /// <summary>Every accepted job ends — completed by its adapter or failed by JobStatus after Jobs:StuckAfter — never stays pending or processing.</summary>
@@ -150,7 +171,8 @@ public sealed class FaultTraffic(RestartPlatform platform)
             open = still;
             return open.Count == 0;
         }, RestartPlatform.StuckAfter + TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
-        ended.ShouldBeTrue($"{open.Count} of {_accepted.Count} accepted jobs never ended: {string.Join(", ", open.Take(10).Select(id => $"{id} ({seen[id]})"))}");
+        ended.ShouldBeTrue($"{open.Count} of {_accepted.Count} accepted jobs never ended ({Timeline}): {string.Join(", ", open.Take(10).Select(id => $"{id} ({seen[id]})"))}");
+        Mark("every accepted job ended");
     }
 
     private async Task WorkAsync(HttpClient client, string kind, Func<int, HttpRequestMessage?> next, TimeSpan pause, CancellationToken stop)

@@ -13,7 +13,7 @@ namespace CCApi.Fuzz.Tests;
 [Collection(RestartCollection.Name)]
 public sealed class RestartTests(RestartPlatform platform, ITestOutputHelper output)
 {
-    /// <summary>The broker stopped with rabbitmqctl stop, away 3 s: refusals of new requests, not only broken waits.</summary>
+    /// <summary>The broker stopped in order (SIGTERM, as Kubernetes stops it), away 3 s: refusals of new requests, not only broken waits.</summary>
     [Fact]
     public async Task Requests_in_a_RabbitMQ_restart_get_a_clear_503_and_every_service_and_job_recovers_by_itself()
     {
@@ -49,10 +49,11 @@ public sealed class RestartTests(RestartPlatform platform, ITestOutputHelper out
         return traffic;
     }
 
-    private static async Task ShouldHaveRecoveredAsync(FaultTraffic traffic)
+    private async Task ShouldHaveRecoveredAsync(FaultTraffic traffic)
     {
         traffic.ShouldHaveAnsweredEveryRequestClearly();
         await traffic.ShouldWorkAgainAsync();
         await traffic.ShouldEndEveryAcceptedJobAsync();
+        output.WriteLine($"recovered: {traffic.Timeline}");
     }
 }
