@@ -87,9 +87,11 @@ public sealed partial class AdapterJobRunner(
 
             // Stored before the outcome leaves — Redis runs one connection's commands in order and the write is already on
             // it — but not waited for first: the caller does not wait for this round trip. A failed store still faults the
-            // message (redelivery), as it did when it was awaited before answering.
-            var stored = results.SetAsync(command.JobId, step, result, command.Deadline);
-            await AdapterOutcomes.FinishAsync(context, command, result, outcomes, replies);
+            // message (redelivery), as it did when it was awaited before answering. One serialization serves the stored
+            // result and the synchronous answer: the same JSON.
+            var json = SynchronousReplies.Serialize(result);
+            var stored = results.SetJsonAsync(command.JobId, step, json, command.Deadline);
+            await AdapterOutcomes.FinishAsync(context, command, result, outcomes, replies, json);
             await stored;
             return;
         }

@@ -20,9 +20,11 @@ public static class AdapterOutcomes
     /// (<see cref="IJobCommand.Registered"/>: its webhook is delivered from the record) gets both: the response, then the
     /// persistent event, since a record that may never end would leave the webhook undelivered; a failed publish faults the
     /// message, and its redelivery answers from the result cache and publishes again. The answer goes on the Redis channel
-    /// the gateway named (<see cref="SynchronousReplyPublisher"/>), or as a response on the bus when it named none.
+    /// the gateway named (<see cref="SynchronousReplyPublisher"/>), or as a response on the bus when it named none;
+    /// <paramref name="json"/> is the outcome's JSON when the caller has made it already (for its result cache).
     /// </summary>
-    public static async Task FinishAsync<T>(ConsumeContext context, IJobCommand command, T outcome, SynchronousOutcomePublisher outcomes, SynchronousReplyPublisher replies)
+    public static async Task FinishAsync<T>(
+        ConsumeContext context, IJobCommand command, T outcome, SynchronousOutcomePublisher outcomes, SynchronousReplyPublisher replies, byte[]? json = null)
         where T : class, IJobMessage
     {
         ArgumentNullException.ThrowIfNull(replies);
@@ -32,7 +34,7 @@ public static class AdapterOutcomes
             return;
         }
 
-        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), outcome))
+        if (!await replies.TryReplyAsync(context.RequestId, context.Headers.Get<string>(SynchronousReplies.ChannelHeader), outcome, json))
         {
             await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
         }

@@ -32,7 +32,14 @@ public sealed class JobResultCache(IConnectionMultiplexer redis, IOptions<RedisO
     /// </summary>
     public Task SetAsync<T>(Guid jobId, string step, T outcome, DateTimeOffset? deadline = null)
         where T : class =>
-        redis.GetDatabase().StringSetAsync(RedisKeys.JobIdempotency(jobId, step), JsonSerializer.Serialize(outcome), Ttl(deadline));
+        SetJsonAsync(jobId, step, SynchronousReplies.Serialize(outcome), deadline);
+
+    /// <summary>
+    /// <see cref="SetAsync{T}"/> with the outcome's JSON already made (<see cref="SynchronousReplies.Serialize"/>): the same
+    /// bytes the synchronous answer carries, serialized once for both.
+    /// </summary>
+    public Task SetJsonAsync(Guid jobId, string step, byte[] json, DateTimeOffset? deadline = null) =>
+        redis.GetDatabase().StringSetAsync(RedisKeys.JobIdempotency(jobId, step), json, Ttl(deadline));
 
     private TimeSpan Ttl(DateTimeOffset? deadline)
     {

@@ -37,17 +37,31 @@ public static class SynchronousReplies
         name is not null && name.Length == Prefix.Length + IdLength && name.StartsWith(Prefix, StringComparison.Ordinal)
         && Guid.TryParseExact(name.AsSpan(Prefix.Length), "N", out _);
 
-    /// <summary>The message answering <paramref name="requestId"/> with <paramref name="outcome"/>: a success event, or a <c>JobFailed</c>.</summary>
-    public static RedisValue Format(Guid requestId, object outcome)
+    /// <summary>
+    /// An outcome's JSON as its runtime type serializes: what the answer carries and what the adapters' result cache keeps
+    /// (<c>JobResultCache</c>), so an adapter serializes each outcome once for both.
+    /// </summary>
+    public static byte[] Serialize(object outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var failed = outcome is JobFailed;
-        var json = JsonSerializer.SerializeToUtf8Bytes(outcome, outcome.GetType());
+        return JsonSerializer.SerializeToUtf8Bytes(outcome, outcome.GetType());
+    }
+
+    /// <summary>The message answering <paramref name="requestId"/> with <paramref name="outcome"/>: a success event, or a <c>JobFailed</c>.</summary>
+    public static RedisValue Format(Guid requestId, object outcome) => Format(requestId, outcome, Serialize(outcome));
+
+    /// <summary>
+    /// <see cref="Format(Guid, object)"/> with the outcome's JSON already made (<see cref="Serialize"/>); <paramref name="outcome"/>
+    /// only says whether it is a failure.
+    /// </summary>
+    public static RedisValue Format(Guid requestId, object outcome, ReadOnlySpan<byte> json)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
         var message = new byte[IdLength + 2 + json.Length];
         requestId.TryFormat(message.AsSpan(0, IdLength), out _, "N");
         message[IdLength] = (byte)' ';
-        message[IdLength + 1] = failed ? (byte)'f' : (byte)'s';
-        json.CopyTo(message, IdLength + 2);
+        message[IdLength + 1] = outcome is JobFailed ? (byte)'f' : (byte)'s';
+        json.CopyTo(message.AsSpan(IdLength + 2));
         return message;
     }
 

@@ -16,9 +16,10 @@ public sealed class SynchronousReplyPublisher(IConnectionMultiplexer redis)
 {
     /// <summary>
     /// False when the request names no channel, or not one of the platform's (<see cref="SynchronousReplies.IsChannelName"/>):
-    /// answer it on the bus. <paramref name="channel"/> is the command's <see cref="SynchronousReplies.ChannelHeader"/>.
+    /// answer it on the bus. <paramref name="channel"/> is the command's <see cref="SynchronousReplies.ChannelHeader"/>;
+    /// <paramref name="json"/>, the outcome's JSON when the caller has already made it (<see cref="SynchronousReplies.Serialize"/>).
     /// </summary>
-    public async Task<bool> TryReplyAsync(Guid? requestId, string? channel, object outcome)
+    public async Task<bool> TryReplyAsync(Guid? requestId, string? channel, object outcome, byte[]? json = null)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (requestId is not { } id || !SynchronousReplies.IsChannelName(channel))
@@ -29,7 +30,7 @@ public sealed class SynchronousReplyPublisher(IConnectionMultiplexer redis)
         using var activity = CcapiTelemetry.Source.StartActivity(SynchronousReplies.PublishSpanName, ActivityKind.Producer);
         activity?.SetTag("messaging.system", "redis");
         activity?.SetTag("messaging.destination.name", channel);
-        await redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), SynchronousReplies.Format(id, outcome));
+        await redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), json is null ? SynchronousReplies.Format(id, outcome) : SynchronousReplies.Format(id, outcome, json));
         return true;
     }
 }

@@ -49,6 +49,24 @@ public sealed class RedisStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_result_stored_as_the_answers_json_reads_back_as_the_outcome()
+    {
+        var options = Options.Create(new RedisOptions { ConnectionString = TestInfrastructure.Redis, BlobTtl = TimeSpan.FromHours(1) });
+        var cache = new CCApi.Adapters.Hosting.JobResultCache(_redis, options, TimeProvider.System);
+        var jobId = Guid.NewGuid();
+        var usage = new Usage { PromptTokens = 3, CompletionTokens = 4, TotalTokens = 7, Cost = 0.25m };
+        var json = SynchronousReplies.Serialize(usage);
+
+        await cache.SetJsonAsync(jobId, "test-step", json, DateTimeOffset.UtcNow.AddMinutes(1));
+
+        var read = (await cache.GetAsync<Usage>(jobId, "test-step"))!;
+        (read.TotalTokens, read.Cost).ShouldBe((7, 0.25m));
+        ((byte[])(await _redis.GetDatabase().StringGetAsync(RedisKeys.JobIdempotency(jobId, "test-step")))!).ShouldBe(json, "the bytes the answer carries");
+        await cache.SetAsync(jobId, "other-step", usage);
+        ((byte[])(await _redis.GetDatabase().StringGetAsync(RedisKeys.JobIdempotency(jobId, "other-step")))!).ShouldBe(json, "SetAsync serializes the same way");
+    }
+
+    [Fact]
     public async Task A_blob_round_trips_with_its_content_type_and_expires()
     {
         var store = new RedisBlobStore(_redis, _options);

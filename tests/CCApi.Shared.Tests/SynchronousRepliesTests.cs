@@ -29,6 +29,30 @@ public sealed class SynchronousRepliesTests
         read.Error.Details!["param"].ShouldBe("voice");
     }
 
+    [Fact]
+    public void An_answer_made_from_the_outcomes_json_is_the_answer_made_from_the_outcome()
+    {
+        // The adapters serialize an outcome once, for their result cache and for this answer.
+        var requestId = Guid.NewGuid();
+        var registered = new JobRegistered { JobId = Guid.NewGuid(), Timestamp = DateTimeOffset.UtcNow };
+        var failure = new JobFailed
+        {
+            JobId = Guid.NewGuid(),
+            Timestamp = DateTimeOffset.UtcNow,
+            Kind = JobKind.Speech,
+            Error = new ErrorInfo { Status = 502, Type = ErrorTypes.Api, Code = ErrorCodes.ProviderError, Message = "down" },
+        };
+
+        foreach (var outcome in new object[] { registered, failure })
+        {
+            var json = SynchronousReplies.Serialize(outcome);
+            ((byte[])SynchronousReplies.Format(requestId, outcome, json)!).ShouldBe((byte[])SynchronousReplies.Format(requestId, outcome)!);
+            SynchronousReplies.TryParse(SynchronousReplies.Format(requestId, outcome, json), out _, out var failed, out var read).ShouldBeTrue();
+            failed.ShouldBe(outcome is JobFailed);
+            read.ToArray().ShouldBe(json);
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("hello")]
