@@ -10,9 +10,10 @@ namespace CCApi.Adapters.Hosting;
 /// notification — as soon as the upstream has nothing more buffered (<see cref="Relay{T}"/>), so chunks the provider sent
 /// together are not appended one round trip after another. The first token (with the role entry before it) goes out the
 /// moment it is added, never held back for the chunks behind it. Entries keep their order: a batch is appended only
-/// after the one before it has been.
+/// after the one before it has been. <c>gatewayChannel</c>: the command's <see cref="SynchronousReplies.ChannelHeader"/>
+/// (<see cref="StreamingChatJobs.GatewayChannel"/>), where each append's notification goes too.
 /// </summary>
-public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId)
+public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId, string? gatewayChannel = null)
 {
     private readonly List<ChatStreamDelta> _pending = [];
     private bool _tokenOut;
@@ -29,7 +30,7 @@ public sealed class ChatStreamBatch(ChatStreams streams, Guid jobId)
 
         var deltas = _pending.ToArray();
         _pending.Clear();
-        await streams.AppendAsync(jobId, deltas);
+        await streams.AppendAsync(jobId, deltas, gatewayChannel);
         _tokenOut |= Array.Exists(deltas, IsToken);
     }
 

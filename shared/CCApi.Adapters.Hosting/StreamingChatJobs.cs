@@ -85,12 +85,23 @@ public sealed partial class StreamingChatJobs(
         return true;
     }
 
+    /// <summary>
+    /// The channel of the gateway process that reads the stream, when its command named one: every append notifies it too
+    /// (<see cref="ChatStreams.AppendAsync(Guid, IReadOnlyList{ChatStreamDelta}, string?)"/>), so its reader needs no
+    /// subscription of its own.
+    /// </summary>
+    public static string? GatewayChannel(ConsumeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Headers.Get<string>(SynchronousReplies.ChannelHeader);
+    }
+
     /// <summary>Ends the job's stream with an error entry (terminal for the reader) and publishes the job as failed.</summary>
     public async Task FailAsync(ConsumeContext<ChatCompletion> context, ProviderCall call, ErrorInfo error)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(call);
-        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error });
+        await streams.AppendAsync(context.Message.JobId, new ChatStreamDelta { Error = error }, GatewayChannel(context));
         call.Failed(error);
         await context.Publish(AdapterOutcomes.Failed(context.Message, context.Message.Route, JobKind.Chat, error), context.CancellationToken);
     }

@@ -14,7 +14,10 @@ namespace CCApi.Storage;
 /// of the entry before them. A reader that has seen exactly that id takes them from the notification — no read on the
 /// first-token path; any other (a notification missed, dropped or out of order, a resume with Last-Event-ID, a reader
 /// that has just subscribed) reads with XRANGE from the last id it has seen — never a blocking command on the shared
-/// multiplexer.
+/// multiplexer. The notification goes out on the job's own channel (<see cref="RedisKeys.JobStreamChannel"/>, which a
+/// resuming reader subscribes to) and, when the command named one, on the channel of the gateway process that started
+/// the stream (<see cref="SynchronousReplies.StreamNoticePrefix"/>): that process routes it to the stream's reader, which
+/// therefore needs no subscription of its own and no first read (<see cref="ReadNewAsync"/>).
 /// </summary>
 public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOptions> options)
 {
@@ -23,23 +26,28 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    // XADD each entry + PEXPIRE + one PUBLISH, atomic, one round trip. KEYS[1] stream, KEYS[2] channel (same hash tag);
-    // ARGV[1] TTL (ms), ARGV[2..] the entries' JSON in order. The notification is "<id before them, or empty>" then
-    // "<id>" and "<JSON>" per entry, one per line (the JSON has no raw line break).
+    // XADD each entry + PEXPIRE + the notification's PUBLISH (one or two), atomic, one round trip. KEYS[1] stream, KEYS[2]
+    // the job's channel (same hash tag); ARGV[1] TTL (ms), ARGV[2] the starting gateway's channel ("" for none: a channel
+    // is not a key, so it needs no hash tag), ARGV[3] the prefix of the notification there, ARGV[4..] the entries' JSON in
+    // order. The notification is "<id before them, or empty>" then "<id>" and "<JSON>" per entry, one per line (the JSON
+    // has no raw line break).
     private const string AppendScript = """
         local before = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
         local note = { before[1] and before[1][1] or '' }
         local ids = {}
-        for i = 2, #ARGV do
+        for i = 4, #ARGV do
           local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*', 'd', ARGV[i])
           ids[#ids + 1] = id
           note[#note + 1] = id
           note[#note + 1] = ARGV[i]
         end
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        redis.call('PUBLISH', KEYS[2], table.concat(note, '\n'))
+        local text = table.concat(note, '\n')
+        redis.call('PUBLISH', KEYS[2], text)
+        if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3] .. text) end
         return ids
         """;
+    private const int EntriesFrom = 3; // ARGV index (0-based) of the first entry
 
     /// <summary>The one field of each stream entry: the JSON of a <see cref="ChatStreamDelta"/>.</summary>
     private const string DataField = "d";
@@ -53,22 +61,28 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
     /// <summary>How long the reader waits without news before it checks the stream anyway (a missed notification).</summary>
     public static readonly TimeSpan PollFallback = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Appends one entry; returns its id.</summary>
-    public async Task<string> AppendAsync(Guid jobId, ChatStreamDelta delta) => (await AppendAsync(jobId, [delta]))[0];
+    /// <summary>Appends one entry; returns its id. <paramref name="gatewayChannel"/>: see the other overload.</summary>
+    public async Task<string> AppendAsync(Guid jobId, ChatStreamDelta delta, string? gatewayChannel = null) =>
+        (await AppendAsync(jobId, [delta], gatewayChannel))[0];
 
     /// <summary>
     /// Appends entries in order in one round trip, with one notification for all of them (a consumer batches what its
-    /// upstream delivered at once); returns their ids.
+    /// upstream delivered at once); returns their ids. <paramref name="gatewayChannel"/> is the command's
+    /// <see cref="SynchronousReplies.ChannelHeader"/>: the notification goes there too (ignored unless it is one of the
+    /// platform's channels, <see cref="SynchronousReplies.IsChannelName"/>).
     /// </summary>
-    public async Task<string[]> AppendAsync(Guid jobId, IReadOnlyList<ChatStreamDelta> deltas)
+    public async Task<string[]> AppendAsync(Guid jobId, IReadOnlyList<ChatStreamDelta> deltas, string? gatewayChannel = null)
     {
         ArgumentNullException.ThrowIfNull(deltas);
         ArgumentOutOfRangeException.ThrowIfZero(deltas.Count);
-        var args = new RedisValue[deltas.Count + 1];
+        var notify = SynchronousReplies.IsChannelName(gatewayChannel);
+        var args = new RedisValue[deltas.Count + EntriesFrom];
         args[0] = (long)options.Value.StreamTtl.TotalMilliseconds;
+        args[1] = notify ? gatewayChannel : "";
+        args[2] = notify ? SynchronousReplies.StreamNoticePrefix(jobId) : "";
         for (var i = 0; i < deltas.Count; i++)
         {
-            args[i + 1] = JsonSerializer.Serialize(deltas[i], Json);
+            args[i + EntriesFrom] = JsonSerializer.Serialize(deltas[i], Json);
         }
 
         var result = await redis.GetDatabase().ScriptEvaluateAsync(AppendScript,
@@ -158,33 +172,68 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
 
     /// <summary>
     /// Entries after <paramref name="afterId"/> (or from the start), in order, until one is <c>Done</c> or carries an
-    /// error. Subscribes before the first read so no append can slip between read and wait; then takes each notification
-    /// that continues from the last id it has seen as it is, and reads the stream for any other that is not about entries
-    /// it has already seen. Ends with <see cref="TimeoutException"/> when nothing arrives for <paramref name="idleTimeout"/>.
+    /// error. Subscribes to the job's channel before the first read so no append can slip between read and wait; then takes
+    /// each notification that continues from the last id it has seen as it is, and reads the stream for any other that is
+    /// not about entries it has already seen. Ends with <see cref="TimeoutException"/> when nothing arrives for
+    /// <paramref name="idleTimeout"/>.
     /// </summary>
-    public async IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadAsync(
-        Guid jobId, string? afterId, TimeSpan idleTimeout, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadAsync(
+        Guid jobId, string? afterId, TimeSpan idleTimeout, CancellationToken cancellationToken = default) =>
+        ReadAsync(jobId, afterId, idleTimeout, routed: null, cancellationToken);
+
+    /// <summary>
+    /// A stream that has not started yet, read as <see cref="ReadAsync(Guid, string?, TimeSpan, CancellationToken)"/> reads
+    /// one, by the gateway process that is about to send its command: that process routes the notifications published on
+    /// its own channel for this job (<see cref="SynchronousReplies.StreamNoticePrefix"/>) into <paramref name="notices"/>
+    /// (<see cref="CreateNotices"/>) from before the send, so every entry is announced there and the reader neither
+    /// subscribes nor reads first — no Redis command on the way to the first token. When its fallback poll finds entries
+    /// no notification brought (an adapter that does not notify the gateway's channel, e.g. an older version; notifications
+    /// lost with the subscription connection), it subscribes to the job's own channel too, from then on.
+    /// </summary>
+    public IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadNewAsync(
+        Guid jobId, Channel<RedisValue> notices, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
     {
-        // The handler runs on a thread-pool worker (StackExchange.Redis queues each message's handlers to the pool), so
-        // the reader continues on it (AllowSynchronousContinuations) instead of being queued to yet another worker — one
-        // wake-up and thread hop fewer on every chunk's way to the client (issue 10).
-        var notes = Channel.CreateBounded<RedisValue>(new BoundedChannelOptions(NotificationBacklog)
+        ArgumentNullException.ThrowIfNull(notices);
+        return ReadAsync(jobId, null, idleTimeout, notices, cancellationToken);
+    }
+
+    /// <summary>
+    /// Where a reader holds the notifications it has not taken yet: bounded (one that falls behind drops new ones, each a
+    /// gap it reads with XRANGE); a null or unparsable message makes the reader read the stream.
+    /// </summary>
+    public static Channel<RedisValue> CreateNotices() =>
+        // A notification is written on a thread-pool worker (StackExchange.Redis queues each message's handlers to the
+        // pool), so the reader continues on it (AllowSynchronousContinuations) instead of being queued to yet another
+        // worker — one wake-up and thread hop fewer on every chunk's way to the client (issue 10).
+        Channel.CreateBounded<RedisValue>(new BoundedChannelOptions(NotificationBacklog)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
             SingleReader = true,
             AllowSynchronousContinuations = true,
         });
+
+    private async IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadAsync(
+        Guid jobId, string? afterId, TimeSpan idleTimeout, Channel<RedisValue>? routed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var notes = routed ?? CreateNotices();
         var subscriber = redis.GetSubscriber();
         var channel = new RedisChannel(RedisKeys.JobStreamChannel(jobId), RedisChannel.PatternMode.Literal);
         Action<RedisChannel, RedisValue> handler = (_, message) => notes.Writer.TryWrite(message);
-        await subscriber.SubscribeAsync(channel, handler);
+        var subscribed = false;
+        if (routed is null)
+        {
+            await subscriber.SubscribeAsync(channel, handler);
+            subscribed = true;
+        }
+
         try
         {
             var db = redis.GetDatabase();
             var key = RedisKeys.JobStream(jobId);
             var last = afterId;
             var lastNews = DateTime.UtcNow;
-            var read = true;
+            var read = routed is null; // routed: a stream not started yet, whose every entry will be announced
+            var polled = false;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -192,6 +241,15 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                 {
                     // XRANGE from just after the last id seen ("(" makes the start exclusive, Redis 6.2+), a page at a time.
                     var entries = await db.StreamRangeAsync(key, last is null ? "-" : "(" + last, "+", count: Page);
+                    var subscribing = polled && entries.Length > 0 && !subscribed;
+                    if (subscribing)
+                    {
+                        // A poll found what no notification brought: from now on the job's own channel too.
+                        await subscriber.SubscribeAsync(channel, handler);
+                        subscribed = true;
+                    }
+
+                    polled = false;
                     foreach (var entry in entries)
                     {
                         var id = (string)entry.Id!;
@@ -209,7 +267,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                         lastNews = DateTime.UtcNow;
                     }
 
-                    read = entries.Length == Page; // a full page: there may be more
+                    read = entries.Length == Page || subscribing; // a full page: there may be more; a new subscription: what came before it
                     if (read)
                     {
                         continue;
@@ -233,6 +291,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
                         read = true; // fallback poll
+                        polled = true;
                         continue;
                     }
                 }
@@ -260,7 +319,10 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
         }
         finally
         {
-            await subscriber.UnsubscribeAsync(channel, handler);
+            if (subscribed)
+            {
+                await subscriber.UnsubscribeAsync(channel, handler);
+            }
         }
     }
 

@@ -12,8 +12,9 @@ namespace CCApi.Storage;
 /// message — its serialization, the broker's work, its delivery — per call. The gateway names its channel in the
 /// command's <see cref="ChannelHeader"/>; a command without it (an older gateway, a test's request client) is answered on
 /// the bus as before, and a consumer fault always is (MassTransit sends it to the request's response address).
-/// The message: the request id (32 hex digits), <c>s</c> (the success event) or <c>f</c> (<see cref="JobFailed"/>), then the
-/// outcome's JSON — the same serialization as the adapters' result cache.
+/// The message: the request id (32 hex digits), a space, <c>s</c> (the success event) or <c>f</c> (<see cref="JobFailed"/>),
+/// then the outcome's JSON — the same serialization as the adapters' result cache. A streaming chat's notifications come on
+/// the same channel (<see cref="StreamNoticePrefix"/>).
 /// </summary>
 public static class SynchronousReplies
 {
@@ -63,6 +64,30 @@ public static class SynchronousReplies
         message[IdLength + 1] = outcome is JobFailed ? (byte)'f' : (byte)'s';
         json.CopyTo(message.AsSpan(IdLength + 2));
         return message;
+    }
+
+    /// <summary>
+    /// The prefix of a streaming chat's notification on this channel: the job id (32 hex digits), a space, <c>n</c>; then
+    /// the notification as <see cref="ChatStreams"/> publishes it on the job's own channel. The gateway process that sent the
+    /// command hands it to the stream's reader (<see cref="ChatStreams.ReadNewAsync"/>).
+    /// </summary>
+    public static string StreamNoticePrefix(Guid jobId) => jobId.ToString("N") + " n";
+
+    /// <summary>Reads a message of <see cref="StreamNoticePrefix"/>: the job and its notification; false for anything else.</summary>
+    public static bool TryParseStreamNotice(RedisValue message, out Guid jobId, out RedisValue notice)
+    {
+        jobId = default;
+        notice = RedisValue.Null;
+        ReadOnlyMemory<byte> bytes = (byte[]?)message ?? [];
+        var span = bytes.Span;
+        if (span.Length < IdLength + 2 || span[IdLength] != (byte)' ' || span[IdLength + 1] != (byte)'n'
+            || !Utf8Parser.TryParse(span[..IdLength], out jobId, out var read, 'N') || read != IdLength)
+        {
+            return false;
+        }
+
+        notice = bytes[(IdLength + 2)..];
+        return true;
     }
 
     /// <summary>Reads a message of <see cref="Format"/>; false for anything else.</summary>

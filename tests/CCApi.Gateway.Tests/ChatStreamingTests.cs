@@ -1,3 +1,7 @@
+using CCApi.Gateway.Dispatch;
+using CCApi.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]
@@ -84,6 +88,38 @@ public sealed class ChatStreamingTests(GatewayFixture gateway)
         calls[1].AsObject().ContainsKey("id").ShouldBeFalse();
         events.Single(e => e.Data != "[DONE]" && e.Json["choices"]!.AsArray().FirstOrDefault()?["finish_reason"] is not null)
             .Json["choices"]![0]!["finish_reason"]!.GetValue<string>().ShouldBe("tool_calls");
+    }
+
+    [Fact]
+    public async Task A_streams_command_names_the_gateways_channel_and_its_notifications_come_there()
+    {
+        // The reader takes the notifications this process routes to it (ChatStreams.ReadNewAsync): no subscription of its own.
+        var calls = gateway.Factory.Services.GetRequiredService<SynchronousCalls>();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(calls.ListeningOnRedis), TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        var marker = "notified " + Guid.NewGuid().ToString("N");
+
+        var (response, events, raw) = await StreamAsync(Request(marker));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        raw.ShouldEndWith("data: [DONE]\n\n");
+        events.Count.ShouldBe(6, raw);
+        var jobId = gateway.Providers.FindChat(marker)!.JobId;
+        SynchronousReplies.IsChannelName(gateway.Providers.ChatCommandChannel[jobId]).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_stream_whose_adapter_notifies_only_the_jobs_own_channel_still_arrives_whole_and_in_order()
+    {
+        // An adapter older than the gateway's channel for stream notifications: the reader finds the entries when it polls,
+        // then subscribes to the job's channel.
+        var (response, events, raw) = await StreamAsync(Request("[legacy-adapter] " + Guid.NewGuid().ToString("N")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        raw.ShouldEndWith("data: [DONE]\n\n");
+        events.Count.ShouldBe(6, raw);
+        events[1].Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe("Hello");
+        events[2].Json["choices"]![0]!["delta"]!["content"]!.GetValue<string>().ShouldBe(" world");
+        events[4].Json["usage"]!["total_tokens"]!.GetValue<int>().ShouldBe(5);
     }
 
     [Fact]

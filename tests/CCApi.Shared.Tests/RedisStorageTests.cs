@@ -262,6 +262,99 @@ public sealed class RedisStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_append_notifies_the_gateway_channel_it_names_with_the_jobs_prefix_and_the_same_notification()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var gateway = RedisKeys.SynchronousReplies(Guid.NewGuid());
+        var own = await NotificationsAsync(jobId);
+        var heard = await ChannelAsync(gateway);
+
+        var ids = await streams.AppendAsync(jobId, [new ChatStreamDelta { Role = "assistant" }, new ChatStreamDelta { Content = "Hi" }], gateway);
+
+        var message = (await heard.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20))).Message;
+        SynchronousReplies.TryParseStreamNotice(message, out var id, out var notice).ShouldBeTrue();
+        id.ShouldBe(jobId);
+        var lines = ((string)notice!).Split('\n');
+        lines.ShouldBe(await NextNoteAsync(own)); // the job's own channel still gets it (resuming readers subscribe there)
+        lines[1].ShouldBe(ids[0]);
+        lines[3].ShouldBe(ids[1]);
+        SynchronousReplies.TryParse(message, out _, out _, out _).ShouldBeFalse(); // never read as a synchronous answer
+    }
+
+    [Fact]
+    public async Task An_append_publishes_on_no_channel_but_the_platforms_own()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var elsewhere = "not-a-reply-channel:" + Guid.NewGuid().ToString("N");
+        var heard = await ChannelAsync(elsewhere);
+
+        await streams.AppendAsync(Guid.NewGuid(), new ChatStreamDelta { Content = "x" }, elsewhere);
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(elsewhere), "after"); // Redis runs both in order
+
+        ((string)(await heard.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20))).Message!).ShouldBe("after");
+    }
+
+    [Fact]
+    public async Task A_new_streams_reader_takes_its_entries_from_the_notices_routed_to_it_without_a_subscription()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        var gateway = RedisKeys.SynchronousReplies(Guid.NewGuid());
+        var notices = ChatStreams.CreateNotices();
+        var routing = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(gateway)); // what the gateway's SynchronousCalls does
+        routing.OnMessage(m =>
+        {
+            if (SynchronousReplies.TryParseStreamNotice(m.Message, out var id, out var notice) && id == jobId)
+            {
+                notices.Writer.TryWrite(notice);
+            }
+        });
+        await using var reader = streams.ReadNewAsync(jobId, notices, TimeSpan.FromSeconds(20)).GetAsyncEnumerator();
+        var first = reader.MoveNextAsync();
+
+        var ids = await streams.AppendAsync(jobId, [new ChatStreamDelta { Role = "assistant" }, new ChatStreamDelta { Content = "Hi" }], gateway);
+        (await first).ShouldBeTrue();
+        reader.Current.Id.ShouldBe(ids[0]);
+        (await SubscribersAsync(jobId)).ShouldBe(0); // the job's own channel has nobody: nothing was subscribed
+        (await reader.MoveNextAsync()).ShouldBeTrue();
+        reader.Current.Delta.Content.ShouldBe("Hi");
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true }, gateway);
+        (await reader.MoveNextAsync()).ShouldBeTrue();
+        reader.Current.Delta.Done.ShouldBeTrue();
+        (await reader.MoveNextAsync()).ShouldBeFalse();
+        await routing.UnsubscribeAsync();
+    }
+
+    [Fact]
+    public async Task A_new_streams_reader_whose_adapter_notifies_only_the_jobs_channel_polls_then_subscribes_there()
+    {
+        // An older adapter: nothing comes on the gateway's channel. The fallback poll finds the first entries; from then on
+        // the reader hears the job's own channel.
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        await using var reader = streams.ReadNewAsync(jobId, ChatStreams.CreateNotices(), TimeSpan.FromSeconds(20)).GetAsyncEnumerator();
+        var first = reader.MoveNextAsync();
+
+        await streams.AppendAsync(jobId, [new ChatStreamDelta { Role = "assistant" }, new ChatStreamDelta { Content = "a" }]);
+        (await first).ShouldBeTrue();
+        reader.Current.Delta.Role.ShouldBe("assistant");
+        (await reader.MoveNextAsync()).ShouldBeTrue();
+        reader.Current.Delta.Content.ShouldBe("a");
+        (await SubscribersAsync(jobId)).ShouldBe(1);
+        var next = reader.MoveNextAsync();
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "b" });
+        (await next).ShouldBeTrue();
+        reader.Current.Delta.Content.ShouldBe("b");
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+        (await reader.MoveNextAsync()).ShouldBeTrue();
+        reader.Current.Delta.Done.ShouldBeTrue();
+        (await reader.MoveNextAsync()).ShouldBeFalse();
+        await reader.DisposeAsync();
+        (await SubscribersAsync(jobId)).ShouldBe(0); // unsubscribed when done
+    }
+
+    [Fact]
     public async Task A_silent_stream_times_out()
     {
         var streams = new ChatStreams(_redis, _options);
@@ -345,6 +438,18 @@ public sealed class RedisStorageTests : IAsyncLifetime
     /// <summary>The next notification's lines (bounded: a missing one fails the test rather than hanging it).</summary>
     private static async Task<string[]> NextNoteAsync(Channel<ChannelMessage> notes) =>
         ((string)(await notes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20))).Message!).Split('\n');
+
+    private async Task<Channel<ChannelMessage>> ChannelAsync(string name)
+    {
+        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(name));
+        var messages = Channel.CreateUnbounded<ChannelMessage>();
+        queue.OnMessage(message => messages.Writer.TryWrite(message));
+        return messages;
+    }
+
+    /// <summary>How many subscribe to the job's own channel (PUBSUB NUMSUB).</summary>
+    private async Task<long> SubscribersAsync(Guid jobId) =>
+        (long)(await _redis.GetServer(_redis.GetEndPoints()[0]).ExecuteAsync("PUBSUB", "NUMSUB", RedisKeys.JobStreamChannel(jobId)))[1];
 
     /// <summary>Until the reader's subscription is in place (PUBSUB NUMSUB counts it), so what is published next reaches it.</summary>
     private async Task WaitForSubscriberAsync(Guid jobId)

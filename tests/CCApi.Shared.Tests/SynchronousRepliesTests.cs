@@ -1,6 +1,7 @@
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
 using CCApi.Storage;
+using StackExchange.Redis;
 
 namespace CCApi.Shared.Tests;
 
@@ -64,6 +65,30 @@ public sealed class SynchronousRepliesTests
     [InlineData("{0123456789abcdef0123456789abcd} s{}")]
     public void Anything_else_on_the_channel_is_not_an_answer(string message) =>
         SynchronousReplies.TryParse(message, out _, out _, out _).ShouldBeFalse();
+
+    [Fact]
+    public void A_streams_notice_reads_back_as_its_job_and_notification_and_is_never_an_answer()
+    {
+        var jobId = Guid.NewGuid();
+        var note = "\n1-1\n{\"content\":\"Hi\"}";
+        RedisValue message = SynchronousReplies.StreamNoticePrefix(jobId) + note;
+
+        SynchronousReplies.TryParseStreamNotice(message, out var id, out var notice).ShouldBeTrue();
+        id.ShouldBe(jobId);
+        ((string)notice!).ShouldBe(note);
+        SynchronousReplies.TryParse(message, out _, out _, out _).ShouldBeFalse();
+        SynchronousReplies.TryParseStreamNotice(SynchronousReplies.Format(Guid.NewGuid(), new JobRegistered { JobId = jobId, Timestamp = DateTimeOffset.UtcNow }), out _, out _)
+            .ShouldBeFalse(); // and an answer is no notice
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789abcdef0123456789abcdef s{}")]
+    [InlineData("0123456789abcdef0123456789abcdeg n\n1-1\n{}")] // not hex
+    [InlineData("0123456789abcdef0123456789abcdef_n\n1-1\n{}")]
+    public void Anything_else_on_the_channel_is_not_a_streams_notice(string message) =>
+        SynchronousReplies.TryParseStreamNotice(message, out _, out _).ShouldBeFalse();
 
     [Fact]
     public void Only_the_platforms_own_channel_names_are_answered_on()

@@ -52,19 +52,20 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
             var reply = EchoModel.Complete(command);
             var completed = Completed(command, reply);
             var jobId = command.JobId;
+            var gateway = StreamingChatJobs.GatewayChannel(context);
 
             foreach (var choice in completed.Choices) // one after another, each delta marked with its choice
             {
                 var index = choice.Index;
-                await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, Role = "assistant" });
+                await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, Role = "assistant" }, gateway);
                 if (choice.Message.ToolCalls is { } calls)
                 {
                     for (var i = 0; i < calls.Count; i++)
                     {
-                        await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, ToolCalls = [new ToolCallDelta { Index = i, Id = calls[i].Id, Name = calls[i].Name, ArgumentsFragment = "" }] });
+                        await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, ToolCalls = [new ToolCallDelta { Index = i, Id = calls[i].Id, Name = calls[i].Name, ArgumentsFragment = "" }] }, gateway);
                         foreach (var fragment in EchoModel.ArgumentFragments(calls[i].Arguments))
                         {
-                            await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, ToolCalls = [new ToolCallDelta { Index = i, ArgumentsFragment = fragment }] });
+                            await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, ToolCalls = [new ToolCallDelta { Index = i, ArgumentsFragment = fragment }] }, gateway);
                         }
                     }
                 }
@@ -72,15 +73,15 @@ public sealed partial class ChatCompletionConsumer(ChatStreams streams, Streamin
                 {
                     foreach (var chunk in EchoModel.ContentChunks(choice.Message.Content ?? ""))
                     {
-                        await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, Content = chunk });
+                        await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, Content = chunk }, gateway);
                     }
                 }
 
-                await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, FinishReason = choice.FinishReason });
+                await streams.AppendAsync(jobId, new ChatStreamDelta { Choice = index, FinishReason = choice.FinishReason }, gateway);
             }
 
-            await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage });
-            await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Usage = completed.Usage }, gateway);
+            await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true }, gateway);
 
             await streaming.CompletedAsync(context, call.Succeeded(completed));
         }

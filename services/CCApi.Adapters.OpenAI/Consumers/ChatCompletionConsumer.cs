@@ -58,7 +58,7 @@ public sealed class ChatCompletionConsumer(
         var choices = new SortedDictionary<int, StreamedChoice>();
         StreamedChoice Choice(int index) => choices.TryGetValue(index, out var choice) ? choice : choices[index] = new StreamedChoice(index);
         var tokens = ChatTokens.None;
-        var batch = new ChatStreamBatch(streams, jobId);
+        var batch = new ChatStreamBatch(streams, jobId, StreamingChatJobs.GatewayChannel(context));
         using var canceled = cancellations.Register(jobId);
         using var deadline = AdapterOutcomes.DeadlineToken(command.Deadline, context.CancellationToken);
         using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, canceled.Token);

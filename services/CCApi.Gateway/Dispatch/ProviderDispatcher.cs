@@ -200,8 +200,14 @@ public sealed partial class ProviderDispatcher(
         fault?.Exceptions?.Any(e => e.ExceptionType?.StartsWith("StackExchange.Redis.", StringComparison.Ordinal) == true
             || e.InnerException?.ExceptionType?.StartsWith("StackExchange.Redis.", StringComparison.Ordinal) == true) == true;
 
-    /// <summary>Fire a command at a provider's queue (streaming chat, async images).</summary>
-    public async Task SendAsync<TCommand>(TCommand command, JobRoute route, JobKind kind, CancellationToken cancellationToken)
+    /// <summary><see cref="SynchronousCalls.ExpectStream"/>: a streaming chat's notifications on this process's channel.</summary>
+    public SynchronousCalls.StreamNotices? ExpectStream(Guid jobId) => calls.ExpectStream(jobId);
+
+    /// <summary>
+    /// Fire a command at a provider's queue (streaming chat, async images); <paramref name="notices"/>, the channel a
+    /// streaming chat's notifications are to come on (<see cref="ExpectStream"/>), named in its command.
+    /// </summary>
+    public async Task SendAsync<TCommand>(TCommand command, JobRoute route, JobKind kind, CancellationToken cancellationToken, SynchronousCalls.StreamNotices? notices = null)
         where TCommand : class, IJobMessage
     {
         Tag(route, command.JobId);
@@ -224,7 +230,15 @@ public sealed partial class ProviderDispatcher(
         try
         {
             var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
-            await endpoint.Send(command, watch.Token);
+            if (notices is null)
+            {
+                await endpoint.Send(command, watch.Token);
+            }
+            else
+            {
+                await endpoint.Send(command, context => context.Headers.Set(SynchronousReplies.ChannelHeader, notices.Channel), watch.Token);
+            }
+
             http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
         }
         catch (Exception ex) when ((ex is MassTransitException or TimeoutException && !cancellationToken.IsCancellationRequested) || watch.BusLost)

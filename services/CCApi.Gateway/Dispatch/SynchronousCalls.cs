@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using MassTransit;
 using MassTransit.RabbitMqTransport;
 using MassTransit.Transports;
@@ -25,7 +26,7 @@ namespace CCApi.Gateway.Dispatch;
 /// (<c>bench/bus-floor.sh</c>: <c>mt-correlated</c>, <c>mt-replyto</c>). A response whose caller has stopped waiting (timed
 /// out, disconnected) is dropped. When the Redis connection that listens drops, the calls told to answer there end at once
 /// (<see cref="RepliesLost"/>: their answer may have been published into the gap), and new calls answer on the bus until it
-/// is back.
+/// is back. A streaming chat this process starts hears its notifications on the same channel (<see cref="ExpectStream"/>).
 /// </summary>
 public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogger<SynchronousCalls> logger) : IReceiveEndpointObserver, IHostedService, IDisposable
 {
@@ -36,6 +37,7 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
     public static readonly TimeSpan ListenRetryDelay = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<Guid, Waiter> _waiting = new();
+    private readonly ConcurrentDictionary<Guid, Channel<RedisValue>> _streams = new();
     private readonly ConcurrentDictionary<Type, ConnectHandle> _handlers = new();
     private readonly Lock _connect = new();
     private readonly string _channel = RedisKeys.SynchronousReplies(Guid.NewGuid());
@@ -87,6 +89,29 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         return new Call(this, endpoint, requestId, waiter);
     }
 
+    /// <summary>
+    /// Starts taking the notifications of the chat stream <paramref name="jobId"/> from this process's channel, before its
+    /// command is sent: the adapter publishes each append's notification there too, when the command names the channel
+    /// (<see cref="StreamNotices.Channel"/>), and the stream's reader takes them (<see cref="ChatStreams.ReadNewAsync"/>)
+    /// without a subscription of its own. Null while new calls are answered on the bus: the reader subscribes to the
+    /// job's channel then. Dispose the result to stop.
+    /// </summary>
+    public StreamNotices? ExpectStream(Guid jobId)
+    {
+        if (!_listening)
+        {
+            return null;
+        }
+
+        var notices = ChatStreams.CreateNotices();
+        if (!_streams.TryAdd(jobId, notices))
+        {
+            throw new InvalidOperationException($"The stream of job {jobId} is already expected.");
+        }
+
+        return new StreamNotices(this, jobId, _channel, notices);
+    }
+
     /// <summary>Subscribes this process's channel in the background; until it has, calls are answered on the bus.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -117,6 +142,16 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
 
     private void OnReply(RedisChannel channel, RedisValue message)
     {
+        if (SynchronousReplies.TryParseStreamNotice(message, out var jobId, out var notice))
+        {
+            if (_streams.TryGetValue(jobId, out var notices))
+            {
+                notices.Writer.TryWrite(notice); // the reader continues on this worker (ChatStreams.CreateNotices)
+            }
+
+            return;
+        }
+
         if (!SynchronousReplies.TryParse(message, out var requestId, out var failed, out var json) || !_waiting.TryRemove(requestId, out var waiter))
         {
             return; // not ours, or its caller has stopped waiting
@@ -172,6 +207,14 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
                 // Each caller continues on a worker of its own, not one after another in the connection's event.
                 ThreadPool.UnsafeQueueUserWorkItem(static w => w.Answer(RepliesLost.Instance), waiter, preferLocal: false);
             }
+        }
+
+        // A stream loses nothing but time: told of the gap (a message that is no notification), its reader reads the stream
+        // at once; a notification published while the connection was down is a gap it reads when the next one comes (the
+        // subscription is restored with the connection), or its fallback poll finds (ChatStreams.ReadNewAsync).
+        foreach (var (_, notices) in _streams)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static n => n.Writer.TryWrite(RedisValue.Null), notices, preferLocal: false);
         }
     }
 
@@ -337,6 +380,19 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         /// worker that holds nothing (no lock, no other caller behind it).
         /// </summary>
         public void Answer(object response) => _response.TrySetResult(response);
+    }
+
+    /// <summary>
+    /// A stream's notifications as this process hears them (<see cref="ExpectStream"/>): <see cref="Channel"/> goes in its
+    /// command's <see cref="SynchronousReplies.ChannelHeader"/>, <see cref="Notices"/> to its reader.
+    /// </summary>
+    public sealed class StreamNotices(SynchronousCalls calls, Guid jobId, string channel, Channel<RedisValue> notices) : IDisposable
+    {
+        public string Channel => channel;
+
+        public Channel<RedisValue> Notices => notices;
+
+        public void Dispose() => calls._streams.TryRemove(new KeyValuePair<Guid, Channel<RedisValue>>(jobId, notices));
     }
 
     /// <summary>The Redis connection this call's answer was to come on dropped: the answer may be lost.</summary>

@@ -4,7 +4,7 @@ namespace CCApi.Gateway.Http;
 
 /// <summary>
 /// A streaming chat completion as OpenAI-style server-sent events. <see cref="StartAsync"/> reads the job's Redis stream
-/// (subscribed before the command is sent) until the first content arrives: until then nothing has reached the client,
+/// (its notifications taken from before the command is sent) until the first content arrives: until then nothing has reached the client,
 /// so a provider error is an ordinary HTTP error and the caller may fail over. Executing the result then forwards every
 /// entry as a <c>chat.completion.chunk</c> event with <c>id: &lt;stream id&gt;</c>, flushed one by one, and ends with
 /// <c>data: [DONE]</c> — or, when the provider fails midway, with <c>data: {"error":…}</c> and no [DONE]. A client that
@@ -13,6 +13,7 @@ namespace CCApi.Gateway.Http;
 public sealed partial class ChatStreamResult : IResult
 {
     private readonly IAsyncEnumerator<(string Id, ChatStreamDelta Delta)> _entries;
+    private readonly SynchronousCalls.StreamNotices? _notices;
     private readonly CancellationTokenSource _reading;
     private readonly List<(string Id, ChatStreamDelta Delta)> _pending;
     private readonly ChatCompletion _command;
@@ -21,6 +22,7 @@ public sealed partial class ChatStreamResult : IResult
 
     private ChatStreamResult(
         IAsyncEnumerator<(string Id, ChatStreamDelta Delta)> entries,
+        SynchronousCalls.StreamNotices? notices,
         CancellationTokenSource reading,
         List<(string Id, ChatStreamDelta Delta)> pending,
         ChatCompletion command,
@@ -28,6 +30,7 @@ public sealed partial class ChatStreamResult : IResult
         ILogger logger)
     {
         _entries = entries;
+        _notices = notices;
         _reading = reading;
         _pending = pending;
         _command = command;
@@ -40,8 +43,15 @@ public sealed partial class ChatStreamResult : IResult
         ChatCompletion command, ChatStreams streams, ProviderDispatcher dispatcher, ILogger logger, CancellationToken cancellationToken)
     {
         var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var entries = streams.ReadAsync(command.JobId, null, dispatcher.RequestTimeout, reading.Token).GetAsyncEnumerator(reading.Token);
-        var move = entries.MoveNextAsync().AsTask(); // subscribes to the job's notifications before the command goes out
+
+        // The job's notifications come on this process's channel, routed to this reader from before the command goes out:
+        // no subscription and no read on the way to the first token. Only while that channel is not listening does the
+        // reader subscribe to the job's own channel (before the command goes out) and read the stream first.
+        var notices = dispatcher.ExpectStream(command.JobId);
+        var entries = (notices is null
+            ? streams.ReadAsync(command.JobId, null, dispatcher.RequestTimeout, reading.Token)
+            : streams.ReadNewAsync(command.JobId, notices.Notices, dispatcher.RequestTimeout, reading.Token)).GetAsyncEnumerator(reading.Token);
+        var move = entries.MoveNextAsync().AsTask();
         var pending = new List<(string Id, ChatStreamDelta Delta)>();
         Task? sent = null;
         try
@@ -56,7 +66,7 @@ public sealed partial class ChatStreamResult : IResult
             // client's to cancel: a command on its way runs, so its confirm is awaited (it marks the request dispatched for
             // Idempotency-Key) whether or not the client stays; a client that leaves before the first content cancels the
             // job below.
-            sent = SendAsync(command, dispatcher);
+            sent = SendAsync(command, dispatcher, notices);
             if (await Task.WhenAny(sent, move) == sent || sent.IsCompleted)
             {
                 try
@@ -91,7 +101,7 @@ public sealed partial class ChatStreamResult : IResult
                 pending.Add(entry);
                 if (IsContent(entry.Delta))
                 {
-                    return new ChatStreamResult(entries, reading, pending, command, dispatcher, logger);
+                    return new ChatStreamResult(entries, notices, reading, pending, command, dispatcher, logger);
                 }
 
                 move = entries.MoveNextAsync().AsTask();
@@ -107,6 +117,7 @@ public sealed partial class ChatStreamResult : IResult
             await reading.CancelAsync();
             await ((Task)move).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await entries.DisposeAsync();
+            notices?.Dispose();
             reading.Dispose();
             if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
@@ -175,6 +186,7 @@ public sealed partial class ChatStreamResult : IResult
         {
             await _reading.CancelAsync();
             await _entries.DisposeAsync();
+            _notices?.Dispose();
             _reading.Dispose();
         }
     }
@@ -228,12 +240,12 @@ public sealed partial class ChatStreamResult : IResult
     }
 
     /// <summary>Sends the command, bounded by the request timeout (a broker that never confirms is a 503, as a lost one is).</summary>
-    private static async Task SendAsync(ChatCompletion command, ProviderDispatcher dispatcher)
+    private static async Task SendAsync(ChatCompletion command, ProviderDispatcher dispatcher, SynchronousCalls.StreamNotices? notices)
     {
         using var sending = new CancellationTokenSource(dispatcher.RequestTimeout);
         try
         {
-            await dispatcher.SendAsync(command, command.Route, JobKind.Chat, sending.Token);
+            await dispatcher.SendAsync(command, command.Route, JobKind.Chat, sending.Token, notices);
         }
         catch (OperationCanceledException) when (sending.IsCancellationRequested)
         {

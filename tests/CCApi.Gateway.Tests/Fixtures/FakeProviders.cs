@@ -96,6 +96,9 @@ public sealed class FakeProviders : IAsyncDisposable
     public ConcurrentDictionary<Guid, bool> ChatCommandPersistent { get; } = new();
     /// <summary>Each chat command's RabbitMQ expiration (its time to live in milliseconds), null when it has none.</summary>
     public ConcurrentDictionary<Guid, string?> ChatCommandExpiration { get; } = new();
+
+    /// <summary>The channel each chat command named for its answer or its stream's notifications (<see cref="SynchronousReplies.ChannelHeader"/>).</summary>
+    public ConcurrentDictionary<Guid, string?> ChatCommandChannel { get; } = new();
     public ConcurrentDictionary<Guid, GenerateImage> ImageCommands { get; } = new();
     public ConcurrentDictionary<Guid, Speech> SpeechCommands { get; } = new();
     public ConcurrentDictionary<Guid, RegisterJob> Registrations { get; } = new();
@@ -139,6 +142,7 @@ public sealed class FakeProviders : IAsyncDisposable
     {
         var command = context.Message;
         ChatCommands[command.JobId] = command;
+        ChatCommandChannel[command.JobId] = context.Headers.Get<string>(SynchronousReplies.ChannelHeader);
         if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery))
         {
             ChatCommandPersistent[command.JobId] = delivery.Properties.Persistent;
@@ -148,7 +152,9 @@ public sealed class FakeProviders : IAsyncDisposable
         var failure = Failure(text, provider);
         if (command.Stream)
         {
-            await StreamAsync(command, text, failure);
+            // "[legacy-adapter]": an adapter that notifies only the job's own channel, not the gateway's (an older version).
+            var gateway = text.Contains("[legacy-adapter]", StringComparison.Ordinal) ? null : context.Headers.Get<string>(SynchronousReplies.ChannelHeader);
+            await StreamAsync(command, text, failure, gateway);
             return;
         }
 
@@ -214,53 +220,53 @@ public sealed class FakeProviders : IAsyncDisposable
         await context.RespondAsync(outcome, static send => send.TrySetAwaitAck(false));
     }
 
-    private async Task StreamAsync(ChatCompletion command, string text, ErrorInfo? failure)
+    private async Task StreamAsync(ChatCompletion command, string text, ErrorInfo? failure, string? gateway)
     {
         var id = command.JobId;
         if (failure is not null)
         {
-            await _streams.AppendAsync(id, new ChatStreamDelta { Error = failure });
+            await _streams.AppendAsync(id, new ChatStreamDelta { Error = failure }, gateway);
             return;
         }
 
-        await _streams.AppendAsync(id, new ChatStreamDelta { Role = "assistant" });
+        await _streams.AppendAsync(id, new ChatStreamDelta { Role = "assistant" }, gateway);
         if (text.Contains("[stream-error-after-content]", StringComparison.Ordinal))
         {
-            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "partial" });
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "partial" }, gateway);
             await _streams.AppendAsync(id, new ChatStreamDelta
             {
                 Error = new ErrorInfo { Status = 502, Type = ErrorTypes.Api, Code = ErrorCodes.ProviderError, Message = "upstream broke" },
-            });
+            }, gateway);
             return;
         }
 
         if (text.Contains("[stream-stall]", StringComparison.Ordinal))
         {
-            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "first" });
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "first" }, gateway);
             return;
         }
 
         string finish;
         if (text.Contains("[stream-tools]", StringComparison.Ordinal))
         {
-            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, Id = "call_9", Name = "get_weather" }] });
-            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, ArgumentsFragment = "{\"city\":" }] });
-            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, ArgumentsFragment = "\"Paris\"}" }] });
+            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, Id = "call_9", Name = "get_weather" }] }, gateway);
+            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, ArgumentsFragment = "{\"city\":" }] }, gateway);
+            await _streams.AppendAsync(id, new ChatStreamDelta { ToolCalls = [new ToolCallDelta { Index = 0, ArgumentsFragment = "\"Paris\"}" }] }, gateway);
             finish = "tool_calls";
         }
         else
         {
-            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "Hello" });
-            await _streams.AppendAsync(id, new ChatStreamDelta { Content = " world" });
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = "Hello" }, gateway);
+            await _streams.AppendAsync(id, new ChatStreamDelta { Content = " world" }, gateway);
             finish = "stop";
         }
 
-        await _streams.AppendAsync(id, new ChatStreamDelta { FinishReason = finish });
+        await _streams.AppendAsync(id, new ChatStreamDelta { FinishReason = finish }, gateway);
         await _streams.AppendAsync(id, new ChatStreamDelta
         {
             Usage = Priced(command.Route, promptTokens: 3, completionTokens: 2) with { CachedPromptTokens = Details(text).Cached, ReasoningTokens = Details(text).Reasoning },
-        });
-        await _streams.AppendAsync(id, new ChatStreamDelta { Done = true });
+        }, gateway);
+        await _streams.AppendAsync(id, new ChatStreamDelta { Done = true }, gateway);
     }
 
     private async Task ImageAsync(ConsumeContext<GenerateImage> context)
