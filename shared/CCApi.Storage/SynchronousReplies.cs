@@ -76,36 +76,37 @@ public static class SynchronousReplies
     /// <summary>Reads a message of <see cref="StreamNoticePrefix"/>: the job and its notification; false for anything else.</summary>
     public static bool TryParseStreamNotice(RedisValue message, out Guid jobId, out RedisValue notice)
     {
-        jobId = default;
-        notice = RedisValue.Null;
-        ReadOnlyMemory<byte> bytes = (byte[]?)message ?? [];
-        var span = bytes.Span;
-        if (span.Length < IdLength + 2 || span[IdLength] != (byte)' ' || span[IdLength + 1] != (byte)'n'
-            || !Utf8Parser.TryParse(span[..IdLength], out jobId, out var read, 'N') || read != IdLength)
-        {
-            return false;
-        }
-
-        notice = bytes[(IdLength + 2)..];
-        return true;
+        var ok = TryParseHead(message, out jobId, out var kind, out var body) && kind == (byte)'n';
+        notice = ok ? body : RedisValue.Null;
+        return ok;
     }
 
     /// <summary>Reads a message of <see cref="Format"/>; false for anything else.</summary>
     public static bool TryParse(RedisValue message, out Guid requestId, out bool failed, out ReadOnlyMemory<byte> json)
     {
-        requestId = default;
-        failed = false;
-        json = default;
+        var ok = TryParseHead(message, out requestId, out var kind, out json) && kind is (byte)'s' or (byte)'f' && json.Length > 0;
+        failed = ok && kind == (byte)'f';
+        json = ok ? json : default;
+        return ok;
+    }
+
+    /// <summary>What every message on the channel starts with: an id (32 hex digits), a space, a kind byte; then its body.</summary>
+    private static bool TryParseHead(RedisValue message, out Guid id, out byte kind, out ReadOnlyMemory<byte> body)
+    {
+        id = default;
+        kind = 0;
+        body = default;
         ReadOnlyMemory<byte> bytes = (byte[]?)message ?? [];
         var span = bytes.Span;
-        if (span.Length <= IdLength + 2 || span[IdLength] != (byte)' ' || span[IdLength + 1] is not ((byte)'s' or (byte)'f')
-            || !Utf8Parser.TryParse(span[..IdLength], out requestId, out var read, 'N') || read != IdLength)
+        if (span.Length < IdLength + 2 || span[IdLength] != (byte)' '
+            || !Utf8Parser.TryParse(span[..IdLength], out id, out var read, 'N') || read != IdLength)
         {
+            id = default;
             return false;
         }
 
-        failed = span[IdLength + 1] == (byte)'f';
-        json = bytes[(IdLength + 2)..];
+        kind = span[IdLength + 1];
+        body = bytes[(IdLength + 2)..];
         return true;
     }
 }

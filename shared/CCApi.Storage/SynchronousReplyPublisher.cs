@@ -30,7 +30,7 @@ public sealed class SynchronousReplyPublisher(IConnectionMultiplexer redis)
         using var activity = CcapiTelemetry.Source.StartActivity(SynchronousReplies.PublishSpanName, ActivityKind.Producer);
         activity?.SetTag("messaging.system", "redis");
         activity?.SetTag("messaging.destination.name", channel);
-        await redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), json is null ? SynchronousReplies.Format(id, outcome) : SynchronousReplies.Format(id, outcome, json));
+        await redis.GetDatabase().PublishAsync(SynchronousReplies.Channel(channel!), SynchronousReplies.Format(id, outcome, json ?? SynchronousReplies.Serialize(outcome)));
         return true;
     }
 }
