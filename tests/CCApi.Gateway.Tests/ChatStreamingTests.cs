@@ -91,9 +91,10 @@ public sealed class ChatStreamingTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task A_streams_command_names_the_gateways_channel_and_its_notifications_come_there()
+    public async Task A_streams_command_names_the_gateways_channel_and_the_stream_arrives_whole()
     {
-        // The reader takes the notifications this process routes to it (ChatStreams.ReadNewAsync): no subscription of its own.
+        // The channel its notifications come on (routed to the reader, ChatStreams.ReadNewAsync; that no subscription is made
+        // is RedisStorageTests' to show).
         var calls = gateway.Factory.Services.GetRequiredService<SynchronousCalls>();
         (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(calls.ListeningOnRedis), TimeSpan.FromSeconds(10))).ShouldBeTrue();
         var marker = "notified " + Guid.NewGuid().ToString("N");
