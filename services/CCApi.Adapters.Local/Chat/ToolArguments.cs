@@ -178,7 +178,8 @@ public static partial class ToolArguments
             value = hi;
         }
 
-        return integer ? JsonValue.Create((long)Math.Round(value)) : JsonValue.Create(value);
+        // An integer beyond long's range (a finite double as large as 1e308) saturates rather than wraps.
+        return integer ? JsonValue.Create((long)Math.Clamp(Math.Round(value), long.MinValue, long.MaxValue)) : JsonValue.Create(value);
     }
 
     private static JsonValue? StringFor(JsonElement schema, string name, string message, bool required)
@@ -257,7 +258,9 @@ public static partial class ToolArguments
         var after = Regex.Match(message, $@"\b{words}\b\D{{0,12}}?(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
         var before = Regex.Match(message, $@"(-?\d+(?:\.\d+)?)\s*{words}", RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
         var match = after.Success ? after : before;
-        return match.Success && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+        // A number too large for a double parses as infinity, which JSON cannot carry: read as no number at all.
+        return match.Success && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && double.IsFinite(value) ? value : null;
     }
 
     private static string TypeOf(JsonElement schema)

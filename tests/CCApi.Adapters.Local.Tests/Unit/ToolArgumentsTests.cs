@@ -88,6 +88,23 @@ public class ToolArgumentsTests
         doc.RootElement.GetProperty("odd").TryGetInt64(out _).ShouldBeTrue(); // still an integer, whatever the budget left
     }
 
+    [Theory]
+    [InlineData("number")]
+    [InlineData("integer")]
+    public void A_number_in_the_message_too_large_for_a_double_is_not_taken_and_never_throws(string type)
+    {
+        var schema = $$$"""{"type":"object","properties":{"amount":{"type":"{{{type}}}"},"limit":{"type":"{{{type}}}"}},"required":["amount","limit"]}""";
+        var huge = new string('9', 400); // parses as infinity, which JSON cannot carry
+
+        var arguments = ToolArguments.Build(schema, $"pay amount {huge} now, limit 1{new string('0', 300)}");
+
+        SchemaCheck.Problems(schema, arguments).ShouldBeEmpty();
+        using var doc = JsonDocument.Parse(arguments);
+        doc.RootElement.GetProperty("amount").GetDouble().ShouldBe(1); // the placeholder, as if no number were there
+        var limit = doc.RootElement.GetProperty("limit").GetDouble(); // 1e300: finite, kept (an integer saturates)
+        limit.ShouldBe(type == "integer" ? long.MaxValue : 1e300);
+    }
+
     [Fact]
     public void No_schema_gives_an_empty_object()
     {
