@@ -1,10 +1,12 @@
+using CCApi.ServiceDefaults;
+
 namespace CCApi.Gateway;
 
 /// <summary>Error codes the gateway uses beyond the shared <see cref="CCApi.ServiceDefaults.ErrorCodes"/>.</summary>
 public static class GatewayErrorCodes
 {
-    /// <summary>A platform dependency (Redis, the bus, Catalog, JobStatus) is not answering: 503.</summary>
-    public const string ServiceUnavailable = "service_unavailable";
+    /// <inheritdoc cref="ErrorCodes.ServiceUnavailable"/>
+    public const string ServiceUnavailable = ErrorCodes.ServiceUnavailable;
 
     /// <summary>A signed file URL whose signature is wrong or expired: 403.</summary>
     public const string InvalidSignature = "invalid_signature";

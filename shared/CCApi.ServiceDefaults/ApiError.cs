@@ -49,6 +49,9 @@ public static class ErrorCodes
     public const string ProviderTimeout = "provider_timeout";
     public const string ProviderUnavailable = "provider_unavailable";
     public const string ProviderAuthFailed = "provider_auth_failed";
+
+    /// <summary>A platform dependency (Redis, the bus, Catalog, JobStatus) is not answering: 503.</summary>
+    public const string ServiceUnavailable = "service_unavailable";
     public const string Timeout = "timeout";
     public const string Canceled = "canceled";
     public const string MethodNotAllowed = "method_not_allowed";

@@ -8,10 +8,13 @@ namespace CCApi.ServiceDefaults;
 
 /// <summary>
 /// The one exception-to-error-response handler of every service: known failures become their CCAPI error,
-/// malformed input a 400, anything unexpected a 500 <c>api_error</c> whose message leaks nothing internal.
+/// malformed input a 400, a library's failure that one of the registered <see cref="IApiErrorMapping"/>s knows (e.g. a
+/// storage outage: 503) that error, anything unexpected a 500 <c>api_error</c> whose message leaks nothing internal.
 /// </summary>
-public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler> logger) : IExceptionHandler
+public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler> logger, IEnumerable<IApiErrorMapping> mappings) : IExceptionHandler
 {
+    private readonly IApiErrorMapping[] _mappings = [.. mappings];
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var error = exception switch
@@ -22,8 +25,13 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
             BadHttpRequestException bad => new ApiException(400, ErrorTypes.InvalidRequest, ErrorCodes.InvalidRequest, bad.Message),
             JsonException json => InvalidJson(json),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
-            _ => null,
+            _ => Map(exception),
         };
+
+        if (error is { Status: >= 500 } && exception is not ApiException && !httpContext.RequestAborted.IsCancellationRequested)
+        {
+            LogMapped(logger, exception, httpContext.Request.Path, error.Status); // an outage an operator should see
+        }
 
         if (error is null)
         {
@@ -62,6 +70,20 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
         await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Relaxed.ErrorResponse, contentType: "application/json", cancellationToken);
     }
 
+    /// <summary>The first registered mapping's error for <paramref name="exception"/>, or null when none knows it.</summary>
+    private ApiException? Map(Exception exception)
+    {
+        foreach (var mapping in _mappings)
+        {
+            if (mapping.Map(exception) is { } error)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>400 for unreadable JSON, naming where it broke ("body" when it is not valid JSON at all).</summary>
     public static ApiException InvalidJson(JsonException json)
     {
@@ -75,6 +97,21 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered {Status}: a dependency failed")]
+    private static partial void LogMapped(ILogger logger, Exception exception, string path, int status);
+}
+
+/// <summary>
+/// Turns the exceptions one library throws into the CCAPI error they mean (null: not one of them), for the failures every
+/// route could meet and no route should have to catch itself — e.g. a storage connection timing out is a 503
+/// <c>service_unavailable</c>, not a 500. Registered by the code that brings the library in
+/// (<c>services.TryAddEnumerable(ServiceDescriptor.Singleton&lt;IApiErrorMapping, T&gt;())</c>); consulted by
+/// <see cref="CcapiExceptionHandler"/> for any exception it does not know itself.
+/// </summary>
+public interface IApiErrorMapping
+{
+    ApiException? Map(Exception exception);
 }
 
 public static class ErrorHandlingExtensions

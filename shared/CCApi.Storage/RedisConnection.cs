@@ -1,6 +1,7 @@
 using CCApi.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -51,6 +52,7 @@ public static class RedisRegistration
         builder.Services.AddSingleton<ImagePartials>();
         builder.Services.AddSingleton<SpeechChunks>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IApiErrorMapping, RedisErrorMapping>()); // outage: 503, not 500
         return builder;
     }
 }
