@@ -51,11 +51,47 @@ public sealed class ImageJobTests(GatewayFixture gateway)
             error["message"]!.GetValue<string>().ShouldContain("could not be registered");
             gateway.Providers.Registrations.Keys.Count(k => !before.Contains(k)).ShouldBe(1); // it reached JobStatus, which faulted
             gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+            var jobId = gateway.Providers.Registrations.Keys.Single(k => !before.Contains(k));
+            await ShouldBeFailedWithTheClients503Async(jobId); // a redelivered registration cannot leave it pending
         }
         finally
         {
             gateway.Providers.RegisterFaults = false;
         }
+    }
+
+    [Fact]
+    public async Task A_registration_JobStatus_answers_too_late_ends_the_job_failed_with_the_503_its_client_heard()
+    {
+        var prompt = "registration too late " + Guid.NewGuid().ToString("N");
+        var before = gateway.Providers.Registrations.Keys.ToHashSet();
+        await using var impatient = gateway.NewGateway(adminKey: null, settings: new Dictionary<string, string?> { ["Gateway:RegisterJobTimeout"] = "00:00:01" });
+        using var client = impatient.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.ApiKey);
+        gateway.Providers.RegisterDelay = TimeSpan.FromSeconds(3); // JobStatus stalled (Redis paused): it records the job later
+        try
+        {
+            var response = await gateway.PostJsonAsync("/v1/images/generate",
+                $$"""{"model":"local/pixel-async-1","contents":[{"text":"{{prompt}}"}]}""", client);
+
+            var error = await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.ServiceUnavailable, "api_error", "service_unavailable");
+            error["message"]!.GetValue<string>().ShouldContain("nothing was started");
+            var jobId = gateway.Providers.Registrations.Keys.Single(k => !before.Contains(k));
+            await ShouldBeFailedWithTheClients503Async(jobId);
+            gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt == prompt);
+        }
+        finally
+        {
+            gateway.Providers.RegisterDelay = TimeSpan.Zero;
+        }
+    }
+
+    private async Task ShouldBeFailedWithTheClients503Async(Guid jobId)
+    {
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.FailedEvents.ContainsKey(jobId)), TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue("the job whose registration failed was left to the sweeper");
+        var failed = gateway.Providers.FailedEvents[jobId].Error;
+        (failed.Status, failed.Code).ShouldBe((503, "service_unavailable"));
     }
 
     [Fact]

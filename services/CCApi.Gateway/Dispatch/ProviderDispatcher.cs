@@ -129,7 +129,9 @@ public sealed partial class ProviderDispatcher(
     /// like every other wait on the bus (<see cref="BusHealthWatch"/>: 503 at once when the broker connection is lost) and
     /// bounded as a whole by <paramref name="timeout"/> — the publish included, which MassTransit would otherwise hold until
     /// the broker is back. Not canceled by the client: its registration may already be at JobStatus, and the caller must
-    /// end a job it registered. The registration is persistent and confirmed: it is the job's first record.
+    /// end a job it registered. The registration is persistent and confirmed: it is the job's first record — so one that
+    /// timed out or faulted may still be recorded later (JobStatus retrying through a Redis stall, a redelivery): the job
+    /// is failed with the 503 the client hears, so it never sits pending, unknown to its client, until the sweeper fails it.
     /// </summary>
     public async Task RegisterAsync(RegisterJob registration, TimeSpan timeout)
     {
@@ -150,7 +152,8 @@ public sealed partial class ProviderDispatcher(
         }
         catch (OperationCanceledException)
         {
-            throw RegistrationFailed();
+            LogRegistrationTimedOut(logger, registration.JobId, timeout.TotalSeconds);
+            throw await RegistrationFailedAsync(registration);
         }
         catch (MassTransitException ex)
         {
@@ -161,11 +164,17 @@ public sealed partial class ProviderDispatcher(
         if (response is not JobRegistered)
         {
             LogRegistrationFault(logger, registration.JobId, FaultReason(response as Fault));
-            throw RegistrationFailed();
+            throw await RegistrationFailedAsync(registration);
         }
+    }
 
-        static ApiException RegistrationFailed() => new(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
+    /// <summary>The 503 for a registration that did not answer in time or faulted, after failing the job it may yet record.</summary>
+    private async Task<ApiException> RegistrationFailedAsync(RegisterJob registration)
+    {
+        var error = new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
             "The job could not be registered right now; nothing was started. Retry shortly.");
+        await PublishFailedAsync(registration.JobId, registration.Route, registration.Kind, error.ToErrorInfo());
+        return error;
     }
 
     /// <summary>A new call, waiting for its response; 503 while the bus has not started the endpoint the responses come to.</summary>
@@ -308,6 +317,9 @@ public sealed partial class ProviderDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: JobStatus could not register it: {Reason}")]
     private static partial void LogRegistrationFault(ILogger logger, Guid jobId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: JobStatus did not register it within {Seconds} s; failed")]
+    private static partial void LogRegistrationTimedOut(ILogger logger, Guid jobId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The message bus is unavailable")]
     private static partial void LogBusFailure(ILogger logger, Exception exception);
