@@ -241,3 +241,18 @@ public sealed class ValidationTests(GatewayFixture gateway)
         }
     }
 }
+
+public sealed class TruncationTests
+{
+    [Fact]
+    public void A_value_quoted_in_an_error_is_cut_before_a_surrogate_pair_never_inside_it()
+    {
+        var value = new string('a', 63) + "😀😀"; // the pair's high half is the 64th character
+
+        var cut = Api.Validation.Truncate(value);
+
+        cut.ShouldBe(new string('a', 63) + "…");
+        Api.Validation.Truncate(new string('a', 62) + "😀😀").ShouldBe(new string('a', 62) + "😀…");
+        Api.Validation.Truncate("short").ShouldBe("short");
+    }
+}

@@ -51,5 +51,6 @@ public static class ModelEndpoints
         new(404, ErrorTypes.InvalidRequest, ErrorCodes.ModelNotFound, $"The model '{Truncate(modelId, 200)}' does not exist.",
             new Dictionary<string, string> { ["param"] = "model" });
 
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+    private static string Truncate(string value, int max) =>
+        value.Length <= max ? value : value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)]; // never half a pair
 }

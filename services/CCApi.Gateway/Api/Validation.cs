@@ -65,7 +65,17 @@ public static class Validation
         }
     }
 
-    public static string Truncate(string value, int max = 64) => value.Length <= max ? value : value[..max] + "…";
+    /// <summary>At most <paramref name="max"/> characters of <paramref name="value"/> and an ellipsis, never half a surrogate pair.</summary>
+    public static string Truncate(string value, int max = 64)
+    {
+        if (value.Length <= max)
+        {
+            return value;
+        }
+
+        var end = max > 0 && char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
+        return value[..end] + "…";
+    }
 
     private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }
