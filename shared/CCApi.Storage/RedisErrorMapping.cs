@@ -6,9 +6,9 @@ namespace CCApi.Storage;
 /// <summary>
 /// Redis not answering — the connection down or reconnecting, a command timed out (a stalled or overloaded server), or
 /// the server saying it cannot serve now (loading its data, a script busy, a read-only replica after a failover, out of
-/// memory, persistence failing) — is a 503 <c>service_unavailable</c> the client may retry, on every route of every service: most routes
-/// catch it themselves with words of their own; this is the net under the rest (<see cref="CcapiExceptionHandler"/>).
-/// Any other Redis error (a wrong type, a script error) is a bug and stays a 500.
+/// memory, persistence failing) — is a 503 <c>service_unavailable</c> the client may retry, on every route of every
+/// service: most routes catch it themselves with words of their own; this is the net under the rest
+/// (<see cref="CcapiExceptionHandler"/>). Any other Redis error (a wrong type, a script error) is a bug and stays a 500.
 /// </summary>
 public sealed class RedisErrorMapping : IApiErrorMapping
 {
