@@ -256,8 +256,10 @@ public static partial class ToolArguments
 
         var words = Regex.Escape(Words(name));
         var after = Regex.Match(message, $@"\b{words}\b\D{{0,12}}?(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
-        var before = Regex.Match(message, $@"(-?\d+(?:\.\d+)?)\s*{words}", RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
-        var match = after.Success ? after : before;
+        // Only when no number follows the name; a number starts where a run of digits starts (not at every digit inside it,
+        // which made a long run quadratic to try, and a prompt of them ran into the timeout: no value read at all).
+        var match = after.Success ? after
+            : Regex.Match(message, $@"(?<![\d.])(-?\d+(?:\.\d+)?)\s*{words}", RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
         // A number too large for a double parses as infinity, which JSON cannot carry: read as no number at all.
         return match.Success && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             && double.IsFinite(value) ? value : null;

@@ -106,6 +106,19 @@ public class ToolArgumentsTests
     }
 
     [Fact]
+    public void A_long_run_of_digits_costs_linear_time_and_the_values_around_it_are_still_read()
+    {
+        const string schema = """{"type":"object","properties":{"amount":{"type":"integer"},"limit":{"type":"integer"}},"required":["amount","limit"]}""";
+
+        // No number follows "limit", so one before it is looked for, across a 20,000-digit run: tried from every digit it
+        // was quadratic, ran into the regex timeout and the whole call fell back to placeholders (amount 1).
+        var arguments = ToolArguments.Build(schema, "amount 7, then " + new string('1', 20_000) + " and no limit named after");
+
+        using var doc = JsonDocument.Parse(arguments);
+        doc.RootElement.GetProperty("amount").GetInt64().ShouldBe(7);
+    }
+
+    [Fact]
     public void No_schema_gives_an_empty_object()
     {
         ToolArguments.Build(null, "anything").ShouldBe("{}");
