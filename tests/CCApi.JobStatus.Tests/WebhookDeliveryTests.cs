@@ -83,6 +83,9 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         ((string)image["revised_prompt"]!).ShouldBe("a fox, watercolor");
         image.ContainsKey("b64_json").ShouldBeFalse();
         body.ContainsKey("error").ShouldBeFalse();
+        ((int)body["progress"]!).ShouldBe(100); // as the job view shows it at the end
+        ((int)body["usage"]!["images"]!).ShouldBe(1);
+        ((decimal)body["usage"]!["cost_usd"]!).ShouldBe(0.04m); // what a receiver books
         (await factory.LeavesTheScheduleAsync(jobId)).ShouldBeTrue();
     }
 
@@ -271,6 +274,8 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         var body = JsonNode.Parse(delivery.Body)!.AsObject();
         ((string)body["status"]!).ShouldBe("failed");
         body.ContainsKey("data").ShouldBeFalse();
+        body.ContainsKey("usage").ShouldBeFalse(); // nothing was made
+        ((int)body["progress"]!).ShouldBe(0);
         ((string)body["error"]!["message"]!).ShouldBe("The prompt was refused.");
         ((string)body["error"]!["code"]!).ShouldBe("invalid_request");
         ((string)body["error"]!["details"]!["param"]!).ShouldBe("contents");

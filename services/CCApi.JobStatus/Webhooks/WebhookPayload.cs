@@ -4,8 +4,9 @@ using CCApi.ServiceDefaults;
 namespace CCApi.JobStatus.Webhooks;
 
 /// <summary>
-/// The public MultimodalImageGenerationResponse (spec 3.16) of a finished job, as POSTed to its webhook_url: the same
-/// body a client polling GET /v1/images/jobs/{id} would see at the end.
+/// The public MultimodalImageGenerationResponse (spec 3.16) of a finished job, as POSTed to its webhook_url: the body a
+/// client polling GET /v1/images/jobs/{id} sees at the end, its <c>progress</c> and <c>usage</c> included (all but the
+/// view's <c>webhook</c> delivery status, which this very delivery is changing).
 /// </summary>
 public sealed record WebhookPayload
 {
@@ -20,8 +21,21 @@ public sealed record WebhookPayload
 
     public required WebhookExecution Execution { get; init; }
     public IReadOnlyList<WebhookImage>? Data { get; init; }
+
+    /// <summary>100 for a completed job; how far a failed or canceled one had come.</summary>
+    public int Progress { get; init; }
+
     public ErrorObject? Error { get; init; }
+
+    /// <summary>A completed job's images and what they cost (what a receiver books); absent otherwise.</summary>
+    public WebhookUsage? Usage { get; init; }
 }
+
+/// <summary>
+/// <c>cost_usd</c>: the job's priced cost, null when nothing was charged (JobStatus holds no catalog: a model without a
+/// price, which the job view shows as null, and a free one, which it shows as 0, both read null here).
+/// </summary>
+public sealed record WebhookUsage(int Images, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? CostUsd);
 
 public sealed record WebhookExecution(string Mode, string Operation, string Provider);
 

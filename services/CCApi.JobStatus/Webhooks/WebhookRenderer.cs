@@ -38,8 +38,12 @@ public sealed partial class WebhookRenderer(BlobUrlSigner signer, IBlobStore blo
             Status = job.State,
             Execution = new WebhookExecution(job.Mode ?? "async", job.Operation ?? "text-to-image", job.Provider ?? ""),
             Data = data,
+            Progress = job.State == JobStates.Completed ? 100 : job.Progress,
             Error = job.State is JobStates.Failed or JobStates.Canceled && job.Error is { } e
                 ? new ErrorObject(e.Message, e.Type, e.Code, e.Details)
+                : null,
+            Usage = job.State == JobStates.Completed && job.Usage is { } used
+                ? new WebhookUsage(used.Images > 0 ? used.Images : data?.Count ?? 0, used.Cost > 0 ? used.Cost : null)
                 : null,
         };
     }
