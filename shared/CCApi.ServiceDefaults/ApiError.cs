@@ -71,10 +71,28 @@ public sealed class ApiException : Exception
         Details = details;
     }
 
+    /// <summary>The response header the OpenAI SDKs read before retrying (they retry 408, 409, 429 and 5xx unless it says false).</summary>
+    public const string ShouldRetryHeader = "x-should-retry";
+
     public int Status { get; }
     public string Type { get; }
     public string? Code { get; }
     public IReadOnlyDictionary<string, string>? Details { get; }
+
+    /// <summary>
+    /// What <see cref="ShouldRetryHeader"/> tells the client; null leaves it to the status: false for a 409 (a conflict with
+    /// the state of what was asked for — a job already ended, no webhook to redeliver — which a retry finds unchanged,
+    /// where the SDKs would send it twice more), absent otherwise. A conflict that clears by itself says true.
+    /// </summary>
+    public bool? ShouldRetry { get; init; }
+
+    /// <summary>The value of <see cref="ShouldRetryHeader"/> for this error, or null for none.</summary>
+    public string? ShouldRetryValue => (ShouldRetry ?? (Status == 409 ? false : null)) switch
+    {
+        true => "true",
+        false => "false",
+        null => null,
+    };
 
     public ErrorResponse ToResponse() => new(new ErrorObject(Message, Type, Code, Details));
 

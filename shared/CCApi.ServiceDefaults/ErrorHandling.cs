@@ -67,6 +67,11 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
             context.Response.Headers.WWWAuthenticate = "Bearer"; // RFC 9110: a 401 names the scheme it wants
         }
 
+        if (error.ShouldRetryValue is { } shouldRetry)
+        {
+            context.Response.Headers[ApiException.ShouldRetryHeader] = shouldRetry;
+        }
+
         await context.Response.WriteAsJsonAsync(error.ToResponse(), ErrorJsonContext.Relaxed.ErrorResponse, contentType: "application/json", cancellationToken);
     }
 

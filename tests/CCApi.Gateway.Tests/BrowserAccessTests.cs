@@ -66,6 +66,7 @@ public sealed class BrowserAccessTests(GatewayFixture gateway)
         Header(response, "Access-Control-Allow-Origin").ShouldBe("*");
         var exposed = Header(response, "Access-Control-Expose-Headers")!.Split(',');
         exposed.ShouldContain("Retry-After");
+        exposed.ShouldContain("x-should-retry"); // sent on a 409 only
         foreach (var header in new[] { "x-request-id", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests" })
         {
             exposed.ShouldContain(header);

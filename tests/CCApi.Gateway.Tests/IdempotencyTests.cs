@@ -211,6 +211,7 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         var duplicate = await PostAsync(gateway.Client, "/v1/chat/completions", Chat("[hang] " + marker), key);
 
         await GatewayFixture.ShouldBeErrorAsync(duplicate, HttpStatusCode.Conflict, "invalid_request_error", "idempotency_key_in_use");
+        duplicate.Headers.GetValues("x-should-retry").ShouldBe(["true"]); // the one 409 that clears by itself: SDKs retry it
         ChatCalls(marker).ShouldBe(1);
 
         // In flight only under a lease (Messaging:RequestTimeout 8 s + 30 s margin), never for the whole 24 h.

@@ -80,6 +80,7 @@ public sealed class WebhookRouteTests(GatewayFixture gateway)
 
         response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await GatewayFixture.ReadJsonAsync(response))["error"]!["code"]!.GetValue<string>().ShouldBe(code);
+        response.Headers.GetValues("x-should-retry").ShouldBe(["false"]); // final: the OpenAI SDKs do not send it again
     }
 
     private Guid SeedJob(JsonObject? webhook)

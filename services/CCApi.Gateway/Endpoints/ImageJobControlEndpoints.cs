@@ -105,6 +105,7 @@ public static partial class ImageJobControlEndpoints
             ErrorTypes.InvalidRequest,
             GatewayErrorCodes.JobNotCancelable,
             new Dictionary<string, string> { ["status"] = state });
+        http.Response.Headers[ApiException.ShouldRetryHeader] = "false"; // an ended job stays ended: no SDK retries
         return TypedResults.Json(new JobNotCancelableResponse(error, view), GatewayJsonContext.Web.JobNotCancelableResponse,
             statusCode: StatusCodes.Status409Conflict);
     }

@@ -55,12 +55,12 @@ public static class BrowserAccess
 
     /// <summary>
     /// Response headers a page may read besides the CORS-safelisted ones: what the OpenAI SDKs read (request id,
-    /// <c>Retry-After</c>, rate limits) and what CCAPI answers with (an async job's <c>Location</c>, a replay's marker,
-    /// a stream's job id).
+    /// <c>Retry-After</c>, <c>x-should-retry</c>, rate limits) and what CCAPI answers with (an async job's
+    /// <c>Location</c>, a replay's marker, a stream's job id).
     /// </summary>
     public static readonly string[] ExposedHeaders =
     [
-        RequestIds.Header, "Retry-After", "Location", IdempotencyEndpointFilter.ReplayedHeader, ChatStreamResume.JobIdHeader,
+        RequestIds.Header, "Retry-After", ApiException.ShouldRetryHeader, "Location", IdempotencyEndpointFilter.ReplayedHeader, ChatStreamResume.JobIdHeader,
         Catalog.ModelResolution.SunsetHeader,
         RateLimitHeaders.LimitRequests, RateLimitHeaders.RemainingRequests, RateLimitHeaders.ResetRequests,
         RateLimitHeaders.LimitTokens, RateLimitHeaders.RemainingTokens, RateLimitHeaders.ResetTokens,

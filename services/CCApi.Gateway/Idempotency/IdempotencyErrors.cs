@@ -18,7 +18,10 @@ public static class IdempotencyErrors
 
     public static ApiException InUse() => new(409, ErrorTypes.InvalidRequest, KeyInUse,
         "A request with this Idempotency-Key is still being processed; retry after it has finished.",
-        new Dictionary<string, string> { ["param"] = Header });
+        new Dictionary<string, string> { ["param"] = Header })
+    {
+        ShouldRetry = true, // the one conflict that clears by itself: the SDKs' retries then get the saved response
+    };
 
     public static ApiException Reused() => new(422, ErrorTypes.InvalidRequest, KeyReused,
         "This Idempotency-Key was already used with a different request (method, path or body); use a new key for a new request.",
