@@ -98,7 +98,8 @@ public static class SpeechEndpoints
         if (model.Formats is { Count: > 0 } formats && !formats.Contains(mode.Format, StringComparer.OrdinalIgnoreCase))
         {
             throw ApiException.BadField(mode.FormatField,
-                $"'{mode.FormatField}' {mode.Format} is not offered by '{model.Id}'; choose one of {string.Join(", ", formats)}.");
+                $"'{mode.FormatField}' {mode.Format} is not offered by '{model.Id}'; choose one of {string.Join(", ", formats)}.",
+                ErrorCodes.UnsupportedParameter); // what a model cannot do, as chat and image routes say it
         }
 
         return new SpeechPlan(input, voice, mode);
