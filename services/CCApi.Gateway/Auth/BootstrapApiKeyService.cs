@@ -33,7 +33,12 @@ public sealed partial class BootstrapApiKeyService(ApiKeyStore keys, IOptions<Au
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    /// <summary>
+    /// Cancels rather than disposes, as <see cref="BackgroundService"/> does: the host may dispose its services while
+    /// another caller is still stopping it (a test server's dispose racing the application's own shutdown), and a
+    /// <see cref="StopAsync"/> after a disposed source threw. A source without a timer holds nothing to release.
+    /// </summary>
+    public void Dispose() => _stopping.Cancel();
 
     private async Task RetryAsync(string key, CancellationToken cancellationToken)
     {

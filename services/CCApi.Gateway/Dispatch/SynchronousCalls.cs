@@ -138,7 +138,8 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    /// <summary>Cancels rather than disposes (see <see cref="Auth.BootstrapApiKeyService.Dispose"/>): a stop after it must not throw.</summary>
+    public void Dispose() => _stopping.Cancel();
 
     private void OnReply(RedisChannel channel, RedisValue message)
     {
