@@ -143,6 +143,42 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_call_that_chose_the_Redis_channel_just_as_the_subscription_dropped_answers_on_the_bus()
+    {
+        // The drop's sweep runs between the call's choice of channel and its addition, so the sweep cannot see it: without
+        // the re-check the command names a channel nobody is listening on, and the answer published there is lost (504).
+        var calls = gateway.Factory.Services.GetRequiredService<SynchronousCalls>();
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(calls.ListeningOnRedis), TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        var onRedis = gateway.Providers.AnsweredOnRedis.Count;
+        calls.ChannelChosen = () =>
+        {
+            calls.ChannelChosen = null;
+            calls.SubscriptionLost();
+        };
+        try
+        {
+            var marker = Guid.NewGuid().ToString("N");
+            var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(marker));
+
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await GatewayFixture.ReadJsonAsync(response))["choices"]![0]!["message"]!["content"]!.GetValue<string>().ShouldBe("local says: " + marker);
+            gateway.Providers.AnsweredOnRedis.Count.ShouldBe(onRedis, "the command named no Redis channel: answered on the bus");
+            calls.Waiting.ShouldBe(0);
+
+            calls.ChannelChosen = calls.SubscriptionLost;
+            await calls.SubscriptionRestoredAsync();
+            calls.ExpectStream(Guid.NewGuid()).ShouldBeNull("a stream that chose the channel as it dropped subscribes to its job's channel");
+        }
+        finally
+        {
+            calls.ChannelChosen = null;
+            await calls.SubscriptionRestoredAsync();
+        }
+
+        calls.ListeningOnRedis.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_synchronous_command_expires_in_its_queue_when_its_caller_stops_waiting()
     {
         var marker = Guid.NewGuid().ToString("N");

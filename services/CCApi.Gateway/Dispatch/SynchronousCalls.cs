@@ -81,9 +81,15 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         Listen<JobFailed>(endpoint);
         Listen<Fault<TCommand>>(endpoint);
         var waiter = new Waiter(typeof(TSuccess), _listening ? _channel : null, Activity.Current?.Context ?? default);
+        ChannelChosen?.Invoke();
         if (!_waiting.TryAdd(requestId, waiter))
         {
-            throw new InvalidOperationException($"A call with request id {requestId} is already waiting.");
+            throw DuplicateCall(requestId);
+        }
+
+        if (waiter.Channel is not null && !StillListening())
+        {
+            waiter = AnswerOnTheBus(requestId, waiter);
         }
 
         return new Call(this, endpoint, requestId, waiter);
@@ -104,13 +110,52 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
         }
 
         var notices = ChatStreams.CreateNotices();
+        ChannelChosen?.Invoke();
         if (!_streams.TryAdd(jobId, notices))
         {
             throw new InvalidOperationException($"The stream of job {jobId} is already expected.");
         }
 
-        return new StreamNotices(this, jobId, _channel, notices);
+        var expected = new StreamNotices(this, jobId, _channel, notices);
+        if (!StillListening())
+        {
+            expected.Dispose(); // as for a call (Expect): the reader subscribes to the job's own channel instead
+            return null;
+        }
+
+        return expected;
     }
+
+    /// <summary>
+    /// Test seam: runs after a call or a stream has chosen this process's channel (listening) and before it is added where
+    /// <see cref="SubscriptionLost"/> looks, which is where the subscription dropping would be missed without the re-check.
+    /// </summary>
+    internal Action? ChannelChosen { get; set; }
+
+    /// <summary>
+    /// Whether new calls are still answered on Redis, read after the call was added: either this read sees the
+    /// subscription lost, or <see cref="SubscriptionLost"/>'s sweep, which runs after its write, sees the call (each side
+    /// fences between its write and its read, so both cannot miss the other).
+    /// </summary>
+    private bool StillListening()
+    {
+        Interlocked.MemoryBarrier();
+        return _listening;
+    }
+
+    /// <summary>
+    /// The subscription dropped between the call's choice of channel and its addition, so the sweep may have passed it:
+    /// its command is not sent yet, so it is told to answer on the bus instead. If the sweep did take it (and answered a
+    /// waiter nobody holds any more), the bus waiter is added afresh.
+    /// </summary>
+    private Waiter AnswerOnTheBus(Guid requestId, Waiter onRedis)
+    {
+        var onBus = new Waiter(onRedis.Success, channel: null, onRedis.Caller);
+        return _waiting.TryUpdate(requestId, onBus, onRedis) || _waiting.TryAdd(requestId, onBus) ? onBus : throw DuplicateCall(requestId);
+    }
+
+    private static InvalidOperationException DuplicateCall(Guid requestId) =>
+        new($"A call with request id {requestId} is already waiting.");
 
     /// <summary>Subscribes this process's channel in the background; until it has, calls are answered on the bus.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -201,6 +246,7 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
     internal void SubscriptionLost()
     {
         _listening = false;
+        Interlocked.MemoryBarrier(); // the write before the sweep's reads (see StillListening)
         foreach (var (id, waiter) in _waiting)
         {
             if (waiter.Channel is not null && _waiting.TryRemove(id, out _))
@@ -250,6 +296,12 @@ public sealed partial class SynchronousCalls(IConnectionMultiplexer redis, ILogg
 
                     await subscriber.PingAsync();
                     _listening = true;
+                    Interlocked.MemoryBarrier();
+                    if (_stopping.IsCancellationRequested)
+                    {
+                        _listening = false; // stopped while the PING was out: StopAsync's "not listening" stands
+                    }
+
                     return;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
