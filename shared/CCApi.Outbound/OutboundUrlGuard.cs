@@ -23,7 +23,10 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         return client;
     }
 
-    /// <summary>Syntactic check, for 400s at the edge: absolute http(s) URL with a host.</summary>
+    /// <summary>
+    /// Syntactic check, for 400s at the edge: an absolute http(s) URL with a host, a port that can be connected to, and no
+    /// user name or password (HttpClient sends none of them, so they would only be stored and logged with the URL).
+    /// </summary>
     public static string? ValidateSyntax(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
@@ -36,7 +39,17 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
             return "must use http or https";
         }
 
-        return string.IsNullOrEmpty(uri.Host) ? "must name a host" : null;
+        if (string.IsNullOrEmpty(uri.Host))
+        {
+            return "must name a host";
+        }
+
+        if (uri.Port == 0)
+        {
+            return "must name a port from 1 to 65535";
+        }
+
+        return uri.UserInfo.Length > 0 ? "must not carry a user name or password" : null;
     }
 
     /// <summary>Downloads at most <see cref="OutboundUrlOptions.MaxBytes"/>; throws <see cref="OutboundUrlException"/> on any refusal.</summary>

@@ -221,6 +221,8 @@ public sealed class ValidationTests(GatewayFixture gateway)
         { Generate, With(GenerateBase, """{"parameters":{"seed":"lucky"}}"""), "parameters.seed", "invalid_json" },
         { Generate, With(GenerateBase, """{"webhook_url":"ftp://example.com/hook"}"""), "webhook_url", "" },
         { Generate, With(GenerateBase, """{"webhook_url":"/relative/hook"}"""), "webhook_url", "" },
+        { Generate, With(GenerateBase, """{"webhook_url":"https://user:secret@hooks.example.com/hook"}"""), "webhook_url", "" },
+        { Generate, With(GenerateBase, """{"webhook_url":"http://[::1]:0/hook"}"""), "webhook_url", "" },
     };
 
     [Theory]

@@ -74,8 +74,21 @@ public sealed class OutboundUrlGuardTests
     [InlineData("file:///etc/passwd", "http or https")]
     [InlineData("/relative/path", "http or https")] // on Unix an absolute path parses as a file: URI
     [InlineData("not a url", "absolute")]
+    [InlineData("http://example.com:65536/hook", "absolute")]
+    [InlineData("http://[::1]:0/x", "port")]
+    [InlineData("https://example.com:0/hook", "port")]
+    [InlineData("https://user:secret@example.com/hook", "user name or password")]
+    [InlineData("https://user@example.com/hook", "user name or password")]
     public void Only_absolute_http_urls_pass_the_syntax_check(string url, string problem) =>
         OutboundUrlGuard.ValidateSyntax(url)!.ShouldContain(problem);
+
+    [Theory]
+    [InlineData("https://example.com/hooks/ccapi?tenant=7")]
+    [InlineData("http://example.com:8080/x")]
+    [InlineData("https://[2001:db8::1]:8443/x")]
+    [InlineData("https://bücher.example/hook")]
+    public void Absolute_http_urls_with_a_host_and_port_pass_the_syntax_check(string url) =>
+        OutboundUrlGuard.ValidateSyntax(url).ShouldBeNull();
 
     [Fact]
     public async Task Fetching_a_loopback_url_is_refused_after_resolution()
