@@ -22,6 +22,10 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
         { "non-numeric Content-Length", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400 },
         { "Content-Length and chunked (chunked wins, the empty body is refused)", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400 },
         { "bad chunk size", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n", 400 },
+        { "chunk size too large for a number", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc\r\n0\r\n\r\n", 400 },
+        { "chunk size too large for a number, admin route", "POST /admin/v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc\r\n0\r\n\r\n", 400 },
+        { "gzip-encoded JSON body", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}", 415 },
+        { "br-encoded multipart body", "POST /v1/images/edits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Encoding: br\r\nContent-Length: 7\r\n\r\n--b--\r\n", 415 },
         { "HTTP version 9.9", "GET /v1/models HTTP/9.9\r\nHost: x\r\n\r\n", 505 },
         { "request target too long", "GET /" + new string('a', 20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414 },
         { "headers too large", "GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + new string('a', 40_000) + "\r\n\r\n", 431 },
@@ -37,7 +41,7 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
     [MemberData(nameof(Requests))]
     public async Task A_request_refused_before_the_API_answers_with_the_error_object(string what, string raw, int status)
     {
-        var (head, body) = await SendRawAsync(raw.Replace("{key}", Platform.ApiKey, StringComparison.Ordinal));
+        var (head, body) = await SendRawAsync(raw.Replace("{key}", Platform.ApiKey, StringComparison.Ordinal).Replace("{admin}", Platform.AdminKey, StringComparison.Ordinal));
 
         head.ShouldStartWith($"HTTP/1.1 {status} ", customMessage: what);
         head.ShouldContain("Content-Type: application/json", Case.Insensitive, what);

@@ -232,6 +232,44 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_body_that_starts_with_a_UTF8_byte_order_mark_is_read_as_JSON()
+    {
+        // What .NET's StreamWriter(Encoding.UTF8) and some editors write first.
+        byte[] body = [0xEF, 0xBB, 0xBF, .. """{"model":"local/echo-1","messages":[{"role":"user","content":"bom"}]}"""u8];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        var response = await gateway.Client.PostAsync("/v1/chat/completions", content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await GatewayFixture.ReadJsonAsync(response))["choices"]![0]!["message"]!["content"]!.GetValue<string>().ShouldBe("local says: bom");
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "gzip")]
+    [InlineData("/v1/audio/speech", "br")]
+    [InlineData("/v1/images/generate", "deflate")]
+    public async Task A_compressed_body_is_415_naming_the_encoding(string path, string encoding)
+    {
+        using var content = new StringContent(Bodies[path].Base, Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add(encoding);
+
+        var response = await gateway.Client.PostAsync(path, content);
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.UnsupportedMediaType, "invalid_request_error", "unsupported_media_type");
+        error["message"]!.GetValue<string>().ShouldContain(encoding);
+    }
+
+    [Fact]
+    public async Task An_identity_content_encoding_is_read_as_usual()
+    {
+        using var content = new StringContent("""{"model":"local/echo-1","messages":[{"role":"user","content":"x"}]}""", Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add("identity");
+
+        (await gateway.Client.PostAsync("/v1/chat/completions", content)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_answers_413()
     {
         var huge = "{\"model\":\"local/echo-1\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 1_100_000) + "\"}]}";

@@ -293,6 +293,7 @@ public static class ImageEditEndpoints
 
     private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        Http.JsonBody.RequireIdentityEncoding(request);
         if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -7,13 +8,17 @@ namespace CCApi.Gateway.Http;
 /// <summary>
 /// Reads a request body as JSON ourselves (not through minimal-API binding) so every way a body can be wrong becomes a
 /// CCAPI 4xx naming the field: non-JSON content type → 415, too large → 413, malformed JSON or a wrong type → 400
-/// invalid_json with the field path (<c>messages[0].content</c>) in the message and in <c>details.param</c>.
+/// invalid_json with the field path (<c>messages[0].content</c>) in the message and in <c>details.param</c>; a compressed
+/// body → 415; a body Kestrel cannot read (a malformed chunk) → 400.
 /// </summary>
 public sealed class JsonBody(IOptions<GatewayOptions> options)
 {
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
+        RequireIdentityEncoding(request);
         if (!string.IsNullOrEmpty(request.ContentType) && !request.HasJsonContentType())
         {
             throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,
@@ -38,7 +43,18 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         var reader = request.BodyReader;
         while (true)
         {
-            var result = await reader.ReadAsync(cancellationToken);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(cancellationToken);
+            }
+            catch (IOException ex) when (!cancellationToken.IsCancellationRequested && !request.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel's framing errors are BadHttpRequestException (400 already); a chunk size too large for a number
+                // is a plain IOException ("Bad chunk size data") — the client's fault all the same.
+                throw Unreadable(ex);
+            }
+
             var buffer = result.Buffer;
             if (buffer.Length > limit)
             {
@@ -68,6 +84,11 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         if (body.IsEmpty)
         {
             throw ApiException.BadField("body", "The request body is empty; send a JSON object.", ErrorCodes.InvalidJson);
+        }
+
+        if (new SequenceReader<byte>(body).IsNext(Utf8Bom))
+        {
+            body = body.Slice(Utf8Bom.Length); // what .NET's StreamWriter(Encoding.UTF8) writes first; JSON parsers skip it
         }
 
         try
@@ -268,6 +289,27 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         : "an object";
 
     /// <summary>413 <c>payload_too_large</c>: a body over its route's limit (<paramref name="limit"/> bytes).</summary>
+    /// <summary>
+    /// A body sent compressed (<c>Content-Encoding: gzip</c>, <c>br</c>…) is refused with 415, as RFC 9110 §15.5.16 says:
+    /// read as it came it would only fail later as malformed, and a plain body labelled compressed would pass unnoticed.
+    /// </summary>
+    public static void RequireIdentityEncoding(HttpRequest request)
+    {
+        var encoding = request.Headers.ContentEncoding;
+        foreach (var value in encoding)
+        {
+            if (!string.IsNullOrWhiteSpace(value) && !value.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ApiException(415, ErrorTypes.InvalidRequest, ErrorCodes.UnsupportedMediaType,
+                    $"Content-Encoding '{Truncate(encoding.ToString(), 40)}' is not supported; send the body uncompressed.");
+            }
+        }
+    }
+
+    /// <summary>A body Kestrel could not read: the client's framing, a 400.</summary>
+    public static ApiException Unreadable(IOException ex) =>
+        ApiException.BadField("body", $"The request body could not be read: {ex.Message}");
+
     public static ApiException TooLarge(long limit) =>
         new(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, $"The request body is larger than {limit} bytes.");
 
