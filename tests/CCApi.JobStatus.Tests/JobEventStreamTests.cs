@@ -138,6 +138,45 @@ public sealed class JobEventStreamTests(JobEventsFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task Resuming_a_running_job_past_its_last_event_ends_with_the_terminal_view_when_the_job_ends()
+    {
+        // A Last-Event-ID beyond the stream's end (a client's own bookkeeping, another replica's clock): the terminal entry
+        // comes before it, so the ending must be noticed from the job's state, not from the range.
+        var jobId = Guid.NewGuid();
+        await factory.RegisterAsync(TestJobs.Register(jobId));
+        await factory.Bus.Publish(TestJobs.Started(jobId));
+        await factory.WaitForStateAsync(jobId, "processing");
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = factory.ReadEventsAsync(jobId, lastEventId: "99999999999999-0", firstEvent: open);
+
+        await open.Task.WaitAsync(JobStatusFactory.Patience); // a heartbeat: the stream is open and waiting
+        await factory.Bus.Publish(TestJobs.Generated(jobId));
+
+        var events = await reading.WaitAsync(TimeSpan.FromSeconds(15));
+        var ending = events.Where(e => e.Type == "status").ShouldHaveSingleItem();
+        ending.View!.State.ShouldBe("completed");
+        events.Where(e => e.Type != "status").ShouldAllBe(e => e.Type == "heartbeat");
+    }
+
+    [Fact]
+    public async Task A_resumed_stream_sends_its_headers_before_its_first_event()
+    {
+        // Nothing follows the client's id yet, and heartbeats are 30 s apart: the headers must not wait for either (the
+        // gateway's wait for them is bounded by Services:Timeout).
+        await using var slow = new JobStatusFactory(new Dictionary<string, string?> { ["Jobs:EventsHeartbeat"] = "00:00:30" });
+        var jobId = Guid.NewGuid();
+        await slow.RegisterAsync(TestJobs.Register(jobId));
+        var first = (await slow.ReadEventsAsync(jobId, until: e => e.Count > 0)).Single();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/jobs/{jobId:N}/events");
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", first.Id);
+
+        using var response = await slow.CreateClient().SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromSeconds(10));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+    }
+
+    [Fact]
     public async Task A_quiet_stream_sends_heartbeats_until_the_job_moves()
     {
         var jobId = Guid.NewGuid();

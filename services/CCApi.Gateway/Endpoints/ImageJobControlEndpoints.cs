@@ -49,6 +49,7 @@ public static partial class ImageJobControlEndpoints
         var writer = http.Response.BodyWriter;
         try
         {
+            await writer.FlushAsync(cancellationToken); // the headers now: an EventSource opens before the first event
             await using var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken);
             var parser = SseParser.Create(stream);
             await foreach (var item in parser.EnumerateAsync(cancellationToken))

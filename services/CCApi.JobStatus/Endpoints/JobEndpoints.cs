@@ -88,6 +88,9 @@ public static class JobEndpoints
         var body = response.BodyWriter;
         try
         {
+            // The headers go out now, not with the first event: a resumed stream may have nothing to send for a while,
+            // and the gateway's wait for these headers is bounded by Services:Timeout (a 503 when it runs out).
+            await body.FlushAsync(cancellationToken);
             await WriteEventsAsync(events.ReadAsync(id, afterId, options.Value.EventsHeartbeat, cancellationToken), body, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

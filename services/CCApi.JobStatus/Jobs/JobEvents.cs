@@ -52,8 +52,9 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
     /// <summary>
     /// The job's events after <paramref name="afterId"/> — or, without one, from its latest event (the current view) —
     /// until the first terminal view, with a heartbeat item after every <paramref name="heartbeat"/> of silence.
-    /// Ends at once when the job is unknown; when it was already terminal and nothing follows <paramref name="afterId"/>,
-    /// with its terminal event again.
+    /// Ends at once when the job is unknown; when the job is terminal and nothing follows <paramref name="afterId"/> (the
+    /// client had the last event, or named an id past it), with its terminal event again — checked at the start and
+    /// after every wait that brought no entry, so an id past the end does not hold the stream open after the job ends.
     /// </summary>
     public async IAsyncEnumerable<JobEvent> ReadAsync(
         Guid jobId, string? afterId, TimeSpan heartbeat, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -92,7 +93,9 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
                 last = latest.Id!;
             }
 
-            var first = true;
+            // The script writes the state and appends its entry at once: a terminal state means the terminal entry is there.
+            var ended = JobStates.IsTerminal(stateBefore);
+            var waited = false;
             var lastSent = DateTime.UtcNow;
             while (true)
             {
@@ -113,11 +116,23 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
                 if (entries.Length > 0)
                 {
                     lastSent = DateTime.UtcNow;
-                    first = false;
+                    waited = false;
                     continue; // there may be more than one page
                 }
 
-                if (first && JobStates.IsTerminal(stateBefore))
+                if (waited && !ended)
+                {
+                    // A wait (a notification, the fallback poll) brought no entry after the client's id: if the job has
+                    // ended meanwhile, its terminal entry lies before that id. The usual wake reads entries and skips this.
+                    waited = false;
+                    if (JobStates.IsTerminal((string?)await db.HashGetAsync(RedisKeys.Job(jobId), JobFields.State)))
+                    {
+                        ended = true;
+                        continue; // read once more: entries appended since the range above still come in order
+                    }
+                }
+
+                if (ended)
                 {
                     // The client already had the last event (or an id past it): it gets the ending again, as a chat
                     // resume does, so an EventSource sees the terminal view and stops reconnecting.
@@ -129,7 +144,6 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
                     yield break;
                 }
 
-                first = false;
                 var quiet = DateTime.UtcNow - lastSent;
                 if (quiet >= heartbeat)
                 {
@@ -149,6 +163,8 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
                 {
                     // fallback read, or time for a heartbeat
                 }
+
+                waited = true;
             }
         }
         finally
