@@ -144,6 +144,24 @@ public sealed class RateLimitTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Limits_of_millions_a_minute_are_counted_exactly()
+    {
+        // Counted in whole microseconds per request, 7 M rpm read as 7.5 M and 150 M tpm was capped at 60 M a minute.
+        var (_, client) = await gateway.CreateKeyAsync("""{"name":"tier5","limits":{"rpm":7000000,"tpm":150000000}}""");
+        using var _ = client;
+
+        var fresh = (await GatewayFixture.ReadJsonAsync(await client.GetAsync("/v1/key")))["remaining"]!;
+        var chat = await ChatAsync(client, "tier five");
+
+        fresh["requests"]!.GetValue<long>().ShouldBe(7_000_000);
+        fresh["tokens"]!.GetValue<long>().ShouldBe(150_000_000);
+        chat.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Number(chat, "x-ratelimit-limit-requests").ShouldBe(7_000_000);
+        Number(chat, "x-ratelimit-remaining-requests").ShouldBe(6_999_999);
+        Number(chat, "x-ratelimit-remaining-tokens").ShouldBeInRange(149_990_000, 149_999_999); // less the prompt's estimate
+    }
+
+    [Fact]
     public async Task The_bootstrap_key_without_limits_gets_no_rate_limit_headers()
     {
         var response = await ChatAsync(gateway.Client, "unlimited");

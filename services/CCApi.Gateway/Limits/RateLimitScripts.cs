@@ -6,16 +6,16 @@ namespace CCApi.Gateway.Limits;
 /// <see cref="CCApi.Storage.RedisKeys.ApiKeyInFlight"/>), so they run on Redis Cluster, and both read the clock of the
 /// Redis server (<c>TIME</c>), so replicas with skewed clocks agree.
 /// <para>
-/// RPM and TPM are GCRA (the generic cell rate algorithm, a token bucket kept as one timestamp): each limit stores its
-/// "theoretical arrival time" <c>tat</c> in microseconds; a request of cost <c>c</c> moves it to
-/// <c>max(tat, now) + c × (60 s / limit)</c> and is admitted when the result is at most 60 s ahead of now. A fresh key
-/// can therefore burst its whole per-minute limit at once and then gets it back continuously (one request every
-/// 60/rpm s), which is how OpenAI describes its limits; remaining = what fits in the 60 s ahead, reset = tat − now
-/// (the time until the bucket is full again). The emission interval is rounded down to whole microseconds, so N
-/// requests in a burst are exactly N and never N−1. Beside each <c>tat</c> the limit it was computed for is kept
-/// (<c>rql</c>, <c>tkl</c>): when an operator changes the limit, what was used in the last minute is carried over, not the
-/// old limit's clock — raising rpm 5 → 1000 after 5 requests leaves 995, where the old state, 60 s ahead at one request
-/// every 12 s, read as 1000 used (<see cref="TatFunction"/>).
+/// RPM and TPM are leaky buckets (GCRA's equivalent, kept as a level rather than a timestamp): each limit stores how
+/// much was used (<c>rq_used</c>, <c>tk_used</c>: requests or tokens, a fraction once it drains), when
+/// (<c>…_at</c>, microseconds of the Redis clock) and for which limit (<c>…_limit</c>). It drains at the limit per
+/// minute; a request of cost <c>c</c> is admitted when used + c ≤ limit. A fresh key can therefore burst its whole
+/// per-minute limit at once and then gets it back continuously (one request every 60/rpm s), which is how OpenAI
+/// describes its limits; remaining = limit − used, reset = used × 60 s / limit (the time until the bucket is empty
+/// again). Counting in requests and tokens — not in microseconds per request — keeps a burst of N exactly N at any limit
+/// (a whole-microsecond emission interval let 45 M tpm through as 60 M and capped every limit above 60 M a minute at
+/// 60 M). The bucket drains at the limit it was filled under until now: when an operator changes the limit, what was
+/// used in the last minute carries over — raising rpm 5 → 1000 after 5 requests leaves 995 (<see cref="LevelFunction"/>).
 /// </para>
 /// <para>
 /// Concurrency is a sorted set of lease ids scored by their expiry: admission drops expired leases, counts the rest
@@ -35,29 +35,25 @@ public static class RateLimitScripts
     /// Returns {admitted (1|0), refused ("" | "requests" | "tokens" | "concurrency" | "credits"), retry after (µs),
     /// remaining requests, requests reset (µs), remaining tokens, tokens reset (µs), credits (nano-dollars), reserved}.
     /// </summary>
-    public const string Admit = "if redis.replicate_commands then redis.replicate_commands() end\n" + TatFunction + """
-        local P = 60000000
+    public const string Admit = "if redis.replicate_commands then redis.replicate_commands() end\n" + LevelFunction + """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
         local cost = tonumber(ARGV[4])
         local refused, wait = '', 0
-        local rq, rqem, tk, tkem = now, 1, now, 1
+        local rq, tk = 0, 0
         if rpm > 0 then
-          rqem = math.max(1, math.floor(P / rpm))
-          rq = tat_of(KEYS[1], 'rq', rpm, now)
-          local after = rq + rqem
-          if after - now > P then refused = 'requests'; wait = after - now - P else rq = after end
+          rq = level_of(KEYS[1], 'rq', rpm, now)
+          if rq + 1 > rpm then refused = 'requests'; wait = (rq + 1 - rpm) * MINUTE_US / rpm else rq = rq + 1 end
         end
         if tpm > 0 then
-          tkem = math.max(1, math.floor(P / tpm))
           if cost > tpm then cost = tpm end
-          tk = tat_of(KEYS[1], 'tk', tpm, now)
-          local after = tk + cost * tkem
-          if after - now > P then
-            if after - now - P > wait then refused = 'tokens'; wait = after - now - P end
+          tk = level_of(KEYS[1], 'tk', tpm, now)
+          if tk + cost > tpm then
+            local w = (tk + cost - tpm) * MINUTE_US / tpm
+            if w > wait then refused = 'tokens'; wait = w end
           else
-            tk = after
+            tk = tk + cost
           end
         end
         if refused == '' and conc > 0 then
@@ -81,10 +77,8 @@ public static class RateLimitScripts
             redis.call('HSET', KEYS[4], ARGV[8], ARGV[7] .. ':' .. ARGV[9])
             reserved = reserved + hold
           end
-          local ttl = 0
-          if rpm > 0 then redis.call('HSET', KEYS[1], 'rq', string.format('%.0f', rq), 'rql', rpm); ttl = rq - now end
-          if tpm > 0 then redis.call('HSET', KEYS[1], 'tk', string.format('%.0f', tk), 'tkl', tpm); ttl = math.max(ttl, tk - now) end
-          if ttl > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(ttl / 1000) + 1000) end
+          if rpm > 0 then set_level(KEYS[1], 'rq', rq, rpm, now) end
+          if tpm > 0 then set_level(KEYS[1], 'tk', tk, tpm, now) end
           if conc > 0 then
             local life = tonumber(ARGV[6])
             redis.call('ZADD', KEYS[2], string.format('%.0f', now + life * 1000), ARGV[5])
@@ -92,30 +86,41 @@ public static class RateLimitScripts
           end
         else
           -- refused: report the state as it stays (a limit that passed was not charged)
-          if rpm > 0 then rq = tat_of(KEYS[1], 'rq', rpm, now) end
-          if tpm > 0 then tk = tat_of(KEYS[1], 'tk', tpm, now) end
+          if rpm > 0 then rq = level_of(KEYS[1], 'rq', rpm, now) end
+          if tpm > 0 then tk = level_of(KEYS[1], 'tk', tpm, now) end
         end
-        local rqleft, tkleft = 0, 0
-        if rpm > 0 then rqleft = math.floor((P - (rq - now)) / rqem) end
-        if tpm > 0 then tkleft = math.floor((P - (tk - now)) / tkem) end
-        return {refused == '' and 1 or 0, refused, math.ceil(wait), math.max(0, rqleft), math.floor(rq - now), math.max(0, tkleft), math.floor(tk - now),
+        local rqleft, rqreset, tkleft, tkreset = 0, 0, 0, 0
+        if rpm > 0 then rqleft = math.floor(rpm - rq); rqreset = math.floor(rq * MINUTE_US / rpm) end
+        if tpm > 0 then tkleft = math.floor(tpm - tk); tkreset = math.floor(tk * MINUTE_US / tpm) end
+        return {refused == '' and 1 or 0, refused, math.ceil(wait), math.max(0, rqleft), rqreset, math.max(0, tkleft), tkreset,
           string.format('%.0f', balance), string.format('%.0f', reserved)}
         """;
 
     /// <summary>
-    /// A Lua function: <c>tat_of(rate, field, limit, now)</c> is a GCRA limit's theoretical arrival time (never before
-    /// now) for <c>limit</c>. Stored for another limit (<c>field .. 'l'</c>: the operator changed it), its
-    /// backlog — requests or tokens used in the last minute × the old interval — is rescaled to the new interval, so the
-    /// usage carries over; state from before the limit was stored is taken as it is.
+    /// Lua functions: <c>level_of(rate, field, limit, now)</c> is what a limit's bucket holds now — what was stored under
+    /// <c>field_used</c>, drained since <c>field_at</c> at the limit it was stored for (<c>field_limit</c>; the
+    /// current one when absent), never below 0; <c>set_level(rate, field, used, limit, now)</c> stores it and keeps the
+    /// hash until the bucket is empty (the TTL only ever grows here: the hash holds both limits). Fields of the older
+    /// timestamp form (<c>rq</c>, <c>tk</c>) are ignored and expire within a minute.
     /// </summary>
-    public const string TatFunction = """
-        local function tat_of(rate, field, limit, now)
-          local v = redis.call('HMGET', rate, field, field .. 'l')
-          if not v[1] then return now end
-          local tat = math.max(tonumber(v[1]), now)
-          local was = tonumber(v[2] or '0')
-          if was > 0 and was ~= limit then tat = now + math.floor((tat - now) * was / limit) end
-          return tat
+    public const string LevelFunction = """
+        local MINUTE_US = 60000000
+        local function level_of(rate, field, limit, now)
+          local v = redis.call('HMGET', rate, field .. '_used', field .. '_at', field .. '_limit')
+          if not v[1] or not v[2] then return 0 end
+          local used = tonumber(v[1])
+          local elapsed = now - tonumber(v[2])
+          if elapsed <= 0 then return used end
+          local was = tonumber(v[3] or limit)
+          used = used - elapsed * was / MINUTE_US
+          if used < 0 then return 0 end
+          return used
+        end
+        local function set_level(rate, field, used, limit, now)
+          redis.call('HSET', rate, field .. '_used', string.format('%.17g', used), field .. '_at', string.format('%.0f', now),
+            field .. '_limit', limit)
+          local ms = math.ceil(used * MINUTE_US / limit / 1000) + 1000
+          if ms > redis.call('PTTL', rate) then redis.call('PEXPIRE', rate, ms) end
         end
 
         """;
@@ -126,18 +131,15 @@ public static class RateLimitScripts
     /// tokens; never below "full"). Shared by <see cref="Release"/> and <see cref="Credits.CreditScripts.Settle"/>, which
     /// folds the release into the settlement so a finished request costs one script call, not two.
     /// </summary>
-    public const string ReleaseLeaseFunction = TatFunction + """
+    public const string ReleaseLeaseFunction = LevelFunction + """
         local function release_lease(rate, inflight, lease, tpm, delta)
           if lease ~= '' then redis.call('ZREM', inflight, lease) end
           if tpm > 0 and delta ~= 0 then
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-            local em = math.max(1, math.floor(60000000 / tpm))
-            local tk = tat_of(rate, 'tk', tpm, now)
-            if delta > 0 then tk = tk + delta * em else tk = math.max(tk + delta * em, now) end
-            redis.call('HSET', rate, 'tk', string.format('%.0f', tk), 'tkl', tpm)
-            local ttl = math.max(tk - now, tonumber(redis.call('HGET', rate, 'rq') or now) - now)
-            redis.call('PEXPIRE', rate, math.ceil(ttl / 1000) + 1000)
+            local tk = level_of(rate, 'tk', tpm, now) + delta
+            if tk < 0 then tk = 0 end
+            set_level(rate, 'tk', tk, tpm, now)
           end
         end
 
@@ -156,16 +158,14 @@ public static class RateLimitScripts
     /// ARGV: rpm, tpm, concurrency (0 = none). Reads without charging: {remaining requests, requests reset (µs),
     /// remaining tokens, tokens reset (µs), leases in flight (unexpired)}.
     /// </summary>
-    public const string Peek = TatFunction + """
-        local P = 60000000
+    public const string Peek = LevelFunction + """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
         local function left(field, limit)
           if limit <= 0 then return 0, 0 end
-          local em = math.max(1, math.floor(P / limit))
-          local tat = tat_of(KEYS[1], field, limit, now)
-          return math.max(0, math.floor((P - (tat - now)) / em)), math.floor(tat - now)
+          local used = level_of(KEYS[1], field, limit, now)
+          return math.max(0, math.floor(limit - used)), math.floor(used * MINUTE_US / limit)
         end
         local rqleft, rqreset = left('rq', rpm)
         local tkleft, tkreset = left('tk', tpm)
