@@ -260,6 +260,9 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         // Finer than a nano-dollar: refused, not rounded (0.0000000001 made a key with no credits).
         { """{"name":"fine","credits_usd":0.0000000001}""", "credits_usd" },
         { """{"name":"fine","credits_usd":0.1234567891234}""", "credits_usd" },
+        // Beyond the 28 digits a decimal keeps: read as 0 and 0.000000001 before the check counted on the text.
+        { """{"name":"fine","credits_usd":1e-29}""", "credits_usd" },
+        { """{"name":"fine","credits_usd":0.000000000999999999999999999999999}""", "credits_usd" },
     };
 
     [Theory]
@@ -296,6 +299,7 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     [InlineData("""{"amount_usd":1e30}""", "amount_usd")]
     [InlineData("""{"amount_usd":0.0000000004}""", "amount_usd")]
     [InlineData("""{"amount_usd":-1.0000000001}""", "amount_usd")]
+    [InlineData("""{"amount_usd":0.50000000000000000000000000001}""", "amount_usd")]
     [InlineData("""{"amount_usd":1,"note":42}""", "note")]
     [InlineData("""{"amount_usd":1,"who":"me"}""", "who")]
     public async Task Answers_400_naming_the_field_for_a_bad_credit_change(string json, string field)
@@ -384,4 +388,22 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         json["paths"]!["/admin/v1/keys"]!["post"]!["security"]![0]!.AsObject().ContainsKey("admin_key").ShouldBeTrue();
         json["paths"]!["/v1/chat/completions"]!["post"]!["security"]![0]!.AsObject().ContainsKey("api_key").ShouldBeTrue();
     }
+
+    [Theory]
+    [InlineData("1", 0)]
+    [InlineData("-0", 0)]
+    [InlineData("0.000e-40", 0)]
+    [InlineData("1.50", 1)]
+    [InlineData("1.500000000000000000000", 1)]
+    [InlineData("0.000000001", 9)]
+    [InlineData("-0.0000000001", 10)]
+    [InlineData("1e-9", 9)]
+    [InlineData("1E-29", 29)]
+    [InlineData("123e-2", 2)]
+    [InlineData("1200e-2", 0)]
+    [InlineData("1.5e3", 0)]
+    [InlineData("1.23456e2", 3)]
+    [InlineData("0.50000000000000000000000000001", 29)]
+    public void Decimal_places_are_counted_on_the_numbers_text(string number, int places) =>
+        Accounts.KeyRequests.DecimalPlaces(number).ShouldBe(places);
 }

@@ -235,14 +235,36 @@ public static class KeyRequests
                 : $"'{field}' must be a number of USD from {min} to {max} (or null for unlimited).");
         }
 
-        if (decimal.Round(value, 9) != value)
+        if (DecimalPlaces(element.GetRawText()) > 9)
         {
             // Balances are kept in nano-dollars: a finer amount would be rounded silently (0.0000000001 made a key with
-            // no credits, while the same top-up was refused as zero).
+            // no credits, while the same top-up was refused as zero). Counted on the JSON text, not on the decimal it
+            // reads as: that keeps 28 digits, so 1e-29 read as 0 and 0.50000000000000000000000000001 as 0.5.
             throw ApiException.BadField(field, $"'{field}' has more than 9 decimal places; the smallest unit is 0.000000001 USD.");
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// The decimal places a JSON number's text needs (trailing zeros do not count; an exponent does): "1.50" → 1,
+    /// "1e-9" → 9, "123e-2" → 2, "1.5e3" → 0.
+    /// </summary>
+    internal static int DecimalPlaces(string number)
+    {
+        var e = number.IndexOfAny(['e', 'E']);
+        var exponent = e < 0 ? 0 : int.TryParse(number.AsSpan(e + 1), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var x) ? x : int.MinValue / 2;
+        var mantissa = (e < 0 ? number : number[..e]).TrimStart('-');
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var digits = (dot < 0 ? mantissa : mantissa.Remove(dot, 1)).TrimEnd('0');
+        if (digits.TrimStart('0').Length == 0)
+        {
+            return 0; // zero, however it is written
+        }
+
+        var fraction = dot < 0 ? 0 : mantissa.Length - dot - 1;
+        var trimmed = (dot < 0 ? mantissa.Length : mantissa.Length - 1) - digits.Length;
+        return (int)Math.Max(0L, (long)fraction - trimmed - exponent);
     }
 
     private static long Integer(JsonElement element, string field, long min, long max)
