@@ -6,6 +6,7 @@ using CCApi.Contracts;
 using CCApi.JobStatus.Jobs;
 using CCApi.JobStatus.Webhooks;
 using CCApi.Storage;
+using CCApi.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -198,6 +199,21 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Redelivery_while_an_attempt_is_under_way_is_a_409_the_SDKs_may_retry()
+    {
+        var hook = _receiver.Hook(new WebhookReceiver.Reply(200, Delay: TimeSpan.FromSeconds(4)));
+        var jobId = Guid.NewGuid();
+        await factory.RegisterAndGenerateAsync(jobId, hook);
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(_receiver.DeliveriesTo(hook).Count == 1), TimeSpan.FromSeconds(15))).ShouldBeTrue();
+
+        using var response = await factory.CreateClient().PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null);
+
+        await ShouldBeConflictAsync(response, "webhook_delivery_in_progress");
+        response.Headers.GetValues("x-should-retry").ShouldBe(["true"]); // it clears when the attempt ends
+        (await factory.WaitForWebhookAsync(jobId, "delivered")).Webhook!.Attempts.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Redirects_are_never_followed()
     {
         var target = _receiver.Hook(200);
@@ -295,6 +311,10 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
         response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!;
         ((string)error["code"]!).ShouldBe(code);
+        if (code != "webhook_delivery_in_progress")
+        {
+            response.Headers.GetValues("x-should-retry").ShouldBe(["false"]); // final: the OpenAI SDKs do not send it again
+        }
     }
 
     private static long Timestamp(WebhookReceiver.Delivery delivery) => long.Parse(delivery.Headers["webhook-timestamp"], CultureInfo.InvariantCulture);

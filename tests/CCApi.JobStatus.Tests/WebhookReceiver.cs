@@ -27,6 +27,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             queue.Enqueue(new Delivery(body, headers));
             var script = _scripts.GetValueOrDefault(name) ?? [new Reply(200)];
             var reply = script[Math.Min(queue.Count, script.Length) - 1];
+            if (reply.Delay is { } delay)
+            {
+                await Task.Delay(delay, request.HttpContext.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             if (reply.RetryAfter is { } retryAfter)
             {
                 response.Headers.RetryAfter = retryAfter;
@@ -72,6 +77,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public sealed record Delivery(string Body, IReadOnlyDictionary<string, string> Headers);
 
-    /// <summary>One scripted answer: a status, and optionally Retry-After (seconds or a date) and Location headers.</summary>
-    public sealed record Reply(int Status, string? RetryAfter = null, string? Location = null);
+    /// <summary>One scripted answer: a status, and optionally Retry-After (seconds or a date) and Location headers, after a delay.</summary>
+    public sealed record Reply(int Status, string? RetryAfter = null, string? Location = null, TimeSpan? Delay = null);
 }

@@ -27,7 +27,12 @@ public sealed class JobStatusWebhookClient(HttpClient http)
                 var error = (await JsonSerializer.DeserializeAsync(body, GatewayJsonContext.Web.ErrorResponse, cancellationToken))?.Error;
                 if (error is not null)
                 {
-                    throw new ApiException(status, error.Type, error.Code, error.Message, error.Details);
+                    throw new ApiException(status, error.Type, error.Code, error.Message, error.Details)
+                    {
+                        ShouldRetry = response.Headers.TryGetValues(ApiException.ShouldRetryHeader, out var retry) && bool.TryParse(retry.FirstOrDefault(), out var should)
+                            ? should
+                            : null, // JobStatus' word on whether it clears by itself (a delivery under way does)
+                    };
                 }
             }
 

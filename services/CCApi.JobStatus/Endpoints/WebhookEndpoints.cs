@@ -54,7 +54,11 @@ public static class WebhookEndpoints
             case WebhookRedeliverOutcome.NotFinished:
                 throw Conflict(WebhookErrorCodes.JobNotFinished, "The job has not finished: its webhook is sent when it does.");
             case WebhookRedeliverOutcome.InProgress:
-                throw Conflict(WebhookErrorCodes.InProgress, "A delivery attempt is under way; retry when it has ended.");
+                // Clears by itself within an attempt's timeout: the SDKs may retry it (x-should-retry: true).
+                throw new ApiException(409, ErrorTypes.InvalidRequest, WebhookErrorCodes.InProgress, "A delivery attempt is under way; retry when it has ended.")
+                {
+                    ShouldRetry = true,
+                };
         }
 
         await DeliverWebhookConsumer.EnqueueAsync(bus, id, cancellationToken);

@@ -169,7 +169,7 @@ public sealed class StubInternalServices : IAsyncDisposable
             job["error"] = new JsonObject { ["message"] = "The job was canceled by the client.", ["type"] = "invalid_request_error", ["code"] = "canceled", ["status"] = 499 };
             return Results.Text(job.ToJsonString(), "application/json");
         });
-        app.MapPost("/jobs/{id:guid}/webhook/redeliver", (Guid id) =>
+        app.MapPost("/jobs/{id:guid}/webhook/redeliver", (Guid id, HttpResponse response) =>
         {
             Redeliveries.AddOrUpdate(id, 1, (_, n) => n + 1);
             if (!Jobs.TryGetValue(id, out var job))
@@ -179,6 +179,11 @@ public sealed class StubInternalServices : IAsyncDisposable
 
             if (RedeliverRefusals.TryGetValue(id, out var code))
             {
+                if (code == "webhook_delivery_in_progress")
+                {
+                    response.Headers["x-should-retry"] = "true"; // as JobStatus says of a refusal that clears by itself
+                }
+
                 return Results.Text("""{"error":{"message":"Refused.","type":"invalid_request_error","code":"CODE"}}""".Replace("CODE", code, StringComparison.Ordinal), "application/json", statusCode: 409);
             }
 
