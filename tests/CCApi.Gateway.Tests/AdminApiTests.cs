@@ -257,6 +257,7 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         // A repeated key is refused where it repeats (issue 11), not read as whichever comes last.
         { """{"name":"a","name":"b","models":{"$ref":"x"}}""", "name" },
         { """{"limits":{"rpm":600,"rpm":"600"}}""", "limits" },
+        { """{"name":"x","note":1,"note":2}""", "note" },
         // Finer than a nano-dollar: refused, not rounded (0.0000000001 made a key with no credits).
         { """{"name":"fine","credits_usd":0.0000000001}""", "credits_usd" },
         { """{"name":"fine","credits_usd":0.1234567891234}""", "credits_usd" },
@@ -274,6 +275,7 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         status.ShouldBe(HttpStatusCode.BadRequest, error.ToJsonString());
         error["error"]!["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
         error["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe(field);
+        error["error"]!["message"]!.GetValue<string>().ShouldNotContain("CCApi."); // never our type names
     }
 
     [Theory]

@@ -267,6 +267,11 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         {
             message = $"expected {Expected(message[Conversion.Length..])}";
         }
+        else if (message.StartsWith("Duplicate property", StringComparison.Ordinal))
+        {
+            // The serializer's words name our type (and, for a field it keeps unparsed, its own property 'fields').
+            message = field == "body" ? "a property appears more than once; send each once" : "it appears more than once; send it once";
+        }
         else
         {
             message = message.TrimEnd('.');
@@ -288,7 +293,6 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
         : typeName.Contains("List`1", StringComparison.Ordinal) || typeName.Contains("[]", StringComparison.Ordinal) ? "an array"
         : "an object";
 
-    /// <summary>413 <c>payload_too_large</c>: a body over its route's limit (<paramref name="limit"/> bytes).</summary>
     /// <summary>
     /// A body sent compressed (<c>Content-Encoding: gzip</c>, <c>br</c>…) is refused with 415, as RFC 9110 §15.5.16 says:
     /// read as it came it would only fail later as malformed, and a plain body labelled compressed would pass unnoticed.
@@ -310,6 +314,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
     public static ApiException Unreadable(IOException ex) =>
         ApiException.BadField("body", $"The request body could not be read: {ex.Message}");
 
+    /// <summary>413 <c>payload_too_large</c>: a body over its route's limit (<paramref name="limit"/> bytes).</summary>
     public static ApiException TooLarge(long limit) =>
         new(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, $"The request body is larger than {limit} bytes.");
 
