@@ -170,6 +170,12 @@ public sealed partial class ConsoleBrowserTests(PlatformFixture platform) : Plat
         var csv = await File.ReadAllTextAsync(await download.PathAsync());
         csv.ShouldStartWith("model,requests,input_tokens,input_cached_tokens,output_tokens,images,characters,cost_usd");
         csv.ShouldContain("local/echo-1,1,");
+        var hostile = await page.EvaluateAsync<string>("""
+            async () => (await import("./usage.js")).toCsv("model", [{ group: "=HYPERLINK(\"http://x\")", requests: 1, cost_usd: -0.5 }, { group: "@SUM(A1)", requests: 2 }])
+            """);
+        hostile.ShouldContain("\"'=HYPERLINK(\"\"http://x\"\")\",1,"); // a formula cell is text, quoted
+        hostile.ShouldContain(",-0.5");                                   // a negative number stays a number
+        hostile.ShouldContain("'@SUM(A1),2,");
         await ScreenshotAsync(page, "usage-1280");
 
         // An async image from the playground, followed live on Jobs until it completes.

@@ -16,7 +16,10 @@ const COLUMNS = [
 /** The rows as CSV (RFC 4180: fields with commas, quotes or line breaks are quoted). */
 export function toCsv(groupBy, rows) {
   const quote = (value) => {
-    const text = value === null || value === undefined ? "" : String(value);
+    let text = value === null || value === undefined ? "" : String(value);
+    // A text cell a spreadsheet would run as a formula (a pass-through model id such as "=HYPERLINK(…)") is kept as
+    // text with a leading apostrophe (OWASP's advice for CSV injection); numbers, negative ones included, stay numbers.
+    if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   const header = [groupBy, ...COLUMNS.map(([name]) => name)];
