@@ -23,12 +23,21 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         return client;
     }
 
+    /// <summary>The longest URL taken from a client: room for a presigned storage URL, not for megabytes stored and retried.</summary>
+    public const int MaxUrlLength = 8192;
+
     /// <summary>
-    /// Syntactic check, for 400s at the edge: an absolute http(s) URL with a host, a port that can be connected to, and no
-    /// user name or password (HttpClient sends none of them, so they would only be stored and logged with the URL).
+    /// Syntactic check, for 400s at the edge: an absolute http(s) URL of at most <see cref="MaxUrlLength"/> characters
+    /// with a host DNS could resolve (at most 253 characters, labels of at most 63), a port that can be connected to, and
+    /// no user name or password (HttpClient sends none of them, so they would only be stored and logged with the URL).
     /// </summary>
     public static string? ValidateSyntax(string url)
     {
+        if (url.Length > MaxUrlLength)
+        {
+            return $"must be at most {MaxUrlLength} characters";
+        }
+
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
             return "must be an absolute URL";
@@ -42,6 +51,11 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         if (string.IsNullOrEmpty(uri.Host))
         {
             return "must name a host";
+        }
+
+        if (uri.HostNameType is UriHostNameType.Dns or UriHostNameType.Basic && (uri.IdnHost.Length > 253 || uri.IdnHost.Split('.').Any(label => label.Length > 63)))
+        {
+            return "must name a host of at most 253 characters with labels of at most 63";
         }
 
         if (uri.Port == 0)

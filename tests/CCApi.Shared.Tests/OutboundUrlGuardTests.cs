@@ -79,14 +79,27 @@ public sealed class OutboundUrlGuardTests
     [InlineData("https://example.com:0/hook", "port")]
     [InlineData("https://user:secret@example.com/hook", "user name or password")]
     [InlineData("https://user@example.com/hook", "user name or password")]
-    public void Only_absolute_http_urls_pass_the_syntax_check(string url, string problem) =>
-        OutboundUrlGuard.ValidateSyntax(url)!.ShouldContain(problem);
+    [InlineData("https://example.com/", "at most 8192 characters", 9000)]
+    [InlineData("https://x.example.com/hook", "labels of at most 63", 64)]
+    [InlineData("https://example.com/hook", "at most 253", 300)]
+    public void Only_absolute_http_urls_pass_the_syntax_check(string url, string problem, int padding = 0) =>
+        OutboundUrlGuard.ValidateSyntax(Pad(url, padding))!.ShouldContain(problem);
+
+    /// <summary>Makes <paramref name="url"/> longer by <paramref name="padding"/>: its path, its first label, or (300) its host's labels.</summary>
+    private static string Pad(string url, int padding) => padding switch
+    {
+        0 => url,
+        64 => url.Replace("://x.", $"://{new string('x', 64)}.", StringComparison.Ordinal),
+        300 => url.Replace("://", "://" + string.Concat(Enumerable.Repeat("abcdefghij.", 30)), StringComparison.Ordinal),
+        _ => url + new string('a', padding),
+    };
 
     [Theory]
     [InlineData("https://example.com/hooks/ccapi?tenant=7")]
     [InlineData("http://example.com:8080/x")]
     [InlineData("https://[2001:db8::1]:8443/x")]
     [InlineData("https://bücher.example/hook")]
+    [InlineData("https://a23456789012345678901234567890123456789012345678901234567890123.example.com/x")] // a 63-character label
     public void Absolute_http_urls_with_a_host_and_port_pass_the_syntax_check(string url) =>
         OutboundUrlGuard.ValidateSyntax(url).ShouldBeNull();
 
