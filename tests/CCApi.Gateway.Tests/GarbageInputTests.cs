@@ -270,6 +270,20 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_field_OpenAIs_image_route_does_not_know_is_ignored_as_before_but_one_of_CCAPIs_own_route_is_named()
+    {
+        var future = Set(Bodies["/v1/images/generations"].Base, "some_future_option", "true");
+        var hook = Set(Bodies["/v1/images/generations"].Base, "webhook_url", "\"https://hooks.example.com/h\"");
+
+        var ignored = await gateway.PostJsonAsync("/v1/images/generations", future);
+        var named = await gateway.PostJsonAsync("/v1/images/generations", hook);
+
+        ignored.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var error = await GatewayFixture.ShouldBeErrorAsync(named, HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+        error["message"]!.GetValue<string>().ShouldContain("/v1/images/generate");
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_answers_413()
     {
         var huge = "{\"model\":\"local/echo-1\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 1_100_000) + "\"}]}";

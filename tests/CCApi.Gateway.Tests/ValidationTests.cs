@@ -155,6 +155,8 @@ public sealed class ValidationTests(GatewayFixture gateway)
         { Generations, With(GenerationsBase, """{"model":"local/espeak-1"}"""), "model", "" },
         { Generations, With(GenerationsBase, """{"model":"nope/img"}"""), "model", "model_not_found" },
         { Generations, With(GenerationsBase, """{"model":"imaginepro/nano-banana"}"""), "model", "" },
+        { Generations, With(GenerationsBase, """{"webhook_url":"https://hooks.example.com/h"}"""), "webhook_url", "unsupported_parameter" },
+        { Generations, With(GenerationsBase, """{"contents":[{"text":"x"}]}"""), "contents", "unsupported_parameter" },
         { Generations, With(GenerationsBase, """{"prompt":null}"""), "prompt", "missing_field" },
         { Generations, With(GenerationsBase, """{"prompt":"  "}"""), "prompt", "" },
         { Generations, With(GenerationsBase, """{"n":0}"""), "n", "" },

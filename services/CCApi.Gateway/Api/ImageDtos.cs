@@ -28,6 +28,10 @@ public sealed class ImageGenerationsRequestBody
     public string? Background { get; set; }
     public string? Moderation { get; set; }
     public long? PartialImages { get; set; }
+
+    /// <summary>Fields OpenAI's route does not have: ignored, except those of CCAPI's own image route (see <c>ImageEndpoints</c>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
 /// <summary>LegacyImageGenerationResponse (spec 3.11).</summary>

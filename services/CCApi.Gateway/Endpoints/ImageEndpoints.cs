@@ -22,6 +22,26 @@ public static class ImageEndpoints
                 route => route.Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted));
         });
 
+    /// <summary>The fields of POST /v1/images/generate a client may send to /v1/images/generations by mistake.</summary>
+    private static readonly string[] GenerateOnlyFields = ["webhook_url", "contents", "parameters"];
+
+    /// <summary>
+    /// OpenAI's route ignores fields it does not know, as it always has here — but a field of CCAPI's own image route
+    /// asks for what this one never does (a webhook, image inputs, its parameters): a 400 naming it, not silence.
+    /// </summary>
+    public static void RefuseGenerateFields(ImageGenerationsRequestBody body)
+    {
+        foreach (var field in GenerateOnlyFields)
+        {
+            if (body.Unknown?.ContainsKey(field) == true)
+            {
+                throw ApiException.BadField(field,
+                    $"'{field}' is a field of POST /v1/images/generate; /v1/images/generations (OpenAI's form) takes prompt, n, size and the other OpenAI fields, answers synchronously and sends no webhook.",
+                    ErrorCodes.UnsupportedParameter);
+            }
+        }
+    }
+
     /// <summary>A POST /v1/images/generations request checked against its model.</summary>
     public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height, ImageOutputOptions Output, bool Stream);
 
@@ -66,6 +86,7 @@ public static class ImageEndpoints
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerationsRequestBody, cancellationToken);
+        RefuseGenerateFields(body);
         return await pipeline.RunAsync(http, ImageRequest<GenerationsPlan, Results<JsonHttpResult<ImageGenerationsResponse>, ServerSentEventsResult<string>>>(
             GenerationsRoute, body.Model, model => ValidateGenerations(body, model, options.Value), plan => (plan.Prompt, plan.Count),
             async (attempt, plan) =>
