@@ -77,8 +77,10 @@ public static class RateLimitScripts
             redis.call('HSET', KEYS[4], ARGV[8], ARGV[7] .. ':' .. ARGV[9])
             reserved = reserved + hold
           end
-          if rpm > 0 then set_level(KEYS[1], 'rq', rq, rpm, now) end
-          if tpm > 0 then set_level(KEYS[1], 'tk', tk, tpm, now) end
+          local ttl = 0
+          if rpm > 0 then ttl = set_level(KEYS[1], 'rq', rq, rpm, now) end
+          if tpm > 0 then ttl = math.max(ttl, set_level(KEYS[1], 'tk', tk, tpm, now)) end
+          if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
           if conc > 0 then
             local life = tonumber(ARGV[6])
             redis.call('ZADD', KEYS[2], string.format('%.0f', now + life * 1000), ARGV[5])
@@ -99,9 +101,10 @@ public static class RateLimitScripts
     /// <summary>
     /// Lua functions: <c>level_of(rate, field, limit, now)</c> is what a limit's bucket holds now — what was stored under
     /// <c>field_used</c>, drained since <c>field_at</c> at the limit it was stored for (<c>field_limit</c>; the
-    /// current one when absent), never below 0; <c>set_level(rate, field, used, limit, now)</c> stores it and keeps the
-    /// hash until the bucket is empty (the TTL only ever grows here: the hash holds both limits). Fields of the older
-    /// timestamp form (<c>rq</c>, <c>tk</c>) are ignored and expire within a minute.
+    /// current one when absent), never below 0; <c>set_level(rate, field, used, limit, now)</c> stores it and answers the
+    /// milliseconds the hash must live for it (until the bucket is empty, and a second more): the caller sets the TTL —
+    /// admission for both limits at once, a release only ever longer (it knows one limit). Fields of the older timestamp
+    /// form (<c>rq</c>, <c>tk</c>) are ignored and expire within a minute.
     /// </summary>
     public const string LevelFunction = """
         local MINUTE_US = 60000000
@@ -119,8 +122,7 @@ public static class RateLimitScripts
         local function set_level(rate, field, used, limit, now)
           redis.call('HSET', rate, field .. '_used', string.format('%.17g', used), field .. '_at', string.format('%.0f', now),
             field .. '_limit', limit)
-          local ms = math.ceil(used * MINUTE_US / limit / 1000) + 1000
-          if ms > redis.call('PTTL', rate) then redis.call('PEXPIRE', rate, ms) end
+          return math.ceil(used * MINUTE_US / limit / 1000) + 1000 -- ms until it is empty, and a second more
         end
 
         """;
@@ -139,7 +141,8 @@ public static class RateLimitScripts
             local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
             local tk = level_of(rate, 'tk', tpm, now) + delta
             if tk < 0 then tk = 0 end
-            set_level(rate, 'tk', tk, tpm, now)
+            local ttl = set_level(rate, 'tk', tk, tpm, now)
+            if ttl > redis.call('PTTL', rate) then redis.call('PEXPIRE', rate, ttl) end -- the requests' bucket may need longer
           end
         end
 
