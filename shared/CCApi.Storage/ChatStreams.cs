@@ -175,7 +175,8 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
     /// error. Subscribes to the job's channel before the first read so no append can slip between read and wait; then takes
     /// each notification that continues from the last id it has seen as it is, and reads the stream for any other that is
     /// not about entries it has already seen. Ends with <see cref="TimeoutException"/> when nothing arrives for
-    /// <paramref name="idleTimeout"/>.
+    /// <paramref name="idleTimeout"/>. An <paramref name="afterId"/> past the stream's last entry (nothing can follow it)
+    /// ends with the stream's terminal entry once it has one, sent again, as a resume after a finished stream does.
     /// </summary>
     public IAsyncEnumerable<(string Id, ChatStreamDelta Delta)> ReadAsync(
         Guid jobId, string? afterId, TimeSpan idleTimeout, CancellationToken cancellationToken = default) =>
@@ -234,6 +235,8 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
             var lastNews = DateTime.UtcNow;
             var read = routed is null; // routed: a stream not started yet, whose every entry will be announced
             var polled = false;
+            var pastEnd = afterId is not null; // until an entry is read, the client's id may lie past the stream's end
+            var checkEnd = false;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -265,6 +268,18 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                     if (entries.Length > 0)
                     {
                         lastNews = DateTime.UtcNow;
+                        pastEnd = false;
+                    }
+                    else if (pastEnd && checkEnd)
+                    {
+                        // Nothing after the client's id though time passed: if the stream has ended before that id (a
+                        // resume point from the future), its ending is sent again, as for a resume after a finished stream.
+                        checkEnd = false;
+                        if (await LastAsync(jobId) is { } tail && IsTerminal(tail.Delta) && Compare(tail.Id, last) <= 0)
+                        {
+                            yield return tail;
+                            yield break;
+                        }
                     }
 
                     read = entries.Length == Page || subscribing; // a full page: there may be more; a new subscription: what came before it
@@ -292,6 +307,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                     {
                         read = true; // fallback poll
                         polled = true;
+                        checkEnd = pastEnd;
                         continue;
                     }
                 }
@@ -299,12 +315,15 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                 var note = Notification.Parse(message);
                 if (note is null || !string.Equals(note.Value.Before, last ?? "", StringComparison.Ordinal))
                 {
-                    // Not the continuation of what was seen: a gap (read it), or entries already read (nothing to do).
-                    read = note is null || Compare(note.Value.LastId, last) > 0;
+                    // Not the continuation of what was seen: a gap (read it), or entries already read (nothing to do) —
+                    // unless nothing was read yet: then they may be the end of a stream the client's id lies past.
+                    read = note is null || Compare(note.Value.LastId, last) > 0 || pastEnd;
+                    checkEnd = pastEnd;
                     continue;
                 }
 
                 lastNews = DateTime.UtcNow;
+                pastEnd = false;
                 foreach (var (id, data) in note.Value.Entries)
                 {
                     var delta = Deserialize(data);

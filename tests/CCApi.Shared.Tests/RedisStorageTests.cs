@@ -159,6 +159,33 @@ public sealed class RedisStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reader_resuming_past_the_end_of_a_running_stream_gets_its_ending_when_it_comes()
+    {
+        var streams = new ChatStreams(_redis, _options);
+        var jobId = Guid.NewGuid();
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "a" });
+        var reader = Task.Run(async () =>
+        {
+            var seen = new List<(string Id, ChatStreamDelta Delta)>();
+            await foreach (var entry in streams.ReadAsync(jobId, "99999999999999-0", TimeSpan.FromSeconds(30)))
+            {
+                seen.Add(entry);
+            }
+
+            return seen;
+        });
+        await Task.Delay(300); // the reader is waiting, past the end
+
+        await streams.AppendAsync(jobId, new ChatStreamDelta { Content = "b" });
+        var done = await streams.AppendAsync(jobId, new ChatStreamDelta { Done = true });
+
+        // Not the idle timeout (30 s): the ending, though its id comes before the reader's.
+        var seen = await reader.WaitAsync(TimeSpan.FromSeconds(10));
+        seen.ShouldHaveSingleItem().Id.ShouldBe(done);
+        seen[0].Delta.Done.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task An_error_entry_ends_the_stream()
     {
         var streams = new ChatStreams(_redis, _options);
