@@ -79,6 +79,25 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
         ((string?)error["code"]).ShouldBe("payload_too_large");
     }
 
+    [Fact]
+    public async Task A_streamed_JSON_body_over_its_routes_limit_is_413_not_400()
+    {
+        // Chunked (no Content-Length): Kestrel meets the speech route's limit (512 KiB) while JsonBody reads, and refuses it
+        // with its own BadHttpRequestException — an IOException, which must not be taken for an unreadable body (400).
+        var json = Encoding.UTF8.GetBytes("{\"model\":\"local/espeak-1\",\"voice\":\"alloy\",\"input\":\"" + new string('a', 700_000) + "\"}");
+        using var content = new StreamContent(new MemoryStream(json));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Platform.GatewayPort}/v1/audio/speech") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Platform.ApiKey);
+        using var client = new HttpClient();
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.RequestEntityTooLarge);
+        ((string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]).ShouldBe("payload_too_large");
+    }
+
     /// <summary>Sends <paramref name="raw"/> (Latin-1 bytes) and reads the answer until the server closes or its body is complete.</summary>
     private async Task<(string Head, string Body)> SendRawAsync(string raw)
     {

@@ -48,10 +48,12 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
             {
                 result = await reader.ReadAsync(cancellationToken);
             }
-            catch (IOException ex) when (!cancellationToken.IsCancellationRequested && !request.HttpContext.RequestAborted.IsCancellationRequested)
+            catch (IOException ex) when (ex is not BadHttpRequestException
+                && !cancellationToken.IsCancellationRequested && !request.HttpContext.RequestAborted.IsCancellationRequested)
             {
-                // Kestrel's framing errors are BadHttpRequestException (400 already); a chunk size too large for a number
-                // is a plain IOException ("Bad chunk size data") — the client's fault all the same.
+                // Kestrel's own refusals are BadHttpRequestException, an IOException with its status (a framing 400, the
+                // route's 413): the shared handler answers those. A chunk size too large for a number is a plain
+                // IOException ("Bad chunk size data") — the client's fault all the same.
                 throw Unreadable(ex);
             }
 
