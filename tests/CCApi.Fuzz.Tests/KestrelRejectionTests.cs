@@ -67,12 +67,8 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
         using var image = new StreamContent(new MemoryStream(new byte[26 * 1024 * 1024]));
         image.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
         using var form = new MultipartFormDataContent { { new StringContent("local/pixel-1"), "model" }, { new StringContent("x"), "prompt" }, { image, "image", "big.png" } };
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Platform.GatewayPort}/v1/images/edits") { Content = form };
-        request.Headers.TransferEncodingChunked = true;
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Platform.ApiKey);
-        using var client = new HttpClient();
 
-        using var response = await client.SendAsync(request);
+        using var response = await PostChunkedAsync("/v1/images/edits", form);
 
         response.StatusCode.ShouldBe(System.Net.HttpStatusCode.RequestEntityTooLarge);
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
@@ -87,15 +83,21 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
         var json = Encoding.UTF8.GetBytes("{\"model\":\"local/espeak-1\",\"voice\":\"alloy\",\"input\":\"" + new string('a', 700_000) + "\"}");
         using var content = new StreamContent(new MemoryStream(json));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Platform.GatewayPort}/v1/audio/speech") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Platform.ApiKey);
-        using var client = new HttpClient();
 
-        using var response = await client.SendAsync(request);
+        using var response = await PostChunkedAsync("/v1/audio/speech", content);
 
         response.StatusCode.ShouldBe(System.Net.HttpStatusCode.RequestEntityTooLarge);
         ((string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]).ShouldBe("payload_too_large");
+    }
+
+    /// <summary>POSTs <paramref name="content"/> to the real gateway chunked (no Content-Length), with the platform's key.</summary>
+    private async Task<HttpResponseMessage> PostChunkedAsync(string path, HttpContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{Platform.GatewayPort}{path}") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Platform.ApiKey);
+        using var client = new HttpClient();
+        return await client.SendAsync(request);
     }
 
     /// <summary>Sends <paramref name="raw"/> (Latin-1 bytes) and reads the answer until the server closes or its body is complete.</summary>
