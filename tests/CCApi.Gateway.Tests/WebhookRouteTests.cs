@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace CCApi.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]
@@ -84,13 +86,42 @@ public sealed class WebhookRouteTests(GatewayFixture gateway)
         response.Headers.GetValues("x-should-retry").ShouldBe([shouldRetry]);
     }
 
-    private Guid SeedJob(JsonObject? webhook)
+    [Fact]
+    public async Task Redeliver_counts_in_the_keys_rpm_and_answers_429_past_it()
+    {
+        // Each redelivery is a POST to the job's URL: a key may not send them faster than its rpm lets it call at all.
+        var (keyId, client) = await gateway.CreateKeyAsync("""{"name":"redeliver-rpm","limits":{"rpm":2}}""");
+        var jobId = SeedJob(new JsonObject { ["status"] = "dead", ["attempts"] = 8 }, keyId);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var served = await gateway.PostJsonAsync($"/v1/images/jobs/img_{jobId:N}/webhook/redeliver", "", client);
+            served.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            served.Headers.GetValues("x-ratelimit-limit-requests").Single().ShouldBe("2");
+            served.Headers.GetValues("x-ratelimit-remaining-requests").Single().ShouldBe((1 - i).ToString(CultureInfo.InvariantCulture));
+        }
+
+        var refused = await gateway.PostJsonAsync($"/v1/images/jobs/img_{jobId:N}/webhook/redeliver", "", client);
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        refused.Headers.RetryAfter.ShouldNotBeNull();
+        refused.Headers.GetValues("x-ratelimit-remaining-requests").Single().ShouldBe("0");
+        var error = (await GatewayFixture.ReadJsonAsync(refused))["error"]!;
+        error["code"]!.GetValue<string>().ShouldBe("rate_limit_exceeded");
+        gateway.Internal.Redeliveries[jobId].ShouldBe(2);
+
+        // The key's model routes share that budget: the same minute's chat is refused too.
+        (await gateway.PostJsonAsync("/v1/chat/completions",
+            """{"model":"local/echo-1","messages":[{"role":"user","content":"after redeliveries"}]}""", client)).StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    private Guid SeedJob(JsonObject? webhook, string? ownerId = null)
     {
         var jobId = Guid.NewGuid();
         var job = new JsonObject
         {
             ["id"] = jobId.ToString("N"),
-            ["owner_id"] = gateway.KeyId,
+            ["owner_id"] = ownerId ?? gateway.KeyId,
             ["kind"] = "image",
             ["state"] = "failed",
             ["mode"] = "async",

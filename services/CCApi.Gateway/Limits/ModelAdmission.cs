@@ -84,6 +84,33 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
         }
     }
 
+    /// <summary>
+    /// Counts a request that is not a model call but makes the platform act outward for the key — a webhook redelivery,
+    /// one POST to the job's <c>webhook_url</c> — in the key's rpm, as a model request is (no tokens, no concurrency slot,
+    /// no reservation): 429 with <c>Retry-After</c> past it, the <c>x-ratelimit-*-requests</c> headers either way. A key
+    /// without an rpm (or the admin key) costs no Redis call.
+    /// </summary>
+    public async ValueTask AdmitRequestAsync(HttpContext http)
+    {
+        if (http.Features.Get<ApiCaller>() is not { Limits.Rpm: { } rpm } caller)
+        {
+            return;
+        }
+
+        var limits = new KeyLimits(Rpm: rpm);
+        var decision = await limiter.TryAdmitAsync(caller.KeyId, limits, tokens: 0, leaseId: null);
+        http.Response.OnStarting(static state =>
+        {
+            var (response, answered, keyLimits) = ((HttpResponse, RateLimitDecision, KeyLimits))state;
+            WriteHeaders(response.Headers, answered, keyLimits);
+            return Task.CompletedTask;
+        }, (http.Response, decision, limits));
+        if (!decision.Admitted)
+        {
+            throw KeyRateLimiter.Refusal(decision, limits);
+        }
+    }
+
     public static void WriteHeaders(IHeaderDictionary headers, RateLimitDecision decision, KeyLimits limits)
     {
         if (limits.Rpm is { } rpm)
