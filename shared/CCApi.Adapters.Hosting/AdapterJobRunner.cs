@@ -56,7 +56,7 @@ public sealed partial class AdapterJobRunner(
         // Redis is asked (one round trip, both reads pipelined) only where it can know something: a stored result only
         // for a command delivered before, a cancellation only for one this replica may not have heard of.
         var earlierRead = MayBeRepeated(context) ? results.GetAsync<TResult>(command.JobId, step) : Task.FromResult<TResult?>(null);
-        var canceledRead = cancellations.MayHaveMissedCancellation(command.Timestamp) ? cancellations.IsCanceledInStoreAsync(command.JobId) : Task.FromResult(false);
+        var endedRead = cancellations.MayHaveMissedCancellation(command.Timestamp) ? cancellations.HasEndedInStoreAsync(command.JobId) : Task.FromResult(false);
         if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
@@ -66,10 +66,11 @@ public sealed partial class AdapterJobRunner(
 
         ErrorInfo error;
         using var canceled = cancellations.Register(command.JobId);
-        if (await canceledRead)
+        if (await endedRead)
         {
-            // Canceled while queued (POST /v1/images/jobs/{id}/cancel): the provider is never called.
-            LogCanceledBeforeStart(logger, kind, command.JobId);
+            // Canceled while queued (POST /v1/images/jobs/{id}/cancel), or failed by JobStatus' sweeper while it waited
+            // behind a backlog: the provider is never called.
+            LogEndedBeforeStart(logger, kind, command.JobId);
             cancellations.Cancel(command.JobId);
         }
 
@@ -132,8 +133,8 @@ public sealed partial class AdapterJobRunner(
         _ => null,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} job {JobId} was canceled before it started; the provider is not called")]
-    private static partial void LogCanceledBeforeStart(ILogger logger, JobKind kind, Guid jobId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} job {JobId} had ended (canceled or timed out) before it started; the provider is not called")]
+    private static partial void LogEndedBeforeStart(ILogger logger, JobKind kind, Guid jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} job {JobId} redelivered after it completed; answering with the stored result")]
     private static partial void LogRedelivered(ILogger logger, JobKind kind, Guid jobId);

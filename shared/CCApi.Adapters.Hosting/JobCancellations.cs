@@ -9,11 +9,13 @@ using StackExchange.Redis;
 namespace CCApi.Adapters.Hosting;
 
 /// <summary>
-/// Jobs whose client went away or asked to stop (<see cref="JobCanceled"/>, published by the gateway or by JobStatus
-/// on POST /v1/images/jobs/{id}/cancel) stop in every adapter replica: the work in flight is canceled — a provider call
-/// or stream that nobody will read is not paid for — and a command still queued for a canceled job is not started at
-/// all, whether this replica heard the event (<see cref="WasCanceled"/>) or not (<see cref="IsCanceledInStoreAsync"/>:
-/// the job record says "canceled" — the replica was down, or started after the cancel). The store is asked only when
+/// Jobs whose client went away or asked to stop (<see cref="JobCanceled"/>, published by the gateway, by JobStatus
+/// on POST /v1/images/jobs/{id}/cancel, or by JobStatus' sweeper when it failed a job that ran out of time) stop in every
+/// adapter replica: the work in flight is canceled — a provider call or stream that nobody will read is not paid for —
+/// and a command still queued for such a job is not started at all, whether this replica heard the event
+/// (<see cref="WasCanceled"/>) or not (<see cref="HasEndedInStoreAsync"/>: the job record is final already — canceled,
+/// failed by the sweeper or by the gateway, or completed by an earlier run — and the replica was down, or started after
+/// the event, or the command waited behind a backlog longer than the job was given). The store is asked only when
 /// the replica may not have the event yet (<see cref="MayHaveMissedCancellation"/>): a command that waited in its queue,
 /// or one created before this replica's cancellation queue listened. A fresh command on a listening replica — the common
 /// case — costs no Redis round trip before the provider call; a cancellation that reaches it after it started stops the
@@ -63,9 +65,14 @@ public sealed class JobCancellations(TimeProvider time, IConnectionMultiplexer r
         return new Registration(this, jobId, cts);
     }
 
-    /// <summary>True when JobStatus' record of the job says it was canceled (one HGET; false for a job it does not know).</summary>
-    public async Task<bool> IsCanceledInStoreAsync(Guid jobId) =>
-        (string?)await redis.GetDatabase().HashGetAsync(RedisKeys.Job(jobId), RedisKeys.JobStateField) == JobStates.Canceled;
+    /// <summary>
+    /// True when JobStatus' record of the job says it has ended — canceled, failed or completed: the first final state is
+    /// the last, so running it now could only pay the provider for a result nobody can have (one HGET; false for a job
+    /// it does not know, as a synchronous job's is until its outcome).
+    /// </summary>
+    public async Task<bool> HasEndedInStoreAsync(Guid jobId) =>
+        (string?)await redis.GetDatabase().HashGetAsync(RedisKeys.Job(jobId), RedisKeys.JobStateField)
+            is JobStates.Canceled or JobStates.Failed or JobStates.Completed;
 
     /// <summary>
     /// True when a cancellation of a job whose command was created at <paramref name="commandCreated"/> may not have

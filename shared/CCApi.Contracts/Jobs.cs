@@ -57,7 +57,10 @@ public sealed record JobFailed : IJobMessage
     public required ErrorInfo Error { get; init; }
 }
 
-/// <summary>Event: the client went away or asked to stop; the job ends as canceled unless already final.</summary>
+/// <summary>
+/// Event: the client went away or asked to stop, or JobStatus gave up on the job (failed it with a timeout); the job ends
+/// as canceled unless already final. Whoever runs the job stops it; whoever holds its credits releases them.
+/// </summary>
 public sealed record JobCanceled : IJobMessage
 {
     public required Guid JobId { get; init; }

@@ -374,9 +374,10 @@ public sealed class StuckJobTests : IAsyncLifetime
     });
 
     [Fact]
-    public async Task A_job_that_never_finishes_is_failed_with_a_504_timeout()
+    public async Task A_job_that_never_finishes_is_failed_with_a_504_timeout_and_JobCanceled_goes_out()
     {
         var jobId = Guid.NewGuid();
+        using var consumed = _factory.WatchConsumed();
         await _factory.RegisterAsync(TestJobs.Register(jobId));
         await _factory.Bus.Publish(TestJobs.Started(jobId));
 
@@ -385,6 +386,14 @@ public sealed class StuckJobTests : IAsyncLifetime
         job.Error!.Status.ShouldBe(504);
         job.Error.Code.ShouldBe("timeout");
         job.Error.Type.ShouldBe("api_error");
+        // The adapters stop the job and the gateway releases its credits on it (JobStatus hears it too, and changes nothing).
+        await consumed.WaitAsync<JobCanceled>(jobId);
+        (await _factory.GetJobAsync(jobId))!.State.ShouldBe("failed");
+
+        // A result that comes anyway changes nothing.
+        await _factory.Bus.Publish(TestJobs.Generated(jobId));
+        await consumed.WaitAsync<ImageGenerated>(jobId);
+        (await _factory.GetJobAsync(jobId))!.State.ShouldBe("failed");
     }
 
     [Fact]

@@ -49,6 +49,24 @@ public abstract class CancellationTests<THost>(THost host)
         host.ProviderRequests.ShouldBe(calls);
     }
 
+    [Theory]
+    [InlineData(JobStates.Failed)]
+    [InlineData(JobStates.Completed)]
+    public async Task A_command_for_a_job_that_ended_while_it_was_queued_never_starts(string state)
+    {
+        // Failed: JobStatus' sweeper gave up on it (its adapter was down or behind a backlog for Jobs:StuckAfter) and the
+        // client was told so; completed: an earlier run finished it. Running it now would pay the provider for nothing.
+        var command = host.JobQueuedBeforeStart();
+        var calls = host.ProviderRequests;
+        await SetStateAsync(command.JobId, state);
+
+        (await host.RunJobAsync(command)).ShouldHaveFailed();
+
+        host.Recorded<JobStarted>(e => e.JobId == command.JobId).ShouldBeEmpty();
+        host.Recorded<IJobResult>(e => e.JobId == command.JobId).ShouldBeEmpty();
+        host.ProviderRequests.ShouldBe(calls);
+    }
+
     [Fact]
     public async Task A_command_for_a_job_that_is_still_pending_runs_as_usual()
     {
