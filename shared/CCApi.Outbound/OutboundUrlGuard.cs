@@ -66,7 +66,12 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         return uri.UserInfo.Length > 0 ? "must not carry a user name or password" : null;
     }
 
-    /// <summary>Downloads at most <see cref="OutboundUrlOptions.MaxBytes"/>; throws <see cref="OutboundUrlException"/> on any refusal.</summary>
+    /// <summary>
+    /// Downloads at most <see cref="OutboundUrlOptions.MaxBytes"/> within <see cref="OutboundUrlOptions.Timeout"/> — headers
+    /// and body together (HttpClient's own timeout ends at the headers when the body is streamed, so a server trickling
+    /// bytes would otherwise hold the caller as long as it liked); throws <see cref="OutboundUrlException"/> on any refusal
+    /// or failure of the fetch, a connection cut mid-body included.
+    /// </summary>
     public async Task<(byte[] Bytes, string? ContentType)> FetchAsync(string url, CancellationToken cancellationToken)
     {
         if (ValidateSyntax(url) is { } problem)
@@ -75,6 +80,10 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         }
 
         using var client = CreateClient();
+        var callerToken = cancellationToken;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        timeout.CancelAfter(_options.Timeout);
+        cancellationToken = timeout.Token;
         try
         {
             using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -112,7 +121,11 @@ public sealed class OutboundUrlGuard(IOptions<OutboundUrlOptions> options, IHttp
         {
             throw new OutboundUrlException($"Fetching the URL failed: {ex.Message}");
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException ex)
+        {
+            throw new OutboundUrlException($"Fetching the URL failed: {ex.Message}"); // e.g. the connection closed mid-body
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !callerToken.IsCancellationRequested)
         {
             throw new OutboundUrlException($"Fetching the URL took longer than {_options.Timeout.TotalSeconds:0} s.");
         }

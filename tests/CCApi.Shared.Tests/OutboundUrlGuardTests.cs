@@ -269,9 +269,49 @@ public sealed class OutboundUrlGuardTests
         ex.Message.ShouldContain("404");
     }
 
-    private static OutboundUrlGuard CreateGuard(bool allowPrivate, long maxBytes = 1024 * 1024)
+    [Fact]
+    public async Task A_body_trickled_past_the_timeout_is_refused_at_the_timeout()
+    {
+        // HttpClient's own timeout ends with the headers when the body is streamed: the body must be bounded too.
+        await using var server = await StartServerAsync();
+        var guard = CreateGuard(allowPrivate: true, timeout: TimeSpan.FromSeconds(1));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Should.ThrowAsync<OutboundUrlException>(() => guard.FetchAsync($"http://127.0.0.1:{server.Port}/trickle", CancellationToken.None));
+
+        ex.Message.ShouldContain("took longer than 1 s");
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20)); // the server would hold it for 60
+    }
+
+    [Fact]
+    public async Task A_connection_cut_mid_body_is_a_refusal_of_the_url_not_an_unknown_failure()
+    {
+        await using var server = await StartServerAsync();
+        var guard = CreateGuard(allowPrivate: true);
+
+        var ex = await Should.ThrowAsync<OutboundUrlException>(() => guard.FetchAsync($"http://127.0.0.1:{server.Port}/cut", CancellationToken.None));
+
+        ex.Message.ShouldStartWith("Fetching the URL failed");
+    }
+
+    [Fact]
+    public async Task The_callers_own_cancellation_stays_a_cancellation()
+    {
+        await using var server = await StartServerAsync();
+        var guard = CreateGuard(allowPrivate: true, timeout: TimeSpan.FromSeconds(30));
+        using var caller = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        await Should.ThrowAsync<OperationCanceledException>(() => guard.FetchAsync($"http://127.0.0.1:{server.Port}/trickle", caller.Token));
+    }
+
+    private static OutboundUrlGuard CreateGuard(bool allowPrivate, long maxBytes = 1024 * 1024, TimeSpan? timeout = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        if (timeout is { } limit)
+        {
+            builder.Configuration["OutboundUrls:Timeout"] = limit.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         builder.Configuration["OutboundUrls:AllowPrivateNetworks"] = allowPrivate.ToString();
         builder.Configuration["OutboundUrls:MaxBytes"] = maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddOutboundUrlGuard();
@@ -289,6 +329,27 @@ public sealed class OutboundUrlGuardTests
         app.MapGet("/ok", () => { server.Hits++; return Results.Bytes(new byte[1000], "image/png"); });
         app.MapGet("/big", () => { server.Hits++; return Results.Bytes(new byte[5000], "image/png"); });
         app.MapGet("/redirect", () => Results.Redirect($"http://127.0.0.1:{port}/ok"));
+        app.MapGet("/trickle", async (HttpContext http) =>
+        {
+            // Headers at once, then a byte a second: each read succeeds, the whole never ends in time.
+            http.Response.ContentType = "image/png";
+            http.Response.ContentLength = 60;
+            for (var i = 0; i < 60 && !http.RequestAborted.IsCancellationRequested; i++)
+            {
+                await http.Response.Body.WriteAsync(new byte[1]);
+                await http.Response.Body.FlushAsync();
+                await Task.Delay(1000, http.RequestAborted).ContinueWith(_ => { });
+            }
+        });
+        app.MapGet("/cut", async (HttpContext http) =>
+        {
+            http.Response.ContentType = "image/png";
+            http.Response.ContentLength = 5000;
+            await http.Response.Body.WriteAsync(new byte[100]);
+            await http.Response.Body.FlushAsync();
+            await Task.Delay(300); // the headers and the first bytes reach the client before the cut
+            http.Abort();
+        });
         await app.StartAsync();
         return server;
     }
