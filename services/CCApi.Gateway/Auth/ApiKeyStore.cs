@@ -62,7 +62,7 @@ public sealed record ApiCaller(string KeyId, string Name)
 public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOptions> options, TimeProvider time) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
-    private readonly ConcurrentDictionary<string, string> _hashById = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedKey> _entryById = new(StringComparer.Ordinal);
     private readonly AuthOptions _options = options.Value;
     private readonly string? _bootstrapHash = string.IsNullOrEmpty(options.Value.BootstrapApiKey) ? null : Hash(options.Value.BootstrapApiKey);
     private long _evictions;
@@ -117,9 +117,9 @@ public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOption
     public void Evict(string keyId)
     {
         Interlocked.Increment(ref _evictions);
-        if (_hashById.TryRemove(keyId, out var hash))
+        if (_entryById.TryRemove(keyId, out var entry))
         {
-            _cache.Remove(hash);
+            _cache.Remove(entry.Hash);
         }
     }
 
@@ -155,25 +155,27 @@ public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOption
             throw new ApiException(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable, "API keys cannot be verified right now; retry shortly.");
         }
 
-        var entry = new CachedKey(record, record is null ? null : ApiCaller.From(record));
+        var entry = new CachedKey(hash, record, record is null ? null : ApiCaller.From(record));
         var ttl = record is null ? _options.NegativeCacheTtl : _options.CacheTtl;
         if (ttl > TimeSpan.Zero && Interlocked.Read(ref _evictions) == evictions)
         {
             if (record is not null)
             {
-                _hashById[record.Id] = hash;
+                _entryById[record.Id] = entry;
             }
 
             var options = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = ttl };
             if (record is not null)
             {
+                // The cache runs this on the thread pool, possibly after the key was loaded and mapped again: only the
+                // mapping to this very entry is removed, never its successor's (which Evict must still find).
                 options.RegisterPostEvictionCallback(static (_, value, reason, state) =>
                 {
-                    if (reason != EvictionReason.Replaced && value is CachedKey { Record: { } evicted })
+                    if (reason != EvictionReason.Replaced && value is CachedKey { Record: { } evicted } gone)
                     {
-                        ((ConcurrentDictionary<string, string>)state!).TryRemove(evicted.Id, out string? _);
+                        ((ConcurrentDictionary<string, CachedKey>)state!).TryRemove(new KeyValuePair<string, CachedKey>(evicted.Id, gone));
                     }
-                }, _hashById);
+                }, _entryById);
             }
 
             _cache.Set(hash, entry, options);
@@ -186,8 +188,9 @@ public sealed class ApiKeyStore(ApiKeyRepository repository, IOptions<AuthOption
         return entry;
     }
 
-    private sealed class CachedKey(ApiKeyRecord? record, ApiCaller? caller)
+    private sealed class CachedKey(string hash, ApiKeyRecord? record, ApiCaller? caller)
     {
+        public string Hash { get; } = hash;
         public ApiKeyRecord? Record { get; } = record;
         public ApiCaller? Caller { get; } = caller;
         public long LastUsedWritten;
