@@ -80,11 +80,12 @@ spec:
       labels:
         app.kubernetes.io/name: $name
         app.kubernetes.io/component: adapter
-      # /metrics (OpenTelemetry's Prometheus exporter, Telemetry:MetricsPath) on the http port, for a Prometheus that
-      # discovers pods by these annotations; overlays/prod adds a ServiceMonitor for the Prometheus Operator.
+      # /metrics (OpenTelemetry's Prometheus exporter, Telemetry:MetricsPath) on the metrics port alone (ccapi-common:
+      # Telemetry__MetricsPort), for a Prometheus that discovers pods by these annotations; overlays/prod adds a
+      # ServiceMonitor for the Prometheus Operator. The http port answers /metrics 404, whatever routes to it.
       annotations:
         prometheus.io/scrape: "true"
-        prometheus.io/port: "8080"
+        prometheus.io/port: "9464"
         prometheus.io/path: /metrics
     spec:
       automountServiceAccountToken: false
@@ -105,6 +106,9 @@ spec:
           ports:
             - name: http
               containerPort: 8080
+              protocol: TCP
+            - name: metrics
+              containerPort: 9464
               protocol: TCP
           envFrom:
             - configMapRef:
@@ -199,6 +203,10 @@ spec:
     - name: http
       port: 80
       targetPort: http
+      protocol: TCP
+    - name: metrics
+      port: 9464
+      targetPort: metrics
       protocol: TCP
 EOF
   cat >"$dir/pdb.yaml" <<EOF

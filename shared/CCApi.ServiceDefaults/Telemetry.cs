@@ -34,6 +34,13 @@ public sealed class TelemetryOptions
     public string MetricsPath { get; set; } = "/metrics";
 
     /// <summary>
+    /// When set, the scrape endpoint answers only on connections to this local port (the service must also listen on
+    /// it, e.g. <c>ASPNETCORE_URLS=http://+:8080;http://+:9464</c>) and is a 404 on every other: a management port that
+    /// an Ingress routing the API port never reaches. Null (the default): every port the service listens on.
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
+    /// <summary>
     /// The most attribute combinations one metric stream keeps (further ones are counted under
     /// <c>otel.metric.overflow=true</c>). The SDK allocates every stream's points up front, 72 bytes each: at its default
     /// of 2000 the ~80 streams of a service (HTTP, Kestrel, runtime, MassTransit, ours) held 12 MiB of heap that never
@@ -191,13 +198,38 @@ internal static class TelemetryRegistration
         path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments(options.MetricsPath, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The Prometheus scrape endpoint, when enabled.</summary>
+    /// <summary>The Prometheus scrape endpoint, when enabled; on <see cref="TelemetryOptions.MetricsPort"/> alone when that is set.</summary>
     public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
         var options = app.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        if (options.PrometheusEnabled)
+        if (!options.PrometheusEnabled)
         {
-            app.MapPrometheusScrapingEndpoint(options.MetricsPath);
+            return app;
+        }
+
+        var endpoint = app.MapPrometheusScrapingEndpoint(options.MetricsPath);
+        if (options.MetricsPort is { } port)
+        {
+            if (port is < 1 or > 65535)
+            {
+                throw new InvalidOperationException($"Telemetry:MetricsPort must be a port from 1 to 65535, not {port}.");
+            }
+
+            // The port the connection reached, not the Host header's (RequireHost), which names whatever a client likes.
+            endpoint.Add(builder =>
+            {
+                var scrape = builder.RequestDelegate!;
+                builder.RequestDelegate = context =>
+                {
+                    if (context.Connection.LocalPort == port)
+                    {
+                        return scrape(context);
+                    }
+
+                    context.Response.StatusCode = StatusCodes.Status404NotFound; // the CCAPI 404 body comes from the status code pages
+                    return Task.CompletedTask;
+                };
+            });
         }
 
         return app;

@@ -95,6 +95,9 @@ public sealed class ConfigurationKeyTests(ITestOutputHelper output)
     {
         // The OpenTelemetry SDK reads it: ServiceDefaults builds its resource with ResourceBuilder.CreateDefault().
         "OTEL_RESOURCE_ATTRIBUTES" when code.Explain("OTEL_EXPORTER_OTLP_ENDPOINT") is not null => "OpenTelemetry SDK resource attributes",
+        // ASP.NET Core's host reads it (every service is a web application): the addresses Kestrel listens on, here the
+        // API port and the metrics port that Telemetry:MetricsPort names.
+        "ASPNETCORE_URLS" when code.Explain("Telemetry:MetricsPort") is not null => "ASP.NET Core's listening addresses",
         // Downward-API helpers, legitimate only when another variable expands them.
         _ when env.Values.Any(v => v.Contains($"$({name})", StringComparison.Ordinal)) => $"expanded as $({name})",
         _ => null,

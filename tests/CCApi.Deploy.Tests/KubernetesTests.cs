@@ -38,8 +38,11 @@ public sealed class KubernetesTests
     public void Container_listens_on_8080_and_probes_the_health_endpoints(string project)
     {
         var container = K8s.ContainerOf(K8s.DeploymentOf(Repo.Service(project)));
-        var port = container.Maps("ports").Single();
+        var ports = container.Maps("ports").ToList();
+        var port = ports.Single(p => p.Str("name") == "http");
         port.Str("containerPort").ShouldBe("8080");
+        // Prometheus' scrape alone (ccapi-common: Telemetry__MetricsPort), never on the port an Ingress routes to.
+        ports.Where(p => p.Str("name") != "http").Select(p => $"{p.Str("name")}:{p.Str("containerPort")}").ShouldBe(["metrics:9464"]);
 
         foreach (var (probe, path) in new[] { ("startupProbe", "/health/live"), ("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready") })
         {

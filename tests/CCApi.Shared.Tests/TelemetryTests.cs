@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -47,6 +48,21 @@ public sealed class TelemetryTests
         await using var app = await StartAsync(new() { ["Telemetry:PrometheusEnabled"] = "false" });
 
         (await app.Client.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await app.Client.GetAsync("/ping")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task With_a_metrics_port_the_scrape_answers_there_alone_whatever_the_host_header_says()
+    {
+        var metricsPort = TestInfrastructure.FreePort();
+        await using var app = await StartAsync(new() { ["Telemetry:MetricsPort"] = metricsPort.ToString(CultureInfo.InvariantCulture) }, extraPort: metricsPort);
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+
+        (await management.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await app.Client.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        spoofed.Headers.Host = $"127.0.0.1:{metricsPort}"; // what an Ingress would pass through from a client
+        (await app.Client.SendAsync(spoofed)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await app.Client.GetAsync("/ping")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
@@ -211,12 +227,12 @@ public sealed class TelemetryTests
             span.GetProperty("source").GetString()!.Contains("Redis", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static async Task<RunningApp> StartAsync(Dictionary<string, string?> settings, bool withRedis = false)
+    private static async Task<RunningApp> StartAsync(Dictionary<string, string?> settings, bool withRedis = false, int? extraPort = null)
     {
         var port = TestInfrastructure.FreePort();
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls(extraPort is { } extra ? $"http://127.0.0.1:{port};http://127.0.0.1:{extra}" : $"http://127.0.0.1:{port}");
         foreach (var (key, value) in settings)
         {
             builder.Configuration[key] = value;
