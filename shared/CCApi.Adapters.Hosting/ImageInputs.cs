@@ -41,21 +41,7 @@ public sealed class ImageInputs(IBlobStore blobs, OutboundUrlGuard urls)
             throw ApiException.BadField(field, $"The image in '{field}' needs a url or data.", ErrorCodes.MissingField);
         }
 
-        var contentType = Sniff(bytes) ?? throw ApiException.BadField(field, $"The image in '{field}' is not a PNG, JPEG, WebP or GIF image.");
+        var contentType = ImageBytes.Sniff(bytes) ?? throw ApiException.BadField(field, $"The image in '{field}' is not a PNG, JPEG, WebP or GIF image.");
         return new LoadedImage(bytes, contentType);
     }
-
-    /// <summary>A PNG's width and height from its IHDR chunk; null when the bytes are not a PNG.</summary>
-    public static (int Width, int Height)? PngSize(ReadOnlySpan<byte> bytes) =>
-        bytes.Length >= 24 && Sniff(bytes) == "image/png" && bytes[12..16].SequenceEqual("IHDR"u8)
-            ? ((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[16..20]), (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[20..24]))
-            : null;
-
-    /// <summary>"image/png", "image/jpeg", "image/webp", "image/gif" by magic bytes; null for anything else.</summary>
-    public static string? Sniff(ReadOnlySpan<byte> bytes) =>
-        bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
-        : bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
-        : bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
-        : bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8) ? "image/gif"
-        : null;
 }

@@ -7,6 +7,7 @@ using CCApi.Gateway.Dispatch;
 using CCApi.Gateway.Endpoints;
 using CCApi.Gateway.Http;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 
 namespace CCApi.Gateway.Tests;
 
@@ -326,7 +327,7 @@ public sealed class SmallRulesTests
     [InlineData(new byte[] { 0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50 }, "image/webp")]
     [InlineData(new byte[] { 0x3C, 0x68, 0x74, 0x6D, 0x6C }, null)]
     public void Sniffs_input_image_types(byte[] bytes, string? type) =>
-        MediaTypes.SniffImage(bytes).ShouldBe(type);
+        ImageBytes.Sniff(bytes).ShouldBe(type);
 }
 
 public sealed class PublicUrlTests

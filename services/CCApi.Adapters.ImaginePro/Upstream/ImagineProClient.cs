@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
 using CCApi.Outbound;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.ImaginePro.Upstream;
 
@@ -64,7 +65,7 @@ public sealed class ImagineProClient(IHttpClientFactory httpClientFactory, Upstr
             throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image URL it returned could not be fetched"), ex);
         }
 
-        var contentType = ImagineProWire.SniffImage(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
+        var contentType = ImageBytes.SniffGenerated(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP"));
         return new DownloadedImage(bytes, contentType);
     }
 

@@ -196,13 +196,6 @@ public static class ImagineProWire
         };
     }
 
-    /// <summary>Sniffs the image formats a provider CDN serves.</summary>
-    public static string? SniffImage(ReadOnlySpan<byte> bytes) =>
-        bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
-        : bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
-        : bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
-        : null;
-
     private static int Progress(JsonElement root)
     {
         if (!root.TryGetProperty("progress", out var progress))

@@ -87,7 +87,7 @@ public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
                 throw ApiException.BadField(field, $"'{field}' needs a url or data.", ErrorCodes.MissingField);
             }
 
-            if (ImageFormats.Sniff(bytes) is null)
+            if (ImageBytes.Sniff(bytes) is null)
             {
                 throw ApiException.BadField(field, $"'{field}' is not a PNG, JPEG, WebP or GIF image.");
             }

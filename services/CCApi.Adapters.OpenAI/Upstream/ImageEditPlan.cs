@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.OpenAI.Upstream;
 
@@ -155,7 +156,7 @@ public sealed record ImageEditPlan
                     throw ApiException.BadField(field, $"dall-e-2 {does} images under 4 MB; '{field}' has {image.Bytes.Length} bytes.");
                 }
 
-                if (ImageInputs.PngSize(image.Bytes) is { } dims && dims.Width != dims.Height)
+                if (ImageBytes.PngSize(image.Bytes) is { } dims && dims.Width != dims.Height)
                 {
                     throw ApiException.BadField(field, $"dall-e-2 {does} square images; '{field}' is {dims.Width}x{dims.Height}.");
                 }
@@ -186,7 +187,7 @@ public sealed record ImageEditPlan
             throw ApiException.BadField(maskField, $"The mask must be under 4 MB; '{maskField}' has {mask.Bytes.Length} bytes.");
         }
 
-        if (ImageInputs.PngSize(mask.Bytes) is { } m && ImageInputs.PngSize(images[0].Bytes) is { } first && m != first)
+        if (ImageBytes.PngSize(mask.Bytes) is { } m && ImageBytes.PngSize(images[0].Bytes) is { } first && m != first)
         {
             throw ApiException.BadField(maskField,
                 $"The mask must have the same dimensions as the image ({first.Width}x{first.Height}); '{maskField}' is {m.Width}x{m.Height}.");

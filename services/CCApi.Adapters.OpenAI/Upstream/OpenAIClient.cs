@@ -199,7 +199,7 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
 
     /// <summary>The provider's bytes as an image of the type they sniff as; anything but PNG, JPEG or WebP is malformed.</summary>
     private ProviderImage Sniffed(byte[] bytes) =>
-        new(bytes, SniffImage(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP")));
+        new(bytes, ImageBytes.SniffGenerated(bytes) ?? throw new UpstreamException(UpstreamErrors.Malformed(Provider, "the image is not PNG, JPEG or WebP")));
 
     private async Task<UpstreamImages> ReadImagesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -598,12 +598,6 @@ public sealed class OpenAIClient(IHttpClientFactory httpClientFactory, UpstreamP
             throw ApiException.BadField(field, $"{command.Route.ProviderModel} takes no '{field}'; it is a gpt-image option.", ErrorCodes.UnsupportedParameter);
         }
     }
-
-    public static string? SniffImage(ReadOnlySpan<byte> bytes) =>
-        bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
-        : bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
-        : bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
-        : null;
 
     private static HttpRequestMessage Post(string path, byte[] body, MediaTypeWithQualityHeaderValue? accept)
     {

@@ -44,7 +44,7 @@ public sealed class GenerateImageConsumer(StabilityAIClient client, ImageInputs 
                     throw ApiException.BadField(field, $"The mask is {maskImage.ContentType}; this provider takes image/png or image/jpeg.");
                 }
 
-                if (ImageInputs.PngSize(maskImage.Bytes) is { } mask && ImageInputs.PngSize(initImage.Bytes) is { } init && mask != init)
+                if (ImageBytes.PngSize(maskImage.Bytes) is { } mask && ImageBytes.PngSize(initImage.Bytes) is { } init && mask != init)
                 {
                     throw ApiException.BadField(field,
                         $"The mask must have the input image's dimensions ({init.Width}x{init.Height}); it is {mask.Width}x{mask.Height}.");

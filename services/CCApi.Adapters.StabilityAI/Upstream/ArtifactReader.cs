@@ -2,6 +2,7 @@ using System.Text.Json;
 using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.StabilityAI.Upstream;
 
@@ -78,7 +79,7 @@ public static class ArtifactReader
                 throw new UpstreamException(UpstreamErrors.Malformed(provider, "an artifact's base64 is not base64"), ex);
             }
 
-            var contentType = ImageInputs.Sniff(bytes);
+            var contentType = ImageBytes.Sniff(bytes);
             if (contentType is not ("image/png" or "image/jpeg" or "image/webp"))
             {
                 throw new UpstreamException(UpstreamErrors.Malformed(provider, "an artifact is not a PNG, JPEG or WebP image"));

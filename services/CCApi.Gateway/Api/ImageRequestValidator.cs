@@ -427,7 +427,7 @@ public static class ImageRequestValidator
         }
 
         var decoded = bytes.AsSpan(0, length).ToArray();
-        var sniffed = MediaTypes.SniffImage(decoded)
+        var sniffed = ImageBytes.Sniff(decoded)
             ?? throw ApiException.BadField($"{field}.data", $"'{field}.data' is not a PNG, JPEG, WebP or GIF image.");
         return new PendingImage(null, decoded, mime ?? sniffed, isMask);
     }

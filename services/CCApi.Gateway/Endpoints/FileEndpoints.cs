@@ -9,8 +9,6 @@ namespace CCApi.Gateway.Endpoints;
 /// </summary>
 public static class FileEndpoints
 {
-    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
-
     public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder app) =>
         app.MapApiRoutes("Files", group =>
         {
@@ -28,10 +26,9 @@ public static class FileEndpoints
         var query = http.Request.Query;
         var expires = query["expires"];
         var signature = query["signature"];
-        // The range check comes first: BlobUrlSigner.Verify throws for an expiry beyond DateTimeOffset's range.
+        // BlobUrlSigner.Verify refuses an expiry past or beyond DateTimeOffset's range; the parse here is for Cache-Control.
         if (expires.Count != 1 || signature.Count != 1
             || !long.TryParse(expires[0], NumberStyles.None, CultureInfo.InvariantCulture, out var expiry)
-            || expiry > MaxUnixSeconds
             || !signer.Verify(blobId, expires[0], signature[0]))
         {
             throw new ApiException(403, ErrorTypes.InvalidRequest, GatewayErrorCodes.InvalidSignature,

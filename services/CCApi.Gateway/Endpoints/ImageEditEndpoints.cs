@@ -362,7 +362,7 @@ public static class ImageEditEndpoints
             await part.ReadExactlyAsync(bytes, cancellationToken);
         }
 
-        var contentType = MediaTypes.SniffImage(bytes)
+        var contentType = ImageBytes.Sniff(bytes)
             ?? throw ApiException.BadField(field, $"'{field}' is not a PNG, JPEG, WebP or GIF image.");
         return (bytes, contentType, field);
     }

@@ -61,33 +61,6 @@ public static class MediaTypes
         _ => null,
     };
 
-    /// <summary>The image type from magic bytes, or null.</summary>
-    public static string? SniffImage(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length >= 8 && bytes[..8].SequenceEqual(PngSignature))
-        {
-            return "image/png";
-        }
-
-        if (bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
-        {
-            return "image/jpeg";
-        }
-
-        if (bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
-        {
-            return "image/webp";
-        }
-
-        if (bytes.Length >= 6 && (bytes[..6].SequenceEqual("GIF87a"u8) || bytes[..6].SequenceEqual("GIF89a"u8)))
-        {
-            return "image/gif";
-        }
-
-        return null;
-    }
-
-    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     public static readonly string[] InputImageTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CCApi.Adapters.Hosting;
 using CCApi.Adapters.ImaginePro.Upstream;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.ImaginePro.Tests.Unit;
 
@@ -141,9 +142,9 @@ public sealed class ImagineProWireTests
     [Fact]
     public void Sniffs_png_jpeg_and_webp_and_nothing_else()
     {
-        ImagineProWire.SniffImage([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]).ShouldBe("image/png");
-        ImagineProWire.SniffImage([0xFF, 0xD8, 0xFF, 0xE0]).ShouldBe("image/jpeg");
-        ImagineProWire.SniffImage("RIFF\0\0\0\0WEBPVP8 "u8).ShouldBe("image/webp");
-        ImagineProWire.SniffImage("<html>"u8).ShouldBeNull();
+        ImageBytes.SniffGenerated([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]).ShouldBe("image/png");
+        ImageBytes.SniffGenerated([0xFF, 0xD8, 0xFF, 0xE0]).ShouldBe("image/jpeg");
+        ImageBytes.SniffGenerated("RIFF\0\0\0\0WEBPVP8 "u8).ShouldBe("image/webp");
+        ImageBytes.SniffGenerated("<html>"u8).ShouldBeNull();
     }
 }

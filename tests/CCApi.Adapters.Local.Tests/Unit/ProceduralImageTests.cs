@@ -1,5 +1,6 @@
 using CCApi.Adapters.Local.Images;
 using CCApi.Adapters.Local.Tests.Support;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.Local.Tests.Unit;
 
@@ -60,13 +61,13 @@ public class ProceduralImageTests
     [InlineData(new byte[0], null)]
     public void Input_images_are_recognised_by_magic_bytes(byte[] bytes, string? expected)
     {
-        ImageFormats.Sniff(bytes).ShouldBe(expected);
+        ImageBytes.Sniff(bytes).ShouldBe(expected);
     }
 
     [Fact]
     public void The_generated_png_is_recognised_as_png()
     {
-        ImageFormats.Sniff(ProceduralImage.RenderPng(new ImageSpec("x", 1, 4, 4))).ShouldBe("image/png");
+        ImageBytes.Sniff(ProceduralImage.RenderPng(new ImageSpec("x", 1, 4, 4))).ShouldBe("image/png");
         PngFile.Read(ProceduralImage.RenderPng(new ImageSpec("x", 1, 4, 4))).Width.ShouldBe(4);
     }
 

@@ -4,6 +4,7 @@ using CCApi.Adapters.Hosting;
 using CCApi.Adapters.OpenAI.Upstream;
 using CCApi.Contracts;
 using CCApi.ServiceDefaults;
+using CCApi.Storage;
 
 namespace CCApi.Adapters.OpenAI.Tests.Unit;
 
@@ -152,5 +153,5 @@ public sealed class ChatWireTests
     [InlineData(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0 }, "image/png")]
     [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0 }, "image/jpeg")]
     [InlineData(new byte[] { 1, 2, 3, 4 }, null)]
-    public void Sniffs_image_types(byte[] bytes, string? expected) => OpenAIClient.SniffImage(bytes).ShouldBe(expected);
+    public void Sniffs_image_types(byte[] bytes, string? expected) => ImageBytes.SniffGenerated(bytes).ShouldBe(expected);
 }
