@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -232,7 +233,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
             var db = redis.GetDatabase();
             var key = RedisKeys.JobStream(jobId);
             var last = afterId;
-            var lastNews = DateTime.UtcNow;
+            var lastNews = Stopwatch.GetTimestamp(); // monotonic: a wall-clock step neither ends nor stretches the wait
             var read = routed is null; // routed: a stream not started yet, whose every entry will be announced
             var polled = false;
             var pastEnd = afterId is not null; // until an entry is read, the client's id may lie past the stream's end
@@ -267,7 +268,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
 
                     if (entries.Length > 0)
                     {
-                        lastNews = DateTime.UtcNow;
+                        lastNews = Stopwatch.GetTimestamp();
                         pastEnd = false;
                     }
                     else if (pastEnd && checkEnd)
@@ -289,7 +290,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                     }
                 }
 
-                var remaining = idleTimeout - (DateTime.UtcNow - lastNews);
+                var remaining = idleTimeout - Stopwatch.GetElapsedTime(lastNews);
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw new TimeoutException($"No stream data for {idleTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s.");
@@ -322,7 +323,7 @@ public sealed class ChatStreams(IConnectionMultiplexer redis, IOptions<RedisOpti
                     continue;
                 }
 
-                lastNews = DateTime.UtcNow;
+                lastNews = Stopwatch.GetTimestamp();
                 pastEnd = false;
                 foreach (var (id, data) in note.Value.Entries)
                 {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using CCApi.Contracts;
@@ -96,7 +97,7 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
             // The script writes the state and appends its entry at once: a terminal state means the terminal entry is there.
             var ended = JobStates.IsTerminal(stateBefore);
             var waited = false;
-            var lastSent = DateTime.UtcNow;
+            var lastSent = Stopwatch.GetTimestamp(); // monotonic: a wall-clock step neither skips nor floods heartbeats
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -115,7 +116,7 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
 
                 if (entries.Length > 0)
                 {
-                    lastSent = DateTime.UtcNow;
+                    lastSent = Stopwatch.GetTimestamp();
                     waited = false;
                     continue; // there may be more than one page
                 }
@@ -144,11 +145,11 @@ public sealed partial class JobEvents(IConnectionMultiplexer redis)
                     yield break;
                 }
 
-                var quiet = DateTime.UtcNow - lastSent;
+                var quiet = Stopwatch.GetElapsedTime(lastSent);
                 if (quiet >= heartbeat)
                 {
                     yield return new JobEvent(null, null);
-                    lastSent = DateTime.UtcNow;
+                    lastSent = Stopwatch.GetTimestamp();
                     continue;
                 }
 
