@@ -18,9 +18,26 @@ public static class HealthEndpoints
     {
         // Liveness: the process answers. Never depends on RabbitMQ or Redis, so an outage does not restart pods.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteAsync });
+        // Until the host has started (the bus connected, or its startup wait spent), not ready without running the checks:
+        // a probe in those first milliseconds would find the bus "not started" and the health check service would log
+        // that as an error on every normal start. An outage after start runs the checks and is logged as before.
+        var started = app.Lifetime.ApplicationStarted;
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteAsync })
+            .Add(endpoint =>
+            {
+                var check = endpoint.RequestDelegate!;
+                endpoint.RequestDelegate = context => started.IsCancellationRequested ? check(context) : StartingAsync(context);
+            });
         app.MapMetricsEndpoint(); // /metrics for Prometheus, unless Telemetry__PrometheusEnabled=false
         return app;
+    }
+
+    private static Task StartingAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.CacheControl = "no-store, no-cache";
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync("{\"status\":\"Starting\",\"checks\":{}}");
     }
 
     private static Task WriteAsync(HttpContext context, HealthReport report)
