@@ -607,6 +607,17 @@ public sealed class CreditTests(GatewayFixture gateway)
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await TestInfrastructure.EventuallyAsync(async () => (await UsageEntriesAsync(id)).Count == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        // The entry says what it paid for: the job the client saw, its model and provider, and the provider's counts.
+        var entry = (await UsageEntriesAsync(id)).Single();
+        var paidFor = entry["usage"]!;
+        paidFor["job_id"]!.GetValue<string>().ShouldBe((await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>());
+        paidFor["kind"]!.GetValue<string>().ShouldBe("chat");
+        paidFor["model"]!.GetValue<string>().ShouldBe("openai/gpt-4o-mini");
+        paidFor["provider"]!.GetValue<string>().ShouldBe("openai");
+        paidFor["input_tokens"]!.GetValue<long>().ShouldBeGreaterThan(0);
+        paidFor["output_tokens"]!.GetValue<long>().ShouldBeGreaterThan(0);
+        paidFor["priced"]!.GetValue<bool>().ShouldBeTrue();
+        Usd(entry["amount_usd"]).ShouldBe(-ChatCost);
         var report = await GatewayFixture.ReadJsonAsync(await gateway.Admin.GetAsync($"/admin/v1/usage?key_id={id}&group_by=model"));
         Usd(report["data"]!.AsArray().ShouldHaveSingleItem()!["cost_usd"]).ShouldBe(ChatCost);
         Usd((await AdminKeyAsync(id))["spent_usd"]).ShouldBe(ChatCost);

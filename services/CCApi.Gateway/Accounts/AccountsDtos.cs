@@ -58,7 +58,10 @@ public sealed record RemainingLimitsView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Tokens,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Concurrency);
 
-/// <summary>One ledger entry: who changed the balance, when, by how much, why, and the balance after it.</summary>
+/// <summary>
+/// One ledger entry: who changed the balance, when, by how much, why, and the balance after it; a <c>usage</c> entry
+/// also says what it paid for (<see cref="Usage"/>), absent on a credit change.
+/// </summary>
 public sealed record LedgerEntryView(
     string Id,
     string KeyId,
@@ -67,11 +70,29 @@ public sealed record LedgerEntryView(
     long Created,
     decimal AmountUsd,
     decimal BalanceAfterUsd,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Note)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Note,
+    LedgerUsageView? Usage = null)
 {
     [JsonPropertyOrder(-1)]
     public string Object => "ledger_entry";
 }
+
+/// <summary>
+/// What a <c>usage</c> entry paid for: the job (its public id: <c>chatcmpl-…</c>, <c>img_…</c>, or the bare id of a
+/// speech job), its kind, model and provider, and the counts the provider reported (named as in /v1/usage);
+/// <c>priced</c> false for a model the catalog has no price for. The charge is the entry's <c>amount_usd</c>.
+/// </summary>
+public sealed record LedgerUsageView(
+    string JobId,
+    string Kind,
+    string Model,
+    string Provider,
+    long InputTokens,
+    long InputCachedTokens,
+    long OutputTokens,
+    long Images,
+    long Characters,
+    bool Priced);
 
 /// <summary>A page of a newest-first list; <c>after</c> = the last id of this page fetches the next one.</summary>
 public sealed record ListPage<T>(IReadOnlyList<T> Data, bool HasMore)

@@ -267,15 +267,40 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
     {
         long Long(string name) => long.TryParse((string?)entry[name], System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0;
         var note = (string?)entry["note"];
+        var type = (string?)entry["type"] ?? "credits";
         return new LedgerEntryView(
             Id: (string)entry.Id!,
             KeyId: keyId,
-            Type: (string?)entry["type"] ?? "credits",
+            Type: type,
             Who: (string?)entry["who"] ?? AdminActor,
             Created: Long("created"),
             AmountUsd: Money.ToUsd(Long("amount_nusd")),
             BalanceAfterUsd: Money.ToUsd(Long("balance_after_nusd")),
-            Note: string.IsNullOrEmpty(note) ? null : note);
+            Note: string.IsNullOrEmpty(note) ? null : note,
+            Usage: type == "usage" ? UsageOf(entry, Long) : null);
+    }
+
+    /// <summary>The fields <c>CreditScripts.Settle</c> writes to a usage entry, as the ledger shows them.</summary>
+    private static LedgerUsageView UsageOf(StreamEntry entry, Func<string, long> number)
+    {
+        var job = (string?)entry["job"] ?? "";
+        var kind = (string?)entry["kind"] ?? "";
+        return new LedgerUsageView(
+            JobId: kind switch
+            {
+                "chat" => "chatcmpl-" + job,
+                "image" => "img_" + job,
+                _ => job,
+            },
+            Kind: kind,
+            Model: (string?)entry["model"] ?? "",
+            Provider: (string?)entry["provider"] ?? "",
+            InputTokens: number("prompt_tokens"),
+            InputCachedTokens: number("cached_tokens"),
+            OutputTokens: number("completion_tokens"),
+            Images: number("images"),
+            Characters: number("characters"),
+            Priced: (string?)entry["priced"] != "0");
     }
 
     [GeneratedRegex("^key_[0-9a-f]{16}$")]
