@@ -4,14 +4,16 @@
 # what this script started, and only that.
 #
 #   CCAPI_PORT               gateway port (default 8080); the other services use the next ports
-#   CCAPI_BOOTSTRAP_API_KEY  the API key to accept (default: a new random key, printed)
-#   CCAPI_ADMIN_API_KEY      the admin key of /admin/v1, >= 32 characters (default: a new random key, printed)
+#   CCAPI_BOOTSTRAP_API_KEY  the API key to accept (default: a random key made on the first run, printed, and kept in
+#                            $CCAPI_DATA_DIR/secrets.env for the next runs, as are the three below)
+#   CCAPI_ADMIN_API_KEY      the admin key of /admin/v1, >= 32 characters (default: a random key, printed)
+#   CCAPI_SIGNING_KEY        the key that signs file URLs (default: 32 random bytes)
 #   CCAPI_AMQP_PORT / CCAPI_REDIS_PORT   where RabbitMQ / Redis are or will be started (default 5672 / 6379)
 #   CCAPI_ADAPTERS_ALLOW_PRIVATE  1 lets every adapter fetch URLs (input images, results an upstream hands back) on
 #                            loopback and private networks: for a local emulator as upstream, never in production.
 #                            Default 0: those URLs are refused, whatever the adapter's base URL is.
-#   CCAPI_WEBHOOK_SECRET     the Standard Webhooks signing secret, whsec_ + base64 of 24..64 bytes (default: a new
-#                            one of 32 random bytes, printed); receivers verify webhook-signature with it
+#   CCAPI_WEBHOOK_SECRET     the Standard Webhooks signing secret, whsec_ + base64 of 24..64 bytes (default: one of 32
+#                            random bytes, printed); receivers verify webhook-signature with it
 #   CCAPI_WEBHOOKS_ALLOW_PRIVATE  1 lets webhooks reach receivers on loopback and private networks (a receiver on
 #                            this machine): local development only, a warning at start, never in production. Default 0.
 #   CCAPI_DATA_DIR           logs, pids and local RabbitMQ/Redis data (default .data/run)
@@ -40,10 +42,29 @@ PORT=${CCAPI_PORT:-8080}
 AMQP_PORT=${CCAPI_AMQP_PORT:-5672}
 REDIS_PORT=${CCAPI_REDIS_PORT:-6379}
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-API_KEY=${CCAPI_BOOTSTRAP_API_KEY:-sk-ccapi-$(random_hex 24)}
-ADMIN_KEY=${CCAPI_ADMIN_API_KEY:-ccapi-admin-$(random_hex 24)}
-SIGNING_KEY=${CCAPI_SIGNING_KEY:-$(random_hex 32)}
-WEBHOOK_SECRET=${CCAPI_WEBHOOK_SECRET:-whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')}
+# The keys and secrets run.sh makes up are kept in $CCAPI_DATA_DIR/secrets.env (mode 600) and used again by the next
+# run, as the data beside them is: the printed keys, signed file URLs and webhook signatures stay valid across
+# restarts. A variable set in the environment is used instead, and not written. Delete the file for new ones.
+SECRETS_FILE="$CCAPI_DATA_DIR/secrets.env"
+saved() { [ -f "$SECRETS_FILE" ] && sed -n "s/^$1=//p" "$SECRETS_FILE" | tail -n 1; return 0; }
+secret() { # name, the environment's value, a generator: the value to use, remembering a generated one
+  local value=$2
+  [ -n "$value" ] && { printf '%s' "$value"; return; }
+  value=$(saved "$1")
+  if [ -z "$value" ]; then
+    value=$($3)
+    (umask 077 && printf '%s=%s\n' "$1" "$value" >>"$SECRETS_FILE")
+  fi
+  printf '%s' "$value"
+}
+new_api_key() { echo "sk-ccapi-$(random_hex 24)"; }
+new_admin_key() { echo "ccapi-admin-$(random_hex 24)"; }
+new_signing_key() { random_hex 32; }
+new_webhook_secret() { echo "whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
+API_KEY=$(secret API_KEY "${CCAPI_BOOTSTRAP_API_KEY:-}" new_api_key)
+ADMIN_KEY=$(secret ADMIN_KEY "${CCAPI_ADMIN_API_KEY:-}" new_admin_key)
+SIGNING_KEY=$(secret SIGNING_KEY "${CCAPI_SIGNING_KEY:-}" new_signing_key)
+WEBHOOK_SECRET=$(secret WEBHOOK_SECRET "${CCAPI_WEBHOOK_SECRET:-}" new_webhook_secret)
 PUBLIC_URL=${CCAPI_PUBLIC_URL:-http://127.0.0.1:$PORT}
 
 ALLOW_PRIVATE=${CCAPI_ADAPTERS_ALLOW_PRIVATE:-0}
@@ -148,6 +169,7 @@ CCAPI is running.
   Webhook secret:  $WEBHOOK_SECRET   (verify webhook-signature with it: README "Webhooks")
   Adapters:        $(printf '%s ' "${ADAPTERS[@]%% *}" | sed 's/CCApi.Adapters.//g')
   Logs:            $CCAPI_DATA_DIR/logs/
+  Made-up keys:    $SECRETS_FILE   (kept for the next runs; delete it for new ones)
 Try:
   curl -s $PUBLIC_URL/v1/models -H "Authorization: Bearer $API_KEY"
   curl -s $PUBLIC_URL/admin/v1/keys -H "Authorization: Bearer $ADMIN_KEY" -H "Content-Type: application/json" -d '{"name":"team-a","credits_usd":5}'

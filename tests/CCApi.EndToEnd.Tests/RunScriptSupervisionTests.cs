@@ -14,6 +14,9 @@ public sealed class RunScriptSupervisionTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
+    /// <summary>The variables whose values run.sh makes up when they are not set.</summary>
+    private static readonly string[] MadeUp = ["CCAPI_BOOTSTRAP_API_KEY", "CCAPI_ADMIN_API_KEY", "CCAPI_SIGNING_KEY", "CCAPI_WEBHOOK_SECRET"];
+
     [Fact]
     public async Task Run_sh_restarts_a_killed_adapter_and_stops_exactly_what_it_started_on_SIGTERM()
     {
@@ -37,7 +40,7 @@ public sealed class RunScriptSupervisionTests
         info.Environment["CCAPI_DATA_DIR"] = dataDir;
         info.Environment["CCAPI_SKIP_BUILD"] = "1";
         // No provider key from the environment: only the adapters that need none start (deploy/providers).
-        foreach (var key in ProviderTable.Load(root).Select(p => p.KeyVariable).OfType<string>().Append("CCAPI_ADAPTERS_ALLOW_PRIVATE"))
+        foreach (var key in ProviderTable.Load(root).Select(p => p.KeyVariable).OfType<string>().Append("CCAPI_ADAPTERS_ALLOW_PRIVATE").Concat(MadeUp))
         {
             info.Environment.Remove(key);
         }
@@ -100,6 +103,27 @@ public sealed class RunScriptSupervisionTests
             TestInfrastructure.PortOpen(redisPort).ShouldBeFalse("run.sh stops the Redis it started");
             TestInfrastructure.PortOpen(testBrokerPort).ShouldBeTrue("run.sh stops nothing it did not start");
             TestInfrastructure.PortOpen(testRedisPort).ShouldBeTrue("run.sh stops nothing it did not start");
+
+            // The keys it made up and printed are kept for its next run (the data it keeps outlives it), for its user alone,
+            // and the next run takes them rather than making new ones (here one that stops at a bad setting).
+            var secrets = Path.Combine(dataDir, "secrets.env");
+            if (OperatingSystem.IsLinux())
+            {
+                File.GetUnixFileMode(secrets).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            var kept = await File.ReadAllTextAsync(secrets);
+            var printed = System.Text.RegularExpressions.Regex.Match(Output(), @"API key:\s+(\S+)").Groups[1].Value;
+            kept.ShouldContain($"API_KEY={printed}\n");
+            kept.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('=')[0]).Order(StringComparer.Ordinal)
+                .ShouldBe(["ADMIN_KEY", "API_KEY", "SIGNING_KEY", "WEBHOOK_SECRET"]);
+            info.Environment["CCAPI_ADAPTERS_ALLOW_PRIVATE"] = "2";
+            using (var again = Process.Start(info)!)
+            {
+                await again.WaitForExitAsync();
+                again.ExitCode.ShouldBe(2);
+            }
+
+            (await File.ReadAllTextAsync(secrets)).ShouldBe(kept);
         }
         finally
         {
