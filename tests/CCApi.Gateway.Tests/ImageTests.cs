@@ -525,6 +525,7 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
         inputs.Count.ShouldBe(2);
         inputs[0].IsMask.ShouldBeFalse();
         inputs[1].IsMask.ShouldBeTrue();
+        inputs.Select(i => i.Field).ShouldBe(["contents[0].image", "contents[0].mask"]); // what the adapter's 400s name
         foreach (var input in inputs)
         {
             input.Url.ShouldBeNull();
@@ -535,9 +536,9 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
     }
 
     [Theory]
-    [InlineData("""[{"text":"a"},{"image":{"url":"https://example.com/a.png"}}]""", "image-to-image")]
-    [InlineData("""[{"image":{"url":"https://example.com/a.png"}},{"image":{"url":"http://example.com/b.png"}}]""", "multi-image-remix")]
-    public async Task Derives_the_operation_from_the_contents_and_passes_urls_for_the_adapter_to_fetch(string contents, string operation)
+    [InlineData("""[{"text":"a"},{"image":{"url":"https://example.com/a.png"}}]""", "image-to-image", "contents[1].image")]
+    [InlineData("""[{"image":{"url":"https://example.com/a.png"}},{"image":{"url":"http://example.com/b.png"}}]""", "multi-image-remix", "contents[0].image,contents[1].image")]
+    public async Task Derives_the_operation_from_the_contents_and_passes_urls_for_the_adapter_to_fetch(string contents, string operation, string fields)
     {
         var marker = Guid.NewGuid().ToString("N");
         var request = new JsonObject
@@ -553,6 +554,8 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
         var command = gateway.Providers.ImageCommands.Values.Single(c => c.NegativePrompt == marker);
         command.Operation.ShouldBe(operation);
         command.Inputs.ShouldNotBeNull().ShouldAllBe(i => i.Url != null && i.Blob == null);
+        // The field each came from, which the adapter names when it cannot fetch it (not its place among the images).
+        command.Inputs.Select(i => i.Field).ShouldBe(fields.Split(','));
     }
 
     [Fact]

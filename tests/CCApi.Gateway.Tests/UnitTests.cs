@@ -99,6 +99,7 @@ public sealed class ImageRequestValidatorTests
         plan.Inputs[0].Url.ShouldBe("https://example.com/a.png");
         plan.Inputs[1].Bytes.ShouldBe(Fixtures.FakeProviders.Png);
         plan.Inputs[1].MimeType.ShouldBe("image/png");
+        plan.Inputs.Select(i => i.Field).ShouldBe(["contents[1].image", "contents[2].image"]);
     }
 
     private static ImagePlan Plan(string patch)

@@ -4,8 +4,11 @@ using static CCApi.Gateway.Api.Validation;
 
 namespace CCApi.Gateway.Api;
 
-/// <summary>An input image after validation: a URL for the adapter to fetch, or decoded bytes to store.</summary>
-public sealed record PendingImage(string? Url, byte[]? Bytes, string? MimeType, bool IsMask);
+/// <summary>
+/// An input image after validation: a URL for the adapter to fetch, or decoded bytes to store; <c>Field</c> the request
+/// field it came from (<c>contents[1].image</c>), which the adapter's 400s name.
+/// </summary>
+public sealed record PendingImage(string? Url, byte[]? Bytes, string? MimeType, bool IsMask, string? Field = null);
 
 /// <summary>The gpt-image output options a request carries to its model (null: the provider's default).</summary>
 public sealed record ImageOutputOptions(string? OutputFormat, int? OutputCompression, string? Background, string? Moderation, int PartialImages = 0)
@@ -381,7 +384,7 @@ public static class ImageRequestValidator
         if (source.Url is { } url)
         {
             Url(url, $"{field}.url");
-            return new PendingImage(url, null, mime, isMask);
+            return new PendingImage(url, null, mime, isMask, field);
         }
 
         var data = source.Data!.AsSpan().Trim();
@@ -429,7 +432,7 @@ public static class ImageRequestValidator
         var decoded = bytes.AsSpan(0, length).ToArray();
         var sniffed = ImageBytes.Sniff(decoded)
             ?? throw ApiException.BadField($"{field}.data", $"'{field}.data' is not a PNG, JPEG, WebP or GIF image.");
-        return new PendingImage(null, decoded, mime ?? sniffed, isMask);
+        return new PendingImage(null, decoded, mime ?? sniffed, isMask, field);
     }
 
     private static int RoundTo8(double value) => Math.Max(8, (int)Math.Round(value / 8, MidpointRounding.AwayFromZero) * 8);

@@ -372,11 +372,11 @@ public static class ImageEndpoints
             if (input.Bytes is { } bytes)
             {
                 var blob = await files.PutAsync(bytes, input.MimeType ?? "application/octet-stream", cancellationToken);
-                result.Add(new ImageInput { Blob = blob, MimeType = input.MimeType, IsMask = input.IsMask });
+                result.Add(new ImageInput { Blob = blob, MimeType = input.MimeType, IsMask = input.IsMask, Field = input.Field });
             }
             else
             {
-                result.Add(new ImageInput { Url = input.Url, MimeType = input.MimeType, IsMask = input.IsMask });
+                result.Add(new ImageInput { Url = input.Url, MimeType = input.MimeType, IsMask = input.IsMask, Field = input.Field });
             }
         }
 
