@@ -26,7 +26,7 @@ public static class ImageBytes
     /// PNG, JPEG or WebP — the formats a generated image is answered and served in (<c>output_format</c>) — by magic
     /// bytes; null for anything else, GIF included: a provider result in another format is malformed.
     /// </summary>
-    public static string? SniffGenerated(ReadOnlySpan<byte> bytes) => Sniff(bytes) is Gif ? null : Sniff(bytes);
+    public static string? SniffGenerated(ReadOnlySpan<byte> bytes) => Sniff(bytes) is { } type and not Gif ? type : null;
 
     /// <summary>A PNG's width and height from its IHDR chunk; null when the bytes are not a PNG.</summary>
     public static (int Width, int Height)? PngSize(ReadOnlySpan<byte> bytes) =>

@@ -41,10 +41,11 @@ public static class ImageJobEndpoints
                 .WithSummary("Send a finished job's webhook again")
                 .WithDescription("Starts a new attempt series (same webhook-id, fresh webhook-timestamp and signature) whatever " +
                     "became of the last one. 404 for an unknown job or another key's; 409 webhook_not_set (no webhook_url), " +
-                    "job_not_finished, webhook_delivery_in_progress.")
+                    "job_not_finished, webhook_delivery_in_progress; 429 past the key's rpm, in which each call counts.")
                 .Produces<MultimodalImageResponse>(StatusCodes.Status202Accepted)
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
-                .Produces<ErrorResponse>(StatusCodes.Status409Conflict);
+                .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
+                .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests);
         });
 
     /// <summary>"img_" + 32 hex digits → the job id; anything else is no job.</summary>
