@@ -61,12 +61,7 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
         var decision = await limiter.TryAdmitAsync(caller.KeyId, applied, charged, leaseId, reservation);
         if (chargeLimits)
         {
-            http.Response.OnStarting(static state =>
-            {
-                var (response, answered, keyLimits) = ((HttpResponse, RateLimitDecision, KeyLimits))state;
-                WriteHeaders(response.Headers, answered, keyLimits);
-                return Task.CompletedTask;
-            }, (http.Response, decision, limits));
+            WriteHeadersOnStart(http.Response, decision, limits);
         }
 
         if (!decision.Admitted)
@@ -99,17 +94,24 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
 
         var limits = new KeyLimits(Rpm: rpm);
         var decision = await limiter.TryAdmitAsync(caller.KeyId, limits, tokens: 0, leaseId: null);
-        http.Response.OnStarting(static state =>
-        {
-            var (response, answered, keyLimits) = ((HttpResponse, RateLimitDecision, KeyLimits))state;
-            WriteHeaders(response.Headers, answered, keyLimits);
-            return Task.CompletedTask;
-        }, (http.Response, decision, limits));
+        WriteHeadersOnStart(http.Response, decision, limits);
         if (!decision.Admitted)
         {
             throw KeyRateLimiter.Refusal(decision, limits);
         }
     }
+
+    /// <summary>
+    /// The rate-limit headers, written as the response starts: a refusal's error handler clears the response's headers
+    /// first, so they could not be set now.
+    /// </summary>
+    private static void WriteHeadersOnStart(HttpResponse response, RateLimitDecision decision, KeyLimits limits) =>
+        response.OnStarting(static state =>
+        {
+            var (answering, answered, keyLimits) = ((HttpResponse, RateLimitDecision, KeyLimits))state;
+            WriteHeaders(answering.Headers, answered, keyLimits);
+            return Task.CompletedTask;
+        }, (response, decision, limits));
 
     public static void WriteHeaders(IHeaderDictionary headers, RateLimitDecision decision, KeyLimits limits)
     {
