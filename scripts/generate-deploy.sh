@@ -221,8 +221,8 @@ EOF
   {
     cat <<EOF
 # Scales the adapter on the depth of its provider's queues: one trigger per queue the adapter consumes, named
-# Queues.For(provider, kind) = "{provider}-{chat|image|speech}" (shared/CCApi.Contracts/Queues.cs). KEDA takes the
-# largest replica count any trigger asks for.
+# Queues.For(provider, kind) = "{provider}-{chat|image|speech}" and, for images, Queues.ForAsyncImages(provider) =
+# "{provider}-image-async" (shared/CCApi.Contracts/Queues.cs). KEDA takes the largest replica count any trigger asks for.
 # $GENERATED_NOTE
 $(k8s_object keda.sh/v1alpha1 ScaledObject "$name")
 spec:
@@ -238,8 +238,12 @@ spec:
     # value = ready messages per replica before another replica is added (amqp protocol counts ready messages).
 EOF
     local kind depth
-    for kind in ${PROVIDER_KINDS[$i]//,/ }; do
-      case "$kind" in chat) depth=50 ;; image) depth=20 ;; speech) depth=10 ;; *) echo "deploy/providers: unknown kind '$kind'." >&2; return 1 ;; esac
+    for kind in $(queue_kinds "$i"); do
+      case "$kind" in
+        chat) depth=50 ;; image) depth=20 ;; speech) depth=10 ;;
+        image-async) depth=$(provider_option "$i" depth-image 20) ;; # as the synchronous queue unless set on its own
+        *) echo "deploy/providers: unknown kind '$kind'." >&2; return 1 ;;
+      esac
       cat <<EOF
     - type: rabbitmq
       name: $provider-$kind
@@ -255,9 +259,17 @@ EOF
   } >"$dir/scaledobject.yaml"
 }
 
+queue_kinds() { # index: the queues' suffixes, Queues.For and Queues.ForAsyncImages (an image adapter has two queues)
+  local kind
+  for kind in ${PROVIDER_KINDS[$1]//,/ }; do
+    echo "$kind"
+    [ "$kind" != image ] || echo image-async
+  done
+}
+
 kind_queues() { # index separator
   local kind out=()
-  for kind in ${PROVIDER_KINDS[$1]//,/ }; do out+=("${PROVIDER_NAMES[$1]}-$kind"); done
+  for kind in $(queue_kinds "$1"); do out+=("${PROVIDER_NAMES[$1]}-$kind"); done
   local IFS=$'\x1f'; local joined="${out[*]}"; echo "${joined//$'\x1f'/$2}"
 }
 

@@ -5,7 +5,11 @@ using MassTransit;
 
 // The kit's adapter host (service defaults, Redis storage for blobs and the provider task ids, the adapter bus, health endpoints) with:
 AdapterHost.Run(args,
-    consumers: x => x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>(), // {provider}-image
-    services: builder => builder.AddImagineProAdapterServices());                             // options, upstream client + resilience, polling job, heartbeat
+    consumers: x =>
+    {
+        x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>(); // {provider}-image: requests waited on
+        x.AddAsyncImageConsumer<GenerateImageConsumer>();                        // {provider}-image-async: async jobs
+    },
+    services: builder => builder.AddImagineProAdapterServices()); // options, upstream client + resilience, polling job, heartbeat
 
 public partial class Program; // public: WebApplicationFactory hosts the service in tests

@@ -9,7 +9,8 @@ AdapterHost.Run(args,
     consumers: x =>
     {
         x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat: echo-1
-        x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image: pixel-1, pixel-async-1
+        x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image: pixel-1 (and pixel-async-1 waited on)
+        x.AddAsyncImageConsumer<GenerateImageConsumer>();                            // {provider}-image-async: pixel-async-1 jobs
         x.AddProviderSpeechConsumer<LocalSpeechProvider>();                          // {provider}-speech: espeak-1
     },
     services: builder => builder.AddLocalAdapterServices()); // options, engines, heartbeat, espeak-ng readiness

@@ -10,6 +10,7 @@ AdapterHost.Run(args,
     {
         x.AddConsumer<ChatCompletionConsumer, ChatCompletionConsumerDefinition>();   // {provider}-chat
         x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();     // {provider}-image
+        x.AddAsyncImageConsumer<GenerateImageConsumer>();                            // {provider}-image-async (a model the catalog makes async)
         x.AddProviderSpeechConsumer<OpenAIClient>();                                 // {provider}-speech
     },
     services: builder => builder.AddOpenAIAdapterServices()); // options, upstream client + resilience, heartbeat

@@ -5,7 +5,11 @@ using MassTransit;
 
 // The kit's adapter host (service defaults, Redis storage for generated images and uploaded inputs, the adapter bus, health endpoints) with:
 AdapterHost.Run(args,
-    consumers: x => x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>(), // {provider}-image (only)
-    services: builder => builder.AddStabilityAIAdapterServices());                            // options, upstream client + resilience, heartbeat
+    consumers: x =>
+    {
+        x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>(); // {provider}-image
+        x.AddAsyncImageConsumer<GenerateImageConsumer>();                        // {provider}-image-async (a model the catalog makes async)
+    },
+    services: builder => builder.AddStabilityAIAdapterServices()); // options, upstream client + resilience, heartbeat
 
 public partial class Program; // public: WebApplicationFactory hosts the service in tests

@@ -11,7 +11,7 @@ namespace CCApi.Adapters.Hosting;
 /// </summary>
 public abstract class AdapterOptions
 {
-    /// <summary>Provider name in the catalog: the queues consumed are "{Provider}-chat|image|speech" and heartbeats carry it.</summary>
+    /// <summary>Provider name in the catalog: the queues consumed are "{Provider}-chat|image|image-async|speech" and heartbeats carry it.</summary>
     [Required]
     public string Provider { get; set; } = "";
 
@@ -31,6 +31,13 @@ public abstract class AdapterOptions
     [Range(1, 1024)]
     public int? ImageConcurrencyLimit { get; set; }
 
+    /// <summary>
+    /// Async image jobs (the "{provider}-image-async" queue) processed at once, besides the synchronous ones; unset =
+    /// the image limit (<see cref="ImageConcurrencyLimit"/>, else <see cref="ConcurrencyLimit"/>).
+    /// </summary>
+    [Range(1, 1024)]
+    public int? AsyncImageConcurrencyLimit { get; set; }
+
     /// <summary>Speech jobs processed at once; unset = <see cref="ConcurrencyLimit"/>.</summary>
     [Range(1, 1024)]
     public int? SpeechConcurrencyLimit { get; set; }
@@ -43,4 +50,7 @@ public abstract class AdapterOptions
         JobKind.Speech => SpeechConcurrencyLimit,
         _ => null,
     } ?? ConcurrencyLimit;
+
+    /// <summary>The bound on async image jobs in flight per replica (the "{provider}-image-async" queue's prefetch too).</summary>
+    public int AsyncImageConcurrency => AsyncImageConcurrencyLimit ?? ConcurrencyFor(JobKind.Image);
 }

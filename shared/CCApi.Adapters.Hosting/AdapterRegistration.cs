@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CCApi.Contracts;
 using CCApi.Messaging;
 using CCApi.Outbound;
 using CCApi.ServiceDefaults;
@@ -116,6 +117,14 @@ public static partial class AdapterRegistration
     public static void AddProviderSpeechConsumer<TProvider>(this IBusRegistrationConfigurator x)
         where TProvider : class, ISpeechProvider =>
         x.AddConsumer<ProviderSpeechConsumer<TProvider>, ProviderSpeechConsumerDefinition<TProvider>>();
+
+    /// <summary>
+    /// The adapter's image consumer on "{provider}-image-async" too (<see cref="AsyncImageConsumer{TConsumer}"/>), beside
+    /// its own registration on "{provider}-image": every adapter that makes images takes async jobs on their own queue.
+    /// </summary>
+    public static void AddAsyncImageConsumer<TConsumer>(this IBusRegistrationConfigurator x)
+        where TConsumer : class, IConsumer<GenerateImage> =>
+        x.AddConsumer<AsyncImageConsumer<TConsumer>, AsyncImageConsumerDefinition<TConsumer>>();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex ProviderName();

@@ -15,10 +15,21 @@ public abstract class ProviderConsumerDefinition<TConsumer> : ConsumerDefinition
     private readonly int _limit;
 
     protected ProviderConsumerDefinition(AdapterOptions options, JobKind kind)
+        : this(Queues.For(Provider(options), kind), options.ConcurrencyFor(kind))
+    {
+    }
+
+    /// <summary>A queue of the adapter's other than "{provider}-{kind}" (<see cref="AsyncImageConsumerDefinition{TConsumer}"/>).</summary>
+    protected ProviderConsumerDefinition(string queue, int concurrencyLimit)
+    {
+        EndpointName = queue;
+        ConcurrentMessageLimit = _limit = concurrencyLimit;
+    }
+
+    private protected static string Provider(AdapterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        EndpointName = Queues.For(options.Provider, kind);
-        ConcurrentMessageLimit = _limit = options.ConcurrencyFor(kind);
+        return options.Provider;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context) =>

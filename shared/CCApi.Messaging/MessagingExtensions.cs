@@ -109,7 +109,10 @@ public static class MessagingExtensions
     }
 
     /// <summary>The queue an adapter consumes for a provider and capability, as a send address.</summary>
-    public static Uri QueueAddress(string provider, JobKind kind) => new($"queue:{Queues.For(provider, kind)}");
+    public static Uri QueueAddress(string provider, JobKind kind) => QueueAddress(Queues.For(provider, kind));
+
+    /// <summary>A queue by name (<see cref="Queues"/>), as a send address.</summary>
+    public static Uri QueueAddress(string queue) => new($"queue:{queue}");
 
     private static bool TryParse(string? connectionString)
     {

@@ -217,16 +217,24 @@ public sealed class KubernetesTests
 
         var catalogKinds = CodeFacts.CatalogKinds(provider);
         catalogKinds.ShouldNotBeEmpty($"deploy/catalog.json has no models of provider '{provider}'");
-        var expected = catalogKinds.Select(k => Queues.For(provider, k)).Order(StringComparer.Ordinal).ToList();
+        var expected = catalogKinds.SelectMany(k => QueuesOf(provider, k)).Order(StringComparer.Ordinal).ToList();
         triggers.Select(t => t.Str("metadata", "queueName")).Order(StringComparer.Ordinal).ShouldBe(expected);
 
         // Once the adapter's consumers name their queues, they must be the same ones.
         var consumed = CodeFacts.ConsumedKinds(adapter);
         if (consumed.Count > 0)
         {
-            consumed.Select(k => Queues.For(provider, k)).Order(StringComparer.Ordinal).ShouldBe(expected);
+            consumed.SelectMany(k => QueuesOf(provider, k)).Order(StringComparer.Ordinal).ShouldBe(expected);
         }
+
+        // An image adapter takes async jobs on their own queue: its Program.cs registers its image consumer there too.
+        CodeIndex.For(adapter).OwnSource.Contains("AddAsyncImageConsumer<", StringComparison.Ordinal)
+            .ShouldBe(catalogKinds.Contains(JobKind.Image), "an adapter of image models consumes {provider}-image-async (x.AddAsyncImageConsumer<…>())");
     }
+
+    /// <summary>The queues of a provider's kind: "{provider}-{kind}", and "{provider}-image-async" beside "{provider}-image".</summary>
+    private static IEnumerable<string> QueuesOf(string provider, JobKind kind) =>
+        kind == JobKind.Image ? [Queues.For(provider, kind), Queues.ForAsyncImages(provider)] : [Queues.For(provider, kind)];
 
     [Theory]
     [MemberData(nameof(Adapters))]

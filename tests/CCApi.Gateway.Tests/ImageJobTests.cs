@@ -128,6 +128,7 @@ public sealed class ImageJobTests(GatewayFixture gateway)
         (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.ImageCommands.ContainsKey(jobId)), TimeSpan.FromSeconds(10)))
             .ShouldBeTrue();
         gateway.Providers.ImageCommands[jobId].Async.ShouldBeTrue();
+        gateway.Providers.ImageCommandQueues[jobId].ShouldBe("local-image-async"); // not behind the requests waited on
 
         JsonNode? processing = null;
         (await TestInfrastructure.EventuallyAsync(async () =>
@@ -148,6 +149,33 @@ public sealed class ImageJobTests(GatewayFixture gateway)
         var file = await gateway.Anonymous.GetAsync(new Uri(data[0]!["url"]!.GetValue<string>()).PathAndQuery);
         file.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await file.Content.ReadAsByteArrayAsync()).ShouldBe(FakeProviders.Png);
+    }
+
+    [Fact]
+    public async Task Async_jobs_go_to_their_own_queue_and_to_the_image_queue_while_the_adapters_predate_it()
+    {
+        gateway.Providers.ReleaseAsyncJobs = FakeProviders.NewRelease();
+        gateway.Providers.ReleaseAsyncJobs.SetResult();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        Guid JobOf(JsonNode accepted) => Guid.ParseExact(accepted["id"]!.GetValue<string>()[4..], "N");
+
+        // local: the stand-in consumes local-image-async; a synchronous model's request stays on local-image.
+        var asyncJob = JobOf(await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generate",
+            $$"""{"model":"local/pixel-async-1","contents":[{"text":"queued {{tag}}"}]}""")));
+        var sync = await gateway.PostJsonAsync("/v1/images/generate", $$"""{"model":"local/pixel-1","contents":[{"text":"waited on {{tag}}"}]}""");
+        sync.StatusCode.ShouldBe(HttpStatusCode.OK, await sync.Content.ReadAsStringAsync());
+        var syncJob = gateway.Providers.ImageCommands.Single(c => c.Value.Prompt == $"waited on {tag}").Key;
+
+        // imaginepro: its stand-in consumes only imaginepro-image, as an adapter from before the async queue does.
+        var olderAdapter = JobOf(await GatewayFixture.ReadJsonAsync(await gateway.PostJsonAsync("/v1/images/generate",
+            $$"""{"model":"imaginepro/nano-banana","contents":[{"text":"upgrade {{tag}}"}]}""")));
+
+        (await TestInfrastructure.EventuallyAsync(() => Task.FromResult(
+            gateway.Providers.ImageCommandQueues.ContainsKey(asyncJob) && gateway.Providers.ImageCommandQueues.ContainsKey(olderAdapter)),
+            TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        gateway.Providers.ImageCommandQueues[asyncJob].ShouldBe("local-image-async");
+        gateway.Providers.ImageCommandQueues[syncJob].ShouldBe("local-image");
+        gateway.Providers.ImageCommandQueues[olderAdapter].ShouldBe("imaginepro-image");
     }
 
     [Fact]

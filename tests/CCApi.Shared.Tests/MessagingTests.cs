@@ -54,6 +54,7 @@ public sealed class MessagingTests
     {
         Queues.For("local", JobKind.Chat).ShouldBe("local-chat");
         Queues.For("openai", JobKind.Image).ShouldBe("openai-image");
+        Queues.ForAsyncImages("openai").ShouldBe("openai-image-async");
         MessagingExtensions.QueueAddress("elevenlabs", JobKind.Speech).ShouldBe(new Uri("queue:elevenlabs-speech"));
     }
 

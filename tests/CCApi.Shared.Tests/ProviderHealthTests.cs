@@ -49,6 +49,9 @@ public sealed class ProviderHealthTests
         options.ConcurrencyFor(JobKind.Image).ShouldBe(2);
         options.ConcurrencyFor(JobKind.Chat).ShouldBe(7);
         options.ConcurrencyFor(JobKind.Speech).ShouldBe(7);
+        options.AsyncImageConcurrency.ShouldBe(2); // async image jobs: as many slots again, on their own queue
+        new Options { ConcurrencyLimit = 7 }.AsyncImageConcurrency.ShouldBe(7);
+        new Options { ImageConcurrencyLimit = 2, AsyncImageConcurrencyLimit = 9 }.AsyncImageConcurrency.ShouldBe(9);
     }
 
     [Fact]

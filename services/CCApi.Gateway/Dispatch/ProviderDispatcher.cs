@@ -213,14 +213,18 @@ public sealed partial class ProviderDispatcher(
     public SynchronousCalls.StreamNotices? ExpectStream(Guid jobId) => calls.ExpectStream(jobId);
 
     /// <summary>
-    /// Fire a command at a provider's queue (streaming chat, async images); <paramref name="notices"/>, the channel a
-    /// streaming chat's notifications are to come on (<see cref="ExpectStream"/>), named in its command.
+    /// Fire a command at a provider's queue: streaming chat on "{provider}-chat", async image jobs on their own
+    /// "{provider}-image-async" (<see cref="ProviderQueueProbe.AsyncImageQueueAsync"/>); <paramref name="notices"/>, the
+    /// channel a streaming chat's notifications are to come on (<see cref="ExpectStream"/>), named in its command.
     /// </summary>
     public async Task SendAsync<TCommand>(TCommand command, JobRoute route, JobKind kind, CancellationToken cancellationToken, SynchronousCalls.StreamNotices? notices = null)
         where TCommand : class, IJobMessage
     {
         Tag(route, command.JobId);
-        await queues.EnsureConsumedAsync(route, kind, cancellationToken);
+        var queue = kind == JobKind.Image
+            ? await queues.AsyncImageQueueAsync(route, cancellationToken)
+            : await queues.EnsureConsumedAsync(route, kind, cancellationToken);
+
         var slot = kind == JobKind.Chat ? streams.Acquire(route.OwnerId) : null; // a stream holds its slot until its request ends
         if (slot is not null)
         {
@@ -238,7 +242,7 @@ public sealed partial class ProviderDispatcher(
         using var watch = busHealth.Begin(cancellationToken);
         try
         {
-            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(route.Provider, kind));
+            var endpoint = await bus.GetSendEndpoint(MessagingExtensions.QueueAddress(queue));
             if (notices is null)
             {
                 await endpoint.Send(command, watch.Token);

@@ -37,10 +37,43 @@ public sealed partial class ProviderQueueProbe(
     private readonly bool _enabled = messaging.Value.Transport == "rabbitmq";
     private IConnection? _connection;
 
-    /// <summary>503 provider_unavailable when no adapter consumes the route's queue; 503 service_unavailable when the broker cannot be reached.</summary>
-    public async ValueTask EnsureConsumedAsync(JobRoute route, JobKind kind, CancellationToken cancellationToken)
+    /// <summary>
+    /// The route's queue for <paramref name="kind"/> ("{provider}-{kind}"); 503 provider_unavailable when no adapter
+    /// consumes it, 503 service_unavailable when the broker cannot be reached.
+    /// </summary>
+    public async ValueTask<string> EnsureConsumedAsync(JobRoute route, JobKind kind, CancellationToken cancellationToken)
     {
-        switch (await CheckAsync(Queues.For(route.Provider, kind), cancellationToken))
+        var queue = Queues.For(route.Provider, kind);
+        Ensure(route, await CheckAsync(queue, cancellationToken));
+        return queue;
+    }
+
+    /// <summary>
+    /// The queue an async image job is sent to: "{provider}-image-async" (<see cref="Queues.ForAsyncImages"/>) — or, while
+    /// nothing consumes that but "{provider}-image" is consumed, the latter: the provider's adapters are all from before
+    /// the async queue (a rolling upgrade that reached the gateway first), and they take async jobs there. 503s as
+    /// <see cref="EnsureConsumedAsync"/> when neither is consumed.
+    /// </summary>
+    public async ValueTask<string> AsyncImageQueueAsync(JobRoute route, CancellationToken cancellationToken)
+    {
+        var queue = Queues.ForAsyncImages(route.Provider);
+        var state = await CheckAsync(queue, cancellationToken);
+        if (state == QueueState.NotConsumed)
+        {
+            var shared = Queues.For(route.Provider, JobKind.Image);
+            if (await CheckAsync(shared, cancellationToken) == QueueState.Consumed)
+            {
+                return shared;
+            }
+        }
+
+        Ensure(route, state);
+        return queue;
+    }
+
+    private static void Ensure(JobRoute route, QueueState state)
+    {
+        switch (state)
         {
             case QueueState.NotConsumed:
                 throw new ApiException(503, ErrorTypes.Api, ErrorCodes.ProviderUnavailable,

@@ -11,7 +11,7 @@ namespace CCApi.Gateway.Tests.Fixtures;
 
 /// <summary>
 /// Plays the adapters and JobStatus on a bus of its own, on the real queue names ("local-chat", "openai-chat",
-/// "local-image", "local-speech", …) and the real RegisterJob request. Behaviour is scripted by markers in the prompt:
+/// "local-image", "local-image-async", "local-speech", …) and the real RegisterJob request. Behaviour is scripted by markers in the prompt:
 /// <list type="bullet">
 /// <item>[fail:NNN] → JobFailed with that status; [openai-fails] → the openai provider answers 502</item>
 /// <item>[fault] → the consumer throws (a MassTransit fault); [redis-fault] → it throws a Redis timeout; [hang] → no answer at all</item>
@@ -72,6 +72,9 @@ public sealed class FakeProviders : IAsyncDisposable
                 cfg.ReceiveEndpoint(Queues.For(provider, JobKind.Image), e => e.Handler<GenerateImage>(ImageAsync));
             }
 
+            // Async jobs have a queue of their own; imaginepro's stand-in plays an adapter from before it (only "-image").
+            cfg.ReceiveEndpoint(Queues.ForAsyncImages("local"), e => e.Handler<GenerateImage>(ImageAsync));
+
             cfg.ReceiveEndpoint(Queues.For("local", JobKind.Speech), e => e.Handler<Speech>(SpeechAsync));
             cfg.ReceiveEndpoint("gateway-tests-jobstatus", e =>
             {
@@ -100,6 +103,9 @@ public sealed class FakeProviders : IAsyncDisposable
     /// <summary>The channel each chat command named for its answer or its stream's notifications (<see cref="SynchronousReplies.ChannelHeader"/>).</summary>
     public ConcurrentDictionary<Guid, string?> ChatCommandChannel { get; } = new();
     public ConcurrentDictionary<Guid, GenerateImage> ImageCommands { get; } = new();
+
+    /// <summary>The queue each image command came on ("local-image", "local-image-async", …).</summary>
+    public ConcurrentDictionary<Guid, string> ImageCommandQueues { get; } = new();
     public ConcurrentDictionary<Guid, Speech> SpeechCommands { get; } = new();
     public ConcurrentDictionary<Guid, RegisterJob> Registrations { get; } = new();
 
@@ -272,6 +278,7 @@ public sealed class FakeProviders : IAsyncDisposable
     private async Task ImageAsync(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
+        ImageCommandQueues[command.JobId] = context.ReceiveContext.InputAddress.Segments[^1];
         ImageCommands[command.JobId] = command;
         var failure = Failure(command.Prompt, command.Route.Provider);
         if (command.Async)

@@ -176,12 +176,16 @@ public abstract class AdapterHost : IAsyncLifetime
         where T : class =>
         Bus.CreateRequestClient<T>(new Uri($"queue:{Queue(kind)}"), RequestTimeout.After(s: 60));
 
-    /// <summary>Sends a command as the gateway does for an asynchronous job (no response address).</summary>
+    /// <summary>
+    /// Sends a command as the gateway does for an asynchronous job (no response address): an async image job
+    /// (<see cref="GenerateImage.Async"/>) to "{provider}-image-async", anything else to the kind's queue.
+    /// </summary>
     /// <param name="redelivery">Delivered as MassTransit redelivers a message (MT-Redelivery-Count), a repeat of one that already ran.</param>
     public async Task SendAsync<T>(JobKind kind, T message, bool redelivery = false)
         where T : class
     {
-        var endpoint = await Bus.GetSendEndpoint(new Uri($"queue:{Queue(kind)}"));
+        var queue = message is GenerateImage { Async: true } ? Queues.ForAsyncImages(Provider) : Queue(kind);
+        var endpoint = await Bus.GetSendEndpoint(new Uri($"queue:{queue}"));
         await endpoint.Send(message, context => MarkRedelivery(context, redelivery));
     }
 
