@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CCApi.Contracts;
 using CCApi.Deploy.Tests.Infrastructure;
 using CCApi.Testing;
 
@@ -115,6 +116,26 @@ public sealed class MonitoringTests
         metrics.ShouldContain("ccapi_queue_wait_seconds_bucket");
         metrics.ShouldContain("ccapi_jobs_total");
         metrics.ShouldContain("rabbitmq_queue_messages_ready");
+    }
+
+    [Fact]
+    public void The_queue_depth_panels_select_every_queue_an_adapter_consumes()
+    {
+        var queues = new[] { "local", "openai" }
+            .SelectMany(p => new[] { Queues.For(p, JobKind.Chat), Queues.For(p, JobKind.Image), Queues.ForAsyncImages(p), Queues.For(p, JobKind.Speech) })
+            .ToList();
+        var selectors = GrafanaDashboards.Queries(Repo.Root)
+            .Where(q => q.Metrics.Any(m => m.StartsWith("rabbitmq_queue_messages", StringComparison.Ordinal)))
+            .Select(q => (Query: q, Match: System.Text.RegularExpressions.Regex.Match(q.Expr, @"queue=~""(?<re>[^""]+)""")))
+            .ToList();
+        selectors.ShouldNotBeEmpty();
+        foreach (var (query, match) in selectors)
+        {
+            match.Success.ShouldBeTrue($"no queue=~ selector in {query}");
+            var selector = new System.Text.RegularExpressions.Regex($"^(?:{match.Groups["re"].Value})$"); // PromQL regexes are anchored
+            queues.Where(q => !selector.IsMatch(q)).ShouldBeEmpty($"{query} leaves these queues out");
+            selector.IsMatch("jobstatus").ShouldBeFalse($"{query} selects the platform's own queues too");
+        }
     }
 
     [Fact]
