@@ -3,6 +3,7 @@ using CCApi.Adapters.Local.Audio;
 using CCApi.Adapters.Local.Hosting;
 using CCApi.Adapters.Local.Images;
 using CCApi.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CCApi.Adapters.Local;
 
@@ -19,6 +20,7 @@ public static class LocalAdapterServices
 
         builder.Services.AddSingleton<SpeechSynthesizer>();
         builder.Services.AddSingleton<LocalSpeechProvider>();
+        builder.Services.TryAddSingleton<ImageInputs>();
         builder.Services.AddSingleton<ImageJob>();
         builder.Services.AddHealthChecks().AddCheck<ToolsHealthCheck>("espeak-ng", tags: [HealthTags.Ready]);
         return builder;

@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
+using CCApi.Adapters.Hosting;
 using CCApi.Contracts;
-using CCApi.Outbound;
 using CCApi.ServiceDefaults;
-using CCApi.Storage;
 
 namespace CCApi.Adapters.Local.Images;
 
 /// <summary>The pieces of an image job that are not bus plumbing: validation, input loading, rendering.</summary>
-public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
+public sealed class ImageJob(ImageInputs images)
 {
     public const int MaxSize = 2048;
     public const int MaxImages = 10;
@@ -50,7 +49,8 @@ public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
 
     /// <summary>
     /// Fetches (URL, through the SSRF guard) or loads (blob) every input, checks by magic bytes that it is a PNG, JPEG,
-    /// WebP or GIF, and turns the inputs' content hashes into one tint colour. Masks are validated but do not tint.
+    /// WebP or GIF — the adapter kit's <see cref="ImageInputs"/>, as every adapter loads them — and turns the inputs'
+    /// content hashes into one tint colour. Masks are validated but do not tint.
     /// The field named in errors is "contents[i].image" / "contents[i].mask", where i counts the inputs in order.
     /// </summary>
     public async Task<Rgb?> LoadTintAsync(IReadOnlyList<ImageInput>? inputs, CancellationToken cancellationToken)
@@ -65,33 +65,7 @@ public sealed class ImageJob(IBlobStore blobs, OutboundUrlGuard urls)
         {
             var input = inputs[i];
             var field = input.Field ?? $"contents[{i}].{(input.IsMask ? "mask" : "image")}";
-            byte[] bytes;
-            if (input.Blob is { } blob)
-            {
-                bytes = (await blobs.GetAsync(blob.Id, cancellationToken))?.Bytes
-                    ?? throw ApiException.BadField(field, $"The uploaded image for '{field}' has expired or does not exist.");
-            }
-            else if (!string.IsNullOrWhiteSpace(input.Url))
-            {
-                try
-                {
-                    (bytes, _) = await urls.FetchAsync(input.Url, cancellationToken);
-                }
-                catch (OutboundUrlException ex)
-                {
-                    throw ApiException.BadField(field, $"Could not fetch '{field}.url': {ex.Message}");
-                }
-            }
-            else
-            {
-                throw ApiException.BadField(field, $"'{field}' needs a url or data.", ErrorCodes.MissingField);
-            }
-
-            if (ImageBytes.Sniff(bytes) is null)
-            {
-                throw ApiException.BadField(field, $"'{field}' is not a PNG, JPEG, WebP or GIF image.");
-            }
-
+            var bytes = (await images.LoadAsync(input, field, cancellationToken)).Bytes;
             if (!input.IsMask)
             {
                 colours.Add(Rgb.FromHash(SHA256.HashData(bytes)));
