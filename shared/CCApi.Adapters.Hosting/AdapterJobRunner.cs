@@ -57,6 +57,7 @@ public sealed partial class AdapterJobRunner(
         // for a command delivered before, a cancellation only for one this replica may not have heard of.
         var earlierRead = MayBeRepeated(context) ? results.GetAsync<TResult>(command.JobId, step) : Task.FromResult<TResult?>(null);
         var endedRead = cancellations.MayHaveMissedCancellation(command.Timestamp) ? cancellations.HasEndedInStoreAsync(command.JobId) : Task.FromResult(false);
+        await Task.WhenAll(earlierRead, endedRead); // both observed, whichever fails (a Redis blip fails both anyway)
         if (await earlierRead is { } earlier)
         {
             LogRedelivered(logger, kind, command.JobId);
@@ -92,8 +93,7 @@ public sealed partial class AdapterJobRunner(
             // result and the synchronous answer: the same JSON.
             var json = SynchronousReplies.Serialize(result);
             var stored = results.SetJsonAsync(command.JobId, step, json, command.Deadline);
-            await AdapterOutcomes.FinishAsync(context, command, result, outcomes, replies, json);
-            await stored;
+            await Task.WhenAll(AdapterOutcomes.FinishAsync(context, command, result, outcomes, replies, json), stored); // a failed answer leaves no store unobserved
             return;
         }
         catch (Exception ex) when (FailureOf(ex, command.Route.Provider, deadline.Token, context.CancellationToken, canceled.Token) is { } known)
