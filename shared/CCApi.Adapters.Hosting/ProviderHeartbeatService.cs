@@ -23,7 +23,15 @@ public sealed partial class ProviderHeartbeatService(IBus bus, ProviderHealth he
                 await bus.Publish(heartbeat, stoppingToken);
                 if (heartbeat.Status != last)
                 {
-                    LogStatus(logger, heartbeat.Provider, heartbeat.Status, heartbeat.Detail);
+                    if (heartbeat.Detail is { } detail)
+                    {
+                        LogStatus(logger, heartbeat.Provider, heartbeat.Status, detail);
+                    }
+                    else
+                    {
+                        LogStatusWithoutDetail(logger, heartbeat.Provider, heartbeat.Status); // not ": (null)"
+                    }
+
                     last = heartbeat.Status;
                 }
             }
@@ -37,7 +45,10 @@ public sealed partial class ProviderHeartbeatService(IBus bus, ProviderHealth he
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider} is {Status}: {Detail}")]
-    private static partial void LogStatus(ILogger logger, string provider, string status, string? detail);
+    private static partial void LogStatus(ILogger logger, string provider, string status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider} is {Status}")]
+    private static partial void LogStatusWithoutDetail(ILogger logger, string provider, string status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the provider heartbeat failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
