@@ -40,7 +40,7 @@
 #   BENCH_JOBS (1)       async jobs: POST /v1/images/generate (local/pixel-async-1, 202 + job id) closed loop at
 #                        BENCH_JOBS_CONNECTIONS ("16 64"), then GET /v1/images/jobs/{id} over BENCH_POLL_IDS (16) finished
 #                        jobs at a fixed BENCH_POLL_RATE (1000) req/s on BENCH_POLL_CONNECTIONS (16) (wrk/paced-get.lua);
-#                        the submitted jobs' backlog is purged from local-image after the submits
+#                        the submitted jobs' backlog is purged from local-image-async after the submits
 #   BENCH_JOBS_DURATION (BENCH_DURATION)  seconds per submit point and of the poll point
 #   BENCH_REPLICAS (1)   scaling: chat through the OpenAI adapter against a second mock that answers after
 #                        BENCH_REPLICA_DELAY_MS (200), with one then two adapter replicas on the same queue, each
@@ -567,7 +567,7 @@ if [ "$STREAM" = 1 ]; then
 fi
 
 # Async jobs. Submits: closed-loop wrk on POST /v1/images/generate (an async model: 202 after JobStatus has registered
-# the job and the command is on local-image). The local adapter runs 4 of them at a time with 1.2 s of pauses each, so
+# the job and the command is on local-image-async). The local adapter runs 4 of them at a time with 1.2 s of pauses each, so
 # nearly all stay queued: after each point the backlog is counted and purged, so it weighs on nothing after it.
 # Polling: GET /v1/images/jobs/{id} over jobs that have finished (the final payload, the largest answer), at a fixed rate.
 if [ "$JOBS" = 1 ]; then
@@ -580,12 +580,13 @@ if [ "$JOBS" = 1 ]; then
     jq -re '.id' "$WORK/job-submit.json"
   }
   job_status() { curl -fsS --max-time 5 -H "Authorization: Bearer $API_KEY" "$PUBLIC_URL/v1/images/jobs/$1" | jq -r .status; }
-  purge_images() { # point: counts the local-image backlog, then empties it
+  JOB_QUEUE=local-image-async # Queues.ForAsyncImages("local"): where the gateway sends async jobs
+  purge_images() { # point: counts the async jobs' backlog, then empties it
     local depth
-    depth=$(queue_field local-image messages)
-    rabbitmqctl_ purge_queue local-image >/dev/null || log "WARNING: could not purge local-image; its backlog stays"
+    depth=$(queue_field "$JOB_QUEUE" messages)
+    rabbitmqctl_ purge_queue "$JOB_QUEUE" >/dev/null || log "WARNING: could not purge $JOB_QUEUE; its backlog stays"
     phase_env "purged.$1=${depth:-?}"
-    log "purged ${depth:-?} queued image jobs from local-image after $1"
+    log "purged ${depth:-?} queued image jobs from $JOB_QUEUE after $1"
   }
   JOB_ID=$(submit_job)
   log "async jobs: smoke test ok (202, $JOB_ID, poll_url $(jq -r .poll_url "$WORK/job-submit.json"))"

@@ -109,7 +109,7 @@ if env.get("jobs") != "1":
     w("Not measured in this run (BENCH_JOBS=0).")
 else:
     w(f"Submit: `POST /v1/images/generate` with `{env.get('job_body', '?')}` (an async model: the gateway answers 202 "
-      "with the job id once JobStatus has registered the job and the command is on `local-image`), wrk closed loop, "
+      "with the job id once JobStatus has registered the job and the command is on `local-image-async`), wrk closed loop, "
       f"{env.get('jobs_duration_s', '?')} s per point. The local adapter runs 4 such jobs at a time with 1.2 s of "
       "pauses each, so nearly every submitted job stays queued: the backlog is counted and purged after each point. "
       "wrk counts only status ≥ 400 as errors; the smoke test checked the 202 and its body (`smoke-job-202.json`).")
