@@ -37,7 +37,7 @@ public sealed partial class ProviderDispatcher(
         where TSuccess : class
     {
         Tag(route, command.JobId);
-        await queues.EnsureConsumedAsync(route, kind, cancellationToken); // no live adapter: 503 at once, not a timeout
+        var queue = await queues.EnsureConsumedAsync(route, kind, cancellationToken); // no live adapter: 503 at once, not a timeout
         var metrics = http.HttpContext.ModelRequestMetrics();
         metrics?.Attempt(route, kind, async: false, streamed: false);
         http.HttpContext.IdempotentRequest()?.MarkDispatched(); // from here on an Idempotency-Key saves the outcome
@@ -47,7 +47,7 @@ public sealed partial class ProviderDispatcher(
         try
         {
             // Expires when the caller has stopped waiting (still queued then: the broker drops it).
-            await call.SendAsync(MessagingExtensions.QueueAddress(route.Provider, kind), command, timeout, MessagingExtensions.SynchronousCall, watch.Token);
+            await call.SendAsync(MessagingExtensions.QueueAddress(queue), command, timeout, MessagingExtensions.SynchronousCall, watch.Token);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
