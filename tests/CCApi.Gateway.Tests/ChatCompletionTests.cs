@@ -99,6 +99,8 @@ public sealed class ChatCompletionTests(GatewayFixture gateway)
         var error = (await GatewayFixture.ReadJsonAsync(failed))["error"]!;
         error["message"]!.GetValue<string>().ShouldBe("fake provider failed with 400"); // the JobFailed's error, read back whole
         error["param"]!.GetValue<string>().ShouldBe("voice");
+        // The fake records an answer after its PUBLISH returns, which can be after the caller already has it.
+        await TestInfrastructure.EventuallyAsync(() => Task.FromResult(gateway.Providers.AnsweredOnRedis.Count >= before + 2), TimeSpan.FromSeconds(5));
         gateway.Providers.AnsweredOnRedis.Count.ShouldBe(before + 2, "both answers came on Redis, not on the bus");
         calls.Waiting.ShouldBe(0);
     }
