@@ -118,7 +118,10 @@ infra_stop() { # stops only what ensure_* started
   local what pid node bridge exec_root
   while read -r what pid node; do
     case "$what" in
-      redis) kill "$pid" 2>/dev/null ;;
+      redis) # waited for, so whatever starts next finds its port free (it saves its data before it exits)
+        kill "$pid" 2>/dev/null
+        local i
+        for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done ;;
       rabbitmq)
         # </dev/null: rabbitmqctl would otherwise swallow the rest of the pid file from this loop's stdin.
         "${RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}/rabbitmqctl" -n "$node" stop </dev/null >/dev/null 2>&1 || kill "$pid" 2>/dev/null ;;
