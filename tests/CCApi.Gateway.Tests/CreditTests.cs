@@ -247,6 +247,24 @@ public sealed class CreditTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_speech_jobs_ledger_entry_names_it_by_the_id_its_response_carried()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"speech-ledger","credits_usd":1}""");
+        using var _ = client;
+
+        var response = await gateway.PostJsonAsync("/v1/audio/speech",
+            $$"""{"model":"local/espeak-1","input":"Hello {{Guid.NewGuid():N}}","voice":"alloy","response_format":"b64_json"}""", client);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var publicId = (await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>();
+        publicId.ShouldStartWith("speech_");
+        (await TestInfrastructure.EventuallyAsync(async () => (await UsageEntriesAsync(id)).Count == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        var paidFor = (await UsageEntriesAsync(id)).Single()["usage"]!;
+        paidFor["job_id"]!.GetValue<string>().ShouldBe(publicId);
+        paidFor["kind"]!.GetValue<string>().ShouldBe("speech");
+    }
+
+    [Fact]
     public async Task Speech_failing_after_its_audio_started_releases_its_reservation()
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"speech-stream-fail","credits_usd":1}""");

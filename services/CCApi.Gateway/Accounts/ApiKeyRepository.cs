@@ -288,8 +288,9 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
         return new LedgerUsageView(
             JobId: kind switch
             {
-                "chat" => "chatcmpl-" + job,
-                "image" => "img_" + job,
+                "chat" => PublicIds.Of(JobKind.Chat, job),
+                "image" => PublicIds.Of(JobKind.Image, job),
+                "speech" => PublicIds.Of(JobKind.Speech, job),
                 _ => job,
             },
             Kind: kind,

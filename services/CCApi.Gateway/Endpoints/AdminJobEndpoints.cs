@@ -46,7 +46,7 @@ public static class AdminJobEndpoints
         Guid? cursor = null;
         if (after is not null)
         {
-            cursor = Guid.TryParseExact(after.StartsWith("img_", StringComparison.Ordinal) ? after[4..] : after, "N", out var id)
+            cursor = PublicIds.TryParse(after, PublicIds.ImagePrefix, out var id, bare: true)
                 ? id
                 : throw ApiException.BadField("after", "'after' must be a job id ('img_…'), the 'last_id' of the page before.");
         }

@@ -56,7 +56,7 @@ public static class ChatEndpoints
     }
 
     public static ChatCompletionResponse Render(ChatCompleted completed, ChatCompletion command) => new(
-        Id: "chatcmpl-" + command.JobId.ToString("N"),
+        Id: PublicIds.Chat(command.JobId),
         Created: command.Timestamp.ToUnixTimeSeconds(),
         Model: command.Route.Model,
         Provider: command.Route.Provider,

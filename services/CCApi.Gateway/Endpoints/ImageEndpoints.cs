@@ -205,7 +205,7 @@ public static class ImageEndpoints
             : new(ImageStreams.Completed(streamEvents, response, command), result.Usage);
 
         async Task<ImageGenerationsResponse> ResponseAsync(ImageGenerated result, string format, CancellationToken ct) => new(
-            Id: "img_" + command.JobId.ToString("N"),
+            Id: PublicIds.Image(command.JobId),
             Created: command.Timestamp.ToUnixTimeSeconds(),
             Model: route.Model,
             Provider: route.Provider,
@@ -257,7 +257,7 @@ public static class ImageEndpoints
             Registered = isAsync || plan.WebhookUrl is not null,
             Deadline = attempt.Deadline,
         });
-        var publicId = "img_" + command.JobId.ToString("N");
+        var publicId = PublicIds.Image(command.JobId);
         var execution = new ExecutionInfo(isAsync ? "async" : "sync", plan.Operation, route.Provider);
 
         if (!isAsync)
@@ -328,7 +328,7 @@ public static class ImageEndpoints
 
         var data = await RenderImagesAsync(http.Request, result, plan.ResponseFormat, files, seeds: true, cancellationToken);
         return new(TypedResults.Json(
-            new MultimodalImageResponse("img_" + command.JobId.ToString("N"), command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
+            new MultimodalImageResponse(PublicIds.Image(command.JobId), command.Timestamp.ToUnixTimeSeconds(), route.Model, "completed", execution, Data: data,
                 Usage: new ImageUsageResponse(result.Usage.Images > 0 ? result.Usage.Images : result.Images.Count, CostEstimator.CostUsd(route, result.Usage))),
             GatewayJsonContext.Web.MultimodalImageResponse), result.Usage);
     }

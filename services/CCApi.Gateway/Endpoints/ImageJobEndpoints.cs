@@ -49,12 +49,7 @@ public static class ImageJobEndpoints
         });
 
     /// <summary>"img_" + 32 hex digits → the job id; anything else is no job.</summary>
-    public static bool TryParseId(string id, out Guid jobId)
-    {
-        jobId = default;
-        return id.Length == 36 && id.StartsWith("img_", StringComparison.Ordinal)
-            && Guid.TryParseExact(id.AsSpan(4), "N", out jobId);
-    }
+    public static bool TryParseId(string id, out Guid jobId) => PublicIds.TryParse(id, PublicIds.ImagePrefix, out jobId);
 
     public static async Task<JsonHttpResult<MultimodalImageResponse>> GetImageJob(
         string id, HttpContext http, ImageJobViews views, CancellationToken cancellationToken)

@@ -39,7 +39,7 @@ public sealed class ImageJobViews(JobStatusClient jobs, ModelFiles files, Public
     /// <summary>The public view of a job (spec 2.5), as GET /v1/images/jobs/{id} and every status-stream event carry it.</summary>
     public async Task<MultimodalImageResponse> RenderAsync(Guid jobId, JobViewBody job, HttpRequest request, CancellationToken cancellationToken)
     {
-        var publicId = "img_" + jobId.ToString("N");
+        var publicId = PublicIds.Image(jobId);
         var state = job.State ?? JobStates.Pending;
         var terminal = JobStates.IsTerminal(state);
         List<ImageDatum>? data = null;

@@ -195,7 +195,7 @@ public static class SpeechEndpoints
         var route = command.Route;
         return TypedResults.Json(
             new SpeechResponse(
-                Id: "speech_" + command.JobId.ToString("N"),
+                Id: PublicIds.Speech(command.JobId),
                 Created: command.Timestamp.ToUnixTimeSeconds(),
                 Model: route.Model,
                 Provider: route.Provider,

@@ -41,13 +41,9 @@ public sealed class ChatStreamResume : IResult
             Priced: command.Route.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing));
     }
 
-    /// <summary><c>chatcmpl-</c> + 32 hex digits, or the bare job id (as in <see cref="JobIdHeader"/>); anything else is no stream.</summary>
-    public static bool TryParseId(string id, out Guid jobId)
-    {
-        jobId = default;
-        var bare = id.StartsWith("chatcmpl-", StringComparison.Ordinal) ? id.AsSpan(9) : id.AsSpan();
-        return bare.Length == 32 ? Guid.TryParseExact(bare, "N", out jobId) : Guid.TryParseExact(bare, "D", out jobId);
-    }
+    /// <summary><c>chatcmpl-</c> + 32 hex digits, or the bare job id (as in <see cref="JobIdHeader"/>, or with dashes); anything else is no stream.</summary>
+    public static bool TryParseId(string id, out Guid jobId) =>
+        PublicIds.TryParse(id, PublicIds.ChatPrefix, out jobId, bare: true) || Guid.TryParseExact(id, "D", out jobId);
 
     /// <summary>
     /// Checks everything that can be answered with a plain error before the stream starts: the id (404), the position

@@ -15,7 +15,7 @@ namespace CCApi.Gateway.Http;
 public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream) : IAsyncDisposable
 {
     private readonly Utf8JsonWriter _json = new(writer);
-    private readonly string _chunkId = "chatcmpl-" + stream.JobId.ToString("N");
+    private readonly string _chunkId = PublicIds.Chat(stream.JobId);
 
     /// <summary>The response head of every chat stream: SSE, unbuffered, and the job id a client resumes it by.</summary>
     public static void StartResponse(HttpContext http, Guid jobId)

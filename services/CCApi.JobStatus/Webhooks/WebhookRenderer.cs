@@ -7,8 +7,6 @@ namespace CCApi.JobStatus.Webhooks;
 /// <summary>Turns a finished job into the public response a webhook receiver gets (spec 3.16).</summary>
 public sealed partial class WebhookRenderer(BlobUrlSigner signer, IBlobStore blobs, ILogger<WebhookRenderer> logger)
 {
-    public static string PublicId(string jobIdN) => "img_" + jobIdN;
-
     public async Task<WebhookPayload> RenderAsync(JobView job, CancellationToken cancellationToken)
     {
         IReadOnlyList<WebhookImage>? data = null;
@@ -32,7 +30,7 @@ public sealed partial class WebhookRenderer(BlobUrlSigner signer, IBlobStore blo
 
         return new WebhookPayload
         {
-            Id = PublicId(job.Id),
+            Id = PublicIds.Of(JobKind.Image, job.Id),
             Created = job.Created,
             Model = job.Model ?? "",
             Status = job.State,
