@@ -246,18 +246,25 @@ public sealed class CreditTests(GatewayFixture gateway)
         Usd((await UsageEntriesAsync(id)).ShouldHaveSingleItem()["amount_usd"]).ShouldBe(-input.Length * 0.000015m);
     }
 
-    [Fact]
-    public async Task A_speech_jobs_ledger_entry_names_it_by_the_id_its_response_carried()
+    [Theory]
+    [InlineData("b64_json")] // JSON: its id, and the header
+    [InlineData(null)] // audio bytes: the header only
+    public async Task A_speech_jobs_ledger_entry_names_it_by_the_id_its_response_carried(string? responseFormat)
     {
         var (id, client) = await gateway.CreateKeyAsync("""{"name":"speech-ledger","credits_usd":1}""");
         using var _ = client;
+        var format = responseFormat is null ? "" : $",\"response_format\":\"{responseFormat}\"";
 
         var response = await gateway.PostJsonAsync("/v1/audio/speech",
-            $$"""{"model":"local/espeak-1","input":"Hello {{Guid.NewGuid():N}}","voice":"alloy","response_format":"b64_json"}""", client);
+            $$"""{"model":"local/espeak-1","input":"Hello {{Guid.NewGuid():N}}","voice":"alloy"{{format}}}""", client);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var publicId = (await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>();
-        publicId.ShouldStartWith("speech_");
+        var publicId = "speech_" + response.Headers.GetValues("x-ccapi-job-id").ShouldHaveSingleItem();
+        if (responseFormat is not null)
+        {
+            (await GatewayFixture.ReadJsonAsync(response))["id"]!.GetValue<string>().ShouldBe(publicId);
+        }
+
         (await TestInfrastructure.EventuallyAsync(async () => (await UsageEntriesAsync(id)).Count == 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
         var paidFor = (await UsageEntriesAsync(id)).Single()["usage"]!;
         paidFor["job_id"]!.GetValue<string>().ShouldBe(publicId);
