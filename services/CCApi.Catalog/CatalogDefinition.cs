@@ -232,11 +232,11 @@ public static partial class CatalogDefinition
             }
             else if (known is null && !open)
             {
-                problems.Add($"{where} is neither a model of the catalog nor a {model.Type} model a provider passes through (open_model_types).");
+                problems.Add($"{where} is neither a model of the catalog nor a model of type {model.Type} a provider passes through (open_model_types).");
             }
             else if (known is not null && known.Type != model.Type)
             {
-                problems.Add($"{where} is a {known.Type} model; a {model.Type} model needs a {model.Type} replacement.");
+                problems.Add($"{where} is a model of type {known.Type}; a model of type {model.Type} needs a replacement of its type.");
             }
         }
     }

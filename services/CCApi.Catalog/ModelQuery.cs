@@ -145,7 +145,7 @@ public sealed record ModelQuery(string? Provider, string? Type, string Sort, boo
 
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            var range = max == int.MaxValue ? $"an integer of at least {min}" : $"an integer between {min} and {max}";
+            var range = $"a whole number from {min} to {max.ToString(CultureInfo.InvariantCulture)}";
             throw ApiException.BadField(name, $"'{name}' must be {range}.");
         }
 

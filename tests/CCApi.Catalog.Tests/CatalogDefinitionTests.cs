@@ -60,9 +60,9 @@ public class CatalogDefinitionTests
 
     [Theory]
     [InlineData("local/echo-1", "local/echo-1", "is the model itself")]
-    [InlineData("local/echo-1", "local/echo-2", "is neither a model of the catalog nor a chat model a provider passes through")]
-    [InlineData("local/echo-1", "elevenlabs/some-model", "is neither a model of the catalog nor a chat model a provider passes through")]
-    [InlineData("local/echo-1", "local/pixel-1", "is a image model; a chat model needs a chat replacement")]
+    [InlineData("local/echo-1", "local/echo-2", "is neither a model of the catalog nor a model of type chat a provider passes through")]
+    [InlineData("local/echo-1", "elevenlabs/some-model", "is neither a model of the catalog nor a model of type chat a provider passes through")]
+    [InlineData("local/echo-1", "local/pixel-1", "is a model of type image; a model of type chat needs a replacement of its type")]
     public void Rejects_a_replacement_that_cannot_serve_in_the_models_place(string id, string replacement, string problem)
     {
         var root = TestCatalog.Node();

@@ -40,6 +40,16 @@ public class ModelQueryTests
         error.Details!["param"].ShouldBe(parameter);
     }
 
+    [Theory]
+    [InlineData("offset", "99999999999", "'offset' must be a whole number from 0 to 2147483647.")]
+    [InlineData("limit", "1001", "'limit' must be a whole number from 1 to 1000.")]
+    public void A_number_out_of_range_is_told_the_range(string parameter, string value, string message)
+    {
+        string? Arg(string name) => name == parameter ? value : null;
+
+        Should.Throw<ApiException>(() => ModelQuery.Parse(null, null, null, null, Arg("limit"), Arg("offset"))).Message.ShouldBe(message);
+    }
+
     [Fact]
     public void Accepts_enumerated_values_in_any_case()
     {

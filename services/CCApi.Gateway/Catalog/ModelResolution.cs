@@ -24,7 +24,7 @@ public static class ModelResolution
         if (!string.Equals(model.Type, type, StringComparison.OrdinalIgnoreCase))
         {
             throw ApiException.BadField(field,
-                $"The model '{model.Id}' in '{field}' is a {model.Type} model; {route} needs a {type} model.",
+                $"The model '{model.Id}' in '{field}' is a model of type {model.Type}; {route} needs a model of type {type}.",
                 ErrorCodes.InvalidRequest);
         }
 
