@@ -452,6 +452,34 @@ public sealed class ImageGenerateTests(GatewayFixture gateway)
             HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request"))["param"]!.GetValue<string>().ShouldBe("parameters.output_compression");
     }
 
+    [Theory]
+    [InlineData("""{"model":"local/pixel-1","contents":[{"text":"x"}],"n":3}""", "n", "here it is parameters.num_images")]
+    [InlineData("""{"model":"local/pixel-1","contents":[{"text":"x"}],"size":"256x256"}""", "size", "parameters.width")]
+    [InlineData("""{"model":"local/pixel-1","prompt":"x"}""", "prompt", "contents[].text")]
+    [InlineData("""{"model":"local/pixel-1","contents":[{"text":"x"}],"stream":true}""", "stream", "does not take it")]
+    [InlineData("""{"model":"local/pixel-1","contents":[{"text":"x"}],"parameters":{"num_images":1,"n":3}}""", "parameters.n", "use parameters.num_images")]
+    [InlineData("""{"model":"local/pixel-1","contents":[{"text":"x"}],"parameters":{"zzz":1}}""", "parameters.zzz", "it takes num_images, width")]
+    public async Task A_field_the_multimodal_route_does_not_take_is_a_400_naming_it_not_a_different_image(string body, string param, string said)
+    {
+        var error = await GatewayFixture.ShouldBeErrorAsync(await gateway.PostJsonAsync("/v1/images/generate", body),
+            HttpStatusCode.BadRequest, "invalid_request_error", "unsupported_parameter");
+
+        error["param"]!.GetValue<string>().ShouldBe(param);
+        error["message"]!.GetValue<string>().ShouldContain(said);
+    }
+
+    [Fact]
+    public async Task An_unknown_top_level_field_of_the_multimodal_route_is_ignored()
+    {
+        var prompt = "unknown field " + Guid.NewGuid().ToString("N");
+
+        var response = await gateway.PostJsonAsync("/v1/images/generate",
+            $$$"""{"model":"local/pixel-1","contents":[{"text":"{{{prompt}}}"}],"parameters":{"num_images":2},"zzz":{"nested":[1,2]}}""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        gateway.Providers.ImageCommands.Values.Single(c => c.Prompt == prompt).NumImages.ShouldBe(2);
+    }
+
     [Fact]
     public async Task A_sync_model_with_a_webhook_url_registers_its_job_for_the_webhook_and_still_answers_200()
     {

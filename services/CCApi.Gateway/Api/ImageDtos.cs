@@ -71,6 +71,10 @@ public sealed class ImageGenerateRequestBody
 
     /// <summary>Where the job's final payload is POSTed, signed (Standard Webhooks): for an async model, and for a sync one besides its 200.</summary>
     public string? WebhookUrl { get; set; }
+
+    /// <summary>Other fields: ignored (spec 3.14 may list more), except those of OpenAI's image route (see <c>ImageEndpoints</c>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
 /// <summary>MultimodalInputContent (spec 3.12).</summary>
@@ -109,6 +113,10 @@ public sealed class ImageParametersBody
     public long? OutputCompression { get; set; }
     public string? Background { get; set; }
     public string? Moderation { get; set; }
+
+    /// <summary>Members spec 3.13 does not define: each a 400 naming it (<c>ImageEndpoints.RefuseGenerationsFields</c>), never a silently different image.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
 /// <summary>

@@ -42,6 +42,48 @@ public static class ImageEndpoints
         }
     }
 
+    /// <summary>
+    /// The fields of POST /v1/images/generations (OpenAI's form) a client may send to /v1/images/generate by mistake, and
+    /// where this route takes what they ask for (null: it does not).
+    /// </summary>
+    private static readonly (string Field, string? Here)[] GenerationsOnlyFields =
+    [
+        ("prompt", "contents[].text"), ("n", "parameters.num_images"), ("size", "parameters.width and parameters.height, or parameters.aspect_ratio"),
+        ("response_format", "parameters.response_format"), ("quality", "parameters.quality"), ("output_format", "parameters.output_format"),
+        ("output_compression", "parameters.output_compression"), ("background", "parameters.background"), ("moderation", "parameters.moderation"),
+        ("style", null), ("stream", null), ("partial_images", null),
+    ];
+
+    /// <summary>
+    /// The mirror of <see cref="RefuseGenerateFields"/>: a field of OpenAI's route at the top of this one, or a member
+    /// of <c>parameters</c> that spec 3.13 does not define (<c>n</c>, <c>size</c>…), asks for what this route would not
+    /// do — a 400 naming it, not a silently different image. Other unknown top-level fields are ignored.
+    /// </summary>
+    public static void RefuseGenerationsFields(ImageGenerateRequestBody body)
+    {
+        foreach (var (field, here) in GenerationsOnlyFields)
+        {
+            if (body.Unknown?.ContainsKey(field) == true)
+            {
+                throw ApiException.BadField(field,
+                    $"'{field}' is a field of POST /v1/images/generations (OpenAI's form); "
+                    + (here is null ? "/v1/images/generate does not take it." : $"here it is {here}."),
+                    ErrorCodes.UnsupportedParameter);
+            }
+        }
+
+        if (body.Parameters?.Unknown is { Count: > 0 } unknown)
+        {
+            var name = unknown.Keys.First();
+            var field = "parameters." + Truncate(name);
+            var hint = GenerationsOnlyFields.FirstOrDefault(f => f.Field == name).Here is { } here ? $" (for '{Truncate(name)}', use {here})" : "";
+            throw ApiException.BadField(field,
+                $"'{field}' is not a parameter of /v1/images/generate{hint}; it takes num_images, width, height, aspect_ratio, quality, seed, steps, "
+                + "guidance_scale, negative_prompt, strength, response_format, output_format, output_compression, background and moderation.",
+                ErrorCodes.UnsupportedParameter);
+        }
+    }
+
     /// <summary>A POST /v1/images/generations request checked against its model.</summary>
     public sealed record GenerationsPlan(string Prompt, int Count, int Width, int Height, ImageOutputOptions Output, bool Stream);
 
@@ -110,6 +152,7 @@ public static class ImageEndpoints
         CancellationToken cancellationToken)
     {
         var body = await json.ReadAsync(http.Request, GatewayJsonContext.Web.ImageGenerateRequestBody, cancellationToken);
+        RefuseGenerationsFields(body);
         var request = ImageRequest<ImagePlan, JsonHttpResult<MultimodalImageResponse>>(
             GenerateRoute,
             body.Model,
