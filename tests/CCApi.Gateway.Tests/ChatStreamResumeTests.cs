@@ -209,6 +209,10 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await GatewayFixture.ReadJsonAsync(response))["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("after");
+        // Beside a good Last-Event-ID too (the header wins, but a bad value is not passed over in silence).
+        var beside = await ResumeAsync(jobId, lastEventId: "0-0", query: "?after=x");
+        beside.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await GatewayFixture.ReadJsonAsync(beside))["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("after");
     }
 
     [Fact]

@@ -78,13 +78,11 @@ public sealed class ChatStreamResume : IResult
 
     private static string? Position(HttpRequest request)
     {
+        // The header (what an EventSource sends when it reconnects) wins over the query; a bad value in either is a 400.
         var header = request.Headers[LastEventIdHeader];
-        if (header.Count > 0)
-        {
-            return Parse(header.ToString(), LastEventIdHeader);
-        }
-
-        return request.Query.TryGetValue("after", out var after) ? Parse(after.ToString(), "after") : null;
+        var fromHeader = header.Count > 0 ? Parse(header.ToString(), LastEventIdHeader) : null;
+        var fromQuery = request.Query.TryGetValue("after", out var after) ? Parse(after.ToString(), "after") : null;
+        return fromHeader ?? fromQuery;
 
         static string Parse(string value, string name) => ChatStreams.IsResumePoint(value)
             ? value
