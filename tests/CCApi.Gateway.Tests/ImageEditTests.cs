@@ -46,6 +46,22 @@ public sealed class ImageEditTests(GatewayFixture gateway)
         return (response, await GatewayFixture.ReadJsonAsync(response));
     }
 
+    [Theory]
+    [InlineData("")] // empty
+    [InlineData("--x\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nhalf")] // cut short
+    [InlineData("--other\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nx\r\n--other--\r\n")] // another boundary
+    public async Task A_multipart_body_that_ends_before_its_boundary_is_a_400_saying_so(string body)
+    {
+        using var content = new StringContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+
+        var (response, json) = await PostAsync(content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, json.ToJsonString());
+        json["error"]!["details"]!["param"]!.GetValue<string>().ShouldBe("body");
+        json["error"]!["message"]!.GetValue<string>().ShouldContain("ended before its closing boundary");
+    }
+
     [Fact]
     public async Task Inpaints_on_a_local_model_sending_the_uploads_as_blob_references()
     {

@@ -313,9 +313,12 @@ public static class ImageEditEndpoints
         {
             throw ApiException.BadField("body", $"The multipart body could not be read: {ex.Message}");
         }
-        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw ApiException.BadField("body", $"The multipart body could not be read: {ex.Message}");
+            // The reader's own words ("Unexpected end of Stream, the content may have already been read by another
+            // component") describe its internals; what the client sent is a body that stops before its last boundary.
+            throw ApiException.BadField("body",
+                "The multipart body ended before its closing boundary: it is empty or cut short, or its parts do not use the boundary its Content-Type names.");
         }
     }
 
