@@ -286,13 +286,7 @@ public sealed partial class ApiKeyRepository(IConnectionMultiplexer redis, TimeP
         var job = (string?)entry["job"] ?? "";
         var kind = (string?)entry["kind"] ?? "";
         return new LedgerUsageView(
-            JobId: kind switch
-            {
-                "chat" => PublicIds.Of(JobKind.Chat, job),
-                "image" => PublicIds.Of(JobKind.Image, job),
-                "speech" => PublicIds.Of(JobKind.Speech, job),
-                _ => job,
-            },
+            JobId: CreditSettlement.KindOf(kind) is { } jobKind ? PublicIds.Of(jobKind, job) : job,
             Kind: kind,
             Model: (string?)entry["model"] ?? "",
             Provider: (string?)entry["provider"] ?? "",

@@ -127,6 +127,15 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
             [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId)],
             [time.GetUtcNow().ToUnixTimeMilliseconds()]));
 
+    /// <summary>The kind a name written by <see cref="KindName"/> stands for; null for anything else.</summary>
+    public static JobKind? KindOf(string? name) => name switch
+    {
+        "chat" => JobKind.Chat,
+        "image" => JobKind.Image,
+        "speech" => JobKind.Speech,
+        _ => null,
+    };
+
     public static string KindName(JobKind kind) => kind switch
     {
         JobKind.Chat => "chat",

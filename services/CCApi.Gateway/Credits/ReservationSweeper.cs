@@ -86,7 +86,7 @@ public sealed partial class ReservationSweeper(
                 return settled; // the rest waits for the next sweep: released now, a completed job would go uncharged
             }
 
-            if (job is { State: "completed", Usage: { } usage } && KindOf(job.Kind) is { } kind)
+            if (job is { State: "completed", Usage: { } usage } && CreditSettlement.KindOf(job.Kind) is { } kind)
             {
                 var route = new JobRoute { OwnerId = keyId, Provider = job.Provider ?? "", Model = job.Model ?? "", ProviderModel = job.Model ?? "" };
                 var (outcome, _) = await settlement.SettleAsync(keyId, jobId, route, kind, usage, priced: usage.Cost > 0);
@@ -96,14 +96,6 @@ public sealed partial class ReservationSweeper(
 
         return settled + await settlement.SweepAsync(keyId);
     }
-
-    private static JobKind? KindOf(string? kind) => kind switch
-    {
-        "chat" => JobKind.Chat,
-        "image" => JobKind.Image,
-        "speech" => JobKind.Speech,
-        _ => null,
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Settled or released {Count} expired credit reservations")]
     private static partial void LogFinished(ILogger logger, long count);

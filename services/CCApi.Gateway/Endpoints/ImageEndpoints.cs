@@ -54,6 +54,10 @@ public static class ImageEndpoints
         ("style", null), ("stream", null), ("partial_images", null),
     ];
 
+    /// <summary>The members <c>parameters</c> takes, as its JSON contract names them.</summary>
+    private static readonly string ParameterNames = string.Join(", ",
+        GatewayJsonContext.Web.ImageParametersBody.Properties.Where(p => !p.IsExtensionData).Select(p => p.Name));
+
     /// <summary>
     /// The mirror of <see cref="RefuseGenerateFields"/>: a field of OpenAI's route at the top of this one, or a member
     /// of <c>parameters</c> that spec 3.13 does not define (<c>n</c>, <c>size</c>…), asks for what this route would not
@@ -78,8 +82,7 @@ public static class ImageEndpoints
             var field = "parameters." + Truncate(name);
             var hint = GenerationsOnlyFields.FirstOrDefault(f => f.Field == name).Here is { } here ? $" (for '{Truncate(name)}', use {here})" : "";
             throw ApiException.BadField(field,
-                $"'{field}' is not a parameter of /v1/images/generate{hint}; it takes num_images, width, height, aspect_ratio, quality, seed, steps, "
-                + "guidance_scale, negative_prompt, strength, response_format, output_format, output_compression, background and moderation.",
+                $"'{field}' is not a parameter of /v1/images/generate{hint}; it takes {ParameterNames}.",
                 ErrorCodes.UnsupportedParameter);
         }
     }
