@@ -66,6 +66,12 @@ public static class RedisKeys
     /// <summary>A key's requests in flight (sorted set: lease id scored by its expiry in µs) for its concurrency limit.</summary>
     public static string ApiKeyInFlight(string keyId) => $"ccapi:{{key:{keyId}}}:inflight";
 
+    /// <summary>
+    /// A key's unfinished asynchronous jobs (sorted set: job id (N) scored by when its slot lapses, in µs of the Redis
+    /// clock) for its <c>async_jobs</c> limit: added at admission, removed when the job settles.
+    /// </summary>
+    public static string ApiKeyAsyncJobs(string keyId) => $"ccapi:{{key:{keyId}}}:async";
+
     /// <summary>A key's credit reservations (hash: job id (N) → "nano-dollars:expiry unix ms"), released or settled once.</summary>
     public static string ApiKeyReservations(string keyId) => $"ccapi:{{key:{keyId}}}:reservations";
 

@@ -147,6 +147,22 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task The_async_jobs_limit_is_shown_only_on_a_key_that_has_it_and_is_patched_and_cleared_like_the_others()
+    {
+        var created = await CreateAsync("""{"name":"async-cap","limits":{"rpm":600,"async_jobs":50}}""");
+        var id = created["id"]!.GetValue<string>();
+
+        var (_, patched) = await SendAsync(gateway.Admin, "PATCH", "/admin/v1/keys/" + id, """{"limits":{"async_jobs":7}}""");
+        var (_, read) = await SendAsync(gateway.Admin, "GET", "/admin/v1/keys/" + id, null);
+        var (_, cleared) = await SendAsync(gateway.Admin, "PATCH", "/admin/v1/keys/" + id, """{"limits":{"async_jobs":null}}""");
+
+        created["limits"]!.ToJsonString().ShouldBe("""{"rpm":600,"tpm":null,"concurrency":null,"async_jobs":50}""");
+        patched["limits"]!.ToJsonString().ShouldBe("""{"rpm":600,"tpm":null,"concurrency":null,"async_jobs":7}""");
+        read["limits"]!.ToJsonString().ShouldBe(patched["limits"]!.ToJsonString());
+        cleared["limits"]!.ToJsonString().ShouldBe("""{"rpm":600,"tpm":null,"concurrency":null}"""); // as a key without it always read
+    }
+
+    [Fact]
     public async Task Revoking_a_key_refuses_it_at_once_and_is_idempotent()
     {
         var created = await CreateAsync("""{"name":"to-revoke"}""");
@@ -236,6 +252,9 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         { """{"limits":{"rpm":1.5}}""", "limits.rpm" },
         { """{"limits":{"tpm":99999999999999999999999}}""", "limits.tpm" },
         { """{"limits":{"rpx":1}}""", "limits.rpx" },
+        { """{"limits":{"async_jobs":0}}""", "limits.async_jobs" },
+        { """{"limits":{"async_jobs":"10"}}""", "limits.async_jobs" },
+        { """{"limits":{"async_jobs":1000001}}""", "limits.async_jobs" },
         { """{"limits":[]}""", "limits" },
         { """{"models":["openai/**"]}""", "models[0]" },
         { """{"models":["local/echo-1","*/gpt"]}""", "models[1]" },
@@ -282,6 +301,7 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     [InlineData("""{"credits_usd":5}""", "credits_usd")]
     [InlineData("""{"expires_at":1}""", "expires_at")]
     [InlineData("""{"limits":{"concurrency":-3}}""", "limits.concurrency")]
+    [InlineData("""{"limits":{"async_jobs":2.5}}""", "limits.async_jobs")]
     [InlineData("""{"models":["a/b*c"]}""", "models[0]")]
     [InlineData("""{"revoked":false}""", "revoked")]
     public async Task Answers_400_naming_the_field_for_a_bad_patch(string json, string field)

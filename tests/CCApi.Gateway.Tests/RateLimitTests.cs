@@ -481,4 +481,104 @@ public sealed class RateLimitTests(GatewayFixture gateway)
         responses.ContainsKey("429").ShouldBeTrue();
         responses.ContainsKey("503").ShouldBeTrue();
     }
+
+    private Task<HttpResponseMessage> AsyncImageAsync(HttpClient client, string prompt) => gateway.PostJsonAsync("/v1/images/generate",
+        $$"""{"model":"local/pixel-async-1","contents":[{"text":"{{prompt}}"}]}""", client);
+
+    private static async Task<Guid> AcceptedJobAsync(HttpResponseMessage response)
+    {
+        var body = await GatewayFixture.ReadJsonAsync(response);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body.ToJsonString());
+        PublicIds.TryParse(body["id"]!.GetValue<string>(), PublicIds.ImagePrefix, out var jobId).ShouldBeTrue();
+        return jobId;
+    }
+
+    private async Task<string[]> UnfinishedAsyncJobsAsync(string keyId) =>
+        [.. (await gateway.Redis.GetDatabase().SortedSetRangeByRankAsync(RedisKeys.ApiKeyAsyncJobs(keyId))).Select(v => (string)v!)];
+
+    private async Task ShouldHoldAsyncJobsAsync(string keyId, params Guid[] jobs)
+    {
+        var expected = jobs.Select(j => j.ToString("N")).Order().ToArray();
+        (await TestInfrastructure.EventuallyAsync(async () => (await UnfinishedAsyncJobsAsync(keyId)).Order().SequenceEqual(expected), TimeSpan.FromSeconds(15)))
+            .ShouldBeTrue($"the key's async jobs should be [{string.Join(", ", expected)}], are [{string.Join(", ", await UnfinishedAsyncJobsAsync(keyId))}]");
+    }
+
+    [Fact]
+    public async Task Async_jobs_caps_a_keys_unfinished_async_jobs_and_completion_cancellation_and_failure_each_free_one()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"async-jobs","limits":{"async_jobs":2}}""");
+        using var _ = client;
+        var marker = Guid.NewGuid().ToString("N");
+        var first = await AcceptedJobAsync(await AsyncImageAsync(client, $"async cap {marker} 1"));
+        var second = await AcceptedJobAsync(await AsyncImageAsync(client, $"async cap {marker} 2"));
+
+        var refused = await AsyncImageAsync(client, $"async cap {marker} refused");
+
+        await ShouldBeRateLimitedAsync(refused, "async_jobs");
+        gateway.Providers.ImageCommands.Values.ShouldNotContain(c => c.Prompt.EndsWith(marker + " refused", StringComparison.Ordinal)); // nothing dispatched
+        var own = await GatewayFixture.ReadJsonAsync(await client.GetAsync("/v1/key"));
+        own["limits"]!["async_jobs"]!.GetValue<int>().ShouldBe(2);
+        own["remaining"]!["async_jobs"]!.GetValue<long>().ShouldBe(0);
+        // Synchronous requests are not async jobs: a sync image and a chat still pass.
+        (await gateway.PostJsonAsync("/v1/images/generate", $$"""{"model":"local/pixel-1","contents":[{"text":"sync {{marker}}"}]}""", client))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ChatAsync(client, "chat beside async jobs " + marker)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Completed: its slot is free again.
+        var route = gateway.Providers.Registrations[first].Route;
+        await gateway.Providers.Bus.Publish(new ImageGenerated
+        {
+            JobId = first, Timestamp = DateTimeOffset.UtcNow, Route = route, Operation = "text-to-image", Images = [], Usage = FakeProviders.Priced(route, images: 1),
+        });
+        await ShouldHoldAsyncJobsAsync(id, second);
+        var third = await AcceptedJobAsync(await AsyncImageAsync(client, $"async cap {marker} 3"));
+
+        // Canceled (the event carries no route: the job's owner was remembered for it, though the key has no credits).
+        await gateway.Providers.Bus.Publish(new JobCanceled { JobId = second, Timestamp = DateTimeOffset.UtcNow, Reason = "test" });
+        await ShouldHoldAsyncJobsAsync(id, third);
+        var fourth = await AcceptedJobAsync(await AsyncImageAsync(client, $"async cap {marker} 4"));
+        await ShouldBeRateLimitedAsync(await AsyncImageAsync(client, $"async cap {marker} refused again"), "async_jobs");
+
+        // Failed, as JobStatus' stuck-job sweeper reports it (no route either).
+        await gateway.Providers.Bus.Publish(new JobFailed { JobId = third, Timestamp = DateTimeOffset.UtcNow, Error = new ErrorInfo { Message = "stuck", Type = "api_error" } });
+        await ShouldHoldAsyncJobsAsync(id, fourth);
+        (await GatewayFixture.ReadJsonAsync(await client.GetAsync("/v1/key")))["remaining"]!["async_jobs"]!.GetValue<long>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_async_job_that_fails_before_its_202_gives_its_slot_back()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"async-jobs-503","limits":{"async_jobs":1}}""");
+        using var _ = client;
+        gateway.Providers.RegisterFaults = true;
+        try
+        {
+            (await AsyncImageAsync(client, "async cap, registration faults " + Guid.NewGuid().ToString("N"))).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        }
+        finally
+        {
+            gateway.Providers.RegisterFaults = false;
+        }
+
+        await ShouldHoldAsyncJobsAsync(id); // released when the request ended, and by the JobFailed published for the registered job
+        var job = await AcceptedJobAsync(await AsyncImageAsync(client, "async cap, after the 503 " + Guid.NewGuid().ToString("N")));
+        await ShouldHoldAsyncJobsAsync(id, job);
+    }
+
+    [Fact]
+    public async Task An_async_jobs_slot_whose_job_never_ended_lapses_with_its_hold()
+    {
+        var (id, client) = await gateway.CreateKeyAsync("""{"name":"async-jobs-lapse","limits":{"async_jobs":2}}""");
+        using var _ = client;
+        var db = gateway.Redis.GetDatabase();
+        var nowMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        // What admission leaves for two jobs whose terminal events were lost: one past its hold, one within it.
+        await db.SortedSetAddAsync(RedisKeys.ApiKeyAsyncJobs(id), [new("lapsed", nowMicros - 1_000_000), new("running", nowMicros + 3_600_000_000)]);
+
+        var job = await AcceptedJobAsync(await AsyncImageAsync(client, "async cap, one lapsed " + Guid.NewGuid().ToString("N")));
+        var refused = await AsyncImageAsync(client, "async cap, full " + Guid.NewGuid().ToString("N"));
+
+        await ShouldBeRateLimitedAsync(refused, "async_jobs");
+        (await UnfinishedAsyncJobsAsync(id)).Order().ShouldBe(new[] { "running", job.ToString("N") }.Order());
+    }
 }

@@ -38,25 +38,32 @@ public sealed record ApiKeyView(
         r.CreditsNanos is { } credits ? Money.ToUsd(credits) : null,
         Money.ToUsd(r.ReservedNanos),
         Money.ToUsd(r.SpentNanos),
-        new LimitsView(r.Limits.Rpm, r.Limits.Tpm, r.Limits.Concurrency),
+        new LimitsView(r.Limits.Rpm, r.Limits.Tpm, r.Limits.Concurrency, r.Limits.AsyncJobs),
         r.Models,
         r.AllowUnpriced,
         secret);
 }
 
+/// <summary>
+/// A key's limits; null = none. <c>async_jobs</c> (a later addition) is written only when the key has it, so the object of
+/// a key without it reads as it always has.
+/// </summary>
 public sealed record LimitsView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Rpm,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Tpm,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Concurrency);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Concurrency,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AsyncJobs);
 
 /// <summary>
 /// GET /v1/key only, for a key with limits: what is left right now of each limit it has (null for the others), the same
-/// figures as the <c>x-ratelimit-remaining-*</c> headers; <c>concurrency</c> = slots free.
+/// figures as the <c>x-ratelimit-remaining-*</c> headers; <c>concurrency</c> = slots free, <c>async_jobs</c> = asynchronous
+/// jobs it may still start while its unfinished ones run (written only when the key has that limit).
 /// </summary>
 public sealed record RemainingLimitsView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Requests,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Tokens,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Concurrency);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Concurrency,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? AsyncJobs = null);
 
 /// <summary>
 /// One ledger entry: who changed the balance, when, by how much, why, and the balance after it; a <c>usage</c> entry

@@ -4,13 +4,20 @@ using StackExchange.Redis;
 
 namespace CCApi.Gateway.Accounts;
 
-/// <summary>Per-key limits, enforced by <see cref="CCApi.Gateway.Limits.ModelAdmission"/> on the model routes; null = none.</summary>
-public sealed record KeyLimits(int? Rpm = null, long? Tpm = null, int? Concurrency = null)
+/// <summary>
+/// Per-key limits, enforced by <see cref="CCApi.Gateway.Limits.ModelAdmission"/> on the model routes; null = none.
+/// <paramref name="AsyncJobs"/> caps the key's unfinished asynchronous jobs (accepted with a 202, not yet at a terminal
+/// state): they wait in their provider's queue beside every other key's, so one key's backlog is bounded.
+/// </summary>
+public sealed record KeyLimits(int? Rpm = null, long? Tpm = null, int? Concurrency = null, int? AsyncJobs = null)
 {
     public static readonly KeyLimits None = new();
 
     /// <summary>No limit at all: such a key (the bootstrap key) costs no rate-limit call in Redis.</summary>
-    public bool IsEmpty => Rpm is null && Tpm is null && Concurrency is null;
+    public bool IsEmpty => Rpm is null && Tpm is null && Concurrency is null && AsyncJobs is null;
+
+    /// <summary>No limit a request holds while it runs (rpm, tpm, concurrency): a synchronous request of such a key costs no rate-limit call.</summary>
+    public bool IsEmptyPerRequest => Rpm is null && Tpm is null && Concurrency is null;
 }
 
 /// <summary>
@@ -95,7 +102,8 @@ public sealed record ApiKeyRecord
             CreditsNanos = Long(map, ApiKeyFields.CreditsNanos),
             ReservedNanos = Long(map, ApiKeyFields.ReservedNanos) ?? 0,
             SpentNanos = Long(map, ApiKeyFields.SpentNanos) ?? 0,
-            Limits = new KeyLimits((int?)Long(map, ApiKeyFields.Rpm), Long(map, ApiKeyFields.Tpm), (int?)Long(map, ApiKeyFields.Concurrency)),
+            Limits = new KeyLimits((int?)Long(map, ApiKeyFields.Rpm), Long(map, ApiKeyFields.Tpm), (int?)Long(map, ApiKeyFields.Concurrency),
+                (int?)Long(map, ApiKeyFields.AsyncJobs)),
             Models = Text(map, ApiKeyFields.Models) is { } models ? JsonSerializer.Deserialize(models, AccountsJsonContext.Default.ListString) : null,
             AllowUnpriced = Long(map, ApiKeyFields.AllowUnpriced) != 0,
         };
@@ -127,6 +135,7 @@ public static class ApiKeyFields
     public const string Rpm = "rpm";
     public const string Tpm = "tpm";
     public const string Concurrency = "concurrency";
+    public const string AsyncJobs = "async_jobs";
     public const string Models = "models";
     public const string AllowUnpriced = "allow_unpriced";
 
@@ -137,6 +146,7 @@ public static class ApiKeyFields
         yield return (Rpm, record.Limits.Rpm is { } r ? r : RedisValue.Null);
         yield return (Tpm, record.Limits.Tpm is { } t ? t : RedisValue.Null);
         yield return (Concurrency, record.Limits.Concurrency is { } c ? c : RedisValue.Null);
+        yield return (AsyncJobs, record.Limits.AsyncJobs is { } a ? a : RedisValue.Null);
         yield return (Models, record.Models is { } m ? JsonSerializer.Serialize(m.ToList(), AccountsJsonContext.Default.ListString) : RedisValue.Null);
     }
 }

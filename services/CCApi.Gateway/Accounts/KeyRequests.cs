@@ -23,6 +23,7 @@ public static class KeyRequests
     public const int MaxRpm = 1_000_000_000;
     public const long MaxTpm = 1_000_000_000_000;
     public const int MaxConcurrency = 1_000_000;
+    public const int MaxAsyncJobs = 1_000_000;
 
     /// <summary>The latest expiry accepted: 9999-12-31T23:59:59Z.</summary>
     public const long MaxUnixSeconds = 253_402_300_799;
@@ -30,7 +31,7 @@ public static class KeyRequests
     private static readonly string[] CreateFields = ["name", "credits_usd", "limits", "models", "expires_at", "allow_unpriced"];
     private static readonly string[] PatchFields = ["name", "limits", "models", "expires_at", "allow_unpriced"];
     private static readonly string[] CreditFields = ["amount_usd", "note"];
-    private static readonly string[] LimitFields = ["rpm", "tpm", "concurrency"];
+    private static readonly string[] LimitFields = ["rpm", "tpm", "concurrency", "async_jobs"];
 
     public static NewKeySpec ParseCreate(AdminRequestBody body, long now)
     {
@@ -39,8 +40,8 @@ public static class KeyRequests
         var limits = KeyLimits.None;
         if (Present(fields, "limits") is { } limitsElement)
         {
-            var (rpm, tpm, concurrency) = ParseLimits(limitsElement);
-            limits = new KeyLimits(rpm.Value, tpm.Value, concurrency.Value);
+            var (rpm, tpm, concurrency, asyncJobs) = ParseLimits(limitsElement);
+            limits = new KeyLimits(rpm.Value, tpm.Value, concurrency.Value, asyncJobs.Value);
         }
 
         return new NewKeySpec(
@@ -82,8 +83,8 @@ public static class KeyRequests
 
         if (fields.TryGetValue("limits", out var limits))
         {
-            var (rpm, tpm, concurrency) = limits.ValueKind == JsonValueKind.Null
-                ? (new Optional<int>(true, null), new Optional<long>(true, null), new Optional<int>(true, null))
+            var (rpm, tpm, concurrency, asyncJobs) = limits.ValueKind == JsonValueKind.Null
+                ? (new Optional<int>(true, null), new Optional<long>(true, null), new Optional<int>(true, null), new Optional<int>(true, null))
                 : ParseLimits(limits);
             if (rpm.Sent)
             {
@@ -98,6 +99,11 @@ public static class KeyRequests
             if (concurrency.Sent)
             {
                 Apply(ApiKeyFields.Concurrency, concurrency.Value is { } c ? c : RedisValue.Null);
+            }
+
+            if (asyncJobs.Sent)
+            {
+                Apply(ApiKeyFields.AsyncJobs, asyncJobs.Value is { } a ? a : RedisValue.Null);
             }
         }
 
@@ -154,11 +160,11 @@ public static class KeyRequests
             : throw ApiException.BadField("limit", "'limit' must be an integer from 1 to 100.");
     }
 
-    private static (Optional<int> Rpm, Optional<long> Tpm, Optional<int> Concurrency) ParseLimits(JsonElement limits)
+    private static (Optional<int> Rpm, Optional<long> Tpm, Optional<int> Concurrency, Optional<int> AsyncJobs) ParseLimits(JsonElement limits)
     {
         if (limits.ValueKind != JsonValueKind.Object)
         {
-            throw ApiException.BadField("limits", "'limits' must be an object like {\"rpm\": 600, \"tpm\": 200000, \"concurrency\": 20}, or null.");
+            throw ApiException.BadField("limits", "'limits' must be an object like {\"rpm\": 600, \"tpm\": 200000, \"concurrency\": 20, \"async_jobs\": 100}, or null.");
         }
 
         var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -171,7 +177,8 @@ public static class KeyRequests
         return (
             Limit(fields, "rpm", MaxRpm, v => (int)v),
             Limit(fields, "tpm", MaxTpm, v => v),
-            Limit(fields, "concurrency", MaxConcurrency, v => (int)v));
+            Limit(fields, "concurrency", MaxConcurrency, v => (int)v),
+            Limit(fields, "async_jobs", MaxAsyncJobs, v => (int)v));
     }
 
     private static Optional<T> Limit<T>(Dictionary<string, JsonElement> fields, string name, long max, Func<long, T> convert)

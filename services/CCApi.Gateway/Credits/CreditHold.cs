@@ -7,11 +7,12 @@ namespace CCApi.Gateway.Credits;
 /// every key's usage goes to its ledger). Settled with the job's priced usage as soon as the gateway has it — without
 /// waiting for Redis, with the request's rate-limit lease released in the same script call — handed off to the terminal
 /// event for asynchronous jobs, and otherwise released when the request ends (registered for disposal with the response,
-/// so errors, timeouts, client disconnects and failovers all release it). Settlement in Redis is exactly once per job id
+/// so errors, timeouts, client disconnects and failovers all release it). An asynchronous job under an <c>async_jobs</c>
+/// limit holds a slot that the same settlement or release gives back. Settlement in Redis is exactly once per job id
 /// whoever calls it; this object only avoids needless calls. A reservation a Redis failure leaves behind is settled by
 /// <see cref="ReservationSweeper"/> from the job's record when it expires.
 /// </summary>
-public sealed partial class CreditHold(CreditSettlement settlement, string keyId, Guid jobId, bool reserved, ILogger logger) : IAsyncDisposable
+public sealed partial class CreditHold(CreditSettlement settlement, string keyId, Guid jobId, bool reserved, bool asyncSlot, ILogger logger) : IAsyncDisposable
 {
     private int _done;
 
@@ -19,6 +20,12 @@ public sealed partial class CreditHold(CreditSettlement settlement, string keyId
 
     /// <summary>True when the key has credits and the job holds a reservation on them.</summary>
     public bool Reserved => reserved;
+
+    /// <summary>
+    /// True when the job holds something on its key that only its settlement gives back — a credit reservation, or a slot
+    /// under the key's <c>async_jobs</c> limit — so an asynchronous job's owner must be remembered for its events.
+    /// </summary>
+    public bool HeldUntilSettled => reserved || asyncSlot;
 
     /// <summary>Charges the job's priced usage and releases <paramref name="lease"/> with it (one script call, not awaited).</summary>
     public void Settle(JobRoute route, JobKind kind, Usage usage, RateLimitLease? lease)
@@ -46,11 +53,11 @@ public sealed partial class CreditHold(CreditSettlement settlement, string keyId
     /// billed then — so the request's end no longer releases it. Null when it is already settled, handed off or released.
     /// </summary>
     public CreditHold? TakeOver() =>
-        Interlocked.Exchange(ref _done, 1) == 1 ? null : new CreditHold(settlement, keyId, jobId, reserved, logger);
+        Interlocked.Exchange(ref _done, 1) == 1 ? null : new CreditHold(settlement, keyId, jobId, reserved, asyncSlot, logger);
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _done, 1) == 1 || !reserved)
+        if (Interlocked.Exchange(ref _done, 1) == 1 || !HeldUntilSettled)
         {
             return;
         }

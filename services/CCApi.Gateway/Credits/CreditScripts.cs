@@ -9,8 +9,9 @@ public static class CreditScripts
 {
     /// <summary>
     /// KEYS: the key's record, its reservations, its usage entries (<see cref="RedisKeys.ApiKeyUsageEntries"/>), the job's
-    /// settled marker, its usage rollups (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, and — when the request holds
-    /// a rate-limit lease — the key's rate state and in-flight set. ARGV: job id (N), actual cost
+    /// settled marker, its usage rollups (<see cref="RedisKeys.ApiKeyUsage"/>), its ledger, its unfinished async jobs
+    /// (<see cref="RedisKeys.ApiKeyAsyncJobs"/>), and — when the request holds a rate-limit lease — the key's rate state and
+    /// in-flight set. ARGV: job id (N), actual cost
     /// in nano-dollars (-1 = release: the job failed, was canceled or timed out), marker TTL (s), unix seconds, model,
     /// provider, kind, prompt tokens, completion tokens, images, characters, priced (1|0), the oldest usage entry id to
     /// keep (unix ms: entries older than <see cref="CreditOptions.UsageEntryRetention"/> are trimmed, approximately, as
@@ -24,7 +25,8 @@ public static class CreditScripts
     /// <c>credits_nusd</c> (keys with credits), added to <c>spent_nusd</c>, written to the key's usage entries as a
     /// "usage" entry with the balance after it (<see cref="AppendEntryFunction"/>: its id is not in the ledger), and added
     /// to the key's hourly usage rollups (<see cref="UsageRollupFunction"/>). The lease, when given, is released whatever
-    /// the outcome (one call ends the request).
+    /// the outcome (one call ends the request), and the job's slot among the key's async jobs is freed whatever the outcome
+    /// (a duplicate included: ZREM of an absent member is a no-op).
     /// Returns {outcome ("settled" | "released" | "duplicate" | "missing"), hold, charge}.
     /// </para>
     /// </summary>
@@ -67,7 +69,8 @@ public static class CreditScripts
           return {'settled', string.format('%.0f', hold), text}
         end
         local outcome = settle()
-        if #KEYS >= 8 then release_lease(KEYS[7], KEYS[8], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
+        redis.call('ZREM', KEYS[7], ARGV[1])
+        if #KEYS >= 9 then release_lease(KEYS[8], KEYS[9], ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])) end
         return outcome
         """;
 

@@ -55,9 +55,9 @@ public sealed class CreditSettlement(IConnectionMultiplexer redis, IOptions<Cred
         priced ??= route?.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing);
         RedisKey[] keys = lease is null
             ? [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyUsageEntries(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
-                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyLedger(keyId)]
+                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeyAsyncJobs(keyId)]
             : [RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId), RedisKeys.ApiKeyUsageEntries(keyId), RedisKeys.ApiKeySettledJob(keyId, jobId),
-                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyLedger(keyId),
+                RedisKeys.ApiKeyUsage(keyId), RedisKeys.ApiKeyLedger(keyId), RedisKeys.ApiKeyAsyncJobs(keyId),
                 RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId)];
         RedisValue[] arguments =
         [

@@ -109,7 +109,7 @@ public sealed partial class ModelRequestPipeline(
             var route = await admission.AdmitAsync(http, model, request.Tokens(model, plan), jobId, m => request.Cost(m, plan), deadline);
             LargePromptGate.Release(http); // counted: the dispatch does not hold the permits
             var hold = http.CreditHold()!;
-            if (isAsync && hold.Reserved)
+            if (isAsync && hold.HeldUntilSettled)
             {
                 settlement.RememberOwner(jobId, route.OwnerId); // a JobCanceled carries no route
             }

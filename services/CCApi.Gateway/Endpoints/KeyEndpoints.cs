@@ -35,14 +35,15 @@ public static class KeyEndpoints
             return TypedResults.Ok(view);
         }
 
-        var (status, inFlight) = await limiter.PeekAsync(record.Id, limits);
+        var (status, inFlight, asyncJobs) = await limiter.PeekAsync(record.Id, limits);
         ModelAdmission.WriteHeaders(http.Response.Headers, status, limits);
         return TypedResults.Ok(view with
         {
             Remaining = new RemainingLimitsView(
                 limits.Rpm is null ? null : status.RemainingRequests,
                 limits.Tpm is null ? null : status.RemainingTokens,
-                limits.Concurrency is { } concurrency ? Math.Max(0, concurrency - inFlight) : null),
+                limits.Concurrency is { } concurrency ? Math.Max(0, concurrency - inFlight) : null,
+                limits.AsyncJobs is { } asyncLimit ? Math.Max(0, asyncLimit - asyncJobs) : null),
         });
     }
 }

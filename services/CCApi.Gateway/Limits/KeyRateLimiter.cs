@@ -20,22 +20,32 @@ public sealed record RateLimitDecision(
 public readonly record struct Reservation(Guid JobId, long Nanos, DateTimeOffset Expires);
 
 /// <summary>
-/// A key's RPM, TPM and concurrency in Redis, shared by every gateway replica: one script call admits a request (all
-/// three limits at once, see <see cref="RateLimitScripts"/>), one more after the response frees its concurrency slot
-/// and corrects its token estimate.
+/// An asynchronous job's slot under its key's <c>async_jobs</c> limit (<paramref name="Limit"/>), taken in the same step
+/// as the limits: held from admission until the job settles, and lapsing after <paramref name="Lifetime"/> when nothing does.
+/// </summary>
+public readonly record struct AsyncJobSlot(Guid JobId, int Limit, TimeSpan Lifetime);
+
+/// <summary>
+/// A key's RPM, TPM, concurrency and unfinished async jobs in Redis, shared by every gateway replica: one script call
+/// admits a request (every limit at once, see <see cref="RateLimitScripts"/>), one more after the response frees its
+/// concurrency slot and corrects its token estimate; an async job's slot is freed by its settlement.
 /// </summary>
 public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOptions<RateLimitOptions> options, ILogger<KeyRateLimiter> logger)
 {
     private readonly long _leaseMilliseconds = (long)options.Value.ConcurrencyLeaseTtl.TotalMilliseconds;
 
     /// <summary>Checks and (when admitted) charges the limits; throws 503 when Redis does not answer.</summary>
-    public async Task<RateLimitDecision> TryAdmitAsync(string keyId, KeyLimits limits, long tokens, string? leaseId, Reservation? reservation = null)
+    /// <param name="limits">The per-request limits to charge (rpm, tpm, concurrency; <see cref="KeyLimits.AsyncJobs"/> is read from <paramref name="asyncSlot"/>).</param>
+    public async Task<RateLimitDecision> TryAdmitAsync(
+        string keyId, KeyLimits limits, long tokens, string? leaseId, Reservation? reservation = null, AsyncJobSlot? asyncSlot = null)
     {
-        var values = reservation is { } hold
+        var values = reservation is not null || asyncSlot is not null
             ? await EvaluateAsync(RateLimitScripts.Admit,
-                [RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId), RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId)],
+                [RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId), RedisKeys.ApiKey(keyId), RedisKeys.ApiKeyReservations(keyId),
+                    RedisKeys.ApiKeyAsyncJobs(keyId)],
                 [limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds,
-                    hold.Nanos, hold.JobId.ToString("N"), hold.Expires.ToUnixTimeMilliseconds()])
+                    reservation?.Nanos ?? -1, (reservation?.JobId ?? asyncSlot!.Value.JobId).ToString("N"), reservation?.Expires.ToUnixTimeMilliseconds() ?? 0,
+                    asyncSlot?.Limit ?? 0, (long)(asyncSlot?.Lifetime.TotalMilliseconds ?? 0)])
             : await EvaluateAsync(RateLimitScripts.Admit, Keys(keyId),
                 [limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, tokens, leaseId ?? "", _leaseMilliseconds]);
         var refused = (string?)values[1];
@@ -51,13 +61,14 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
             ReservedNanos: values.Length > 8 ? long.Parse((string)values[8]!, CultureInfo.InvariantCulture) : 0);
     }
 
-    /// <summary>The key's limits as they stand, charging nothing (GET /v1/key), and its requests in flight.</summary>
-    public async Task<(RateLimitDecision Status, long InFlight)> PeekAsync(string keyId, KeyLimits limits)
+    /// <summary>The key's limits as they stand, charging nothing (GET /v1/key), its requests in flight and its unfinished async jobs.</summary>
+    public async Task<(RateLimitDecision Status, long InFlight, long AsyncJobs)> PeekAsync(string keyId, KeyLimits limits)
     {
-        var values = await EvaluateAsync(RateLimitScripts.Peek, Keys(keyId),
-            new RedisValue[] { limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0 });
+        var values = await EvaluateAsync(RateLimitScripts.Peek,
+            [RedisKeys.ApiKeyRateState(keyId), RedisKeys.ApiKeyInFlight(keyId), RedisKeys.ApiKeyAsyncJobs(keyId)],
+            [limits.Rpm ?? 0, limits.Tpm ?? 0, limits.Concurrency ?? 0, limits.AsyncJobs ?? 0]);
         var status = new RateLimitDecision(true, null, 0, (long)values[0], (long)values[1], (long)values[2], (long)values[3]);
-        return (status, (long)values[4]);
+        return (status, (long)values[4], (long)values[5]);
     }
 
     private async Task<RedisResult[]> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] arguments)
@@ -103,6 +114,7 @@ public sealed partial class KeyRateLimiter(IConnectionMultiplexer redis, IOption
         {
             "requests" => $"Rate limit reached for requests per minute (limit {limits.Rpm}). Retry in {retryAfter} s.",
             "tokens" => $"Rate limit reached for tokens per minute (limit {limits.Tpm}). Retry in {retryAfter} s.",
+            "async_jobs" => $"Too many unfinished asynchronous jobs for this API key (limit {limits.AsyncJobs}). Start another when one of them has completed, failed or been canceled.",
             _ => $"Too many requests in flight for this API key (limit {limits.Concurrency}). Retry when one of them has ended.",
         };
         return new ApiException(429, ErrorTypes.RateLimit, ErrorCodes.RateLimitExceeded, message, new Dictionary<string, string>

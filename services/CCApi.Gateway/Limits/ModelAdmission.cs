@@ -11,7 +11,8 @@ namespace CCApi.Gateway.Limits;
 /// without limits or credits (the bootstrap key) cost nothing here and get no rate-limit headers; a limited key's
 /// responses carry OpenAI's <c>x-ratelimit-*</c> headers (requests when it has an rpm, tokens when it has a tpm), refused
 /// or not. A request is rate-limited once, whatever the number of failover candidates it tries; each candidate's job
-/// holds its own reservation (the previous one is released first). Every admitted job gets a <see cref="CreditHold"/>,
+/// holds its own reservation and — an asynchronous job of a key with <c>async_jobs</c> — its own slot (the previous
+/// one's are released first). Every admitted job gets a <see cref="CreditHold"/>,
 /// through which it settles on its key when it ends.
 /// </summary>
 public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement settlement, IOptions<CreditOptions> credits, TimeProvider time, ILogger<CreditHold> logger)
@@ -32,7 +33,7 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
         }
 
         var limits = caller.Limits;
-        var chargeLimits = !limits.IsEmpty && http.RateLimitLease() is null;
+        var chargeLimits = !limits.IsEmptyPerRequest && http.RateLimitLease() is null;
         Reservation? reservation = null;
         if (caller.HasCredits)
         {
@@ -40,25 +41,35 @@ public sealed class ModelAdmission(KeyRateLimiter limiter, CreditSettlement sett
             reservation = new Reservation(jobId, cost(model), expires);
         }
 
-        if (chargeLimits || reservation is not null)
+        // An asynchronous job takes a slot under the key's async_jobs limit, as each failover candidate's job takes its own
+        // reservation; a synchronous one is bounded by its request (concurrency).
+        AsyncJobSlot? asyncSlot = deadline is null && limits.AsyncJobs is { } asyncJobs
+            ? new AsyncJobSlot(jobId, asyncJobs, credits.Value.AsyncJobHold)
+            : null;
+        if (chargeLimits || reservation is not null || asyncSlot is not null)
         {
-            await AdmitInRedisAsync(http, caller, limits, chargeLimits, estimatedTokens, reservation);
+            await AdmitInRedisAsync(http, caller, limits, chargeLimits, estimatedTokens, reservation, asyncSlot);
         }
 
-        // Every admitted job settles on its key: keys with credits release their reservation, every key's usage goes to its ledger.
-        var hold = new CreditHold(settlement, caller.KeyId, jobId, reservation is not null, logger);
+        // Every admitted job settles on its key: keys with credits release their reservation, every key's usage goes to its
+        // ledger, an async job frees its slot.
+        var hold = new CreditHold(settlement, caller.KeyId, jobId, reservation is not null, asyncSlot is not null, logger);
         http.Features.Set(hold);
         http.Response.RegisterForDisposeAsync(hold);
         return route;
     }
 
-    /// <summary>The one script call of a limited key or a key with credits: limits checked and charged, the reservation taken.</summary>
-    private async Task AdmitInRedisAsync(HttpContext http, ApiCaller caller, KeyLimits limits, bool chargeLimits, long estimatedTokens, Reservation? reservation)
+    /// <summary>
+    /// The one script call of a limited key or a key with credits: limits checked and charged, the reservation and the
+    /// async job's slot taken.
+    /// </summary>
+    private async Task AdmitInRedisAsync(
+        HttpContext http, ApiCaller caller, KeyLimits limits, bool chargeLimits, long estimatedTokens, Reservation? reservation, AsyncJobSlot? asyncSlot)
     {
         var applied = chargeLimits ? limits : KeyLimits.None;
         var charged = applied.Tpm is { } tpm ? Math.Min(estimatedTokens, tpm) : 0;
         var leaseId = applied.Concurrency is null ? null : Guid.NewGuid().ToString("N");
-        var decision = await limiter.TryAdmitAsync(caller.KeyId, applied, charged, leaseId, reservation);
+        var decision = await limiter.TryAdmitAsync(caller.KeyId, applied, charged, leaseId, reservation, asyncSlot);
         if (chargeLimits)
         {
             WriteHeadersOnStart(http.Response, decision, limits);

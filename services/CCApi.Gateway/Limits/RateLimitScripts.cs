@@ -1,9 +1,9 @@
 namespace CCApi.Gateway.Limits;
 
 /// <summary>
-/// The two Lua scripts of the rate limits. Both touch only keys under the API key's hash tag <c>{key:id}</c>
+/// The Lua scripts of the rate limits. All touch only keys under the API key's hash tag <c>{key:id}</c>
 /// (<c>KEYS[1]</c> = <see cref="CCApi.Storage.RedisKeys.ApiKeyRateState"/>, <c>KEYS[2]</c> =
-/// <see cref="CCApi.Storage.RedisKeys.ApiKeyInFlight"/>), so they run on Redis Cluster, and both read the clock of the
+/// <see cref="CCApi.Storage.RedisKeys.ApiKeyInFlight"/>, …), so they run on Redis Cluster, and all read the clock of the
 /// Redis server (<c>TIME</c>), so replicas with skewed clocks agree.
 /// <para>
 /// RPM and TPM are leaky buckets (GCRA's equivalent, kept as a level rather than a timestamp): each limit stores how
@@ -20,20 +20,30 @@ namespace CCApi.Gateway.Limits;
 /// <para>
 /// Concurrency is a sorted set of lease ids scored by their expiry: admission drops expired leases, counts the rest
 /// and adds its own; the request's end removes it (ZREM: a second removal is a no-op). A gateway killed mid-request
-/// cannot leak a slot beyond the lease lifetime. All three limits are checked before any is charged: a refused
+/// cannot leak a slot beyond the lease lifetime. All limits are checked before any is charged: a refused
 /// request costs nothing.
+/// </para>
+/// <para>
+/// Asynchronous jobs (<c>async_jobs</c>) are counted the same way in a sorted set of their own
+/// (<see cref="CCApi.Storage.RedisKeys.ApiKeyAsyncJobs"/>), by job id, scored by when the slot lapses
+/// (<see cref="Credits.CreditOptions.AsyncJobHold"/>, as the job's credit reservation): added at admission, removed by the
+/// job's settlement (<see cref="Credits.CreditScripts.Settle"/>: completion, failure, cancellation, or the request's end
+/// when no 202 was sent). A job whose terminal event is lost frees its slot when it lapses.
 /// </para>
 /// </summary>
 public static class RateLimitScripts
 {
     /// <summary>
-    /// ARGV: rpm, tpm, concurrency (0 = none), token cost, lease id, lease lifetime (ms), and — for a key with credits —
-    /// the reservation: nano-dollars (-1 = none), job id, expiry (unix ms), with <c>KEYS[3]</c> = the key's record and
-    /// <c>KEYS[4]</c> = its reservations (<see cref="CCApi.Storage.RedisKeys.ApiKeyReservations"/>). The reservation is
-    /// refused ("credits") when credits − reserved &lt; the amount; limits are checked first, and nothing is charged or
-    /// reserved unless everything passes.
-    /// Returns {admitted (1|0), refused ("" | "requests" | "tokens" | "concurrency" | "credits"), retry after (µs),
-    /// remaining requests, requests reset (µs), remaining tokens, tokens reset (µs), credits (nano-dollars), reserved}.
+    /// ARGV: rpm, tpm, concurrency (0 = none), token cost, lease id, lease lifetime (ms), and — for a key with credits or
+    /// an asynchronous job under an <c>async_jobs</c> limit — the reservation: nano-dollars (-1 = none), job id, expiry
+    /// (unix ms), with <c>KEYS[3]</c> = the key's record and <c>KEYS[4]</c> = its reservations
+    /// (<see cref="CCApi.Storage.RedisKeys.ApiKeyReservations"/>); then the async jobs limit (0 = none) and the slot's
+    /// lifetime (ms), with <c>KEYS[5]</c> = the key's async jobs (<see cref="CCApi.Storage.RedisKeys.ApiKeyAsyncJobs"/>).
+    /// The reservation is refused ("credits") when credits − reserved &lt; the amount; limits are checked first, and
+    /// nothing is charged or reserved unless everything passes.
+    /// Returns {admitted (1|0), refused ("" | "requests" | "tokens" | "concurrency" | "async_jobs" | "credits"), retry
+    /// after (µs), remaining requests, requests reset (µs), remaining tokens, tokens reset (µs), credits (nano-dollars),
+    /// reserved}.
     /// </summary>
     public const string Admit = "if redis.replicate_commands then redis.replicate_commands() end\n" + LevelFunction + """
         local t = redis.call('TIME')
@@ -60,6 +70,11 @@ public static class RateLimitScripts
           redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
           if redis.call('ZCARD', KEYS[2]) >= conc then refused = 'concurrency'; wait = 1000000 end
         end
+        local ajobs = tonumber(ARGV[10] or '0')
+        if refused == '' and ajobs > 0 then
+          redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', string.format('%.0f', now))
+          if redis.call('ZCARD', KEYS[5]) >= ajobs then refused = 'async_jobs'; wait = 1000000 end
+        end
         local hold, balance, reserved = tonumber(ARGV[7] or '-1'), 0, 0
         if refused == '' and hold >= 0 then
           local b = redis.call('HGET', KEYS[3], 'credits_nusd')
@@ -85,6 +100,11 @@ public static class RateLimitScripts
             local life = tonumber(ARGV[6])
             redis.call('ZADD', KEYS[2], string.format('%.0f', now + life * 1000), ARGV[5])
             redis.call('PEXPIRE', KEYS[2], life + 1000)
+          end
+          if ajobs > 0 then
+            local life = tonumber(ARGV[11])
+            redis.call('ZADD', KEYS[5], string.format('%.0f', now + life * 1000), ARGV[8])
+            if redis.call('PTTL', KEYS[5]) < life + 1000 then redis.call('PEXPIRE', KEYS[5], life + 1000) end
           end
         else
           -- refused: report the state as it stays (a limit that passed was not charged)
@@ -158,8 +178,9 @@ public static class RateLimitScripts
         """;
 
     /// <summary>
-    /// ARGV: rpm, tpm, concurrency (0 = none). Reads without charging: {remaining requests, requests reset (µs),
-    /// remaining tokens, tokens reset (µs), leases in flight (unexpired)}.
+    /// KEYS: rate state, in-flight leases, async jobs. ARGV: rpm, tpm, concurrency, async jobs (0 = none). Reads without
+    /// charging: {remaining requests, requests reset (µs), remaining tokens, tokens reset (µs), leases in flight
+    /// (unexpired), async jobs unfinished (unlapsed)}.
     /// </summary>
     public const string Peek = LevelFunction + """
         local t = redis.call('TIME')
@@ -172,8 +193,9 @@ public static class RateLimitScripts
         end
         local rqleft, rqreset = left('rq', rpm)
         local tkleft, tkreset = left('tk', tpm)
-        local inflight = 0
+        local inflight, unfinished = 0, 0
         if conc > 0 then inflight = redis.call('ZCOUNT', KEYS[2], '(' .. string.format('%.0f', now), '+inf') end
-        return {rqleft, rqreset, tkleft, tkreset, inflight}
+        if tonumber(ARGV[4] or '0') > 0 then unfinished = redis.call('ZCOUNT', KEYS[3], '(' .. string.format('%.0f', now), '+inf') end
+        return {rqleft, rqreset, tkleft, tkreset, inflight, unfinished}
         """;
 }

@@ -7,6 +7,7 @@ const limitsText = (limits) => {
   if (limits?.rpm) parts.push(`${number(limits.rpm)} rpm`);
   if (limits?.tpm) parts.push(`${number(limits.tpm)} tpm`);
   if (limits?.concurrency) parts.push(`${number(limits.concurrency)} at once`);
+  if (limits?.async_jobs) parts.push(`${number(limits.async_jobs)} async jobs`);
   return parts.length ? parts.join(" · ") : "none";
 };
 
@@ -31,6 +32,7 @@ function keyForm(key) {
   const rpm = h("input", { type: "number", min: 1, step: 1, value: key?.limits?.rpm ?? "" });
   const tpm = h("input", { type: "number", min: 1, step: 1, value: key?.limits?.tpm ?? "" });
   const concurrency = h("input", { type: "number", min: 1, step: 1, value: key?.limits?.concurrency ?? "" });
+  const asyncJobs = h("input", { type: "number", min: 1, step: 1, value: key?.limits?.async_jobs ?? "" });
   const models = h("textarea", { rows: 2, spellcheck: "false" }, (key?.models ?? []).join("\n"));
   const expires = h("input", { type: "date", value: key?.expires_at ? new Date(key.expires_at * 1000).toISOString().slice(0, 10) : "" });
   const unpriced = h("input", { type: "checkbox", checked: key ? key.allow_unpriced : true });
@@ -38,7 +40,8 @@ function keyForm(key) {
     field("Name", name),
     key ? null : field("Credits (USD)", credits, "Leave empty for unlimited credits."),
     h("fieldset", {}, h("legend", {}, "Limits (empty = no limit)"),
-      h("div", { class: "row" }, field("Requests / min", rpm), field("Tokens / min", tpm), field("In flight", concurrency))),
+      h("div", { class: "row" }, field("Requests / min", rpm), field("Tokens / min", tpm), field("In flight", concurrency),
+        field("Async jobs", asyncJobs, "Unfinished asynchronous image jobs."))),
     field("Allowed models", models, "One id or glob per line, e.g. openai/* or local/echo-1. Empty = every model."),
     field("Expires on", expires, "UTC midnight of that day. Empty = never."),
     h("div", { class: "field checkbox" }, h("label", {}, unpriced, " Allow unpriced models (cost 0)")),
@@ -47,7 +50,8 @@ function keyForm(key) {
     if (!name.value.trim()) throw new Error("Name is required.");
     const body = {
       name: name.value.trim(),
-      limits: { rpm: optionalNumber(rpm, "Requests / min"), tpm: optionalNumber(tpm, "Tokens / min"), concurrency: optionalNumber(concurrency, "In flight") },
+      limits: { rpm: optionalNumber(rpm, "Requests / min"), tpm: optionalNumber(tpm, "Tokens / min"), concurrency: optionalNumber(concurrency, "In flight"),
+        async_jobs: optionalNumber(asyncJobs, "Async jobs") },
       models: models.value.split(/[\s,]+/).filter(Boolean),
       expires_at: expires.value ? Math.floor(Date.parse(`${expires.value}T00:00:00Z`) / 1000) : null,
       allow_unpriced: unpriced.checked,
