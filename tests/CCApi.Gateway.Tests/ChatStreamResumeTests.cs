@@ -16,7 +16,7 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
     {
         var response = await gateway.PostJsonAsync("/v1/chat/completions", Request(content));
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var jobId = response.Headers.GetValues(ChatStreamResume.JobIdHeader).ShouldHaveSingleItem();
+        var jobId = response.Headers.GetValues(JobIds.Header).ShouldHaveSingleItem();
         return (jobId, await response.Content.ReadAsStringAsync());
     }
 
@@ -50,7 +50,7 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
-        response.Headers.GetValues(ChatStreamResume.JobIdHeader).ShouldHaveSingleItem().ShouldBe(jobId);
+        response.Headers.GetValues(JobIds.Header).ShouldHaveSingleItem().ShouldBe(jobId);
         var body = await response.Content.ReadAsStringAsync();
         body.ShouldBe(raw[(raw.IndexOf("id: " + original[2].Id, StringComparison.Ordinal))..]);
         body.ShouldEndWith("data: [DONE]\n\n");
@@ -121,7 +121,7 @@ public sealed class ChatStreamResumeTests(GatewayFixture gateway)
         using var cancel = new CancellationTokenSource();
         var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var jobId = response.Headers.GetValues(ChatStreamResume.JobIdHeader).Single();
+        var jobId = response.Headers.GetValues(JobIds.Header).Single();
         var seen = await GatewayFixture.ReadUntilAsync(response, "\"first\"", cancel.Token);
 
         await cancel.CancelAsync();

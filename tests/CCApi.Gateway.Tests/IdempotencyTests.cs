@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Security.Cryptography;
+using CCApi.Gateway.Http;
 using CCApi.Gateway.Idempotency;
 using CCApi.Storage;
 using OpenAI;
@@ -232,7 +233,7 @@ public sealed class IdempotencyTests(GatewayFixture gateway)
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation(Header, key);
         var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
-        var jobId = response.Headers.GetValues(IdempotencyEndpointFilter.JobIdHeader).Single();
+        var jobId = response.Headers.GetValues(JobIds.Header).Single();
         await GatewayFixture.ReadUntilAsync(response, "\"first\"", leave.Token);
 
         await leave.CancelAsync();

@@ -117,7 +117,7 @@ public sealed partial class ModelRequestPipeline(
             ModelResolution.AnnounceSunset(http.Response, model);
             // Every answer names its job — audio bytes and event streams have no body id — as the ledger's usage.job_id
             // does (with the kind's prefix); a failover candidate's job replaces the previous one's.
-            http.Response.Headers[ChatStreamResume.JobIdHeader] = jobId.ToString("N");
+            JobIds.Name(http.Response, jobId);
             try
             {
                 var outcome = await request.Execute(new ModelAttempt(jobId, model, route, deadline), plan);

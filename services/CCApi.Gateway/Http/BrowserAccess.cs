@@ -60,7 +60,7 @@ public static class BrowserAccess
     /// </summary>
     public static readonly string[] ExposedHeaders =
     [
-        RequestIds.Header, "Retry-After", ApiException.ShouldRetryHeader, "Location", IdempotencyEndpointFilter.ReplayedHeader, ChatStreamResume.JobIdHeader,
+        RequestIds.Header, "Retry-After", ApiException.ShouldRetryHeader, "Location", IdempotencyEndpointFilter.ReplayedHeader, JobIds.Header,
         Catalog.ModelResolution.SunsetHeader,
         RateLimitHeaders.LimitRequests, RateLimitHeaders.RemainingRequests, RateLimitHeaders.ResetRequests,
         RateLimitHeaders.LimitTokens, RateLimitHeaders.RemainingTokens, RateLimitHeaders.ResetTokens,

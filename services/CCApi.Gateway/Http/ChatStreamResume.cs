@@ -9,9 +9,6 @@ namespace CCApi.Gateway.Http;
 /// </summary>
 public sealed class ChatStreamResume : IResult
 {
-    /// <summary>The response header of every streaming chat that names its job (the <c>{id}</c> of the resume route).</summary>
-    public const string JobIdHeader = "x-ccapi-job-id";
-
     /// <summary>The standard SSE reconnection header; <c>?after=</c> is the same for clients that cannot set headers.</summary>
     public const string LastEventIdHeader = "Last-Event-ID";
 
@@ -41,7 +38,7 @@ public sealed class ChatStreamResume : IResult
             Priced: command.Route.Pricing is { } pricing && !Auth.ApiCaller.IsUnpriced(pricing));
     }
 
-    /// <summary><c>chatcmpl-</c> + 32 hex digits, or the bare job id (as in <see cref="JobIdHeader"/>, or with dashes); anything else is no stream.</summary>
+    /// <summary><c>chatcmpl-</c> + 32 hex digits, or the bare job id (as in <see cref="JobIds.Header"/>, or with dashes); anything else is no stream.</summary>
     public static bool TryParseId(string id, out Guid jobId) =>
         PublicIds.TryParse(id, PublicIds.ChatPrefix, out jobId, bare: true) || Guid.TryParseExact(id, "D", out jobId);
 

@@ -24,7 +24,7 @@ public sealed class ChatStreamWriter(PipeWriter writer, ChatStreamRecord stream)
         response.StatusCode = StatusCodes.Status200OK;
         EventStreamResponse.Begin(http);
         response.Headers["X-Accel-Buffering"] = "no";
-        response.Headers[ChatStreamResume.JobIdHeader] = jobId.ToString("N"); // GET /v1/chat/completions/{id}/stream resumes it
+        JobIds.Name(response, jobId); // GET /v1/chat/completions/{id}/stream resumes it
     }
 
     /// <summary>

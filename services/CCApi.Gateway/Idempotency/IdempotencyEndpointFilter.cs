@@ -47,10 +47,9 @@ public sealed partial class IdempotencyEndpointFilter(
     ILogger<IdempotencyEndpointFilter> logger) : IEndpointFilter
 {
     public const string ReplayedHeader = "Idempotent-Replayed";
-    public const string JobIdHeader = "x-ccapi-job-id";
 
     /// <summary>The response headers a replay repeats (never x-request-id, rate-limit headers or trace ids).</summary>
-    public static readonly string[] ReplayedHeaders = ["Content-Type", "Location", "Cache-Control", JobIdHeader];
+    public static readonly string[] ReplayedHeaders = ["Content-Type", "Location", "Cache-Control", JobIds.Header];
 
     public const int MaxKeyLength = 255;
 
@@ -90,7 +89,7 @@ public sealed partial class IdempotencyEndpointFilter(
             case IdempotencyState.InFlight:
                 throw IdempotencyErrors.InUse();
             case IdempotencyState.Done when saved!.Body is null:
-                throw IdempotencyErrors.Unavailable(saved.Status, saved.Headers.FirstOrDefault(h => IsHeader(h.Key, JobIdHeader)).Value);
+                throw IdempotencyErrors.Unavailable(saved.Status, saved.Headers.FirstOrDefault(h => IsHeader(h.Key, JobIds.Header)).Value);
             case IdempotencyState.Done:
                 return new ReplayResult(saved);
         }

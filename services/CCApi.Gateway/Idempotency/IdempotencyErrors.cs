@@ -41,8 +41,8 @@ public static class IdempotencyErrors
 
         return new ApiException(409, ErrorTypes.InvalidRequest, ResponseUnavailable,
             "The request with this Idempotency-Key was executed, but its response cannot be replayed: it was too large to be saved, "
-            + "or it was a stream whose client left (resume it from details.job_id: GET /v1/chat/completions/{job_id}/stream); "
-            + "it is not executed again. Use a new key to send a new request.", details);
+            + "or it was a stream whose client left; it is not executed again. details.job_id names the job it ran (a chat stream "
+            + "resumes from GET /v1/chat/completions/{job_id}/stream). Use a new key to send a new request.", details);
     }
 
     public static ApiException StoreUnavailable() => new(503, ErrorTypes.Api, GatewayErrorCodes.ServiceUnavailable,
