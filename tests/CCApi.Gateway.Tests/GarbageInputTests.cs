@@ -20,7 +20,7 @@ public sealed class GarbageInputTests(GatewayFixture gateway)
             {"model":"local/echo-1","models":["local/echo-1"],"messages":[{"role":"user","content":"hi","name":"n"}],
              "tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{}}}],"tool_choice":"auto",
              "stop":"x","temperature":1,"top_p":1,"max_tokens":5,"max_completion_tokens":5,"n":1,"seed":1,"user":"u","metadata":{},
-             "stream":false,"stream_options":{"include_usage":true}}
+             "stream":true,"stream_options":{"include_usage":true}}
             """,
             ["model", "models", "models.0", "messages", "messages.0", "messages.0.role", "messages.0.content", "messages.0.name",
              "messages.0.tool_call_id", "messages.0.tool_calls", "tools", "tools.0", "tools.0.type", "tools.0.function",

@@ -201,10 +201,30 @@ public sealed class ChatRequestValidatorTests
         Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}]}""").ExtraParametersJson.ShouldBeNull();
 
     [Fact]
-    public void Includes_usage_only_when_streaming()
+    public void Includes_usage_only_when_streaming_and_takes_stream_options_only_then()
     {
-        Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}""").IncludeUsage.ShouldBeFalse();
         Validate("""{"model":"a/x","stream":true,"messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}""").IncludeUsage.ShouldBeTrue();
+        Validate("""{"model":"a/x","stream":true,"messages":[{"role":"user","content":"hi"}]}""").IncludeUsage.ShouldBeFalse();
+        Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"stream_options":null}""").IncludeUsage.ShouldBeFalse();
+        Should.Throw<ApiException>(() => Validate("""{"model":"a/x","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}"""))
+            .Details!["param"].ShouldBe("stream_options"); // OpenAI: only allowed when stream is true
+    }
+
+    [Theory]
+    [InlineData("user", """{"type":"text","text":"t"}""")]
+    [InlineData("user", """{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"low"}}""")]
+    [InlineData("user", """{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}""")]
+    [InlineData("user", """{"type":"file","file":{"file_id":"file-1"}}""")]
+    [InlineData("assistant", """{"type":"refusal","refusal":"no"}""")]
+    [InlineData("system", """{"type":"text","text":"t"}""")]
+    [InlineData("developer", """{"type":"text","text":"t"}""")]
+    public void Takes_the_content_parts_each_role_may_send(string role, string part)
+    {
+        var messages = role == "user"
+            ? $$"""[{"role":"user","content":[{{part}}]}]"""
+            : $$"""[{"role":"{{role}}","content":[{{part}}]},{"role":"user","content":"hi"}]""";
+
+        Validate($$"""{"model":"a/x","messages":{{messages}}}""").Messages.ShouldNotBeEmpty();
     }
 
     [Fact]

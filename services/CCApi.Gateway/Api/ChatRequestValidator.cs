@@ -85,6 +85,20 @@ public static partial class ChatRequestValidator
     private static readonly string[] Roles = ["system", "user", "assistant", "tool", "developer"];
     private static readonly string[] ToolChoices = ["none", "auto", "required"];
 
+    /// <summary>The content part types each role may send, as OpenAI's API takes them.</summary>
+    private static readonly Dictionary<string, string[]> PartTypes = new(StringComparer.Ordinal)
+    {
+        ["user"] = ["text", "image_url", "input_audio", "file"],
+        ["assistant"] = ["text", "refusal"],
+        ["system"] = ["text"],
+        ["developer"] = ["text"],
+        ["tool"] = ["text"],
+    };
+
+    private static readonly string[] ImageDetails = ["auto", "low", "high"];
+    private static readonly string[] ServiceTiers = ["auto", "default", "flex", "scale", "priority"];
+    private static readonly string[] ReasoningEfforts = ["none", "minimal", "low", "medium", "high", "xhigh"];
+
     public static ChatPlan Validate(ChatCompletionRequestBody body)
     {
         var candidates = Candidates(body);
@@ -110,6 +124,12 @@ public static partial class ChatRequestValidator
         if (body.Metadata is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
         {
             throw WrongType("metadata", "an object");
+        }
+
+        if (body.StreamOptions is not null && body.Stream != true)
+        {
+            // OpenAI refuses it rather than ignore it: include_usage asked for on a response that is not a stream.
+            throw ApiException.BadField("stream_options", "'stream_options' is only allowed when 'stream' is true.");
         }
 
         var tools = Tools(body.Tools);
@@ -145,7 +165,8 @@ public static partial class ChatRequestValidator
     /// reach an upstream or be silently ignored: <c>logprobs</c> a boolean, <c>top_logprobs</c> 0–20 and only with
     /// <c>logprobs: true</c>, <c>response_format</c> an object whose <c>type</c> is text, json_object or json_schema
     /// (the last with a named <c>json_schema</c>), <c>frequency_penalty</c> and <c>presence_penalty</c> −2 to 2,
-    /// <c>logit_bias</c> token ids to −100…100, <c>modalities</c> text and/or audio. What a model may not honour
+    /// <c>logit_bias</c> token ids to −100…100, <c>modalities</c> text and/or audio, <c>parallel_tool_calls</c> a boolean,
+    /// <c>service_tier</c> and <c>reasoning_effort</c> one of OpenAI's values. What a model may not honour
     /// (logprobs, the response format, the modalities) comes out for <see cref="ForModel"/>.
     /// </summary>
     private static Dictionary<string, JsonElement>? PassedThrough(
@@ -162,6 +183,13 @@ public static partial class ChatRequestValidator
         Penalty(extension, "frequency_penalty");
         Penalty(extension, "presence_penalty");
         LogitBias(extension);
+        if (extension.TryGetValue("parallel_tool_calls", out var parallel) && parallel.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+        {
+            throw WrongType("parallel_tool_calls", "a boolean");
+        }
+
+        Keyword(extension, "service_tier", ServiceTiers);
+        Keyword(extension, "reasoning_effort", ReasoningEfforts);
         modalities = Modalities(extension);
 
         if (extension.TryGetValue("logprobs", out var lp) && lp.ValueKind != JsonValueKind.Null)
@@ -225,6 +253,15 @@ public static partial class ChatRequestValidator
         }
 
         return extension;
+    }
+
+    /// <summary>A passed-through string parameter that takes one of a few values (null = absent).</summary>
+    private static void Keyword(Dictionary<string, JsonElement> extension, string field, string[] allowed)
+    {
+        if (extension.TryGetValue(field, out var value) && value.ValueKind != JsonValueKind.Null)
+        {
+            OneOf(value.ValueKind == JsonValueKind.String ? value.GetString() : throw WrongType(field, "a string"), field, allowed);
+        }
     }
 
     private static void Penalty(Dictionary<string, JsonElement> extension, string field)
@@ -424,7 +461,7 @@ public static partial class ChatRequestValidator
                     content = text.GetString();
                     break;
                 case { ValueKind: JsonValueKind.Array } array:
-                    ValidateParts(array, $"{field}.content");
+                    ValidateParts(array, $"{field}.content", role);
                     parts = array.GetRawText();
                     break;
                 case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
@@ -477,7 +514,12 @@ public static partial class ChatRequestValidator
         return result;
     }
 
-    private static void ValidateParts(JsonElement array, string field)
+    /// <summary>
+    /// A message's content parts: each an object of a type its role may send (<see cref="PartTypes"/>: a part a model
+    /// would never read — an unknown type, an image in a system message — is refused, as OpenAI refuses it, rather than
+    /// answered and billed as if absent), text parts with their text, image parts with a URL and a known <c>detail</c>.
+    /// </summary>
+    private static void ValidateParts(JsonElement array, string field, string role)
     {
         var count = array.GetArrayLength();
         if (count == 0)
@@ -495,6 +537,12 @@ public static partial class ChatRequestValidator
             }
 
             var type = StringProperty(part, "type", partField) ?? throw ApiException.Missing($"{partField}.type");
+            if (PartTypes.TryGetValue(role, out var allowed) && Array.IndexOf(allowed, type) < 0)
+            {
+                throw ApiException.BadField($"{partField}.type",
+                    $"'{partField}.type' must be one of {string.Join(", ", allowed)} in a {role} message; got '{Truncate(type)}'.");
+            }
+
             switch (type)
             {
                 case "text":
@@ -512,9 +560,10 @@ public static partial class ChatRequestValidator
                     }
 
                     _ = StringProperty(image, "url", $"{partField}.image_url") ?? throw ApiException.Missing($"{partField}.image_url.url");
+                    OneOf(StringProperty(image, "detail", $"{partField}.image_url"), $"{partField}.image_url.detail", ImageDetails);
                     break;
                 default:
-                    break; // input_audio, file, refusal…: passed through for the provider to judge
+                    break; // input_audio, file, refusal: passed through for the provider to judge
             }
         }
     }
