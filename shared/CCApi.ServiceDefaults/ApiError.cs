@@ -107,6 +107,24 @@ public sealed class ApiException : Exception
     public static ApiException Missing(string field) =>
         BadField(field, $"'{field}' is required.", ErrorCodes.MissingField);
 
+    /// <summary>
+    /// 400 naming <c>body</c>: the request body could not be read — its framing is broken (a bad chunk), it ended before
+    /// its Content-Length, or it stalled mid-way (the server's minimum data rate). The reader's words, without pointers
+    /// to server settings (Kestrel's "See MinRequestBodyDataRate.").
+    /// </summary>
+    public static ApiException UnreadableBody(IOException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var reason = exception.Message;
+        var see = reason.IndexOf(" See ", StringComparison.Ordinal);
+        if (see > 0)
+        {
+            reason = reason[..see];
+        }
+
+        return BadField("body", $"The request body could not be read: {reason}");
+    }
+
     public static ApiException NotFound(string what) =>
         new(404, ErrorTypes.InvalidRequest, ErrorCodes.NotFound, what);
 

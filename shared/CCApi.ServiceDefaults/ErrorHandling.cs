@@ -22,7 +22,7 @@ public sealed partial class CcapiExceptionHandler(ILogger<CcapiExceptionHandler>
             ApiException api => api,
             BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
                 new ApiException(413, ErrorTypes.InvalidRequest, ErrorCodes.PayloadTooLarge, "The request body is too large."),
-            BadHttpRequestException bad => new ApiException(400, ErrorTypes.InvalidRequest, ErrorCodes.InvalidRequest, bad.Message),
+            BadHttpRequestException bad => ApiException.UnreadableBody(bad), // a framing error, a body cut short or stalled: 400 naming body
             JsonException json => InvalidJson(json),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => Map(exception),

@@ -51,6 +51,34 @@ public sealed class KestrelRejectionTests(FuzzPlatform platform) : FuzzTest(plat
         ((string?)error["type"]).ShouldNotBeNullOrEmpty();
     }
 
+    public static TheoryData<string, string> UnreadableBodies() => new()
+    {
+        { "bad chunk size", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n" },
+        { "bad chunk suffix", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n" },
+        { "bad chunk suffix, admin route", "POST /admin/v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n" },
+        { "bad chunk size, multipart route", "POST /v1/images/edits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n--b--\r\n0\r\n\r\n" },
+        { "a body that stalls before its Content-Length", "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"model\":" },
+    };
+
+    /// <summary>
+    /// A body Kestrel cannot read — broken chunk framing, or one that stops arriving (its minimum data rate, after the
+    /// grace period) — is the same 400 on every route: naming <c>body</c>, in the reader's words without pointers to server
+    /// settings, not the multipart reader's "ended before its closing boundary".
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(UnreadableBodies))]
+    public async Task A_body_that_cannot_be_read_is_a_400_naming_body_on_every_route(string what, string raw)
+    {
+        var (head, body) = await SendRawAsync(raw.Replace("{key}", Platform.ApiKey, StringComparison.Ordinal).Replace("{admin}", Platform.AdminKey, StringComparison.Ordinal));
+
+        head.ShouldStartWith("HTTP/1.1 400 ", customMessage: what);
+        var error = JsonNode.Parse(body)!["error"]!;
+        ((string?)error["details"]?["param"]).ShouldBe("body", what + ": " + body);
+        var message = (string)error["message"]!;
+        message.ShouldStartWith("The request body could not be read: ", Case.Sensitive, what);
+        message.ShouldNotContain(" See ", Case.Sensitive, what);
+    }
+
     [Fact]
     public async Task A_valid_request_on_the_same_server_is_answered_normally_after_the_rejections()
     {

@@ -309,6 +309,10 @@ public static class ImageEditEndpoints
             // Kestrel's limit for the route (BodyLimits:Routes) reached while streaming: 413 as on every other route.
             throw Http.JsonBody.TooLarge(request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
         }
+        catch (BadHttpRequestException ex)
+        {
+            throw ApiException.UnreadableBody(ex); // Kestrel's: a bad chunk, a body shorter than its Content-Length, a stall
+        }
         catch (InvalidDataException ex)
         {
             throw ApiException.BadField("body", $"The multipart body could not be read: {ex.Message}");

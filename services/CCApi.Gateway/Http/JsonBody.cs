@@ -313,8 +313,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
     }
 
     /// <summary>A body Kestrel could not read: the client's framing, a 400.</summary>
-    public static ApiException Unreadable(IOException ex) =>
-        ApiException.BadField("body", $"The request body could not be read: {ex.Message}");
+    public static ApiException Unreadable(IOException ex) => ApiException.UnreadableBody(ex);
 
     /// <summary>413 <c>payload_too_large</c>: a body over its route's limit (<paramref name="limit"/> bytes).</summary>
     public static ApiException TooLarge(long limit) =>
