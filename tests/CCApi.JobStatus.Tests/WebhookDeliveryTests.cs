@@ -214,6 +214,27 @@ public sealed class WebhookDeliveryTests(WebhookFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Concurrent_redeliveries_start_one_series_not_one_each()
+    {
+        // Dead after three 503s; the redelivered attempt then takes a second, so every concurrent call lands before it ends.
+        var hook = _receiver.Hook(new Reply(503), new Reply(503), new Reply(503), new Reply(200, Delay: TimeSpan.FromSeconds(1)));
+        var (jobId, _) = await DeliverAsync(hook, "dead");
+        var client = factory.CreateClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.PostAsync($"/jobs/{jobId:N}/webhook/redeliver", null)));
+
+        answers.Count(a => a.StatusCode == HttpStatusCode.Accepted).ShouldBe(1, string.Join(", ", answers.Select(a => (int)a.StatusCode)));
+        foreach (var refused in answers.Where(a => a.StatusCode != HttpStatusCode.Accepted))
+        {
+            await ShouldBeConflictAsync(refused, "webhook_delivery_in_progress");
+        }
+
+        (await factory.WaitForWebhookAsync(jobId, "delivered")).Webhook!.Attempts.ShouldBe(1);
+        await Task.Delay(500); // a second series would have sent its attempt by now
+        _receiver.DeliveriesTo(hook).Count.ShouldBe(4);
+    }
+
+    [Fact]
     public async Task Redirects_are_never_followed()
     {
         var target = _receiver.Hook(200);

@@ -61,6 +61,7 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
           return { 3, attempts, 0 }
         end
         redis.call('HSET', key, 'webhook_status', 'delivering', 'webhook_lease', ARGV[1], 'webhook_lease_until_ms', ARGV[3])
+        redis.call('HDEL', key, 'webhook_queued_until_ms')
         return { 1, attempts, tonumber(ARGV[3]) }
         """;
 
@@ -86,18 +87,21 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
         """;
 
     /// <summary>
-    /// A new attempt series for a finished job with a webhook, unless an attempt is under way.
+    /// A new attempt series for a finished job with a webhook, unless an attempt is under way — running (a live lease), or
+    /// asked for by a redelivery whose message no attempt has claimed yet (<c>webhook_queued_until_ms</c>, ARGV[3]; the
+    /// claim clears it, and it lapses if the message is lost), so concurrent redeliveries start one series, not one each.
     /// Returns 1 started | -1 no job | -2 no webhook | -3 not finished | -4 in progress.
     /// </summary>
     private const string RedeliverScript = """
         local key = KEYS[1]
         if redis.call('EXISTS', key) == 0 then return -1 end
-        local f = redis.call('HMGET', key, 'webhook_url', 'state', 'webhook_status', 'webhook_lease_until_ms')
+        local f = redis.call('HMGET', key, 'webhook_url', 'state', 'webhook_status', 'webhook_lease_until_ms', 'webhook_queued_until_ms')
         if not f[1] or f[1] == '' then return -2 end
         if f[2] ~= 'completed' and f[2] ~= 'failed' and f[2] ~= 'canceled' then return -3 end
         if not f[3] then return -2 end
         if f[3] == 'delivering' and (tonumber(f[4]) or 0) > tonumber(ARGV[1]) then return -4 end
-        redis.call('HSET', key, 'webhook_status', 'pending', 'webhook_attempts', '0')
+        if f[3] == 'pending' and (tonumber(f[5]) or 0) > tonumber(ARGV[1]) then return -4 end
+        redis.call('HSET', key, 'webhook_status', 'pending', 'webhook_attempts', '0', 'webhook_queued_until_ms', ARGV[3])
         redis.call('HDEL', key, 'webhook_due_ms', 'webhook_lease', 'webhook_lease_until_ms')
         local ttl = tonumber(ARGV[2])
         if redis.call('TTL', key) < ttl then redis.call('EXPIRE', key, ttl) end
@@ -114,6 +118,9 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
         """;
 
     private readonly TimeSpan _ttl = jobs.Value.Ttl;
+
+    /// <summary>How long a redelivery counts as under way before an attempt claims its message (a lost message frees it then).</summary>
+    public static readonly TimeSpan RedeliveryClaimWindow = TimeSpan.FromSeconds(30);
 
     public async Task<WebhookClaim> ClaimAsync(Guid jobId, string lease, DateTimeOffset leaseUntil)
     {
@@ -143,7 +150,8 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
     }
 
     public async Task<WebhookRedeliverOutcome> RedeliverAsync(Guid jobId) =>
-        (long)await Db.ScriptEvaluateAsync(RedeliverScript, [RedisKeys.Job(jobId)], [NowMs(), (long)_ttl.TotalSeconds]) switch
+        (long)await Db.ScriptEvaluateAsync(RedeliverScript, [RedisKeys.Job(jobId)],
+            [NowMs(), (long)_ttl.TotalSeconds, NowMs() + (long)RedeliveryClaimWindow.TotalMilliseconds]) switch
         {
             1 => WebhookRedeliverOutcome.Started,
             -1 => WebhookRedeliverOutcome.NoJob,
