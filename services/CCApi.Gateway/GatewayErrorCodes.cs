@@ -11,6 +11,9 @@ public static class GatewayErrorCodes
     /// <summary>A signed file URL whose signature is wrong or expired: 403.</summary>
     public const string InvalidSignature = "invalid_signature";
 
+    /// <summary>416: a signed file's byte range starts past its end.</summary>
+    public const string RangeNotSatisfiable = "range_not_satisfiable";
+
     /// <summary>A model outside the key's <c>models</c> list, or unpriced while the key refuses unpriced models: 403.</summary>
     public const string ModelNotAllowed = "model_not_allowed";
 

@@ -30,6 +30,33 @@ public sealed class FileTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Serves_byte_ranges_so_media_elements_can_seek()
+    {
+        var (_, url) = await SignedAsync();
+        var full = FakeProviders.Png;
+
+        using var whole = await gateway.Anonymous.GetAsync(url.PathAndQuery);
+        using var first = new HttpRequestMessage(HttpMethod.Get, url.PathAndQuery) { Headers = { Range = new(0, 3) } };
+        using var head = await gateway.Anonymous.SendAsync(first);
+        using var last = new HttpRequestMessage(HttpMethod.Get, url.PathAndQuery) { Headers = { Range = new(null, 5) } };
+        using var tail = await gateway.Anonymous.SendAsync(last);
+        using var beyond = new HttpRequestMessage(HttpMethod.Get, url.PathAndQuery) { Headers = { Range = new(full.Length + 10, null) } };
+        using var outside = await gateway.Anonymous.SendAsync(beyond);
+
+        whole.Headers.AcceptRanges.ShouldContain("bytes");
+        head.StatusCode.ShouldBe(HttpStatusCode.PartialContent);
+        head.Content.Headers.ContentRange!.ToString().ShouldBe($"bytes 0-3/{full.Length}");
+        (await head.Content.ReadAsByteArrayAsync()).ShouldBe(full[..4]);
+        tail.StatusCode.ShouldBe(HttpStatusCode.PartialContent);
+        (await tail.Content.ReadAsByteArrayAsync()).ShouldBe(full[^5..]);
+        outside.StatusCode.ShouldBe(HttpStatusCode.RequestedRangeNotSatisfiable);
+        outside.Content.Headers.ContentRange!.ToString().ShouldBe($"bytes */{full.Length}");
+        var error = (await GatewayFixture.ReadJsonAsync(outside))["error"]!;
+        error["code"]!.GetValue<string>().ShouldBe("range_not_satisfiable");
+        error["details"]!["param"]!.GetValue<string>().ShouldBe("Range");
+    }
+
+    [Fact]
     public async Task Answers_403_invalid_signature_for_a_tampered_signature_or_expiry_or_blob()
     {
         var (blobId, url) = await SignedAsync();

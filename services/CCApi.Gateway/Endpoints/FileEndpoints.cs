@@ -5,7 +5,7 @@ namespace CCApi.Gateway.Endpoints;
 /// <summary>
 /// GET /v1/files/{blobId}[.ext]?expires=&amp;signature= : generated images and audio behind signed, expiring URLs. The
 /// signature is the credential (no bearer key), so the URLs work in &lt;img&gt;/&lt;audio&gt; tags and for whoever the
-/// client hands them to until they expire.
+/// client hands them to until they expire. Byte ranges are served (<c>Accept-Ranges: bytes</c>).
 /// </summary>
 public static class FileEndpoints
 {
@@ -14,7 +14,9 @@ public static class FileEndpoints
         {
             group.MapGet("/files/{name}", GetFile)
                 .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+                .Produces(StatusCodes.Status206PartialContent, contentType: "application/octet-stream")
                 .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
+                .Produces<ErrorResponse>(StatusCodes.Status416RangeNotSatisfiable)
                 .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
         }, authenticated: false);
 
@@ -39,6 +41,36 @@ public static class FileEndpoints
         var remaining = expiry - time.GetUtcNow().ToUnixTimeSeconds();
         http.Response.Headers.CacheControl = $"private, max-age={Math.Max(0, remaining)}";
         http.Response.Headers.XContentTypeOptions = "nosniff";
-        return TypedResults.File(blob.Bytes, blob.ContentType);
+        // Byte ranges (206; several ranges get the whole file): Safari's <audio> and <video> seek, and will not play from a
+        // server that ignores Range. The bytes are in memory; a range is a slice of them.
+        RefuseRangePastTheEnd(http, blob.Bytes.Length);
+        return TypedResults.File(blob.Bytes, blob.ContentType, enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// 416 in the error object, with <c>Content-Range: bytes */length</c>, for one byte range that starts past the end (or
+    /// an empty suffix): ASP.NET would answer it with an empty body. Anything else a Range header holds is left to it.
+    /// </summary>
+    private static void RefuseRangePastTheEnd(HttpContext http, long length)
+    {
+        if (!Microsoft.Net.Http.Headers.RangeHeaderValue.TryParse(http.Request.Headers.Range.ToString(), out var range)
+            || !string.Equals(range.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase)
+            || range.Ranges.Count != 1)
+        {
+            return;
+        }
+
+        var only = range.Ranges.Single();
+        if (only.From >= length || (only.From is null && only.To == 0))
+        {
+            http.Response.OnStarting(static state =>
+            {
+                var (response, total) = ((HttpResponse, long))state;
+                response.Headers.ContentRange = $"bytes */{total}";
+                return Task.CompletedTask;
+            }, (http.Response, length));
+            throw new ApiException(416, ErrorTypes.InvalidRequest, GatewayErrorCodes.RangeNotSatisfiable,
+                $"The requested range starts past the end of the file ({length} bytes).", new Dictionary<string, string> { ["param"] = "Range" });
+        }
     }
 }
