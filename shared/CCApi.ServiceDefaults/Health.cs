@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CCApi.ServiceDefaults;
@@ -13,16 +14,21 @@ public static class HealthTags
 
 public static class HealthEndpoints
 {
+    /// <summary>What a probe sends (kubelet, Docker, curl): anything else is 405 with <c>Allow</c>, as on every other route.</summary>
+    private static readonly HttpMethodMetadata ProbeMethods = new([HttpMethods.Get, HttpMethods.Head]);
+
     /// <summary>/health/live, /health/ready and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // Liveness: the process answers. Never depends on RabbitMQ or Redis, so an outage does not restart pods.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
+            .WithMetadata(ProbeMethods);
         // Until the host has started (the bus connected, or its startup wait spent), not ready without running the checks:
         // a probe in those first milliseconds would find the bus "not started" and the health check service would log
         // that as an error on every normal start. An outage after start runs the checks and is logged as before.
         var started = app.Lifetime.ApplicationStarted;
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteAsync })
+            .WithMetadata(ProbeMethods)
             .Add(endpoint =>
             {
                 var check = endpoint.RequestDelegate!;

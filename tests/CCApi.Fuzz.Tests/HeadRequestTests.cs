@@ -50,6 +50,21 @@ public sealed class HeadRequestTests(FuzzPlatform platform) : FuzzTest(platform)
         rest.ShouldStartWith("HTTP/1.1 ", customMessage: path);
     }
 
+    [Theory]
+    [InlineData("POST", "/health/live")]
+    [InlineData("DELETE", "/health/ready")]
+    [InlineData("PUT", "/health/live")]
+    public async Task The_health_probes_answer_only_GET_and_HEAD(string method, string path)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Platform.GatewayPort}") };
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        response.Content.Headers.Allow.ShouldBe(["GET", "HEAD"], ignoreOrder: true);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>().ShouldBe("method_not_allowed");
+    }
+
     /// <summary>
     /// Sends HEAD <paramref name="path"/> and, pipelined behind it on the same connection, GET <paramref name="path"/>
     /// with <c>Connection: close</c>; reads until the server closes. Returns the HEAD's status line and headers, and all
