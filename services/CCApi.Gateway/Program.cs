@@ -15,6 +15,7 @@ app.UseServiceDefaults();
 app.UseRequestIds();                          // x-request-id: req_<trace id> on every response, as OpenAI sends it
 app.UseBrowserAccess();                       // CORS on the public API: preflights answered, headers on every answer (Cors:*)
 app.UseRouteBodyLimits();                     // 413 past a route's BodyLimits:Routes entry, before anything reads
+app.UseSingleQueryValues();                   // a query parameter given twice is a 400 naming it, never joined or picked
 app.UseModelRequestMetrics();                 // gen_ai.server.*, ccapi.gateway.overhead per model request
 app.UseOperatorConsole();                     // /console: the embedded web console (CSP, no-cache + ETag)
 app.MapDefaultEndpoints();                    // /health/live, /health/ready (bus, Redis, catalog)

@@ -20,6 +20,23 @@ public sealed class CatalogRelayTests(GatewayFixture gateway)
         gateway.Internal.LastModelsQuery.ShouldBe("?provider=local&type=chat&sort=id&order=desc&limit=5&offset=1");
     }
 
+    [Theory]
+    [InlineData("/v1/models?provider=local&provider=openai", "provider")]
+    [InlineData("/models?limit=1&limit=1", "limit")]
+    [InlineData("/v1/models/local%2Fecho-1?x=1&sort=id&sort=id", "sort")]
+    [InlineData("/admin/v1/keys?limit=5&limit=6", "limit")]
+    [InlineData("/v1/chat/completions/chatcmpl-00000000000000000000000000000000/stream?after=1-0&after=2-0", "after")]
+    public async Task A_query_parameter_given_twice_is_a_400_naming_it_on_every_route(string path, string field)
+    {
+        var client = path.StartsWith("/admin", StringComparison.Ordinal) ? gateway.Admin : gateway.Client;
+
+        var response = await client.GetAsync(path);
+
+        var error = await GatewayFixture.ShouldBeErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request");
+        error["details"]!["param"]!.GetValue<string>().ShouldBe(field);
+        error["message"]!.GetValue<string>().ShouldContain("given 2 times");
+    }
+
     [Fact]
     public async Task Relays_the_catalogs_400_naming_the_parameter()
     {

@@ -17,7 +17,8 @@ public static class FileEndpoints
                 .Produces(StatusCodes.Status206PartialContent, contentType: "application/octet-stream")
                 .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
                 .Produces<ErrorResponse>(StatusCodes.Status416RangeNotSatisfiable)
-                .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+                .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+                .WithMetadata(Http.SingleQueryValues.Exempt); // a repeated expires or signature is no signed URL: 403 below
         }, authenticated: false);
 
     public static async Task<FileContentHttpResult> GetFile(
