@@ -537,7 +537,8 @@ public static partial class ChatRequestValidator
             }
 
             var type = StringProperty(part, "type", partField) ?? throw ApiException.Missing($"{partField}.type");
-            if (PartTypes.TryGetValue(role, out var allowed) && Array.IndexOf(allowed, type) < 0)
+            var allowed = PartTypes[role]; // the role is one of Roles, each with its part types
+            if (Array.IndexOf(allowed, type) < 0)
             {
                 throw ApiException.BadField($"{partField}.type",
                     $"'{partField}.type' must be one of {string.Join(", ", allowed)} in a {role} message; got '{Truncate(type)}'.");

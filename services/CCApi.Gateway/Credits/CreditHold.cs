@@ -18,9 +18,6 @@ public sealed partial class CreditHold(CreditSettlement settlement, string keyId
 
     public Guid JobId => jobId;
 
-    /// <summary>True when the key has credits and the job holds a reservation on them.</summary>
-    public bool Reserved => reserved;
-
     /// <summary>
     /// True when the job holds something on its key that only its settlement gives back — a credit reservation, or a slot
     /// under the key's <c>async_jobs</c> limit — so an asynchronous job's owner must be remembered for its events.

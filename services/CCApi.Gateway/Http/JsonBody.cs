@@ -54,7 +54,7 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
                 // Kestrel's own refusals are BadHttpRequestException, an IOException with its status (a framing 400, the
                 // route's 413): the shared handler answers those. A chunk size too large for a number is a plain
                 // IOException ("Bad chunk size data") — the client's fault all the same.
-                throw Unreadable(ex);
+                throw ApiException.UnreadableBody(ex);
             }
 
             var buffer = result.Buffer;
@@ -311,9 +311,6 @@ public sealed class JsonBody(IOptions<GatewayOptions> options)
             }
         }
     }
-
-    /// <summary>A body Kestrel could not read: the client's framing, a 400.</summary>
-    public static ApiException Unreadable(IOException ex) => ApiException.UnreadableBody(ex);
 
     /// <summary>413 <c>payload_too_large</c>: a body over its route's limit (<paramref name="limit"/> bytes).</summary>
     public static ApiException TooLarge(long limit) =>

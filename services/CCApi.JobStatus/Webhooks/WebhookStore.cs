@@ -149,9 +149,11 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
         return (long)r == 1;
     }
 
-    public async Task<WebhookRedeliverOutcome> RedeliverAsync(Guid jobId) =>
-        (long)await Db.ScriptEvaluateAsync(RedeliverScript, [RedisKeys.Job(jobId)],
-            [NowMs(), (long)_ttl.TotalSeconds, NowMs() + (long)RedeliveryClaimWindow.TotalMilliseconds]) switch
+    public async Task<WebhookRedeliverOutcome> RedeliverAsync(Guid jobId)
+    {
+        var now = NowMs();
+        return (long)await Db.ScriptEvaluateAsync(RedeliverScript, [RedisKeys.Job(jobId)],
+            [now, (long)_ttl.TotalSeconds, now + (long)RedeliveryClaimWindow.TotalMilliseconds]) switch
         {
             1 => WebhookRedeliverOutcome.Started,
             -1 => WebhookRedeliverOutcome.NoJob,
@@ -159,6 +161,7 @@ public sealed class WebhookStore(IConnectionMultiplexer redis, IOptions<JobsOpti
             -4 => WebhookRedeliverOutcome.InProgress,
             _ => WebhookRedeliverOutcome.NoWebhook,
         };
+    }
 
     /// <summary>Makes the delivery come due at <paramref name="at"/> (only if not already scheduled, with <paramref name="onlyIfAbsent"/>).</summary>
     public Task ScheduleAsync(Guid jobId, DateTimeOffset at, bool onlyIfAbsent = false) =>
